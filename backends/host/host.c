@@ -1,0 +1,326 @@
+/*
+ * The host backend: the backend contract over libc, pthreads and mmap, with state a test can
+ * steer (Bareflank's test platform idea). Nothing here knows about events; it serves the
+ * engine and simulates the exit handler around hd_dispatch_vmcall().
+ */
+#define _GNU_SOURCE
+#include <hdevent/host.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define HD_HOST_DEFAULT_CORES 4u
+#define HD_HOST_BREAKS_KEPT 4096u
+
+struct hd_host {
+    struct hd_backend_ops ops;
+    uint32_t cores;
+    bool log_to_stderr;
+    hd_host_vmcall_fn vmcall;
+    void *vmcall_user;
+
+    pthread_mutex_t writer_lock;   /* the engine's writer lock */
+    pthread_mutex_t state_lock;    /* breaks and allocation accounting */
+    struct hd_host_break *breaks;  /* the first HD_HOST_BREAKS_KEPT */
+    uint32_t break_count;
+    uint64_t live;
+    uint64_t calls;
+    int64_t fail_at;               /* calls value at which to fail once; -1: never */
+};
+
+/* ---- allocation accounting and failure injection -------------------------------------- */
+
+/* Count a call; true if this one must fail. */
+static bool allocation_call(struct hd_host *h)
+{
+    bool fail;
+    pthread_mutex_lock(&h->state_lock);
+    fail = h->fail_at >= 0 && (int64_t)h->calls == h->fail_at;
+    if (fail)
+        h->fail_at = -1;
+    h->calls++;
+    if (!fail)
+        h->live++;
+    pthread_mutex_unlock(&h->state_lock);
+    return fail;
+}
+
+static void allocation_gone(struct hd_host *h)
+{
+    pthread_mutex_lock(&h->state_lock);
+    h->live--;
+    pthread_mutex_unlock(&h->state_lock);
+}
+
+static void *host_alloc(void *user, size_t size)
+{
+    struct hd_host *h = user;
+    void *p;
+    if (allocation_call(h))
+        return NULL;
+    p = aligned_alloc(64, (size + 63) & ~(size_t)63);
+    if (!p)
+        allocation_gone(h);
+    return p;
+}
+
+static void host_free(void *user, void *ptr)
+{
+    free(ptr);
+    allocation_gone(user);
+}
+
+/* W^X: map writable, copy, then make it read+execute; it is never writable and executable. */
+static bool host_exec_alloc(void *user, const void *code, size_t size, void **out)
+{
+    struct hd_host *h = user;
+    void *p;
+    if (allocation_call(h))
+        return false;
+    p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
+        allocation_gone(h);
+        return false;
+    }
+    memcpy(p, code, size);
+    if (mprotect(p, size, PROT_READ | PROT_EXEC) != 0) {
+        munmap(p, size);
+        allocation_gone(h);
+        return false;
+    }
+    *out = p;
+    return true;
+}
+
+static void host_exec_free(void *user, void *code, size_t size)
+{
+    munmap(code, size);
+    allocation_gone(user);
+}
+
+/* ---- the other ops ------------------------------------------------------------------- */
+
+static uint32_t host_core_count(void *user)
+{
+    return ((struct hd_host *)user)->cores;
+}
+
+static uint32_t host_current_pid(void *user)
+{
+    (void)user;
+    return (uint32_t)getpid();
+}
+
+static void host_log(void *user, enum hd_log_level level, const char *message)
+{
+    static const char *const names[] = {"error", "warn", "info", "debug"};
+    struct hd_host *h = user;
+    if (h->log_to_stderr)
+        fprintf(stderr, "hdevent %s: %s\n", (unsigned)level < 4 ? names[level] : "?", message);
+}
+
+static void host_on_break(void *user, const struct hd_break_info *info)
+{
+    struct hd_host *h = user;
+    pthread_mutex_lock(&h->state_lock);
+    if (h->break_count < HD_HOST_BREAKS_KEPT) {
+        struct hd_host_break *b = &h->breaks[h->break_count];
+        b->tag = info->tag;
+        b->core = info->vcpu->core;
+        b->pid = info->vcpu->pid;
+        b->stage = info->stage;
+        b->rip = info->vcpu->rip;
+        b->regs = *info->regs;
+    }
+    h->break_count++;
+    pthread_mutex_unlock(&h->state_lock);
+}
+
+static bool host_read_memory(void *user, uint64_t address, void *out, size_t size)
+{
+    /* Simulated guests share our address space; there is no safe probe, so refuse. */
+    (void)user;
+    (void)address;
+    (void)out;
+    (void)size;
+    return false;
+}
+
+static void host_lock(void *user)
+{
+    pthread_mutex_lock(&((struct hd_host *)user)->writer_lock);
+}
+
+static void host_unlock(void *user)
+{
+    pthread_mutex_unlock(&((struct hd_host *)user)->writer_lock);
+}
+
+/* ---- public ------------------------------------------------------------------------- */
+
+enum hd_status hd_host_create(const struct hd_host_config *config, struct hd_host **out)
+{
+    struct hd_host *h;
+    if (!out)
+        return HD_ERR_INVALID_ARGUMENT;
+    *out = NULL;
+    if (config && config->cores == 0)
+        return HD_ERR_INVALID_ARGUMENT;
+    h = calloc(1, sizeof(*h));
+    if (!h)
+        return HD_ERR_NO_MEMORY;
+    h->breaks = calloc(HD_HOST_BREAKS_KEPT, sizeof(*h->breaks));
+    if (!h->breaks) {
+        free(h);
+        return HD_ERR_NO_MEMORY;
+    }
+    h->cores = config ? config->cores : HD_HOST_DEFAULT_CORES;
+    h->log_to_stderr = config && config->log_to_stderr;
+    h->vmcall = hd_host_default_vmcall;
+    h->fail_at = -1;
+    pthread_mutex_init(&h->writer_lock, NULL);
+    pthread_mutex_init(&h->state_lock, NULL);
+
+    hd_backend_ops_init(&h->ops);
+    h->ops.user = h;
+    h->ops.alloc = host_alloc;
+    h->ops.free = host_free;
+    h->ops.exec_alloc = host_exec_alloc;
+    h->ops.exec_free = host_exec_free;
+    h->ops.core_count = host_core_count;
+    h->ops.current_pid = host_current_pid;
+    h->ops.log = host_log;
+    h->ops.on_break = host_on_break;
+    h->ops.read_memory = host_read_memory;
+    /*
+     * No run_on_every_core: simulated cores are threads that may be preempted inside
+     * dispatch, so running a function "on" each core proves nothing about them. The engine
+     * falls back to its per-core dispatch counters.
+     */
+    h->ops.lock = host_lock;
+    h->ops.unlock = host_unlock;
+    *out = h;
+    return HD_OK;
+}
+
+void hd_host_destroy(struct hd_host *host)
+{
+    if (!host)
+        return;
+    pthread_mutex_destroy(&host->writer_lock);
+    pthread_mutex_destroy(&host->state_lock);
+    free(host->breaks);
+    free(host);
+}
+
+const struct hd_backend_ops *hd_host_ops(struct hd_host *host)
+{
+    return &host->ops;
+}
+
+void hd_host_vcpu_init(struct hd_vcpu *vcpu, struct hd_guest_regs *regs, uint32_t core,
+                       uint32_t pid)
+{
+    memset(vcpu, 0, sizeof(*vcpu));
+    vcpu->regs = regs;
+    vcpu->rip = 0x401000;
+    vcpu->insn_len = 3; /* VMCALL: 0F 01 C1 */
+    vcpu->core = core;
+    vcpu->pid = pid;
+    vcpu->cpl = 0;
+}
+
+void hd_host_default_vmcall(void *user, struct hd_vcpu *vcpu)
+{
+    (void)user;
+    vcpu->regs->rax = (vcpu->flags & HD_VCPU_PROTECTED) ? 0 : HD_HOST_VMCALL_ENOSYS;
+}
+
+void hd_host_set_vmcall_handler(struct hd_host *host, hd_host_vmcall_fn fn, void *user)
+{
+    host->vmcall = fn ? fn : hd_host_default_vmcall;
+    host->vmcall_user = fn ? user : NULL;
+}
+
+enum hd_status hd_host_vmcall(struct hd_host *host, struct hd_engine *engine,
+                              struct hd_vcpu *vcpu, struct hd_host_exit *exit)
+{
+    struct hd_host_exit local;
+    enum hd_status st;
+
+    if (!host || !engine || !vcpu)
+        return HD_ERR_INVALID_ARGUMENT;
+    if (!exit)
+        exit = &local;
+    memset(exit, 0, sizeof(*exit));
+
+    st = hd_dispatch_vmcall(engine, vcpu, NULL, &exit->pre);
+    if (HD_FAILED(st))
+        return st;
+    if (!(exit->pre.flags & HD_VERDICT_SHORT_CIRCUIT)) {
+        host->vmcall(host->vmcall_user, vcpu);
+        exit->default_handled = true;
+    }
+    if (exit->pre.flags & HD_VERDICT_POST) {
+        st = hd_dispatch_vmcall_post(engine, vcpu, NULL, &exit->post);
+        exit->post_ran = true;
+    }
+    vcpu->rip += vcpu->insn_len; /* short-circuited or not, the VMCALL retires */
+    return st;
+}
+
+uint32_t hd_host_break_count(struct hd_host *host)
+{
+    uint32_t n;
+    pthread_mutex_lock(&host->state_lock);
+    n = host->break_count;
+    pthread_mutex_unlock(&host->state_lock);
+    return n;
+}
+
+bool hd_host_break_get(struct hd_host *host, uint32_t index, struct hd_host_break *out)
+{
+    bool ok;
+    pthread_mutex_lock(&host->state_lock);
+    ok = index < host->break_count && index < HD_HOST_BREAKS_KEPT;
+    if (ok)
+        *out = host->breaks[index];
+    pthread_mutex_unlock(&host->state_lock);
+    return ok;
+}
+
+void hd_host_break_reset(struct hd_host *host)
+{
+    pthread_mutex_lock(&host->state_lock);
+    host->break_count = 0;
+    pthread_mutex_unlock(&host->state_lock);
+}
+
+uint64_t hd_host_live_allocations(struct hd_host *host)
+{
+    uint64_t n;
+    pthread_mutex_lock(&host->state_lock);
+    n = host->live;
+    pthread_mutex_unlock(&host->state_lock);
+    return n;
+}
+
+uint64_t hd_host_allocation_calls(struct hd_host *host)
+{
+    uint64_t n;
+    pthread_mutex_lock(&host->state_lock);
+    n = host->calls;
+    pthread_mutex_unlock(&host->state_lock);
+    return n;
+}
+
+void hd_host_fail_allocation(struct hd_host *host, int64_t n)
+{
+    pthread_mutex_lock(&host->state_lock);
+    host->fail_at = n < 0 ? -1 : (int64_t)host->calls + n;
+    pthread_mutex_unlock(&host->state_lock);
+}

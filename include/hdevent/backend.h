@@ -1,0 +1,128 @@
+/*
+ * hdevent/backend.h — what a backend provides to the core.
+ *
+ * Like SQLite's sqlite3_vfs, the struct starts with its size and version and only ever
+ * grows at the end: a backend built against an older header keeps working, and the core
+ * treats every member past `size` as NULL. Members marked "optional" may be NULL.
+ *
+ * Only two members are called on the dispatch path: `on_break` and `is_own_hypercall`.
+ * Everything else runs in writer context (register, enable, …), where sleeping is allowed.
+ */
+#ifndef HDEVENT_BACKEND_H
+#define HDEVENT_BACKEND_H
+
+#include "types.h"
+#include "vcpu.h"
+
+/** Version of struct hd_backend_ops this header describes. */
+#define HD_BACKEND_OPS_VERSION 1u
+
+/** Log levels passed to hd_backend_ops.log. */
+enum hd_log_level {
+    HD_LOG_ERROR = 0,
+    HD_LOG_WARN = 1,
+    HD_LOG_INFO = 2,
+    HD_LOG_DEBUG = 3,
+};
+
+/** What a break action hands the backend (S17). */
+struct hd_break_info {
+    /** Tag of the event whose break action ran. */
+    uint64_t tag;
+    /** The pass: HD_STAGE_PRE or HD_STAGE_POST. */
+    uint32_t stage;
+    /** The exit being handled; its regs are the guest's (or the protected copy). */
+    const struct hd_vcpu *vcpu;
+    const struct hd_guest_regs *regs;
+};
+
+/** Services a backend provides. Fill with hd_backend_ops_init(), then set members. */
+struct hd_backend_ops {
+    /** sizeof(struct hd_backend_ops) as the backend was compiled. */
+    uint32_t size;
+    /** HD_BACKEND_OPS_VERSION as the backend was compiled. */
+    uint32_t version;
+    /** Handed back as the first argument of every op. */
+    void *user;
+
+    /** Required. Allocate @p size bytes, 16-byte aligned, or return NULL. Writer context. */
+    void *(*alloc)(void *user, size_t size);
+    /** Required. Free memory from alloc (never NULL). */
+    void (*free)(void *user, void *ptr);
+
+    /**
+     * Optional: without it raw conditions and custom code are refused (HD_ERR_NOT_SUPPORTED).
+     * Copy @p size bytes of code into memory the CPU may execute and nobody may write
+     * afterwards (W^X), and return it in *out. Return false on failure.
+     */
+    bool (*exec_alloc)(void *user, const void *code, size_t size, void **out);
+    /** Optional (required with exec_alloc). Release memory from exec_alloc. */
+    void (*exec_free)(void *user, void *code, size_t size);
+
+    /** Required. Logical processors the engine serves; vCPU core indexes are below this. */
+    uint32_t (*core_count)(void *user);
+
+    /**
+     * Optional. Pid of the current process, for backends' helpers that fill vCPU records
+     * and for the script engine. The dispatcher itself uses hd_vcpu.pid.
+     */
+    uint32_t (*current_pid)(void *user);
+
+    /** Optional. Log a line (no trailing newline). Writer context only. */
+    void (*log)(void *user, enum hd_log_level level, const char *message);
+
+    /**
+     * Optional, dispatch path. A break action ran (S17): enter the debugger, count it,
+     * record it — the backend decides. NULL: break actions only set HD_VERDICT_BREAK.
+     */
+    void (*on_break)(void *user, const struct hd_break_info *info);
+
+    /**
+     * Optional. Read @p size bytes of guest memory at @p address without faulting; false
+     * if any byte is unreadable. For the script engine; unused by the dispatcher.
+     */
+    bool (*read_memory)(void *user, uint64_t address, void *out, size_t size);
+
+    /**
+     * Optional. Run @p fn on every core and return when all have. Writers call it to make
+     * every core pass a quiescent point so retired snapshots are freed at once; without it
+     * they are freed later, once every core's dispatch counter has moved.
+     */
+    void (*run_on_every_core)(void *user, void (*fn)(void *arg, uint32_t core), void *arg);
+
+    /**
+     * Optional. Serialize writers (register, enable, disable, clear, message reads).
+     * NULL: the caller promises never to call writer functions concurrently.
+     */
+    void (*lock)(void *user);
+    void (*unlock)(void *user);
+
+    /**
+     * Optional, dispatch path. Is this VMCALL the hypervisor's own hypercall (S14)?
+     * NULL: hd_hypercall_is_hyperdbg() — HyperDbg's magic in r10/r11/r12 from CPL 0.
+     */
+    bool (*is_own_hypercall)(void *user, const struct hd_vcpu *vcpu);
+};
+
+/**
+ * Size of version 1 of struct hd_backend_ops: the least `size` the core accepts. Fixed by
+ * the last member of version 1, so it stays true when later versions append members.
+ */
+#define HD_BACKEND_OPS_V1_SIZE \
+    (offsetof(struct hd_backend_ops, is_own_hypercall) + sizeof(void (*)(void)))
+
+/** Zero @p ops and set size and version for this header. */
+void hd_backend_ops_init(struct hd_backend_ops *ops);
+
+/** HyperDbg's hypercall magic (r10, r11, r12). */
+#define HD_HYPERDBG_MAGIC_R10 0x48564653ull
+#define HD_HYPERDBG_MAGIC_R11 0x564D43414C4Cull
+#define HD_HYPERDBG_MAGIC_R12 0x4E4F485950455256ull
+
+/**
+ * The default own-hypercall predicate: r10, r11, r12 hold HyperDbg's magic and the guest
+ * is at CPL 0 (a CPL 3 caller cannot speak for the hypervisor, S15).
+ */
+bool hd_hypercall_is_hyperdbg(const struct hd_vcpu *vcpu);
+
+#endif /* HDEVENT_BACKEND_H */

@@ -1,0 +1,61 @@
+/*
+ * hdevent/dispatch.h — the hot path: what a VMX exit handler calls on exit reason 18.
+ *
+ * An exit handler does, on VMCALL:
+ *
+ *     struct hd_vcpu v = { .regs = saved, .rip = rip, .insn_len = len,
+ *                          .core = cpu, .pid = pid, .cpl = cpl };
+ *     struct hd_verdict verdict;
+ *     hd_dispatch_vmcall(engine, &v, NULL, &verdict);
+ *     if (!(verdict.flags & HD_VERDICT_SHORT_CIRCUIT))
+ *         handle_vmcall(&v);                         // the backend's default handling
+ *     if (verdict.flags & HD_VERDICT_POST)
+ *         hd_dispatch_vmcall_post(engine, &v, NULL, &verdict);
+ *     advance_rip(&v);                               // always, even when short-circuited
+ *
+ * Both calls run on the exit's core with interrupts off, concurrently with other cores and
+ * with writers. They never block, allocate, take a lock, or execute a locked instruction.
+ * Only one exit per core may be in flight at a time (the hardware guarantees it).
+ */
+#ifndef HDEVENT_DISPATCH_H
+#define HDEVENT_DISPATCH_H
+
+#include "engine.h"
+#include "status.h"
+#include "types.h"
+#include "vcpu.h"
+
+/** Skip the backend's default VMCALL handling; RIP is still advanced (S12). */
+#define HD_VERDICT_SHORT_CIRCUIT 0x1u
+/** Call hd_dispatch_vmcall_post() after the default handling. */
+#define HD_VERDICT_POST 0x2u
+/** At least one break action ran in this pass (S17). */
+#define HD_VERDICT_BREAK 0x4u
+/** The VMCALL is the hypervisor's own: hooks' register changes were discarded (S14). */
+#define HD_VERDICT_PROTECTED 0x8u
+
+/** What the dispatcher tells the backend after a pass. */
+struct hd_verdict {
+    /** HD_VERDICT_* bits. 0: no hook handled the VMCALL. */
+    uint32_t flags;
+    /** Events whose condition held (or that had none) in this pass. */
+    uint32_t fired;
+};
+
+/**
+ * The pre pass of a VMCALL exit. @p context is the event context: NULL for VMCALL.
+ * Sets HD_VCPU_PROTECTED in vcpu->flags for the hypervisor's own hypercalls.
+ * @return HD_OK; HD_ERR_BAD_VCPU (core out of range, regs NULL: nothing ran).
+ */
+enum hd_status hd_dispatch_vmcall(struct hd_engine *engine, struct hd_vcpu *vcpu,
+                                  void *context, struct hd_verdict *verdict);
+
+/**
+ * The post pass, after the default handling; call it exactly when the pre pass set
+ * HD_VERDICT_POST. It uses the same event set as the pre pass of this exit.
+ * @return HD_OK; HD_ERR_BAD_VCPU; HD_ERR_NO_PRE_PASS.
+ */
+enum hd_status hd_dispatch_vmcall_post(struct hd_engine *engine, struct hd_vcpu *vcpu,
+                                       void *context, struct hd_verdict *verdict);
+
+#endif /* HDEVENT_DISPATCH_H */

@@ -1,0 +1,177 @@
+/*
+ * hdevent/engine.h — the engine: the event registry, its snapshots and the message queues.
+ *
+ * Writer functions (everything here except the hd_dispatch_* calls in dispatch.h) build a new
+ * immutable snapshot of the enabled events and publish it with one release store; dispatch
+ * on other cores sees the old set or the new one, never a mix (S16). Memory the old set used
+ * is freed only after every core has passed a quiescent point (S5). A failed writer call
+ * changes nothing: no tag is used up and nothing registered is lost.
+ *
+ * Writer functions are serialized by the backend's lock op, or by the caller if it has none.
+ */
+#ifndef HDEVENT_ENGINE_H
+#define HDEVENT_ENGINE_H
+
+#include "backend.h"
+#include "event.h"
+#include "status.h"
+#include "types.h"
+
+struct hd_engine;
+
+/* ---------------------------------------------------------------------------------------- */
+/* Engine                                                                                   */
+/* ---------------------------------------------------------------------------------------- */
+
+/** Engine settings; pass NULL to hd_engine_create() for the defaults. */
+struct hd_engine_config {
+    /** Messages each core's queue holds; rounded up to a power of two. Default 64. */
+    uint32_t message_slots;
+    /** Largest message in bytes; longer ones are truncated (and flagged). Default 512. */
+    uint32_t message_max_bytes;
+};
+
+/**
+ * Create an engine served by @p ops (copied; `ops->user` must outlive the engine).
+ * @return HD_OK; HD_ERR_BAD_OPS if the ops' size, version or required members are wrong;
+ *         HD_ERR_NO_MEMORY.
+ */
+enum hd_status hd_engine_create(const struct hd_backend_ops *ops,
+                                const struct hd_engine_config *config,
+                                struct hd_engine **out);
+
+/**
+ * Clear every event and free the engine. No core may be dispatching, or dispatch again.
+ * NULL is ignored.
+ */
+void hd_engine_destroy(struct hd_engine *engine);
+
+/** Cores this engine serves (the backend's core_count at creation). */
+uint32_t hd_engine_core_count(const struct hd_engine *engine);
+
+/**
+ * Free retired snapshots and cleared events that every core has stopped using.
+ * Writers do this on their own; call it to release memory sooner after a burst of clears.
+ * @return number of retired snapshots still waiting for a core.
+ */
+uint32_t hd_engine_reclaim(struct hd_engine *engine);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Registry                                                                                 */
+/* ---------------------------------------------------------------------------------------- */
+
+/**
+ * Register a VMCALL event with its actions. Raw code gets a RET appended if it does not
+ * end in 0xC3 and is copied into executable memory from the backend.
+ * @param tag_out receives the new tag (HD_TAG_BASE, HD_TAG_BASE + 1, … in order; S19).
+ * @return HD_OK; HD_ERR_INVALID_STAGE, HD_ERR_SC_WITH_POST, HD_ERR_INVALID_CORE,
+ *         HD_ERR_INVALID_CONDITION, HD_ERR_INVALID_ACTION_TYPE, HD_ERR_EMPTY_CODE,
+ *         HD_ERR_TOO_LARGE, HD_ERR_TOO_MANY_ACTIONS, HD_ERR_SCRIPT_NOT_SUPPORTED,
+ *         HD_ERR_NOT_SUPPORTED (raw code without exec_alloc), HD_ERR_NO_MEMORY.
+ */
+enum hd_status hd_event_register(struct hd_engine *engine, const struct hd_event_desc *desc,
+                                 uint64_t *tag_out);
+
+/**
+ * Append an action to a registered event (HyperDbg's add-action IOCTL does this one action
+ * at a time). It runs after the event's existing actions.
+ * @return HD_OK; HD_ERR_NO_SUCH_EVENT; the action errors of hd_event_register().
+ */
+enum hd_status hd_action_add(struct hd_engine *engine, uint64_t tag,
+                             const struct hd_action_desc *action);
+
+/** Enable the event @p tag, or every event with HD_TAG_ALL. Enabling an enabled event is OK. */
+enum hd_status hd_event_enable(struct hd_engine *engine, uint64_t tag);
+
+/** Disable the event @p tag, or every event with HD_TAG_ALL (S4). */
+enum hd_status hd_event_disable(struct hd_engine *engine, uint64_t tag);
+
+/**
+ * Clear (remove) the event @p tag, or every event with HD_TAG_ALL. Its tag is never given
+ * out again; its memory is freed once no core can still be running it (S5).
+ * Clearing every event when none is registered is OK.
+ */
+enum hd_status hd_event_clear(struct hd_engine *engine, uint64_t tag);
+
+/** A registered event as hd_event_query() and hd_event_next() report it. */
+struct hd_event_info {
+    uint64_t tag;
+    uint32_t pid;
+    uint32_t core;
+    enum hd_stage stage;
+    bool short_circuit;
+    bool enabled;
+    enum hd_condition_kind condition;
+    uint32_t action_count;
+    /** Command text given at registration ("" if none). Valid until the event is cleared. */
+    const char *command;
+};
+
+/**
+ * Describe the event @p tag.
+ * @return HD_OK or HD_ERR_NO_SUCH_EVENT.
+ */
+enum hd_status hd_event_query(struct hd_engine *engine, uint64_t tag,
+                              struct hd_event_info *info);
+
+/**
+ * Walk events in tag order: pass 0 first, then the tag last returned.
+ * @return HD_OK with *info filled; HD_EMPTY when no event has a larger tag.
+ */
+enum hd_status hd_event_next(struct hd_engine *engine, uint64_t after_tag,
+                             struct hd_event_info *info);
+
+/** Per-core counters of one event. */
+struct hd_event_counters {
+    /** Times the event matched core, pid and stage in a pass and was evaluated. */
+    uint64_t hits;
+    /** Times its condition returned 0, so no action ran (S6). */
+    uint64_t condition_false;
+};
+
+/**
+ * Counters of event @p tag on @p core, or summed over every core with HD_ALL.
+ * @return HD_OK; HD_ERR_NO_SUCH_EVENT; HD_ERR_INVALID_CORE.
+ */
+enum hd_status hd_event_counters(struct hd_engine *engine, uint64_t tag, uint32_t core,
+                                 struct hd_event_counters *out);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Messages (S18, S20)                                                                      */
+/* ---------------------------------------------------------------------------------------- */
+
+/** A message taken from a core's queue. */
+struct hd_message_info {
+    /** Tag of the event whose action produced it. */
+    uint64_t tag;
+    /** Core that produced it. */
+    uint32_t core;
+    /** Full length of the message in bytes (may exceed what was copied). */
+    uint32_t size;
+    /** The action's `imm` setting. */
+    bool immediate;
+    /** The producing action's output was longer than message_max_bytes and was cut. */
+    bool truncated;
+};
+
+/**
+ * Take the oldest message of the next core that has one (cores are visited in turn).
+ * Copies at most @p capacity bytes into @p data.
+ * @return HD_OK; HD_EMPTY when every queue is empty.
+ */
+enum hd_status hd_message_read(struct hd_engine *engine, struct hd_message_info *info,
+                               void *data, uint32_t capacity);
+
+/** Per-core queue statistics. */
+struct hd_message_stats {
+    /** Messages waiting in the queue. */
+    uint32_t queued;
+    /** Messages dropped because the queue was full (S20): nothing queued is overwritten. */
+    uint64_t dropped;
+};
+
+/** Statistics of @p core's message queue. @return HD_OK or HD_ERR_INVALID_CORE. */
+enum hd_status hd_message_stats(struct hd_engine *engine, uint32_t core,
+                                struct hd_message_stats *out);
+
+#endif /* HDEVENT_ENGINE_H */

@@ -1,0 +1,22 @@
+/*
+ * hdevent/hdevent.h — the single door: every freestanding-safe public header.
+ * User-mode components (the host backend, later the parser and Zydis tools) have their own.
+ */
+#ifndef HDEVENT_HDEVENT_H
+#define HDEVENT_HDEVENT_H
+
+#include "backend.h"
+#include "dispatch.h"
+#include "engine.h"
+#include "event.h"
+#include "regs.h"
+#include "status.h"
+#include "types.h"
+#include "vcpu.h"
+
+/** Library version, as in the CMake project. */
+#define HD_VERSION_MAJOR 0
+#define HD_VERSION_MINOR 1
+#define HD_VERSION_PATCH 0
+
+#endif /* HDEVENT_HDEVENT_H */

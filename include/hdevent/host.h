@@ -1,0 +1,120 @@
+/*
+ * hdevent/host.h — the host backend (USER MODE ONLY: libc, pthreads, mmap).
+ *
+ * The test platform Bareflank calls it: the same backend contract a kernel implements, with
+ * state a test can steer. Simulated vCPUs let a test or a plugin author set core, pid, CPL
+ * and registers and take a VMCALL exit exactly as a VMX exit handler would — pre pass,
+ * default handling, post pass, RIP advance — on any thread. Break actions and allocations
+ * are recorded; allocation failures can be injected.
+ *
+ *     struct hd_host *host;   struct hd_engine *engine;
+ *     hd_host_create(NULL, &host);
+ *     hd_engine_create(hd_host_ops(host), NULL, &engine);
+ *     ... hd_event_register(engine, &desc, &tag) ...
+ *     struct hd_guest_regs regs = { .rdx = 0x1000 };
+ *     struct hd_vcpu vcpu;
+ *     hd_host_vcpu_init(&vcpu, &regs, 1, 0x490);     // core 1, pid 0x490
+ *     struct hd_host_exit exit;
+ *     hd_host_vmcall(host, engine, &vcpu, &exit);
+ */
+#ifndef HDEVENT_HOST_H
+#define HDEVENT_HOST_H
+
+#include "hdevent.h"
+
+struct hd_host;
+
+/** Host backend settings; NULL means the defaults. */
+struct hd_host_config {
+    /** Simulated cores (hd_backend_ops.core_count). Default 4. */
+    uint32_t cores;
+    /** Print the engine's log lines on stderr. Default false. */
+    bool log_to_stderr;
+};
+
+/** What hd_host_default_vmcall() puts in rax for a VMCALL that is not the hypervisor's own:
+ *  KVM's answer to an unknown hypercall, -KVM_ENOSYS. */
+#define HD_HOST_VMCALL_ENOSYS ((uint64_t)-1000)
+
+/** Default VMCALL handling; replace it with hd_host_set_vmcall_handler(). */
+typedef void (*hd_host_vmcall_fn)(void *user, struct hd_vcpu *vcpu);
+
+/** Create a host backend. @return HD_OK, HD_ERR_INVALID_ARGUMENT (0 cores), HD_ERR_NO_MEMORY. */
+enum hd_status hd_host_create(const struct hd_host_config *config, struct hd_host **out);
+
+/** Free the host backend. Destroy engines using it first. NULL is ignored. */
+void hd_host_destroy(struct hd_host *host);
+
+/** The backend ops to pass to hd_engine_create(); valid while the host lives. */
+const struct hd_backend_ops *hd_host_ops(struct hd_host *host);
+
+/**
+ * Prepare a vCPU record for a VMCALL from CPL 0 at a fixed RIP, instruction length 3.
+ * Change cpl, rip or the registers afterwards as the test needs.
+ */
+void hd_host_vcpu_init(struct hd_vcpu *vcpu, struct hd_guest_regs *regs, uint32_t core,
+                       uint32_t pid);
+
+/** Everything one simulated exit did. */
+struct hd_host_exit {
+    /** Verdict of the pre pass. */
+    struct hd_verdict pre;
+    /** Verdict of the post pass (zero when there was none). */
+    struct hd_verdict post;
+    /** The post pass ran. */
+    bool post_ran;
+    /** The default handling ran (it does not when short-circuited). */
+    bool default_handled;
+};
+
+/**
+ * Take a VMCALL exit on vcpu->core: pre pass, default handling unless short-circuited,
+ * post pass if asked for, then rip += insn_len. Thread-safe for different cores.
+ * @return the first failing dispatch status, or HD_OK.
+ */
+enum hd_status hd_host_vmcall(struct hd_host *host, struct hd_engine *engine,
+                              struct hd_vcpu *vcpu, struct hd_host_exit *exit);
+
+/**
+ * The documented default VMCALL handling: the hypervisor's own hypercalls
+ * (HD_VCPU_PROTECTED) get rax = 0 (success); every other VMCALL gets
+ * rax = HD_HOST_VMCALL_ENOSYS, as KVM answers a hypercall it does not know.
+ */
+void hd_host_default_vmcall(void *user, struct hd_vcpu *vcpu);
+
+/** Replace the default handling (NULL restores hd_host_default_vmcall). */
+void hd_host_set_vmcall_handler(struct hd_host *host, hd_host_vmcall_fn fn, void *user);
+
+/** One recorded break action (S17). */
+struct hd_host_break {
+    uint64_t tag;
+    uint32_t core;
+    uint32_t pid;
+    uint32_t stage;
+    uint64_t rip;
+    /** Guest registers when the break ran. */
+    struct hd_guest_regs regs;
+};
+
+/** Break actions recorded so far (all of them are counted; the first 4096 are kept). */
+uint32_t hd_host_break_count(struct hd_host *host);
+
+/** Copy the @p index-th recorded break. @return false past the end of the kept records. */
+bool hd_host_break_get(struct hd_host *host, uint32_t index, struct hd_host_break *out);
+
+/** Forget the recorded breaks. */
+void hd_host_break_reset(struct hd_host *host);
+
+/** Blocks from alloc plus regions from exec_alloc not yet freed. */
+uint64_t hd_host_live_allocations(struct hd_host *host);
+
+/** Calls to alloc and exec_alloc so far (failed ones included). */
+uint64_t hd_host_allocation_calls(struct hd_host *host);
+
+/**
+ * Make the allocation @p n calls from now fail (0 = the very next one), once; -1 disables.
+ * Counts alloc and exec_alloc calls alike.
+ */
+void hd_host_fail_allocation(struct hd_host *host, int64_t n);
+
+#endif /* HDEVENT_HOST_H */

@@ -1,0 +1,69 @@
+/*
+ * hdevent/regs.h — the guest's general-purpose registers, in HyperDbg's GUEST_REGS order.
+ *
+ * Raw conditions and custom code written for HyperDbg address registers by offset from the
+ * pointer they receive (`mov rbx, [rcx+0x10]` reads rdx), so this layout is ABI: 16 u64s,
+ * 128 bytes, no padding. The exit stub of a VMX backend saves the guest's GPRs in exactly
+ * this order; rsp is a slot here but the guest's real rsp lives in the VMCS.
+ */
+#ifndef HDEVENT_REGS_H
+#define HDEVENT_REGS_H
+
+#include "types.h"
+
+/** Guest GPRs as HyperDbg's GUEST_REGS. Hooks may change them (except on protected calls). */
+struct hd_guest_regs {
+    uint64_t rax; /* 0x00 */
+    uint64_t rcx; /* 0x08 */
+    uint64_t rdx; /* 0x10 */
+    uint64_t rbx; /* 0x18 */
+    uint64_t rsp; /* 0x20 */
+    uint64_t rbp; /* 0x28 */
+    uint64_t rsi; /* 0x30 */
+    uint64_t rdi; /* 0x38 */
+    uint64_t r8;  /* 0x40 */
+    uint64_t r9;  /* 0x48 */
+    uint64_t r10; /* 0x50 */
+    uint64_t r11; /* 0x58 */
+    uint64_t r12; /* 0x60 */
+    uint64_t r13; /* 0x68 */
+    uint64_t r14; /* 0x70 */
+    uint64_t r15; /* 0x78 */
+};
+
+HD_STATIC_ASSERT(sizeof(struct hd_guest_regs) == 128, "GUEST_REGS is 128 bytes");
+HD_STATIC_ASSERT(offsetof(struct hd_guest_regs, rax) == 0x00, "GUEST_REGS.rax");
+HD_STATIC_ASSERT(offsetof(struct hd_guest_regs, rcx) == 0x08, "GUEST_REGS.rcx");
+HD_STATIC_ASSERT(offsetof(struct hd_guest_regs, rdx) == 0x10, "GUEST_REGS.rdx");
+HD_STATIC_ASSERT(offsetof(struct hd_guest_regs, rbx) == 0x18, "GUEST_REGS.rbx");
+HD_STATIC_ASSERT(offsetof(struct hd_guest_regs, rsp) == 0x20, "GUEST_REGS.rsp");
+HD_STATIC_ASSERT(offsetof(struct hd_guest_regs, rbp) == 0x28, "GUEST_REGS.rbp");
+HD_STATIC_ASSERT(offsetof(struct hd_guest_regs, rsi) == 0x30, "GUEST_REGS.rsi");
+HD_STATIC_ASSERT(offsetof(struct hd_guest_regs, rdi) == 0x38, "GUEST_REGS.rdi");
+HD_STATIC_ASSERT(offsetof(struct hd_guest_regs, r8) == 0x40, "GUEST_REGS.r8");
+HD_STATIC_ASSERT(offsetof(struct hd_guest_regs, r9) == 0x48, "GUEST_REGS.r9");
+HD_STATIC_ASSERT(offsetof(struct hd_guest_regs, r10) == 0x50, "GUEST_REGS.r10");
+HD_STATIC_ASSERT(offsetof(struct hd_guest_regs, r11) == 0x58, "GUEST_REGS.r11");
+HD_STATIC_ASSERT(offsetof(struct hd_guest_regs, r12) == 0x60, "GUEST_REGS.r12");
+HD_STATIC_ASSERT(offsetof(struct hd_guest_regs, r13) == 0x68, "GUEST_REGS.r13");
+HD_STATIC_ASSERT(offsetof(struct hd_guest_regs, r14) == 0x70, "GUEST_REGS.r14");
+HD_STATIC_ASSERT(offsetof(struct hd_guest_regs, r15) == 0x78, "GUEST_REGS.r15");
+
+/** Number of registers in struct hd_guest_regs. */
+#define HD_GUEST_REG_COUNT 16
+
+/**
+ * Register @p index (0 = rax … 15 = r15, GUEST_REGS order) as an lvalue-free accessor, so
+ * tools can walk the registers by name table without pointer arithmetic of their own.
+ */
+static inline uint64_t *hd_guest_reg(struct hd_guest_regs *regs, unsigned index)
+{
+    return index < HD_GUEST_REG_COUNT ? &((uint64_t *)(void *)regs)[index] : (uint64_t *)0;
+}
+
+/**
+ * Name of register @p index in GUEST_REGS order ("rax" … "r15"); NULL past the end.
+ */
+const char *hd_guest_reg_name(unsigned index);
+
+#endif /* HDEVENT_REGS_H */

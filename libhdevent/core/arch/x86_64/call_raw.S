@@ -1,0 +1,77 @@
+/*
+ * hd_arch_call_raw(code, a1, a2, a3) — run raw condition / custom-code bytes with HyperDbg's
+ * register convention (Windows x64): rcx = a1, rdx = a2, r8 = a3, result in rax.
+ *
+ * HyperDbg's own stub gives no shadow space, misaligns the stack and saves only 8 registers;
+ * code written for it must still run here, and code that follows the Windows ABI fully (uses
+ * its 32-byte shadow space, relies on an aligned stack) must run too. So this stub:
+ *   - saves every GPR either ABI calls callee-saved: rbx, rbp, rsi, rdi, r12-r15;
+ *   - calls with rsp 16-byte aligned and 32 bytes of shadow space above the return address;
+ *   - restores rsp from rbp, so code that leaves the stack unbalanced cannot corrupt ours;
+ *   - clears DF, which both ABIs require to be clear at a call or return.
+ * It does not save XMM6-15: the core never touches SIMD state (ring 0 forbids it without
+ * kernel_fpu_begin), and code that uses SIMD is reported by the validator.
+ *
+ * Entry arguments: System V (code rdi, a1 rsi, a2 rdx, a3 rcx) or, for Windows builds,
+ * Windows x64 (code rcx, a1 rdx, a2 r8, a3 r9).
+ */
+#if defined(__KERNEL__) && defined(__linux__)
+#include <linux/linkage.h>
+#include <asm/linkage.h>
+#define HD_FUNC_START(name) SYM_FUNC_START(name)
+#define HD_FUNC_END(name) SYM_FUNC_END(name)
+#define HD_RET RET
+#else
+#if defined(_WIN32)
+#define HD_FUNC_START(name) .globl name; .def name; .scl 2; .type 32; .endef; name:
+#define HD_FUNC_END(name)
+#else
+#define HD_FUNC_START(name) .globl name; .type name, @function; .hidden name; name:
+#define HD_FUNC_END(name) .size name, .-name
+#endif
+#define HD_RET ret
+#endif
+
+    .intel_syntax noprefix
+    .text
+
+HD_FUNC_START(hd_arch_call_raw)
+    push    rbp
+    mov     rbp, rsp
+    push    rbx
+    push    rsi
+    push    rdi
+    push    r12
+    push    r13
+    push    r14
+    push    r15
+    /* 8 pushes after the return address: rsp is 8 mod 16; 40 = 32 shadow + 8 to align. */
+    sub     rsp, 40
+#if defined(_WIN32)
+    mov     rax, rcx
+    mov     rcx, rdx
+    mov     rdx, r8
+    mov     r8, r9
+#else
+    mov     rax, rdi
+    mov     r8, rcx
+    mov     rcx, rsi
+    /* rdx already holds a2 */
+#endif
+    call    rax
+    cld
+    lea     rsp, [rbp - 56]
+    pop     r15
+    pop     r14
+    pop     r13
+    pop     r12
+    pop     rdi
+    pop     rsi
+    pop     rbx
+    pop     rbp
+    HD_RET
+HD_FUNC_END(hd_arch_call_raw)
+
+#if !defined(_WIN32) && !defined(__KERNEL__)
+    .section .note.GNU-stack, "", @progbits
+#endif

@@ -1,0 +1,171 @@
+/*
+ * Engine lifetime, the backend ops copy and the writer-side helpers every core file uses.
+ */
+#include "internal/engine.h"
+
+#define HD_DEFAULT_MESSAGE_SLOTS 64u
+#define HD_DEFAULT_MESSAGE_MAX 512u
+#define HD_MAX_MESSAGE_SLOTS 65536u
+#define HD_MAX_MESSAGE_BYTES 65536u
+#define HD_MAX_CORES 4096u
+
+void *hd_alloc(struct hd_engine *e, size_t size)
+{
+    return e->ops.alloc(e->ops.user, size);
+}
+
+void *hd_zalloc(struct hd_engine *e, size_t size)
+{
+    void *p = hd_alloc(e, size);
+    if (p)
+        hd_memset(p, 0, size);
+    return p;
+}
+
+void hd_free(struct hd_engine *e, void *p)
+{
+    if (p)
+        e->ops.free(e->ops.user, p);
+}
+
+void hd_log(struct hd_engine *e, enum hd_log_level level, const char *message)
+{
+    if (e->ops.log)
+        e->ops.log(e->ops.user, level, message);
+}
+
+void hd_writer_lock(struct hd_engine *e)
+{
+    if (e->ops.lock)
+        e->ops.lock(e->ops.user);
+}
+
+void hd_writer_unlock(struct hd_engine *e)
+{
+    if (e->ops.unlock)
+        e->ops.unlock(e->ops.user);
+}
+
+static uint32_t round_up_pow2(uint32_t v)
+{
+    uint32_t p = 1;
+    while (p < v)
+        p <<= 1;
+    return p;
+}
+
+/*
+ * Copy what the backend gave, as far as it reaches: members past its `size` stay NULL, so a
+ * backend compiled against an older header keeps working (SQLite's iVersion idea).
+ */
+static enum hd_status copy_ops(struct hd_backend_ops *dst, const struct hd_backend_ops *src)
+{
+    if (!src || src->version < 1 || src->size < HD_BACKEND_OPS_V1_SIZE)
+        return HD_ERR_BAD_OPS;
+    hd_memset(dst, 0, sizeof(*dst));
+    hd_memcpy(dst, src, src->size < sizeof(*dst) ? src->size : sizeof(*dst));
+    dst->size = sizeof(*dst);
+    dst->version = HD_BACKEND_OPS_VERSION;
+    if (!dst->alloc || !dst->free || !dst->core_count)
+        return HD_ERR_BAD_OPS;
+    if (!dst->exec_alloc != !dst->exec_free || !dst->lock != !dst->unlock)
+        return HD_ERR_BAD_OPS;
+    return HD_OK;
+}
+
+enum hd_status hd_engine_create(const struct hd_backend_ops *ops,
+                                const struct hd_engine_config *config, struct hd_engine **out)
+{
+    struct hd_backend_ops copy;
+    struct hd_engine *e;
+    uint32_t cores, slots, max;
+    size_t ring_bytes;
+    enum hd_status st;
+
+    if (!out)
+        return HD_ERR_INVALID_ARGUMENT;
+    *out = NULL;
+    HD_CHECK(copy_ops(&copy, ops));
+
+    cores = copy.core_count(copy.user);
+    if (cores == 0 || cores > HD_MAX_CORES)
+        return HD_ERR_BAD_OPS;
+    slots = config && config->message_slots ? config->message_slots : HD_DEFAULT_MESSAGE_SLOTS;
+    max = config && config->message_max_bytes ? config->message_max_bytes
+                                              : HD_DEFAULT_MESSAGE_MAX;
+    if (slots > HD_MAX_MESSAGE_SLOTS || max > HD_MAX_MESSAGE_BYTES)
+        return HD_ERR_INVALID_ARGUMENT;
+
+    e = copy.alloc(copy.user, sizeof(*e));
+    if (!e)
+        return HD_ERR_NO_MEMORY;
+    hd_memset(e, 0, sizeof(*e));
+    e->ops = copy;
+    e->core_count = cores;
+    e->message_slots = round_up_pow2(slots);
+    e->message_max = max;
+    e->slot_bytes = (uint32_t)((sizeof(struct hd_msg_slot) + max + 7u) & ~7u);
+    e->registry.next_tag = HD_TAG_BASE;
+
+    st = HD_ERR_NO_MEMORY;
+    e->cores_raw = hd_zalloc(e, (size_t)cores * sizeof(struct hd_core) + HD_CACHELINE);
+    if (!e->cores_raw)
+        goto fail;
+    e->cores = (struct hd_core *)(((uintptr_t)e->cores_raw + HD_CACHELINE - 1) &
+                                  ~(uintptr_t)(HD_CACHELINE - 1));
+    ring_bytes = (size_t)e->message_slots * e->slot_bytes;
+    e->rings = hd_alloc(e, ring_bytes * cores);
+    if (!e->rings)
+        goto fail;
+    for (uint32_t c = 0; c < cores; c++)
+        e->cores[c].ring = (uint8_t *)e->rings + ring_bytes * c;
+
+    /* Dispatch never sees a NULL snapshot: an empty one stands for "no event enabled". */
+    {
+        struct hd_snapshot *empty;
+        st = hd_snapshot_build(e, HD_BUILD_NONE, &empty);
+        if (HD_FAILED(st))
+            goto fail;
+        e->current = empty;
+    }
+    *out = e;
+    return HD_OK;
+
+fail:
+    hd_free(e, e->rings);
+    hd_free(e, e->cores_raw);
+    hd_free(e, e);
+    return st;
+}
+
+void hd_engine_destroy(struct hd_engine *engine)
+{
+    struct hd_engine *e = engine;
+    if (!e)
+        return;
+    /* No core dispatches any more (the contract), so every retired snapshot can go now. */
+    hd_snapshot_reclaim(e, true);
+    for (uint32_t i = 0; i < e->registry.count; i++)
+        hd_event_free(e, e->registry.events[i]);
+    hd_free(e, e->registry.events);
+    hd_snapshot_free(e, (struct hd_snapshot *)e->current);
+    hd_free(e, e->rings);
+    hd_free(e, e->cores_raw);
+    hd_free(e, e);
+}
+
+uint32_t hd_engine_core_count(const struct hd_engine *engine)
+{
+    return engine ? engine->core_count : 0;
+}
+
+uint32_t hd_engine_reclaim(struct hd_engine *engine)
+{
+    uint32_t left;
+    if (!engine)
+        return 0;
+    hd_writer_lock(engine);
+    left = hd_snapshot_reclaim(engine, false);
+    hd_writer_unlock(engine);
+    return left;
+}

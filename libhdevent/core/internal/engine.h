@@ -1,0 +1,202 @@
+/*
+ * The engine's private structures, shared by the core's files and nobody else.
+ *
+ * Three kinds of memory, with three owners:
+ *   - writer state (struct hd_registry): the events in tag order, their enabled flags and
+ *     action lists; touched only by writers under the backend's lock;
+ *   - snapshots (struct hd_snapshot): immutable indexes of the enabled events, built by a
+ *     writer and published with one release store; the only thing dispatch reads;
+ *   - per-core state (struct hd_core): written by the dispatching core alone.
+ * Event and action objects are shared by the registry and the snapshots that point at them;
+ * a cleared event is freed together with the last snapshot that could still point at it.
+ */
+#ifndef HDEVENT_INTERNAL_ENGINE_H
+#define HDEVENT_INTERNAL_ENGINE_H
+
+#include <hdevent/hdevent.h>
+
+#include "compiler.h"
+
+/* ---- objects ------------------------------------------------------------------------- */
+
+/* Per-core counters of one event, one cache line each so cores never share a written line. */
+struct hd_counter_line {
+    uint64_t hits;
+    uint64_t condition_false;
+    uint8_t pad_[HD_CACHELINE - 2 * sizeof(uint64_t)];
+};
+
+/* Executable copy of raw code (RET appended when missing). */
+struct hd_code {
+    void *exec;
+    uint32_t size;
+};
+
+struct hd_action {
+    enum hd_action_type type;
+    bool immediate;
+    uint32_t buffer_size;       /* per core */
+    uint8_t *buffers;           /* core c's buffer: buffers + c * buffer_size; NULL if none */
+    struct hd_code code;        /* HD_ACTION_CODE */
+    hd_action_fn fn;            /* HD_ACTION_NATIVE */
+    void *user;
+};
+
+struct hd_event {
+    uint64_t tag;
+    uint32_t pid;
+    uint32_t core;
+    enum hd_stage stage;
+    bool short_circuit;
+    enum hd_condition_kind condition;
+    struct hd_code condition_code; /* HD_CONDITION_RAW */
+    hd_condition_fn condition_fn;  /* HD_CONDITION_NATIVE */
+    void *condition_user;
+    struct hd_counter_line *counters; /* [core count], cache-line aligned inside counters_raw */
+    void *counters_raw;
+    char *command;                    /* NUL-terminated copy, never NULL */
+
+    /* Writer state: never read by dispatch. */
+    bool enabled;
+    struct hd_action **actions;       /* in order */
+    uint32_t action_count;
+    uint32_t action_capacity;
+    struct hd_event *free_next;       /* on a retired snapshot's free list */
+};
+
+/* ---- snapshots ----------------------------------------------------------------------- */
+
+/* One enabled event as dispatch sees it: its actions are a copy the snapshot owns. */
+struct hd_snap_entry {
+    const struct hd_event *event;
+    struct hd_action *const *actions;
+    uint32_t action_count;
+};
+
+/*
+ * Index bucket for one (core filter, pid filter) pair: the entries with exactly that pair,
+ * as ascending entry numbers (= registration order), split by pass. A key with no event in
+ * either list does not exist, so pre_count + post_count == 0 marks an empty bucket.
+ */
+struct hd_snap_bucket {
+    uint64_t key; /* core filter << 32 | pid filter */
+    uint32_t pre_first, pre_count;
+    uint32_t post_first, post_count;
+};
+
+struct hd_snapshot {
+    /* Read by dispatch. */
+    uint32_t entry_count;
+    uint32_t bucket_mask;
+    const struct hd_snap_entry *entries;
+    const struct hd_snap_bucket *buckets;
+    const uint32_t *index;            /* entry numbers, referenced by the buckets */
+
+    /* Writer state: retirement. */
+    struct hd_snapshot *retired_next;
+    uint64_t *retire_seq;             /* [core count]: each core's dispatch sequence at retire */
+    struct hd_event *free_events;     /* cleared events to free with this snapshot */
+};
+
+/* ---- per-core state -------------------------------------------------------------------- */
+
+/* Written by the dispatching core only (plus the reader's tail on its own line). */
+struct hd_core {
+    /*
+     * Dispatch sequence: odd while the core is inside an exit (pre pass until the end of the
+     * post pass), even outside. Writers wait for it to move before freeing what it may use.
+     */
+    uint64_t seq;
+    const struct hd_snapshot *exit_snapshot; /* the pre pass's set, for the post pass */
+    bool post_pending;
+    uint32_t ring_head;                     /* next slot the producer writes */
+    uint64_t ring_dropped;                  /* S20 */
+    uint8_t *ring;                          /* slots of this core's message queue */
+    /* Next slot the reader takes: written by the reader, so on a line of its own. */
+    _Alignas(HD_CACHELINE) uint32_t ring_tail;
+};
+HD_STATIC_ASSERT(sizeof(struct hd_core) == 2 * HD_CACHELINE, "hd_core is two cache lines");
+
+/* Message slot header; the payload follows it. */
+struct hd_msg_slot {
+    uint64_t tag;
+    uint32_t size;       /* full size of the message */
+    uint32_t stored;     /* bytes stored in the slot */
+    uint8_t immediate;
+    uint8_t pad_[7];
+};
+
+/* ---- engine --------------------------------------------------------------------------- */
+
+struct hd_registry {
+    struct hd_event **events; /* tag order */
+    uint32_t count;
+    uint32_t capacity;
+    uint64_t next_tag;
+};
+
+struct hd_engine {
+    /* Read on every dispatch: one line. */
+    uint32_t armed;                   /* a snapshot with at least one event is published */
+    uint32_t core_count;
+    const struct hd_snapshot *current;
+    struct hd_core *cores;
+    uint32_t message_slots;           /* power of two */
+    uint32_t slot_bytes;              /* header + message_max, 8-aligned */
+    uint32_t message_max;
+    struct hd_backend_ops ops;        /* copy; members past the backend's size are NULL */
+
+    /* Writer state. */
+    void *cores_raw;
+    void *rings;
+    struct hd_registry registry;
+    struct hd_snapshot *retired_head; /* oldest first */
+    struct hd_snapshot *retired_tail;
+    uint32_t read_cursor;             /* next core hd_message_read looks at */
+};
+
+/* ---- helpers shared between the core's files ----------------------------------------- */
+
+void *hd_alloc(struct hd_engine *e, size_t size);
+void *hd_zalloc(struct hd_engine *e, size_t size);
+void hd_free(struct hd_engine *e, void *p);
+void hd_log(struct hd_engine *e, enum hd_log_level level, const char *message);
+void hd_writer_lock(struct hd_engine *e);
+void hd_writer_unlock(struct hd_engine *e);
+
+/* snapshot.c */
+
+/* Which events a new snapshot holds. */
+enum hd_build_mode {
+    HD_BUILD_ENABLED,  /* the events whose enabled flag is set */
+    HD_BUILD_ALL,      /* every registered event (enable all) */
+    HD_BUILD_NONE,     /* none (disable all, clear all) */
+};
+
+/* Index bucket of a key; shared by the builder and the dispatcher so they agree. */
+static inline uint32_t hd_snap_hash(uint64_t key)
+{
+    uint64_t h = key * 0x9E3779B97F4A7C15ull; /* Fibonacci hashing */
+    return (uint32_t)(h >> 32);
+}
+
+static inline uint64_t hd_snap_key(uint32_t core, uint32_t pid)
+{
+    return (uint64_t)core << 32 | pid;
+}
+
+enum hd_status hd_snapshot_build(struct hd_engine *e, enum hd_build_mode mode,
+                                 struct hd_snapshot **out);
+void hd_snapshot_publish(struct hd_engine *e, struct hd_snapshot *next,
+                         struct hd_event *free_events);
+void hd_snapshot_free(struct hd_engine *e, struct hd_snapshot *snap);
+uint32_t hd_snapshot_reclaim(struct hd_engine *e, bool force);
+
+/* registry.c */
+void hd_event_free(struct hd_engine *e, struct hd_event *ev);
+
+/* message.c */
+void hd_message_push(struct hd_engine *e, struct hd_core *core, uint64_t tag, bool immediate,
+                     const uint8_t *data, uint32_t size);
+
+#endif /* HDEVENT_INTERNAL_ENGINE_H */
