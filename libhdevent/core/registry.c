@@ -112,25 +112,50 @@ static enum hd_status action_create(struct hd_engine *e, const struct hd_action_
     return HD_OK;
 }
 
-/* Make room for one more action pointer (the old array is writer-only, so freed at once). */
-static enum hd_status actions_reserve(struct hd_engine *e, struct hd_event *ev, uint32_t more)
+/*
+ * Growing an array of pointers without touching the old one: the caller installs the copy,
+ * and on a later failure puts the old array back, so a failed writer call leaves every
+ * allocation as it found it.
+ */
+struct hd_growth {
+    void *old;              /* the array before; freed on commit */
+    void *grown;            /* the larger copy, or NULL when there was room */
+    uint32_t old_capacity;
+};
+
+static enum hd_status grow_prepare(struct hd_engine *e, const void *items, uint32_t count,
+                                   uint32_t capacity, uint32_t need, struct hd_growth *g,
+                                   uint32_t *new_capacity)
 {
-    struct hd_action **grown;
-    uint32_t cap;
-    if (ev->action_count + more <= ev->action_capacity)
+    uint32_t cap = capacity ? capacity : 4;
+    g->old = (void *)(uintptr_t)items;
+    g->old_capacity = capacity;
+    g->grown = NULL;
+    *new_capacity = capacity;
+    if (need <= capacity)
         return HD_OK;
-    cap = ev->action_capacity ? ev->action_capacity * 2 : 4;
-    while (cap < ev->action_count + more)
+    while (cap < need)
         cap *= 2;
-    grown = hd_alloc(e, cap * sizeof(*grown));
-    if (!grown)
+    g->grown = hd_alloc(e, (size_t)cap * sizeof(void *));
+    if (!g->grown)
         return HD_ERR_NO_MEMORY;
-    if (ev->action_count)
-        hd_memcpy(grown, ev->actions, ev->action_count * sizeof(*grown));
-    hd_free(e, ev->actions);
-    ev->actions = grown;
-    ev->action_capacity = cap;
+    if (count)
+        hd_memcpy(g->grown, items, (size_t)count * sizeof(void *));
+    *new_capacity = cap;
     return HD_OK;
+}
+
+/* The writer call succeeded: the old array goes. */
+static void grow_commit(struct hd_engine *e, struct hd_growth *g)
+{
+    if (g->grown)
+        hd_free(e, g->old);
+}
+
+/* The writer call failed: the copy goes (the caller restores the old array and capacity). */
+static void grow_rollback(struct hd_engine *e, struct hd_growth *g)
+{
+    hd_free(e, g->grown);
 }
 
 /* ---- events --------------------------------------------------------------------------- */
@@ -221,9 +246,13 @@ static enum hd_status event_create(struct hd_engine *e, const struct hd_event_de
         if (HD_FAILED(st))
             goto fail;
     }
-    st = actions_reserve(e, ev, d->action_count);
-    if (HD_FAILED(st))
-        goto fail;
+    if (d->action_count) {
+        ev->actions = hd_alloc(e, (size_t)d->action_count * sizeof(*ev->actions));
+        st = ev->actions ? HD_OK : HD_ERR_NO_MEMORY;
+        if (HD_FAILED(st))
+            goto fail;
+        ev->action_capacity = d->action_count;
+    }
     for (uint32_t i = 0; i < d->action_count; i++) {
         st = action_create(e, &d->actions[i], &ev->actions[i]);
         if (HD_FAILED(st))
@@ -259,25 +288,6 @@ static int64_t event_index(const struct hd_registry *reg, uint64_t tag)
     return i < reg->count && reg->events[i]->tag == tag ? (int64_t)i : -1;
 }
 
-static enum hd_status registry_reserve(struct hd_engine *e)
-{
-    struct hd_registry *reg = &e->registry;
-    struct hd_event **grown;
-    uint32_t cap;
-    if (reg->count < reg->capacity)
-        return HD_OK;
-    cap = reg->capacity ? reg->capacity * 2 : 16;
-    grown = hd_alloc(e, cap * sizeof(*grown));
-    if (!grown)
-        return HD_ERR_NO_MEMORY;
-    if (reg->count)
-        hd_memcpy(grown, reg->events, reg->count * sizeof(*grown));
-    hd_free(e, reg->events);
-    reg->events = grown;
-    reg->capacity = cap;
-    return HD_OK;
-}
-
 /* Build a snapshot of @mode and publish it; @free_events ride on the retired one. */
 static enum hd_status republish(struct hd_engine *e, enum hd_build_mode mode,
                                 struct hd_event *free_events)
@@ -294,34 +304,49 @@ enum hd_status hd_event_register(struct hd_engine *engine, const struct hd_event
                                  uint64_t *tag_out)
 {
     struct hd_engine *e = engine;
-    struct hd_event *ev;
+    struct hd_registry *reg;
+    struct hd_growth growth;
+    struct hd_event *ev = NULL;
+    uint32_t capacity;
     enum hd_status st;
 
     if (!e || !desc)
         return HD_ERR_INVALID_ARGUMENT;
+    reg = &e->registry;
     hd_writer_lock(e);
     st = event_check(e, desc);
-    if (HD_SUCCESS(st) && e->registry.next_tag == HD_TAG_ALL)
+    if (HD_SUCCESS(st) && reg->next_tag == HD_TAG_ALL)
         st = HD_ERR_TAGS_EXHAUSTED;
+    if (HD_FAILED(st))
+        goto out;
+    HD_STATIC_ASSERT(sizeof(*reg->events) == sizeof(void *), "pointer array");
+    st = grow_prepare(e, reg->events, reg->count, reg->capacity, reg->count + 1, &growth,
+                      &capacity);
     if (HD_SUCCESS(st))
-        st = registry_reserve(e);
-    if (HD_SUCCESS(st))
-        st = event_create(e, desc, e->registry.next_tag, &ev);
-    if (HD_SUCCESS(st)) {
-        e->registry.events[e->registry.count++] = ev;
-        if (ev->enabled) {
-            st = republish(e, HD_BUILD_ENABLED, NULL);
-            if (HD_FAILED(st)) {
-                e->registry.count--;
-                hd_event_free(e, ev);
-            }
-        }
+        st = event_create(e, desc, reg->next_tag, &ev);
+    if (HD_FAILED(st)) {
+        grow_rollback(e, &growth);
+        goto out;
     }
-    if (HD_SUCCESS(st)) {
-        if (tag_out)
-            *tag_out = e->registry.next_tag;
-        e->registry.next_tag++;
+    if (growth.grown)
+        reg->events = growth.grown;
+    reg->capacity = capacity;
+    reg->events[reg->count++] = ev;
+    if (ev->enabled)
+        st = republish(e, HD_BUILD_ENABLED, NULL);
+    if (HD_FAILED(st)) {
+        reg->count--;
+        reg->events = growth.old;
+        reg->capacity = growth.old_capacity;
+        grow_rollback(e, &growth);
+        hd_event_free(e, ev);
+        goto out;
     }
+    grow_commit(e, &growth);
+    if (tag_out)
+        *tag_out = reg->next_tag;
+    reg->next_tag++;
+out:
     hd_writer_unlock(e);
     return st;
 }
@@ -330,8 +355,10 @@ enum hd_status hd_action_add(struct hd_engine *engine, uint64_t tag,
                              const struct hd_action_desc *action)
 {
     struct hd_engine *e = engine;
+    struct hd_growth growth;
     struct hd_event *ev;
-    struct hd_action *a;
+    struct hd_action *a = NULL;
+    uint32_t capacity;
     enum hd_status st;
     int64_t i;
 
@@ -343,18 +370,33 @@ enum hd_status hd_action_add(struct hd_engine *engine, uint64_t tag,
     if (HD_FAILED(st))
         goto out;
     ev = e->registry.events[i];
-    st = ev->action_count >= HD_EVENT_MAX_ACTIONS ? HD_ERR_TOO_MANY_ACTIONS
-                                                  : actions_reserve(e, ev, 1);
+    if (ev->action_count >= HD_EVENT_MAX_ACTIONS) {
+        st = HD_ERR_TOO_MANY_ACTIONS;
+        goto out;
+    }
+    st = grow_prepare(e, ev->actions, ev->action_count, ev->action_capacity,
+                      ev->action_count + 1, &growth, &capacity);
     if (HD_SUCCESS(st))
         st = action_create(e, action, &a);
-    if (HD_FAILED(st))
+    if (HD_FAILED(st)) {
+        grow_rollback(e, &growth);
         goto out;
-    ev->actions[ev->action_count++] = a;
-    if (ev->enabled) {
-        st = republish(e, HD_BUILD_ENABLED, NULL);
-        if (HD_FAILED(st))
-            action_free(e, ev->actions[--ev->action_count]);
     }
+    if (growth.grown)
+        ev->actions = growth.grown;
+    ev->action_capacity = capacity;
+    ev->actions[ev->action_count++] = a;
+    if (ev->enabled)
+        st = republish(e, HD_BUILD_ENABLED, NULL);
+    if (HD_FAILED(st)) {
+        ev->action_count--;
+        ev->actions = growth.old;
+        ev->action_capacity = growth.old_capacity;
+        grow_rollback(e, &growth);
+        action_free(e, a);
+        goto out;
+    }
+    grow_commit(e, &growth);
 out:
     hd_writer_unlock(e);
     return st;

@@ -16,6 +16,10 @@
  */
 #include "internal/engine.h"
 
+#if defined(HD_TSAN)
+uint32_t hd_tsan_fence_word;
+#endif
+
 static size_t align8(size_t n)
 {
     return (n + 7u) & ~(size_t)7u;

@@ -25,26 +25,31 @@
 /*
  * Store-load barrier for the dispatcher's "I am inside" mark (see snapshot.c). GCC emits
  * `lock or [rsp], 0` for a seq_cst fence, and the dispatch path must not execute a locked
- * instruction, so x86-64 uses MFENCE itself. ThreadSanitizer does not understand inline
- * assembly, so its builds take the C11 fence it can model.
+ * instruction, so x86-64 uses MFENCE itself. The writer side may use a locked instruction.
+ *
+ * ThreadSanitizer neither understands inline assembly nor models fences (GCC refuses
+ * atomic_thread_fence under -fsanitize=thread), so its builds turn both barriers into a
+ * seq_cst read-modify-write of one shared word, which TSan does model: those builds alone
+ * trade the no-locked-instruction rule for a race detector that sees the real ordering.
  */
 #if defined(__SANITIZE_THREAD__)
-#define hd_fence_store_load() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define HD_TSAN 1
 #elif defined(__has_feature)
 #if __has_feature(thread_sanitizer)
-#define hd_fence_store_load() __atomic_thread_fence(__ATOMIC_SEQ_CST)
-#endif
-#endif
-#ifndef hd_fence_store_load
-#if defined(__x86_64__)
-#define hd_fence_store_load() __asm__ __volatile__("mfence" ::: "memory")
-#else
-#error "hdevent core: store-load fence not defined for this architecture"
+#define HD_TSAN 1
 #endif
 #endif
 
-/* Writer-side full fence: locked instructions are fine off the dispatch path. */
+#if defined(HD_TSAN)
+extern uint32_t hd_tsan_fence_word; /* defined in snapshot.c */
+#define hd_fence_store_load() ((void)__atomic_fetch_add(&hd_tsan_fence_word, 0, __ATOMIC_SEQ_CST))
+#define hd_fence_full() ((void)__atomic_fetch_add(&hd_tsan_fence_word, 0, __ATOMIC_SEQ_CST))
+#elif defined(__x86_64__)
+#define hd_fence_store_load() __asm__ __volatile__("mfence" ::: "memory")
 #define hd_fence_full() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#else
+#error "hdevent core: store-load fence not defined for this architecture"
+#endif
 
 #define HD_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
