@@ -227,7 +227,7 @@ void hd_host_vcpu_init(struct hd_vcpu *vcpu, struct hd_guest_regs *regs, uint32_
 {
     memset(vcpu, 0, sizeof(*vcpu));
     vcpu->regs = regs;
-    vcpu->rip = 0x401000;
+    vcpu->rip = HD_HOST_VCPU_RIP;
     vcpu->insn_len = 3; /* VMCALL: 0F 01 C1 */
     vcpu->core = core;
     vcpu->pid = pid;

@@ -36,7 +36,10 @@
 
 /** What the dispatcher tells the backend after a pass. */
 struct hd_verdict {
-    /** HD_VERDICT_* bits. 0: no hook handled the VMCALL. */
+    /**
+     * HD_VERDICT_* bits. No hook ran when HD_VERDICT_BREAK, _SHORT_CIRCUIT and _POST are
+     * clear and `fired` is 0; HD_VERDICT_PROTECTED is set on own hypercalls regardless.
+     */
     uint32_t flags;
     /** Events whose condition held (or that had none) in this pass. */
     uint32_t fired;

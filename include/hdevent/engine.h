@@ -23,6 +23,13 @@ struct hd_engine;
 /* Engine                                                                                   */
 /* ---------------------------------------------------------------------------------------- */
 
+/** Most cores an engine serves. */
+#define HD_CORES_MAX 4096u
+/** Most messages one core's queue may hold (hd_engine_config.message_slots). */
+#define HD_MESSAGE_SLOTS_MAX 65536u
+/** Largest message_max_bytes an engine accepts. */
+#define HD_MESSAGE_BYTES_MAX 65536u
+
 /** Engine settings; pass NULL to hd_engine_create() for the defaults. */
 struct hd_engine_config {
     /** Messages each core's queue holds; rounded up to a power of two. Default 64. */
@@ -33,8 +40,9 @@ struct hd_engine_config {
 
 /**
  * Create an engine served by @p ops (copied; `ops->user` must outlive the engine).
- * @return HD_OK; HD_ERR_BAD_OPS if the ops' size, version or required members are wrong;
- *         HD_ERR_NO_MEMORY.
+ * @return HD_OK; HD_ERR_BAD_OPS if the ops' size, version or required members are wrong or
+ *         core_count is 0 or above HD_CORES_MAX; HD_ERR_INVALID_ARGUMENT for @p out NULL or
+ *         a config above HD_MESSAGE_SLOTS_MAX / HD_MESSAGE_BYTES_MAX; HD_ERR_NO_MEMORY.
  */
 enum hd_status hd_engine_create(const struct hd_backend_ops *ops,
                                 const struct hd_engine_config *config,
@@ -64,10 +72,13 @@ uint32_t hd_engine_reclaim(struct hd_engine *engine);
  * Register a VMCALL event with its actions. Raw code gets a RET appended if it does not
  * end in 0xC3 and is copied into executable memory from the backend.
  * @param tag_out receives the new tag (HD_TAG_BASE, HD_TAG_BASE + 1, … in order; S19).
- * @return HD_OK; HD_ERR_INVALID_STAGE, HD_ERR_SC_WITH_POST, HD_ERR_INVALID_CORE,
- *         HD_ERR_INVALID_CONDITION, HD_ERR_INVALID_ACTION_TYPE, HD_ERR_EMPTY_CODE,
- *         HD_ERR_TOO_LARGE, HD_ERR_TOO_MANY_ACTIONS, HD_ERR_SCRIPT_NOT_SUPPORTED,
- *         HD_ERR_NOT_SUPPORTED (raw code without exec_alloc), HD_ERR_NO_MEMORY.
+ * @return HD_OK; HD_ERR_INVALID_ARGUMENT (engine or desc NULL, or actions NULL with a
+ *         non-zero action_count); HD_ERR_INVALID_STAGE, HD_ERR_SC_WITH_POST,
+ *         HD_ERR_INVALID_CORE, HD_ERR_INVALID_CONDITION, HD_ERR_INVALID_ACTION_TYPE,
+ *         HD_ERR_EMPTY_CODE, HD_ERR_TOO_LARGE, HD_ERR_TOO_MANY_ACTIONS,
+ *         HD_ERR_SCRIPT_NOT_SUPPORTED, HD_ERR_NOT_SUPPORTED (raw code without exec_alloc),
+ *         HD_ERR_TAGS_EXHAUSTED, HD_ERR_NO_MEMORY. The backend's log op gets a line for
+ *         each refusal.
  */
 enum hd_status hd_event_register(struct hd_engine *engine, const struct hd_event_desc *desc,
                                  uint64_t *tag_out);
@@ -103,7 +114,10 @@ struct hd_event_info {
     bool enabled;
     enum hd_condition_kind condition;
     uint32_t action_count;
-    /** Command text given at registration ("" if none). Valid until the event is cleared. */
+    /**
+     * Command text given at registration ("" if none). Points into the engine: valid until
+     * the event is cleared, so a caller that clears from another thread must copy it first.
+     */
     const char *command;
 };
 
@@ -150,7 +164,11 @@ struct hd_message_info {
     uint32_t size;
     /** The action's `imm` setting. */
     bool immediate;
-    /** The producing action's output was longer than message_max_bytes and was cut. */
+    /**
+     * Fewer than `size` bytes were copied: the action's output was longer than the engine's
+     * message_max_bytes, or than the capacity given to hd_message_read(). The message is
+     * taken off the queue either way.
+     */
     bool truncated;
 };
 

@@ -18,11 +18,11 @@
 /* ---------------------------------------------------------------------------------------- */
 
 /** First tag handed out; tags count up from here in registration order (S19). */
-#define HD_TAG_BASE 0x1000000ull
+#define HD_TAG_BASE ((uint64_t)0x1000000)
 /** Tag meaning "every event" in enable/disable/clear (HyperDbg's all-ones tag). */
-#define HD_TAG_ALL 0xFFFFFFFFFFFFFFFFull
+#define HD_TAG_ALL ((uint64_t)0xFFFFFFFFFFFFFFFF)
 /** Event ID as `events` shows it: tag − 0x1000000. */
-#define HD_EVENT_ID(tag) ((tag) - HD_TAG_BASE)
+#define HD_EVENT_ID(tag) ((uint64_t)(tag) - HD_TAG_BASE)
 /** Tag of the event `events` shows as @p id. */
 #define HD_EVENT_TAG(id) ((uint64_t)(id) + HD_TAG_BASE)
 

@@ -55,6 +55,9 @@ const struct hd_backend_ops *hd_host_ops(struct hd_host *host);
 void hd_host_vcpu_init(struct hd_vcpu *vcpu, struct hd_guest_regs *regs, uint32_t core,
                        uint32_t pid);
 
+/** The RIP hd_host_vcpu_init() gives a simulated VMCALL. */
+#define HD_HOST_VCPU_RIP 0x401000ull
+
 /** Everything one simulated exit did. */
 struct hd_host_exit {
     /** Verdict of the pre pass. */
@@ -92,7 +95,7 @@ struct hd_host_break {
     uint32_t pid;
     uint32_t stage;
     uint64_t rip;
-    /** Guest registers when the break ran. */
+    /** Registers as the hooks saw them (on a protected call, the hooks' discarded copy). */
     struct hd_guest_regs regs;
 };
 

@@ -53,8 +53,8 @@ HD_STATIC_ASSERT(offsetof(struct hd_guest_regs, r15) == 0x78, "GUEST_REGS.r15");
 #define HD_GUEST_REG_COUNT 16
 
 /**
- * Register @p index (0 = rax … 15 = r15, GUEST_REGS order) as an lvalue-free accessor, so
- * tools can walk the registers by name table without pointer arithmetic of their own.
+ * Pointer to register @p index (0 = rax … 15 = r15, GUEST_REGS order), or NULL past the end,
+ * so tools can walk the registers with hd_guest_reg_name() and no offsets of their own.
  */
 static inline uint64_t *hd_guest_reg(struct hd_guest_regs *regs, unsigned index)
 {

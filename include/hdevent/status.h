@@ -30,7 +30,7 @@
     X(HD_ERR_SCRIPT_NOT_SUPPORTED, -13,                                                          \
       "script actions are not supported yet: the script engine has not landed")                   \
     X(HD_ERR_TAGS_EXHAUSTED, -14, "every event tag has been given out")                          \
-    X(HD_ERR_BAD_VCPU, -15, "vCPU record: core index not below the engine's core count")         \
+    X(HD_ERR_BAD_VCPU, -15, "vCPU record: regs is NULL or core is not below the core count")         \
     X(HD_ERR_NO_PRE_PASS, -16, "post pass without a pre pass on this core that asked for it")    \
     X(HD_ERR_TOO_MANY_ACTIONS, -17, "an event holds at most HD_EVENT_MAX_ACTIONS actions")
 

@@ -22,7 +22,8 @@ struct hd_pass {
     struct hd_engine *e;
     struct hd_core *core;
     const struct hd_vcpu *vcpu;   /* what hooks see (its regs are the protected copy if any) */
-    struct hd_guest_regs *regs;
+    struct hd_guest_regs *regs;   /* what hooks write: the guest's, or the protected copy */
+    const struct hd_guest_regs *guest; /* the guest's registers */
     void *context;
     enum hd_stage stage;          /* HD_STAGE_PRE or HD_STAGE_POST */
     bool protected_call;
@@ -103,6 +104,8 @@ static void run_event(struct hd_pass *p, const struct hd_snap_entry *entry)
         .user = ev->condition_user,
     };
 
+    if (p->protected_call)
+        *p->regs = *p->guest; /* S14: every event sees the real values, not earlier edits */
     bump(&counters->hits);
     if (ev->condition != HD_CONDITION_NONE) {
         uint64_t holds = ev->condition == HD_CONDITION_RAW
@@ -173,13 +176,15 @@ static void run_lists(struct hd_pass *p, const struct hd_snapshot *s, struct hd_
 
 /*
  * Run one pass. On the hypervisor's own hypercall the hooks work on a copy of the registers
- * (and a vCPU view pointing at it), so whatever they write is discarded (S14).
+ * (and a vCPU view pointing at it), refreshed for each event, so whatever they write is
+ * discarded (S14).
  */
 static void run_pass(struct hd_pass *p, const struct hd_snapshot *s, struct hd_lists *l,
                      struct hd_vcpu *vcpu)
 {
+    p->guest = vcpu->regs;
     if (p->protected_call) {
-        struct hd_guest_regs copy = *vcpu->regs;
+        struct hd_guest_regs copy;
         struct hd_vcpu view = *vcpu;
         view.regs = &copy;
         p->regs = &copy;

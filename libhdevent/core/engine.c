@@ -5,9 +5,6 @@
 
 #define HD_DEFAULT_MESSAGE_SLOTS 64u
 #define HD_DEFAULT_MESSAGE_MAX 512u
-#define HD_MAX_MESSAGE_SLOTS 65536u
-#define HD_MAX_MESSAGE_BYTES 65536u
-#define HD_MAX_CORES 4096u
 
 void *hd_alloc(struct hd_engine *e, size_t size)
 {
@@ -32,6 +29,36 @@ void hd_log(struct hd_engine *e, enum hd_log_level level, const char *message)
 {
     if (e->ops.log)
         e->ops.log(e->ops.user, level, message);
+}
+
+static size_t append_text(char *line, size_t n, size_t cap, const char *text)
+{
+    while (*text && n + 1 < cap)
+        line[n++] = *text++;
+    return n;
+}
+
+/* A line for the backend's log, without libc: "<what> 0x<tag>: <status sentence>". */
+void hd_log_refusal(struct hd_engine *e, const char *what, uint64_t tag, enum hd_status st)
+{
+    char line[192], hex[19] = "0x";
+    size_t n, k = 2;
+
+    if (!e->ops.log)
+        return;
+    for (int shift = 60; shift >= 0; shift -= 4)
+        if (tag >> shift || shift == 0) /* no leading zeros */
+            hex[k++] = "0123456789abcdef"[(tag >> shift) & 0xFu];
+    hex[k] = '\0';
+    n = append_text(line, 0, sizeof(line), what);
+    if (tag) {
+        n = append_text(line, n, sizeof(line), " ");
+        n = append_text(line, n, sizeof(line), hex);
+    }
+    n = append_text(line, n, sizeof(line), ": ");
+    n = append_text(line, n, sizeof(line), hd_status_str(st));
+    line[n] = '\0';
+    e->ops.log(e->ops.user, HD_LOG_WARN, line);
 }
 
 void hd_writer_lock(struct hd_engine *e)
@@ -88,12 +115,12 @@ enum hd_status hd_engine_create(const struct hd_backend_ops *ops,
     HD_CHECK(copy_ops(&copy, ops));
 
     cores = copy.core_count(copy.user);
-    if (cores == 0 || cores > HD_MAX_CORES)
+    if (cores == 0 || cores > HD_CORES_MAX)
         return HD_ERR_BAD_OPS;
     slots = config && config->message_slots ? config->message_slots : HD_DEFAULT_MESSAGE_SLOTS;
     max = config && config->message_max_bytes ? config->message_max_bytes
                                               : HD_DEFAULT_MESSAGE_MAX;
-    if (slots > HD_MAX_MESSAGE_SLOTS || max > HD_MAX_MESSAGE_BYTES)
+    if (slots > HD_MESSAGE_SLOTS_MAX || max > HD_MESSAGE_BYTES_MAX)
         return HD_ERR_INVALID_ARGUMENT;
 
     e = copy.alloc(copy.user, sizeof(*e));

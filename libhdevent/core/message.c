@@ -57,7 +57,7 @@ enum hd_status hd_message_read(struct hd_engine *engine, struct hd_message_info 
         info->core = c;
         info->size = slot->size;
         info->immediate = slot->immediate != 0;
-        info->truncated = slot->stored < slot->size;
+        info->truncated = copy < slot->size;
         if (copy)
             hd_memcpy(data, slot + 1, copy);
         hd_store_release(&core->ring_tail, tail + 1);

@@ -347,6 +347,8 @@ enum hd_status hd_event_register(struct hd_engine *engine, const struct hd_event
         *tag_out = reg->next_tag;
     reg->next_tag++;
 out:
+    if (HD_FAILED(st))
+        hd_log_refusal(e, "event registration refused", 0, st);
     hd_writer_unlock(e);
     return st;
 }
@@ -398,6 +400,8 @@ enum hd_status hd_action_add(struct hd_engine *engine, uint64_t tag,
     }
     grow_commit(e, &growth);
 out:
+    if (HD_FAILED(st))
+        hd_log_refusal(e, "action refused for event", tag, st);
     hd_writer_unlock(e);
     return st;
 }
@@ -426,6 +430,9 @@ static enum hd_status set_enabled(struct hd_engine *e, uint64_t tag, bool enable
                 reg->events[i]->enabled = !enabled;
         }
     }
+    if (HD_FAILED(st))
+        hd_log_refusal(e, enabled ? "enable refused for event" : "disable refused for event",
+                       tag, st);
     hd_writer_unlock(e);
     return st;
 }
@@ -497,6 +504,8 @@ enum hd_status hd_event_clear(struct hd_engine *engine, uint64_t tag)
         free_unpublished(e, ev);
     }
 out:
+    if (HD_FAILED(st))
+        hd_log_refusal(e, "clear refused for event", tag, st);
     hd_writer_unlock(e);
     return st;
 }

@@ -10,8 +10,9 @@
  * Call @code with HyperDbg's convention, whatever ABI we were compiled for:
  * rcx = a1, rdx = a2, r8 = a3; returns rax. Implemented in arch/x86_64/call_raw.S: it saves
  * every callee-saved GPR of both the System V and the Windows x64 ABI, gives the code 32
- * bytes of shadow space on a 16-byte aligned stack, restores rsp from its frame (so code that
- * unbalances the stack cannot take the caller down with it) and clears DF afterwards.
+ * bytes of shadow space on a 16-byte aligned stack, keeps nothing in a register across the
+ * call (the code may clobber any GPR) and clears DF afterwards. The code must return with
+ * RET on a balanced stack: with every register fair game there is nowhere safe to keep rsp.
  */
 uint64_t hd_arch_call_raw(const void *code, uint64_t a1, uint64_t a2, uint64_t a3);
 

@@ -161,6 +161,7 @@ void *hd_alloc(struct hd_engine *e, size_t size);
 void *hd_zalloc(struct hd_engine *e, size_t size);
 void hd_free(struct hd_engine *e, void *p);
 void hd_log(struct hd_engine *e, enum hd_log_level level, const char *message);
+void hd_log_refusal(struct hd_engine *e, const char *what, uint64_t tag, enum hd_status st);
 void hd_writer_lock(struct hd_engine *e);
 void hd_writer_unlock(struct hd_engine *e);
 

@@ -7,7 +7,10 @@
  * its 32-byte shadow space, relies on an aligned stack) must run too. So this stub:
  *   - saves every GPR either ABI calls callee-saved: rbx, rbp, rsi, rdi, r12-r15;
  *   - calls with rsp 16-byte aligned and 32 bytes of shadow space above the return address;
- *   - restores rsp from rbp, so code that leaves the stack unbalanced cannot corrupt ours;
+ *   - keeps nothing in a register across the call: the code may clobber any GPR, rbp
+ *     included (HyperDbg's doc condition clobbers rbx). The price: the code must return
+ *     with RET on a balanced stack, as both ABIs require, for there is no register left
+ *     to keep rsp in;
  *   - clears DF, which both ABIs require to be clear at a call or return.
  * It does not save XMM6-15: the core never touches SIMD state (ring 0 forbids it without
  * kernel_fpu_begin), and code that uses SIMD is reported by the validator.
@@ -37,7 +40,6 @@
 
 HD_FUNC_START(hd_arch_call_raw)
     push    rbp
-    mov     rbp, rsp
     push    rbx
     push    rsi
     push    rdi
@@ -60,7 +62,7 @@ HD_FUNC_START(hd_arch_call_raw)
 #endif
     call    rax
     cld
-    lea     rsp, [rbp - 56]
+    add     rsp, 40
     pop     r15
     pop     r14
     pop     r13
