@@ -1,0 +1,74 @@
+# Thin wrapper around CMake/CTest. The real build is CMakeLists.txt.
+#   make deps | build | demo | test | test-default | test-asan | test-tsan | install | clean
+
+BUILD      ?= build
+BUILD_ASAN ?= $(BUILD)-asan
+BUILD_TSAN ?= $(BUILD)-tsan
+JOBS       ?= $(shell nproc)
+PREFIX     ?= /usr/local
+CMAKE      ?= cmake
+CTEST      ?= ctest
+
+# Also quiets the "Entering directory" lines of the make that CMake runs.
+MAKEFLAGS  += --no-print-directory
+
+# TSan (gcc 12) can die with "unexpected memory mapping" when ASLR entropy is
+# high; run its tests with randomization off when the kernel lets us.
+SETARCH := $(shell setarch $$(uname -m) -R true >/dev/null 2>&1 && echo setarch $$(uname -m) -R)
+
+comma := ,
+banner = @printf '\n==== %s ====\n' "$(1)"
+
+.PHONY: all deps build demo test test-default build-asan build-tsan test-asan test-tsan install clean
+
+all: build
+
+deps:
+	$(call banner,deps)
+	bash scripts/install-deps.sh
+
+build: deps
+	$(call banner,build $(BUILD) (RelWithDebInfo))
+	$(CMAKE) -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	$(CMAKE) --build $(BUILD) -j$(JOBS)
+
+demo: build
+	$(call banner,demo)
+	$(BUILD)/bin/hdevent-demo
+
+# Stages run one after another even under `make -j`.
+test:
+	$(MAKE) --no-print-directory test-default
+	$(MAKE) --no-print-directory test-asan
+	$(MAKE) --no-print-directory test-tsan
+	$(call banner,all tests passed)
+
+test-default: build
+	$(call banner,tests $(BUILD))
+	$(CTEST) --test-dir $(BUILD) --output-on-failure --no-tests=error -j$(JOBS)
+
+build-asan: deps
+	$(call banner,build $(BUILD_ASAN) (address+undefined sanitizers))
+	$(CMAKE) -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DHDEVENT_SANITIZE=address,undefined
+	$(CMAKE) --build $(BUILD_ASAN) -j$(JOBS)
+
+test-asan: build-asan
+	$(call banner,unit tests $(BUILD_ASAN) (address+undefined sanitizers))
+	$(CTEST) --test-dir $(BUILD_ASAN) -L unit --output-on-failure --no-tests=error -j$(JOBS)
+
+build-tsan: deps
+	$(call banner,build $(BUILD_TSAN) (thread sanitizer))
+	$(CMAKE) -S . -B $(BUILD_TSAN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHDEVENT_SANITIZE=thread
+	$(CMAKE) --build $(BUILD_TSAN) -j$(JOBS)
+
+test-tsan: build-tsan
+	$(call banner,unit tests $(BUILD_TSAN) (thread sanitizer$(if $(SETARCH),$(comma) ASLR off)))
+	$(SETARCH) $(CTEST) --test-dir $(BUILD_TSAN) -L unit --output-on-failure --no-tests=error -j$(JOBS)
+
+install: build
+	$(call banner,install to $(PREFIX))
+	$(CMAKE) --install $(BUILD) --prefix $(PREFIX)
+
+clean:
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_TSAN)
+
