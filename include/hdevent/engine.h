@@ -71,13 +71,15 @@ uint32_t hd_engine_reclaim(struct hd_engine *engine);
 /**
  * Register a VMCALL event with its actions. Raw code gets a RET appended if it does not
  * end in 0xC3 and is copied into executable memory from the backend.
- * @param tag_out receives the new tag (HD_TAG_BASE, HD_TAG_BASE + 1, … in order; S19).
+ * @param tag_out receives the new tag (HD_TAG_BASE, HD_TAG_BASE + 1, … in order, or
+ *        desc->tag when given; S19). May be NULL.
  * @return HD_OK; HD_ERR_INVALID_ARGUMENT (engine or desc NULL, or actions NULL with a
  *         non-zero action_count); HD_ERR_INVALID_STAGE, HD_ERR_SC_WITH_POST,
  *         HD_ERR_INVALID_CORE, HD_ERR_INVALID_CONDITION, HD_ERR_INVALID_ACTION_TYPE,
  *         HD_ERR_EMPTY_CODE, HD_ERR_TOO_LARGE, HD_ERR_TOO_MANY_ACTIONS,
  *         HD_ERR_SCRIPT_NOT_SUPPORTED, HD_ERR_NOT_SUPPORTED (raw code without exec_alloc),
- *         HD_ERR_TAGS_EXHAUSTED, HD_ERR_NO_MEMORY. The backend's log op gets a line for
+ *         HD_ERR_TAGS_EXHAUSTED, HD_ERR_INVALID_TAG and HD_ERR_TAG_IN_USE (for desc->tag),
+ *         HD_ERR_NO_MEMORY. The backend's log op gets a line for
  *         each refusal.
  */
 enum hd_status hd_event_register(struct hd_engine *engine, const struct hd_event_desc *desc,

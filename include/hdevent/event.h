@@ -151,6 +151,12 @@ struct hd_event_desc {
     uint32_t action_count;
     /** Optional command text shown when listing (copied; NULL for none). */
     const char *command;
+    /**
+     * 0: the engine gives the next tag (the usual case). Otherwise the tag to use, as when
+     * HyperDbg's user mode numbers events itself and sends the tag in the IOCTL buffer: it
+     * must be above every tag given out so far (tags stay ascending and are never reused).
+     */
+    uint64_t tag;
 };
 
 /** Defaults: all pids, all cores, stage pre, no short-circuit, enabled, no condition. */

@@ -32,7 +32,10 @@
     X(HD_ERR_TAGS_EXHAUSTED, -14, "every event tag has been given out")                          \
     X(HD_ERR_BAD_VCPU, -15, "vCPU record: regs is NULL or core is not below the core count")         \
     X(HD_ERR_NO_PRE_PASS, -16, "post pass without a pre pass on this core that asked for it")    \
-    X(HD_ERR_TOO_MANY_ACTIONS, -17, "an event holds at most HD_EVENT_MAX_ACTIONS actions")
+    X(HD_ERR_TOO_MANY_ACTIONS, -17, "an event holds at most HD_EVENT_MAX_ACTIONS actions")      \
+    X(HD_ERR_TAG_IN_USE, -18,                                                                    \
+      "tag already given out: tags are used once, in ascending order, and never reused")         \
+    X(HD_ERR_INVALID_TAG, -19, "tag is below 0x1000000 or is the all-events tag")
 
 /** Status of every hdevent call. */
 enum hd_status {

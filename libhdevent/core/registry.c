@@ -308,14 +308,20 @@ enum hd_status hd_event_register(struct hd_engine *engine, const struct hd_event
     struct hd_growth growth;
     struct hd_event *ev = NULL;
     uint32_t capacity;
+    uint64_t tag;
     enum hd_status st;
 
     if (!e || !desc)
         return HD_ERR_INVALID_ARGUMENT;
     reg = &e->registry;
     hd_writer_lock(e);
+    tag = desc->tag ? desc->tag : reg->next_tag;
     st = event_check(e, desc);
-    if (HD_SUCCESS(st) && reg->next_tag == HD_TAG_ALL)
+    if (HD_SUCCESS(st) && (tag < HD_TAG_BASE || (desc->tag && tag == HD_TAG_ALL)))
+        st = HD_ERR_INVALID_TAG;
+    else if (HD_SUCCESS(st) && tag < reg->next_tag)
+        st = HD_ERR_TAG_IN_USE; /* S19: never reused, always ascending */
+    else if (HD_SUCCESS(st) && tag == HD_TAG_ALL)
         st = HD_ERR_TAGS_EXHAUSTED;
     if (HD_FAILED(st))
         goto out;
@@ -323,7 +329,7 @@ enum hd_status hd_event_register(struct hd_engine *engine, const struct hd_event
     st = grow_prepare(e, reg->events, reg->count, reg->capacity, reg->count + 1, &growth,
                       &capacity);
     if (HD_SUCCESS(st))
-        st = event_create(e, desc, reg->next_tag, &ev);
+        st = event_create(e, desc, tag, &ev);
     if (HD_FAILED(st)) {
         grow_rollback(e, &growth);
         goto out;
@@ -344,8 +350,8 @@ enum hd_status hd_event_register(struct hd_engine *engine, const struct hd_event
     }
     grow_commit(e, &growth);
     if (tag_out)
-        *tag_out = reg->next_tag;
-    reg->next_tag++;
+        *tag_out = tag;
+    reg->next_tag = tag + 1;
 out:
     if (HD_FAILED(st))
         hd_log_refusal(e, "event registration refused", 0, st);

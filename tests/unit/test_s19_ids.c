@@ -47,6 +47,41 @@ static void s19_tags_are_not_reused_after_clear(void **state)
     assert_int_equal(d, c + 1);
 }
 
+/* The wire carries user mode's tag: accepted when above every tag given out, and the
+ * engine's own numbering continues after it. */
+static void s19_caller_chosen_tag_is_used_and_numbering_continues(void **state)
+{
+    struct fx *f = *state;
+    struct hd_event_desc d = ev_desc(HD_ALL, HD_ALL, HD_STAGE_PRE, false, NULL, 0);
+    uint64_t tag = 0;
+    reg_event(f, HD_ALL, HD_ALL, HD_STAGE_PRE, false, NULL, 0); /* 0x1000000 */
+    d.tag = HD_EVENT_TAG(5);
+    assert_int_equal(hd_event_register(f->engine, &d, &tag), HD_OK);
+    assert_int_equal(tag, HD_EVENT_TAG(5));
+    assert_int_equal(reg_event(f, HD_ALL, HD_ALL, HD_STAGE_PRE, false, NULL, 0), HD_EVENT_TAG(6));
+}
+
+static void s19_caller_chosen_tag_already_given_out_is_refused(void **state)
+{
+    struct fx *f = *state;
+    struct hd_event_desc d = ev_desc(HD_ALL, HD_ALL, HD_STAGE_PRE, false, NULL, 0);
+    uint64_t a = reg_event(f, HD_ALL, HD_ALL, HD_STAGE_PRE, false, NULL, 0);
+    uint64_t b = reg_event(f, HD_ALL, HD_ALL, HD_STAGE_PRE, false, NULL, 0);
+    uint64_t live;
+    assert_int_equal(hd_event_clear(f->engine, a), HD_OK);
+    live = hd_host_live_allocations(f->host);
+    d.tag = b; /* registered */
+    assert_int_equal(hd_event_register(f->engine, &d, NULL), HD_ERR_TAG_IN_USE);
+    d.tag = a; /* cleared: never reused */
+    assert_int_equal(hd_event_register(f->engine, &d, NULL), HD_ERR_TAG_IN_USE);
+    d.tag = HD_TAG_BASE - 1;
+    assert_int_equal(hd_event_register(f->engine, &d, NULL), HD_ERR_INVALID_TAG);
+    d.tag = HD_TAG_ALL;
+    assert_int_equal(hd_event_register(f->engine, &d, NULL), HD_ERR_INVALID_TAG);
+    assert_int_equal(hd_host_live_allocations(f->host), live);
+    assert_int_equal(reg_event(f, HD_ALL, HD_ALL, HD_STAGE_PRE, false, NULL, 0), b + 1);
+}
+
 static void s19_tags_are_not_reused_after_clear_all(void **state)
 {
     struct fx *f = *state;
@@ -231,6 +266,8 @@ int main(void)
         T(s19_event_id_and_tag_macros),
         T(s19_tags_are_not_reused_after_clear),
         T(s19_tags_are_not_reused_after_clear_all),
+        T(s19_caller_chosen_tag_is_used_and_numbering_continues),
+        T(s19_caller_chosen_tag_already_given_out_is_refused),
         T(s19_failed_registrations_do_not_use_a_tag),
         T(s19_register_without_tag_out_still_uses_a_tag),
         T(s19_event_next_walks_in_tag_order_and_ends_with_empty),
