@@ -87,6 +87,9 @@ struct hd_backend_ops {
      * Optional. Run @p fn on every core and return when all have. Writers call it to make
      * every core pass a quiescent point so retired snapshots are freed at once; without it
      * they are freed later, once every core's dispatch counter has moved.
+     * Set it only if fn cannot run on a core while that core is inside an exit: interrupts
+     * stay off from the pre pass to the end of the post pass and fn arrives by IPI. Then
+     * `lock` must not disable interrupts either, or a core spinning on it never takes the IPI.
      */
     void (*run_on_every_core)(void *user, void (*fn)(void *arg, uint32_t core), void *arg);
 
@@ -121,8 +124,14 @@ void hd_backend_ops_init(struct hd_backend_ops *ops);
 
 /**
  * The default own-hypercall predicate: r10, r11, r12 hold HyperDbg's magic and the guest
- * is at CPL 0 (a CPL 3 caller cannot speak for the hypervisor, S15).
+ * is at CPL 0 (a CPL 3 caller cannot speak for the hypervisor, S15). Inline: it runs on
+ * every VMCALL exit.
  */
-bool hd_hypercall_is_hyperdbg(const struct hd_vcpu *vcpu);
+static inline bool hd_hypercall_is_hyperdbg(const struct hd_vcpu *vcpu)
+{
+    const struct hd_guest_regs *r = vcpu->regs;
+    return vcpu->cpl == 0 && r->r10 == HD_HYPERDBG_MAGIC_R10 && r->r11 == HD_HYPERDBG_MAGIC_R11 &&
+           r->r12 == HD_HYPERDBG_MAGIC_R12;
+}
 
 #endif /* HDEVENT_BACKEND_H */

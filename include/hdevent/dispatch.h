@@ -61,4 +61,13 @@ enum hd_status hd_dispatch_vmcall(struct hd_engine *engine, struct hd_vcpu *vcpu
 enum hd_status hd_dispatch_vmcall_post(struct hd_engine *engine, struct hd_vcpu *vcpu,
                                        void *context, struct hd_verdict *verdict);
 
+/**
+ * End the current exit on vcpu->core without the post pass the pre pass asked for (a backend's
+ * error path). Until the core's exit ends, memory retired by writers cannot be freed; the next
+ * pre pass on that core would end it too, but a core may take no VMCALL for a long time.
+ * Harmless when no post pass is pending.
+ * @return HD_OK; HD_ERR_BAD_VCPU.
+ */
+enum hd_status hd_dispatch_vmcall_end(struct hd_engine *engine, const struct hd_vcpu *vcpu);
+
 #endif /* HDEVENT_DISPATCH_H */

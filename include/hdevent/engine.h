@@ -60,7 +60,8 @@ uint32_t hd_engine_core_count(const struct hd_engine *engine);
 /**
  * Free retired snapshots and cleared events that every core has stopped using.
  * Writers do this on their own; call it to release memory sooner after a burst of clears.
- * @return number of retired snapshots still waiting for a core.
+ * @return number of retired snapshots still waiting for a core. 0 means no core can still
+ *         be running a hook of an event cleared or disabled before this call.
  */
 uint32_t hd_engine_reclaim(struct hd_engine *engine);
 
@@ -93,16 +94,28 @@ enum hd_status hd_event_register(struct hd_engine *engine, const struct hd_event
 enum hd_status hd_action_add(struct hd_engine *engine, uint64_t tag,
                              const struct hd_action_desc *action);
 
-/** Enable the event @p tag, or every event with HD_TAG_ALL. Enabling an enabled event is OK. */
+/**
+ * Enable the event @p tag, or every event with HD_TAG_ALL. Enabling an enabled event is OK.
+ * @return HD_OK; HD_ERR_NO_SUCH_EVENT; HD_ERR_NO_MEMORY; HD_ERR_INVALID_ARGUMENT.
+ */
 enum hd_status hd_event_enable(struct hd_engine *engine, uint64_t tag);
 
-/** Disable the event @p tag, or every event with HD_TAG_ALL (S4). */
+/**
+ * Disable the event @p tag, or every event with HD_TAG_ALL (S4). As with clearing, a core
+ * may still be running its hooks when this returns (see hd_event_clear()).
+ * @return HD_OK; HD_ERR_NO_SUCH_EVENT; HD_ERR_NO_MEMORY; HD_ERR_INVALID_ARGUMENT.
+ */
 enum hd_status hd_event_disable(struct hd_engine *engine, uint64_t tag);
 
 /**
  * Clear (remove) the event @p tag, or every event with HD_TAG_ALL. Its tag is never given
  * out again; its memory is freed once no core can still be running it (S5).
  * Clearing every event when none is registered is OK.
+ *
+ * When this returns, another core may still be running the event's hooks. Memory a native
+ * hook reaches through its `user` pointer, or the hook's own code (a module about to
+ * unload), must stay until hd_engine_reclaim() returns 0.
+ * @return HD_OK; HD_ERR_NO_SUCH_EVENT; HD_ERR_NO_MEMORY; HD_ERR_INVALID_ARGUMENT.
  */
 enum hd_status hd_event_clear(struct hd_engine *engine, uint64_t tag);
 

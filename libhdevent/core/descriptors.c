@@ -36,10 +36,3 @@ const char *hd_guest_reg_name(unsigned index)
     };
     return index < HD_GUEST_REG_COUNT ? names[index] : (const char *)0;
 }
-
-bool hd_hypercall_is_hyperdbg(const struct hd_vcpu *vcpu)
-{
-    const struct hd_guest_regs *r = vcpu->regs;
-    return vcpu->cpl == 0 && r->r10 == HD_HYPERDBG_MAGIC_R10 && r->r11 == HD_HYPERDBG_MAGIC_R11 &&
-           r->r12 == HD_HYPERDBG_MAGIC_R12;
-}

@@ -32,21 +32,15 @@ struct hd_pass {
 
 static const struct hd_snap_bucket *find(const struct hd_snapshot *s, uint64_t key)
 {
-    uint32_t i = hd_snap_hash(key) & s->bucket_mask;
-    for (;;) {
-        const struct hd_snap_bucket *b = &s->buckets[i];
-        if (b->pre_count + b->post_count == 0)
-            return NULL;
-        if (b->key == key)
-            return b;
-        i = (i + 1) & s->bucket_mask;
-    }
+    const struct hd_snap_bucket *b = &s->buckets[hd_snap_probe(s->buckets, s->bucket_mask, key)];
+    return b->pre_count + b->post_count ? b : NULL;
 }
 
 /* Collect the pre or post lists for (core, pid); returns whether any post list exists. */
 static bool collect(const struct hd_snapshot *s, uint32_t core, uint32_t pid, bool post,
                     struct hd_lists *out)
 {
+    /* In shape-bit order: bit k of s->key_shapes says whether keys[k] can exist. */
     const uint64_t keys[4] = {
         hd_snap_key(core, pid), hd_snap_key(core, HD_ALL),
         hd_snap_key(HD_ALL, pid), hd_snap_key(HD_ALL, HD_ALL),
@@ -57,6 +51,8 @@ static bool collect(const struct hd_snapshot *s, uint32_t core, uint32_t pid, bo
     for (uint32_t k = 0; k < 4; k++) {
         const struct hd_snap_bucket *b;
         uint32_t first, count;
+        if (!(s->key_shapes & (1u << k)))
+            continue;
         if (pid == HD_ALL && (k == 0 || k == 2))
             continue; /* same key as the one after it */
         b = find(s, keys[k]);
@@ -84,11 +80,11 @@ static void bump(uint64_t *counter)
 static void deliver(struct hd_pass *p, const struct hd_event *ev, const struct hd_action *a,
                     const uint8_t *buffer, const void *returned)
 {
-    const uint8_t *r = returned;
-    if (!r || !buffer || r < buffer || r >= buffer + a->buffer_size)
+    uintptr_t r = (uintptr_t)returned, start = (uintptr_t)buffer;
+    if (!r || !buffer || r < start || r - start >= a->buffer_size)
         return;
-    hd_message_push(p->e, p->core, ev->tag, a->immediate, r,
-                    (uint32_t)(buffer + a->buffer_size - r));
+    hd_message_push(p->e, p->core, ev->tag, a->immediate, (const uint8_t *)returned,
+                    (uint32_t)(a->buffer_size - (r - start)));
 }
 
 static void run_event(struct hd_pass *p, const struct hd_snap_entry *entry)
@@ -121,7 +117,7 @@ static void run_event(struct hd_pass *p, const struct hd_snap_entry *entry)
 
     for (uint32_t i = 0; i < entry->action_count; i++) { /* S7: in the order given */
         const struct hd_action *a = entry->actions[i];
-        uint8_t *buffer = a->buffers ? a->buffers + (size_t)p->vcpu->core * a->buffer_size
+        uint8_t *buffer = a->buffers ? a->buffers + (size_t)p->vcpu->core * a->buffer_stride
                                      : NULL;
         switch (a->type) {
         case HD_ACTION_BREAK:
@@ -200,54 +196,73 @@ static void run_pass(struct hd_pass *p, const struct hd_snapshot *s, struct hd_l
 static void exit_end(struct hd_core *core)
 {
     core->post_pending = false;
+    core->exit_snapshot = NULL;
     hd_store_release(&core->seq, core->seq + 1); /* even: outside, quiescent */
+}
+
+/* Find and run one pass's events; returns whether the set holds post events for this exit. */
+static bool run_stage(struct hd_engine *e, struct hd_core *core, const struct hd_snapshot *s,
+                      struct hd_vcpu *vcpu, void *context, enum hd_stage stage,
+                      bool protected_call, struct hd_verdict *verdict)
+{
+    struct hd_lists lists;
+    bool post = collect(s, vcpu->core, vcpu->pid, stage == HD_STAGE_POST, &lists);
+    struct hd_pass p = {
+        .e = e, .core = core, .vcpu = vcpu, .regs = vcpu->regs, .context = context,
+        .stage = stage, .protected_call = protected_call, .verdict = verdict,
+    };
+    if (protected_call)
+        verdict->flags |= HD_VERDICT_PROTECTED;
+    run_pass(&p, s, &lists, vcpu);
+    return post;
+}
+
+/* Checks shared by every dispatch entry; the core's state, or NULL for a bad record. */
+static struct hd_core *exit_core(struct hd_engine *e, const struct hd_vcpu *vcpu,
+                                 struct hd_verdict *verdict)
+{
+    if (verdict) {
+        verdict->flags = 0;
+        verdict->fired = 0;
+    }
+    if (HD_UNLIKELY(vcpu->core >= e->core_count || !vcpu->regs))
+        return NULL;
+    return &e->cores[vcpu->core];
 }
 
 enum hd_status hd_dispatch_vmcall(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                                   struct hd_verdict *verdict)
 {
-    struct hd_core *core;
+    struct hd_core *core = exit_core(e, vcpu, verdict);
     const struct hd_snapshot *s;
-    struct hd_lists lists;
-    bool protected_call, post;
+    bool protected_call;
 
-    verdict->flags = 0;
-    verdict->fired = 0;
-    if (HD_UNLIKELY(vcpu->core >= e->core_count || !vcpu->regs))
+    if (HD_UNLIKELY(!core))
         return HD_ERR_BAD_VCPU;
-
     protected_call = e->ops.is_own_hypercall ? e->ops.is_own_hypercall(e->ops.user, vcpu)
                                              : hd_hypercall_is_hyperdbg(vcpu);
     vcpu->flags = (uint8_t)(protected_call ? vcpu->flags | HD_VCPU_PROTECTED
                                            : vcpu->flags & ~HD_VCPU_PROTECTED);
-    if (protected_call)
-        verdict->flags |= HD_VERDICT_PROTECTED;
-
-    core = &e->cores[vcpu->core];
     if (HD_UNLIKELY(core->post_pending))
         exit_end(core); /* the backend skipped the post pass of the last exit */
 
-    if (!hd_load_relaxed(&e->armed))
+    if (!hd_load_relaxed(&e->armed)) {
+        if (protected_call)
+            verdict->flags |= HD_VERDICT_PROTECTED;
         return HD_OK; /* S1: nothing enabled, nothing runs */
+    }
 
     hd_store_relaxed(&core->seq, core->seq + 1); /* odd: inside */
     hd_fence_store_load();
     s = hd_load_acquire(&e->current);
 
-    post = collect(s, vcpu->core, vcpu->pid, false, &lists);
-    {
-        struct hd_pass p = {
-            .e = e, .core = core, .vcpu = vcpu, .regs = vcpu->regs, .context = context,
-            .stage = HD_STAGE_PRE, .protected_call = protected_call, .verdict = verdict,
-        };
-        run_pass(&p, s, &lists, vcpu);
-    }
-
     /* S10/S12: a post pass over the VMCALL set, unless short-circuited. */
-    if (post && !(verdict->flags & HD_VERDICT_SHORT_CIRCUIT)) {
+    if (run_stage(e, core, s, vcpu, context, HD_STAGE_PRE, protected_call, verdict) &&
+        !(verdict->flags & HD_VERDICT_SHORT_CIRCUIT)) {
         verdict->flags |= HD_VERDICT_POST;
         core->exit_snapshot = s;
-        core->post_pending = true; /* seq stays odd until the post pass ends */
+        core->exit_protected = protected_call; /* not vcpu->flags: backends may rebuild it */
+        core->post_pending = true;            /* seq stays odd until the post pass ends */
         return HD_OK;
     }
     exit_end(core);
@@ -257,29 +272,25 @@ enum hd_status hd_dispatch_vmcall(struct hd_engine *e, struct hd_vcpu *vcpu, voi
 enum hd_status hd_dispatch_vmcall_post(struct hd_engine *e, struct hd_vcpu *vcpu,
                                        void *context, struct hd_verdict *verdict)
 {
-    struct hd_core *core;
-    struct hd_lists lists;
-    bool protected_call;
+    struct hd_core *core = exit_core(e, vcpu, verdict);
 
-    verdict->flags = 0;
-    verdict->fired = 0;
-    if (HD_UNLIKELY(vcpu->core >= e->core_count || !vcpu->regs))
+    if (HD_UNLIKELY(!core))
         return HD_ERR_BAD_VCPU;
-    core = &e->cores[vcpu->core];
     if (!core->post_pending)
         return HD_ERR_NO_PRE_PASS;
-
-    protected_call = (vcpu->flags & HD_VCPU_PROTECTED) != 0; /* decided by the pre pass */
-    if (protected_call)
-        verdict->flags |= HD_VERDICT_PROTECTED;
-    collect(core->exit_snapshot, vcpu->core, vcpu->pid, true, &lists);
-    {
-        struct hd_pass p = {
-            .e = e, .core = core, .vcpu = vcpu, .regs = vcpu->regs, .context = context,
-            .stage = HD_STAGE_POST, .protected_call = protected_call, .verdict = verdict,
-        };
-        run_pass(&p, core->exit_snapshot, &lists, vcpu);
-    }
+    run_stage(e, core, core->exit_snapshot, vcpu, context, HD_STAGE_POST, core->exit_protected,
+              verdict);
     exit_end(core);
+    return HD_OK;
+}
+
+enum hd_status hd_dispatch_vmcall_end(struct hd_engine *e, const struct hd_vcpu *vcpu)
+{
+    struct hd_core *core = exit_core(e, vcpu, NULL);
+
+    if (HD_UNLIKELY(!core))
+        return HD_ERR_BAD_VCPU;
+    if (core->post_pending)
+        exit_end(core);
     return HD_OK;
 }

@@ -131,16 +131,16 @@ enum hd_status hd_engine_create(const struct hd_backend_ops *ops,
     e->core_count = cores;
     e->message_slots = round_up_pow2(slots);
     e->message_max = max;
-    e->slot_bytes = (uint32_t)((sizeof(struct hd_msg_slot) + max + 7u) & ~7u);
+    e->slot_bytes = (uint32_t)hd_align_up(sizeof(struct hd_msg_slot) + max, (size_t)8);
     e->registry.next_tag = HD_TAG_BASE;
 
     st = HD_ERR_NO_MEMORY;
     e->cores_raw = hd_zalloc(e, (size_t)cores * sizeof(struct hd_core) + HD_CACHELINE);
     if (!e->cores_raw)
         goto fail;
-    e->cores = (struct hd_core *)(((uintptr_t)e->cores_raw + HD_CACHELINE - 1) &
-                                  ~(uintptr_t)(HD_CACHELINE - 1));
-    ring_bytes = (size_t)e->message_slots * e->slot_bytes;
+    e->cores = (struct hd_core *)hd_align_up((uintptr_t)e->cores_raw, HD_CACHELINE);
+    /* Whole cache lines per core: one core's producer writes never share a line with another's. */
+    ring_bytes = hd_align_up((size_t)e->message_slots * e->slot_bytes, (size_t)HD_CACHELINE);
     e->rings = hd_alloc(e, ring_bytes * cores);
     if (!e->rings)
         goto fail;

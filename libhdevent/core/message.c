@@ -78,7 +78,11 @@ enum hd_status hd_message_stats(struct hd_engine *engine, uint32_t core,
     if (core >= engine->core_count)
         return HD_ERR_INVALID_CORE;
     c = &engine->cores[core];
-    out->queued = hd_load_acquire(&c->ring_head) - hd_load_acquire(&c->ring_tail);
+    {
+        /* Tail first: the head read after it can only be further on, so no wrap-around. */
+        uint32_t tail = hd_load_acquire(&c->ring_tail);
+        out->queued = hd_load_acquire(&c->ring_head) - tail;
+    }
     out->dropped = hd_load_relaxed(&c->ring_dropped);
     return HD_OK;
 }

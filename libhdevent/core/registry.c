@@ -95,7 +95,8 @@ static enum hd_status action_create(struct hd_engine *e, const struct hd_action_
     if (d->buffer_size && (d->type == HD_ACTION_CODE || d->type == HD_ACTION_NATIVE)) {
         /* One zeroed buffer per core: cores never race on it (HyperDbg shares one). */
         a->buffer_size = d->buffer_size;
-        a->buffers = hd_zalloc(e, (size_t)d->buffer_size * e->core_count);
+        a->buffer_stride = hd_align_up(d->buffer_size, HD_CACHELINE); /* no shared lines */
+        a->buffers = hd_zalloc(e, (size_t)a->buffer_stride * e->core_count);
         if (!a->buffers) {
             action_free(e, a);
             return HD_ERR_NO_MEMORY;
@@ -117,6 +118,10 @@ static enum hd_status action_create(struct hd_engine *e, const struct hd_action_
  * and on a later failure puts the old array back, so a failed writer call leaves every
  * allocation as it found it.
  */
+HD_STATIC_ASSERT(sizeof(struct hd_event *) == sizeof(void *) &&
+                     sizeof(struct hd_action *) == sizeof(void *),
+                 "grow_prepare copies arrays of object pointers as void *");
+
 struct hd_growth {
     void *old;              /* the array before; freed on commit */
     void *grown;            /* the larger copy, or NULL when there was room */
@@ -235,8 +240,8 @@ static enum hd_status event_create(struct hd_engine *e, const struct hd_event_de
     ev->command = hd_alloc(e, command_len + 1);
     if (!ev->counters_raw || !ev->command)
         goto fail;
-    ev->counters = (struct hd_counter_line *)(((uintptr_t)ev->counters_raw + HD_CACHELINE - 1) &
-                                              ~(uintptr_t)(HD_CACHELINE - 1));
+    ev->counters = (struct hd_counter_line *)hd_align_up((uintptr_t)ev->counters_raw,
+                                                         HD_CACHELINE);
     if (command_len)
         hd_memcpy(ev->command, d->command, command_len);
     ev->command[command_len] = '\0';
@@ -325,7 +330,6 @@ enum hd_status hd_event_register(struct hd_engine *engine, const struct hd_event
         st = HD_ERR_TAGS_EXHAUSTED;
     if (HD_FAILED(st))
         goto out;
-    HD_STATIC_ASSERT(sizeof(*reg->events) == sizeof(void *), "pointer array");
     st = grow_prepare(e, reg->events, reg->count, reg->capacity, reg->count + 1, &growth,
                       &capacity);
     if (HD_SUCCESS(st))

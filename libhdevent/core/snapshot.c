@@ -33,9 +33,7 @@ static bool included(const struct hd_event *ev, enum hd_build_mode mode)
 static struct hd_snap_bucket *bucket_for(struct hd_snap_bucket *buckets, uint32_t mask,
                                          uint64_t key)
 {
-    uint32_t i = hd_snap_hash(key) & mask;
-    while (buckets[i].pre_count + buckets[i].post_count != 0 && buckets[i].key != key)
-        i = (i + 1) & mask;
+    uint32_t i = hd_snap_probe(buckets, mask, key);
     buckets[i].key = key;
     return &buckets[i];
 }
@@ -92,6 +90,7 @@ enum hd_status hd_snapshot_build(struct hd_engine *e, enum hd_build_mode mode,
         for (uint32_t a = 0; a < ev->action_count; a++)
             *actions++ = ev->actions[a];
         b = bucket_for(buckets, nbuckets - 1, hd_snap_key(ev->core, ev->pid));
+        s->key_shapes |= hd_snap_shape(ev->core, ev->pid);
         b->pre_count += ev->stage != HD_STAGE_POST;
         b->post_count += ev->stage != HD_STAGE_PRE;
         n++;

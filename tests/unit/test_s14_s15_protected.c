@@ -98,6 +98,27 @@ static void s14_every_event_sees_the_real_registers_not_earlier_edits(void **sta
     assert_memory_equal(&second.regs, &expect, sizeof(expect));
 }
 
+/* The post pass keeps the pre pass's verdict even when the backend rebuilds the vCPU record. */
+static void s14_post_pass_stays_protected_when_the_backend_rebuilds_the_record(void **state)
+{
+    struct fx *f = *state;
+    struct hd_guest_regs regs;
+    struct hd_vcpu vcpu;
+    struct hd_verdict pre, post;
+    struct hd_action_desc a = act_code(RAW_SET_R8, sizeof(RAW_SET_R8), 0);
+    reg_event(f, HD_ALL, HD_ALL, HD_STAGE_POST, false, &a, 1);
+
+    guest_regs(&regs);
+    hd_host_vcpu_init(&vcpu, &regs, 1, 0x490);
+    assert_int_equal(hd_dispatch_vmcall(f->engine, &vcpu, NULL, &pre), HD_OK);
+    assert_true(pre.flags & HD_VERDICT_POST);
+    vcpu.flags = 0; /* "backends pass 0 in" */
+    assert_int_equal(hd_dispatch_vmcall_post(f->engine, &vcpu, NULL, &post), HD_OK);
+    assert_int_equal(post.fired, 1);
+    assert_true(post.flags & HD_VERDICT_PROTECTED);
+    assert_int_equal(regs.r8, GUEST_R8);
+}
+
 static void s14_native_hook_register_writes_are_discarded(void **state)
 {
     struct fx *f = *state;
@@ -409,6 +430,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(s14_hooks_see_the_real_registers_of_own_hypercall),
         T(s14_every_event_sees_the_real_registers_not_earlier_edits),
+        T(s14_post_pass_stays_protected_when_the_backend_rebuilds_the_record),
         T(s14_native_hook_register_writes_are_discarded),
         T(s14_raw_code_register_writes_are_discarded),
         T(s14_raw_condition_register_writes_are_discarded),

@@ -258,6 +258,31 @@ static void s16_skipped_post_pass_ends_at_the_next_pre_pass_for_reclaim(void **s
     assert_int_equal(tlog_count(), 0);
 }
 
+/* A backend's error path ends the exit at once with hd_dispatch_vmcall_end(). */
+static void s16_dispatch_end_releases_a_skipped_post_pass(void **state)
+{
+    struct fx *f = *state;
+    struct exit_ctx x;
+    struct hd_verdict v;
+    uint64_t live0;
+    reg_logged(f, 1, 1, HD_STAGE_PRE, 9); /* keeps the registry array allocated */
+    live0 = hd_host_live_allocations(f->host);
+    uint64_t a = reg_logged(f, HD_ALL, HD_ALL, HD_STAGE_POST, 1);
+
+    pre_pass(f, &x, 2);
+    assert_true(x.pre.flags & HD_VERDICT_POST);
+    assert_int_equal(hd_event_clear(f->engine, a), HD_OK);
+    assert_true(hd_engine_reclaim(f->engine) > 0);
+
+    assert_int_equal(hd_dispatch_vmcall_end(f->engine, &x.vcpu), HD_OK);
+    assert_int_equal(hd_engine_reclaim(f->engine), 0);
+    assert_int_equal(hd_host_live_allocations(f->host), live0);
+    assert_int_equal(hd_dispatch_vmcall_post(f->engine, &x.vcpu, NULL, &v), HD_ERR_NO_PRE_PASS);
+    assert_int_equal(hd_dispatch_vmcall_end(f->engine, &x.vcpu), HD_OK); /* harmless twice */
+    x.vcpu.core = 99;
+    assert_int_equal(hd_dispatch_vmcall_end(f->engine, &x.vcpu), HD_ERR_BAD_VCPU);
+}
+
 static void s16_skipped_post_pass_with_nothing_enabled_still_ends_the_exit(void **state)
 {
     struct fx *f = *state;
@@ -289,6 +314,7 @@ int main(void)
         T(s16_post_after_pre_that_asked_for_none_is_refused),
         T(s16_skipped_post_pass_is_tolerated_by_the_next_pre_pass),
         T(s16_skipped_post_pass_ends_at_the_next_pre_pass_for_reclaim),
+        T(s16_dispatch_end_releases_a_skipped_post_pass),
         T(s16_skipped_post_pass_with_nothing_enabled_still_ends_the_exit),
     };
 #undef T

@@ -51,6 +51,9 @@ extern uint32_t hd_tsan_fence_word; /* defined in snapshot.c */
 #error "hdevent core: store-load fence not defined for this architecture"
 #endif
 
+/* @p v rounded up to a multiple of @p a (a power of two). */
+#define hd_align_up(v, a) (((v) + ((a)-1)) & ~(__typeof__(v))((a)-1))
+
 #define HD_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #endif /* HDEVENT_INTERNAL_COMPILER_H */

@@ -36,7 +36,8 @@ struct hd_action {
     enum hd_action_type type;
     bool immediate;
     uint32_t buffer_size;       /* per core */
-    uint8_t *buffers;           /* core c's buffer: buffers + c * buffer_size; NULL if none */
+    uint32_t buffer_stride;     /* buffer_size rounded up to whole cache lines */
+    uint8_t *buffers;           /* core c's buffer: buffers + c * buffer_stride; NULL if none */
     struct hd_code code;        /* HD_ACTION_CODE */
     hd_action_fn fn;            /* HD_ACTION_NATIVE */
     void *user;
@@ -88,6 +89,11 @@ struct hd_snapshot {
     /* Read by dispatch. */
     uint32_t entry_count;
     uint32_t bucket_mask;
+    /*
+     * Which key shapes exist, bit (core is all) << 1 | (pid is all): probes for a shape no
+     * event has are skipped, so `!vmcall` alone costs one probe, not four.
+     */
+    uint32_t key_shapes;
     const struct hd_snap_entry *entries;
     const struct hd_snap_bucket *buckets;
     const uint32_t *index;            /* entry numbers, referenced by the buckets */
@@ -109,6 +115,7 @@ struct hd_core {
     uint64_t seq;
     const struct hd_snapshot *exit_snapshot; /* the pre pass's set, for the post pass */
     bool post_pending;
+    bool exit_protected;                    /* the pre pass's own-hypercall verdict */
     uint32_t ring_head;                     /* next slot the producer writes */
     uint64_t ring_dropped;                  /* S20 */
     uint8_t *ring;                          /* slots of this core's message queue */
@@ -136,7 +143,7 @@ struct hd_registry {
 };
 
 struct hd_engine {
-    /* Read on every dispatch: one line. */
+    /* Read on every dispatch: the first line, plus ops.user / on_break / is_own_hypercall. */
     uint32_t armed;                   /* a snapshot with at least one event is published */
     uint32_t core_count;
     const struct hd_snapshot *current;
@@ -181,9 +188,27 @@ static inline uint32_t hd_snap_hash(uint64_t key)
     return (uint32_t)(h >> 32);
 }
 
+/*
+ * Linear probe: the bucket holding @key, or the empty bucket where it would go. The builder
+ * and the dispatcher must walk the same sequence, so this is the only probe.
+ */
+static inline uint32_t hd_snap_probe(const struct hd_snap_bucket *buckets, uint32_t mask,
+                                     uint64_t key)
+{
+    uint32_t i = hd_snap_hash(key) & mask;
+    while (buckets[i].pre_count + buckets[i].post_count != 0 && buckets[i].key != key)
+        i = (i + 1) & mask;
+    return i;
+}
+
 static inline uint64_t hd_snap_key(uint32_t core, uint32_t pid)
 {
     return (uint64_t)core << 32 | pid;
+}
+
+static inline uint32_t hd_snap_shape(uint32_t core, uint32_t pid)
+{
+    return 1u << ((core == HD_ALL) << 1 | (pid == HD_ALL));
 }
 
 enum hd_status hd_snapshot_build(struct hd_engine *e, enum hd_build_mode mode,

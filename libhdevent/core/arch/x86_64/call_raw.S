@@ -26,13 +26,19 @@
 #define HD_RET RET
 #else
 #if defined(_WIN32)
-#define HD_FUNC_START(name) .globl name; .def name; .scl 2; .type 32; .endef; name:
-#define HD_FUNC_END(name)
+/* Windows x64 needs unwind data for every function that pushes and calls (.pdata/.xdata):
+ * debuggers, bugchecks and exception dispatch walk the stack through us. */
+#define HD_FUNC_START(name) .globl name; .def name; .scl 2; .type 32; .endef; .seh_proc name; name:
+#define HD_FUNC_END(name) .seh_endproc
+#define HD_SEH(directive) directive
 #else
 #define HD_FUNC_START(name) .globl name; .type name, @function; .hidden name; name:
 #define HD_FUNC_END(name) .size name, .-name
 #endif
 #define HD_RET ret
+#endif
+#ifndef HD_SEH
+#define HD_SEH(directive)
 #endif
 
     .intel_syntax noprefix
@@ -40,15 +46,25 @@
 
 HD_FUNC_START(hd_arch_call_raw)
     push    rbp
+    HD_SEH(.seh_pushreg rbp)
     push    rbx
+    HD_SEH(.seh_pushreg rbx)
     push    rsi
+    HD_SEH(.seh_pushreg rsi)
     push    rdi
+    HD_SEH(.seh_pushreg rdi)
     push    r12
+    HD_SEH(.seh_pushreg r12)
     push    r13
+    HD_SEH(.seh_pushreg r13)
     push    r14
+    HD_SEH(.seh_pushreg r14)
     push    r15
+    HD_SEH(.seh_pushreg r15)
     /* 8 pushes after the return address: rsp is 8 mod 16; 40 = 32 shadow + 8 to align. */
     sub     rsp, 40
+    HD_SEH(.seh_stackalloc 40)
+    HD_SEH(.seh_endprologue)
 #if defined(_WIN32)
     mov     rax, rcx
     mov     rcx, rdx
