@@ -1,0 +1,179 @@
+/*
+ * hdevent/command.h — HyperDbg's command language (USER MODE ONLY: libc, malloc).
+ *
+ * Turns the text people type into HyperDbg (`!vmcall pid 490 core 2 code {90 90 90}`,
+ * `events d 3`) into a ready event descriptor or an events request. Every form in HyperDbg's
+ * documentation parses, and more (spaced hex, `asm condition` with `asm code`); a bad command
+ * gets an error that names the token, its column and the expected form, and allocates nothing.
+ * The grammar, each option and each error are in docs/commands.md.
+ *
+ *     struct hd_command cmd;
+ *     struct hd_command_error err;
+ *     char line[1024];
+ *     if (hd_command_parse(text, &cmd, &err) != HD_OK) {
+ *         hd_command_error_format(&err, text, line, sizeof(line));   // message, text, caret
+ *         ...
+ *     } else if (cmd.kind == HD_COMMAND_VMCALL &&
+ *                hd_command_check_supported(&cmd, &err) == HD_OK) {
+ *         hd_event_register(engine, &cmd.event, &tag);
+ *     }
+ *     hd_command_free(&cmd);
+ */
+#ifndef HDEVENT_COMMAND_H
+#define HDEVENT_COMMAND_H
+
+#include "event.h"
+#include "status.h"
+#include "types.h"
+
+/* ---------------------------------------------------------------------------------------- */
+/* Types                                                                                    */
+/* ---------------------------------------------------------------------------------------- */
+
+/** Most output sources one `output {…}` may name (HyperDbg's limit). */
+#define HD_COMMAND_MAX_OUTPUTS 5u
+/** Bytes kept per output name, NUL included: names are at most 63 characters. */
+#define HD_COMMAND_OUTPUT_NAME_BYTES 64u
+/** Longest command text accepted, in bytes (columns must fit in 32 bits; scripts are long). */
+#define HD_COMMAND_TEXT_MAX (1024u * 1024u)
+
+/** Why a command was refused, and where. */
+struct hd_command_error {
+    /** 1-based column of the offending token (byte offset in the text + 1; a newline inside
+     *  a `{…}` body counts as one byte). 0 when the error has no place (NULL text, no memory). */
+    uint32_t column;
+    /** Length of the offending token in bytes (it may be longer than `token` keeps). */
+    uint32_t length;
+    /** The offending token, NUL-terminated; cut with "..." past 63 bytes, control characters
+     *  shown as spaces. Empty when the error has no token. */
+    char token[64];
+    /** The sentence: what is wrong and the expected form, e.g. "a pid is a hex number
+     *  (prefix 0n for decimal) or 'all'". No column or token in it: see hd_command_error_format. */
+    char message[256];
+};
+
+/** What a command asks for. */
+enum hd_command_kind {
+    HD_COMMAND_VMCALL,         /**< `!vmcall …`: register `event` */
+    HD_COMMAND_EVENTS_LIST,    /**< `events`: list the events */
+    HD_COMMAND_EVENTS_ENABLE,  /**< `events e ID|all` */
+    HD_COMMAND_EVENTS_DISABLE, /**< `events d ID|all` */
+    HD_COMMAND_EVENTS_CLEAR,   /**< `events c ID|all` */
+    HD_COMMAND_EVENTS_SC,      /**< `events sc on|off` (debugger mode: the event being handled) */
+};
+
+/** hd_command.flags: the condition was `asm condition {…}`: event.condition is RAW with no
+ *  bytes (registration refuses it) and the text is in asm_condition. */
+#define HD_COMMAND_ASM_CONDITION (1u << 0)
+/** hd_command.flags: the code was `asm code {…}`: the code action has no bytes (registration
+ *  refuses it) and the text is in asm_code. */
+#define HD_COMMAND_ASM_CODE (1u << 1)
+/** hd_command.flags: the command has a `script {…}` action (registration refuses it until the
+ *  script engine lands). */
+#define HD_COMMAND_SCRIPT (1u << 2)
+/** hd_command.flags: the script was `script {file:PATH}`: script.text is PATH, not read. */
+#define HD_COMMAND_SCRIPT_FILE (1u << 3)
+/** Either asm flag: the command needs the assembler, which has not landed. */
+#define HD_COMMAND_NEEDS_ASSEMBLER (HD_COMMAND_ASM_CONDITION | HD_COMMAND_ASM_CODE)
+
+/** A `{…}` body carried as text (assembly, script, script path). */
+struct hd_command_body {
+    /** Owned, NUL-terminated copy of what is between the braces, verbatim (for a script file:
+     *  the path, spaces around it removed). NULL when the command has no such body. */
+    char *text;
+    /** Bytes in text, NUL excluded. */
+    uint32_t length;
+    /** 1-based column of the keyword that introduced the body (`asm`, `script`), for errors. */
+    uint32_t column;
+};
+
+/** A parsed command. Everything it points at is owned: release it with hd_command_free(). */
+struct hd_command {
+    enum hd_command_kind kind;
+    /** HD_COMMAND_ASM_CONDITION, HD_COMMAND_ASM_CODE, HD_COMMAND_SCRIPT, HD_COMMAND_SCRIPT_FILE. */
+    uint32_t flags;
+
+    /* ---- HD_COMMAND_VMCALL ---- */
+
+    /**
+     * Ready for hd_event_register(): pid, core, stage, short_circuit, enabled; a RAW condition
+     * whose bytes end in RET (0xC3, appended when missing); `actions` in command order: one
+     * HD_ACTION_CODE for `code`/`asm code`, one HD_ACTION_SCRIPT for `script` (its `script`
+     * points into this struct's script.text), or, with neither, one HD_ACTION_BREAK (HyperDbg's
+     * rule). Every action has `immediate` from `imm`; code and script actions have
+     * `buffer_size` from `buffer`. `command` is a copy of the whole text.
+     */
+    struct hd_event_desc event;
+    /** `imm yes|no` (default yes). */
+    bool immediate;
+    /** `buffer N` (default 0, no buffer). */
+    uint32_t buffer_size;
+    /** `asm condition {…}` text, or NULL. */
+    struct hd_command_body asm_condition;
+    /** `asm code {…}` text, or NULL. */
+    struct hd_command_body asm_code;
+    /** `script {…}` text, or the PATH of `script {file:PATH}` (HD_COMMAND_SCRIPT_FILE), or NULL. */
+    struct hd_command_body script;
+    /** Names given in `output {…}`, in order, each NUL-terminated. */
+    char outputs[HD_COMMAND_MAX_OUTPUTS][HD_COMMAND_OUTPUT_NAME_BYTES];
+    uint32_t output_count;
+
+    /* ---- HD_COMMAND_EVENTS_ENABLE / _DISABLE / _CLEAR ---- */
+
+    /** The event ID as typed (tag − 0x1000000), or HD_TAG_ALL for `all`. */
+    uint64_t id;
+    /** The tag to pass to hd_event_enable/disable/clear: HD_EVENT_TAG(id), or HD_TAG_ALL. */
+    uint64_t tag;
+
+    /* ---- HD_COMMAND_EVENTS_SC ---- */
+
+    /** `events sc on` (true) or `off` (false). */
+    bool sc_on;
+};
+
+/* ---------------------------------------------------------------------------------------- */
+/* Functions                                                                                */
+/* ---------------------------------------------------------------------------------------- */
+
+/**
+ * Parse one command: `!vmcall [options]`, `events`, `events e|d|c ID|all`, `events sc on|off`.
+ * @param text the command, NUL-terminated (at most HD_COMMAND_TEXT_MAX bytes).
+ * @param out  filled on success; on failure zeroed, with nothing allocated.
+ * @param err  filled on failure (may be NULL); untouched on success.
+ * @return HD_OK; HD_ERR_INVALID_ARGUMENT for a NULL @p text / @p out or any error in the
+ *         command (err says which); HD_ERR_NO_MEMORY.
+ */
+enum hd_status hd_command_parse(const char *text, struct hd_command *out,
+                                struct hd_command_error *err);
+
+/** Free what @p cmd owns and zero it. A zeroed or already freed command and NULL are ignored. */
+void hd_command_free(struct hd_command *cmd);
+
+/**
+ * Say whether @p cmd can be registered today. `asm` bodies need the assembler and `script`
+ * actions the script engine; neither has landed. Registering such a command anyway fails in
+ * hd_event_register() (HD_ERR_INVALID_CONDITION, HD_ERR_EMPTY_CODE or
+ * HD_ERR_SCRIPT_NOT_SUPPORTED); this call gives the clear reason first, pointing at the body.
+ * @return HD_OK (non-VMCALL commands too); HD_ERR_NOT_SUPPORTED for an asm body;
+ *         HD_ERR_SCRIPT_NOT_SUPPORTED for a script; HD_ERR_INVALID_ARGUMENT for NULL @p cmd.
+ *         @p err (may be NULL) is filled on failure, the token being the keyword.
+ */
+enum hd_status hd_command_check_supported(const struct hd_command *cmd,
+                                          struct hd_command_error *err);
+
+/**
+ * Format @p err for people into @p out (at most @p cap bytes, always NUL-terminated when
+ * @p cap > 0, cut if too small):
+ *
+ *     column 13: '490x': a pid is a hex number (prefix 0n for decimal) or 'all'
+ *     !vmcall pid 490x
+ *                 ^^^^
+ *
+ * The first line is the error; then the line of @p text holding the column and a caret
+ * under the token. With @p text NULL, or an error without a column, only the first line.
+ * No trailing newline.
+ */
+void hd_command_error_format(const struct hd_command_error *err, const char *text, char *out,
+                             size_t cap);
+
+#endif /* HDEVENT_COMMAND_H */

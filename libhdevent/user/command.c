@@ -1,0 +1,178 @@
+/*
+ * command.c — the command parser's entry points: parse, free, the "supported yet" check and
+ * the error formatter. The grammar lives in command_vmcall.c and command_events.c.
+ */
+#define _POSIX_C_SOURCE 200809L /* strnlen */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "command_internal.h"
+
+enum hd_status hd_command_parse(const char *text, struct hd_command *out,
+                                struct hd_command_error *err)
+{
+    struct cmd_lexer lx;
+    struct cmd_token first;
+    enum hd_status st;
+    size_t len;
+
+    if (!out)
+        return cmd_fail(NULL, err, "", 0, "no struct hd_command to fill");
+    memset(out, 0, sizeof(*out));
+    if (!text)
+        return cmd_fail(NULL, err, "", 0, "no command text");
+    len = strnlen(text, (size_t)HD_COMMAND_TEXT_MAX + 1);
+    if (len > HD_COMMAND_TEXT_MAX)
+        return cmd_fail(NULL, err, "", 0, "command longer than %u bytes", HD_COMMAND_TEXT_MAX);
+
+    lx.text = text;
+    lx.len = len;
+    lx.pos = 0;
+    st = cmd_next(&lx, &first, err);
+    if (st == HD_EMPTY)
+        return cmd_fail(&lx, err, text + len, 0,
+                        "empty command: expected !vmcall [options] or events [e|d|c ID|all]");
+    if (st != HD_OK)
+        return st;
+    if (cmd_is(&first, "!vmcall"))
+        st = cmd_parse_vmcall(&lx, out, err);
+    else if (cmd_is(&first, "events"))
+        st = cmd_parse_events(&lx, out, err);
+    else if (cmd_is(&first, "vmcall"))
+        st = cmd_fail_tok(&lx, err, &first, "unknown command: the event command is !vmcall");
+    else
+        st = cmd_fail_tok(&lx, err, &first,
+                          "unknown command: expected !vmcall [options] or events [e|d|c ID|all]");
+    if (st != HD_OK)
+        hd_command_free(out); /* a failed parse leaves nothing allocated */
+    return st;
+}
+
+void hd_command_free(struct hd_command *cmd)
+{
+    if (!cmd)
+        return;
+    if (cmd->event.actions) {
+        struct hd_action_desc *a = (struct hd_action_desc *)cmd->event.actions;
+        for (uint32_t i = 0; i < cmd->event.action_count; i++)
+            if (a[i].type == HD_ACTION_CODE)
+                free((void *)a[i].code); /* script actions point into cmd->script */
+        free(a);
+    }
+    free((void *)cmd->event.condition.code);
+    free((void *)cmd->event.command);
+    free(cmd->asm_condition.text);
+    free(cmd->asm_code.text);
+    free(cmd->script.text);
+    memset(cmd, 0, sizeof(*cmd));
+}
+
+static enum hd_status unsupported(struct hd_command_error *err, enum hd_status st,
+                                  uint32_t column, const char *token, const char *message)
+{
+    if (err) {
+        memset(err, 0, sizeof(*err));
+        err->column = column;
+        err->length = (uint32_t)strlen(token);
+        snprintf(err->token, sizeof(err->token), "%s", token);
+        snprintf(err->message, sizeof(err->message), "%s", message);
+    }
+    return st;
+}
+
+enum hd_status hd_command_check_supported(const struct hd_command *cmd,
+                                          struct hd_command_error *err)
+{
+    if (!cmd)
+        return cmd_fail(NULL, err, "", 0, "no command");
+    if (cmd->kind != HD_COMMAND_VMCALL)
+        return HD_OK;
+    if (cmd->flags & HD_COMMAND_ASM_CONDITION)
+        return unsupported(err, HD_ERR_NOT_SUPPORTED, cmd->asm_condition.column, "asm condition",
+                           "assembly is not supported yet (the assembler has not landed): give "
+                           "the condition as hex bytes, condition {...}");
+    if (cmd->flags & HD_COMMAND_ASM_CODE)
+        return unsupported(err, HD_ERR_NOT_SUPPORTED, cmd->asm_code.column, "asm code",
+                           "assembly is not supported yet (the assembler has not landed): give "
+                           "the code as hex bytes, code {...}");
+    if (cmd->flags & HD_COMMAND_SCRIPT)
+        return unsupported(err, HD_ERR_SCRIPT_NOT_SUPPORTED, cmd->script.column, "script",
+                           "scripts are not supported yet (the script engine has not landed): "
+                           "nothing would run this script");
+    return HD_OK;
+}
+
+/* ---- formatting ------------------------------------------------------------------------ */
+
+struct sink {
+    char *out;
+    size_t cap, n;
+};
+
+static void put(struct sink *s, const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (s->n + 1 < s->cap)
+            s->out[s->n++] = p[i];
+    }
+}
+
+static void puts_(struct sink *s, const char *p)
+{
+    put(s, p, strlen(p));
+}
+
+void hd_command_error_format(const struct hd_command_error *err, const char *text, char *out,
+                             size_t cap)
+{
+    struct sink s = {out, cap, 0};
+    char num[32];
+
+    if (!out || cap == 0)
+        return;
+    if (!err) {
+        out[0] = '\0';
+        return;
+    }
+    if (err->column) {
+        snprintf(num, sizeof(num), "column %u: ", (unsigned)err->column);
+        puts_(&s, num);
+    }
+    if (err->token[0]) {
+        puts_(&s, "'");
+        put(&s, err->token, strnlen(err->token, sizeof(err->token)));
+        puts_(&s, "': ");
+    }
+    put(&s, err->message, strnlen(err->message, sizeof(err->message)));
+
+    if (text && err->column) {
+        size_t len = strnlen(text, (size_t)HD_COMMAND_TEXT_MAX + 1);
+        size_t off = err->column - 1, start, end, carets = err->length ? err->length : 1;
+        if (off > len)
+            off = len;
+        for (start = off; start > 0 && text[start - 1] != '\n'; start--)
+            ;
+        for (end = off; end < len && text[end] != '\n'; end++)
+            ;
+        size_t shown = end;
+        while (shown > start && text[shown - 1] == '\r')
+            shown--;
+        puts_(&s, "\n");
+        put(&s, text + start, shown - start);
+        puts_(&s, "\n");
+        for (size_t i = start; i < off; i++) {
+            unsigned char c = (unsigned char)text[i];
+            if (c == '\t')
+                puts_(&s, "\t");
+            else if ((c & 0xC0) != 0x80) /* one column per UTF-8 character */
+                puts_(&s, " ");
+        }
+        if (off + carets > shown)
+            carets = shown > off ? shown - off : 1;
+        for (size_t i = 0; i < carets; i++)
+            puts_(&s, "^");
+    }
+    out[s.n] = '\0';
+}

@@ -1,0 +1,403 @@
+/*
+ * command_vmcall.c — `!vmcall [option value]...`: options in any order, keywords in any case,
+ * each option at most once (a repeated option is an error: "last wins" would silently drop
+ * what the user typed first). Cross-checks run once every option is read.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "command_internal.h"
+
+enum opt {
+    OPT_PID,
+    OPT_CORE,
+    OPT_IMM,
+    OPT_SC,
+    OPT_STAGE,
+    OPT_BUFFER,
+    OPT_CONDITION,
+    OPT_CODE,
+    OPT_SCRIPT,
+    OPT_OUTPUT,
+    OPT_COUNT
+};
+
+static const char *const opt_name[OPT_COUNT] = {
+    "pid", "core", "imm", "sc", "stage", "buffer", "condition", "code", "script", "output",
+};
+
+#define EXPECT_PID "a pid is a hex number (prefix 0n for decimal) or 'all'"
+#define EXPECT_CORE "a core is a hex number (prefix 0n for decimal) or 'all'"
+#define EXPECT_IMM "imm takes 'yes' or 'no'"
+#define EXPECT_SC "sc takes 'on' or 'off'"
+#define EXPECT_STAGE "stage takes 'pre', 'post' or 'all'"
+#define EXPECT_BUFFER "a buffer size is a hex number of bytes (prefix 0n for decimal)"
+#define EXPECT_CONDITION "condition takes hex bytes in braces, such as condition {90 90 90}"
+#define EXPECT_CODE "code takes hex bytes in braces, such as code {90 90 90}"
+#define EXPECT_ASM_CONDITION "asm condition takes assembly in braces, such as asm condition {nop; nop}"
+#define EXPECT_ASM_CODE "asm code takes assembly in braces, such as asm code {nop; nop}"
+#define EXPECT_SCRIPT "script takes a script or a file in braces: script {...} or script {file:PATH}"
+#define EXPECT_OUTPUT "output takes 1 to 5 output names in braces, such as output {name1, name2}"
+#define EXPECT_ASM "'asm' applies to condition or code: asm condition {...} or asm code {...}"
+#define EXPECT_OPTION                                                                           \
+    "unknown option: !vmcall takes pid, core, imm, sc, stage, buffer, condition, code, "        \
+    "asm condition, asm code, script and output"
+
+/* What the options said, before the event is built. */
+struct vstate {
+    struct cmd_token key[OPT_COUNT]; /* keyword as typed (`asm code` spans both); p NULL: absent */
+    struct cmd_token val[OPT_COUNT];
+    uint32_t pid, core, buffer;
+    enum hd_stage stage;
+    bool sc, imm;
+    uint8_t *cond, *code; /* owned until moved into the event */
+    uint32_t cond_size, code_size;
+};
+
+static int opt_lookup(const struct cmd_token *tok)
+{
+    for (int i = 0; i < OPT_COUNT; i++)
+        if (cmd_is(tok, opt_name[i]))
+            return i;
+    return -1;
+}
+
+static const char *expected_of(int opt, bool is_asm)
+{
+    static const char *const e[OPT_COUNT] = {
+        EXPECT_PID,   EXPECT_CORE,      EXPECT_IMM,  EXPECT_SC,     EXPECT_STAGE,
+        EXPECT_BUFFER, EXPECT_CONDITION, EXPECT_CODE, EXPECT_SCRIPT, EXPECT_OUTPUT,
+    };
+    if (is_asm)
+        return opt == OPT_CONDITION ? EXPECT_ASM_CONDITION : EXPECT_ASM_CODE;
+    return e[opt];
+}
+
+static char *copy_text(const char *p, size_t n)
+{
+    char *s = malloc(n + 1);
+    if (s) {
+        memcpy(s, p, n);
+        s[n] = '\0';
+    }
+    return s;
+}
+
+static enum hd_status set_body(struct hd_command_body *body, const char *p, size_t n,
+                               uint32_t column, struct hd_command_error *err)
+{
+    body->text = copy_text(p, n);
+    if (!body->text)
+        return cmd_no_memory(err);
+    body->length = (uint32_t)n;
+    body->column = column;
+    return HD_OK;
+}
+
+static bool body_blank(const struct cmd_token *t)
+{
+    for (uint32_t i = 1; i + 1 < t->len; i++)
+        if (!cmd_is_blank(t->p[i]))
+            return false;
+    return true;
+}
+
+/* `script {…}` / `script {file:PATH}`. */
+static enum hd_status parse_script(const struct cmd_lexer *lx, const struct cmd_token *key,
+                                   const struct cmd_token *v, struct hd_command *out,
+                                   struct hd_command_error *err)
+{
+    const char *b = v->p + 1, *e = v->p + v->len - 1, *s = b;
+
+    while (s < e && cmd_is_blank(*s))
+        s++;
+    if (s == e)
+        return cmd_fail_tok(lx, err, v, "empty script: %s", EXPECT_SCRIPT);
+    if (cmd_starts_with(s, (size_t)(e - s), "file:")) {
+        const char *p = s + 5, *q = e;
+        while (p < q && cmd_is_blank(*p))
+            p++;
+        while (q > p && cmd_is_blank(q[-1]))
+            q--;
+        if (p == q)
+            return cmd_fail_tok(lx, err, v, "no path after 'file:': %s", EXPECT_SCRIPT);
+        out->flags |= HD_COMMAND_SCRIPT | HD_COMMAND_SCRIPT_FILE;
+        return set_body(&out->script, p, (size_t)(q - p), cmd_column(lx, key->p), err);
+    }
+    out->flags |= HD_COMMAND_SCRIPT;
+    return set_body(&out->script, b, (size_t)(e - b), cmd_column(lx, key->p), err);
+}
+
+/* `output {a, b, …}`: 1 to 5 distinct one-word names. */
+static enum hd_status parse_output(const struct cmd_lexer *lx, const struct cmd_token *v,
+                                   struct hd_command *out, struct hd_command_error *err)
+{
+    const char *p = v->p + 1, *end = v->p + v->len - 1;
+
+    if (body_blank(v))
+        return cmd_fail_tok(lx, err, v, "empty output list: %s", EXPECT_OUTPUT);
+    for (;;) {
+        const char *comma = p, *s, *q;
+        while (comma < end && *comma != ',')
+            comma++;
+        for (s = p; s < comma && cmd_is_blank(*s); s++)
+            ;
+        for (q = comma; q > s && cmd_is_blank(q[-1]); q--)
+            ;
+        size_t n = (size_t)(q - s);
+        if (n == 0)
+            return cmd_fail(lx, err, comma < end ? comma : end, 1,
+                            "empty output name: %s", EXPECT_OUTPUT);
+        for (const char *c = s; c < q; c++)
+            if (cmd_is_blank(*c) || *c == '{' || *c == '}' || *c == '"')
+                return cmd_fail(lx, err, s, n,
+                                "an output name is one word; separate names with commas: %s",
+                                EXPECT_OUTPUT);
+        if (n >= HD_COMMAND_OUTPUT_NAME_BYTES)
+            return cmd_fail(lx, err, s, n, "output name longer than %u characters",
+                            HD_COMMAND_OUTPUT_NAME_BYTES - 1);
+        if (out->output_count == HD_COMMAND_MAX_OUTPUTS)
+            return cmd_fail(lx, err, s, n,
+                            "more than %u output names: events forward to at most %u output "
+                            "sources",
+                            HD_COMMAND_MAX_OUTPUTS, HD_COMMAND_MAX_OUTPUTS);
+        for (uint32_t i = 0; i < out->output_count; i++)
+            if (strlen(out->outputs[i]) == n && memcmp(out->outputs[i], s, n) == 0)
+                return cmd_fail(lx, err, s, n, "output name listed twice: %s", EXPECT_OUTPUT);
+        memcpy(out->outputs[out->output_count], s, n);
+        out->outputs[out->output_count][n] = '\0';
+        out->output_count++;
+        if (comma >= end)
+            return HD_OK;
+        p = comma + 1;
+    }
+}
+
+/* The value @p v of option @p opt (keyword @p key). */
+static enum hd_status parse_value(const struct cmd_lexer *lx, int opt, bool is_asm,
+                                  const struct cmd_token *key, const struct cmd_token *v,
+                                  struct vstate *s, struct hd_command *out,
+                                  struct hd_command_error *err)
+{
+    const char *expect = expected_of(opt, is_asm);
+    uint64_t n = 0;
+    enum cmd_num r;
+
+    switch (opt) {
+    case OPT_PID:
+    case OPT_CORE:
+        if (cmd_is(v, "all")) {
+            n = HD_ALL;
+        } else if ((r = v->brace ? CMD_NUM_BAD : cmd_number(v->p, v->len, HD_ALL, &n)) !=
+                   CMD_NUM_OK) {
+            return cmd_fail_number(lx, err, v, r, HD_ALL, expect);
+        }
+        *(opt == OPT_PID ? &s->pid : &s->core) = (uint32_t)n;
+        return HD_OK;
+    case OPT_BUFFER:
+        if ((r = v->brace ? CMD_NUM_BAD : cmd_number(v->p, v->len, HD_BUFFER_MAX_BYTES, &n)) !=
+            CMD_NUM_OK)
+            return cmd_fail_number(lx, err, v, r, HD_BUFFER_MAX_BYTES, expect);
+        s->buffer = (uint32_t)n;
+        return HD_OK;
+    case OPT_IMM:
+        if (!cmd_is(v, "yes") && !cmd_is(v, "no"))
+            return cmd_fail_tok(lx, err, v, "%s", expect);
+        s->imm = cmd_is(v, "yes");
+        return HD_OK;
+    case OPT_SC:
+        if (!cmd_is(v, "on") && !cmd_is(v, "off"))
+            return cmd_fail_tok(lx, err, v, "%s", expect);
+        s->sc = cmd_is(v, "on");
+        return HD_OK;
+    case OPT_STAGE:
+        if (cmd_is(v, "pre"))
+            s->stage = HD_STAGE_PRE;
+        else if (cmd_is(v, "post"))
+            s->stage = HD_STAGE_POST;
+        else if (cmd_is(v, "all"))
+            s->stage = HD_STAGE_ALL;
+        else
+            return cmd_fail_tok(lx, err, v, "%s", expect);
+        return HD_OK;
+    default:
+        break;
+    }
+    /* Options whose value is a {…} body. */
+    if (!v->brace)
+        return cmd_fail_tok(lx, err, v, "expected a {...} body: %s", expect);
+    switch (opt) {
+    case OPT_CONDITION:
+    case OPT_CODE:
+        if (is_asm) {
+            if (body_blank(v))
+                return cmd_fail_tok(lx, err, v, "empty body: %s", expect);
+            out->flags |= opt == OPT_CODE ? HD_COMMAND_ASM_CODE : HD_COMMAND_ASM_CONDITION;
+            return set_body(opt == OPT_CODE ? &out->asm_code : &out->asm_condition, v->p + 1,
+                            v->len - 2, cmd_column(lx, key->p), err);
+        }
+        if (opt == OPT_CODE)
+            return cmd_hex_body(lx, v, "code", &s->code, &s->code_size, err);
+        return cmd_hex_body(lx, v, "condition", &s->cond, &s->cond_size, err);
+    case OPT_SCRIPT:
+        return parse_script(lx, key, v, out, err);
+    default:
+        return parse_output(lx, v, out, err);
+    }
+}
+
+/* Of two options both given, the one typed later (the error points there). */
+static int later(const struct vstate *s, int a, int b)
+{
+    return s->key[a].p > s->key[b].p ? a : b;
+}
+
+static enum hd_status cross_check(const struct cmd_lexer *lx, const struct vstate *s,
+                                  struct hd_command_error *err)
+{
+    if (s->sc && s->stage != HD_STAGE_PRE) {
+        const struct cmd_token *t = &s->val[later(s, OPT_SC, OPT_STAGE)];
+        return cmd_fail_tok(lx, err, t,
+                            "'sc on' needs stage pre: the VMCALL can only be skipped before it "
+                            "is handled (sc on at column %u, stage %s at column %u)",
+                            cmd_column(lx, s->val[OPT_SC].p),
+                            s->stage == HD_STAGE_POST ? "post" : "all",
+                            cmd_column(lx, s->val[OPT_STAGE].p));
+    }
+    if (!s->imm && s->key[OPT_OUTPUT].p) {
+        int o = later(s, OPT_IMM, OPT_OUTPUT);
+        const struct cmd_token *t = o == OPT_IMM ? &s->val[OPT_IMM] : &s->key[OPT_OUTPUT];
+        return cmd_fail_tok(lx, err, t,
+                            "'imm no' cannot be used with output: forwarding to output sources "
+                            "needs immediate messages (imm no at column %u, output at column %u)",
+                            cmd_column(lx, s->val[OPT_IMM].p),
+                            cmd_column(lx, s->key[OPT_OUTPUT].p));
+    }
+    return HD_OK;
+}
+
+/* Move what the options said into out->event. */
+static enum hd_status build_event(const struct cmd_lexer *lx, struct vstate *s,
+                                  struct hd_command *out, struct hd_command_error *err)
+{
+    struct hd_event_desc *ev = &out->event;
+    struct hd_action_desc *acts;
+    bool has_code = s->key[OPT_CODE].p != NULL, has_script = s->key[OPT_SCRIPT].p != NULL;
+    uint32_t n = (uint32_t)has_code + (uint32_t)has_script, i = 0;
+
+    hd_event_desc_init(ev);
+    ev->pid = s->pid;
+    ev->core = s->core;
+    ev->stage = s->stage;
+    ev->short_circuit = s->sc;
+    out->immediate = s->imm;
+    out->buffer_size = s->buffer;
+    if (s->key[OPT_CONDITION].p) {
+        ev->condition.kind = HD_CONDITION_RAW; /* asm: no bytes, so registration refuses it */
+        ev->condition.code = s->cond;
+        ev->condition.code_size = s->cond_size;
+        s->cond = NULL;
+    }
+    acts = calloc(n ? n : 1, sizeof(*acts));
+    if (!acts)
+        return cmd_no_memory(err);
+    ev->actions = acts;
+    if (n == 0) {
+        hd_action_desc_init(&acts[i++], HD_ACTION_BREAK); /* HyperDbg: no code, no script */
+    }
+    /* Actions run in the order the command gives them. */
+    if (has_code && (!has_script || s->key[OPT_CODE].p < s->key[OPT_SCRIPT].p)) {
+        hd_action_desc_init(&acts[i], HD_ACTION_CODE);
+        acts[i].code = s->code; /* NULL for asm code: registration refuses it */
+        acts[i++].code_size = s->code_size;
+        s->code = NULL;
+        has_code = false;
+    }
+    if (has_script) {
+        hd_action_desc_init(&acts[i], HD_ACTION_SCRIPT);
+        acts[i].script = out->script.text;
+        acts[i++].script_size = out->script.length;
+    }
+    if (has_code) {
+        hd_action_desc_init(&acts[i], HD_ACTION_CODE);
+        acts[i].code = s->code;
+        acts[i++].code_size = s->code_size;
+        s->code = NULL;
+    }
+    ev->action_count = i;
+    for (uint32_t k = 0; k < i; k++) {
+        acts[k].immediate = s->imm;
+        if (acts[k].type != HD_ACTION_BREAK)
+            acts[k].buffer_size = s->buffer;
+    }
+    ev->command = copy_text(lx->text, lx->len);
+    if (!ev->command)
+        return cmd_no_memory(err);
+    return HD_OK;
+}
+
+static enum hd_status parse_options(struct cmd_lexer *lx, struct vstate *s,
+                                    struct hd_command *out, struct hd_command_error *err)
+{
+    struct cmd_token tok, key, v;
+    enum hd_status st;
+
+    while ((st = cmd_next(lx, &tok, err)) == HD_OK) {
+        bool is_asm = false;
+        int opt;
+
+        key = tok;
+        if (cmd_is(&tok, "asm")) {
+            st = cmd_next(lx, &tok, err);
+            if (st == HD_EMPTY)
+                return cmd_fail_tok(lx, err, &key, "missing 'condition' or 'code': %s", EXPECT_ASM);
+            if (st != HD_OK)
+                return st;
+            if (!cmd_is(&tok, "condition") && !cmd_is(&tok, "code"))
+                return cmd_fail_tok(lx, err, &tok, "%s", EXPECT_ASM);
+            is_asm = true;
+            key.len = (uint32_t)(tok.p + tok.len - key.p); /* report `asm code` as one */
+        }
+        opt = opt_lookup(&tok);
+        if (opt < 0)
+            return cmd_fail_tok(lx, err, &tok, tok.brace ? "a {...} body must follow condition, "
+                                                          "code, asm condition, asm code, "
+                                                          "script or output"
+                                                        : EXPECT_OPTION);
+        if (s->key[opt].p)
+            return cmd_fail_tok(lx, err, &key,
+                                "%s given twice (first at column %u): give each option once",
+                                opt_name[opt], cmd_column(lx, s->key[opt].p));
+        st = cmd_next(lx, &v, err);
+        if (st == HD_EMPTY)
+            return cmd_fail_tok(lx, err, &key, "missing value: %s", expected_of(opt, is_asm));
+        if (st != HD_OK)
+            return st;
+        s->key[opt] = key;
+        s->val[opt] = v;
+        HD_CHECK(parse_value(lx, opt, is_asm, &key, &v, s, out, err));
+    }
+    if (st != HD_EMPTY)
+        return st;
+    HD_CHECK(cross_check(lx, s, err));
+    return build_event(lx, s, out, err);
+}
+
+enum hd_status cmd_parse_vmcall(struct cmd_lexer *lx, struct hd_command *out,
+                                struct hd_command_error *err)
+{
+    struct vstate s;
+    enum hd_status st;
+
+    memset(&s, 0, sizeof(s));
+    s.pid = HD_ALL;
+    s.core = HD_ALL;
+    s.stage = HD_STAGE_PRE;
+    s.imm = true;
+    out->kind = HD_COMMAND_VMCALL;
+    st = parse_options(lx, &s, out, err);
+    free(s.cond); /* NULL once moved into the event */
+    free(s.code);
+    return st;
+}
