@@ -72,3 +72,8 @@ install: build
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_TSAN)
 
+# A longer run of the wire fuzzer (tests/fuzz/run.sh): FUZZ_TIME seconds, default 600.
+.PHONY: fuzz
+fuzz: deps
+	$(call banner,fuzz wire decoders for $${FUZZ_TIME:-600}s)
+	bash tests/fuzz/run.sh --time $${FUZZ_TIME:-600} --build $(BUILD)/fuzz --coverage

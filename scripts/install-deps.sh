@@ -12,6 +12,8 @@
 set -euo pipefail
 
 HDEVENT_DEPS="cmake gcc make libc6-dev binutils libcmocka-dev pkg-config"
+# clang + its runtime (libFuzzer, ASan/UBSan for clang): tests/fuzz/run.sh.
+HDEVENT_DEPS="$HDEVENT_DEPS clang libclang-rt-14-dev"
 
 check_only=0
 case "${1:-}" in

@@ -35,7 +35,12 @@
     X(HD_ERR_TOO_MANY_ACTIONS, -17, "an event holds at most HD_EVENT_MAX_ACTIONS actions")      \
     X(HD_ERR_TAG_IN_USE, -18,                                                                    \
       "tag already given out: tags are used once, in ascending order, and never reused")         \
-    X(HD_ERR_INVALID_TAG, -19, "tag is below 0x1000000 or is the all-events tag")
+    X(HD_ERR_INVALID_TAG, -19, "tag is below 0x1000000 or is the all-events tag")               \
+    X(HD_ERR_BUFFER_TOO_SMALL, -20,                                                             \
+      "output buffer too small for the result: nothing was done")                               \
+    X(HD_ERR_UNKNOWN_IOCTL, -21, "IOCTL code is not one of hdevent's wire requests")            \
+    X(HD_ERR_NOT_ENCODABLE, -22,                                                                \
+      "native conditions and actions are C function pointers: they have no wire form")
 
 /** Status of every hdevent call. */
 enum hd_status {

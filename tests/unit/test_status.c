@@ -20,13 +20,16 @@ static void status_list_has_every_status(void **state)
 {
     (void)state;
     /* Values are ABI: statuses are appended, never renumbered. */
-    assert_true(NROWS >= 21);
+    assert_true(NROWS >= 24);
     assert_int_equal(HD_OK, 0);
     assert_int_equal(HD_EMPTY, 1);
     assert_int_equal(HD_ERR_NO_MEMORY, -2);
     assert_int_equal(HD_ERR_TOO_MANY_ACTIONS, -17);
     assert_int_equal(HD_ERR_TAG_IN_USE, -18);
     assert_int_equal(HD_ERR_INVALID_TAG, -19);
+    assert_int_equal(HD_ERR_BUFFER_TOO_SMALL, -20);
+    assert_int_equal(HD_ERR_UNKNOWN_IOCTL, -21);
+    assert_int_equal(HD_ERR_NOT_ENCODABLE, -22);
 }
 
 static void status_values_are_distinct(void **state)

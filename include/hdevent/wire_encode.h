@@ -1,0 +1,129 @@
+/*
+ * hdevent/wire_encode.h — building HyperDbg's IOCTL buffers (USER MODE ONLY: libc, malloc).
+ *
+ * The encoder turns a descriptor into the bytes user mode sends: one event buffer
+ * (168 bytes + condition) for HD_IOCTL_REGISTER_EVENT, then one action buffer (32 bytes +
+ * payload) per action for HD_IOCTL_ADD_ACTION, and 24-byte modify requests. Buffers are
+ * malloc'd and returned with their length; release them with free().
+ *
+ * "FILE format" (what `hdevent encode -o FILE` writes and `hdevent decode FILE` reads) is the
+ * buffers exactly as they go to the IOCTLs, back to back: the event buffer, then each action
+ * buffer in order. hd_wire_file_split() walks such bytes by their size fields, safely;
+ * hd_wire_file_decode() splits and decodes them with the kernel's decoders.
+ *
+ *     uint8_t *file; size_t size;
+ *     if (hd_wire_encode_file(&cmd.event, tag, &file, &size) == HD_OK) { write it; free(file); }
+ */
+#ifndef HDEVENT_WIRE_ENCODE_H
+#define HDEVENT_WIRE_ENCODE_H
+
+#include "event.h"
+#include "status.h"
+#include "types.h"
+#include "wire.h"
+
+/* ---------------------------------------------------------------------------------------- */
+/* Encoding                                                                                 */
+/* ---------------------------------------------------------------------------------------- */
+
+/**
+ * Encode @p desc as an event buffer: 168 bytes + the raw condition's bytes. Fields are written
+ * as given (stage, core, pid, flags: the kernel validates them); CountOfActions is
+ * desc->action_count, EventType is VMCALL, the ignored fields are 0.
+ * @param tag the event's tag; 0 takes desc->tag.
+ * @param buf receives a malloc'd buffer (free() it), @p len its size.
+ * @return HD_OK; HD_ERR_INVALID_ARGUMENT (a NULL pointer); HD_ERR_INVALID_TAG (tag below
+ *         HD_TAG_BASE or HD_TAG_ALL); HD_ERR_INVALID_CONDITION (raw without bytes, unknown
+ *         kind); HD_ERR_NOT_ENCODABLE (a native condition); HD_ERR_NO_MEMORY.
+ */
+enum hd_status hd_wire_encode_event(const struct hd_event_desc *desc, uint64_t tag, uint8_t **buf,
+                                    size_t *len);
+
+/**
+ * Encode @p action, for event @p tag, as an action buffer: 32 bytes + the code (code action)
+ * or the script bytes (script action). PreAllocatedBuffer is action->buffer_size.
+ * @return HD_OK; HD_ERR_INVALID_ARGUMENT; HD_ERR_INVALID_TAG; HD_ERR_EMPTY_CODE (code or
+ *         script action without bytes); HD_ERR_NOT_ENCODABLE (a native action);
+ *         HD_ERR_INVALID_ACTION_TYPE; HD_ERR_NO_MEMORY.
+ */
+enum hd_status hd_wire_encode_action(const struct hd_action_desc *action, uint64_t tag,
+                                     uint8_t **buf, size_t *len);
+
+/**
+ * Write a modify request: @p type (enum hd_wire_modify_type) on event @p tag, or on every
+ * event with HD_TAG_ALL (enable, disable, clear; a query needs one tag). KernelStatus and
+ * IsEnabled are 0: the kernel fills them.
+ */
+void hd_wire_encode_modify(uint64_t tag, uint32_t type, uint8_t out[HD_WIRE_MODIFY_SIZE]);
+
+/**
+ * Encode @p desc and each of its actions back to back (FILE format) in one malloc'd buffer.
+ * @return the errors of hd_wire_encode_event() and hd_wire_encode_action();
+ *         HD_ERR_TOO_MANY_ACTIONS above HD_EVENT_MAX_ACTIONS.
+ */
+enum hd_status hd_wire_encode_file(const struct hd_event_desc *desc, uint64_t tag, uint8_t **buf,
+                                   size_t *len);
+
+/* ---------------------------------------------------------------------------------------- */
+/* FILE format                                                                              */
+/* ---------------------------------------------------------------------------------------- */
+
+/** One buffer inside a FILE. */
+struct hd_wire_span {
+    const uint8_t *data; /**< points into the FILE bytes */
+    size_t size;         /**< bytes, as sent to the IOCTL */
+    size_t offset;       /**< offset of the buffer in the FILE */
+};
+
+/** A FILE cut into its buffers by hd_wire_file_split(). */
+struct hd_wire_file {
+    struct hd_wire_span event;
+    struct hd_wire_span actions[HD_EVENT_MAX_ACTIONS];
+    uint32_t action_count;
+    /** The event's CountOfActions (equal to action_count after a successful split). */
+    uint32_t count_of_actions;
+    /** On failure: 0 for the event buffer, k for the k-th action buffer (1-based). */
+    uint32_t error_index;
+    /** On failure: offset in the FILE of that buffer (0 for a CountOfActions mismatch). */
+    size_t error_offset;
+};
+
+/**
+ * Cut FILE bytes into the event buffer and its action buffers, by their size fields only:
+ * every size is checked against what is left, sums in 64 bits. Nothing else is validated;
+ * decode each span for that (or use hd_wire_file_decode()).
+ * @return HD_WIRE_OK; HD_WIRE_ERR_TRUNCATED (a structure cut short);
+ *         HD_WIRE_ERR_CONDITION_PAST_END / _PAYLOAD_PAST_END; HD_WIRE_ERR_SIZE_OVERFLOW;
+ *         HD_WIRE_ERR_TOO_MANY_ACTIONS (more than HD_EVENT_MAX_ACTIONS action buffers, or
+ *         CountOfActions above it);
+ *         HD_WIRE_ERR_ACTION_COUNT_MISMATCH (not CountOfActions action buffers);
+ *         HD_WIRE_ERR_INVALID_ARGUMENT.
+ */
+uint32_t hd_wire_file_split(const void *buf, size_t len, struct hd_wire_file *out);
+
+/** A FILE decoded by hd_wire_file_decode(). About 22 KiB: allocate it, or make it static. */
+struct hd_wire_file_decoded {
+    /** The buffers as split (offsets and sizes of each, for reports). */
+    struct hd_wire_file file;
+    /** The event; event.actions points at `actions` below, condition bytes into the FILE. */
+    struct hd_event_desc event;
+    /** The actions in FILE order; code bytes point into the FILE. */
+    struct hd_action_desc actions[HD_EVENT_MAX_ACTIONS];
+    /** On failure: 0 for the event buffer, k for the k-th action buffer (1-based). */
+    uint32_t error_index;
+    /** On failure: offset in the FILE of the buffer that was rejected. */
+    size_t error_offset;
+};
+
+/**
+ * Split FILE bytes and decode every buffer with the kernel's decoders (hd_wire_decode_event(),
+ * hd_wire_decode_action()), as the kernel would receive them one IOCTL at a time. Each action's
+ * EventTag must be the event's Tag (else HD_WIRE_ERR_TAG_NOT_EXISTS: the kernel would not find
+ * it). The result points into @p buf.
+ * @param core_count for the CoreId check; 0 skips it.
+ * @return HD_WIRE_OK or the first wire error code, with error_index / error_offset set.
+ */
+uint32_t hd_wire_file_decode(const void *buf, size_t len, uint32_t core_count,
+                             struct hd_wire_file_decoded *out);
+
+#endif /* HDEVENT_WIRE_ENCODE_H */

@@ -1,0 +1,215 @@
+/*
+ * Wire decoders: HyperDbg's event, action and modify buffers into descriptors.
+ *
+ * They run in the kernel on bytes from user mode, so nothing here trusts a field: the length
+ * and every size field are checked before any byte past the fixed structure is looked at,
+ * sums are done in 64 bits, and fields are read byte by byte as little-endian (no cast of a
+ * possibly unaligned pointer, no dependence on the host's byte order). The decoders never
+ * write into the buffer; on success the descriptors point into it.
+ *
+ * Checks run in a fixed order (documented in wire.h) so a buffer with several faults always
+ * gets the same code: structure and sizes first, then fields in the order a reader meets them.
+ */
+#include <hdevent/wire.h>
+
+/* ---- little-endian field reads ---------------------------------------------------------- */
+
+static uint32_t rd32(const uint8_t *b, size_t off)
+{
+    return (uint32_t)b[off] | (uint32_t)b[off + 1] << 8 | (uint32_t)b[off + 2] << 16 |
+           (uint32_t)b[off + 3] << 24;
+}
+
+static uint64_t rd64(const uint8_t *b, size_t off)
+{
+    return (uint64_t)rd32(b, off) | (uint64_t)rd32(b, off + 4) << 32;
+}
+
+/*
+ * The total a structure's size fields announce, against the real length. The sum is 64-bit,
+ * so it cannot wrap; a total above 4 GiB - 1 is refused on its own (IOCTL lengths are 32-bit
+ * on Windows, and a 32-bit implementation of this check would have wrapped).
+ */
+static uint32_t check_total(uint64_t total, size_t len, uint32_t past_end)
+{
+    if (total > 0xFFFFFFFFull)
+        return HD_WIRE_ERR_SIZE_OVERFLOW;
+    if (total > (uint64_t)len)
+        return past_end;
+    if (total < (uint64_t)len)
+        return HD_WIRE_ERR_TRAILING_BYTES;
+    return HD_WIRE_OK;
+}
+
+/* The engine's own rule: the code plus the RET it appends must fit HD_CODE_MAX_BYTES. */
+static bool code_too_large(const uint8_t *code, uint32_t size)
+{
+    return (uint64_t)size + (code[size - 1] != 0xC3) > HD_CODE_MAX_BYTES;
+}
+
+/* ---- event ----------------------------------------------------------------------------- */
+
+/* Offsets of DEBUGGER_GENERAL_EVENT_DETAIL (wire.h pins the same numbers on the struct). */
+enum {
+    EV_CORE = 16,
+    EV_PID = 20,
+    EV_ENABLED = 24,
+    EV_SC = 25,
+    EV_STAGE = 28,
+    EV_OUTPUT = 32,
+    EV_COUNT = 80,
+    EV_TAG = 88,
+    EV_TYPE = 96,
+    EV_COND_SIZE = 160,
+};
+
+uint32_t hd_wire_decode_event(const void *buf, size_t len, uint32_t core_count,
+                              struct hd_event_desc *out)
+{
+    const uint8_t *b = buf;
+    uint32_t cond_size, stage, core, st;
+    uint64_t tag;
+
+    if (!out || (!b && len))
+        return HD_WIRE_ERR_INVALID_ARGUMENT;
+    if (len < HD_WIRE_EVENT_SIZE)
+        return HD_WIRE_ERR_TRUNCATED;
+    cond_size = rd32(b, EV_COND_SIZE);
+    st = check_total((uint64_t)HD_WIRE_EVENT_SIZE + cond_size, len,
+                     HD_WIRE_ERR_CONDITION_PAST_END);
+    if (st != HD_WIRE_OK)
+        return st;
+
+    if (rd32(b, EV_TYPE) != HD_WIRE_EVENT_VMCALL)
+        return HD_WIRE_ERR_EVENT_TYPE_INVALID;
+    if (b[EV_ENABLED] > 1)
+        return HD_WIRE_ERR_BAD_IS_ENABLED;
+    if (b[EV_SC] > 1)
+        return HD_WIRE_ERR_BAD_SHORT_CIRCUIT;
+    if (b[EV_OUTPUT] > 1)
+        return HD_WIRE_ERR_BAD_CUSTOM_OUTPUT;
+    stage = rd32(b, EV_STAGE);
+    if (stage < HD_STAGE_PRE || stage > HD_STAGE_ALL)
+        return HD_WIRE_ERR_BAD_STAGE;
+    if (b[EV_SC] && stage != HD_STAGE_PRE)
+        return HD_WIRE_ERR_SC_WITH_POST; /* S13 */
+    core = rd32(b, EV_CORE);
+    if (core_count && core != HD_ALL && core >= core_count)
+        return HD_WIRE_ERR_INVALID_CORE_ID;
+    tag = rd64(b, EV_TAG);
+    if (tag < HD_TAG_BASE || tag == HD_TAG_ALL)
+        return HD_WIRE_ERR_TAG_INVALID;
+    if (rd32(b, EV_COUNT) > HD_EVENT_MAX_ACTIONS)
+        return HD_WIRE_ERR_TOO_MANY_ACTIONS;
+    if (cond_size && code_too_large(b + HD_WIRE_EVENT_SIZE, cond_size))
+        return HD_WIRE_ERR_CODE_TOO_LARGE;
+    /* Output forwarding lives in HyperDbg's user mode and needs scripts; hdevent has neither,
+     * so accepting the flag would silently drop the user's output sources. */
+    if (b[EV_OUTPUT])
+        return HD_WIRE_ERR_CUSTOM_OUTPUT_UNSUPPORTED;
+
+    hd_event_desc_init(out);
+    out->core = core;
+    out->pid = rd32(b, EV_PID);
+    out->stage = (enum hd_stage)stage;
+    out->short_circuit = b[EV_SC] != 0;
+    out->enabled = b[EV_ENABLED] != 0;
+    out->tag = tag;
+    if (cond_size) {
+        out->condition.kind = HD_CONDITION_RAW;
+        out->condition.code = b + HD_WIRE_EVENT_SIZE;
+        out->condition.code_size = cond_size;
+    }
+    return HD_WIRE_OK;
+}
+
+/* ---- action ---------------------------------------------------------------------------- */
+
+enum {
+    AC_TAG = 0,
+    AC_TYPE = 8,
+    AC_IMM = 12,
+    AC_BUFFER = 16,
+    AC_CODE_SIZE = 20,
+    AC_SCRIPT_SIZE = 24,
+};
+
+uint32_t hd_wire_decode_action(const void *buf, size_t len, uint64_t *tag,
+                               struct hd_action_desc *out)
+{
+    const uint8_t *b = buf;
+    uint32_t type, code_size, script_size, buffer, st;
+
+    if (!out || !tag || (!b && len))
+        return HD_WIRE_ERR_INVALID_ARGUMENT;
+    if (len < HD_WIRE_ACTION_SIZE)
+        return HD_WIRE_ERR_TRUNCATED;
+    code_size = rd32(b, AC_CODE_SIZE);
+    script_size = rd32(b, AC_SCRIPT_SIZE);
+    st = check_total((uint64_t)HD_WIRE_ACTION_SIZE + code_size + script_size, len,
+                     HD_WIRE_ERR_PAYLOAD_PAST_END);
+    if (st != HD_WIRE_OK)
+        return st;
+
+    type = rd32(b, AC_TYPE);
+    if (type > HD_WIRE_ACTION_CODE)
+        return HD_WIRE_ERR_INVALID_ACTION_TYPE;
+    if (b[AC_IMM] > 1)
+        return HD_WIRE_ERR_BAD_IMMEDIATE;
+    /* The payload sits at offset 32 whatever its kind: a size the type does not use would
+     * claim bytes nobody reads. */
+    if ((type == HD_WIRE_ACTION_BREAK && (code_size || script_size)) ||
+        (type == HD_WIRE_ACTION_CODE && script_size) ||
+        (type == HD_WIRE_ACTION_SCRIPT && code_size))
+        return HD_WIRE_ERR_UNEXPECTED_PAYLOAD;
+    if ((type == HD_WIRE_ACTION_CODE && !code_size) ||
+        (type == HD_WIRE_ACTION_SCRIPT && !script_size))
+        return HD_WIRE_ERR_ACTION_BUFFER_SIZE_IS_ZERO;
+    buffer = rd32(b, AC_BUFFER);
+    if (buffer > HD_BUFFER_MAX_BYTES)
+        return HD_WIRE_ERR_BUFFER_TOO_LARGE;
+    if (type == HD_WIRE_ACTION_CODE && code_too_large(b + HD_WIRE_ACTION_SIZE, code_size))
+        return HD_WIRE_ERR_CODE_TOO_LARGE;
+    if (type == HD_WIRE_ACTION_SCRIPT)
+        return HD_WIRE_ERR_SCRIPT_UNSUPPORTED; /* goes when the script engine lands */
+
+    hd_action_desc_init(out, (enum hd_action_type)type);
+    out->immediate = b[AC_IMM] != 0;
+    out->buffer_size = buffer; /* a break action's buffer is ignored, as the engine does */
+    if (type == HD_WIRE_ACTION_CODE) {
+        out->code = b + HD_WIRE_ACTION_SIZE;
+        out->code_size = code_size;
+    }
+    *tag = rd64(b, AC_TAG);
+    return HD_WIRE_OK;
+}
+
+/* ---- modify ---------------------------------------------------------------------------- */
+
+enum {
+    MO_TAG = 0,
+    MO_TYPE = 16,
+};
+
+uint32_t hd_wire_decode_modify(const void *buf, size_t len, uint64_t *tag, uint32_t *type)
+{
+    const uint8_t *b = buf;
+    uint32_t t;
+    uint64_t g;
+
+    if (!tag || !type || (!b && len))
+        return HD_WIRE_ERR_INVALID_ARGUMENT;
+    if (len < HD_WIRE_MODIFY_SIZE)
+        return HD_WIRE_ERR_TRUNCATED;
+    if (len > HD_WIRE_MODIFY_SIZE)
+        return HD_WIRE_ERR_TRAILING_BYTES;
+    t = rd32(b, MO_TYPE);
+    if (t > HD_WIRE_MODIFY_CLEAR)
+        return HD_WIRE_ERR_MODIFY_INVALID_TYPE;
+    g = rd64(b, MO_TAG);
+    if (t == HD_WIRE_MODIFY_QUERY && g == HD_TAG_ALL)
+        return HD_WIRE_ERR_MODIFY_INVALID_TAG; /* a query answers for one event */
+    *tag = g;
+    *type = t;
+    return HD_WIRE_OK;
+}

@@ -1,0 +1,287 @@
+/*
+ * tests/fuzz/fuzz_wire_decode.c — libFuzzer harness for the wire decoders and hd_wire_ioctl().
+ *
+ * Input: a sequence of records, each
+ *     u8 selector, u16 length (little-endian), `length` bytes (cut at the end of the input).
+ * selector & 7 picks the request: 0 register, 1 add action, 2 modify, 3 flush, 4 an IOCTL code
+ * taken from the record's first 4 bytes, 5..7 the event / action / modify decoder alone;
+ * (selector >> 3) & 3 picks the output length: enough, 0, 7 or 23 bytes.
+ * Every record also goes through the three decoders directly, with core counts 4 and 0.
+ *
+ * Each input runs on a fresh engine (4 cores) over the host backend; nothing is ever
+ * dispatched, so raw code from the input is stored but never run. Each record lives in a heap
+ * block of exactly its length, so ASan catches any read past it. Invariants checked (abort on
+ * failure): a request that reports a rejection, or writes no result, leaves the events and the
+ * live allocations as they were; a successful register adds exactly one event; the result has
+ * the documented size and IsSuccessful matches Error; after the engine is destroyed the host
+ * holds no allocation.
+ *
+ * Built with -DHD_FUZZ_SEEDS instead, the same file is a program that writes a seed corpus of
+ * valid requests made by the encoder: `fuzz_seeds DIR`.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hdevent/host.h>
+#include <hdevent/wire.h>
+
+#define MAX_EVENTS 64
+
+static uint32_t rd32(const uint8_t *b)
+{
+    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+#ifndef HD_FUZZ_SEEDS
+
+struct state {
+    uint64_t tags[MAX_EVENTS];
+    uint32_t actions[MAX_EVENTS];
+    bool enabled[MAX_EVENTS];
+    unsigned count; /* may exceed MAX_EVENTS; only the first are compared */
+    uint64_t live;
+};
+
+static void take(struct hd_engine *e, struct hd_host *h, struct state *s)
+{
+    struct hd_event_info info;
+    uint64_t after = 0;
+    memset(s, 0, sizeof(*s));
+    while (hd_event_next(e, after, &info) == HD_OK) {
+        if (s->count < MAX_EVENTS) {
+            s->tags[s->count] = info.tag;
+            s->actions[s->count] = info.action_count;
+            s->enabled[s->count] = info.enabled;
+        }
+        s->count++;
+        after = info.tag;
+    }
+    s->live = hd_host_live_allocations(h);
+}
+
+static bool same(const struct state *a, const struct state *b)
+{
+    unsigned n = a->count < MAX_EVENTS ? a->count : MAX_EVENTS;
+    if (a->count != b->count || a->live != b->live)
+        return false;
+    for (unsigned i = 0; i < n; i++)
+        if (a->tags[i] != b->tags[i] || a->actions[i] != b->actions[i] ||
+            a->enabled[i] != b->enabled[i])
+            return false;
+    return true;
+}
+
+#define CHECK(cond)                                                                          \
+    do {                                                                                     \
+        if (!(cond)) {                                                                       \
+            fprintf(stderr, "fuzz_wire_decode: invariant failed: %s (line %d)\n", #cond,     \
+                    __LINE__);                                                               \
+            abort();                                                                         \
+        }                                                                                    \
+    } while (0)
+
+static void decoders(const uint8_t *rec, size_t n)
+{
+    struct hd_event_desc ev;
+    struct hd_action_desc ac;
+    uint64_t tag;
+    uint32_t type;
+
+    for (uint32_t cores = 0; cores <= 4; cores += 4) {
+        uint32_t code = hd_wire_decode_event(rec, n, cores, &ev);
+        if (code == HD_WIRE_OK) {
+            CHECK(n == HD_WIRE_EVENT_SIZE + (size_t)ev.condition.code_size);
+            CHECK(ev.condition.kind == HD_CONDITION_NONE || ev.condition.code == rec + 168);
+        }
+        CHECK(strcmp(hd_wire_error_name(code), "HD_WIRE_UNKNOWN") != 0);
+    }
+    if (hd_wire_decode_action(rec, n, &tag, &ac) == HD_WIRE_OK)
+        CHECK(ac.type != HD_ACTION_CODE || n == HD_WIRE_ACTION_SIZE + (size_t)ac.code_size);
+    if (hd_wire_decode_modify(rec, n, &tag, &type) == HD_WIRE_OK)
+        CHECK(n == HD_WIRE_MODIFY_SIZE && type <= HD_WIRE_MODIFY_CLEAR);
+}
+
+static void request(struct hd_engine *e, struct hd_host *h, uint8_t sel, const uint8_t *rec,
+                    size_t n)
+{
+    static const size_t out_lens[4] = {64, 0, 7, 23};
+    static const uint32_t codes[4] = {HD_IOCTL_REGISTER_EVENT, HD_IOCTL_ADD_ACTION,
+                                      HD_IOCTL_MODIFY_EVENTS, HD_IOCTL_FLUSH_BUFFERS};
+    uint8_t out[64];
+    size_t out_len = out_lens[(sel >> 3) & 3], written = 99;
+    uint32_t op = sel & 7, code;
+    struct state before, after;
+    enum hd_status st;
+    bool rejected;
+
+    if (op >= 5)
+        return; /* decoder-only record */
+    code = op < 4 ? codes[op] : (n >= 4 ? rd32(rec) : 0);
+    memset(out, 0xAA, sizeof(out));
+    take(e, h, &before);
+    st = hd_wire_ioctl(e, code, rec, n, out, out_len, &written);
+    take(e, h, &after);
+
+    if (st != HD_OK) {
+        CHECK(st == HD_ERR_BUFFER_TOO_SMALL || st == HD_ERR_UNKNOWN_IOCTL);
+        CHECK(written == 0 && out[0] == 0xAA);
+        CHECK(same(&before, &after));
+        return;
+    }
+    switch (code) {
+    case HD_IOCTL_REGISTER_EVENT:
+    case HD_IOCTL_ADD_ACTION:
+        CHECK(written == HD_WIRE_RESULT_SIZE && out[8] == 0xAA);
+        CHECK(out[0] == (rd32(out + 4) == HD_WIRE_OK));
+        rejected = out[0] == 0;
+        if (!rejected && code == HD_IOCTL_REGISTER_EVENT)
+            CHECK(after.count == before.count + 1);
+        break;
+    case HD_IOCTL_MODIFY_EVENTS:
+        CHECK(written == HD_WIRE_MODIFY_SIZE && out[24] == 0xAA);
+        rejected = rd32(out + 8) != HD_WIRE_SUCCESS;
+        break;
+    default:
+        CHECK(written == HD_WIRE_FLUSH_SIZE && rd32(out) == HD_WIRE_SUCCESS);
+        rejected = true; /* a flush changes no event */
+        break;
+    }
+    if (rejected)
+        CHECK(same(&before, &after));
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct hd_host_config cfg = {.cores = 4, .log_to_stderr = false};
+    struct hd_engine_config ecfg = {.message_slots = 2, .message_max_bytes = 64};
+    struct hd_host *host;
+    struct hd_engine *engine;
+
+    if (hd_host_create(&cfg, &host) != HD_OK)
+        abort();
+    if (hd_engine_create(hd_host_ops(host), &ecfg, &engine) != HD_OK)
+        abort();
+    while (size >= 3) {
+        uint8_t sel = data[0];
+        size_t n = (size_t)data[1] | (size_t)data[2] << 8;
+        uint8_t *rec;
+        data += 3;
+        size -= 3;
+        if (n > size)
+            n = size;
+        rec = malloc(n ? n : 1);
+        if (!rec)
+            abort();
+        memcpy(rec, data, n);
+        decoders(rec, n);
+        request(engine, host, sel, rec, n);
+        free(rec);
+        data += n;
+        size -= n;
+    }
+    hd_engine_destroy(engine);
+    CHECK(hd_host_live_allocations(host) == 0);
+    hd_host_destroy(host);
+    return 0;
+}
+
+#else /* HD_FUZZ_SEEDS: write a corpus of valid requests */
+
+#include <hdevent/wire_encode.h>
+
+static FILE *seed_open(const char *dir, unsigned n)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/seed-%03u", dir, n);
+    return fopen(path, "wb");
+}
+
+static void put_record(FILE *f, uint8_t sel, const uint8_t *b, size_t n)
+{
+    uint8_t h[3] = {sel, (uint8_t)n, (uint8_t)(n >> 8)};
+    fwrite(h, 1, 3, f);
+    fwrite(b, 1, n, f);
+}
+
+/* One seed: the event, its actions, then a few modify requests on its tag. */
+static int seed_event(const char *dir, unsigned n, const struct hd_event_desc *d, uint64_t tag)
+{
+    uint8_t *buf, m[HD_WIRE_MODIFY_SIZE];
+    size_t len;
+    FILE *f = seed_open(dir, n);
+    if (!f)
+        return 1;
+    if (hd_wire_encode_event(d, tag, &buf, &len) != HD_OK)
+        return 1;
+    put_record(f, 0, buf, len);
+    free(buf);
+    for (uint32_t i = 0; i < d->action_count; i++) {
+        if (hd_wire_encode_action(&d->actions[i], tag, &buf, &len) != HD_OK)
+            return 1;
+        put_record(f, 1, buf, len);
+        free(buf);
+    }
+    static const uint32_t types[] = {HD_WIRE_MODIFY_QUERY, HD_WIRE_MODIFY_DISABLE,
+                                     HD_WIRE_MODIFY_ENABLE, HD_WIRE_MODIFY_CLEAR};
+    for (unsigned i = 0; i < n % 5 && i < 4; i++) {
+        hd_wire_encode_modify(i == 3 && n % 2 ? HD_TAG_ALL : tag, types[i], m);
+        put_record(f, 2, m, sizeof(m));
+    }
+    put_record(f, 3, NULL, 0);
+    return fclose(f) != 0;
+}
+
+int main(int argc, char **argv)
+{
+    static const uint8_t cond[] = {0x48, 0x8B, 0x59, 0x10, 0x48, 0x81, 0xFB, 0x00, 0x10,
+                                   0x00, 0x00, 0x74, 0x05, 0x48, 0x31, 0xC0, 0xEB, 0x07,
+                                   0x48, 0xC7, 0xC0, 0x01, 0x00, 0x00, 0x00, 0xC3};
+    static const uint8_t code[] = {0x48, 0x8B, 0x5A, 0x40, 0x48, 0x81, 0xFB, 0x48,
+                                   0x44, 0x42, 0x47, 0x74, 0x02, 0xEB, 0x08, 0x48,
+                                   0xC7, 0x42, 0x40, 0x48, 0x44, 0x42, 0x32, 0xC3};
+    static const uint8_t nops[] = {0x90, 0x90, 0x90};
+    static const uint8_t script[] = {1, 2, 3, 4};
+    struct hd_action_desc acts[3];
+    struct hd_event_desc d;
+    unsigned n = 0;
+    int bad = 0;
+
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s DIR\n", argv[0]);
+        return 2;
+    }
+    for (unsigned v = 0; v < 12; v++) {
+        hd_event_desc_init(&d);
+        d.pid = v & 1 ? 0x490 : HD_ALL;
+        d.core = v & 2 ? v % 4 : HD_ALL;
+        d.stage = (enum hd_stage)(1 + v % 3);
+        d.short_circuit = d.stage == HD_STAGE_PRE && (v & 4);
+        d.enabled = v != 5;
+        if (v & 1) {
+            d.condition.kind = HD_CONDITION_RAW;
+            d.condition.code = v & 2 ? nops : cond;
+            d.condition.code_size = v & 2 ? sizeof(nops) : sizeof(cond);
+        }
+        hd_action_desc_init(&acts[0], v & 4 ? HD_ACTION_BREAK : HD_ACTION_CODE);
+        acts[0].code = code;
+        acts[0].code_size = sizeof(code);
+        acts[0].buffer_size = v * 16;
+        acts[0].immediate = v % 3 != 0;
+        hd_action_desc_init(&acts[1], HD_ACTION_CODE);
+        acts[1].code = nops;
+        acts[1].code_size = sizeof(nops);
+        hd_action_desc_init(&acts[2], HD_ACTION_SCRIPT);
+        acts[2].script = script;
+        acts[2].script_size = sizeof(script);
+        d.actions = acts;
+        d.action_count = v % 4;
+        bad |= seed_event(argv[1], n++, &d, HD_TAG_BASE + v * 3);
+    }
+    if (bad)
+        fprintf(stderr, "%s: could not write every seed\n", argv[0]);
+    printf("wrote %u seeds to %s\n", n, argv[1]);
+    return bad;
+}
+
+#endif

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# Build the wire fuzzer with clang (libFuzzer + ASan + UBSan) and run it for a while.
+#
+#   run.sh [--time SECONDS] [--build DIR] [--src DIR] [--coverage]
+#
+# The main build uses gcc, which has no libFuzzer, so this script compiles the harness, the core
+# and the host backend with clang directly: the core with its own flags (freestanding, general
+# registers only), everything with -fsanitize=fuzzer,address,undefined. A seed corpus of valid
+# requests is written by the encoder (the harness built with -DHD_FUZZ_SEEDS); the growing corpus
+# is kept in BUILD/corpus between runs, crashes go to BUILD/artifacts/.
+#
+# --coverage: afterwards, replay the corpus through a source-coverage build and print the line
+# and branch coverage of the wire files (llvm-cov; skipped when it is missing).
+#
+# Exit status: libFuzzer's (0: clean; non-zero: a crash, leak, UB or broken invariant);
+# 77 when clang or its fuzzer runtime is missing (ctest reports the test as skipped).
+# Environment: CLANG (default clang).
+set -euo pipefail
+
+time=60
+src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+build=
+coverage=0
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --coverage) coverage=1; shift ;;
+        --time) time=$2; shift 2 ;;
+        --build) build=$2; shift 2 ;;
+        --src) src=$2; shift 2 ;;
+        *) echo "usage: $0 [--time SECONDS] [--build DIR] [--src DIR] [--coverage]" >&2; exit 2 ;;
+    esac
+done
+build=${build:-$src/build/fuzz}
+cc=${CLANG:-clang}
+
+if ! command -v "$cc" >/dev/null 2>&1; then
+    echo "SKIP: $cc not found (scripts/install-deps.sh installs clang and libclang-rt-14-dev)"
+    exit 77
+fi
+mkdir -p "$build/obj" "$build/corpus" "$build/seeds" "$build/artifacts"
+probe=$build/obj/probe.c
+printf '#include <stddef.h>\n#include <stdint.h>\nint LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }\n' >"$probe"
+if ! "$cc" -fsanitize=fuzzer,address,undefined "$probe" -o "$build/obj/probe" 2>"$build/obj/probe.log"; then
+    echo "SKIP: $cc cannot link -fsanitize=fuzzer (install libclang-rt-14-dev):"
+    cat "$build/obj/probe.log"
+    exit 77
+fi
+
+san=(-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+common=(-std=c11 -g -O1 -I "$src/include" -I "$src/libhdevent/core")
+core_flags=(-ffreestanding -fno-stack-protector -mgeneral-regs-only -fno-strict-aliasing)
+shopt -s nullglob
+core_srcs=("$src"/libhdevent/core/*.c "$src"/libhdevent/core/arch/x86_64/*.S)
+host_srcs=("$src"/backends/host/*.c)
+
+# compile OUTDIR EXTRA-FLAGS... -- SOURCES...: objects into OUTDIR, their paths in $objs.
+compile() {
+    local out=$1; shift
+    local flags=()
+    while [ "$1" != "--" ]; do flags+=("$1"); shift; done
+    shift
+    mkdir -p "$out"
+    objs=()
+    local i=0
+    for s in "$@"; do
+        local o="$out/$i-$(basename "$s").o"
+        "$cc" "${common[@]}" "${flags[@]}" -c "$s" -o "$o"
+        objs+=("$o"); i=$((i + 1))
+    done
+}
+
+echo "== build $build/fuzz_wire_decode ($cc, libFuzzer + ASan + UBSan)"
+compile "$build/obj/fuzz-core" "${core_flags[@]}" "${san[@]}" -fsanitize=fuzzer-no-link -- "${core_srcs[@]}"
+fuzz_core=("${objs[@]}")
+compile "$build/obj/fuzz-host" "${san[@]}" -fsanitize=fuzzer-no-link -- "${host_srcs[@]}"
+fuzz_host=("${objs[@]}")
+"$cc" "${common[@]}" "${san[@]}" -fsanitize=fuzzer "$src/tests/fuzz/fuzz_wire_decode.c" \
+    "${fuzz_core[@]}" "${fuzz_host[@]}" -lpthread -o "$build/fuzz_wire_decode"
+
+echo "== seeds: valid requests from the encoder"
+compile "$build/obj/seed-core" "${core_flags[@]}" -- "${core_srcs[@]}"
+seed_core=("${objs[@]}")
+"$cc" "${common[@]}" -DHD_FUZZ_SEEDS "$src/tests/fuzz/fuzz_wire_decode.c" \
+    "$src/libhdevent/user/wire_encode.c" "${host_srcs[@]}" "${seed_core[@]}" -lpthread \
+    -o "$build/fuzz_seeds"
+rm -f "$build/seeds"/seed-*
+"$build/fuzz_seeds" "$build/seeds"
+
+echo "== run for ${time}s (corpus $build/corpus, artifacts $build/artifacts)"
+log=$build/last-run.log
+set +e
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    "$build/fuzz_wire_decode" -max_total_time="$time" -print_final_stats=1 -max_len=8192 \
+    -timeout=10 -rss_limit_mb=4096 -artifact_prefix="$build/artifacts/" \
+    "$build/corpus" "$build/seeds" >"$log" 2>&1
+rc=$?
+set -e
+tail -n 40 "$log"
+echo "== summary"
+grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)' "$log" || true
+grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)' "$log" || true
+echo "corpus: $(find "$build/corpus" -type f | wc -l) files; log: $log"
+if [ "$rc" -ne 0 ]; then
+    echo "FAIL: libFuzzer exited with $rc; reproducer in $build/artifacts/" >&2
+    exit "$rc"
+fi
+
+if [ "$coverage" -eq 1 ]; then
+    profdata=$(command -v llvm-profdata || true)
+    llvmcov=$(command -v llvm-cov || true)
+    if [ -z "$profdata" ] || [ -z "$llvmcov" ]; then
+        echo "== coverage: skipped (llvm-profdata / llvm-cov not found)"
+        exit 0
+    fi
+    echo "== coverage of the corpus (source-based, wire files)"
+    cov=(-fprofile-instr-generate -fcoverage-mapping)
+    compile "$build/obj/cov-core" "${core_flags[@]}" "${cov[@]}" -- "${core_srcs[@]}"
+    cov_core=("${objs[@]}")
+    "$cc" "${common[@]}" "${cov[@]}" -fsanitize=fuzzer "$src/tests/fuzz/fuzz_wire_decode.c" \
+        "${cov_core[@]}" "${host_srcs[@]}" -lpthread -o "$build/fuzz_wire_decode_cov"
+    rm -f "$build"/cov-*.profraw
+    LLVM_PROFILE_FILE="$build/cov-%p.profraw" "$build/fuzz_wire_decode_cov" -runs=0 \
+        "$build/corpus" "$build/seeds" >"$build/coverage-run.log" 2>&1
+    "$profdata" merge -sparse "$build"/cov-*.profraw -o "$build/cov.profdata"
+    "$llvmcov" report "$build/fuzz_wire_decode_cov" -instr-profile="$build/cov.profdata" \
+        "$src/libhdevent/core/wire_decode.c" "$src/libhdevent/core/wire_ioctl.c" \
+        "$src/libhdevent/core/wire_error.c" | tee "$build/coverage.txt"
+fi
+exit 0
