@@ -13,6 +13,7 @@
 #include "status.h"
 #include "types.h"
 #include "vcpu.h"
+#include "wire.h"
 
 /** Library version, as in the CMake project. */
 #define HD_VERSION_MAJOR 0

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# `hdevent encode` then `hdevent decode`: the command's fields survive the IOCTL buffers, and
+# bad commands are refused with a located error and no FILE. Usage: encode-decode.sh <hdevent>
+set -euo pipefail
+hdevent=$1
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+cond='48 8B 59 10 48 81 FB 00 10 00 00 74 05 48 31 C0 EB 07 48 C7 C0 01 00 00 00 C3'
+code='48 8B 5A 40 48 81 FB 48 44 42 47 74 02 EB 08 48 C7 42 40 48 44 42 32 C3'
+out=$("$hdevent" encode "!vmcall pid 490 core 2 stage pre buffer 20 imm no condition {$cond} code {$code}" \
+      -o "$dir/e.bin" --tag 1000007)
+grep -q '"type":"encoded"' <<<"$out" || fail "encode: $out"
+# 168 + 26 condition bytes, 32 + 24 code bytes
+[ "$(stat -c %s "$dir/e.bin")" -eq 250 ] || fail "FILE size $(stat -c %s "$dir/e.bin")"
+out=$("$hdevent" decode "$dir/e.bin")
+for want in '"tag":"0x1000007"' '"id":7' '"pid":"0x490"' '"core":"0x2"' '"stage":"pre"' \
+            "\"condition\":\"$cond\"" "\"code\":\"$code\"" '"immediate":false' '"buffer":32'; do
+    grep -qF "$want" <<<"$out" || fail "decode lacks $want: $out"
+done
+
+# A plain !vmcall is one break action; RET is appended to code without one.
+"$hdevent" encode '!vmcall' -o "$dir/b.bin" >/dev/null
+grep -q '"kind":"break"' <<<"$("$hdevent" decode "$dir/b.bin")" || fail "break action"
+"$hdevent" encode '!vmcall code {90 90 90}' -o "$dir/r.bin" >/dev/null
+grep -q '"code":"90 90 90 C3"' <<<"$("$hdevent" decode "$dir/r.bin")" || fail "RET append"
+
+# Refusals: located error, exit 1, no FILE written.
+for bad in '!vmcall pid 490x' '!vmcall sc on stage post' '!vmcall asm code {nop}' \
+           '!vmcall script { printf("x"); }' 'events d 1'; do
+    set +e
+    out=$("$hdevent" encode "$bad" -o "$dir/x.bin")
+    rc=$?
+    set -e
+    [ $rc -eq 1 ] && grep -q '^{"type":"error"' <<<"$out" || fail "'$bad' gave rc=$rc: $out"
+    [ ! -e "$dir/x.bin" ] || fail "'$bad' wrote a FILE"
+done
+echo "hdevent encode/decode: all checks passed"
