@@ -25,40 +25,40 @@ void hd_free(struct hd_engine *e, void *p)
         e->ops.free(e->ops.user, p);
 }
 
-void hd_log(struct hd_engine *e, enum hd_log_level level, const char *message)
+const char *hd_format_hex(char out[19], uint64_t value, unsigned min_digits)
 {
-    if (e->ops.log)
-        e->ops.log(e->ops.user, level, message);
+    size_t k = 2;
+    out[0] = '0';
+    out[1] = 'x';
+    for (int shift = 60; shift >= 0; shift -= 4)
+        if (value >> shift || (unsigned)shift < 4 * min_digits || shift == 0)
+            out[k++] = "0123456789ABCDEF"[(value >> shift) & 0xFu];
+    out[k] = '\0';
+    return out;
 }
 
-static size_t append_text(char *line, size_t n, size_t cap, const char *text)
+/* Join @p parts (NULL-terminated) into one line for the backend's log, without libc. */
+void hd_log_parts(struct hd_engine *e, enum hd_log_level level, const char *const *parts)
 {
-    while (*text && n + 1 < cap)
-        line[n++] = *text++;
-    return n;
-}
-
-/* A line for the backend's log, without libc: "<what> 0x<tag>: <status sentence>". */
-void hd_log_refusal(struct hd_engine *e, const char *what, uint64_t tag, enum hd_status st)
-{
-    char line[192], hex[19] = "0x";
-    size_t n, k = 2;
+    char line[256];
+    size_t n = 0;
 
     if (!e->ops.log)
         return;
-    for (int shift = 60; shift >= 0; shift -= 4)
-        if (tag >> shift || shift == 0) /* no leading zeros */
-            hex[k++] = "0123456789abcdef"[(tag >> shift) & 0xFu];
-    hex[k] = '\0';
-    n = append_text(line, 0, sizeof(line), what);
-    if (tag) {
-        n = append_text(line, n, sizeof(line), " ");
-        n = append_text(line, n, sizeof(line), hex);
-    }
-    n = append_text(line, n, sizeof(line), ": ");
-    n = append_text(line, n, sizeof(line), hd_status_str(st));
+    for (; *parts; parts++)
+        for (const char *p = *parts; *p && n + 1 < sizeof(line); p++)
+            line[n++] = *p;
     line[n] = '\0';
-    e->ops.log(e->ops.user, HD_LOG_WARN, line);
+    e->ops.log(e->ops.user, level, line);
+}
+
+/* "<what> 0x<tag>: <status sentence>" (no tag for registration, which has none yet). */
+void hd_log_refusal(struct hd_engine *e, const char *what, uint64_t tag, enum hd_status st)
+{
+    char hex[19];
+    const char *parts[] = {what, tag ? " " : "", tag ? hd_format_hex(hex, tag, 1) : "", ": ",
+                           hd_status_str(st), NULL};
+    hd_log_parts(e, HD_LOG_WARN, parts);
 }
 
 void hd_writer_lock(struct hd_engine *e)

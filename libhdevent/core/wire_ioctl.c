@@ -27,32 +27,13 @@ static void wr64(uint8_t *b, size_t off, uint64_t v)
 
 /* ---- logging (writer context: the backend's log op may sleep) --------------------------- */
 
-static size_t put_text(char *line, size_t n, size_t cap, const char *text)
-{
-    while (*text && n + 1 < cap)
-        line[n++] = *text++;
-    return n;
-}
-
 /* "wire: <what> rejected: 0xC0001001 <sentence>"; engine refusals are logged by the engine. */
 static void log_rejection(struct hd_engine *e, const char *what, uint32_t code)
 {
-    char line[256], hex[11] = "0x";
-    size_t n;
-
-    if (!e->ops.log)
-        return;
-    for (unsigned i = 0; i < 8; i++)
-        hex[2 + i] = "0123456789ABCDEF"[(code >> (28 - 4 * i)) & 0xFu];
-    hex[10] = '\0';
-    n = put_text(line, 0, sizeof(line), "wire: ");
-    n = put_text(line, n, sizeof(line), what);
-    n = put_text(line, n, sizeof(line), " rejected: ");
-    n = put_text(line, n, sizeof(line), hex);
-    n = put_text(line, n, sizeof(line), " ");
-    n = put_text(line, n, sizeof(line), hd_wire_error_str(code));
-    line[n] = '\0';
-    hd_log(e, HD_LOG_WARN, line);
+    char hex[19];
+    const char *parts[] = {"wire: ", what, " rejected: ", hd_format_hex(hex, code, 8), " ",
+                           hd_wire_error_str(code), NULL};
+    hd_log_parts(e, HD_LOG_WARN, parts);
 }
 
 /* ---- requests ---------------------------------------------------------------------------- */

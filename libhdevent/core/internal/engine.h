@@ -167,8 +167,10 @@ struct hd_engine {
 void *hd_alloc(struct hd_engine *e, size_t size);
 void *hd_zalloc(struct hd_engine *e, size_t size);
 void hd_free(struct hd_engine *e, void *p);
-void hd_log(struct hd_engine *e, enum hd_log_level level, const char *message);
 void hd_log_refusal(struct hd_engine *e, const char *what, uint64_t tag, enum hd_status st);
+void hd_log_parts(struct hd_engine *e, enum hd_log_level level, const char *const *parts);
+/* "0x" and @value in upper-case hex, at least @min_digits digits; returns @out. */
+const char *hd_format_hex(char out[19], uint64_t value, unsigned min_digits);
 void hd_writer_lock(struct hd_engine *e);
 void hd_writer_unlock(struct hd_engine *e);
 
