@@ -1,5 +1,6 @@
 # Thin wrapper around CMake/CTest. The real build is CMakeLists.txt.
-#   make deps | build | demo | test | test-default | test-asan | test-tsan | install | clean
+#   make deps | build | demo | test | test-default | test-asan | test-tsan | bench | bench-quick
+#        | install | clean
 
 BUILD      ?= build
 BUILD_ASAN ?= $(BUILD)-asan
@@ -77,3 +78,14 @@ clean:
 fuzz: deps
 	$(call banner,fuzz wire decoders for $${FUZZ_TIME:-600}s)
 	bash tests/fuzz/run.sh --time $${FUZZ_TIME:-600} --build $(BUILD)/fuzz --coverage
+
+# Dispatch benchmark (bench/, docs/performance.md): hdevent beside a re-creation of HyperDbg's
+# dispatch. Prints figures; nothing is asserted. bench-quick finishes in under a minute.
+.PHONY: bench bench-quick
+bench: build
+	$(call banner,bench)
+	$(BUILD)/bin/hdevent-bench $(BENCH_ARGS)
+
+bench-quick: build
+	$(call banner,bench --quick)
+	$(BUILD)/bin/hdevent-bench --quick $(BENCH_ARGS)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages the build needs, and only those that are missing.
 # Idempotent and fast when everything is present (one dpkg-query per package,
-# no apt-get at all). Later issues append to HDEVENT_DEPS below.
+# no apt-get at all). Parts beyond the core list their packages in scripts/deps.d/.
 #
 # Usage: scripts/install-deps.sh [--check]
 #   --check   only report missing packages; exit 1 if any are missing.
@@ -14,6 +14,12 @@ set -euo pipefail
 HDEVENT_DEPS="cmake gcc make libc6-dev binutils libcmocka-dev pkg-config"
 # clang + its runtime (libFuzzer, ASan/UBSan for clang): tests/fuzz/run.sh.
 HDEVENT_DEPS="$HDEVENT_DEPS clang libclang-rt-14-dev"
+# Each part that needs more brings a list: scripts/deps.d/<part>.list, package names
+# separated by blanks or newlines, '#' starts a comment.
+for list in "$(dirname "$0")"/deps.d/*.list; do
+    [ -e "$list" ] || continue
+    HDEVENT_DEPS="$HDEVENT_DEPS $(sed 's/#.*//' "$list" | tr '\n' ' ')"
+done
 
 check_only=0
 case "${1:-}" in

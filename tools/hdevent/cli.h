@@ -1,0 +1,60 @@
+/*
+ * tools/hdevent/cli.h — what the subcommands of the hdevent tool share.
+ *
+ * Each subcommand lives in its own cmd_<name>.c and is one entry of the table in main.c:
+ * `int cmd_<name>(int argc, char **argv)` gets the arguments after its name and returns the
+ * process exit status (0 ok, 1 input rejected or a line failed, 2 usage). Output is one JSON
+ * object per line on stdout, or text for people where the subcommand takes --text
+ * (docs/cli.md).
+ */
+#ifndef HDEVENT_CLI_H
+#define HDEVENT_CLI_H
+
+#include <hdevent/event.h>
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* ---- subcommands (main.c's table) ------------------------------------------------------ */
+
+int cmd_parse(int argc, char **argv);
+int cmd_disasm(int argc, char **argv);
+int cmd_encode(int argc, char **argv);
+int cmd_decode(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+
+/* ---- output ---------------------------------------------------------------------------- */
+
+/** Write @p s as a JSON string literal (quotes, escapes). */
+void cli_json_string(FILE *out, const char *s);
+
+/** Write @p n bytes as "48 8B 59": upper-case hex, one space between bytes. */
+void cli_hex_bytes(FILE *out, const uint8_t *p, uint32_t n);
+
+/**
+ * A usage or input error for people and programs alike: one line
+ * {"type":"error","error":WHAT,"message":MESSAGE} on stdout. @return 1.
+ */
+int cli_fail(const char *what, const char *message);
+
+/** Print the usage of every subcommand to stderr. @return 2. */
+int cli_usage(void);
+
+/** "pre", "post" or "all". */
+const char *cli_stage_name(enum hd_stage stage);
+
+/** "break", "script", "code" or "native". */
+const char *cli_action_name(enum hd_action_type type);
+
+/* ---- input ----------------------------------------------------------------------------- */
+
+/**
+ * Read all of @p path ("-" = stdin) into a malloc'd buffer with a NUL after the data.
+ * Files of @p max bytes or more are refused. On failure writes a sentence to @p err.
+ * @return 0 and sets *buf (free it) and *len; -1 on failure.
+ */
+int cli_read_file(const char *path, size_t max, uint8_t **buf, size_t *len, char *err,
+                  size_t err_size);
+
+#endif /* HDEVENT_CLI_H */

@@ -1,0 +1,120 @@
+/*
+ * Output and input helpers every subcommand of the hdevent tool shares (cli.h).
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+void cli_json_string(FILE *out, const char *s)
+{
+    fputc('"', out);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(out, "\\%c", c);
+        else if (c == '\n')
+            fputs("\\n", out);
+        else if (c < 0x20)
+            fprintf(out, "\\u%04x", c);
+        else
+            fputc(c, out);
+    }
+    fputc('"', out);
+}
+
+void cli_hex_bytes(FILE *out, const uint8_t *p, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        fprintf(out, "%s%02X", i ? " " : "", p[i]);
+}
+
+/* A usage or input error for people and programs alike: one JSON line on stdout. */
+int cli_fail(const char *what, const char *message)
+{
+    printf("{\"type\":\"error\",\"error\":");
+    cli_json_string(stdout, what);
+    printf(",\"message\":");
+    cli_json_string(stdout, message);
+    printf("}\n");
+    return 1;
+}
+
+int cli_usage(void)
+{
+    fputs("usage: hdevent parse [--text] [--strict] '<command>'\n"
+          "       hdevent disasm [--text] <hex>\n"
+          "       hdevent encode '<command>' -o FILE [--tag HEX]\n"
+          "       hdevent decode [--text] [--cores N] FILE\n"
+          "       hdevent run [--text] [--strict] [--cores N] [SCENARIO|-]\n"
+          "see docs/cli.md\n",
+          stderr);
+    return 2;
+}
+
+const char *cli_stage_name(enum hd_stage s)
+{
+    return s == HD_STAGE_PRE ? "pre" : s == HD_STAGE_POST ? "post" : "all";
+}
+
+const char *cli_action_name(enum hd_action_type t)
+{
+    switch (t) {
+    case HD_ACTION_BREAK:
+        return "break";
+    case HD_ACTION_SCRIPT:
+        return "script";
+    case HD_ACTION_CODE:
+        return "code";
+    case HD_ACTION_NATIVE:
+        return "native";
+    }
+    return "?";
+}
+
+int cli_read_file(const char *path, size_t max, uint8_t **buf, size_t *len, char *err,
+                  size_t err_size)
+{
+    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+    size_t cap = 4096, n = 0;
+    uint8_t *b;
+
+    if (!f) {
+        snprintf(err, err_size, "cannot open %s: %s", path, strerror(errno));
+        return -1;
+    }
+    b = malloc(cap + 1);
+    while (b) {
+        n += fread(b + n, 1, cap - n, f);
+        if (n < cap || cap >= max)
+            break;
+        uint8_t *grown = realloc(b, cap * 2 + 1);
+        if (!grown) {
+            free(b);
+            b = NULL;
+            break;
+        }
+        b = grown;
+        cap *= 2;
+    }
+    if (ferror(f)) {
+        snprintf(err, err_size, "cannot read %s: %s", path, strerror(errno));
+        free(b);
+        b = NULL;
+    } else if (!b) {
+        snprintf(err, err_size, "out of memory reading %s", path);
+    } else if (n >= max) {
+        snprintf(err, err_size, "%s: larger than %zu bytes", path, max);
+        free(b);
+        b = NULL;
+    }
+    if (f != stdin)
+        fclose(f);
+    if (!b)
+        return -1;
+    b[n] = 0;
+    *buf = b;
+    *len = n;
+    return 0;
+}
