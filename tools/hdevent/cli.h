@@ -23,6 +23,10 @@ int cmd_disasm(int argc, char **argv);
 int cmd_encode(int argc, char **argv);
 int cmd_decode(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_add(int argc, char **argv);
+int cmd_events(int argc, char **argv);
+int cmd_read(int argc, char **argv);
+int cmd_selftest_vmcall(int argc, char **argv);
 
 /* ---- output ---------------------------------------------------------------------------- */
 

@@ -6,6 +6,12 @@
  *   encode   the IOCTL buffers a command makes                            cmd_encode.c
  *   decode   validate and show IOCTL buffers as the kernel would          cmd_decode.c
  *   run      the host simulator: scenario files of commands and exits     cmd_run.c
+ *   add, events, read, selftest-vmcall
+ *            talk to a loaded kernel backend (/dev/hdevent, \\.\hdevent)  cmd_device.c
+ *
+ * HDEVENT_CLI_DEVICE_ONLY builds just the device subcommands (the mingw-w64 hdevent.exe,
+ * which has no Zydis and no host backend); HDEVENT_CLI_HAVE_DEVICE is set by the build when
+ * cmd_device.c exists.
  */
 #include "cli.h"
 
@@ -15,8 +21,16 @@ static const struct {
     const char *name;
     int (*run)(int argc, char **argv);
 } commands[] = {
+#ifndef HDEVENT_CLI_DEVICE_ONLY
     {"encode", cmd_encode},
     {"decode", cmd_decode},
+#endif
+#ifdef HDEVENT_CLI_HAVE_DEVICE
+    {"add", cmd_add},
+    {"events", cmd_events},
+    {"read", cmd_read},
+    {"selftest-vmcall", cmd_selftest_vmcall},
+#endif
 };
 
 int main(int argc, char **argv)
