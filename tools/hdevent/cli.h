@@ -12,6 +12,7 @@
 
 #include <hdevent/event.h>
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -50,6 +51,21 @@ const char *cli_stage_name(enum hd_stage stage);
 
 /** "break", "script", "code" or "native". */
 const char *cli_action_name(enum hd_action_type type);
+
+/* ---- commands ------------------------------------------------------------------------- */
+
+struct hd_command;
+
+/**
+ * Parse @p text as one HyperDbg command, check that it can be registered (scripts and asm
+ * are not supported yet) and, where Zydis is built in, validate every raw condition and code
+ * buffer (errors always; privileged-instruction warnings are errors when @p strict). Every
+ * error and warning is printed on stdout: one JSON line, or a line for people when
+ * @p text_out. Every subcommand that takes command text goes through here.
+ * @return 0 with *cmd filled (release it with hd_command_free); 1 when the command is
+ *         rejected (nothing to free).
+ */
+int cli_command_load(const char *text, bool strict, bool text_out, struct hd_command *cmd);
 
 /* ---- input ----------------------------------------------------------------------------- */
 
