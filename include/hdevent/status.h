@@ -40,7 +40,10 @@
       "output buffer too small for the result: nothing was done")                               \
     X(HD_ERR_UNKNOWN_IOCTL, -21, "IOCTL code is not one of hdevent's wire requests")            \
     X(HD_ERR_NOT_ENCODABLE, -22,                                                                \
-      "native conditions and actions are C function pointers: they have no wire form")
+      "native conditions and actions are C function pointers: they have no wire form")       \
+    X(HD_ERR_INVALID_CODE, -23,                                                                 \
+      "raw code rejected: it does not decode fully, can run off its end, or branches outside "  \
+      "itself (hd_code_validate's report says where)")
 
 /** Status of every hdevent call. */
 enum hd_status {

@@ -30,6 +30,7 @@ static void status_list_has_every_status(void **state)
     assert_int_equal(HD_ERR_BUFFER_TOO_SMALL, -20);
     assert_int_equal(HD_ERR_UNKNOWN_IOCTL, -21);
     assert_int_equal(HD_ERR_NOT_ENCODABLE, -22);
+    assert_int_equal(HD_ERR_INVALID_CODE, -23);
 }
 
 static void status_values_are_distinct(void **state)
