@@ -1,0 +1,93 @@
+/*
+ * Disassembly of raw code for display (hdevent/code.h), and the Zydis set-up that
+ * validation shares (code_zydis.h).
+ */
+#include "code_zydis.h"
+
+#include <hdevent/code.h>
+
+#include <stdio.h>
+#include <string.h>
+
+/* Zydis decoders and formatters are plain values, cheap to initialise: no global state,
+ * so the functions here are safe to call from any thread. */
+ZyanStatus hd_zydis_decode(const uint8_t *code, size_t size, uint32_t offset,
+                           struct hd_zydis_insn *out)
+{
+    ZydisDecoder decoder;
+    ZyanStatus st = ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+
+    if (!ZYAN_SUCCESS(st))
+        return st;
+    return ZydisDecoderDecodeFull(&decoder, code + offset, size - offset, &out->insn, out->ops);
+}
+
+void hd_zydis_format(const struct hd_zydis_insn *d, uint32_t offset, char *buf, size_t cap)
+{
+    ZydisFormatter f;
+
+    buf[0] = 0;
+    if (!ZYAN_SUCCESS(ZydisFormatterInit(&f, ZYDIS_FORMATTER_STYLE_INTEL)))
+        return;
+    /* "jz 0x12", not "jz 0x0000000000000012": offsets into a small buffer. */
+    ZydisFormatterSetProperty(&f, ZYDIS_FORMATTER_PROP_ADDR_PADDING_ABSOLUTE,
+                              ZYDIS_PADDING_DISABLED);
+    /* Runtime address = the offset: a "jz" then prints its target as an offset into the
+     * buffer, which is what a reader of a condition wants to see. */
+    if (!ZYAN_SUCCESS(ZydisFormatterFormatInstruction(&f, &d->insn, d->ops,
+                                                      d->insn.operand_count_visible, buf, cap,
+                                                      offset, NULL)))
+        buf[0] = 0;
+}
+
+enum hd_status hd_code_disasm(const void *code, size_t size, uint32_t offset,
+                              struct hd_code_insn *out)
+{
+    const uint8_t *p = code;
+    struct hd_zydis_insn d;
+    ZyanStatus st;
+
+    if (!out || (!code && size))
+        return HD_ERR_INVALID_ARGUMENT;
+    memset(out, 0, sizeof(*out));
+    if (offset >= size)
+        return HD_EMPTY;
+    out->offset = offset;
+    st = hd_zydis_decode(p, size, offset, &d);
+    if (ZYAN_SUCCESS(st)) {
+        out->valid = true;
+        out->length = d.insn.length;
+        hd_zydis_format(&d, offset, out->text, sizeof(out->text));
+    } else if (st == ZYDIS_STATUS_NO_MORE_DATA) {
+        out->length = (uint32_t)(size - offset);
+        snprintf(out->text, sizeof(out->text), "(truncated: %u byte%s)", out->length,
+                 out->length == 1 ? "" : "s");
+    } else {
+        out->length = 1;
+        snprintf(out->text, sizeof(out->text), "(bad) db 0x%02X", p[offset]);
+    }
+    return HD_OK;
+}
+
+const char *hd_code_finding_name(enum hd_code_finding_kind kind)
+{
+    switch (kind) {
+    case HD_CODE_EMPTY:
+        return "empty";
+    case HD_CODE_TRUNCATED:
+        return "truncated";
+    case HD_CODE_INVALID:
+        return "invalid";
+    case HD_CODE_RUNS_OFF_END:
+        return "runs-off-end";
+    case HD_CODE_BRANCH_OUTSIDE:
+        return "branch-outside";
+    case HD_CODE_BRANCH_MISPLACED:
+        return "branch-misplaced";
+    case HD_CODE_PRIVILEGED:
+        return "privileged";
+    case HD_CODE_INDIRECT_BRANCH:
+        return "indirect-branch";
+    }
+    return "unknown";
+}
