@@ -176,4 +176,15 @@ enum hd_status hd_command_check_supported(const struct hd_command *cmd,
 void hd_command_error_format(const struct hd_command_error *err, const char *text, char *out,
                              size_t cap);
 
+/**
+ * Write @p cmd back as command text in canonical form: lower-case keywords, numbers as 0x
+ * hex, options in a fixed order with defaults left out, raw code as spaced hex bytes (with
+ * the RET the parser appended), bodies verbatim. hd_command_parse() of the result gives the
+ * same command. Example: `!vmcall pid 0n1168 code {90}` gives
+ * `!vmcall pid 0x490 code {90 C3}`.
+ * @return HD_OK; HD_ERR_BUFFER_TOO_SMALL (@p out holds "") when @p cap is too small;
+ *         HD_ERR_INVALID_ARGUMENT for NULL pointers, @p cap 0 or an unknown kind.
+ */
+enum hd_status hd_command_format(const struct hd_command *cmd, char *out, size_t cap);
+
 #endif /* HDEVENT_COMMAND_H */

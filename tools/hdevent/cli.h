@@ -11,6 +11,7 @@
 #define HDEVENT_CLI_H
 
 #include <hdevent/event.h>
+#include <hdevent/status.h>
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -55,6 +56,23 @@ const char *cli_action_name(enum hd_action_type type);
 /* ---- commands ------------------------------------------------------------------------- */
 
 struct hd_command;
+
+/**
+ * Parse @p text as one HyperDbg command and, where Zydis is built in, validate every raw
+ * condition and code buffer, printing errors and warnings as cli_command_load() does. Does
+ * not refuse what cannot be registered yet (asm, scripts): `hdevent parse` shows those.
+ * @return 0 with *cmd filled (release it with hd_command_free); 1 when rejected.
+ */
+int cli_command_parse(const char *text, bool strict, bool text_out, struct hd_command *cmd);
+
+/**
+ * Print a parser error (@p err from hd_command_parse or hd_command_check_supported) for
+ * @p text: one JSON line {"type":"error","error":STATUS,"column":N,"message":...}, or
+ * "error: ..." with the text and a caret when @p text_out. @return 1.
+ */
+struct hd_command_error;
+int cli_command_reject(const char *text, enum hd_status st, const struct hd_command_error *err,
+                       bool text_out);
 
 /**
  * Parse @p text as one HyperDbg command, check that it can be registered (scripts and asm

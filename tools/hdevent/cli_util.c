@@ -45,7 +45,7 @@ int cli_usage(void)
 {
     fputs("usage: hdevent parse [--text] [--strict] '<command>'\n"
           "       hdevent disasm [--text] <hex>\n"
-          "       hdevent encode '<command>' -o FILE [--tag HEX]\n"
+          "       hdevent encode [--strict] '<command>' -o FILE [--tag HEX]\n"
           "       hdevent decode [--text] [--cores N] FILE\n"
           "       hdevent run [--text] [--strict] [--cores N] [SCENARIO|-]\n"
           "see docs/cli.md\n",

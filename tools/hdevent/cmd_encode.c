@@ -1,6 +1,6 @@
 /*
- * hdevent encode '<command>' -o FILE [--tag HEX]: the IOCTL buffers a command makes
- * (docs/cli.md, docs/wire.md).
+ * hdevent encode [--strict] '<command>' -o FILE [--tag HEX]: the IOCTL buffers a command
+ * makes, after the checks of cli_command_load() (docs/cli.md, docs/wire.md).
  */
 #include "cli.h"
 
@@ -18,7 +18,7 @@ int cmd_encode(int argc, char **argv)
     const char *text = NULL, *path = NULL;
     uint64_t tag = HD_TAG_BASE;
     struct hd_command cmd;
-    struct hd_command_error err;
+    bool strict = false;
     uint8_t *buf = NULL;
     size_t len = 0;
     enum hd_status st;
@@ -26,7 +26,9 @@ int cmd_encode(int argc, char **argv)
     FILE *f;
 
     for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "-o") && i + 1 < argc) {
+        if (!strcmp(argv[i], "--strict")) {
+            strict = true;
+        } else if (!strcmp(argv[i], "-o") && i + 1 < argc) {
             path = argv[++i];
         } else if (!strcmp(argv[i], "--tag") && i + 1 < argc) {
             char *end;
@@ -43,22 +45,12 @@ int cmd_encode(int argc, char **argv)
     if (!text || !path)
         return cli_usage();
 
-    st = hd_command_parse(text, &cmd, &err);
-    if (st == HD_OK && cmd.kind != HD_COMMAND_VMCALL) {
+    if (cli_command_load(text, strict, false, &cmd) != 0)
+        return 1;
+    if (cmd.kind != HD_COMMAND_VMCALL) {
         hd_command_free(&cmd);
         return cli_fail("usage", "only !vmcall commands make event buffers; events e|d|c go "
-                             "through the modify IOCTL");
-    }
-    if (st == HD_OK)
-        st = hd_command_check_supported(&cmd, &err);
-    if (st != HD_OK) {
-        hd_command_error_format(&err, text, line, sizeof(line));
-        hd_command_free(&cmd);
-        printf("{\"type\":\"error\",\"error\":\"%s\",\"column\":%" PRIu32 ",\"message\":",
-               hd_status_name(st), err.column);
-        cli_json_string(stdout, line);
-        printf("}\n");
-        return 1;
+                                 "through the modify IOCTL");
     }
     st = hd_wire_encode_file(&cmd.event, tag, &buf, &len);
     if (st != HD_OK) {

@@ -22,6 +22,8 @@ static const struct {
     int (*run)(int argc, char **argv);
 } commands[] = {
 #ifndef HDEVENT_CLI_DEVICE_ONLY
+    {"parse", cmd_parse},
+    {"disasm", cmd_disasm},
     {"encode", cmd_encode},
     {"decode", cmd_decode},
 #endif

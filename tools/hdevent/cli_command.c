@@ -1,0 +1,130 @@
+/*
+ * cli_command_parse() and cli_command_load(): the one route from command text to a command
+ * the tool shows, encodes or registers: parse, validate its raw code, check it is supported
+ * (cli.h).
+ */
+#include "cli.h"
+
+#include <hdevent/command.h>
+#ifndef HDEVENT_NO_ZYDIS
+#include <hdevent/code.h>
+#endif
+
+#include <inttypes.h>
+#include <string.h>
+
+int cli_command_reject(const char *text, enum hd_status st, const struct hd_command_error *err,
+                  bool text_out)
+{
+    char line[1024];
+
+    hd_command_error_format(err, text, line, sizeof(line));
+    if (text_out) {
+        printf("error: %s\n", line);
+    } else {
+        printf("{\"type\":\"error\",\"error\":\"%s\",\"column\":%" PRIu32 ",\"message\":",
+               hd_status_name(st), err->column);
+        cli_json_string(stdout, line);
+        printf("}\n");
+    }
+    return 1;
+}
+
+#ifndef HDEVENT_NO_ZYDIS
+/* Print the findings of one buffer; @return the number of errors. */
+static uint32_t validate_buffer(const char *buffer, int action, const uint8_t *code,
+                                uint32_t size, bool strict, bool text_out)
+{
+    struct hd_code_report r;
+    enum hd_status st = hd_code_validate(code, size, strict ? HD_CODE_STRICT : 0, &r);
+
+    if (st != HD_OK && st != HD_ERR_INVALID_CODE) {
+        printf(text_out ? "error: %s: %s\n" : "{\"type\":\"error\",\"error\":\"%s\",\"message\":",
+               hd_status_name(st), hd_status_str(st));
+        if (!text_out) {
+            cli_json_string(stdout, hd_status_str(st));
+            printf("}\n");
+        }
+        return 1;
+    }
+    for (uint32_t i = 0; i < r.finding_count; i++) {
+        const struct hd_code_finding *f = &r.findings[i];
+        const char *type = f->error ? "error" : "warning";
+        if (text_out) {
+            printf("%s: %s", type, buffer);
+            if (action >= 0)
+                printf(" (action %d)", action);
+            printf(" +0x%" PRIX32 ": %s\n", f->offset, f->message);
+            continue;
+        }
+        printf("{\"type\":\"%s\",", type);
+        if (f->error)
+            printf("\"error\":\"HD_ERR_INVALID_CODE\",");
+        printf("\"buffer\":\"%s\",", buffer);
+        if (action >= 0)
+            printf("\"action\":%d,", action);
+        printf("\"finding\":\"%s\",\"offset\":%" PRIu32 ",\"instruction\":",
+               hd_code_finding_name(f->kind), f->offset);
+        cli_json_string(stdout, f->instruction);
+        printf(",\"message\":");
+        cli_json_string(stdout, f->message);
+        printf("}\n");
+    }
+    if (r.errors + r.warnings > r.finding_count) {
+        uint32_t more = r.errors + r.warnings - r.finding_count;
+        if (text_out)
+            printf("note: %s: %" PRIu32 " more finding(s) not shown\n", buffer, more);
+        else
+            printf("{\"type\":\"note\",\"buffer\":\"%s\",\"message\":\"%" PRIu32
+                   " more finding(s) not shown\"}\n",
+                   buffer, more);
+    }
+    return r.errors;
+}
+#endif
+
+int cli_command_parse(const char *text, bool strict, bool text_out, struct hd_command *cmd)
+{
+    struct hd_command_error err;
+    enum hd_status st = hd_command_parse(text, cmd, &err);
+
+    if (st != HD_OK)
+        return cli_command_reject(text, st, &err, text_out);
+#ifndef HDEVENT_NO_ZYDIS
+    if (cmd->kind == HD_COMMAND_VMCALL) {
+        const struct hd_event_desc *e = &cmd->event;
+        uint32_t errors = 0;
+
+        /* asm bodies have no bytes yet (condition.code / code NULL): nothing to validate. */
+        if (e->condition.kind == HD_CONDITION_RAW && e->condition.code)
+            errors += validate_buffer("condition", -1, e->condition.code,
+                                      e->condition.code_size, strict, text_out);
+        for (uint32_t i = 0; i < e->action_count; i++)
+            if (e->actions[i].type == HD_ACTION_CODE && e->actions[i].code)
+                errors += validate_buffer("code", (int)i, e->actions[i].code,
+                                          e->actions[i].code_size, strict, text_out);
+        if (errors) {
+            hd_command_free(cmd);
+            return 1;
+        }
+    }
+#else
+    (void)strict;
+#endif
+    return 0;
+}
+
+int cli_command_load(const char *text, bool strict, bool text_out, struct hd_command *cmd)
+{
+    struct hd_command_error err;
+    enum hd_status st;
+
+    if (cli_command_parse(text, strict, text_out, cmd) != 0)
+        return 1;
+    st = hd_command_check_supported(cmd, &err);
+    if (st != HD_OK) {
+        hd_command_free(cmd);
+        return cli_command_reject(text, st, &err, text_out);
+    }
+    return 0;
+}
