@@ -20,6 +20,8 @@ struct hd_host {
     struct hd_backend_ops ops;
     uint32_t cores;
     bool log_to_stderr;
+    void (*on_action)(void *user, const struct hd_action_info *info);
+    void *action_user;
     hd_host_vmcall_fn vmcall;
     void *vmcall_user;
 
@@ -123,6 +125,12 @@ static void host_log(void *user, enum hd_log_level level, const char *message)
         fprintf(stderr, "hdevent %s: %s\n", (unsigned)level < 4 ? names[level] : "?", message);
 }
 
+static void host_on_action(void *user, const struct hd_action_info *info)
+{
+    struct hd_host *h = user;
+    h->on_action(h->action_user, info);
+}
+
 static void host_on_break(void *user, const struct hd_break_info *info)
 {
     struct hd_host *h = user;
@@ -180,6 +188,8 @@ enum hd_status hd_host_create(const struct hd_host_config *config, struct hd_hos
     }
     h->cores = config ? config->cores : HD_HOST_DEFAULT_CORES;
     h->log_to_stderr = config && config->log_to_stderr;
+    h->on_action = config ? config->on_action : NULL;
+    h->action_user = config ? config->action_user : NULL;
     h->vmcall = hd_host_default_vmcall;
     h->fail_at = -1;
     pthread_mutex_init(&h->writer_lock, NULL);
@@ -196,6 +206,8 @@ enum hd_status hd_host_create(const struct hd_host_config *config, struct hd_hos
     h->ops.log = host_log;
     h->ops.on_break = host_on_break;
     h->ops.read_memory = host_read_memory;
+    if (h->on_action) /* only when asked: the benchmark measures the host backend */
+        h->ops.on_action = host_on_action;
     /*
      * No run_on_every_core: simulated cores are threads that may be preempted inside
      * dispatch, so running a function "on" each core proves nothing about them. The engine

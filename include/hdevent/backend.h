@@ -5,7 +5,8 @@
  * grows at the end: a backend built against an older header keeps working, and the core
  * treats every member past `size` as NULL. Members marked "optional" may be NULL.
  *
- * Only two members are called on the dispatch path: `on_break` and `is_own_hypercall`.
+ * Only three members are called on the dispatch path: `on_break`, `is_own_hypercall` and
+ * `on_action`.
  * Everything else runs in writer context (register, enable, …), where sleeping is allowed.
  */
 #ifndef HDEVENT_BACKEND_H
@@ -15,7 +16,7 @@
 #include "vcpu.h"
 
 /** Version of struct hd_backend_ops this header describes. */
-#define HD_BACKEND_OPS_VERSION 1u
+#define HD_BACKEND_OPS_VERSION 2u
 
 /** Log levels passed to hd_backend_ops.log. */
 enum hd_log_level {
@@ -34,6 +35,20 @@ struct hd_break_info {
     /** The exit being handled; its regs are the guest's (or the protected copy). */
     const struct hd_vcpu *vcpu;
     const struct hd_guest_regs *regs;
+};
+
+/** What the dispatcher tells hd_backend_ops.on_action after each action it ran. */
+struct hd_action_info {
+    /** Tag of the event the action belongs to. */
+    uint64_t tag;
+    /** The action's index in its event, in run order (S7). */
+    uint32_t index;
+    /** Its enum hd_action_type: break, code, native ("callback"). */
+    uint32_t type;
+    /** The pass: HD_STAGE_PRE or HD_STAGE_POST. */
+    uint32_t stage;
+    /** The exit being handled. */
+    const struct hd_vcpu *vcpu;
 };
 
 /** Services a backend provides. Fill with hd_backend_ops_init(), then set members. */
@@ -105,6 +120,15 @@ struct hd_backend_ops {
      * NULL: hd_hypercall_is_hyperdbg() — HyperDbg's magic in r10/r11/r12 from CPL 0.
      */
     bool (*is_own_hypercall)(void *user, const struct hd_vcpu *vcpu);
+
+    /* ---- version 2 ---- */
+
+    /**
+     * Optional, dispatch path. Called after each action ran, in run order: a trace for
+     * simulators and tests (the host backend forwards it to hd_host_set_action_observer()).
+     * Leave it NULL in a kernel: each action then costs one not-taken branch.
+     */
+    void (*on_action)(void *user, const struct hd_action_info *info);
 };
 
 /**

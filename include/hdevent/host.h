@@ -30,6 +30,13 @@ struct hd_host_config {
     uint32_t cores;
     /** Print the engine's log lines on stderr. Default false. */
     bool log_to_stderr;
+    /**
+     * Called after each action the dispatcher ran, in run order, with `action_user`
+     * (hd_backend_ops.on_action): what `hdevent run` prints as {"type":"action",...}.
+     * Default NULL: actions are not traced and cost nothing extra.
+     */
+    void (*on_action)(void *user, const struct hd_action_info *info);
+    void *action_user;
 };
 
 /** What hd_host_default_vmcall() puts in rax for a VMCALL that is not the hypervisor's own:

@@ -144,6 +144,12 @@ static void run_event(struct hd_pass *p, const struct hd_snap_entry *entry)
         case HD_ACTION_SCRIPT: /* refused at registration until the script engine lands */
             break;
         }
+        if (p->e->ops.on_action) {
+            const struct hd_action_info info = {
+                .tag = ev->tag, .index = i, .type = a->type, .stage = p->stage, .vcpu = p->vcpu,
+            };
+            p->e->ops.on_action(p->e->ops.user, &info);
+        }
     }
 
     /* S12: any event that fired may short-circuit (OR, not last writer); S14: never own calls. */
