@@ -187,4 +187,14 @@ void hd_command_error_format(const struct hd_command_error *err, const char *tex
  */
 enum hd_status hd_command_format(const struct hd_command *cmd, char *out, size_t cap);
 
+/**
+ * Read @p len bytes of @p text as a HyperDbg number: hex by default, `0x`/`x`/`\x` hex and
+ * `0n`/`n`/`\n` decimal prefixes (either case), backticks ignored, the whole text consumed.
+ * Scenario files and the tool's own options use it, so every number hdevent reads follows
+ * the command language's rules.
+ * @return HD_OK with *out set; HD_ERR_TOO_LARGE when the value is above @p max;
+ *         HD_ERR_INVALID_ARGUMENT when the text is not a number (or NULL pointers).
+ */
+enum hd_status hd_command_number(const char *text, size_t len, uint64_t max, uint64_t *out);
+
 #endif /* HDEVENT_COMMAND_H */

@@ -176,3 +176,17 @@ void hd_command_error_format(const struct hd_command_error *err, const char *tex
     }
     out[s.n] = '\0';
 }
+
+enum hd_status hd_command_number(const char *text, size_t len, uint64_t max, uint64_t *out)
+{
+    if (!text || !out)
+        return HD_ERR_INVALID_ARGUMENT;
+    switch (cmd_number(text, len, max, out)) {
+    case CMD_NUM_OK:
+        return HD_OK;
+    case CMD_NUM_RANGE:
+        return HD_ERR_TOO_LARGE;
+    default:
+        return HD_ERR_INVALID_ARGUMENT;
+    }
+}

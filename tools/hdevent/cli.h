@@ -38,11 +38,28 @@ void cli_json_string(FILE *out, const char *s);
 /** Write @p n bytes as "48 8B 59": upper-case hex, one space between bytes. */
 void cli_hex_bytes(FILE *out, const uint8_t *p, uint32_t n);
 
+/** Print errors for people (true: `hdevent ... --text`) or as JSON lines (false, default). */
+void cli_set_text(bool text);
+
 /**
  * A usage or input error for people and programs alike: one line
- * {"type":"error","error":WHAT,"message":MESSAGE} on stdout. @return 1.
+ * {"type":"error","error":WHAT,"message":MESSAGE} on stdout, or "error: MESSAGE" after
+ * cli_set_text(true). @return 1.
  */
 int cli_fail(const char *what, const char *message);
+
+/**
+ * The scenario line being handled (`hdevent run`), 0 for none. While it is set, every error,
+ * warning and note printed through cli_fail(), cli_command_*() and cli_where() carries it:
+ * "line":N in JSON, "line N: " in text.
+ */
+void cli_set_line(uint32_t line);
+
+/** Print `"line":N,` (JSON) or `line N: ` (@p text_out) when a line is set; else nothing. */
+void cli_where(bool text_out);
+
+/** Write @p n bytes as a JSON string; bytes outside printable ASCII become \u00XX. */
+void cli_json_bytes(FILE *out, const uint8_t *p, size_t n);
 
 /** Print the usage of every subcommand to stderr. @return 2. */
 int cli_usage(void);

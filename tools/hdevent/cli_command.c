@@ -20,9 +20,12 @@ int cli_command_reject(const char *text, enum hd_status st, const struct hd_comm
 
     hd_command_error_format(err, text, line, sizeof(line));
     if (text_out) {
+        cli_where(true);
         printf("error: %s\n", line);
     } else {
-        printf("{\"type\":\"error\",\"error\":\"%s\",\"column\":%" PRIu32 ",\"message\":",
+        printf("{\"type\":\"error\",");
+        cli_where(false);
+        printf("\"error\":\"%s\",\"column\":%" PRIu32 ",\"message\":",
                hd_status_name(st), err->column);
         cli_json_string(stdout, line);
         printf("}\n");
@@ -51,6 +54,7 @@ static uint32_t validate_buffer(const char *buffer, int action, const uint8_t *c
         const struct hd_code_finding *f = &r.findings[i];
         const char *type = f->error ? "error" : "warning";
         if (text_out) {
+            cli_where(true);
             printf("%s: %s", type, buffer);
             if (action >= 0)
                 printf(" (action %d)", action);
@@ -58,6 +62,7 @@ static uint32_t validate_buffer(const char *buffer, int action, const uint8_t *c
             continue;
         }
         printf("{\"type\":\"%s\",", type);
+        cli_where(false);
         if (f->error)
             printf("\"error\":\"HD_ERR_INVALID_CODE\",");
         printf("\"buffer\":\"%s\",", buffer);

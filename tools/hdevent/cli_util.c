@@ -30,10 +30,56 @@ void cli_hex_bytes(FILE *out, const uint8_t *p, uint32_t n)
         fprintf(out, "%s%02X", i ? " " : "", p[i]);
 }
 
+static uint32_t current_line;
+static bool text_mode;
+
+void cli_set_text(bool text)
+{
+    text_mode = text;
+}
+
+void cli_set_line(uint32_t line)
+{
+    current_line = line;
+}
+
+void cli_where(bool text_out)
+{
+    if (!current_line)
+        return;
+    if (text_out)
+        printf("line %u: ", (unsigned)current_line);
+    else
+        printf("\"line\":%u,", (unsigned)current_line);
+}
+
+void cli_json_bytes(FILE *out, const uint8_t *p, size_t n)
+{
+    fputc('"', out);
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == '"' || p[i] == '\\')
+            fprintf(out, "\\%c", p[i]);
+        else if (p[i] == '\n')
+            fputs("\\n", out);
+        else if (p[i] < 0x20 || p[i] >= 0x7F)
+            fprintf(out, "\\u%04x", p[i]);
+        else
+            fputc(p[i], out);
+    }
+    fputc('"', out);
+}
+
 /* A usage or input error for people and programs alike: one JSON line on stdout. */
 int cli_fail(const char *what, const char *message)
 {
-    printf("{\"type\":\"error\",\"error\":");
+    if (text_mode) {
+        cli_where(true);
+        printf("error: %s\n", message);
+        return 1;
+    }
+    printf("{\"type\":\"error\",");
+    cli_where(false);
+    printf("\"error\":");
     cli_json_string(stdout, what);
     printf(",\"message\":");
     cli_json_string(stdout, message);

@@ -85,6 +85,7 @@ int cmd_decode(int argc, char **argv)
     for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "--text")) {
             text = true;
+            cli_set_text(true);
         } else if (!strcmp(argv[i], "--cores") && i + 1 < argc) {
             char *end;
             unsigned long n = strtoul(argv[++i], &end, 0);

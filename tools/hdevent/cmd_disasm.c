@@ -23,7 +23,7 @@ int cmd_disasm(int argc, char **argv)
 
     for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "--text"))
-            text = true;
+            cli_set_text(text = true);
         else if (!strcmp(argv[i], "--strict"))
             strict = true;
         else if (!hex)

@@ -137,7 +137,7 @@ int cmd_parse(int argc, char **argv)
 
     for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "--text"))
-            text = true;
+            cli_set_text(text = true);
         else if (!strcmp(argv[i], "--strict"))
             strict = true;
         else if (!text_arg && (argv[i][0] != '-' || !strcmp(argv[i], "-")))

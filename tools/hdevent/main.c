@@ -26,6 +26,7 @@ static const struct {
     {"disasm", cmd_disasm},
     {"encode", cmd_encode},
     {"decode", cmd_decode},
+    {"run", cmd_run},
 #endif
 #ifdef HDEVENT_CLI_HAVE_DEVICE
     {"add", cmd_add},
