@@ -33,9 +33,13 @@ build: deps
 	$(CMAKE) -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
 	$(CMAKE) --build $(BUILD) -j$(JOBS)
 
+# The host simulator on HyperDbg's own examples (examples/demo.scenario), then a scenario of
+# mistakes, every line of which must be refused (hdevent run exits 1 when a line failed).
 demo: build
-	$(call banner,demo)
-	$(BUILD)/bin/hdevent-demo
+	$(call banner,demo: hdevent run --text examples/demo.scenario)
+	$(BUILD)/bin/hdevent run --text examples/demo.scenario
+	$(call banner,demo: hdevent run --text examples/mistakes.scenario (every line refused))
+	$(BUILD)/bin/hdevent run --text examples/mistakes.scenario; test $$? -eq 1
 
 # Stages run one after another even under `make -j`.
 test:

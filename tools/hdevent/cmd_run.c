@@ -27,6 +27,7 @@ struct sim {
     struct hd_host *host;
     struct hd_engine *engine;
     bool text, strict;
+    bool narrating; /* the last line was a "##" line (text mode) */
     uint32_t cores;
     uint64_t next_tag;
     /* Command text per event ID: user mode keeps it, as HyperDbg's does (the wire carries
@@ -428,6 +429,12 @@ static bool run_line(struct sim *s, char *line, uint32_t line_no)
 {
     char *p = trim(line);
 
+    if (*p == '#' && p[1] == '#' && s->text) { /* "## ..." narrates a scenario for people */
+        printf(s->narrating ? "%s\n" : "\n%s\n", p);
+        s->narrating = true;
+        return true;
+    }
+    s->narrating = false;
     if (*p == 0 || *p == '#')
         return true;
     cli_set_line(line_no);
