@@ -75,6 +75,15 @@ const char *cli_action_name(enum hd_action_type type);
 struct hd_command;
 
 /**
+ * Validate one raw buffer with Zydis (hd_code_validate) and print its findings: JSON lines
+ * with "buffer" (@p buffer: "condition" or "code") and "action" (@p action, left out when
+ * negative), or lines for people when @p text_out. Not in HDEVENT_NO_ZYDIS builds.
+ * @return the number of errors (0: the buffer may be sent).
+ */
+uint32_t cli_code_report(const char *buffer, int action, const uint8_t *code, uint32_t size,
+                         bool strict, bool text_out);
+
+/**
  * Parse @p text as one HyperDbg command and, where Zydis is built in, validate every raw
  * condition and code buffer, printing errors and warnings as cli_command_load() does. Does
  * not refuse what cannot be registered yet (asm, scripts): `hdevent parse` shows those.

@@ -34,8 +34,7 @@ int cli_command_reject(const char *text, enum hd_status st, const struct hd_comm
 }
 
 #ifndef HDEVENT_NO_ZYDIS
-/* Print the findings of one buffer; @return the number of errors. */
-static uint32_t validate_buffer(const char *buffer, int action, const uint8_t *code,
+uint32_t cli_code_report(const char *buffer, int action, const uint8_t *code,
                                 uint32_t size, bool strict, bool text_out)
 {
     struct hd_code_report r;
@@ -102,11 +101,11 @@ int cli_command_parse(const char *text, bool strict, bool text_out, struct hd_co
 
         /* asm bodies have no bytes yet (condition.code / code NULL): nothing to validate. */
         if (e->condition.kind == HD_CONDITION_RAW && e->condition.code)
-            errors += validate_buffer("condition", -1, e->condition.code,
+            errors += cli_code_report("condition", -1, e->condition.code,
                                       e->condition.code_size, strict, text_out);
         for (uint32_t i = 0; i < e->action_count; i++)
             if (e->actions[i].type == HD_ACTION_CODE && e->actions[i].code)
-                errors += validate_buffer("code", (int)i, e->actions[i].code,
+                errors += cli_code_report("code", (int)i, e->actions[i].code,
                                           e->actions[i].code_size, strict, text_out);
         if (errors) {
             hd_command_free(cmd);

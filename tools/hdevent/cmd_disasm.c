@@ -1,6 +1,7 @@
 /*
  * hdevent disasm [--text] [--strict] <hex>: Zydis disassembly of raw code given as hex (the
- * forms a `code {...}` body takes), then the validation findings (docs/cli.md).
+ * forms a `code {...}` body takes), then the validation findings; exit status 1 when there is
+ * an error (docs/cli.md).
  */
 #include "cli.h"
 
@@ -17,9 +18,11 @@ int cmd_disasm(int argc, char **argv)
     const char *hex = NULL;
     char *command;
     struct hd_command cmd;
+    struct hd_command_error err;
     const struct hd_action_desc *a;
+    enum hd_status st;
+    uint32_t errors;
     size_t n;
-    int rc;
 
     for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "--text"))
@@ -40,10 +43,15 @@ int cmd_disasm(int argc, char **argv)
     if (!command)
         return cli_fail("io", "out of memory");
     snprintf(command, n + 16, "!vmcall code {%s}", hex);
-    rc = cli_command_parse(command, strict, text, &cmd);
+    st = hd_command_parse(command, &cmd, &err);
+    if (st != HD_OK) {
+        /* Columns count from the hex itself, not from the command built around it. */
+        err.column = err.column > 14 ? err.column - 14 : 0;
+        cli_command_reject(hex, st, &err, text);
+        free(command);
+        return 1;
+    }
     free(command);
-    if (rc != 0)
-        return rc;
     a = &cmd.event.actions[0];
     for (uint32_t off = 0; off < a->code_size;) {
         struct hd_code_insn insn;
@@ -62,6 +70,7 @@ int cmd_disasm(int argc, char **argv)
         }
         off += insn.length;
     }
+    errors = cli_code_report("code", -1, a->code, a->code_size, strict, text);
     hd_command_free(&cmd);
-    return 0;
+    return errors ? 1 : 0;
 }
