@@ -34,12 +34,15 @@ build: deps
 	$(CMAKE) --build $(BUILD) -j$(JOBS)
 
 # The host simulator on HyperDbg's own examples (examples/demo.scenario), then a scenario of
-# mistakes, every line of which must be refused (hdevent run exits 1 when a line failed).
+# mistakes, every line of which must be refused (hdevent run exits 1 when a line failed), then
+# the bare-metal image under Bochs: the same core in a real VM-exit handler.
 demo: build
 	$(call banner,demo: hdevent run --text examples/demo.scenario)
 	$(BUILD)/bin/hdevent run --text examples/demo.scenario
 	$(call banner,demo: hdevent run --text examples/mistakes.scenario (every line refused))
 	$(BUILD)/bin/hdevent run --text examples/mistakes.scenario; test $$? -eq 1
+	$(call banner,demo: Bochs (real VMX exits in a bare-metal image))
+	bash backends/baremetal/run-demo.sh $(BUILD)
 
 # Stages run one after another even under `make -j`.
 test:

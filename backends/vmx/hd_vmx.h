@@ -1,0 +1,163 @@
+/*
+ * hd_vmx.h — the shared VMX layer every ring-0 backend links (Linux module, Windows driver,
+ * bare-metal image). Freestanding: no OS calls; the OS comes in through struct hd_vmx_glue.
+ *
+ * Model ("blue pill"): hd_vmx_cpu_start() turns the code running on the calling core into a
+ * guest. The guest state is the current state (CR0/CR3/CR4, GDTR/IDTR, segments, EFER, RSP,
+ * RIP just after the VMLAUNCH), so the call returns HD_OK in VMX non-root operation and the
+ * caller carries on as before. The host side runs only in the exit handler, on its own stack,
+ * with the same address space (host CR3 = the CR3 at start).
+ *
+ * On exit 18 (VMCALL) the layer fills struct hd_vcpu, calls hd_dispatch_vmcall(engine, vcpu,
+ * NULL, &verdict), runs the default handling (glue.vmcall_default) unless short-circuited,
+ * the post pass when asked, and advances RIP with hd_vmx_rip_advance() — the one function
+ * that does (SDM 26.3 / Xen's update_guest_eip). docs/backends/vmx.md has the whole story.
+ *
+ * A hypervisor that has its own exit handler does not need this layer: it can call
+ * hd_dispatch_vmcall() itself (include/hdevent/dispatch.h).
+ */
+#ifndef HD_VMX_H
+#define HD_VMX_H
+
+#include <hdevent/dispatch.h>
+#include <hdevent/engine.h>
+#include <hdevent/status.h>
+#include <hdevent/types.h>
+#include <hdevent/vcpu.h>
+
+/** Version of struct hd_vmx_glue this header describes. */
+#define HD_VMX_GLUE_VERSION 1u
+
+/** Basic exit reasons the layer knows by name (SDM Vol. 3D, Appendix C). */
+#define HD_VMX_EXIT_REASON_MAX 70u
+
+/**
+ * rcx of the layer's own hypercall that ends VMX operation on the calling core (with the
+ * backend's own-hypercall magic in r10/r11/r12, from CPL 0). hd_vmx_cpu_stop() issues it.
+ */
+#define HD_VMX_HYPERCALL_VMXOFF 0x4844564D584F4646ull /* "HDVMXOFF" */
+
+struct hd_vmx_cpu;
+
+/** An exit the layer could not handle, as glue.fatal receives it. */
+struct hd_vmx_exit {
+    /** Full exit reason field (bit 31: VM-entry failure). */
+    uint32_t reason;
+    /** VM-instruction error (after a failed VMRESUME), else 0. */
+    uint32_t instruction_error;
+    uint64_t qualification;
+    uint64_t guest_rip;
+    /** Guest GPRs as saved by the exit stub (NULL for a failed VMLAUNCH/VMRESUME). */
+    const struct hd_guest_regs *regs;
+    /** Short English description ("triple fault", "VMRESUME failed", ...). */
+    const char *what;
+};
+
+/** What an OS provides. Fill with hd_vmx_glue_init(), then set members. */
+struct hd_vmx_glue {
+    uint32_t size;    /**< sizeof(struct hd_vmx_glue) as the backend was compiled */
+    uint32_t version; /**< HD_VMX_GLUE_VERSION */
+    void *user;       /**< first argument of every op */
+
+    /** Required, writer context: @p pages zeroed 4 KiB pages, physically contiguous,
+     *  never paged out, mapped writable (the host stack lives here too). NULL on failure. */
+    void *(*page_alloc)(void *user, size_t pages);
+    /** Required: free what page_alloc returned. */
+    void (*page_free)(void *user, void *va, size_t pages);
+    /** Required: physical address of memory from page_alloc. */
+    uint64_t (*virt_to_phys)(void *user, const void *va);
+
+    /* The members below run in VMX root, in the exit handler: interrupts off, no sleeping,
+     * no locks that a guest-side holder could keep. */
+
+    /** Optional: pid of the guest's current process (NULL: 0). The guest's state is
+     *  readable with hd_vmx_guest_read(). */
+    uint32_t (*current_pid)(void *user, struct hd_vmx_cpu *cpu);
+    /** Optional: the backend's default VMCALL handling (skipped when a hook short-circuits).
+     *  NULL: the VMCALL is a no-op apart from the layer's own VMXOFF hypercall. */
+    void (*vmcall_default)(void *user, struct hd_vmx_cpu *cpu, struct hd_vcpu *vcpu);
+    /** Optional: called once per VMCALL exit after both passes and the default handling,
+     *  before RIP advances: @p flags is the OR of both passes' HD_VERDICT_* bits, @p fired
+     *  the events that fired in both. For statistics and tracing. */
+    void (*vmcall_done)(void *user, struct hd_vmx_cpu *cpu, const struct hd_vcpu *vcpu,
+                        uint32_t flags, uint32_t fired);
+    /** Optional: a line of text (no newline) about something noteworthy. */
+    void (*log)(void *user, const char *line);
+    /** Required: an exit the layer must not resume from. Should not return (panic, bugcheck,
+     *  shut down); if it does, the layer halts the core with interrupts off. */
+    void (*fatal)(void *user, struct hd_vmx_cpu *cpu, const struct hd_vmx_exit *exit);
+};
+
+/** Zero @p glue and set size and version. */
+void hd_vmx_glue_init(struct hd_vmx_glue *glue);
+
+/**
+ * Does this CPU support VMX and allow VMXON (CPUID.1:ECX.VMX, IA32_FEATURE_CONTROL)? Locks
+ * IA32_FEATURE_CONTROL with "VMXON outside SMX" when firmware left it unlocked. Ring 0.
+ * @return HD_OK; HD_ERR_NOT_SUPPORTED (no VMX, or disabled and locked by firmware).
+ */
+enum hd_status hd_vmx_supported(void);
+
+/**
+ * Allocate one core's VMXON region, VMCS, MSR bitmap and host stack (writer context).
+ * @p glue is copied; @p engine receives the VMCALL exits of this core as core index @p core.
+ * @return HD_OK; HD_ERR_INVALID_ARGUMENT; HD_ERR_BAD_OPS (glue size/version/required ops);
+ *         HD_ERR_NO_MEMORY.
+ */
+enum hd_status hd_vmx_cpu_create(const struct hd_vmx_glue *glue, struct hd_engine *engine,
+                                 uint32_t core, struct hd_vmx_cpu **out);
+
+/**
+ * On the core @p cpu belongs to, interrupts off: set CR0/CR4 fixed bits, VMXON, and fill
+ * the VMCS (controls from the capability MSRs, TRUE_* when IA32_VMX_BASIC bit 55 is set).
+ * @return HD_OK; HD_ERR_NOT_SUPPORTED (no VMX, CR0/CR4 cannot take the fixed bits);
+ *         HD_ERR_NOT_SUPPORTED also when VMXON, VMCLEAR, VMPTRLD or a VMWRITE
+ *         failed (the glue log gets the instruction and the VM-instruction error).
+ */
+enum hd_status hd_vmx_cpu_on(struct hd_vmx_cpu *cpu);
+
+/**
+ * VMLAUNCH with the current state as guest state. Returns HD_OK in VMX non-root operation,
+ * as the guest; HD_ERR_NOT_SUPPORTED when the launch failed (the VM-instruction error is logged,
+ * the core stays in VMX root operation: call hd_vmx_cpu_off()).
+ */
+enum hd_status hd_vmx_cpu_start(struct hd_vmx_cpu *cpu);
+
+/**
+ * From the guest, CPL 0, on a started core: ask the layer to leave VMX operation. The core
+ * carries on natively after the call with the guest's registers, stack, CR3, GDTR/IDTR and
+ * FS/GS bases. Uses HyperDbg's hypercall magic, which the engine's default own-hypercall
+ * test recognises; a backend with its own is_own_hypercall must accept it too.
+ * @return HD_OK when VMX operation ended; otherwise the VMCALL was not the layer's (it
+ *         returns whatever the default handling left in rax, as an hd_status).
+ */
+enum hd_status hd_vmx_cpu_stop(void);
+
+/** In VMX root, not launched (hd_vmx_cpu_start failed): VMCLEAR and VMXOFF, clear CR4.VMXE. */
+void hd_vmx_cpu_off(struct hd_vmx_cpu *cpu);
+
+/** Free what hd_vmx_cpu_create() allocated (after stop/off; NULL ignored). */
+void hd_vmx_cpu_destroy(struct hd_vmx_cpu *cpu);
+
+/** Exits of basic reason @p reason this core has taken (0 past HD_VMX_EXIT_REASON_MAX). */
+uint64_t hd_vmx_cpu_exits(const struct hd_vmx_cpu *cpu, uint32_t reason);
+
+/** Core index given to hd_vmx_cpu_create(). */
+uint32_t hd_vmx_cpu_core(const struct hd_vmx_cpu *cpu);
+
+/** Name of basic exit reason @p reason ("VMCALL", "CPUID", ...; "unknown"). */
+const char *hd_vmx_exit_reason_name(uint32_t reason);
+
+/** VMREAD of any VMCS field on the current core (for glue in VMX root, e.g. GUEST_GS_BASE
+ *  = 0x6810 to find the guest's per-CPU data). */
+uint64_t hd_vmx_guest_read(uint32_t field);
+
+/**
+ * Advance the guest past the instruction that caused the exit: RIP += instruction length,
+ * clear RFLAGS.RF and STI/MOV-SS blocking, and set a pending single-step #DB if RFLAGS.TF
+ * (SDM 25.1 / 27.3.3; Xen's update_guest_eip). The only place the layer changes RIP for an
+ * emulated instruction; glue code that emulates one must call it too.
+ */
+void hd_vmx_rip_advance(void);
+
+#endif /* HD_VMX_H */
