@@ -328,6 +328,10 @@ static void table_covers_every_request_code(void **state)
         HD_WIRE_ERR_INVALID_PROCESS_ID,      /* HyperDbg's; hdevent never returns it */
         HD_WIRE_ERR_ACTION_COUNT_MISMATCH,   /* FILE format: test_wire_roundtrip */
         HD_WIRE_ERR_INTERNAL,                /* no buffer can cause it */
+        /* hdevent's own IOCTLs (self-test, messages): test_wire_device */
+        HD_WIRE_ERR_SELFTEST_BAD_CPL, HD_WIRE_ERR_SELFTEST_BAD_INSN_LEN,
+        HD_WIRE_ERR_SELFTEST_BAD_FLAGS, HD_WIRE_ERR_SELFTEST_WRONG_CORE,
+        HD_WIRE_ERR_SELFTEST_UNAVAILABLE, HD_WIRE_ERR_MESSAGE_BUFFER_TOO_SMALL,
     };
 #define CHECK_(name, value, text)                                                            \
     {                                                                                        \

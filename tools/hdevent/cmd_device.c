@@ -27,6 +27,7 @@
 #include <hdevent/wire_encode.h>
 
 #include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,8 +61,12 @@ static int parse_opts(int argc, char **argv, struct opts *o)
             o->strict = true;
         else if (!strcmp(argv[i], "--follow"))
             o->follow = true;
-        else if (!strcmp(argv[i], "--timeout") && i + 1 < argc)
-            o->timeout_ms = strtol(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) {
+            char *end;
+            o->timeout_ms = strtol(argv[++i], &end, 10);
+            if (*end || end == argv[i] || o->timeout_ms < 0 || o->timeout_ms > INT_MAX)
+                return cli_fail("usage", "--timeout takes milliseconds (decimal, 0 or more)"), 2;
+        }
         else if (argv[i][0] == '-' && argv[i][1] == '-')
             return cli_usage();
         else if (o->argc < (int)(sizeof(o->argv) / sizeof(o->argv[0])))
@@ -162,14 +167,16 @@ static long list_page(struct cli_device *dev, uint64_t after, uint8_t *out, size
 
 /* ---- add ----------------------------------------------------------------------------------- */
 
-/* Register the event disabled, with the next free tag; @return the tag, 0 on failure. */
+/* Register the event disabled, with the next free tag; @return the tag, 0 on failure (printed). */
 static uint64_t register_event(struct cli_device *dev, struct hd_event_desc *event)
 {
     uint8_t page[HD_WIRE_LIST_HEADER_SIZE];
     bool enabled = event->enabled;
+    uint64_t result = 0;
+    int attempt;
 
     event->enabled = false; /* enabled once every action is in */
-    for (int attempt = 0; attempt < ADD_ATTEMPTS; attempt++) {
+    for (attempt = 0; attempt < ADD_ATTEMPTS; attempt++) {
         uint8_t *buf;
         size_t len;
         int64_t code;
@@ -188,15 +195,17 @@ static uint64_t register_event(struct cli_device *dev, struct hd_event_desc *eve
         free(buf);
         if (code == HD_WIRE_ERR_TAG_IN_USE)
             continue; /* another client took it: ask again */
-        event->enabled = enabled;
         if (code == HD_WIRE_OK)
-            return tag;
-        if (code >= 0)
+            result = tag;
+        else if (code >= 0)
             wire_fail("register event", (uint32_t)code);
-        return 0;
+        break;
     }
+    if (attempt == ADD_ATTEMPTS)
+        cli_fail("busy", "other clients kept taking the next tag; nothing was registered, "
+                         "try again");
     event->enabled = enabled;
-    return 0;
+    return result;
 }
 
 static int add_actions(struct cli_device *dev, const struct hd_event_desc *event, uint64_t tag)

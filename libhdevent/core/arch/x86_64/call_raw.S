@@ -11,7 +11,8 @@
  *     included (HyperDbg's doc condition clobbers rbx). The price: the code must return
  *     with RET on a balanced stack, as both ABIs require, for there is no register left
  *     to keep rsp in;
- *   - clears DF, which both ABIs require to be clear at a call or return.
+ *   - clears DF, which both ABIs require to be clear at a call or return (user-mode builds;
+ *     the kernel build leaves it to the code, see below).
  * It does not save XMM6-15: the core never touches SIMD state (ring 0 forbids it without
  * kernel_fpu_begin), and code that uses SIMD is reported by the validator.
  *
@@ -21,6 +22,7 @@
 #if defined(__KERNEL__) && defined(__linux__)
 #include <linux/linkage.h>
 #include <asm/linkage.h>
+#include <asm/nospec-branch.h>
 #define HD_FUNC_START(name) SYM_FUNC_START(name)
 #define HD_FUNC_END(name) SYM_FUNC_END(name)
 #define HD_RET RET
@@ -76,8 +78,22 @@ HD_FUNC_START(hd_arch_call_raw)
     mov     rcx, rsi
     /* rdx already holds a2 */
 #endif
+#if defined(__KERNEL__) && defined(__linux__)
+    /*
+     * Linux builds with retpolines: an indirect call must go through the kernel's thunk
+     * (objtool refuses a bare `call rax`). CALL_NOSPEC is written in AT&T syntax.
+     */
+    .att_syntax prefix
+    CALL_NOSPEC rax
+    .intel_syntax noprefix
+    /*
+     * No CLD here: objtool knows DF is clear across every call in the kernel and rejects it as
+     * redundant; raw code that leaves DF set breaks the kernel's own ABI like any other code.
+     */
+#else
     call    rax
     cld
+#endif
     add     rsp, 40
     pop     r15
     pop     r14

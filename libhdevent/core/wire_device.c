@@ -1,0 +1,140 @@
+/*
+ * hd_wire_device_ioctl: every IOCTL of a kernel device, HyperDbg's four (hd_wire_ioctl) and
+ * hdevent's own three — the self-test exit (wire_selftest.c), message records
+ * (wire_messages.c) and the event list below. Backends call this one function.
+ *
+ * Same order of work as hd_wire_ioctl: the output size is checked first, all input is read
+ * before the first output byte is written (METHOD_BUFFERED's shared SystemBuffer).
+ */
+#include "internal/engine.h"
+#include "internal/wire.h"
+
+enum {
+    LH_STATUS = 0, LH_COUNT = 4, LH_NEXT_TAG = 8, LH_LAST_TAG = 16, LH_MORE = 24,
+    LE_TAG = 0, LE_CORE = 8, LE_PID = 12, LE_STAGE = 16, LE_ENABLED = 20, LE_SC = 21,
+    LE_CONDITION = 22, LE_ACTIONS = 24, LE_HITS = 32,
+};
+
+void hd_wire_log_rejection(struct hd_engine *e, const char *what, uint32_t code)
+{
+    char hex[19];
+    const char *parts[] = {"wire: ", what, " rejected: ", hd_format_hex(hex, code, 8), " ",
+                           hd_wire_error_str(code), NULL};
+    hd_log_parts(e, HD_LOG_WARN, parts);
+}
+
+/* The lowest tag registration accepts: above every tag given out, cleared ones included. */
+static uint64_t next_tag(struct hd_engine *e)
+{
+    uint64_t t;
+    hd_writer_lock(e);
+    t = e->registry.next_tag;
+    hd_writer_unlock(e);
+    return t;
+}
+
+static void write_entry(struct hd_engine *e, uint8_t *p, const struct hd_event_info *info)
+{
+    struct hd_event_counters c = {0, 0};
+
+    hd_memset(p, 0, HD_WIRE_LIST_ENTRY_SIZE);
+    (void)hd_event_counters(e, info->tag, HD_ALL, &c); /* cleared meanwhile: 0 hits */
+    hd_wire_wr64(p, LE_TAG, info->tag);
+    hd_wire_wr32(p, LE_CORE, info->core);
+    hd_wire_wr32(p, LE_PID, info->pid);
+    hd_wire_wr32(p, LE_STAGE, (uint32_t)info->stage);
+    p[LE_ENABLED] = info->enabled;
+    p[LE_SC] = info->short_circuit;
+    p[LE_CONDITION] = (uint8_t)info->condition;
+    hd_wire_wr32(p, LE_ACTIONS, info->action_count);
+    hd_wire_wr64(p, LE_HITS, c.hits);
+}
+
+/* HD_IOCTL_LIST_EVENTS: events after `after_tag`, as many as fit, in tag order. */
+static size_t list_events(struct hd_engine *e, const void *in, size_t in_len, void *out,
+                          size_t out_len)
+{
+    uint8_t h[HD_WIRE_LIST_HEADER_SIZE] = {0};
+    uint8_t *b = out;
+    uint32_t code = HD_WIRE_SUCCESS, count = 0, more = 0;
+    uint64_t after = 0, last = 0;
+    size_t room = (out_len - HD_WIRE_LIST_HEADER_SIZE) / HD_WIRE_LIST_ENTRY_SIZE;
+    struct hd_event_info info;
+
+    if (!in || in_len < HD_WIRE_LIST_REQUEST_SIZE)
+        code = HD_WIRE_ERR_TRUNCATED;
+    else if (in_len > HD_WIRE_LIST_REQUEST_SIZE)
+        code = HD_WIRE_ERR_TRAILING_BYTES;
+    else
+        after = hd_wire_rd64(in, 0); /* read before the output (which may be `in`) is written */
+    if (code == HD_WIRE_SUCCESS) {
+        last = after;
+        while (hd_event_next(e, last, &info) == HD_OK) {
+            if (count == room) {
+                more = 1;
+                break;
+            }
+            write_entry(e, b + HD_WIRE_LIST_HEADER_SIZE + (size_t)count * HD_WIRE_LIST_ENTRY_SIZE,
+                        &info);
+            last = info.tag;
+            count++;
+        }
+    } else {
+        hd_wire_log_rejection(e, "list events", code);
+    }
+    hd_wire_wr32(h, LH_STATUS, code);
+    hd_wire_wr32(h, LH_COUNT, count);
+    hd_wire_wr64(h, LH_NEXT_TAG, next_tag(e));
+    hd_wire_wr64(h, LH_LAST_TAG, last);
+    hd_wire_wr32(h, LH_MORE, more);
+    hd_memcpy(b, h, sizeof(h));
+    return HD_WIRE_LIST_HEADER_SIZE + (size_t)count * HD_WIRE_LIST_ENTRY_SIZE;
+}
+
+enum hd_status hd_wire_device_ioctl(struct hd_engine *engine, const struct hd_wire_caller *caller,
+                                    uint32_t code, const void *in, size_t in_len, void *out,
+                                    size_t out_len, size_t *written)
+{
+    size_t need;
+
+    if (written)
+        *written = 0;
+    if (!engine)
+        return HD_ERR_INVALID_ARGUMENT;
+    switch (code) {
+    case HD_IOCTL_SELFTEST_VMCALL:
+        need = HD_WIRE_SELFTEST_RESULT_SIZE;
+        break;
+    case HD_IOCTL_READ_MESSAGES:
+        need = HD_WIRE_MESSAGE_READ_MIN;
+        break;
+    case HD_IOCTL_LIST_EVENTS:
+        need = HD_WIRE_LIST_HEADER_SIZE;
+        break;
+    default:
+        return hd_wire_ioctl(engine, code, in, in_len, out, out_len, written);
+    }
+    if (!out || out_len < need) {
+        if (code == HD_IOCTL_READ_MESSAGES)
+            hd_wire_log_rejection(engine, "read messages", HD_WIRE_ERR_MESSAGE_BUFFER_TOO_SMALL);
+        return HD_ERR_BUFFER_TOO_SMALL; /* checked first: nothing is done without a reply */
+    }
+    switch (code) {
+    case HD_IOCTL_SELFTEST_VMCALL: {
+        size_t n = hd_wire_selftest(engine, caller, in, in_len, out);
+        if (written)
+            *written = n;
+        return HD_OK;
+    }
+    case HD_IOCTL_READ_MESSAGES: {
+        enum hd_status st = hd_wire_read_messages(engine, out, out_len, written);
+        return HD_FAILED(st) ? st : HD_OK;
+    }
+    default: {
+        size_t n = list_events(engine, in, in_len, out, out_len);
+        if (written)
+            *written = n;
+        return HD_OK;
+    }
+    }
+}
