@@ -1,0 +1,38 @@
+/*
+ * backends/linux-kmod/hdevent_kmod.h — the Linux kernel module's exported entries, for a
+ * hypervisor module that has its own VMX exit handler and wants hdevent's VMCALL hooks.
+ *
+ * Load hdevent.ko first (vmx=off: it then runs no hypervisor of its own), declare a dependency
+ * on it (the symbols below are EXPORT_SYMBOL_GPL), and call from the exit handler on exit
+ * reason 18, in VMX root with interrupts off, exactly as dispatch.h describes:
+ *
+ *     struct hd_vcpu v = { .regs = saved_gprs, .rip = rip, .insn_len = len,
+ *                          .core = smp_processor_id(), .pid = task_tgid_nr(current),
+ *                          .cpl = ss_dpl };
+ *     struct hd_verdict verdict;
+ *     if (hd_kmod_vmcall(&v, &verdict) == HD_OK) {
+ *         if (!(verdict.flags & HD_VERDICT_SHORT_CIRCUIT))
+ *             my_vmcall_handler(&v);
+ *         if (verdict.flags & HD_VERDICT_POST)
+ *             hd_kmod_vmcall_post(&v, &verdict);
+ *     }
+ *     advance_rip(&v);
+ *
+ * Events are registered from user mode through /dev/hdevent (`hdevent add ...`).
+ * docs/backends/linux.md has the whole story.
+ */
+#ifndef HDEVENT_KMOD_H
+#define HDEVENT_KMOD_H
+
+#include <hdevent/dispatch.h>
+
+/** hd_dispatch_vmcall() on hdevent.ko's engine. @return its status; HD_ERR_BAD_VCPU. */
+enum hd_status hd_kmod_vmcall(struct hd_vcpu *vcpu, struct hd_verdict *verdict);
+
+/** hd_dispatch_vmcall_post() on hdevent.ko's engine, when the pre pass set HD_VERDICT_POST. */
+enum hd_status hd_kmod_vmcall_post(struct hd_vcpu *vcpu, struct hd_verdict *verdict);
+
+/** hd_dispatch_vmcall_end() on hdevent.ko's engine (an error path skipping the post pass). */
+enum hd_status hd_kmod_vmcall_end(const struct hd_vcpu *vcpu);
+
+#endif /* HDEVENT_KMOD_H */

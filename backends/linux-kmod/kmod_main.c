@@ -1,0 +1,177 @@
+/*
+ * hdevent.ko: module load and unload, the vmx= parameter, and the entries a hypervisor module
+ * calls from its own exit handler (hdevent_kmod.h).
+ *
+ *   vmx=off   no hypervisor: /dev/hdevent serves the IOCTLs and the self-test VMCALL, which
+ *             runs a synthetic exit on the calling CPU through the same dispatcher; another
+ *             hypervisor module may dispatch real exits through hd_kmod_vmcall().
+ *   vmx=on    virtualize every online CPU with the shared VMX layer (backends/vmx, through
+ *             kmod_vmx.c). Compile-tested only: no VMX on the machines this was built on.
+ *   vmx=auto  (default) on where the CPU has VMX and this build has the VMX layer, else off.
+ *
+ * Every mode and every refusal gets one dmesg line starting "hdevent: ".
+ */
+#include <linux/cpufeature.h>
+#include <linux/errno.h>
+#include <linux/init.h>
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/string.h>
+
+#include "hdevent_kmod.h"
+#include "kmod_internal.h"
+
+struct hd_engine *hd_kmod_engine;
+
+static char *vmx = "auto";
+module_param(vmx, charp, 0444);
+MODULE_PARM_DESC(vmx, "on: virtualize every CPU with the VMX layer; off: no hypervisor, "
+                      "IOCTLs and the self-test VMCALL only; auto (default): on where possible");
+
+/* Set by build.sh when it compiles backends/vmx into the module (kmod_vmx.c). */
+#ifndef HD_KMOD_HAVE_VMX_LAYER
+#define HD_KMOD_HAVE_VMX_LAYER 0
+#endif
+static bool hd_kmod_vmx_running;
+
+/* ---- entries for a hypervisor module's own exit handler ------------------------------------ */
+
+enum hd_status hd_kmod_vmcall(struct hd_vcpu *vcpu, struct hd_verdict *verdict)
+{
+    return hd_dispatch_vmcall(READ_ONCE(hd_kmod_engine), vcpu, NULL, verdict);
+}
+EXPORT_SYMBOL_GPL(hd_kmod_vmcall);
+
+enum hd_status hd_kmod_vmcall_post(struct hd_vcpu *vcpu, struct hd_verdict *verdict)
+{
+    return hd_dispatch_vmcall_post(READ_ONCE(hd_kmod_engine), vcpu, NULL, verdict);
+}
+EXPORT_SYMBOL_GPL(hd_kmod_vmcall_post);
+
+enum hd_status hd_kmod_vmcall_end(const struct hd_vcpu *vcpu)
+{
+    return hd_dispatch_vmcall_end(READ_ONCE(hd_kmod_engine), vcpu);
+}
+EXPORT_SYMBOL_GPL(hd_kmod_vmcall_end);
+
+/* ---- load / unload ------------------------------------------------------------------------- */
+
+/* @return 1 for on, 0 for off, -EINVAL (logged) for anything else. */
+static int vmx_mode(void)
+{
+    bool cpu_vmx = boot_cpu_has(X86_FEATURE_VMX);
+
+    if (!strcmp(vmx, "off"))
+        return 0;
+    if (!strcmp(vmx, "on")) {
+        if (!cpu_vmx) {
+            pr_err("hdevent: vmx=on refused: this CPU has no VMX (CPUID.1:ECX.VMX is clear, "
+                   "or VMX is disabled by the firmware); load with vmx=off\n");
+            return -ENODEV;
+        }
+        if (!HD_KMOD_HAVE_VMX_LAYER) {
+            pr_err("hdevent: vmx=on refused: this build of hdevent.ko has no VMX layer "
+                   "(backends/vmx was missing when it was built); load with vmx=off\n");
+            return -EOPNOTSUPP;
+        }
+        return 1;
+    }
+    if (!strcmp(vmx, "auto")) {
+        if (cpu_vmx && HD_KMOD_HAVE_VMX_LAYER)
+            return 1;
+        pr_info("hdevent: vmx=auto: %s: running with vmx=off\n",
+                cpu_vmx ? "this build has no VMX layer" : "this CPU has no VMX");
+        return 0;
+    }
+    pr_err("hdevent: vmx=%s refused: use vmx=on, vmx=off or vmx=auto\n", vmx);
+    return -EINVAL;
+}
+
+static int __init hd_kmod_init(void)
+{
+    struct hd_backend_ops ops;
+    struct hd_engine *engine;
+    enum hd_status st;
+    int mode = vmx_mode(), err;
+
+    if (mode < 0)
+        return mode;
+    err = hd_kmod_exec_init();
+    if (err) {
+        pr_err("hdevent: load refused: cannot map the executable arena (error %d)\n", err);
+        return err;
+    }
+    hd_kmod_ops_init(&ops);
+    st = hd_engine_create(&ops, NULL, &engine);
+    if (st != HD_OK) {
+        pr_err("hdevent: load refused: engine creation failed: %s\n", hd_status_str(st));
+        hd_kmod_exec_exit();
+        return st == HD_ERR_NO_MEMORY ? -ENOMEM : -EINVAL;
+    }
+    WRITE_ONCE(hd_kmod_engine, engine);
+#if HD_KMOD_HAVE_VMX_LAYER
+    if (mode == 1) {
+        err = hd_kmod_vmx_start(engine);
+        if (err)
+            goto fail_engine;
+        hd_kmod_vmx_running = true;
+    }
+#endif
+    err = hd_kmod_device_init();
+    if (err) {
+        pr_err("hdevent: load refused: cannot register /dev/hdevent (error %d)\n", err);
+        goto fail_vmx;
+    }
+    if (hd_kmod_vmx_running) {
+        pr_info("hdevent: loaded, vmx=on: /dev/hdevent serves the IOCTLs; real VMCALL exits "
+                "and the self-test VMCALL go through the dispatcher (%zu KiB for raw code)\n",
+                hd_kmod_exec_arena_bytes() / 1024);
+        return 0;
+    }
+    pr_info("hdevent: loaded, vmx=off: no hypervisor of our own; /dev/hdevent serves the "
+            "IOCTLs and the self-test VMCALL on %u possible CPUs (%zu KiB for raw code); "
+            "hd_kmod_vmcall() is exported for a hypervisor module's exit handler\n",
+            hd_engine_core_count(engine), hd_kmod_exec_arena_bytes() / 1024);
+    return 0;
+
+fail_vmx:
+#if HD_KMOD_HAVE_VMX_LAYER
+    if (hd_kmod_vmx_running)
+        hd_kmod_vmx_stop();
+    hd_kmod_vmx_running = false;
+fail_engine:
+#endif
+    WRITE_ONCE(hd_kmod_engine, NULL);
+    hd_engine_destroy(engine);
+    hd_kmod_exec_exit();
+    return err;
+}
+
+/*
+ * Unload: the device goes first (no new IOCTL; an open descriptor holds a module reference, so
+ * none is in flight), then the engine clears every event. A hypervisor module using our
+ * exports depends on this module and is unloaded before it, so no core is dispatching.
+ */
+static void __exit hd_kmod_exit(void)
+{
+    struct hd_engine *engine = hd_kmod_engine;
+
+    hd_kmod_device_exit();
+#if HD_KMOD_HAVE_VMX_LAYER
+    if (hd_kmod_vmx_running)
+        hd_kmod_vmx_stop(); /* every CPU leaves VMX operation before the engine goes */
+#endif
+    WRITE_ONCE(hd_kmod_engine, NULL);
+    hd_engine_destroy(engine);
+    pr_info("hdevent: unloaded: every event cleared; executable arena: %zu bytes still in use\n",
+            hd_kmod_exec_used_bytes());
+    hd_kmod_exec_exit();
+}
+
+module_init(hd_kmod_init);
+module_exit(hd_kmod_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("hdevent: HyperDbg-style VMCALL event hooks (/dev/hdevent)");
+MODULE_AUTHOR("hdevent");

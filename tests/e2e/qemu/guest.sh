@@ -1,0 +1,153 @@
+#!/bin/sh
+# Runs inside the QEMU guest (busybox), as root, with /hdevent.ko, /bin/hdevent (the CLI,
+# static) and /bin/ioctl_probe. Every check prints "ok - NAME" or "FAIL - NAME: ..."; the
+# host (run.sh) fails the test on any FAIL or a missing "HDEVENT-E2E-RESULT fails=0".
+# The commands in docs/backends/linux.md are the ones below.
+
+fails=0
+HDBG=47424448   # 'HDBG' in r8: the doc custom code turns it into 'HDB2' (32424448)
+
+ok() { echo "ok - $1"; }
+bad() { echo "FAIL - $1"; fails=$((fails + 1)); }
+
+# expect NAME PATTERN COMMAND...: the command's output (stdout+stderr) contains PATTERN
+expect() {
+    name=$1 pattern=$2
+    shift 2
+    out=$("$@" 2>&1)
+    if printf '%s\n' "$out" | grep -q -- "$pattern"; then ok "$name"; else
+        bad "$name: wanted [$pattern] in: $out"; fi
+}
+# refuse NAME PATTERN COMMAND...: the output does NOT contain PATTERN
+refuse() {
+    name=$1 pattern=$2
+    shift 2
+    out=$("$@" 2>&1)
+    if printf '%s\n' "$out" | grep -q -- "$pattern"; then bad "$name: unwanted [$pattern] in: $out"
+    else ok "$name"; fi
+}
+# status NAME WANT COMMAND...: the command's exit status is WANT
+status() {
+    name=$1 want=$2
+    shift 2
+    out=$("$@" 2>&1)
+    rc=$?
+    if [ "$rc" = "$want" ]; then ok "$name"; else bad "$name: exit $rc, wanted $want: $out"; fi
+}
+
+echo "guest: $(uname -r), $(grep -c ^processor /proc/cpuinfo) CPUs"
+
+# ---- load: refusals first, then vmx=off ---------------------------------------------------
+status "insmod vmx=on refused without VMX (ENODEV)" 19 insmod /hdevent.ko vmx=on
+expect "dmesg says why vmx=on was refused" "hdevent: vmx=on refused: this CPU has no VMX" dmesg
+status "insmod vmx=bogus refused (EINVAL)" 22 insmod /hdevent.ko vmx=bogus
+expect "dmesg says why vmx=bogus was refused" "hdevent: vmx=bogus refused" dmesg
+status "insmod (vmx=auto)" 0 insmod /hdevent.ko
+expect "dmesg: auto falls back to off" "hdevent: vmx=auto: this CPU has no VMX: running with vmx=off" dmesg
+status "rmmod after vmx=auto" 0 rmmod hdevent
+status "insmod vmx=off" 0 insmod /hdevent.ko vmx=off
+expect "dmesg: loaded vmx=off" "hdevent: loaded, vmx=off" dmesg
+expect "/dev/hdevent exists" "hdevent" ls -l /dev/hdevent
+
+# ---- events through the CLI ----------------------------------------------------------------
+expect "no events yet" "no events" hdevent events --text
+# HyperDbg's doc condition (rdx == 0x1000) and doc custom code (r8 'HDBG' -> 'HDB2').
+expect "add doc condition + code" '"type":"added","id":0,"tag":"0x1000000","actions":1' \
+    hdevent add '!vmcall code {48 8B 5A 40 48 81 FB 48 44 42 47 74 02 EB 08 48 C7 42 40 48 44 42 32 C3} condition {48 8B 59 10 48 81 FB 00 10 00 00 74 05 48 31 C0 EB 07 48 C7 C0 01 00 00 00 C3}'
+
+for core in 0 1; do
+    out=$(hdevent selftest-vmcall core=$core rdx=1000 r8=$HDBG)
+    expect "core $core: fired" '"fired":1,' echo "$out"
+    expect "core $core: ran on core $core" "\"core\":$core," echo "$out"
+    expect "core $core: custom code changed r8" '"r8":"0x32424448"' echo "$out"
+    expect "core $core: default handling (rax = -1000)" '"rax":"0xfffffffffffffc18"' echo "$out"
+    expect "core $core: rip advanced" '"rip":"0x3"' echo "$out"
+done
+out=$(hdevent selftest-vmcall core=1 rdx=2000 r8=$HDBG)
+expect "condition false: nothing fired" '"fired":0,' echo "$out"
+expect "condition false: r8 unchanged" '"r8":"0x47424448"' echo "$out"
+
+# Code that reads its own privilege level: mov eax, cs; mov [rdx+0x78], rax (r15 = CS).
+expect "add CS probe" '"id":1' hdevent add '!vmcall core 0 code {8C C8 48 89 42 78}'
+out=$(hdevent selftest-vmcall core=0 r15=ffff rdx=1000)
+expect "custom code runs in ring 0 (r15 = kernel CS 0x10)" '"r15":"0x10"' echo "$out"
+expect "both events fired on core 0" '"fired":2,' echo "$out"
+expect "core-1 filter: only one event on core 1" '"fired":1,' hdevent selftest-vmcall core=1 rdx=1000
+
+# pid filter, short-circuit, break action (no code: HyperDbg's default action is a break).
+expect "add pid 490 sc on" '"id":2' hdevent add '!vmcall pid 490 core 1 sc on'
+out=$(hdevent selftest-vmcall core=1 pid=490 rax=7)
+expect "pid 490: short-circuited" '"short_circuit":true' echo "$out"
+expect "pid 490: break action ran" '"break":true' echo "$out"
+expect "pid 490: no default handling, rax kept" '"rax":"0x7"' echo "$out"
+expect "pid 491: not short-circuited" '"short_circuit":false' hdevent selftest-vmcall core=1 pid=491 rax=7
+expect "text output" "short-circuited" hdevent selftest-vmcall --text core=1 pid=490 rax=7
+
+# Messages: custom code writes "hi!" in its buffer (buffer 10: 0x10 bytes) and returns it.
+expect "add message event" '"id":3' hdevent add '!vmcall pid 777 buffer 10 code {C7 01 68 69 21 00 48 89 C8}'
+expect "pid 777 on core 0 (with the CS probe)" '"fired":2,' hdevent selftest-vmcall core=0 pid=777
+expect "pid 777 on core 1" '"fired":1,' hdevent selftest-vmcall core=1 pid=777
+out=$(hdevent read)
+expect "message from core 0" '"type":"message","event":3,"tag":"0x1000003","core":0,"text":"hi!"' echo "$out"
+expect "message from core 1" '"event":3,"tag":"0x1000003","core":1,"text":"hi!","bytes":16,"immediate":true' echo "$out"
+expect "queue drained" "no messages" hdevent read --text
+hdevent selftest-vmcall core=0 pid=777 >/dev/null
+expect "read --follow --timeout" '"text":"hi!"' hdevent read --follow --timeout 300
+
+# The list and events e|d|c.
+out=$(hdevent events)
+expect "list: event 0" '"type":"listed","id":0,"tag":"0x1000000","enabled":true,"core":"0xffffffff","pid":"0xffffffff","stage":"pre","short_circuit":false,"condition":"raw","actions":1' echo "$out"
+expect "list: event 2 filters" '"id":2,"tag":"0x1000002","enabled":true,"core":"0x1","pid":"0x490","stage":"pre","short_circuit":true' echo "$out"
+expect "events d 0" '"type":"modified","action":"disable","id":0' hdevent events d 0
+expect "disabled: r8 unchanged" '"r8":"0x47424448"' hdevent selftest-vmcall core=0 rdx=1000 r8=$HDBG
+expect "list shows disabled" '"id":0,"tag":"0x1000000","enabled":false' hdevent events
+expect "events e 0" "enabled event 0" hdevent events --text e 0
+expect "enabled again: r8 changed" '"r8":"0x32424448"' hdevent selftest-vmcall core=0 rdx=1000 r8=$HDBG
+expect "events c 1" '"action":"clear","id":1' hdevent events c 1
+refuse "cleared: CS probe gone" '"r15":"0x10"' hdevent selftest-vmcall core=0 r15=ffff
+expect "clear again: HyperDbg's modify code" '0xC000000E' hdevent events c 1
+expect "bad id: parser error" '"type":"error"' hdevent events d zz
+expect "ids after a clear keep counting" '"id":4' hdevent add '!vmcall pid 1234'
+
+# Malformed buffers straight to the device.
+ioctl_probe
+probe_rc=$?
+[ "$probe_rc" = 0 ] && ok "ioctl probe" || bad "ioctl probe: $probe_rc failure(s)"
+
+expect "events d all" '"action":"disable","id":"all"' hdevent events d all
+expect "events c all" '"action":"clear","id":"all"' hdevent events c all
+expect "nothing left" "no events" hdevent events --text
+
+# ---- unload ----------------------------------------------------------------------------------
+status "rmmod" 0 rmmod hdevent
+
+# ---- docs/backends/linux.md: every "$ hdevent" example, in order, on a fresh module ------------
+# run.sh turned the page's sh blocks into /doc-examples.txt: "CMD <command>", "OUT <line>".
+doc_check() {
+    [ -n "$cmd" ] || return 0
+    got=$(sh -c "$cmd" 2>&1)
+    if [ "$got" = "$expected" ]; then ok "doc: $cmd"; else
+        bad "doc: $cmd
+--- expected
+$expected
+--- got
+$got"; fi
+}
+status "insmod vmx=off for the doc examples" 0 insmod /hdevent.ko vmx=off
+cmd="" expected="" ndoc=0
+while IFS= read -r line; do
+    case "$line" in
+        "CMD "*) doc_check; cmd=${line#CMD }; expected=""; ndoc=$((ndoc + 1)) ;;
+        "OUT "*) if [ -z "$expected" ]; then expected=${line#OUT }; else
+                     expected="$expected
+${line#OUT }"; fi ;;
+    esac
+done </doc-examples.txt
+doc_check
+[ "$ndoc" -ge 10 ] && ok "doc examples: $ndoc run" || bad "doc examples: only $ndoc found"
+status "rmmod after the doc examples" 0 rmmod hdevent
+expect "dmesg: unloaded, no raw code left" "hdevent: unloaded: every event cleared; executable arena: 0 bytes still in use" dmesg
+refuse "no WARNING/BUG/Oops in dmesg" "WARNING\|BUG\|Oops\|Call Trace\|general protection" dmesg
+echo "---- dmesg (hdevent lines) ----"
+dmesg | grep -i hdevent
+echo "HDEVENT-E2E-RESULT fails=$fails"
