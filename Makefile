@@ -80,11 +80,13 @@ install: build
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_TSAN)
 
-# A longer run of the wire fuzzer (tests/fuzz/run.sh): FUZZ_TIME seconds, default 600.
+# Longer fuzzing runs (tests/fuzz/run.sh): FUZZ_TIME seconds per harness, default 600.
+# `make fuzz` runs both harnesses, FUZZ_TARGET=wire or FUZZ_TARGET=command one of them.
 .PHONY: fuzz
 fuzz: deps
-	$(call banner,fuzz wire decoders for $${FUZZ_TIME:-600}s)
-	bash tests/fuzz/run.sh --time $${FUZZ_TIME:-600} --build $(BUILD)/fuzz --coverage
+	$(call banner,fuzz $${FUZZ_TARGET:-wire and command} for $${FUZZ_TIME:-600}s each)
+	bash tests/fuzz/run.sh $${FUZZ_TARGET:+--target $$FUZZ_TARGET} --time $${FUZZ_TIME:-600} \
+	    --build $(BUILD)/fuzz --coverage
 
 # Dispatch benchmark (bench/, docs/performance.md): hdevent beside a re-creation of HyperDbg's
 # dispatch. Prints figures; nothing is asserted. bench-quick finishes in under a minute.

@@ -183,6 +183,9 @@ void hd_command_error_format(const struct hd_command_error *err, const char *tex
  * same command. Example: `!vmcall pid 0n1168 code {90}` gives
  * `!vmcall pid 0x490 code {90 C3}`.
  * @return HD_OK; HD_ERR_BUFFER_TOO_SMALL (@p out holds "") when @p cap is too small;
+ *         HD_ERR_TOO_LARGE (@p out holds "") when the text would be longer than
+ *         HD_COMMAND_TEXT_MAX, which hd_command_parse() refuses (a command near that limit
+ *         with long hex bodies: spaced hex takes 3 characters a byte, `{9090}` 2);
  *         HD_ERR_INVALID_ARGUMENT for NULL pointers, @p cap 0 or an unknown kind.
  */
 enum hd_status hd_command_format(const struct hd_command *cmd, char *out, size_t cap);

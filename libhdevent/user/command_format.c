@@ -122,5 +122,11 @@ enum hd_status hd_command_format(const struct hd_command *cmd, char *out, size_t
         out[0] = 0;
         return HD_ERR_BUFFER_TOO_SMALL;
     }
+    /* Spaced hex takes 3 characters a byte where `{9090}` took 2: a command near the length
+     * limit can print longer than the parser takes. Refuse rather than break the round trip. */
+    if (o.len > HD_COMMAND_TEXT_MAX) {
+        out[0] = 0;
+        return HD_ERR_TOO_LARGE;
+    }
     return HD_OK;
 }

@@ -1,19 +1,30 @@
 #!/usr/bin/env bash
-# Build the wire fuzzer with clang (libFuzzer + ASan + UBSan) and run it for a while.
+# Build the fuzzers with clang (libFuzzer + ASan + UBSan) and run each for a while.
 #
-#   run.sh [--time SECONDS] [--build DIR] [--src DIR] [--coverage]
+#   run.sh [--target wire|command|all] [--time SECONDS] [--build DIR] [--src DIR] [--coverage]
 #
-# The main build uses gcc, which has no libFuzzer, so this script compiles the harness, the core
-# and the host backend with clang directly: the core with its own flags (freestanding, general
-# registers only), everything with -fsanitize=fuzzer,address,undefined. A seed corpus of valid
-# requests is written by the encoder (the harness built with -DHD_FUZZ_SEEDS); the growing corpus
-# is kept in BUILD/corpus between runs, crashes go to BUILD/artifacts/.
+# Two harnesses (--target, default all: both, one after the other, each for --time seconds):
+#   wire     fuzz_wire_decode.c: the wire decoders and hd_wire_ioctl() on the host backend.
+#   command  fuzz_command_parse.c: the command parser, parse -> format -> parse round trip.
 #
-# --coverage: afterwards, replay the corpus through a source-coverage build and print the line
-# and branch coverage of the wire files (llvm-cov; skipped when it is missing).
+# The main build uses gcc, which has no libFuzzer, so this script compiles the harnesses and
+# what they test with clang directly: the core with its own flags (freestanding, general
+# registers only), everything with -fsanitize=fuzzer,address,undefined.
+#
+# wire: a seed corpus of valid requests is written by the encoder (the harness built with
+# -DHD_FUZZ_SEEDS); the growing corpus is kept in BUILD/corpus between runs, crashes go to
+# BUILD/artifacts/. command: the parser sources (libhdevent/user/command*.c, libc only) and the
+# core's descriptors.c; seeds are tests/fuzz/corpus/command/ (commands from HyperDbg's docs),
+# with the keyword dictionary tests/fuzz/command.dict; corpus, artifacts and log under
+# BUILD/command/.
+#
+# --coverage: afterwards, replay each corpus through a source-coverage build and print the line
+# and branch coverage of the wire files or the parser files (llvm-cov; skipped when missing).
 #
 # Exit status: libFuzzer's (0: clean; non-zero: a crash, leak, UB or broken invariant);
-# 77 when clang or its fuzzer runtime is missing (ctest reports the test as skipped).
+# 77 when clang or its fuzzer runtime is missing (ctest reports the test as skipped). libFuzzer
+# itself exits 77 on a crash by default, so the runs pass -error_exitcode=1: a bug found must
+# fail the ctest, not skip it.
 # Environment: CLANG (default clang).
 set -euo pipefail
 
@@ -21,15 +32,22 @@ time=60
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build=
 coverage=0
+target=all
+usage="usage: $0 [--target wire|command|all] [--time SECONDS] [--build DIR] [--src DIR] [--coverage]"
 while [ $# -gt 0 ]; do
     case "$1" in
         --coverage) coverage=1; shift ;;
         --time) time=$2; shift 2 ;;
         --build) build=$2; shift 2 ;;
         --src) src=$2; shift 2 ;;
-        *) echo "usage: $0 [--time SECONDS] [--build DIR] [--src DIR] [--coverage]" >&2; exit 2 ;;
+        --target) target=$2; shift 2 ;;
+        *) echo "$usage" >&2; exit 2 ;;
     esac
 done
+case "$target" in
+    wire|command|all) ;;
+    *) echo "$usage" >&2; exit 2 ;;
+esac
 build=${build:-$src/build/fuzz}
 cc=${CLANG:-clang}
 
@@ -37,12 +55,13 @@ if ! command -v "$cc" >/dev/null 2>&1; then
     echo "SKIP: $cc not found (scripts/install-deps.sh installs clang and libclang-rt-14-dev)"
     exit 77
 fi
-mkdir -p "$build/obj" "$build/corpus" "$build/seeds" "$build/artifacts"
-probe=$build/obj/probe.c
-printf '#include <stddef.h>\n#include <stdint.h>\nint LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }\n' >"$probe"
-if ! "$cc" -fsanitize=fuzzer,address,undefined "$probe" -o "$build/obj/probe" 2>"$build/obj/probe.log"; then
+mkdir -p "$build/obj"
+# One probe per target: ctest may run the wire and command tests at once in one BUILD.
+probe=$build/obj/probe-$target
+printf '#include <stddef.h>\n#include <stdint.h>\nint LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }\n' >"$probe.c"
+if ! "$cc" -fsanitize=fuzzer,address,undefined "$probe.c" -o "$probe" 2>"$probe.log"; then
     echo "SKIP: $cc cannot link -fsanitize=fuzzer (install libclang-rt-14-dev):"
-    cat "$build/obj/probe.log"
+    cat "$probe.log"
     exit 77
 fi
 
@@ -69,61 +88,128 @@ compile() {
     done
 }
 
-echo "== build $build/fuzz_wire_decode ($cc, libFuzzer + ASan + UBSan)"
-compile "$build/obj/fuzz-core" "${core_flags[@]}" "${san[@]}" -fsanitize=fuzzer-no-link -- "${core_srcs[@]}"
-fuzz_core=("${objs[@]}")
-compile "$build/obj/fuzz-host" "${san[@]}" -fsanitize=fuzzer-no-link -- "${host_srcs[@]}"
-fuzz_host=("${objs[@]}")
-"$cc" "${common[@]}" "${san[@]}" -fsanitize=fuzzer "$src/tests/fuzz/fuzz_wire_decode.c" \
-    "${fuzz_core[@]}" "${fuzz_host[@]}" -lpthread -o "$build/fuzz_wire_decode"
+# ---- wire: the decoders and hd_wire_ioctl() ----------------------------------------------
+fuzz_wire() {
+    mkdir -p "$build/corpus" "$build/seeds" "$build/artifacts"
+    echo "== build $build/fuzz_wire_decode ($cc, libFuzzer + ASan + UBSan)"
+    compile "$build/obj/fuzz-core" "${core_flags[@]}" "${san[@]}" -fsanitize=fuzzer-no-link -- "${core_srcs[@]}"
+    fuzz_core=("${objs[@]}")
+    compile "$build/obj/fuzz-host" "${san[@]}" -fsanitize=fuzzer-no-link -- "${host_srcs[@]}"
+    fuzz_host=("${objs[@]}")
+    "$cc" "${common[@]}" "${san[@]}" -fsanitize=fuzzer "$src/tests/fuzz/fuzz_wire_decode.c" \
+        "${fuzz_core[@]}" "${fuzz_host[@]}" -lpthread -o "$build/fuzz_wire_decode"
 
-echo "== seeds: valid requests from the encoder"
-compile "$build/obj/seed-core" "${core_flags[@]}" -- "${core_srcs[@]}"
-seed_core=("${objs[@]}")
-"$cc" "${common[@]}" -DHD_FUZZ_SEEDS "$src/tests/fuzz/fuzz_wire_decode.c" \
-    "$src/libhdevent/user/wire_encode.c" "${host_srcs[@]}" "${seed_core[@]}" -lpthread \
-    -o "$build/fuzz_seeds"
-rm -f "$build/seeds"/seed-*
-"$build/fuzz_seeds" "$build/seeds"
+    echo "== seeds: valid requests from the encoder"
+    compile "$build/obj/seed-core" "${core_flags[@]}" -- "${core_srcs[@]}"
+    seed_core=("${objs[@]}")
+    "$cc" "${common[@]}" -DHD_FUZZ_SEEDS "$src/tests/fuzz/fuzz_wire_decode.c" \
+        "$src/libhdevent/user/wire_encode.c" "${host_srcs[@]}" "${seed_core[@]}" -lpthread \
+        -o "$build/fuzz_seeds"
+    rm -f "$build/seeds"/seed-*
+    "$build/fuzz_seeds" "$build/seeds"
 
-echo "== run for ${time}s (corpus $build/corpus, artifacts $build/artifacts)"
-log=$build/last-run.log
-set +e
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    "$build/fuzz_wire_decode" -max_total_time="$time" -print_final_stats=1 -max_len=8192 \
-    -timeout=10 -rss_limit_mb=4096 -artifact_prefix="$build/artifacts/" \
-    "$build/corpus" "$build/seeds" >"$log" 2>&1
-rc=$?
-set -e
-tail -n 40 "$log"
-echo "== summary"
-grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)' "$log" || true
-grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)' "$log" || true
-echo "corpus: $(find "$build/corpus" -type f | wc -l) files; log: $log"
-if [ "$rc" -ne 0 ]; then
-    echo "FAIL: libFuzzer exited with $rc; reproducer in $build/artifacts/" >&2
-    exit "$rc"
-fi
-
-if [ "$coverage" -eq 1 ]; then
-    profdata=$(command -v llvm-profdata || true)
-    llvmcov=$(command -v llvm-cov || true)
-    if [ -z "$profdata" ] || [ -z "$llvmcov" ]; then
-        echo "== coverage: skipped (llvm-profdata / llvm-cov not found)"
-        exit 0
+    echo "== run for ${time}s (corpus $build/corpus, artifacts $build/artifacts)"
+    log=$build/last-run.log
+    set +e
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+        "$build/fuzz_wire_decode" -max_total_time="$time" -print_final_stats=1 -max_len=8192 \
+        -timeout=10 -rss_limit_mb=4096 -error_exitcode=1 -artifact_prefix="$build/artifacts/" \
+        "$build/corpus" "$build/seeds" >"$log" 2>&1
+    rc=$?
+    set -e
+    tail -n 40 "$log"
+    echo "== summary"
+    grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)' "$log" || true
+    grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)' "$log" || true
+    echo "corpus: $(find "$build/corpus" -type f | wc -l) files; log: $log"
+    if [ "$rc" -ne 0 ]; then
+        echo "FAIL: libFuzzer exited with $rc; reproducer in $build/artifacts/" >&2
+        return "$rc"
     fi
-    echo "== coverage of the corpus (source-based, wire files)"
-    cov=(-fprofile-instr-generate -fcoverage-mapping)
-    compile "$build/obj/cov-core" "${core_flags[@]}" "${cov[@]}" -- "${core_srcs[@]}"
-    cov_core=("${objs[@]}")
-    "$cc" "${common[@]}" "${cov[@]}" -fsanitize=fuzzer "$src/tests/fuzz/fuzz_wire_decode.c" \
-        "${cov_core[@]}" "${host_srcs[@]}" -lpthread -o "$build/fuzz_wire_decode_cov"
-    rm -f "$build"/cov-*.profraw
-    LLVM_PROFILE_FILE="$build/cov-%p.profraw" "$build/fuzz_wire_decode_cov" -runs=0 \
-        "$build/corpus" "$build/seeds" >"$build/coverage-run.log" 2>&1
-    "$profdata" merge -sparse "$build"/cov-*.profraw -o "$build/cov.profdata"
-    "$llvmcov" report "$build/fuzz_wire_decode_cov" -instr-profile="$build/cov.profdata" \
-        "$src/libhdevent/core/wire_decode.c" "$src/libhdevent/core/wire_ioctl.c" \
-        "$src/libhdevent/core/wire_error.c" | tee "$build/coverage.txt"
+
+    if [ "$coverage" -eq 1 ]; then
+        profdata=$(command -v llvm-profdata || true)
+        llvmcov=$(command -v llvm-cov || true)
+        if [ -z "$profdata" ] || [ -z "$llvmcov" ]; then
+            echo "== coverage: skipped (llvm-profdata / llvm-cov not found)"
+            return 0
+        fi
+        echo "== coverage of the corpus (source-based, wire files)"
+        cov=(-fprofile-instr-generate -fcoverage-mapping)
+        compile "$build/obj/cov-core" "${core_flags[@]}" "${cov[@]}" -- "${core_srcs[@]}"
+        cov_core=("${objs[@]}")
+        "$cc" "${common[@]}" "${cov[@]}" -fsanitize=fuzzer "$src/tests/fuzz/fuzz_wire_decode.c" \
+            "${cov_core[@]}" "${host_srcs[@]}" -lpthread -o "$build/fuzz_wire_decode_cov"
+        rm -f "$build"/cov-*.profraw
+        LLVM_PROFILE_FILE="$build/cov-%p.profraw" "$build/fuzz_wire_decode_cov" -runs=0 \
+            "$build/corpus" "$build/seeds" >"$build/coverage-run.log" 2>&1
+        "$profdata" merge -sparse "$build"/cov-*.profraw -o "$build/cov.profdata"
+        "$llvmcov" report "$build/fuzz_wire_decode_cov" -instr-profile="$build/cov.profdata" \
+            "$src/libhdevent/core/wire_decode.c" "$src/libhdevent/core/wire_ioctl.c" \
+            "$src/libhdevent/core/wire_error.c" | tee "$build/coverage.txt"
+    fi
+    return 0
+}
+
+# ---- command: the parser, parse -> format -> parse ---------------------------------------
+fuzz_command() {
+    local dir=$build/command
+    local parser_srcs=("$src"/libhdevent/user/command*.c "$src/libhdevent/core/descriptors.c")
+    mkdir -p "$dir/corpus" "$dir/artifacts"
+
+    echo "== build $dir/fuzz_command_parse ($cc, libFuzzer + ASan + UBSan)"
+    compile "$build/obj/fuzz-command" "${san[@]}" -fsanitize=fuzzer-no-link -- "${parser_srcs[@]}"
+    "$cc" "${common[@]}" "${san[@]}" -fsanitize=fuzzer "$src/tests/fuzz/fuzz_command_parse.c" \
+        "${objs[@]}" -o "$dir/fuzz_command_parse"
+
+    echo "== run for ${time}s (corpus $dir/corpus, seeds tests/fuzz/corpus/command, artifacts $dir/artifacts)"
+    local log=$dir/last-run.log rc
+    set +e
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+        "$dir/fuzz_command_parse" -max_total_time="$time" -print_final_stats=1 -max_len=4096 \
+        -timeout=10 -rss_limit_mb=4096 -error_exitcode=1 -artifact_prefix="$dir/artifacts/" \
+        -dict="$src/tests/fuzz/command.dict" \
+        "$dir/corpus" "$src/tests/fuzz/corpus/command" >"$log" 2>&1
+    rc=$?
+    set -e
+    tail -n 40 "$log"
+    echo "== summary"
+    grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)' "$log" || true
+    grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)' "$log" || true
+    echo "corpus: $(find "$dir/corpus" -type f | wc -l) files; log: $log"
+    if [ "$rc" -ne 0 ]; then
+        echo "FAIL: libFuzzer exited with $rc; reproducer in $dir/artifacts/" >&2
+        return "$rc"
+    fi
+
+    if [ "$coverage" -eq 1 ]; then
+        local profdata llvmcov
+        profdata=$(command -v llvm-profdata || true)
+        llvmcov=$(command -v llvm-cov || true)
+        if [ -z "$profdata" ] || [ -z "$llvmcov" ]; then
+            echo "== coverage: skipped (llvm-profdata / llvm-cov not found)"
+            return 0
+        fi
+        echo "== coverage of the corpus (source-based, parser files)"
+        local cov=(-fprofile-instr-generate -fcoverage-mapping)
+        "$cc" "${common[@]}" "${cov[@]}" -fsanitize=fuzzer "$src/tests/fuzz/fuzz_command_parse.c" \
+            "${parser_srcs[@]}" -o "$dir/fuzz_command_parse_cov"
+        rm -f "$dir"/cov-*.profraw
+        LLVM_PROFILE_FILE="$dir/cov-%p.profraw" "$dir/fuzz_command_parse_cov" -runs=0 \
+            "$dir/corpus" "$src/tests/fuzz/corpus/command" >"$dir/coverage-run.log" 2>&1
+        "$profdata" merge -sparse "$dir"/cov-*.profraw -o "$dir/cov.profdata"
+        "$llvmcov" report "$dir/fuzz_command_parse_cov" -instr-profile="$dir/cov.profdata" \
+            "$src"/libhdevent/user/command*.c | tee "$dir/coverage.txt"
+    fi
+    return 0
+}
+
+# Called as plain commands so that set -e stops at a failed build or run (inside `f || …`
+# bash would ignore errors in f). With all, a failing wire run ends the script.
+if [ "$target" != command ]; then
+    fuzz_wire
+fi
+if [ "$target" != wire ]; then
+    fuzz_command
 fi
 exit 0
