@@ -90,10 +90,15 @@ int cli_fail(const char *what, const char *message)
 int cli_usage(void)
 {
     fputs("usage: hdevent parse [--text] [--strict] '<command>'\n"
-          "       hdevent disasm [--text] <hex>\n"
+          "       hdevent disasm [--text] [--strict] <hex>\n"
           "       hdevent encode [--strict] '<command>' -o FILE [--tag HEX]\n"
           "       hdevent decode [--text] [--cores N] FILE\n"
           "       hdevent run [--text] [--strict] [--cores N] [SCENARIO|-]\n"
+          "       hdevent add [--strict] [--text] [--device PATH] '<!vmcall command>'\n"
+          "       hdevent events [--text] [--device PATH] [e|d|c ID|all]\n"
+          "       hdevent read [--follow] [--timeout MS] [--text] [--device PATH]\n"
+          "       hdevent selftest-vmcall core=N [pid=N] [cpl=N] [rip=N] [len=N] [rax=N ... r15=N]\n"
+          "                               [--text] [--device PATH]\n"
           "see docs/cli.md\n",
           stderr);
     return 2;
