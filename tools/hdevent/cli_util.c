@@ -89,16 +89,22 @@ int cli_fail(const char *what, const char *message)
 
 int cli_usage(void)
 {
-    fputs("usage: hdevent parse [--text] [--strict] '<command>'\n"
-          "       hdevent disasm [--text] [--strict] <hex>\n"
-          "       hdevent encode [--strict] '<command>' -o FILE [--tag HEX]\n"
-          "       hdevent decode [--text] [--cores N] FILE\n"
-          "       hdevent run [--text] [--strict] [--cores N] [SCENARIO|-]\n"
-          "       hdevent add [--strict] [--text] [--device PATH] '<!vmcall command>'\n"
-          "       hdevent events [--text] [--device PATH] [e|d|c ID|all]\n"
-          "       hdevent read [--follow] [--timeout MS] [--text] [--device PATH]\n"
-          "       hdevent selftest-vmcall core=N [pid=N] [cpl=N] [rip=N] [len=N] [rax=N ... r15=N]\n"
-          "                               [--text] [--device PATH]\n"
+    /* Only what this build has: the mingw-w64 hdevent.exe is built device-only. */
+    fputs("usage:\n"
+#ifndef HDEVENT_CLI_DEVICE_ONLY
+          "  hdevent parse [--text] [--strict] '<command>'\n"
+          "  hdevent disasm [--text] [--strict] <hex>\n"
+          "  hdevent encode [--strict] '<command>' -o FILE [--tag HEX]\n"
+          "  hdevent decode [--text] [--cores N] FILE\n"
+          "  hdevent run [--text] [--strict] [--cores N] [SCENARIO|-]\n"
+#endif
+#ifdef HDEVENT_CLI_HAVE_DEVICE
+          "  hdevent add [--strict] [--text] [--device PATH] '<!vmcall command>'\n"
+          "  hdevent events [--text] [--device PATH] [e|d|c ID|all]\n"
+          "  hdevent read [--follow] [--timeout MS] [--text] [--device PATH]\n"
+          "  hdevent selftest-vmcall core=N [pid=N] [cpl=N] [rip=N] [len=N] [rax=N ... r15=N]\n"
+          "                          [--text] [--device PATH]\n"
+#endif
           "see docs/cli.md\n",
           stderr);
     return 2;
