@@ -87,11 +87,13 @@ static void deliver(struct hd_pass *p, const struct hd_event *ev, const struct h
                     (uint32_t)(a->buffer_size - (r - start)));
 }
 
-static void run_event(struct hd_pass *p, const struct hd_snap_entry *entry)
+/*
+ * What native hooks receive. Built only when the event has one: an event made of raw code
+ * (everything HyperDbg's commands make) never pays for filling these 72 bytes.
+ */
+static void hook_fill(struct hd_hook *hook, const struct hd_pass *p, const struct hd_event *ev)
 {
-    const struct hd_event *ev = entry->event;
-    struct hd_counter_line *counters = &ev->counters[p->vcpu->core];
-    struct hd_hook hook = {
+    *hook = (struct hd_hook){
         .regs = p->regs,
         .context = p->context,
         .vcpu = p->vcpu,
@@ -99,15 +101,28 @@ static void run_event(struct hd_pass *p, const struct hd_snap_entry *entry)
         .stage = p->stage,
         .user = ev->condition_user,
     };
+}
+
+static void run_event(struct hd_pass *p, const struct hd_snap_entry *entry)
+{
+    const struct hd_event *ev = entry->event;
+    struct hd_counter_line *counters = &ev->counters[p->vcpu->core];
+    struct hd_hook hook;
+    bool hooked = false; /* hook is filled */
 
     if (p->protected_call)
         *p->regs = *p->guest; /* S14: every event sees the real values, not earlier edits */
     bump(&counters->hits);
     if (ev->condition != HD_CONDITION_NONE) {
-        uint64_t holds = ev->condition == HD_CONDITION_RAW
-                             ? hd_arch_call_raw(ev->condition_code.exec, (uintptr_t)p->regs,
-                                                (uintptr_t)p->context, 0)
-                             : ev->condition_fn(&hook);
+        uint64_t holds;
+        if (ev->condition == HD_CONDITION_RAW) {
+            holds = hd_arch_call_raw(ev->condition_code.exec, (uintptr_t)p->regs,
+                                     (uintptr_t)p->context, 0);
+        } else {
+            hook_fill(&hook, p, ev);
+            hooked = true;
+            holds = ev->condition_fn(&hook);
+        }
         if (!holds) {
             bump(&counters->condition_false); /* S6: none of its actions run */
             return;
@@ -136,6 +151,10 @@ static void run_event(struct hd_pass *p, const struct hd_snap_entry *entry)
                                                               (uintptr_t)p->context));
             break;
         case HD_ACTION_NATIVE:
+            if (!hooked) {
+                hook_fill(&hook, p, ev);
+                hooked = true;
+            }
             hook.buffer = buffer;
             hook.buffer_size = buffer ? a->buffer_size : 0;
             hook.user = a->user;
@@ -153,7 +172,7 @@ static void run_event(struct hd_pass *p, const struct hd_snap_entry *entry)
     }
 
     /* S12: any event that fired may short-circuit (OR, not last writer); S14: never own calls. */
-    if ((ev->short_circuit || hook.short_circuit) && p->stage == HD_STAGE_PRE &&
+    if ((ev->short_circuit || (hooked && hook.short_circuit)) && p->stage == HD_STAGE_PRE &&
         !p->protected_call)
         p->verdict->flags |= HD_VERDICT_SHORT_CIRCUIT;
 }
@@ -161,6 +180,11 @@ static void run_event(struct hd_pass *p, const struct hd_snap_entry *entry)
 /* Merge the lists by entry number: every matching event once, oldest first. */
 static void run_lists(struct hd_pass *p, const struct hd_snapshot *s, struct hd_lists *l)
 {
+    if (l->count == 1) { /* the usual case: one key shape matches, nothing to merge */
+        for (uint32_t i = 0; i < l->left[0]; i++)
+            run_event(p, &s->entries[l->next[0][i]]);
+        return;
+    }
     while (l->count) {
         uint32_t best = 0;
         for (uint32_t k = 1; k < l->count; k++)
@@ -199,11 +223,23 @@ static void run_pass(struct hd_pass *p, const struct hd_snapshot *s, struct hd_l
     run_lists(p, s, l);
 }
 
-static void exit_end(struct hd_core *core)
+/*
+ * A backend with run_on_every_core gives grace periods by IPI (snapshot.c never reads the
+ * counters then), so its exits skip the per-core counter and, above all, the store-load fence
+ * in front of the snapshot load: MFENCE costs 30-45 cycles, more than the rest of a
+ * no-match exit. Fixed at engine creation, so the branch always goes the same way.
+ */
+static bool ipi_grace(const struct hd_engine *e)
+{
+    return e->ops.run_on_every_core != NULL;
+}
+
+static void exit_end(const struct hd_engine *e, struct hd_core *core)
 {
     core->post_pending = false;
     core->exit_snapshot = NULL;
-    hd_store_release(&core->seq, core->seq + 1); /* even: outside, quiescent */
+    if (!ipi_grace(e))
+        hd_store_release(&core->seq, core->seq + 1); /* even: outside, quiescent */
 }
 
 /* Find and run one pass's events; returns whether the set holds post events for this exit. */
@@ -236,21 +272,23 @@ static struct hd_core *exit_core(struct hd_engine *e, const struct hd_vcpu *vcpu
     return &e->cores[vcpu->core];
 }
 
-enum hd_status hd_dispatch_vmcall(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
-                                  struct hd_verdict *verdict)
+/*
+ * Everything but the disarmed exit: kept out of line so that hd_dispatch_vmcall's own path
+ * (no event enabled, nothing pending, the default own-hypercall test) is a leaf function
+ * that saves no register.
+ */
+__attribute__((__noinline__)) static enum hd_status
+dispatch_slow(struct hd_engine *e, struct hd_core *core, struct hd_vcpu *vcpu, void *context,
+              struct hd_verdict *verdict)
 {
-    struct hd_core *core = exit_core(e, vcpu, verdict);
     const struct hd_snapshot *s;
-    bool protected_call;
+    bool protected_call = e->ops.is_own_hypercall ? e->ops.is_own_hypercall(e->ops.user, vcpu)
+                                                  : hd_hypercall_is_hyperdbg(vcpu);
 
-    if (HD_UNLIKELY(!core))
-        return HD_ERR_BAD_VCPU;
-    protected_call = e->ops.is_own_hypercall ? e->ops.is_own_hypercall(e->ops.user, vcpu)
-                                             : hd_hypercall_is_hyperdbg(vcpu);
     vcpu->flags = (uint8_t)(protected_call ? vcpu->flags | HD_VCPU_PROTECTED
                                            : vcpu->flags & ~HD_VCPU_PROTECTED);
     if (HD_UNLIKELY(core->post_pending))
-        exit_end(core); /* the backend skipped the post pass of the last exit */
+        exit_end(e, core); /* the backend skipped the post pass of the last exit */
 
     if (!hd_load_relaxed(&e->armed)) {
         if (protected_call)
@@ -258,8 +296,10 @@ enum hd_status hd_dispatch_vmcall(struct hd_engine *e, struct hd_vcpu *vcpu, voi
         return HD_OK; /* S1: nothing enabled, nothing runs */
     }
 
-    hd_store_relaxed(&core->seq, core->seq + 1); /* odd: inside */
-    hd_fence_store_load();
+    if (!ipi_grace(e)) {
+        hd_store_relaxed(&core->seq, core->seq + 1); /* odd: inside */
+        hd_fence_store_load();
+    }
     s = hd_load_acquire(&e->current);
 
     /* S10/S12: a post pass over the VMCALL set, unless short-circuited. */
@@ -271,7 +311,27 @@ enum hd_status hd_dispatch_vmcall(struct hd_engine *e, struct hd_vcpu *vcpu, voi
         core->post_pending = true;            /* seq stays odd until the post pass ends */
         return HD_OK;
     }
-    exit_end(core);
+    exit_end(e, core);
+    return HD_OK;
+}
+
+enum hd_status hd_dispatch_vmcall(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                                  struct hd_verdict *verdict)
+{
+    struct hd_core *core = exit_core(e, vcpu, verdict);
+
+    if (HD_UNLIKELY(!core))
+        return HD_ERR_BAD_VCPU;
+    if (HD_UNLIKELY(hd_load_relaxed(&e->armed) || core->post_pending || e->ops.is_own_hypercall))
+        return dispatch_slow(e, core, vcpu, context, verdict);
+
+    /* S1: nothing enabled, nothing pending; S14 still marks the hypervisor's own calls. */
+    if (hd_hypercall_is_hyperdbg(vcpu)) {
+        vcpu->flags |= HD_VCPU_PROTECTED;
+        verdict->flags |= HD_VERDICT_PROTECTED;
+    } else {
+        vcpu->flags &= (uint8_t)~HD_VCPU_PROTECTED;
+    }
     return HD_OK;
 }
 
@@ -286,7 +346,7 @@ enum hd_status hd_dispatch_vmcall_post(struct hd_engine *e, struct hd_vcpu *vcpu
         return HD_ERR_NO_PRE_PASS;
     run_stage(e, core, core->exit_snapshot, vcpu, context, HD_STAGE_POST, core->exit_protected,
               verdict);
-    exit_end(core);
+    exit_end(e, core);
     return HD_OK;
 }
 
@@ -297,6 +357,6 @@ enum hd_status hd_dispatch_vmcall_end(struct hd_engine *e, const struct hd_vcpu 
     if (HD_UNLIKELY(!core))
         return HD_ERR_BAD_VCPU;
     if (core->post_pending)
-        exit_end(core);
+        exit_end(e, core);
     return HD_OK;
 }

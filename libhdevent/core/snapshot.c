@@ -10,6 +10,9 @@
  * making its number odd and loading e->current (Dekker's pattern): without that, x86 may let
  * the load pass the store, and a writer could see "outside" while the core reads the old set.
  *
+ * A backend with run_on_every_core proves grace periods by IPI instead (reclaim below): its
+ * dispatcher never touches the sequence numbers, so its exits pay no fence (dispatch.c).
+ *
  * Retired snapshots are reclaimed oldest first; a cleared event rides on the snapshot retired
  * when it was cleared, which is freed only after every older one — so after every snapshot
  * that could have pointed at the event.

@@ -1,0 +1,358 @@
+/*
+ * Multi-core scenarios. One dispatch thread per online CPU (pinned; simulated core = CPU), all
+ * in one process (one pid), each timing its own exits on a shared world of 1,000 mixed
+ * events. Phases run in rounds, every thread on the same implementation at a time:
+ *   MC_scale hd, hd_ipi, hdbg; MC_churn hd, hd_ipi (as MC_scale, plus one writer thread
+ *   that registers and clears an event continuously, publishing a new snapshot each time).
+ * hdbg has no churn phase: the description of HyperDbg's dispatch gives no way to unlink a
+ * node while other cores walk the list, so there is nothing faithful to measure.
+ *
+ * hd_ipi's run_on_every_core is a simulated IPI: the writer posts a request to every dispatch
+ * thread and waits until each has run it between two exits, as a kernel's IPI runs only where
+ * interrupts are on, never inside an exit. Threads poll for requests between samples and while
+ * they wait between phases.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bench.h"
+#include "hd_side.h"
+#include "hdbg_sim.h"
+#include "timing.h"
+
+#define MC_N 1000u
+
+enum phase { PHASE_HD, PHASE_HD_IPI, PHASE_HDBG, PHASE_CHURN_HD, PHASE_CHURN_HD_IPI,
+             PHASE_COUNT, PHASE_STOP = PHASE_COUNT };
+static const char *const phase_scenario[PHASE_COUNT] = {"MC_scale", "MC_scale", "MC_scale",
+                                                        "MC_churn", "MC_churn"};
+static const char *const phase_impl[PHASE_COUNT] = {"hd", "hd_ipi", "hdbg", "hd", "hd_ipi"};
+
+/* One simulated IPI slot per dispatch thread, on its own line. */
+struct ipi_slot {
+    _Alignas(64) _Atomic uint64_t request;
+    _Atomic uint64_t done;
+    void (*fn)(void *arg, uint32_t core);
+    void *arg;
+};
+
+struct mc {
+    const struct bench_options *o;
+    struct hd_side hd[2];   /* host grace periods, simulated-IPI grace periods */
+    struct hdbg_set hdbg;
+    uint32_t threads, cores;
+    uint32_t per;           /* samples per thread per phase and round */
+    uint32_t rounds;
+    _Atomic uint32_t round;
+    _Atomic int phase;
+    _Atomic uint32_t arrived;   /* spin barrier */
+    _Atomic uint32_t generation;
+    _Atomic int churn;      /* writer: 1 + engine index while churning, 0 idle, -1 exit */
+    _Atomic uint64_t churn_ops[2];
+    struct ipi_slot *ipi;   /* [threads] */
+    bool threads_live;      /* dispatch threads exist and answer IPIs (set by main) */
+    uint64_t *samples[PHASE_COUNT]; /* [threads * rounds * per] */
+};
+
+struct worker {
+    struct mc *mc;
+    uint32_t index;
+};
+
+/* Between exits: run what the writer asked for (the simulated IPI's handler). */
+static void ipi_poll(struct mc *mc, uint32_t t)
+{
+    struct ipi_slot *s = &mc->ipi[t];
+    uint64_t r = atomic_load_explicit(&s->request, memory_order_acquire);
+    if (r != atomic_load_explicit(&s->done, memory_order_relaxed)) {
+        s->fn(s->arg, t);
+        atomic_store_explicit(&s->done, r, memory_order_release);
+    }
+}
+
+/* run_on_every_core for hd_ipi: cores without a thread run fn at once, as idle cores would. */
+static void ipi_broadcast(void *user, void (*fn)(void *arg, uint32_t core), void *arg)
+{
+    struct mc *mc = user;
+    uint64_t want[256];
+    if (!mc->threads_live) { /* setup: no thread dispatches yet */
+        for (uint32_t c = 0; c < mc->cores; c++)
+            fn(arg, c);
+        return;
+    }
+    for (uint32_t t = 0; t < mc->threads; t++) {
+        struct ipi_slot *s = &mc->ipi[t];
+        s->fn = fn;
+        s->arg = arg;
+        want[t] = atomic_load(&s->request) + 1;
+        atomic_store_explicit(&s->request, want[t], memory_order_release);
+    }
+    for (uint32_t c = mc->threads; c < mc->cores; c++)
+        fn(arg, c);
+    for (uint32_t t = 0; t < mc->threads; t++)
+        while (atomic_load_explicit(&mc->ipi[t].done, memory_order_acquire) != want[t])
+            sched_yield();
+}
+
+/* All dispatch threads plus the main thread; waiting threads keep answering IPIs. */
+static void barrier(struct mc *mc, int32_t thread)
+{
+    uint32_t gen = atomic_load(&mc->generation);
+    if (atomic_fetch_add(&mc->arrived, 1) + 1 == mc->threads + 1) {
+        atomic_store(&mc->arrived, 0);
+        atomic_fetch_add(&mc->generation, 1);
+        return;
+    }
+    while (atomic_load(&mc->generation) == gen) {
+        if (thread >= 0)
+            ipi_poll(mc, (uint32_t)thread);
+        sched_yield();
+    }
+}
+
+/* 1,000 events: two match every thread (one by pid, one by its core), the rest never do. */
+static void make_world(struct world *w, struct bench_event *ev, uint32_t threads, uint32_t cores)
+{
+    uint32_t i = 0;
+    w->events = ev;
+    w->cores = cores;
+    w->exit_core = 0;
+    w->exit_pid = BENCH_PID;
+    ev[i++] = (struct bench_event){BENCH_ALL, BENCH_PID, BENCH_COND_TRUE, BENCH_ACTION_CODE};
+    for (uint32_t t = 0; t < threads; t++)
+        ev[i++] = (struct bench_event){t, BENCH_ALL, BENCH_COND_TRUE, BENCH_ACTION_CODE};
+    for (; i < MC_N; i++) {
+        struct bench_event e = {BENCH_ALL, BENCH_ALL, BENCH_COND_NONE, BENCH_ACTION_BREAK};
+        switch (i % 3) {
+        case 0: /* a core nobody dispatches on */
+            e.core = threads + i % (cores - threads);
+            break;
+        case 1: /* another process */
+            e.pid = 0x10000 + i;
+            break;
+        default: /* another process on some core */
+            e.core = i % cores;
+            e.pid = 0x10000 + i;
+            break;
+        }
+        ev[i] = e;
+    }
+    w->count = i;
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *wk = arg;
+    struct mc *mc = wk->mc;
+    struct hd_guest_regs regs;
+    struct hd_vcpu vcpu;
+
+    if (bench_pin((int)wk->index) != 0)
+        perror("hdevent-bench: pinning an MC thread (continuing unpinned)");
+    bench_os_enter(wk->index, BENCH_PID);
+    memset(&regs, 0, sizeof(regs));
+    for (;;) {
+        int phase;
+        struct hd_engine *e;
+        uint64_t *out;
+        barrier(mc, (int32_t)wk->index);
+        phase = atomic_load(&mc->phase);
+        if (phase == PHASE_STOP)
+            break;
+        e = mc->hd[phase == PHASE_HD_IPI || phase == PHASE_CHURN_HD_IPI].engine;
+        out = mc->samples[phase] +
+              ((size_t)wk->index * mc->rounds + atomic_load(&mc->round)) * mc->per;
+        for (uint32_t i = 0; i < 64; i++) { /* warm up */
+            if (phase == PHASE_HDBG)
+                hdbg_vmcall_exit(&regs);
+            else
+                hd_side_exit(e, &vcpu, &regs);
+        }
+        for (uint32_t i = 0; i < mc->per; i++) {
+            uint64_t t0, t1;
+            ipi_poll(mc, wk->index); /* "interrupts on" between exits */
+            if (phase == PHASE_HDBG) {
+                t0 = bench_tsc_begin();
+                hdbg_vmcall_exit(&regs);
+                t1 = bench_tsc_end();
+            } else {
+                t0 = bench_tsc_begin();
+                hd_side_exit(e, &vcpu, &regs);
+                t1 = bench_tsc_end();
+            }
+            out[i] = t1 - t0 > mc->o->calib ? t1 - t0 - mc->o->calib : 0;
+        }
+        barrier(mc, (int32_t)wk->index);
+    }
+    return NULL;
+}
+
+/* The writer: register an event nobody matches, clear it, again, while churn is on. */
+static void *writer_main(void *arg)
+{
+    struct mc *mc = arg;
+    uint32_t i = 0;
+    if (bench_pin(-1) != 0) /* threads inherit the creator's pinning; the writer roams */
+        perror("hdevent-bench: unpinning the writer");
+    for (;;) {
+        int state = atomic_load(&mc->churn);
+        struct hd_engine *e;
+        struct hd_event_desc d;
+        struct hd_action_desc a;
+        uint64_t tag;
+        if (state < 0)
+            break;
+        if (state == 0) {
+            struct timespec ts = {0, 200000};
+            nanosleep(&ts, NULL);
+            continue;
+        }
+        e = mc->hd[state - 1].engine;
+        hd_event_desc_init(&d);
+        hd_action_desc_init(&a, HD_ACTION_BREAK);
+        d.pid = 0x20000 + (i++ & 0xFFFF);
+        d.actions = &a;
+        d.action_count = 1;
+        if (HD_SUCCESS(hd_event_register(e, &d, &tag)) && HD_SUCCESS(hd_event_clear(e, tag)))
+            atomic_fetch_add(&mc->churn_ops[state - 1], 2);
+    }
+    return NULL;
+}
+
+static bool phase_selected(const struct bench_options *o, int p)
+{
+    return bench_selected(o, phase_scenario[p]);
+}
+
+int bench_run_mc(const struct bench_options *o)
+{
+    bool churn = bench_selected(o, "MC_churn");
+    struct mc mc;
+    struct world w;
+    struct bench_event *ev = calloc(MC_N, sizeof(*ev));
+    struct worker *wk = NULL;
+    pthread_t *tid = NULL, writer;
+    int rc = -1;
+    uint32_t started = 0;
+    bool writer_started = false;
+    double t_churn[2] = {0, 0};
+
+    memset(&mc, 0, sizeof(mc));
+    if (!ev)
+        return -1;
+    if (!bench_selected(o, "MC_scale") && !churn) {
+        free(ev);
+        return 0;
+    }
+    mc.o = o;
+    mc.threads = (uint32_t)bench_online_cpus();
+    if (mc.threads > 256)
+        mc.threads = 256;
+    mc.cores = mc.threads + 4 > BENCH_CORES ? mc.threads + 4 : BENCH_CORES;
+    mc.rounds = o->quick ? 4 : 10;
+    mc.per = (uint32_t)((o->quick ? 2500 : 20000) * o->scale);
+    if (!mc.per)
+        mc.per = 1;
+    mc.ipi = aligned_alloc(64, sizeof(*mc.ipi) * mc.threads);
+    if (!mc.ipi)
+        goto out;
+    memset(mc.ipi, 0, sizeof(*mc.ipi) * mc.threads);
+    make_world(&w, ev, mc.threads, mc.cores);
+    if (!hd_side_build(&w, NULL, NULL, &mc.hd[0]) ||
+        !hd_side_build(&w, ipi_broadcast, &mc, &mc.hd[1]) ||
+        !hdbg_build(&w, false, o->seed, &mc.hdbg))
+        goto out;
+    hdbg_activate(&mc.hdbg);
+    for (int p = 0; p < PHASE_COUNT; p++) {
+        mc.samples[p] = malloc((size_t)mc.threads * mc.rounds * mc.per * sizeof(uint64_t));
+        if (!mc.samples[p])
+            goto out;
+    }
+    wk = calloc(mc.threads, sizeof(*wk));
+    tid = calloc(mc.threads, sizeof(*tid));
+    if (!wk || !tid)
+        goto out;
+    for (; started < mc.threads; started++) {
+        wk[started] = (struct worker){&mc, started};
+        if (pthread_create(&tid[started], NULL, worker_main, &wk[started]) != 0) {
+            fprintf(stderr, "hdevent-bench: cannot start MC thread %u\n", started);
+            exit(1); /* the started threads wait at a barrier that can never open */
+        }
+    }
+    mc.threads_live = true;
+    if (churn) {
+        if (pthread_create(&writer, NULL, writer_main, &mc) != 0) {
+            fprintf(stderr, "hdevent-bench: cannot start the MC writer\n");
+            exit(1);
+        }
+        writer_started = true;
+    }
+
+    for (uint32_t r = 0; r < mc.rounds; r++)
+        for (int p = 0; p < PHASE_COUNT; p++) {
+            struct timespec a, b;
+            int engine = p == PHASE_CHURN_HD_IPI;
+            if (!phase_selected(o, p))
+                continue;
+            atomic_store(&mc.round, r);
+            atomic_store(&mc.phase, p);
+            atomic_store(&mc.churn, p >= PHASE_CHURN_HD ? 1 + engine : 0);
+            if (p >= PHASE_CHURN_HD) { /* time exits only once the writer is at work */
+                uint64_t before = atomic_load(&mc.churn_ops[engine]);
+                while (atomic_load(&mc.churn_ops[engine]) < before + 2)
+                    sched_yield();
+            }
+            clock_gettime(CLOCK_MONOTONIC, &a);
+            barrier(&mc, -1);
+            barrier(&mc, -1);
+            clock_gettime(CLOCK_MONOTONIC, &b);
+            atomic_store(&mc.churn, 0);
+            if (p >= PHASE_CHURN_HD)
+                t_churn[engine] +=
+                    (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+        }
+    /* The writer first: it may wait for an IPI answer, and threads answer while waiting. */
+    atomic_store(&mc.churn, -1);
+    if (writer_started)
+        pthread_join(writer, NULL);
+    atomic_store(&mc.phase, PHASE_STOP);
+    barrier(&mc, -1);
+    for (uint32_t t = 0; t < started; t++)
+        pthread_join(tid[t], NULL);
+    mc.threads_live = false; /* engine teardown below runs its IPIs directly */
+
+    {
+        uint64_t total = (uint64_t)mc.threads * mc.rounds * mc.per;
+        printf("# MC: %u dispatch threads (one per CPU), N=%u events, %llu samples of one exit "
+               "per line\n", mc.threads, w.count, (unsigned long long)total);
+        if (churn)
+            printf("# MC_churn writer: hd %llu publications in %.2f s, hd_ipi %llu in %.2f s\n",
+                   (unsigned long long)atomic_load(&mc.churn_ops[0]), t_churn[0],
+                   (unsigned long long)atomic_load(&mc.churn_ops[1]), t_churn[1]);
+        for (int p = 0; p < PHASE_COUNT; p++)
+            if (phase_selected(o, p))
+                bench_report(phase_scenario[p], phase_impl[p], CACHE_WARM, w.count,
+                             mc.samples[p], total, 1);
+    }
+    rc = 0;
+out:
+    if (rc != 0)
+        fprintf(stderr, "hdevent-bench: MC scenarios could not be set up (out of memory)\n");
+    for (int p = 0; p < PHASE_COUNT; p++)
+        free(mc.samples[p]);
+    free(wk);
+    free(tid);
+    hdbg_destroy(&mc.hdbg);
+    for (int k = 0; k < 2; k++)
+        if (mc.hd[k].engine || mc.hd[k].host)
+            hd_side_destroy(&mc.hd[k]);
+    free(mc.ipi);
+    free(ev);
+    return rc;
+}

@@ -1,0 +1,54 @@
+/*
+ * A benchmark world: the events both implementations register, in registration order, and the
+ * exit they are measured on. Built once per measurement and handed to hd and hdbg alike, so
+ * both see identical inputs.
+ */
+#ifndef HDEVENT_BENCH_WORLD_H
+#define HDEVENT_BENCH_WORLD_H
+
+#include <stdint.h>
+
+#define BENCH_ALL 0xFFFFFFFFu
+/* Simulated cores of the engine; exits of single-thread scenarios come from core 0. */
+#define BENCH_CORES 8u
+/* The pid of the measured exits (HyperDbg's docs use pid 0x490). */
+#define BENCH_PID 0x490u
+
+enum bench_cond {
+    BENCH_COND_NONE,  /* no condition */
+    BENCH_COND_TRUE,  /* mov eax, 1; ret */
+    BENCH_COND_FALSE, /* xor eax, eax; ret */
+};
+
+enum bench_action {
+    BENCH_ACTION_BREAK, /* HyperDbg's default action; only on events that never match */
+    BENCH_ACTION_CODE,  /* custom code: ret */
+};
+
+struct bench_event {
+    uint32_t core;
+    uint32_t pid;
+    uint8_t cond;   /* enum bench_cond */
+    uint8_t action; /* enum bench_action */
+};
+
+struct world {
+    struct bench_event *events; /* registration order */
+    uint32_t count;
+    uint32_t cores;     /* simulated cores of the engine */
+    uint32_t exit_core;
+    uint32_t exit_pid;
+};
+
+/* The machine code both implementations run: the same bytes, each in its own W^X memory. */
+extern const uint8_t bench_code_cond_true[6];
+extern const uint8_t bench_code_cond_false[3];
+extern const uint8_t bench_code_ret[1];
+
+/* The simulated OS both implementations ask for the core and the pid (never inlined). */
+uint32_t bench_os_core(void);
+uint32_t bench_os_pid(void);
+/* Set the calling thread's simulated core and process. */
+void bench_os_enter(uint32_t core, uint32_t pid);
+
+#endif /* HDEVENT_BENCH_WORLD_H */
