@@ -53,6 +53,7 @@ cc=${CLANG:-clang}
 
 if ! command -v "$cc" >/dev/null 2>&1; then
     echo "SKIP: $cc not found (scripts/install-deps.sh installs clang and libclang-rt-14-dev)"
+    [ -n "${HDEVENT_REQUIRE_E2E:-}" ] && { echo "HDEVENT_REQUIRE_E2E is set: failing"; exit 1; }
     exit 77
 fi
 mkdir -p "$build/obj"
@@ -62,6 +63,7 @@ printf '#include <stddef.h>\n#include <stdint.h>\nint LLVMFuzzerTestOneInput(con
 if ! "$cc" -fsanitize=fuzzer,address,undefined "$probe.c" -o "$probe" 2>"$probe.log"; then
     echo "SKIP: $cc cannot link -fsanitize=fuzzer (install libclang-rt-14-dev):"
     cat "$probe.log"
+    [ -n "${HDEVENT_REQUIRE_E2E:-}" ] && { echo "HDEVENT_REQUIRE_E2E is set: failing"; exit 1; }
     exit 77
 fi
 

@@ -9,6 +9,8 @@
 # The kernel image is never installed: `apt-get download linux-image-<version>-amd64` into
 # WORK/cache (kept between runs) and `dpkg -x`. Exit 0 pass, 1 fail, 77 skip (no headers/qemu).
 set -euo pipefail
+# 77 tells ctest "skipped"; CI sets HDEVENT_REQUIRE_E2E=1 so that a missing tool fails instead.
+skip() { [ -n "${HDEVENT_REQUIRE_E2E:-}" ] && { echo "HDEVENT_REQUIRE_E2E is set: failing"; exit 1; }; exit 77; }
 
 src="" work=""
 while [ $# -gt 0 ]; do
@@ -27,17 +29,17 @@ die() { echo "e2e-qemu: FAIL: $*" >&2; exit 1; }
 
 # ---- what we need ---------------------------------------------------------------------------
 for tool in qemu-system-x86_64 cpio gzip gcc make dpkg apt-get bc; do
-    command -v "$tool" >/dev/null || { echo "e2e-qemu: SKIP: $tool missing (scripts/install-deps.sh)"; exit 77; }
+    command -v "$tool" >/dev/null || { echo "e2e-qemu: SKIP: $tool missing (scripts/install-deps.sh)"; skip; }
 done
 busybox=/bin/busybox
 [ -x "$busybox" ] && file -L "$busybox" 2>/dev/null | grep -q "statically linked" ||
-    { echo "e2e-qemu: SKIP: busybox-static missing"; exit 77; }
+    { echo "e2e-qemu: SKIP: busybox-static missing"; skip; }
 # The kernel the headers meta-package points at: linux-headers-amd64 -> linux-headers-<ver>.
 kver=$(dpkg-query -W -f='${Depends}' linux-headers-amd64 2>/dev/null |
        grep -o 'linux-headers-[^ ,]*-amd64' | head -1 | sed 's/^linux-headers-//') ||
     true
 [ -n "$kver" ] && [ -e "/usr/src/linux-headers-$kver/Makefile" ] ||
-    { echo "e2e-qemu: SKIP: linux-headers-amd64 not installed"; exit 77; }
+    { echo "e2e-qemu: SKIP: linux-headers-amd64 not installed"; skip; }
 step "kernel $kver"
 
 # ---- the kernel image: downloaded once, unpacked, never installed ----------------------------
