@@ -35,52 +35,9 @@
 #include "command_cases.h"
 #include "command_same.h"
 
-/* ---- allocation counting (link-time wrappers) ------------------------------------------- */
+/* ---- allocation counting and failing: link-time wrappers (tests/alloc_wrap.h) ------- */
 
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t size);
-void *__real_realloc(void *p, size_t n);
-void __real_free(void *p);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t n, size_t size);
-void *__wrap_realloc(void *p, size_t n);
-void __wrap_free(void *p);
-
-static long g_live;           /* blocks allocated through the wrappers and not freed */
-static unsigned long g_calls; /* allocation calls through the wrappers */
-
-void *__wrap_malloc(size_t n)
-{
-    void *p = __real_malloc(n);
-    g_calls++;
-    g_live += p != NULL;
-    return p;
-}
-
-void *__wrap_calloc(size_t n, size_t size)
-{
-    void *p = __real_calloc(n, size);
-    g_calls++;
-    g_live += p != NULL;
-    return p;
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-    void *q = __real_realloc(p, n);
-    g_calls++;
-    if (!p && q)
-        g_live++;
-    else if (p && n == 0 && !q)
-        g_live--;
-    return q;
-}
-
-void __wrap_free(void *p)
-{
-    g_live -= p != NULL;
-    __real_free(p);
-}
+#include "../alloc_wrap.h"
 
 /* ---- expanding `<<N*UNIT>>` and reading expected bytes ---------------------------------- */
 
@@ -353,7 +310,7 @@ static char *format(const struct hd_command *cmd)
 static void run_accepted(const struct command_case *c, const char *text)
 {
     struct hd_command cmd, again;
-    long live = g_live; /* before anything of this row is allocated */
+    long live = alloc_wrap_live; /* before anything of this row is allocated */
     char *canonical = expand(c->canonical), *printed, *reprinted;
     const char *diff;
 
@@ -379,7 +336,7 @@ static void run_accepted(const struct command_case *c, const char *text)
     free(printed);
     free(reprinted);
     free(canonical);
-    assert_int_equal(g_live, live); /* hd_command_free released everything */
+    assert_int_equal(alloc_wrap_live, live); /* hd_command_free released everything */
 }
 
 /* ---- one refused command ---------------------------------------------------------------- */
@@ -427,7 +384,7 @@ static void run_refused(const struct command_case *c, const char *text)
     struct hd_command cmd;
     struct hd_command_error err;
     char *token = expand(c->token);
-    long live = g_live; /* token stays allocated until the end */
+    long live = alloc_wrap_live; /* token stays allocated until the end */
     enum hd_status st;
 
     memset(&cmd, 0xA5, sizeof(cmd)); /* garbage in: the parser must zero it */
@@ -438,7 +395,7 @@ static void run_refused(const struct command_case *c, const char *text)
     if (st != HD_ERR_INVALID_ARGUMENT)
         fail_msg("expected HD_ERR_INVALID_ARGUMENT, got %s", hd_status_name(st));
     assert_true(is_zero(&cmd));
-    assert_int_equal(g_live, live); /* nothing allocated remains */
+    assert_int_equal(alloc_wrap_live, live); /* nothing allocated remains */
 
     if (strcmp(err.message, c->message) != 0 || err.column != c->column ||
         strcmp(err.token, token) != 0)
@@ -452,7 +409,7 @@ static void run_refused(const struct command_case *c, const char *text)
     memset(&cmd, 0xA5, sizeof(cmd));
     assert_int_equal(hd_command_parse(text, &cmd, NULL), HD_ERR_INVALID_ARGUMENT);
     assert_true(is_zero(&cmd));
-    assert_int_equal(g_live, live);
+    assert_int_equal(alloc_wrap_live, live);
     free(token);
 }
 
@@ -531,13 +488,13 @@ static void allocation_counting_is_active(void **state)
 {
     (void)state;
     struct hd_command cmd;
-    unsigned long calls = g_calls;
-    long live = g_live;
+    unsigned long calls = alloc_wrap_calls;
+    long live = alloc_wrap_live;
     assert_int_equal(hd_command_parse("!vmcall code {90}", &cmd, NULL), HD_OK);
-    assert_true(g_calls > calls);
-    assert_true(g_live > live);
+    assert_true(alloc_wrap_calls > calls);
+    assert_true(alloc_wrap_live > live);
     hd_command_free(&cmd);
-    assert_int_equal(g_live, live);
+    assert_int_equal(alloc_wrap_live, live);
 }
 
 int main(void)

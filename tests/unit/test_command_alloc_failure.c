@@ -30,61 +30,9 @@
 
 #include "../conformance/command_same.h"
 
-/* ---- failing allocator ------------------------------------------------------------------ */
+/* ---- allocation counting and failing: link-time wrappers (tests/alloc_wrap.h) ------- */
 
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t size);
-void *__real_realloc(void *p, size_t n);
-void __real_free(void *p);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t n, size_t size);
-void *__wrap_realloc(void *p, size_t n);
-void __wrap_free(void *p);
-
-#define NEVER ((unsigned long)-1)
-
-static unsigned long g_fail_at = NEVER; /* index of the allocation call to fail */
-static unsigned long g_calls;           /* allocation calls since the counter was reset */
-static long g_live;                     /* blocks from the wrappers not yet freed */
-
-/* True when this call is the one to fail. */
-static bool fail_now(void)
-{
-    return g_calls++ == g_fail_at;
-}
-
-void *__wrap_malloc(size_t n)
-{
-    void *p = fail_now() ? NULL : __real_malloc(n);
-    g_live += p != NULL;
-    return p;
-}
-
-void *__wrap_calloc(size_t n, size_t size)
-{
-    void *p = fail_now() ? NULL : __real_calloc(n, size);
-    g_live += p != NULL;
-    return p;
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-    void *q;
-    if (fail_now())
-        return NULL; /* p stays valid, as with a real failure */
-    q = __real_realloc(p, n);
-    if (!p && q)
-        g_live++;
-    else if (p && n == 0 && !q)
-        g_live--;
-    return q;
-}
-
-void __wrap_free(void *p)
-{
-    g_live -= p != NULL;
-    __real_free(p);
-}
+#include "../alloc_wrap.h"
 
 /* ---- the commands ----------------------------------------------------------------------- */
 
@@ -136,11 +84,11 @@ static unsigned long attempt(const char *text, unsigned long fail_at, struct hd_
     memset(out, 0xA5, sizeof(*out)); /* garbage in: the parser must zero it on failure */
     if (err)
         memset(err, 0x5A, sizeof(*err));
-    g_calls = 0;
-    g_fail_at = fail_at;
+    alloc_wrap_calls = 0;
+    alloc_wrap_fail_at = fail_at;
     *st = hd_command_parse(text, out, err);
-    calls = g_calls;
-    g_fail_at = NEVER;
+    calls = alloc_wrap_calls;
+    alloc_wrap_fail_at = ALLOC_WRAP_NEVER;
     return calls;
 }
 
@@ -150,7 +98,7 @@ static void check_no_memory(const struct alloc_case *c, unsigned long n)
     struct hd_command_error err;
     enum hd_status st;
     char line[512];
-    long live = g_live;
+    long live = alloc_wrap_live;
     unsigned long calls = attempt(c->text, n, &out, &err, &st);
 
     if (st != HD_ERR_NO_MEMORY)
@@ -160,7 +108,7 @@ static void check_no_memory(const struct alloc_case *c, unsigned long n)
         fail_msg("%s: allocation %lu failed but the parser went on (%lu calls)", c->name, n,
                  calls);
     assert_true(is_zero(&out));
-    assert_int_equal(g_live, live);
+    assert_int_equal(alloc_wrap_live, live);
     assert_int_equal(err.column, 0);
     assert_int_equal(err.length, 0);
     assert_string_equal(err.token, "");
@@ -172,7 +120,7 @@ static void check_no_memory(const struct alloc_case *c, unsigned long n)
     calls = attempt(c->text, n, &out, NULL, &st);
     assert_int_equal(st, HD_ERR_NO_MEMORY);
     assert_true(is_zero(&out));
-    assert_int_equal(g_live, live);
+    assert_int_equal(alloc_wrap_live, live);
 }
 
 static void run_case(void **state)
@@ -181,22 +129,22 @@ static void run_case(void **state)
     struct hd_command ref, out;
     struct hd_command_error ref_err, err;
     enum hd_status ref_st, st;
-    long live = g_live;
+    long live = alloc_wrap_live;
     unsigned long n, calls;
 
     /* Undisturbed, for comparison. */
-    calls = attempt(c->text, NEVER, &ref, &ref_err, &ref_st);
+    calls = attempt(c->text, ALLOC_WRAP_NEVER, &ref, &ref_err, &ref_st);
     assert_int_equal(ref_st, c->status);
     assert_int_equal(calls, c->allocs);
 
     for (n = 0;; n++) {
         assert_true(n <= c->allocs); /* the parse must end once no call fails */
-        long before = g_live;
+        long before = alloc_wrap_live;
         calls = attempt(c->text, n, &out, &err, &st);
         if (calls > n) { /* the injected failure was reached */
             if (st == HD_OK)
                 hd_command_free(&out);
-            assert_int_equal(g_live, before);
+            assert_int_equal(alloc_wrap_live, before);
             check_no_memory(c, n);
             continue;
         }
@@ -214,13 +162,13 @@ static void run_case(void **state)
             assert_int_equal(err.column, ref_err.column);
             assert_string_equal(err.message, ref_err.message);
         }
-        assert_int_equal(g_live, before);
+        assert_int_equal(alloc_wrap_live, before);
         break;
     }
     /* Every allocation was failed once. */
     assert_int_equal(n, c->allocs);
     hd_command_free(&ref);
-    assert_int_equal(g_live, live);
+    assert_int_equal(alloc_wrap_live, live);
 }
 
 /* A failure at any single allocation of a long command also leaves nothing: the 65536-byte
@@ -232,7 +180,7 @@ static void large_code_body(void **state)
     struct hd_command out;
     struct hd_command_error err;
     enum hd_status st;
-    long live = g_live;
+    long live = alloc_wrap_live;
 
     memcpy(text, "!vmcall code {", 14);
     for (size_t i = 0; i < 65535; i++)
@@ -242,13 +190,13 @@ static void large_code_body(void **state)
         attempt(text, n, &out, &err, &st);
         assert_int_equal(st, HD_ERR_NO_MEMORY);
         assert_true(is_zero(&out));
-        assert_int_equal(g_live, live);
+        assert_int_equal(alloc_wrap_live, live);
     }
     assert_int_equal(attempt(text, 3, &out, &err, &st), 3);
     assert_int_equal(st, HD_OK);
     assert_int_equal(out.event.actions[0].code_size, 65536);
     hd_command_free(&out);
-    assert_int_equal(g_live, live);
+    assert_int_equal(alloc_wrap_live, live);
 }
 
 /* The wrappers are in place: otherwise every check above passes vacuously. */
@@ -259,11 +207,11 @@ static void allocator_is_wrapped(void **state)
     struct hd_command_error err;
     assert_int_equal(hd_command_parse("!vmcall", &out, &err), HD_OK);
     hd_command_free(&out);
-    g_calls = 0;
-    g_fail_at = 0;
+    alloc_wrap_calls = 0;
+    alloc_wrap_fail_at = 0;
     assert_int_equal(hd_command_parse("!vmcall", &out, &err), HD_ERR_NO_MEMORY);
-    g_fail_at = NEVER;
-    assert_int_equal(g_calls, 1);
+    alloc_wrap_fail_at = ALLOC_WRAP_NEVER;
+    assert_int_equal(alloc_wrap_calls, 1);
 }
 
 int main(void)
