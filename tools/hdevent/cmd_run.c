@@ -383,6 +383,8 @@ static bool run_exit(struct sim *s, char *args)
                vcpu.cpl);
         for (uint32_t i = 0; i < s->fired_count; i++)
             printf("%s%" PRIu64, i ? ", " : "", HD_EVENT_ID(s->fired[i]));
+        if (s->fired_more)
+            printf(", and %" PRIu64 " more", s->fired_more);
         printf("]%s%s%s\n", sc ? ", short-circuited" : "", prot ? ", protected" : "",
                exit.default_handled ? ", default handling ran" : "");
         for (unsigned i = 0; i < HD_GUEST_REG_COUNT; i++) {
@@ -396,7 +398,10 @@ static bool run_exit(struct sim *s, char *args)
            vcpu.core, vcpu.pid, vcpu.cpl);
     for (uint32_t i = 0; i < s->fired_count; i++)
         printf("%s%" PRIu64, i ? "," : "", HD_EVENT_ID(s->fired[i]));
-    printf("],\"short_circuit\":%s,\"protected\":%s,\"default_handled\":%s,\"regs\":{",
+    printf("]");
+    if (s->fired_more)
+        printf(",\"fired_more\":%" PRIu64, s->fired_more);
+    printf(",\"short_circuit\":%s,\"protected\":%s,\"default_handled\":%s,\"regs\":{",
            sc ? "true" : "false", prot ? "true" : "false",
            exit.default_handled ? "true" : "false");
     for (unsigned i = 0; i < HD_GUEST_REG_COUNT; i++)
@@ -415,6 +420,13 @@ static char *trim(char *p)
         p++;
     while (end > p && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
         *--end = 0;
+    return p;
+}
+
+static const char *trim_start(const char *p)
+{
+    while (*p == ' ' || *p == '\t' || *p == '\r')
+        p++;
     return p;
 }
 
@@ -446,6 +458,15 @@ static bool run_line(struct sim *s, char *line, uint32_t line_no)
                        "(vmcall core=... pid=...)", p);
 }
 
+/* Does the line at @p p start a command, an exit or a comment? Then no open body swallows
+ * it: a missing '}' costs one line, not the rest of the scenario. */
+static bool starts_line_of_its_own(const char *p)
+{
+    while (*p == ' ' || *p == '\t')
+        p++;
+    return *p == '!' || *p == '#' || is_word(p, "vmcall") || is_word(p, "events");
+}
+
 static int run_scenario(struct sim *s, char *text)
 {
     uint32_t line_no = 0, failed = 0;
@@ -454,22 +475,25 @@ static int run_scenario(struct sim *s, char *text)
     while (*p) {
         char *start = p;
         uint32_t first = line_no + 1;
+        bool comment = *trim_start(p) == '#';
         int depth = 0;
 
-        /* A logical line ends at a newline outside braces: a {...} body may span lines,
-         * and keeps its newlines (the parser takes them as blanks). */
+        /* A logical line ends at a newline outside braces: a {...} body of a command may span
+         * lines, and keeps its newlines (the parser takes them as blanks). A comment never
+         * continues, and an unclosed body stops before the next command, exit or comment:
+         * the parser then reports the unterminated '{' on this line. */
         for (;;) {
             char *nl = strchr(p, '\n');
             char *end = nl ? nl : p + strlen(p);
             line_no++;
-            for (char *q = p; q < end; q++)
+            for (char *q = p; q < end && !comment; q++)
                 depth += *q == '{' ? 1 : (*q == '}' && depth > 0) ? -1 : 0;
             if (!nl) {
                 p = end;
                 break;
             }
             p = nl + 1;
-            if (depth <= 0) {
+            if (depth <= 0 || !*p || starts_line_of_its_own(p)) {
                 *nl = 0;
                 break;
             }

@@ -77,6 +77,11 @@ int device_ioctl(struct cli_device *dev, uint32_t code, const void *in, size_t i
         snprintf(err, err_size, "ioctl 0x%X on %s: %s", code, dev->path, strerror(errno));
         return -1;
     }
+    if (a.returned > out_len) { /* never trust a length the other side wrote */
+        snprintf(err, err_size, "ioctl 0x%X: the kernel reports %u bytes written into %zu",
+                 code, (unsigned)a.returned, out_len);
+        return -1;
+    }
     *returned = a.returned;
     return 0;
 }
@@ -91,6 +96,10 @@ int device_read(struct cli_device *dev, void *out, size_t out_len, size_t *got, 
         return 0; /* nothing queued (the descriptor is non-blocking) */
     if (n < 0) {
         snprintf(err, err_size, "read %s: %s", dev->path, strerror(errno));
+        return -1;
+    }
+    if ((size_t)n > out_len) {
+        snprintf(err, err_size, "read %s: %zd bytes into %zu", dev->path, n, out_len);
         return -1;
     }
     *got = (size_t)n;

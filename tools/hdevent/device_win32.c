@@ -91,6 +91,11 @@ int device_ioctl(struct cli_device *dev, uint32_t code, const void *in, size_t i
         win_error(err, err_size, what);
         return -1;
     }
+    if (got > out_len) { /* never trust a length the other side wrote */
+        snprintf(err, err_size, "IOCTL 0x%06lX: the driver reports %lu bytes written into %lu",
+                 (unsigned long)code, (unsigned long)got, (unsigned long)out_len);
+        return -1;
+    }
     *returned = got;
     return 0;
 }
