@@ -1,11 +1,16 @@
 /*
- * tests/fuzz/fuzz_wire_decode.c — libFuzzer harness for the wire decoders and hd_wire_ioctl().
+ * tests/fuzz/fuzz_wire_decode.c — libFuzzer harness for the wire decoders, hd_wire_ioctl() and
+ * hd_wire_device_ioctl().
  *
  * Input: a sequence of records, each
  *     u8 selector, u16 length (little-endian), `length` bytes (cut at the end of the input).
  * selector & 7 picks the request: 0 register, 1 add action, 2 modify, 3 flush, 4 an IOCTL code
  * taken from the record's first 4 bytes, 5..7 the event / action / modify decoder alone;
- * (selector >> 3) & 3 picks the output length: enough, 0, 7 or 23 bytes.
+ * (selector >> 3) & 3 picks the output length: enough, 0, 7 or 23 bytes. With selector bit 5
+ * the request goes through hd_wire_device_ioctl() instead, and 0..2 become hdevent's own
+ * self-test VMCALL, read messages and list events; (selector >> 6) picks the core the
+ * self-test "runs here" on. The self-test dispatches for real, so it is offered a run_here
+ * only while no raw code from the input is registered (else it must refuse, unavailable).
  * Every record also goes through the three decoders directly, with core counts 4 and 0.
  *
  * Each input runs on a fresh engine (4 cores) over the host backend; nothing is ever
@@ -102,12 +107,72 @@ static void decoders(const uint8_t *rec, size_t n)
         CHECK(n == HD_WIRE_MODIFY_SIZE && type <= HD_WIRE_MODIFY_CLEAR);
 }
 
+/* Raw code from the input is registered: a self-test would execute it. */
+static bool g_raw_registered;
+static uint32_t g_here_core;
+
+/* The host stand-in for a kernel's "run on this core with interrupts off". */
+static void run_here(void *user, void (*fn)(void *arg, uint32_t core), void *arg)
+{
+    (void)user;
+    fn(arg, g_here_core);
+}
+
+/* After a successful register or add-action: does it bring raw code? */
+static void note_raw(uint32_t code, const uint8_t *rec, size_t n)
+{
+    struct hd_event_desc ev;
+    struct hd_action_desc ac;
+    uint64_t tag;
+
+    if (code == HD_IOCTL_REGISTER_EVENT && hd_wire_decode_event(rec, n, 0, &ev) == HD_WIRE_OK &&
+        ev.condition.kind == HD_CONDITION_RAW)
+        g_raw_registered = true;
+    if (code == HD_IOCTL_ADD_ACTION && hd_wire_decode_action(rec, n, &tag, &ac) == HD_WIRE_OK &&
+        ac.type == HD_ACTION_CODE)
+        g_raw_registered = true;
+}
+
+/* hdevent's own requests: they never change the events or the allocations. */
+static void device_request(struct hd_engine *e, struct hd_host *h, uint8_t sel,
+                           const uint8_t *rec, size_t n)
+{
+    static const size_t out_lens[4] = {512, 0, 7, 40};
+    static const uint32_t codes[3] = {HD_IOCTL_SELFTEST_VMCALL, HD_IOCTL_READ_MESSAGES,
+                                      HD_IOCTL_LIST_EVENTS};
+    struct hd_wire_caller caller = {.pid = 0x490, .user = NULL,
+                                    .run_here = g_raw_registered ? NULL : run_here};
+    uint8_t out[520];
+    size_t out_len = out_lens[(sel >> 3) & 3], written = 99;
+    struct state before, after;
+    enum hd_status st;
+
+    g_here_core = (uint32_t)(sel >> 6);
+    memset(out, 0xAA, sizeof(out));
+    take(e, h, &before);
+    st = hd_wire_device_ioctl(e, &caller, codes[sel & 7], rec, n, out, out_len, &written);
+    take(e, h, &after);
+    CHECK(same(&before, &after));
+    CHECK(out[out_len] == 0xAA); /* nothing written past out_len */
+    if (st != HD_OK) {
+        CHECK(written == 0);
+        return;
+    }
+    CHECK(written <= out_len);
+    if ((sel & 7) == 0) {
+        CHECK(written == HD_WIRE_SELFTEST_RESULT_SIZE);
+        if (g_raw_registered) /* no run_here was offered: refused (for one reason or another) */
+            CHECK(rd32(out + 136) != HD_WIRE_SUCCESS);
+    }
+}
+
 static void request(struct hd_engine *e, struct hd_host *h, uint8_t sel, const uint8_t *rec,
                     size_t n)
 {
     static const size_t out_lens[4] = {64, 0, 7, 23};
     static const uint32_t codes[4] = {HD_IOCTL_REGISTER_EVENT, HD_IOCTL_ADD_ACTION,
                                       HD_IOCTL_MODIFY_EVENTS, HD_IOCTL_FLUSH_BUFFERS};
+    struct hd_wire_caller caller = {.pid = 0x490, .user = NULL, .run_here = NULL};
     uint8_t out[64];
     size_t out_len = out_lens[(sel >> 3) & 3], written = 99;
     uint32_t op = sel & 7, code;
@@ -117,11 +182,22 @@ static void request(struct hd_engine *e, struct hd_host *h, uint8_t sel, const u
 
     if (op >= 5)
         return; /* decoder-only record */
+    if ((sel & 0x20) && op < 3) {
+        device_request(e, h, sel, rec, n);
+        return;
+    }
     code = op < 4 ? codes[op] : (n >= 4 ? rd32(rec) : 0);
     memset(out, 0xAA, sizeof(out));
     take(e, h, &before);
-    st = hd_wire_ioctl(e, code, rec, n, out, out_len, &written);
+    /* HyperDbg's requests behave the same through either entry point. */
+    st = (sel & 0x20) ? hd_wire_device_ioctl(e, &caller, code, rec, n, out, out_len, &written)
+                      : hd_wire_ioctl(e, code, rec, n, out, out_len, &written);
     take(e, h, &after);
+    if (code == HD_IOCTL_SELFTEST_VMCALL || code == HD_IOCTL_READ_MESSAGES ||
+        code == HD_IOCTL_LIST_EVENTS) {
+        CHECK(same(&before, &after)); /* own codes (device path) or unknown (plain path) */
+        return;
+    }
 
     if (st != HD_OK) {
         CHECK(st == HD_ERR_BUFFER_TOO_SMALL || st == HD_ERR_UNKNOWN_IOCTL);
@@ -137,6 +213,8 @@ static void request(struct hd_engine *e, struct hd_host *h, uint8_t sel, const u
         rejected = out[0] == 0;
         if (!rejected && code == HD_IOCTL_REGISTER_EVENT)
             CHECK(after.count == before.count + 1);
+        if (!rejected)
+            note_raw(code, rec, n);
         break;
     case HD_IOCTL_MODIFY_EVENTS:
         CHECK(written == HD_WIRE_MODIFY_SIZE && out[24] == 0xAA);
@@ -162,6 +240,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     if (hd_engine_create(hd_host_ops(host), &ecfg, &engine) != HD_OK)
         abort();
+    g_raw_registered = false;
     while (size >= 3) {
         uint8_t sel = data[0];
         size_t n = (size_t)data[1] | (size_t)data[2] << 8;
@@ -277,6 +356,37 @@ int main(int argc, char **argv)
         d.actions = acts;
         d.action_count = v % 4;
         bad |= seed_event(argv[1], n++, &d, HD_TAG_BASE + v * 3);
+    }
+    /* hdevent's own requests after a break-only event: a self-test on core 1 that fires it,
+     * a message read and an event list (selector bit 5: the device entry point). */
+    {
+        struct hd_wire_selftest t;
+        uint8_t after[8] = {0};
+        uint8_t *buf;
+        size_t len;
+        FILE *f = seed_open(argv[1], n++);
+
+        hd_event_desc_init(&d);
+        hd_action_desc_init(&acts[0], HD_ACTION_BREAK);
+        d.actions = acts;
+        d.action_count = 1;
+        memset(&t, 0, sizeof(t));
+        t.core = HD_ALL;
+        t.regs.rax = 0x1234;
+        if (!f || hd_wire_encode_event(&d, HD_TAG_BASE, &buf, &len) != HD_OK) {
+            bad = 1;
+        } else {
+            put_record(f, 0, buf, len);
+            free(buf);
+            if (hd_wire_encode_action(&acts[0], HD_TAG_BASE, &buf, &len) == HD_OK) {
+                put_record(f, 1, buf, len);
+                free(buf);
+            }
+            put_record(f, 0x60, (const uint8_t *)&t, sizeof(t)); /* self-test, core 1 */
+            put_record(f, 0x21, NULL, 0);                        /* read messages */
+            put_record(f, 0x22, after, sizeof(after));           /* list events */
+            fclose(f);
+        }
     }
     if (bad)
         fprintf(stderr, "%s: could not write every seed\n", argv[0]);

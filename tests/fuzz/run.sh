@@ -4,7 +4,8 @@
 #   run.sh [--target wire|command|all] [--time SECONDS] [--build DIR] [--src DIR] [--coverage]
 #
 # Two harnesses (--target, default all: both, one after the other, each for --time seconds):
-#   wire     fuzz_wire_decode.c: the wire decoders and hd_wire_ioctl() on the host backend.
+#   wire     fuzz_wire_decode.c: the wire decoders, hd_wire_ioctl() and hd_wire_device_ioctl()
+#            (self-test VMCALL, message records, event list) on the host backend.
 #   command  fuzz_command_parse.c: the command parser, parse -> format -> parse round trip.
 #
 # The main build uses gcc, which has no libFuzzer, so this script compiles the harnesses and
