@@ -105,6 +105,7 @@ enum hd_status hd_engine_create(const struct hd_backend_ops *ops,
 {
     struct hd_backend_ops copy;
     struct hd_engine *e;
+    void *raw;
     uint32_t cores, slots, max;
     size_t ring_bytes;
     enum hd_status st;
@@ -123,11 +124,19 @@ enum hd_status hd_engine_create(const struct hd_backend_ops *ops,
     if (slots > HD_MESSAGE_SLOTS_MAX || max > HD_MESSAGE_BYTES_MAX)
         return HD_ERR_INVALID_ARGUMENT;
 
-    e = copy.alloc(copy.user, sizeof(*e));
-    if (!e)
+    /* Placed at a line boundary: dispatch reads exactly the engine's first line. */
+    raw = copy.alloc(copy.user, sizeof(*e) + HD_CACHELINE);
+    if (!raw)
         return HD_ERR_NO_MEMORY;
+    e = (struct hd_engine *)hd_align_up((uintptr_t)raw, HD_CACHELINE);
     hd_memset(e, 0, sizeof(*e));
+    e->raw = raw;
     e->ops = copy;
+    e->user = copy.user;
+    e->is_own_hypercall = copy.is_own_hypercall;
+    e->on_break = copy.on_break;
+    e->on_action = copy.on_action;
+    e->ipi_grace = copy.run_on_every_core != NULL;
     e->core_count = cores;
     e->message_slots = round_up_pow2(slots);
     e->message_max = max;
@@ -154,6 +163,7 @@ enum hd_status hd_engine_create(const struct hd_backend_ops *ops,
         if (HD_FAILED(st))
             goto fail;
         e->current = empty;
+        e->current_word = empty->word;
     }
     *out = e;
     return HD_OK;
@@ -161,7 +171,7 @@ enum hd_status hd_engine_create(const struct hd_backend_ops *ops,
 fail:
     hd_free(e, e->rings);
     hd_free(e, e->cores_raw);
-    hd_free(e, e);
+    hd_free(e, e->raw);
     return st;
 }
 
@@ -175,10 +185,10 @@ void hd_engine_destroy(struct hd_engine *engine)
     for (uint32_t i = 0; i < e->registry.count; i++)
         hd_event_free(e, e->registry.events[i]);
     hd_free(e, e->registry.events);
-    hd_snapshot_free(e, (struct hd_snapshot *)e->current);
+    hd_snapshot_free(e, e->current);
     hd_free(e, e->rings);
     hd_free(e, e->cores_raw);
-    hd_free(e, e);
+    hd_free(e, e->raw);
 }
 
 uint32_t hd_engine_core_count(const struct hd_engine *engine)

@@ -1,14 +1,16 @@
 /*
  * Snapshots: the immutable index dispatch reads, and their safe retirement.
  *
- * Publishing is one release store of e->current. Freeing the old snapshot needs proof that no
+ * Publishing is one release store of e->current_word (engine.h: the snapshot's bucket array
+ * with its mask and key shapes in the low bits). Freeing the old snapshot needs proof that no
  * core still reads it. Each core keeps a sequence number that the dispatcher makes odd when an
  * exit starts and even when it ends (plain stores by the owning core, no read-modify-write).
  * After publishing, the writer issues a full fence and records every core's number; the old
  * snapshot is free once each recorded number was even (the core was outside) or has moved
  * (the exit that might have read the old pointer is over). The dispatcher fences between
- * making its number odd and loading e->current (Dekker's pattern): without that, x86 may let
- * the load pass the store, and a writer could see "outside" while the core reads the old set.
+ * making its number odd and loading e->current_word (Dekker's pattern): without that, x86 may
+ * let the load pass the store, and a writer could see "outside" while the core reads the old
+ * set.
  *
  * A backend with run_on_every_core proves grace periods by IPI instead (reclaim below): its
  * dispatcher never touches the sequence numbers, so its exits pay no fence (dispatch.c).
@@ -23,11 +25,6 @@
 uint32_t hd_tsan_fence_word;
 #endif
 
-static size_t align8(size_t n)
-{
-    return (n + 7u) & ~(size_t)7u;
-}
-
 static bool included(const struct hd_event *ev, enum hd_build_mode mode)
 {
     return mode == HD_BUILD_ALL || (mode == HD_BUILD_ENABLED && ev->enabled);
@@ -41,94 +38,150 @@ static struct hd_snap_bucket *bucket_for(struct hd_snap_bucket *buckets, uint32_
     return &buckets[i];
 }
 
+static uint32_t record_size(const struct hd_event *ev)
+{
+    return (uint32_t)(sizeof(struct hd_snap_entry) +
+                      (size_t)ev->action_count * sizeof(struct hd_snap_action));
+}
+
+/* Copy what dispatch reads of @ev and its actions: it never follows a pointer to them. */
+static void record_fill(struct hd_snap_entry *en, const struct hd_event *ev, uint32_t order)
+{
+    struct hd_snap_action *acts = (struct hd_snap_action *)(en + 1);
+
+    en->order = order;
+    en->condition = (uint8_t)ev->condition;
+    en->short_circuit = ev->short_circuit;
+    en->action_count = (uint16_t)ev->action_count;
+    if (ev->condition == HD_CONDITION_NATIVE)
+        en->cond.fn = ev->condition_fn;
+    else
+        en->cond.code = ev->condition_code.exec;
+    en->counters = ev->counters;
+    en->tag = ev->tag;
+    en->condition_user = ev->condition_user;
+    for (uint32_t i = 0; i < ev->action_count; i++) {
+        const struct hd_action *a = ev->actions[i];
+        acts[i].type = (uint8_t)a->type;
+        acts[i].immediate = a->immediate;
+        acts[i].buffer_size = a->buffers ? a->buffer_size : 0;
+        acts[i].buffers = a->buffers;
+        if (a->type == HD_ACTION_NATIVE)
+            acts[i].run.fn = a->fn;
+        else
+            acts[i].run.code = a->code.exec;
+        acts[i].user = a->user;
+    }
+}
+
+/* Lists start on a cache line: an exit with one matching event reads one line of it. */
+static uint32_t line_up(uint32_t n)
+{
+    return (n + (HD_CACHELINE - 1)) & ~(HD_CACHELINE - 1);
+}
+
 enum hd_status hd_snapshot_build(struct hd_engine *e, enum hd_build_mode mode,
                                  struct hd_snapshot **out)
 {
     const struct hd_registry *reg = &e->registry;
-    uint32_t n = 0, nbuckets = 2, nindex = 0;
-    size_t nactions = 0, off_entries, off_buckets, off_seq, off_actions, off_index, total;
+    uint32_t n = 0, nbuckets = 2, log2_buckets = 1, order = 0, shapes = 0;
+    size_t rec_bytes = 0, total;
+    uint32_t cursor;
     struct hd_snapshot *s;
-    struct hd_snap_entry *entries;
     struct hd_snap_bucket *buckets;
-    struct hd_action **actions;
-    uint32_t *index;
+    uint8_t *records;
 
     for (uint32_t i = 0; i < reg->count; i++) {
         const struct hd_event *ev = reg->events[i];
         if (!included(ev, mode))
             continue;
         n++;
-        nactions += ev->action_count;
-        nindex += ev->stage == HD_STAGE_ALL ? 2u : 1u;
+        rec_bytes += (size_t)record_size(ev) * (ev->stage == HD_STAGE_ALL ? 2u : 1u);
     }
-    while (nbuckets < 2u * n) /* load factor <= 1/2 keeps probes short */
+    while (nbuckets < 2u * n) { /* load factor <= 1/2 keeps probes short */
         nbuckets <<= 1;
+        log2_buckets++;
+    }
 
-    off_entries = align8(sizeof(*s));
-    off_buckets = off_entries + align8((size_t)n * sizeof(*entries));
-    off_seq = off_buckets + align8((size_t)nbuckets * sizeof(*buckets));
-    off_actions = off_seq + (size_t)e->core_count * sizeof(uint64_t);
-    off_index = off_actions + nactions * sizeof(*actions);
-    total = off_index + (size_t)nindex * sizeof(*index);
-
+    /*
+     * [header][retire_seq] .. [buckets, HD_SNAP_ALIGN-aligned] .. [lists, each on a line].
+     * A list's offset from the buckets must fit 32 bits.
+     */
+    if ((size_t)nbuckets * sizeof(*buckets) + HD_CACHELINE + rec_bytes +
+            (size_t)2 * n * HD_CACHELINE >= 0xFFFFFFFFu)
+        return HD_ERR_NO_MEMORY;
+    total = sizeof(*s) + (size_t)e->core_count * sizeof(uint64_t) + HD_SNAP_ALIGN +
+            (size_t)nbuckets * sizeof(*buckets) + HD_CACHELINE + rec_bytes +
+            (size_t)2 * n * HD_CACHELINE;
     s = hd_zalloc(e, total);
     if (!s)
         return HD_ERR_NO_MEMORY;
-    entries = (struct hd_snap_entry *)((uint8_t *)s + off_entries);
-    buckets = (struct hd_snap_bucket *)((uint8_t *)s + off_buckets);
-    s->retire_seq = (uint64_t *)((uint8_t *)s + off_seq);
-    actions = (struct hd_action **)((uint8_t *)s + off_actions);
-    index = (uint32_t *)((uint8_t *)s + off_index);
+    s->retire_seq = (uint64_t *)(s + 1);
+    buckets = (struct hd_snap_bucket *)hd_align_up((uintptr_t)(s->retire_seq + e->core_count),
+                                                   HD_SNAP_ALIGN);
+    records = (uint8_t *)hd_align_up((uintptr_t)(buckets + nbuckets), HD_CACHELINE);
+    cursor = (uint32_t)(records - (uint8_t *)buckets);
 
-    /* Pass 1: entries in registration order, and how many each bucket's lists hold. */
-    n = 0;
+    /* Pass 1: how many events and bytes each bucket's lists hold (bytes kept in *_off). */
     for (uint32_t i = 0; i < reg->count; i++) {
-        struct hd_event *ev = reg->events[i];
+        const struct hd_event *ev = reg->events[i];
         struct hd_snap_bucket *b;
         if (!included(ev, mode))
             continue;
-        entries[n].event = ev;
-        entries[n].actions = actions;
-        entries[n].action_count = ev->action_count;
-        for (uint32_t a = 0; a < ev->action_count; a++)
-            *actions++ = ev->actions[a];
         b = bucket_for(buckets, nbuckets - 1, hd_snap_key(ev->core, ev->pid));
-        s->key_shapes |= hd_snap_shape(ev->core, ev->pid);
-        b->pre_count += ev->stage != HD_STAGE_POST;
-        b->post_count += ev->stage != HD_STAGE_PRE;
-        n++;
+        shapes |= hd_snap_shape(ev->core, ev->pid);
+        if (ev->stage != HD_STAGE_POST) {
+            b->pre_count++;
+            b->pre_off += record_size(ev);
+        }
+        if (ev->stage != HD_STAGE_PRE) {
+            b->post_count++;
+            b->post_off += record_size(ev);
+        }
     }
 
-    /* Lay the lists out one after another, then fill them in entry (= registration) order. */
-    {
-        uint32_t next = 0;
-        for (uint32_t i = 0; i < nbuckets; i++) {
-            buckets[i].pre_first = next;
-            next += buckets[i].pre_count;
-            buckets[i].post_first = next;
-            next += buckets[i].post_count;
+    /* Lay the lists out one after another, each on a line; *_off becomes a fill cursor. */
+    for (uint32_t i = 0; i < nbuckets; i++) {
+        uint32_t pre_bytes = buckets[i].pre_off, post_bytes = buckets[i].post_off;
+        buckets[i].pre_off = cursor;
+        cursor += line_up(pre_bytes);
+        buckets[i].post_off = cursor;
+        cursor += line_up(post_bytes);
+    }
+
+    /* Pass 2: fill the lists in registration order, the order dispatch runs them (S8). */
+    for (uint32_t i = 0; i < reg->count; i++) {
+        const struct hd_event *ev = reg->events[i];
+        struct hd_snap_bucket *b;
+        if (!included(ev, mode))
+            continue;
+        b = bucket_for(buckets, nbuckets - 1, hd_snap_key(ev->core, ev->pid));
+        if (ev->stage != HD_STAGE_POST) {
+            record_fill((struct hd_snap_entry *)((uint8_t *)buckets + b->pre_off), ev, order);
+            b->pre_off += record_size(ev);
         }
-        for (uint32_t i = 0; i < n; i++) {
-            const struct hd_event *ev = entries[i].event;
-            struct hd_snap_bucket *b = bucket_for(buckets, nbuckets - 1,
-                                                  hd_snap_key(ev->core, ev->pid));
-            if (ev->stage != HD_STAGE_POST)
-                index[b->pre_first++] = i;
-            if (ev->stage != HD_STAGE_PRE)
-                index[b->post_first++] = i;
+        if (ev->stage != HD_STAGE_PRE) {
+            record_fill((struct hd_snap_entry *)((uint8_t *)buckets + b->post_off), ev, order);
+            b->post_off += record_size(ev);
         }
-        /* The fill advanced each *_first past its list: step back to the list's start. */
-        for (uint32_t i = 0; i < nbuckets; i++) {
-            buckets[i].pre_first -= buckets[i].pre_count;
-            buckets[i].post_first -= buckets[i].post_count;
-        }
+        order++;
+    }
+
+    /* The fill advanced each cursor past its list: step back to the list's start. */
+    for (uint32_t i = 0; i < reg->count; i++) {
+        const struct hd_event *ev = reg->events[i];
+        struct hd_snap_bucket *b;
+        if (!included(ev, mode))
+            continue;
+        b = bucket_for(buckets, nbuckets - 1, hd_snap_key(ev->core, ev->pid));
+        if (ev->stage != HD_STAGE_POST)
+            b->pre_off -= record_size(ev);
+        if (ev->stage != HD_STAGE_PRE)
+            b->post_off -= record_size(ev);
     }
 
     s->entry_count = n;
-    s->bucket_mask = nbuckets - 1;
-    s->entries = entries;
-    s->buckets = buckets;
-    s->index = index;
+    s->word = hd_snap_word(buckets, log2_buckets, shapes);
     *out = s;
     return HD_OK;
 }
@@ -141,9 +194,10 @@ void hd_snapshot_free(struct hd_engine *e, struct hd_snapshot *snap)
 void hd_snapshot_publish(struct hd_engine *e, struct hd_snapshot *next,
                          struct hd_event *free_events)
 {
-    struct hd_snapshot *old = (struct hd_snapshot *)e->current;
+    struct hd_snapshot *old = e->current;
 
-    hd_store_release(&e->current, next);
+    e->current = next; /* writers only */
+    hd_store_release(&e->current_word, next->word);
     hd_store_relaxed(&e->armed, next->entry_count != 0);
 
     /* Order the publication before reading the cores' sequence numbers (see the top). */
@@ -184,7 +238,7 @@ uint32_t hd_snapshot_reclaim(struct hd_engine *e, bool force)
      * A backend whose run_on_every_core returns only after each core ran the function outside
      * dispatch (an IPI to cores that dispatch with interrupts off) gives a grace period at once.
      */
-    if (!force && e->retired_head && e->ops.run_on_every_core) {
+    if (!force && e->retired_head && e->ipi_grace) {
         e->ops.run_on_every_core(e->ops.user, noop_on_core, NULL);
         force = true;
     }

@@ -67,36 +67,102 @@ struct hd_event {
 
 /* ---- snapshots ----------------------------------------------------------------------- */
 
-/* One enabled event as dispatch sees it: its actions are a copy the snapshot owns. */
-struct hd_snap_entry {
-    const struct hd_event *event;
-    struct hd_action *const *actions;
-    uint32_t action_count;
+/*
+ * A snapshot is flat: a bucket leads straight to its events' hot fields, copied from the
+ * event and action objects when the snapshot is built (those objects never change after
+ * registration; every change publishes a new snapshot). A cold exit with one matching event
+ * thus misses on the engine's line, the bucket, one record, the counter line and the code —
+ * not also on a snapshot header, an index, the entry, the event, its action list and action.
+ */
+
+/* One action as dispatch runs it. */
+struct hd_snap_action {
+    uint8_t type;               /* enum hd_action_type */
+    bool immediate;
+    uint32_t buffer_size;       /* per core; 0 when there is no buffer */
+    uint8_t *buffers;           /* core c's buffer: buffers + c * stride; NULL if none */
+    union {
+        void *code;             /* HD_ACTION_CODE: executable copy */
+        hd_action_fn fn;        /* HD_ACTION_NATIVE */
+    } run;
+    void *user;
 };
 
 /*
- * Index bucket for one (core filter, pid filter) pair: the entries with exactly that pair,
- * as ascending entry numbers (= registration order), split by pass. A key with no event in
- * either list does not exist, so pre_count + post_count == 0 marks an empty bucket.
+ * One event in one list, immediately followed by its action_count hd_snap_action records:
+ * an event and its actions are read from adjacent bytes. What the raw-code path reads (order
+ * .. counters, and the first action's type, buffers and code) lies in the first 64 bytes,
+ * one line, since every list starts on a line.
+ */
+struct hd_snap_entry {
+    uint32_t order;             /* registration order: the merge key of the lists (S8) */
+    uint8_t condition;          /* enum hd_condition_kind */
+    bool short_circuit;
+    uint16_t action_count;      /* <= HD_EVENT_MAX_ACTIONS */
+    union {
+        void *code;             /* HD_CONDITION_RAW */
+        hd_condition_fn fn;     /* HD_CONDITION_NATIVE */
+    } cond;
+    struct hd_counter_line *counters;
+    uint64_t tag;
+    void *condition_user;
+};
+HD_STATIC_ASSERT(sizeof(struct hd_snap_entry) == 40, "entry + first action: 72 bytes");
+HD_STATIC_ASSERT(sizeof(struct hd_snap_action) == 32, "action record size");
+
+static inline const struct hd_snap_entry *hd_snap_entry_next(const struct hd_snap_entry *en)
+{
+    return (const struct hd_snap_entry *)((const uint8_t *)(en + 1) +
+                                          (size_t)en->action_count *
+                                              sizeof(struct hd_snap_action));
+}
+
+/*
+ * Index bucket for one (core filter, pid filter) pair: the records of the events with exactly
+ * that pair, in registration order, split by pass; each list is a byte offset from the
+ * bucket array + a count. A key with no event in either list does not exist, so
+ * pre_count + post_count == 0 marks an empty bucket.
  */
 struct hd_snap_bucket {
     uint64_t key; /* core filter << 32 | pid filter */
-    uint32_t pre_first, pre_count;
-    uint32_t post_first, post_count;
+    uint32_t pre_off, pre_count;
+    uint32_t post_off, post_count;
 };
 
-struct hd_snapshot {
-    /* Read by dispatch. */
-    uint32_t entry_count;
-    uint32_t bucket_mask;
-    /*
-     * Which key shapes exist, bit (core is all) << 1 | (pid is all): probes for a shape no
-     * event has are skipped, so `!vmcall` alone costs one probe, not four.
-     */
-    uint32_t key_shapes;
-    const struct hd_snap_entry *entries;
+/*
+ * What dispatch loads to find a snapshot: one word, the address of its bucket array (aligned
+ * to HD_SNAP_ALIGN) with the key shapes in bits 0-3 and log2(bucket count) in bits 4-8. One
+ * load gives everything the probe needs, so a cold exit goes engine line -> bucket -> record
+ * without a header line in between, and a reader can never pair one snapshot's buckets with
+ * another's mask. The lists follow the buckets in the same allocation.
+ */
+#define HD_SNAP_ALIGN 512u
+
+struct hd_snap_view {
     const struct hd_snap_bucket *buckets;
-    const uint32_t *index;            /* entry numbers, referenced by the buckets */
+    uint32_t mask;
+    uint32_t shapes; /* bit (core is all) << 1 | (pid is all): which key shapes exist */
+};
+
+static inline uintptr_t hd_snap_word(const struct hd_snap_bucket *buckets, uint32_t log2_buckets,
+                                     uint32_t shapes)
+{
+    return (uintptr_t)buckets | (uintptr_t)log2_buckets << 4 | shapes;
+}
+
+static inline struct hd_snap_view hd_snap_view(uintptr_t word)
+{
+    struct hd_snap_view v = {
+        .buckets = (const struct hd_snap_bucket *)(word & ~(uintptr_t)(HD_SNAP_ALIGN - 1)),
+        .mask = (1u << ((word >> 4) & 31u)) - 1u,
+        .shapes = (uint32_t)word & 15u,
+    };
+    return v;
+}
+
+struct hd_snapshot {
+    uintptr_t word;                   /* what e->current_word holds while this is current */
+    uint32_t entry_count;
 
     /* Writer state: retirement. */
     struct hd_snapshot *retired_next;
@@ -113,7 +179,7 @@ struct hd_core {
      * post pass), even outside. Writers wait for it to move before freeing what it may use.
      */
     uint64_t seq;
-    const struct hd_snapshot *exit_snapshot; /* the pre pass's set, for the post pass */
+    uintptr_t exit_word;                    /* the pre pass's set, for the post pass */
     bool post_pending;
     bool exit_protected;                    /* the pre pass's own-hypercall verdict */
     uint32_t ring_head;                     /* next slot the producer writes */
@@ -143,17 +209,30 @@ struct hd_registry {
 };
 
 struct hd_engine {
-    /* Read on every dispatch: the first line, plus ops.user / on_break / is_own_hypercall. */
+    /*
+     * Read on every dispatch, and nothing else: one cache line (the engine is placed at a
+     * line boundary), so a cold exit misses once here. The ops members are copies of the
+     * backend's, taken at creation.
+     */
     uint32_t armed;                   /* a snapshot with at least one event is published */
     uint32_t core_count;
-    const struct hd_snapshot *current;
+    uintptr_t current_word;           /* hd_snap_word() of the current snapshot */
     struct hd_core *cores;
-    uint32_t message_slots;           /* power of two */
+    void *user;                       /* ops.user */
+    bool (*is_own_hypercall)(void *user, const struct hd_vcpu *vcpu);
+    void (*on_break)(void *user, const struct hd_break_info *info);
+    void (*on_action)(void *user, const struct hd_action_info *info);
+    bool ipi_grace;                   /* ops.run_on_every_core is set: see dispatch.c */
+
+    /* Read when a hook delivers a message, or a native hook reads the engine. */
+    _Alignas(HD_CACHELINE) uint32_t message_slots; /* power of two */
     uint32_t slot_bytes;              /* header + message_max, 8-aligned */
     uint32_t message_max;
     struct hd_backend_ops ops;        /* copy; members past the backend's size are NULL */
 
     /* Writer state. */
+    struct hd_snapshot *current;      /* the snapshot current_word designates */
+    void *raw;                        /* the allocation the engine is placed in */
     void *cores_raw;
     void *rings;
     struct hd_registry registry;
@@ -161,6 +240,9 @@ struct hd_engine {
     struct hd_snapshot *retired_tail;
     uint32_t read_cursor;             /* next core hd_message_read looks at */
 };
+
+HD_STATIC_ASSERT(offsetof(struct hd_engine, ipi_grace) < HD_CACHELINE,
+                 "the engine's dispatch-read fields fit one cache line");
 
 /* ---- helpers shared between the core's files ----------------------------------------- */
 
