@@ -227,6 +227,7 @@ unsigned bm_guest_main(void)
         uint32_t lo, hi;
         __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(0x40000000u));
     }
+    hd_vmx_cpu_log_flush(bm_cpu); /* the layer buffered its line in VMX root: print it here */
     expect("#GP taken", bm_trap.seen, 1);
     expect("error code", bm_trap.error, 0);
     expect("RDMSR exits", hd_vmx_cpu_exits(bm_cpu, 31), 1);

@@ -435,6 +435,7 @@ void bm_main(void)
     glue.fatal = glue_fatal;
     if ((st = hd_vmx_cpu_create(&glue, bm_engine, 0, &bm_cpu)) != HD_OK ||
         (st = hd_vmx_cpu_on(bm_cpu)) != HD_OK) {
+        hd_vmx_cpu_log_flush(bm_cpu); /* NULL-safe: what VMXON/VMCS setup logged */
         bm_puts("vmx: ");
         bm_puts(hd_status_str(st));
         bm_puts("\nhdevent-bochs: FAILED\n");
@@ -447,6 +448,7 @@ void bm_main(void)
         bm_register_file(f);
 
     if ((st = hd_vmx_cpu_start(bm_cpu)) != HD_OK) {
+        hd_vmx_cpu_log_flush(bm_cpu);
         bm_puts("vmx: VMLAUNCH failed\nhdevent-bochs: FAILED\n");
         bm_shutdown();
     }

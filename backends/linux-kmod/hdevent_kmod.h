@@ -18,6 +18,13 @@
  *     }
  *     advance_rip(&v);
  *
+ * HARD RULE: call these only with interrupts disabled (as a VMX exit handler runs), on the
+ * core named in vcpu->core, without sleeping. hdevent.ko's engine runs on every core, so the
+ * dispatcher does not take the per-core sequence counter: with interrupts on, a concurrent
+ * `hdevent add/remove` could free the event snapshot the call is reading (use after free).
+ * The entries check it: with interrupts on they return HD_ERR_INVALID_ARGUMENT, dispatch
+ * nothing, and WARN once in dmesg.
+ *
  * Events are registered from user mode through /dev/hdevent (`hdevent add ...`).
  * docs/backends/linux.md has the whole story.
  */
@@ -26,7 +33,8 @@
 
 #include <hdevent/dispatch.h>
 
-/** hd_dispatch_vmcall() on hdevent.ko's engine. @return its status; HD_ERR_BAD_VCPU. */
+/** hd_dispatch_vmcall() on hdevent.ko's engine. Interrupts off (see above).
+ *  @return its status; HD_ERR_BAD_VCPU; HD_ERR_INVALID_ARGUMENT with interrupts on. */
 enum hd_status hd_kmod_vmcall(struct hd_vcpu *vcpu, struct hd_verdict *verdict);
 
 /** hd_dispatch_vmcall_post() on hdevent.ko's engine, when the pre pass set HD_VERDICT_POST. */

@@ -13,6 +13,7 @@
  * Closing the device leaves every registered event in place.
  */
 #include <linux/atomic.h>
+#include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
@@ -21,6 +22,7 @@
 #include <linux/preempt.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
@@ -78,6 +80,10 @@ static int hd_kmod_open(struct inode *inode, struct file *file)
 {
     (void)inode;
     (void)file;
+    /* The device registers code that runs in ring 0 (raw conditions, custom code): root's
+     * capability, whatever the node's mode says (docs/backends/linux.md). */
+    if (!capable(CAP_SYS_ADMIN))
+        return -EPERM;
     if (atomic_inc_return(&hd_kmod_open_count) == 1)
         schedule_delayed_work(&hd_kmod_watch_work, msecs_to_jiffies(HD_KMOD_WATCH_MS));
     return 0;
@@ -130,7 +136,7 @@ static long hd_kmod_ioctl(struct file *file, unsigned int cmd, unsigned long arg
         return -E2BIG;
     }
     if (a.in_len) {
-        in = memdup_user(u64_to_user_ptr(a.in_ptr), a.in_len);
+        in = vmemdup_user(u64_to_user_ptr(a.in_ptr), a.in_len); /* up to 1 MiB: kvmalloc */
         if (IS_ERR(in))
             return PTR_ERR(in);
     }
@@ -164,7 +170,7 @@ static long hd_kmod_ioctl(struct file *file, unsigned int cmd, unsigned long arg
 done:
     kvfree(out);
     if (!IS_ERR_OR_NULL(in))
-        kfree(in);
+        kvfree(in);
     return ret;
 }
 

@@ -6,8 +6,11 @@
  * protection it is given (pgprot_nx since 5.8: a PAGE_KERNEL_ROX vmap faults on the first
  * instruction fetch). What a module does own is its text: executable, read-only after load.
  * So the code runs from an arena inside the module's text (kmod_arena.S) and is written through
- * a second mapping of the same pages, made here with vmap(PAGE_KERNEL): read-write and NX.
- * No address is writable and executable at once (CONFIG_DEBUG_WX holds).
+ * a second mapping of the same pages, made with vmap(PAGE_KERNEL): read-write and NX. That
+ * alias exists only while exec_alloc/exec_free write (vmap, write, vunmap, then
+ * vm_unmap_aliases() so no CPU keeps a lazily-unmapped writable TLB entry): no permanent
+ * writable view of executable code. No address is writable and executable at once
+ * (CONFIG_DEBUG_WX holds).
  *
  * The arena is cut in 64-byte blocks (a bitmap, first fit) under its own mutex; exec_alloc and
  * exec_free run in writer context. Each buffer starts with ENDBR64 (F3 0F 1E FA): on kernels
@@ -33,7 +36,8 @@ extern u8 hd_kmod_exec_arena_end[];
 
 static const u8 hd_kmod_endbr64[4] = {0xF3, 0x0F, 0x1E, 0xFA};
 static DEFINE_MUTEX(exec_lock);
-static u8 *exec_alias;           /* RW, NX view of the arena */
+static struct page **exec_pages; /* the arena's pages, for the short-lived RW alias */
+static unsigned int exec_npages;
 static unsigned long *exec_used; /* one bit per block */
 static unsigned long exec_blocks;
 
@@ -41,39 +45,56 @@ int hd_kmod_exec_init(void)
 {
     size_t bytes = hd_kmod_exec_arena_end - hd_kmod_exec_arena;
     unsigned int n = bytes / PAGE_SIZE, i;
-    struct page **pages;
 
     if (!PAGE_ALIGNED(hd_kmod_exec_arena) || !n)
         return -EINVAL;
-    pages = kcalloc(n, sizeof(*pages), GFP_KERNEL);
-    if (!pages)
+    exec_pages = kcalloc(n, sizeof(*exec_pages), GFP_KERNEL);
+    if (!exec_pages)
         return -ENOMEM;
     for (i = 0; i < n; i++)
-        pages[i] = vmalloc_to_page(hd_kmod_exec_arena + (size_t)i * PAGE_SIZE);
-    for (i = 0; i < n; i++)
-        if (!pages[i])
-            break;
-    exec_alias = i == n ? vmap(pages, n, VM_MAP, PAGE_KERNEL) : NULL;
-    kfree(pages);
-    if (!exec_alias)
-        return -ENOMEM;
+        if (!(exec_pages[i] = vmalloc_to_page(hd_kmod_exec_arena + (size_t)i * PAGE_SIZE)))
+            goto fail;
+    exec_npages = n;
     exec_blocks = bytes / EXEC_BLOCK;
     exec_used = bitmap_zalloc(exec_blocks, GFP_KERNEL);
-    if (!exec_used) {
-        vunmap(exec_alias);
-        exec_alias = NULL;
-        return -ENOMEM;
-    }
+    if (!exec_used)
+        goto fail;
     return 0;
+fail:
+    kfree(exec_pages);
+    exec_pages = NULL;
+    exec_npages = 0;
+    return i < n ? -EINVAL : -ENOMEM;
 }
 
 void hd_kmod_exec_exit(void)
 {
-    if (exec_alias)
-        vunmap(exec_alias);
     bitmap_free(exec_used);
-    exec_alias = NULL;
+    kfree(exec_pages);
     exec_used = NULL;
+    exec_pages = NULL;
+    exec_npages = 0;
+}
+
+/*
+ * Write @p len bytes at arena offset @p off: @p src, or @p fill when src is NULL. Maps a
+ * read-write NX alias of just the pages concerned, writes, and unmaps it (writer context).
+ * @return false when vmap failed (nothing written).
+ */
+static bool exec_write(size_t off, const void *src, int fill, size_t len)
+{
+    unsigned int first = off / PAGE_SIZE, last = (off + len - 1) / PAGE_SIZE;
+    u8 *alias = vmap(exec_pages + first, last - first + 1, VM_MAP, PAGE_KERNEL);
+
+    if (!alias)
+        return false;
+    if (src)
+        memcpy(alias + off % PAGE_SIZE, src, len);
+    else
+        memset(alias + off % PAGE_SIZE, fill, len);
+    vunmap(alias);
+    vm_unmap_aliases(); /* vunmap defers the TLB flush: purge it now */
+    return true;
 }
 
 /* Bytes of arena in use, for the load message and leak checks. */
@@ -104,10 +125,11 @@ static void serialize_cpu(void *info)
 bool hd_kmod_exec_alloc(void *user, const void *code, size_t size, void **out)
 {
     unsigned long want = blocks_for(size), at;
-    u8 *w;
+    size_t off;
+    u8 *buf;
 
     (void)user;
-    if (!exec_alias || size > hd_kmod_exec_arena_bytes())
+    if (!exec_pages || size > hd_kmod_exec_arena_bytes())
         return false;
     mutex_lock(&exec_lock);
     at = bitmap_find_next_zero_area(exec_used, exec_blocks, 0, want, 0);
@@ -119,11 +141,23 @@ bool hd_kmod_exec_alloc(void *user, const void *code, size_t size, void **out)
     }
     bitmap_set(exec_used, at, want);
     mutex_unlock(&exec_lock);
-    w = exec_alias + at * EXEC_BLOCK;
-    memcpy(w, hd_kmod_endbr64, sizeof(hd_kmod_endbr64));
-    memcpy(w + sizeof(hd_kmod_endbr64), code, size);
+    off = at * EXEC_BLOCK;
+    /* One write: ENDBR64 then the code (the alias is mapped once per call). */
+    buf = kmalloc(sizeof(hd_kmod_endbr64) + size, GFP_KERNEL);
+    if (buf) {
+        memcpy(buf, hd_kmod_endbr64, sizeof(hd_kmod_endbr64));
+        memcpy(buf + sizeof(hd_kmod_endbr64), code, size);
+    }
+    if (!buf || !exec_write(off, buf, 0, sizeof(hd_kmod_endbr64) + size)) {
+        kfree(buf);
+        mutex_lock(&exec_lock);
+        bitmap_clear(exec_used, at, want);
+        mutex_unlock(&exec_lock);
+        return false;
+    }
+    kfree(buf);
     on_each_cpu(serialize_cpu, NULL, 1);
-    *out = hd_kmod_exec_arena + at * EXEC_BLOCK;
+    *out = hd_kmod_exec_arena + off;
     return true;
 }
 
@@ -134,7 +168,10 @@ void hd_kmod_exec_free(void *user, void *code, size_t size)
     (void)user;
     if (WARN_ON_ONCE((u8 *)code < hd_kmod_exec_arena || at + n > exec_blocks))
         return;
-    memset(exec_alias + at * EXEC_BLOCK, 0xCC, n * EXEC_BLOCK); /* back to INT3 */
+    /* Back to INT3. If the alias cannot be mapped the stale bytes stay, unreachable: the
+     * blocks are only reused through exec_write, which overwrites them. */
+    if (!exec_write(at * EXEC_BLOCK, NULL, 0xCC, n * EXEC_BLOCK))
+        pr_warn_ratelimited("hdevent: could not map the arena to clear freed raw code\n");
     mutex_lock(&exec_lock);
     bitmap_clear(exec_used, at, n);
     mutex_unlock(&exec_lock);

@@ -13,7 +13,9 @@
  */
 #include <linux/cpufeature.h>
 #include <linux/errno.h>
+#include <linux/bug.h>
 #include <linux/init.h>
+#include <linux/irqflags.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -37,20 +39,36 @@ static bool hd_kmod_vmx_running;
 
 /* ---- entries for a hypervisor module's own exit handler ------------------------------------ */
 
+/*
+ * Interrupts off is a memory-safety rule here, not a courtesy: this engine runs on every core
+ * (run_on_every_core), so the dispatcher skips the per-core sequence counter and relies on a
+ * call not being preempted or interrupted by a writer's grace period; with interrupts on it
+ * could read a snapshot a concurrent writer has already freed. Refuse (HD_ERR_INVALID_ARGUMENT,
+ * nothing dispatched) and warn once.
+ */
+#define HD_KMOD_REQUIRE_IRQS_OFF()                                                             \
+    do {                                                                                       \
+        if (WARN_ON_ONCE(!irqs_disabled()))                                                    \
+            return HD_ERR_INVALID_ARGUMENT;                                                    \
+    } while (0)
+
 enum hd_status hd_kmod_vmcall(struct hd_vcpu *vcpu, struct hd_verdict *verdict)
 {
+    HD_KMOD_REQUIRE_IRQS_OFF();
     return hd_dispatch_vmcall(READ_ONCE(hd_kmod_engine), vcpu, NULL, verdict);
 }
 EXPORT_SYMBOL_GPL(hd_kmod_vmcall);
 
 enum hd_status hd_kmod_vmcall_post(struct hd_vcpu *vcpu, struct hd_verdict *verdict)
 {
+    HD_KMOD_REQUIRE_IRQS_OFF();
     return hd_dispatch_vmcall_post(READ_ONCE(hd_kmod_engine), vcpu, NULL, verdict);
 }
 EXPORT_SYMBOL_GPL(hd_kmod_vmcall_post);
 
 enum hd_status hd_kmod_vmcall_end(const struct hd_vcpu *vcpu)
 {
+    HD_KMOD_REQUIRE_IRQS_OFF();
     return hd_dispatch_vmcall_end(READ_ONCE(hd_kmod_engine), vcpu);
 }
 EXPORT_SYMBOL_GPL(hd_kmod_vmcall_end);

@@ -7,8 +7,10 @@
  * COMPILE-TESTED ONLY: no machine this was written on has VMX (QEMU's TCG has none, KVM here
  * has no nested VMX); vmx=on has not been run. docs/backends/linux.md says so.
  *
- * Limit: CPU hotplug is not handled. A CPU that comes online after load runs unvirtualized;
- * do not take a CPU offline while vmx=on (its VMX state would be lost without VMXOFF).
+ * Limit: CPU hotplug is not handled. A CPU that comes online after load runs unvirtualized
+ * (its vmx_result stays HD_ERR_NOT_SUPPORTED, so rmmod sends it no VMXOFF hypercall, which
+ * would #UD outside VMX operation); do not take a CPU offline while vmx=on (its VMX state
+ * would be lost without VMXOFF).
  */
 #include <linux/cpu.h>
 #include <linux/gfp.h>
@@ -23,6 +25,10 @@
 #include <linux/smp.h>
 #include <linux/string.h>
 
+#include <asm/desc.h>
+#include <asm/pgtable.h>
+#include <asm/processor.h>
+
 #include <hd_vmx.h>
 #include <hdevent/wire.h>
 
@@ -30,6 +36,10 @@
 
 static struct hd_vmx_cpu **vmx_cpus; /* [nr_cpu_ids] */
 static int *vmx_result;              /* [nr_cpu_ids]: what each CPU's start returned */
+/* HOST_CR3 of every CPU: a page this module owns holding the kernel half of the page tables
+ * (docs/backends/linux.md, "Host page tables"). insmod's own CR3 would be freed when insmod
+ * exits, and every later VM exit would then run on freed page tables. */
+static pgd_t *vmx_host_pgd;
 
 /* ---- glue --------------------------------------------------------------------------------- */
 
@@ -67,42 +77,47 @@ static void vmx_vmcall_default(void *user, struct hd_vmx_cpu *cpu, struct hd_vcp
     vcpu->regs->rax = (vcpu->flags & HD_VCPU_PROTECTED) ? 0 : HD_WIRE_SELFTEST_ENOSYS;
 }
 
-/*
- * The layer may log in VMX root or with interrupts off in an IPI, where printk could spin on a
- * console lock held by the very context we interrupted. Lines go to a small per-CPU buffer,
- * written only by its CPU, and are printed from process context after each start or stop.
- */
-#define VMX_LOG_LINES 4
-#define VMX_LOG_BYTES 160
-struct vmx_log_buf {
-    unsigned int count; /* lines written; only the first VMX_LOG_LINES are kept */
-    char line[VMX_LOG_LINES][VMX_LOG_BYTES];
-};
-static DEFINE_PER_CPU(struct vmx_log_buf, vmx_log_bufs);
-
+/* Called only from hd_vmx_cpu_log_flush(), in process context: the layer buffers what it logs
+ * in VMX root or in the start IPI, where printk could spin on a lock the interrupted context
+ * holds, per CPU (backends/vmx), and we flush after each start and stop. */
 static void vmx_log(void *user, const char *line)
 {
-    struct vmx_log_buf *b = this_cpu_ptr(&vmx_log_bufs);
-
-    (void)user;
-    if (b->count < VMX_LOG_LINES)
-        strscpy(b->line[b->count], line, VMX_LOG_BYTES);
-    b->count++;
+    pr_info("hdevent: CPU %u: %s\n", (unsigned int)(uintptr_t)user, line);
 }
 
 static void vmx_log_flush(void)
 {
-    unsigned int cpu, i;
+    unsigned int cpu;
 
-    for_each_possible_cpu(cpu) {
-        struct vmx_log_buf *b = per_cpu_ptr(&vmx_log_bufs, cpu);
-        for (i = 0; i < b->count && i < VMX_LOG_LINES; i++)
-            pr_info("hdevent: CPU %u: %s\n", cpu, b->line[i]);
-        if (b->count > VMX_LOG_LINES)
-            pr_info("hdevent: CPU %u: %u more VMX log lines dropped\n", cpu,
-                    b->count - VMX_LOG_LINES);
-        b->count = 0;
-    }
+    for (cpu = 0; vmx_cpus && cpu < nr_cpu_ids; cpu++)
+        hd_vmx_cpu_log_flush(vmx_cpus[cpu]);
+}
+
+/*
+ * The kernel half (top-level entries KERNEL_PGD_BOUNDARY..511) of the page tables live now,
+ * copied into a page of ours: what pgd_ctor() gives every new process. On x86-64 those
+ * entries are allocated at boot (vmalloc/module space preallocated, direct map, per-CPU,
+ * fixmap) and never replaced, so the copy maps what the kernel maps for as long as it lives.
+ * In kernel mode with PTI, CR3 is the kernel PGD; CR3_ADDR_MASK drops the PCID bits.
+ */
+static int vmx_host_pgd_make(void)
+{
+    const pgd_t *live = __va(read_cr3_pa());
+
+    vmx_host_pgd = (pgd_t *)get_zeroed_page(GFP_KERNEL);
+    if (!vmx_host_pgd)
+        return -ENOMEM;
+    memcpy(vmx_host_pgd + KERNEL_PGD_BOUNDARY, live + KERNEL_PGD_BOUNDARY,
+           KERNEL_PGD_PTRS * sizeof(pgd_t));
+    return 0;
+}
+
+/* PCID 0: without "enable VPID" every VM exit and entry flushes VPID 0's mappings of every
+ * PCID (SDM 28.3.3.1), so no stale host translation can survive. */
+static uint64_t vmx_host_cr3(void *user)
+{
+    (void)user;
+    return __pa(vmx_host_pgd);
 }
 
 static void vmx_fatal(void *user, struct hd_vmx_cpu *cpu, const struct hd_vmx_exit *exit)
@@ -141,20 +156,36 @@ static void vmx_stop_here(void *info)
     unsigned int cpu = smp_processor_id();
 
     (void)info;
-    if (vmx_result[cpu] == HD_OK && hd_vmx_cpu_stop() == HD_OK)
+    if (vmx_result[cpu] == HD_OK && hd_vmx_cpu_stop() == HD_OK) {
         vmx_result[cpu] = HD_ERR_NOT_SUPPORTED; /* no longer virtualized */
+        /* VM exits left TR's cached limit at 0x67 (SDM 27.5.2): reload the TSS descriptor
+         * so the I/O bitmap works again (asm/desc.h, exported helpers on 6.1). */
+        force_reload_TR();
+    }
 }
 
 static void vmx_free_all(void)
 {
     unsigned int cpu;
+    bool in_use = false;
 
-    for (cpu = 0; vmx_cpus && cpu < nr_cpu_ids; cpu++)
+    for (cpu = 0; vmx_cpus && cpu < nr_cpu_ids; cpu++) {
+        /* A CPU whose VMXOFF hypercall failed still runs on its regions and on
+         * vmx_host_pgd: leak them rather than free memory a VM exit would use. */
+        if (vmx_result && vmx_result[cpu] == HD_OK) {
+            pr_err("hdevent: CPU %u is still in VMX operation: its VMX memory is leaked\n", cpu);
+            in_use = true;
+            continue;
+        }
         hd_vmx_cpu_destroy(vmx_cpus[cpu]);
+    }
     kfree(vmx_cpus);
     kfree(vmx_result);
     vmx_cpus = NULL;
     vmx_result = NULL;
+    if (vmx_host_pgd && !in_use) /* no HOST_CR3 refers to it any more */
+        free_page((unsigned long)vmx_host_pgd);
+    vmx_host_pgd = NULL;
 }
 
 int hd_kmod_vmx_start(struct hd_engine *engine)
@@ -178,15 +209,21 @@ int hd_kmod_vmx_start(struct hd_engine *engine)
     glue.vmcall_default = vmx_vmcall_default;
     glue.log = vmx_log;
     glue.fatal = vmx_fatal;
+    glue.host_cr3 = vmx_host_cr3;
     vmx_cpus = kcalloc(nr_cpu_ids, sizeof(*vmx_cpus), GFP_KERNEL);
-    vmx_result = kcalloc(nr_cpu_ids, sizeof(*vmx_result), GFP_KERNEL);
-    if (!vmx_cpus || !vmx_result) {
+    vmx_result = kmalloc_array(nr_cpu_ids, sizeof(*vmx_result), GFP_KERNEL);
+    if (vmx_result)
+        /* Every entry, not only the online CPUs': 0 would be HD_OK, and rmmod would send a
+         * CPU onlined after load (never virtualized) the VMXOFF hypercall: #UD outside VMX. */
+        for (cpu = 0; cpu < nr_cpu_ids; cpu++)
+            vmx_result[cpu] = HD_ERR_NOT_SUPPORTED;
+    if (!vmx_cpus || !vmx_result || vmx_host_pgd_make() != 0) {
         vmx_free_all();
         return -ENOMEM;
     }
     cpus_read_lock();
     for_each_online_cpu(cpu) {
-        vmx_result[cpu] = HD_ERR_NOT_SUPPORTED;
+        glue.user = (void *)(uintptr_t)cpu; /* for vmx_log's "CPU n:" (the layer copies glue) */
         st = hd_vmx_cpu_create(&glue, engine, cpu, &vmx_cpus[cpu]);
         if (st != HD_OK) {
             pr_err("hdevent: vmx=on refused: CPU %u: %s\n", cpu, hd_status_str(st));

@@ -6,7 +6,7 @@
  * guest. The guest state is the current state (CR0/CR3/CR4, GDTR/IDTR, segments, EFER, RSP,
  * RIP just after the VMLAUNCH), so the call returns HD_OK in VMX non-root operation and the
  * caller carries on as before. The host side runs only in the exit handler, on its own stack,
- * with the same address space (host CR3 = the CR3 at start).
+ * with the kernel's address space (host CR3 = glue.host_cr3(), else the CR3 at start).
  *
  * On exit 18 (VMCALL) the layer fills struct hd_vcpu, calls hd_dispatch_vmcall(engine, vcpu,
  * NULL, &verdict), runs the default handling (glue.vmcall_default) unless short-circuited,
@@ -81,11 +81,22 @@ struct hd_vmx_glue {
      *  the events that fired in both. For statistics and tracing. */
     void (*vmcall_done)(void *user, struct hd_vmx_cpu *cpu, const struct hd_vcpu *vcpu,
                         uint32_t flags, uint32_t fired);
-    /** Optional: a line of text (no newline) about something noteworthy. */
+    /** Optional: a line of text (no newline) about something noteworthy. Called only from
+     *  hd_vmx_cpu_log_flush(), in its caller's context (never in VMX root or the start
+     *  IPI/DPC: the layer buffers lines per core), so it may print with the OS's printer. */
     void (*log)(void *user, const char *line);
     /** Required: an exit the layer must not resume from. Should not return (panic, bugcheck,
      *  shut down); if it does, the layer halts the core with interrupts off. */
     void (*fatal)(void *user, struct hd_vmx_cpu *cpu, const struct hd_vmx_exit *exit);
+
+    /* Appended members (older backends compiled a smaller struct: size tells). */
+
+    /** Optional, called by hd_vmx_cpu_on() on each core (interrupts off): the physical
+     *  address (CR3 value, PCID bits 0) of page tables that map the kernel (this layer's code,
+     *  data, host stacks, the engine) and stay valid until every core has stopped. Used as
+     *  HOST_CR3. NULL: the CR3 live at hd_vmx_cpu_on(), which is only safe where no process
+     *  owns it (bare metal); in a kernel it is the current process's and dies with it. */
+    uint64_t (*host_cr3)(void *user);
 };
 
 /** Zero @p glue and set size and version. */
@@ -112,7 +123,8 @@ enum hd_status hd_vmx_cpu_create(const struct hd_vmx_glue *glue, struct hd_engin
  * the VMCS (controls from the capability MSRs, TRUE_* when IA32_VMX_BASIC bit 55 is set).
  * @return HD_OK; HD_ERR_NOT_SUPPORTED (no VMX, CR0/CR4 cannot take the fixed bits);
  *         HD_ERR_NOT_SUPPORTED also when VMXON, VMCLEAR, VMPTRLD or a VMWRITE
- *         failed (the glue log gets the instruction and the VM-instruction error).
+ *         failed (the core's log, printed by hd_vmx_cpu_log_flush(), has the instruction
+ *         and the VM-instruction error).
  */
 enum hd_status hd_vmx_cpu_on(struct hd_vmx_cpu *cpu);
 
@@ -135,6 +147,15 @@ enum hd_status hd_vmx_cpu_stop(void);
 
 /** In VMX root, not launched (hd_vmx_cpu_start failed): VMCLEAR and VMXOFF, clear CR4.VMXE. */
 void hd_vmx_cpu_off(struct hd_vmx_cpu *cpu);
+
+/**
+ * Hand the log lines @p cpu buffered since the last flush to glue.log (the first
+ * 8 lines per core are kept, later ones counted and reported as dropped). Call from a context
+ * that may print (process context, PASSIVE_LEVEL) after hd_vmx_cpu_on/start/stop have run on
+ * that core, and before hd_vmx_cpu_destroy(). Lines an exit writes concurrently are picked up
+ * by the next flush. NULL ignored.
+ */
+void hd_vmx_cpu_log_flush(struct hd_vmx_cpu *cpu);
 
 /** Free what hd_vmx_cpu_create() allocated (after stop/off; NULL ignored). */
 void hd_vmx_cpu_destroy(struct hd_vmx_cpu *cpu);

@@ -46,9 +46,11 @@
 #define PROC2_ENABLE_RDTSCP (1u << 3)
 #define PROC2_ENABLE_INVPCID (1u << 12)
 #define PROC2_ENABLE_XSAVES (1u << 20)
+#define EXIT_SAVE_DEBUG_CONTROLS (1u << 2)
 #define EXIT_HOST_ADDR_SPACE_SIZE (1u << 9)
 #define EXIT_SAVE_EFER (1u << 20)
 #define EXIT_LOAD_EFER (1u << 21)
+#define ENTRY_LOAD_DEBUG_CONTROLS (1u << 2)
 #define ENTRY_IA32E_MODE_GUEST (1u << 9)
 #define ENTRY_LOAD_EFER (1u << 15)
 
@@ -61,7 +63,7 @@ enum vmcs_field {
     HOST_DS_SELECTOR = 0x0C06, HOST_FS_SELECTOR = 0x0C08, HOST_GS_SELECTOR = 0x0C0A,
     HOST_TR_SELECTOR = 0x0C0C,
     MSR_BITMAP = 0x2004, VMCS_LINK_POINTER = 0x2800, GUEST_IA32_DEBUGCTL = 0x2802,
-    GUEST_IA32_EFER = 0x2806, HOST_IA32_EFER = 0x2C02,
+    XSS_EXIT_BITMAP = 0x202C, GUEST_IA32_EFER = 0x2806, HOST_IA32_EFER = 0x2C02,
     PIN_BASED_VM_EXEC_CONTROL = 0x4000, CPU_BASED_VM_EXEC_CONTROL = 0x4002,
     EXCEPTION_BITMAP = 0x4004, CR3_TARGET_COUNT = 0x400A, VM_EXIT_CONTROLS = 0x400C,
     VM_EXIT_MSR_STORE_COUNT = 0x400E, VM_EXIT_MSR_LOAD_COUNT = 0x4010,
@@ -145,6 +147,11 @@ static inline uint64_t hd_read_dr7(void)
     __asm__ volatile("mov %%dr7, %0" : "=r"(v));
     return v;
 }
+
+static inline void hd_write_dr7(uint64_t v) { __asm__ volatile("mov %0, %%dr7" : : "r"(v)); }
+
+/* CS access rights bit 13: L, a 64-bit code segment (SDM 24.4.1). */
+#define SEG_AR_L (1u << 13)
 
 struct hd_dtr {
     uint16_t limit;

@@ -52,8 +52,12 @@ void hd_vmx_rip_advance(void)
 {
     uint64_t rflags = hd_vmread(GUEST_RFLAGS);
     uint64_t intr = hd_vmread(GUEST_INTERRUPTIBILITY);
+    uint64_t rip = hd_vmread(GUEST_RIP) + hd_vmread(VM_EXIT_INSTRUCTION_LEN);
 
-    hd_vmwrite(GUEST_RIP, hd_vmread(GUEST_RIP) + hd_vmread(VM_EXIT_INSTRUCTION_LEN));
+    /* Outside 64-bit mode (CS.L = 0: compatibility mode) EIP wraps at 4 GiB, as Xen does. */
+    if (!(hd_vmread(GUEST_CS_AR) & SEG_AR_L))
+        rip = (uint32_t)rip;
+    hd_vmwrite(GUEST_RIP, rip);
     /* The instruction completed: RF is cleared and STI / MOV SS blocking ends (SDM 25.1.3). */
     if (rflags & RFLAGS_RF)
         hd_vmwrite(GUEST_RFLAGS, rflags & ~RFLAGS_RF);
@@ -190,6 +194,7 @@ static int vmx_leave(struct hd_vmx_cpu *cpu, struct hd_guest_regs *r)
     struct hd_dtr idtr = {(uint16_t)hd_vmread(GUEST_IDTR_LIMIT), hd_vmread(GUEST_IDTR_BASE)};
     uint64_t cr3 = hd_vmread(GUEST_CR3), cr4 = hd_vmread(GUEST_CR4);
     uint64_t fs = hd_vmread(GUEST_FS_BASE), gs = hd_vmread(GUEST_GS_BASE);
+    uint64_t dr7 = hd_vmread(GUEST_DR7), debugctl = hd_vmread(GUEST_IA32_DEBUGCTL);
 
     frame[0] = hd_vmread(GUEST_RIP); /* already advanced past the VMCALL */
     frame[1] = hd_vmread(GUEST_CS_SELECTOR);
@@ -202,13 +207,16 @@ static int vmx_leave(struct hd_vmx_cpu *cpu, struct hd_guest_regs *r)
     hd_vmxoff();
     cpu->launched = false;
     cpu->vmx_on = false;
-    /* A VM exit set the GDTR/IDTR limits to 0xFFFF and the host CR3/FS/GS: give the guest's
-     * back (SDM 27.5.2). The host stack must be mapped in the guest's CR3 (kernel memory). */
+    /* A VM exit set the GDTR/IDTR limits to 0xFFFF, the host CR3/FS/GS, DR7 to 0x400 and
+     * IA32_DEBUGCTL to 0: give the guest's back (SDM 27.5.1, 27.5.2). The host stack must be
+     * mapped in the guest's CR3 (kernel memory). TR keeps limit 0x67: the glue reloads it. */
     hd_write_cr3(cr3);
     hd_lgdt(&gdtr);
     hd_lidt(&idtr);
     hd_wrmsr(MSR_IA32_FS_BASE, fs);
     hd_wrmsr(MSR_IA32_GS_BASE, gs);
+    hd_write_dr7(dr7);
+    hd_wrmsr(MSR_IA32_DEBUGCTL, debugctl);
     hd_write_cr4(cr4 & ~CR4_VMXE);
     return HD_VMX_LEAVE;
 }

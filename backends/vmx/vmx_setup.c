@@ -12,23 +12,56 @@
 
 /* ---- logging (no libc: a tiny hex formatter) --------------------------------------------- */
 
-void hd_vmx_log2(const struct hd_vmx_cpu *cpu, const char *what, uint64_t value)
+void hd_vmx_log2(struct hd_vmx_cpu *cpu, const char *what, uint64_t value)
 {
-    char line[128];
+    uint32_t slot = cpu->log_count;
+    char *line;
     size_t n = 0;
     static const char pre[] = "vmx: ";
+
     if (!cpu->glue.log)
         return;
+    if (slot >= HD_VMX_LOG_LINES) {
+        __atomic_store_n(&cpu->log_count, slot + 1, __ATOMIC_RELEASE); /* counted, dropped */
+        return;
+    }
+    line = cpu->log[slot];
     for (size_t i = 0; pre[i]; i++)
         line[n++] = pre[i];
-    for (size_t i = 0; what[i] && n < sizeof(line) - 20; i++)
+    for (size_t i = 0; what[i] && n < HD_VMX_LOG_BYTES - 20; i++)
         line[n++] = what[i];
     line[n++] = '0';
     line[n++] = 'x';
     for (int s = 60; s >= 0; s -= 4)
         line[n++] = "0123456789abcdef"[(value >> s) & 0xF];
     line[n] = '\0';
-    cpu->glue.log(cpu->glue.user, line);
+    /* Publish after the text: a flusher on another core reads count with acquire. */
+    __atomic_store_n(&cpu->log_count, slot + 1, __ATOMIC_RELEASE);
+}
+
+void hd_vmx_cpu_log_flush(struct hd_vmx_cpu *cpu)
+{
+    uint32_t count, kept;
+
+    if (!cpu || !cpu->glue.log)
+        return;
+    count = __atomic_load_n(&cpu->log_count, __ATOMIC_ACQUIRE);
+    kept = count < HD_VMX_LOG_LINES ? count : HD_VMX_LOG_LINES;
+    for (; cpu->log_printed < kept; cpu->log_printed++)
+        cpu->glue.log(cpu->glue.user, cpu->log[cpu->log_printed]);
+    if (count > HD_VMX_LOG_LINES && cpu->log_printed < count) {
+        char msg[64];
+        static const char pre[] = "vmx: later log lines dropped: 0x";
+        size_t n = 0;
+        uint32_t dropped = count - HD_VMX_LOG_LINES;
+        for (size_t i = 0; pre[i]; i++)
+            msg[n++] = pre[i];
+        for (int s = 28; s >= 0; s -= 4)
+            msg[n++] = "0123456789abcdef"[(dropped >> s) & 0xF];
+        msg[n] = '\0';
+        cpu->glue.log(cpu->glue.user, msg);
+        cpu->log_printed = count;
+    }
 }
 
 void hd_vmx_fatal(struct hd_vmx_cpu *cpu, const struct hd_vmx_exit *exit)
@@ -199,9 +232,12 @@ static void vmcs_fill(struct vmcs_writer *vw, struct hd_vmx_cpu *cpu)
                              PROC2_ENABLE_RDTSCP | PROC2_ENABLE_INVPCID | PROC2_ENABLE_XSAVES)
                 : 0;
     exit_ctl = ctl_adjust(true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS : MSR_IA32_VMX_EXIT_CTLS,
-                          EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_EFER | EXIT_LOAD_EFER);
+                          EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_EFER | EXIT_LOAD_EFER |
+                              EXIT_SAVE_DEBUG_CONTROLS);
+    /* Debug controls saved on exit and loaded on entry: GUEST_DR7 / GUEST_IA32_DEBUGCTL then
+     * always hold the guest's values, which vmx_leave() puts back after VMXOFF. */
     entry = ctl_adjust(true_ctls ? MSR_IA32_VMX_TRUE_ENTRY_CTLS : MSR_IA32_VMX_ENTRY_CTLS,
-                       ENTRY_IA32E_MODE_GUEST | ENTRY_LOAD_EFER);
+                       ENTRY_IA32E_MODE_GUEST | ENTRY_LOAD_EFER | ENTRY_LOAD_DEBUG_CONTROLS);
     if (!(exit_ctl & EXIT_HOST_ADDR_SPACE_SIZE) || !(entry & ENTRY_IA32E_MODE_GUEST)) {
         hd_vmx_log2(cpu, "no 64-bit host/guest controls; exit ctls ", exit_ctl);
         vw->failed_field = VM_EXIT_CONTROLS;
@@ -212,6 +248,10 @@ static void vmcs_fill(struct vmcs_writer *vw, struct hd_vmx_cpu *cpu)
     w(vw, CPU_BASED_VM_EXEC_CONTROL, proc);
     if (proc & PROC_ACTIVATE_SECONDARY)
         w(vw, SECONDARY_VM_EXEC_CONTROL, proc2);
+    /* Enabled XSAVES consults the XSS-exiting bitmap (SDM 25.1.3): written, not left to the
+     * VMCS region's unspecified contents; 0 = XSAVES/XRSTORS never exit. */
+    if (proc2 & PROC2_ENABLE_XSAVES)
+        w(vw, XSS_EXIT_BITMAP, 0);
     w(vw, VM_EXIT_CONTROLS, exit_ctl);
     w(vw, VM_ENTRY_CONTROLS, entry);
     w(vw, EXCEPTION_BITMAP, 0);
@@ -231,7 +271,10 @@ static void vmcs_fill(struct vmcs_writer *vw, struct hd_vmx_cpu *cpu)
 
     /* Host: where exits land. Selectors with RPL and TI clear (SDM 26.2.3). */
     w(vw, HOST_CR0, hd_read_cr0());
-    w(vw, HOST_CR3, hd_read_cr3());
+    /* The CR3 live now belongs to whatever process runs this code (insmod, the target of an
+     * IPI or DPC): when it exits its page tables are freed. A kernel backend supplies page
+     * tables that live as long as the layer does (glue.host_cr3); bare metal has one CR3. */
+    w(vw, HOST_CR3, cpu->glue.host_cr3 ? cpu->glue.host_cr3(cpu->glue.user) : hd_read_cr3());
     w(vw, HOST_CR4, hd_read_cr4());
     w(vw, HOST_CS_SELECTOR, hd_read_cs() & 0xF8u);
     w(vw, HOST_SS_SELECTOR, hd_read_ss() & 0xF8u);

@@ -34,6 +34,18 @@ NTKERNELAPI LOGICAL KeSignalCallDpcSynchronize(PVOID SystemArgument2);
 #define hd_nt_irq_enable() _enable()
 #endif
 
+/* CR3 of the calling context (mingw-w64's __readcr3 is not in every version). */
+#if defined(__GNUC__)
+static __inline unsigned __int64 hd_nt_read_cr3(void)
+{
+    unsigned __int64 v;
+    __asm__ __volatile__("mov %%cr3, %0" : "=r"(v));
+    return v;
+}
+#else
+#define hd_nt_read_cr3() __readcr3()
+#endif
+
 #ifndef DPFLTR_IHVDRIVER_ID
 #define DPFLTR_IHVDRIVER_ID 77
 #endif

@@ -112,8 +112,11 @@ static void op_exec_free(void *user, void *code, size_t size)
 
 uint32_t hd_nt_core_count(void)
 {
-    /* Every group: the core index is KeGetCurrentProcessorNumberEx's system-wide index. */
-    return KeQueryActiveProcessorCountEx(ALL_PROCESSOR_GROUPS);
+    /* Every group, and every processor that may ever be present (hot-added ones too): the
+     * core index is KeGetCurrentProcessorNumberEx's system-wide index, which can reach past
+     * the active count (sparse groups, hot-add), so the engine's per-core arrays are sized by
+     * the maximum. */
+    return KeQueryMaximumProcessorCountEx(ALL_PROCESSOR_GROUPS);
 }
 
 static uint32_t op_core_count(void *user)

@@ -17,6 +17,10 @@ static uint32_t hd_nt_cpu_count;
  * the core is out of VMX operation (never entered, or left). */
 static volatile LONG *hd_nt_cpu_state;
 static volatile LONG hd_nt_start_failures;
+/* HOST_CR3 of every core: the System process's page tables, read in hd_nt_vmx_start (called
+ * only from DriverEntry, which runs in the System process). The DPCs run in whatever process
+ * the core was in, whose CR3 would be freed when that process exits; System never exits. */
+static uint64_t hd_nt_host_cr3;
 
 static void *glue_page_alloc(void *user, size_t pages)
 {
@@ -55,10 +59,37 @@ static uint32_t glue_current_pid(void *user, struct hd_vmx_cpu *cpu)
     return (uint32_t)(ULONG_PTR)PsGetCurrentProcessId();
 }
 
+/* Called only by hd_vmx_cpu_log_flush() at PASSIVE_LEVEL (after the start and stop DPCs):
+ * the layer buffers what it logs in VMX root and in the DPCs, where DbgPrintEx could wait on
+ * a lock the interrupted guest code holds. */
 static void glue_log(void *user, const char *line)
 {
+    DbgPrintEx(DPFLTR_IHVDRIVER_ID, DPFLTR_ERROR_LEVEL, "hdevent: core %lu: %s\n",
+               (unsigned long)(ULONG_PTR)user, line);
+}
+
+/* PCID bits 0: the layer enables no VPID, so VM exits and entries flush every PCID's
+ * mappings (SDM 28.3.3.1) and no stale host translation survives. */
+static uint64_t glue_host_cr3(void *user)
+{
     (void)user;
-    DbgPrintEx(DPFLTR_IHVDRIVER_ID, DPFLTR_ERROR_LEVEL, "hdevent: vmx: %s\n", line);
+    return hd_nt_host_cr3;
+}
+
+/* The same default as the self-test and the Linux module: own hypercalls (HD_VCPU_PROTECTED)
+ * succeed with rax 0, any other VMCALL no hook short-circuited gets rax = -1000 (KVM's
+ * -KVM_ENOSYS), as there is no hypervisor underneath to forward it to. docs/wire.md. */
+static void glue_vmcall_default(void *user, struct hd_vmx_cpu *cpu, struct hd_vcpu *vcpu)
+{
+    (void)user;
+    (void)cpu;
+    vcpu->regs->rax = (vcpu->flags & HD_VCPU_PROTECTED) ? 0 : HD_WIRE_SELFTEST_ENOSYS;
+}
+
+static void hd_nt_vmx_log_flush(void)
+{
+    for (uint32_t i = 0; hd_nt_cpus && i < hd_nt_cpu_count; i++)
+        hd_vmx_cpu_log_flush(hd_nt_cpus[i]);
 }
 
 static void glue_fatal(void *user, struct hd_vmx_cpu *cpu, const struct hd_vmx_exit *exit)
@@ -111,6 +142,7 @@ void hd_nt_vmx_stop(void)
     if (!hd_nt_cpus)
         return;
     KeGenericCallDpc(hd_nt_vmx_stop_dpc, NULL);
+    hd_nt_vmx_log_flush();
     for (uint32_t i = 0; i < hd_nt_cpu_count; i++)
         if (hd_nt_cpu_state[i] == 0) /* a core still in VMX keeps its regions: leak, not crash */
             hd_vmx_cpu_destroy(hd_nt_cpus[i]);
@@ -138,8 +170,11 @@ NTSTATUS hd_nt_vmx_start(struct hd_engine *engine)
     glue.current_pid = glue_current_pid;
     glue.log = glue_log;
     glue.fatal = glue_fatal;
-    /* vmcall_default NULL: a VMCALL no hook short-circuits and that is not the layer's own
-     * is a no-op (there is no hypervisor underneath to forward it to). */
+    glue.vmcall_default = glue_vmcall_default;
+    glue.host_cr3 = glue_host_cr3;
+    /* Kernel-mode CR3 (with KVA shadowing: the kernel directory base); drop PCID and the
+     * no-flush bit 63, keep the page-table address. */
+    hd_nt_host_cr3 = hd_nt_read_cr3() & 0x000FFFFFFFFFF000ull;
 
     hd_nt_cpu_count = hd_engine_core_count(engine);
     hd_nt_cpus = hd_nt_pool_alloc(hd_nt_cpu_count * sizeof(*hd_nt_cpus));
@@ -148,12 +183,15 @@ NTSTATUS hd_nt_vmx_start(struct hd_engine *engine)
         goto no_memory;
     RtlZeroMemory(hd_nt_cpus, hd_nt_cpu_count * sizeof(*hd_nt_cpus));
     RtlZeroMemory((void *)hd_nt_cpu_state, hd_nt_cpu_count * sizeof(*hd_nt_cpu_state));
-    for (uint32_t i = 0; i < hd_nt_cpu_count; i++)
+    for (uint32_t i = 0; i < hd_nt_cpu_count; i++) {
+        glue.user = (void *)(ULONG_PTR)i; /* glue_log's "core n:" (the layer copies glue) */
         if (hd_vmx_cpu_create(&glue, engine, i, &hd_nt_cpus[i]) != HD_OK)
             goto no_memory;
+    }
 
     hd_nt_start_failures = 0;
     KeGenericCallDpc(hd_nt_vmx_start_dpc, NULL);
+    hd_nt_vmx_log_flush();
     if (hd_nt_start_failures) {
         DbgPrintEx(DPFLTR_IHVDRIVER_ID, DPFLTR_ERROR_LEVEL,
                    "hdevent: vmx: %ld core(s) could not enter VMX operation\n",

@@ -13,7 +13,11 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/capability.h>
+#include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static int fd, failures;
@@ -201,6 +205,40 @@ int main(void)
                                                   ? -errno : 0, EFAULT);
     expect_errno("read with 16 bytes", read(fd, small, sizeof(small)) < 0 ? -errno : 0, EINVAL);
     expect_errno("read with nothing queued", read(fd, big, sizeof(big)) < 0 ? -errno : 0, EAGAIN);
+    {
+        /* 1 MiB of input (the maximum): copied with vmemdup_user (kvmalloc), no -ENOMEM. The
+         * event has stage 5, so whatever the decoder says, nothing is registered. */
+        static uint8_t mib[HD_LINUX_IOCTL_MAX];
+        int r;
+        ev = vmcall_event(HD_TAG_BASE + 0x100);
+        ev.event_stage = 5;
+        memcpy(mib, &ev, sizeof(ev));
+        r = send(HD_IOCTL_REGISTER_EVENT, mib, sizeof(mib), big, 8, 0, NULL);
+        check("1 MiB input is copied in (no errno)", r >= 0, strerror(-r));
+    }
+    {
+        /* Opening needs CAP_SYS_ADMIN: root (the node is 0600 root's, so the VFS lets it
+         * through) without that one capability gets EPERM from the driver's open. */
+        pid_t child = fork();
+        int wst = 0;
+        if (child == 0) {
+            struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+            struct __user_cap_data_struct data[2];
+            int nfd;
+            if (syscall(SYS_capget, &hdr, data) != 0)
+                _exit(2);
+            data[CAP_SYS_ADMIN / 32].effective &= ~(1u << (CAP_SYS_ADMIN % 32));
+            data[CAP_SYS_ADMIN / 32].permitted &= ~(1u << (CAP_SYS_ADMIN % 32));
+            if (syscall(SYS_capset, &hdr, data) != 0)
+                _exit(2);
+            nfd = open(HD_LINUX_DEVICE_PATH, O_RDWR);
+            _exit(nfd < 0 && errno == EPERM ? 0 : 1);
+        }
+        check("open without CAP_SYS_ADMIN: EPERM",
+              child > 0 && waitpid(child, &wst, 0) == child && WIFEXITED(wst) &&
+                  WEXITSTATUS(wst) == 0,
+              WIFEXITED(wst) && WEXITSTATUS(wst) == 2 ? "capset failed" : "open did not fail with EPERM");
+    }
     close(fd);
     printf("probe: %d failure(s)\n", failures);
     return failures;
