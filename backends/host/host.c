@@ -248,8 +248,7 @@ void hd_host_vcpu_init(struct hd_vcpu *vcpu, struct hd_guest_regs *regs, uint32_
 
 void hd_host_default_vmcall(void *user, struct hd_vcpu *vcpu)
 {
-    (void)user;
-    vcpu->regs->rax = (vcpu->flags & HD_VCPU_PROTECTED) ? 0 : HD_HOST_VMCALL_ENOSYS;
+    hd_vmcall_default(user, vcpu); /* the one default every in-tree backend shares */
 }
 
 void hd_host_set_vmcall_handler(struct hd_host *host, hd_host_vmcall_fn fn, void *user)
@@ -261,26 +260,20 @@ void hd_host_set_vmcall_handler(struct hd_host *host, hd_host_vmcall_fn fn, void
 enum hd_status hd_host_vmcall(struct hd_host *host, struct hd_engine *engine,
                               struct hd_vcpu *vcpu, struct hd_host_exit *exit)
 {
-    struct hd_host_exit local;
+    struct hd_exit x;
     enum hd_status st;
 
     if (!host || !engine || !vcpu)
         return HD_ERR_INVALID_ARGUMENT;
-    if (!exit)
-        exit = &local;
-    memset(exit, 0, sizeof(*exit));
-
-    st = hd_dispatch_vmcall(engine, vcpu, NULL, &exit->pre);
-    if (HD_FAILED(st))
-        return st;
-    if (!(exit->pre.flags & HD_VERDICT_SHORT_CIRCUIT)) {
-        host->vmcall(host->vmcall_user, vcpu);
-        exit->default_handled = true;
+    st = hd_dispatch_vmcall_exit(engine, vcpu, NULL, host->vmcall, host->vmcall_user, &x);
+    if (exit) {
+        exit->pre = x.pre;
+        exit->post = x.post;
+        exit->post_ran = x.post_ran;
+        exit->default_handled = x.default_handled;
     }
-    if (exit->pre.flags & HD_VERDICT_POST) {
-        st = hd_dispatch_vmcall_post(engine, vcpu, NULL, &exit->post);
-        exit->post_ran = true;
-    }
+    if (HD_FAILED(st) && !x.post_ran)
+        return st; /* the pre pass refused the exit: nothing ran, the VMCALL did not retire */
     vcpu->rip += vcpu->insn_len; /* short-circuited or not, the VMCALL retires */
     return st;
 }

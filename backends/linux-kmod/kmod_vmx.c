@@ -72,9 +72,8 @@ static uint32_t vmx_current_pid(void *user, struct hd_vmx_cpu *cpu)
 /* The same default as the self-test: own hypercalls succeed, others get -KVM_ENOSYS. */
 static void vmx_vmcall_default(void *user, struct hd_vmx_cpu *cpu, struct hd_vcpu *vcpu)
 {
-    (void)user;
     (void)cpu;
-    vcpu->regs->rax = (vcpu->flags & HD_VCPU_PROTECTED) ? 0 : HD_WIRE_SELFTEST_ENOSYS;
+    hd_vmcall_default(user, vcpu);
 }
 
 /* Called only from hd_vmx_cpu_log_flush(), in process context: the layer buffers what it logs

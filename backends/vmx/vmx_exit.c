@@ -221,12 +221,29 @@ static int vmx_leave(struct hd_vmx_cpu *cpu, struct hd_guest_regs *r)
     return HD_VMX_LEAVE;
 }
 
+/* The default handling of a VMCALL no event short-circuited: the layer's own VMXOFF
+ * hypercall, else the glue's (NULL: rax is left alone). */
+struct vmcall_handling {
+    struct hd_vmx_cpu *cpu;
+    bool leave;
+};
+
+static void vmcall_default(void *user, struct hd_vcpu *v)
+{
+    struct vmcall_handling *h = user;
+
+    /* Own hypercalls are protected: no hook can have changed rcx or short-circuited. */
+    if ((v->flags & HD_VCPU_PROTECTED) && v->regs->rcx == HD_VMX_HYPERCALL_VMXOFF)
+        h->leave = true;
+    else if (h->cpu->glue.vmcall_default)
+        h->cpu->glue.vmcall_default(h->cpu->glue.user, h->cpu, v);
+}
+
 static int exit_vmcall(struct hd_vmx_cpu *cpu, struct hd_guest_regs *r)
 {
     struct hd_vcpu v = {0};
-    struct hd_verdict verdict;
-    bool leave = false;
-    uint32_t flags, fired;
+    struct vmcall_handling h = {cpu, false};
+    struct hd_exit x;
     enum hd_status st;
 
     v.regs = r;
@@ -237,29 +254,18 @@ static int exit_vmcall(struct hd_vmx_cpu *cpu, struct hd_guest_regs *r)
     v.cpl = (uint8_t)((hd_vmread(GUEST_SS_AR) >> 5) & 3); /* SS.DPL is the CPL (SDM 5.5) */
     v.backend_data = cpu;
 
-    st = hd_dispatch_vmcall(cpu->engine, &v, NULL, &verdict);
+    /* Pre pass, default handling unless short-circuited, post pass: the core's one sequence. */
+    st = hd_dispatch_vmcall_exit(cpu->engine, &v, NULL, vmcall_default, &h, &x);
     if (st != HD_OK) {
         hd_vmx_log2(cpu, "hd_dispatch_vmcall refused the exit; status ", (uint64_t)(int64_t)st);
-        verdict.flags = 0;
-    }
-    if (!(verdict.flags & HD_VERDICT_SHORT_CIRCUIT)) {
-        /* Own hypercalls are protected: no hook can have changed rcx or short-circuited. */
-        if ((v.flags & HD_VCPU_PROTECTED) && r->rcx == HD_VMX_HYPERCALL_VMXOFF)
-            leave = true;
-        else if (cpu->glue.vmcall_default)
-            cpu->glue.vmcall_default(cpu->glue.user, cpu, &v);
-    }
-    flags = verdict.flags;
-    fired = verdict.fired;
-    if (verdict.flags & HD_VERDICT_POST) {
-        hd_dispatch_vmcall_post(cpu->engine, &v, NULL, &verdict);
-        flags |= verdict.flags;
-        fired += verdict.fired;
+        if (!x.post_ran)
+            vmcall_default(&h, &v); /* no hook ran: the VMCALL is still answered */
     }
     if (cpu->glue.vmcall_done)
-        cpu->glue.vmcall_done(cpu->glue.user, cpu, &v, flags, fired);
+        cpu->glue.vmcall_done(cpu->glue.user, cpu, &v, x.pre.flags | x.post.flags,
+                              x.pre.fired + x.post.fired);
     hd_vmx_rip_advance(); /* always, short-circuited or not (S12) */
-    return leave ? vmx_leave(cpu, r) : HD_VMX_RESUME;
+    return h.leave ? vmx_leave(cpu, r) : HD_VMX_RESUME;
 }
 
 static const exit_fn exit_table[HD_VMX_EXIT_REASON_MAX + 1] = {

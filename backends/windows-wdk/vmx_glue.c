@@ -81,9 +81,8 @@ static uint64_t glue_host_cr3(void *user)
  * -KVM_ENOSYS), as there is no hypervisor underneath to forward it to. docs/wire.md. */
 static void glue_vmcall_default(void *user, struct hd_vmx_cpu *cpu, struct hd_vcpu *vcpu)
 {
-    (void)user;
     (void)cpu;
-    vcpu->regs->rax = (vcpu->flags & HD_VCPU_PROTECTED) ? 0 : HD_WIRE_SELFTEST_ENOSYS;
+    hd_vmcall_default(user, vcpu);
 }
 
 static void hd_nt_vmx_log_flush(void)

@@ -70,4 +70,48 @@ enum hd_status hd_dispatch_vmcall_post(struct hd_engine *engine, struct hd_vcpu 
  */
 enum hd_status hd_dispatch_vmcall_end(struct hd_engine *engine, const struct hd_vcpu *vcpu);
 
+/* ---------------------------------------------------------------------------------------- */
+/* One whole VMCALL exit                                                                    */
+/* ---------------------------------------------------------------------------------------- */
+
+/**
+ * What the default handling puts in rax for a VMCALL that is not the hypervisor's own when
+ * there is nothing underneath to forward it to: KVM's answer to an unknown hypercall,
+ * -KVM_ENOSYS.
+ */
+#define HD_VMCALL_ENOSYS ((uint64_t)-1000)
+
+/** A backend's default VMCALL handling, run between the passes unless short-circuited. */
+typedef void (*hd_vmcall_handler)(void *user, struct hd_vcpu *vcpu);
+
+/**
+ * The default handling of every in-tree backend with nothing underneath (host simulator,
+ * self-test IOCTL, the Linux and Windows exit handlers): rax = 0 for the hypervisor's own
+ * hypercall (HD_VCPU_PROTECTED, set by the pre pass), else rax = HD_VMCALL_ENOSYS. @p user is
+ * unused. Runs in the exit handler: no allocation, no lock.
+ */
+void hd_vmcall_default(void *user, struct hd_vcpu *vcpu);
+
+/** What hd_dispatch_vmcall_exit() did. */
+struct hd_exit {
+    struct hd_verdict pre;  /**< verdict of the pre pass */
+    struct hd_verdict post; /**< verdict of the post pass (zero when there was none) */
+    bool default_handled;   /**< the handler ran (it does not when short-circuited) */
+    bool post_ran;          /**< the post pass ran */
+};
+
+/**
+ * One whole VMCALL exit, in the order every backend needs: hd_dispatch_vmcall() (pre),
+ * @p handle (NULL: hd_vmcall_default) unless an event short-circuited it, then
+ * hd_dispatch_vmcall_post() when the pre pass asked for it (hd_dispatch_vmcall_end() if that
+ * fails). It does not advance RIP: that stays with the backend (the VMX layer has exactly one
+ * function for it; simulators add insn_len). Same context rules as hd_dispatch_vmcall().
+ * @param out filled in every case (zeroed first).
+ * @return HD_OK; the pre pass's error (then nothing else ran: the backend decides how to
+ *         answer the VMCALL); the post pass's error.
+ */
+enum hd_status hd_dispatch_vmcall_exit(struct hd_engine *engine, struct hd_vcpu *vcpu,
+                                       void *context, hd_vmcall_handler handle, void *user,
+                                       struct hd_exit *out);
+
 #endif /* HDEVENT_DISPATCH_H */

@@ -41,7 +41,7 @@ struct hd_host_config {
 
 /** What hd_host_default_vmcall() puts in rax for a VMCALL that is not the hypervisor's own:
  *  KVM's answer to an unknown hypercall, -KVM_ENOSYS. */
-#define HD_HOST_VMCALL_ENOSYS ((uint64_t)-1000)
+#define HD_HOST_VMCALL_ENOSYS HD_VMCALL_ENOSYS
 
 /** Default VMCALL handling; replace it with hd_host_set_vmcall_handler(). */
 typedef void (*hd_host_vmcall_fn)(void *user, struct hd_vcpu *vcpu);

@@ -18,6 +18,7 @@
 #ifndef HDEVENT_WIRE_H
 #define HDEVENT_WIRE_H
 
+#include "dispatch.h"
 #include "engine.h"
 #include "event.h"
 #include "status.h"
@@ -469,7 +470,7 @@ enum hd_status hd_wire_ioctl(struct hd_engine *engine, uint32_t code, const void
  * The self-test's default VMCALL handling puts this in rax for a VMCALL that is not the
  * hypervisor's own (KVM's -KVM_ENOSYS); own hypercalls get rax = 0. Same as the host backend.
  */
-#define HD_WIRE_SELFTEST_ENOSYS ((uint64_t)-1000)
+#define HD_WIRE_SELFTEST_ENOSYS HD_VMCALL_ENOSYS
 
 /** Self-test input: one VMCALL exit as a VMX exit handler would see it. */
 struct hd_wire_selftest {

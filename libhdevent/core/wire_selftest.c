@@ -64,7 +64,7 @@ static uint32_t selftest_decode(const uint8_t *b, size_t len, uint32_t caller_pi
 static void selftest_exit(void *arg, uint32_t core)
 {
     struct selftest_run *r = arg;
-    struct hd_verdict pre = {0, 0}, post = {0, 0};
+    struct hd_exit x;
     struct hd_vcpu v;
 
     r->core = core;
@@ -79,24 +79,19 @@ static void selftest_exit(void *arg, uint32_t core)
     v.core = core;
     v.pid = r->pid;
     v.cpl = r->cpl;
-    if (HD_FAILED(hd_dispatch_vmcall(r->e, &v, NULL, &pre))) {
+    if (HD_FAILED(hd_dispatch_vmcall_exit(r->e, &v, NULL, NULL, NULL, &x)) &&
+        !x.post_ran) {
         r->status = HD_WIRE_ERR_INVALID_CORE_ID; /* the only cause: core >= core count */
         return;
     }
-    if (!(pre.flags & HD_VERDICT_SHORT_CIRCUIT)) {
-        /* The documented default: own hypercalls succeed, others are unknown (KVM's answer). */
-        r->regs.rax = (v.flags & HD_VCPU_PROTECTED) ? 0 : HD_WIRE_SELFTEST_ENOSYS;
+    if (x.default_handled)
         r->result_flags |= HD_WIRE_SELFTEST_DEFAULT_RAN;
-    }
-    if (pre.flags & HD_VERDICT_POST) {
-        if (HD_FAILED(hd_dispatch_vmcall_post(r->e, &v, NULL, &post)))
-            hd_dispatch_vmcall_end(r->e, &v);
+    if (x.post_ran)
         r->result_flags |= HD_WIRE_SELFTEST_POST_RAN;
-    }
     r->rip = v.rip + v.insn_len; /* short-circuited or not, the VMCALL retires */
-    r->verdict = pre.flags | post.flags;
-    r->fired_pre = pre.fired;
-    r->fired_post = post.fired;
+    r->verdict = x.pre.flags | x.post.flags;
+    r->fired_pre = x.pre.fired;
+    r->fired_post = x.post.fired;
     r->status = HD_WIRE_SUCCESS;
 }
 
