@@ -92,6 +92,30 @@ compile() {
 }
 
 # ---- wire: the decoders and hd_wire_ioctl() ----------------------------------------------
+# run_libfuzzer BIN DIR [libFuzzer options and corpus dirs...]: run one harness for $time
+# seconds with the sanitizers' options, print its summary, keep its log in DIR/last-run.log.
+# Returns libFuzzer's status: a crash must fail ctest, hence -error_exitcode=1 (libFuzzer's
+# own default, 77, is ctest's "skipped").
+run_libfuzzer() {
+    local bin=$1 dir=$2 log=$2/last-run.log rc
+    shift 2
+    set +e
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+        "$bin" -max_total_time="$time" -print_final_stats=1 -timeout=10 -rss_limit_mb=4096 \
+        -error_exitcode=1 -artifact_prefix="$dir/artifacts/" "$@" >"$log" 2>&1
+    rc=$?
+    set -e
+    tail -n 40 "$log"
+    echo "== summary"
+    grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)' "$log" || true
+    grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)' "$log" || true
+    echo "corpus: $(find "$dir/corpus" -type f | wc -l) files; log: $log"
+    if [ "$rc" -ne 0 ]; then
+        echo "FAIL: libFuzzer exited with $rc; reproducer in $dir/artifacts/" >&2
+    fi
+    return "$rc"
+}
+
 fuzz_wire() {
     mkdir -p "$build/corpus" "$build/seeds" "$build/artifacts"
     echo "== build $build/fuzz_wire_decode ($cc, libFuzzer + ASan + UBSan)"
@@ -112,23 +136,8 @@ fuzz_wire() {
     "$build/fuzz_seeds" "$build/seeds"
 
     echo "== run for ${time}s (corpus $build/corpus, artifacts $build/artifacts)"
-    log=$build/last-run.log
-    set +e
-    ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-        "$build/fuzz_wire_decode" -max_total_time="$time" -print_final_stats=1 -max_len=8192 \
-        -timeout=10 -rss_limit_mb=4096 -error_exitcode=1 -artifact_prefix="$build/artifacts/" \
-        "$build/corpus" "$build/seeds" >"$log" 2>&1
-    rc=$?
-    set -e
-    tail -n 40 "$log"
-    echo "== summary"
-    grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)' "$log" || true
-    grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)' "$log" || true
-    echo "corpus: $(find "$build/corpus" -type f | wc -l) files; log: $log"
-    if [ "$rc" -ne 0 ]; then
-        echo "FAIL: libFuzzer exited with $rc; reproducer in $build/artifacts/" >&2
-        return "$rc"
-    fi
+    run_libfuzzer "$build/fuzz_wire_decode" "$build" -max_len=8192 "$build/corpus" "$build/seeds" ||
+        return $?
 
     if [ "$coverage" -eq 1 ]; then
         profdata=$(command -v llvm-profdata || true)
@@ -166,24 +175,9 @@ fuzz_command() {
         "${objs[@]}" -o "$dir/fuzz_command_parse"
 
     echo "== run for ${time}s (corpus $dir/corpus, seeds tests/fuzz/corpus/command, artifacts $dir/artifacts)"
-    local log=$dir/last-run.log rc
-    set +e
-    ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-        "$dir/fuzz_command_parse" -max_total_time="$time" -print_final_stats=1 -max_len=4096 \
-        -timeout=10 -rss_limit_mb=4096 -error_exitcode=1 -artifact_prefix="$dir/artifacts/" \
-        -dict="$src/tests/fuzz/command.dict" \
-        "$dir/corpus" "$src/tests/fuzz/corpus/command" >"$log" 2>&1
-    rc=$?
-    set -e
-    tail -n 40 "$log"
-    echo "== summary"
-    grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)' "$log" || true
-    grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)' "$log" || true
-    echo "corpus: $(find "$dir/corpus" -type f | wc -l) files; log: $log"
-    if [ "$rc" -ne 0 ]; then
-        echo "FAIL: libFuzzer exited with $rc; reproducer in $dir/artifacts/" >&2
-        return "$rc"
-    fi
+    run_libfuzzer "$dir/fuzz_command_parse" "$dir" -max_len=4096 \
+        -dict="$src/tests/fuzz/command.dict" "$dir/corpus" "$src/tests/fuzz/corpus/command" ||
+        return $?
 
     if [ "$coverage" -eq 1 ]; then
         local profdata llvmcov
