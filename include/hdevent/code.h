@@ -8,8 +8,9 @@
  * buffer, and every direct branch must land on an instruction inside the buffer. Those are
  * errors. Instructions that are privileged or hostile in VMX root (hlt, cli/sti, int n/int3,
  * iret, syscall/sysret, VMX instructions, mov to CR/DR, wrmsr, lgdt/lidt, ud2, …) and indirect
- * branches, whose target cannot be checked, are warnings; HD_CODE_STRICT makes privileged
- * instructions errors too. The kernel does not re-run these checks (Zydis is not in any
+ * branches, whose target cannot be checked, and FPU/SIMD register use (those registers hold
+ * the guest's values and nobody saves them) are warnings; HD_CODE_STRICT makes privileged
+ * instructions and SIMD use errors too. The kernel does not re-run these checks (Zydis is not in any
  * kernel): it checks sizes and structure only.
  *
  *     struct hd_code_report r;
@@ -45,6 +46,7 @@ enum hd_code_finding_kind {
     HD_CODE_BRANCH_MISPLACED, /**< error: a direct jump or call lands inside an instruction */
     HD_CODE_PRIVILEGED,       /**< warning (error with HD_CODE_STRICT): hostile in VMX root */
     HD_CODE_INDIRECT_BRANCH,  /**< warning: an indirect jump or call: its target is unchecked */
+    HD_CODE_SIMD,             /**< warning (error with HD_CODE_STRICT): x87/MMX/SSE/AVX use */
 };
 
 /** One finding of hd_code_validate(). */

@@ -88,6 +88,8 @@ const char *hd_code_finding_name(enum hd_code_finding_kind kind)
         return "privileged";
     case HD_CODE_INDIRECT_BRANCH:
         return "indirect-branch";
+    case HD_CODE_SIMD:
+        return "simd";
     }
     return "unknown";
 }

@@ -163,6 +163,23 @@ static const char *hostile_reason(const struct hd_zydis_insn *d)
     return NULL;
 }
 
+/* Does the instruction read or write an x87, MMX, SSE/AVX or mask register (hidden operands
+ * included)? In VMX root those hold the guest's values, and neither the exit stubs nor
+ * HyperDbg's save them: code that uses them corrupts the guest. */
+static bool uses_simd(const struct hd_zydis_insn *d)
+{
+    for (unsigned i = 0; i < d->insn.operand_count; i++) {
+        ZydisRegisterClass c;
+        if (d->ops[i].type != ZYDIS_OPERAND_TYPE_REGISTER)
+            continue;
+        c = ZydisRegisterGetClass(d->ops[i].reg.value);
+        if (c == ZYDIS_REGCLASS_X87 || c == ZYDIS_REGCLASS_MMX || c == ZYDIS_REGCLASS_XMM ||
+            c == ZYDIS_REGCLASS_YMM || c == ZYDIS_REGCLASS_ZMM || c == ZYDIS_REGCLASS_MASK)
+            return true;
+    }
+    return false;
+}
+
 static bool has_relative_target(const struct hd_zydis_insn *d)
 {
     return d->insn.operand_count_visible > 0 && d->ops[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE &&
@@ -227,6 +244,11 @@ static bool sweep(struct state *s, struct insn_info *info, uint32_t *count)
         const char *why = hostile_reason(&d);
         if (why)
             finding(s, HD_CODE_PRIVILEGED, strict, off, text, "%s at 0x%X %s", text, off, why);
+        else if (uses_simd(&d))
+            finding(s, HD_CODE_SIMD, strict, off, text,
+                    "%s at 0x%X uses FPU/SIMD registers, which hold the guest's values in VMX "
+                    "root and are not saved around raw code",
+                    text, off);
         info[n].offset = off;
         info[n].length = d.insn.length;
         info[n].flow = (uint8_t)classify(&d);

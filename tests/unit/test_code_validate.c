@@ -183,6 +183,20 @@ static void indirect_branches_are_warnings(void **state)
     assert_first(&r, HD_CODE_INDIRECT_BRANCH, false, 0);
 }
 
+static void simd_use_is_a_warning_and_strict_makes_it_an_error(void **state)
+{
+    struct hd_code_report r;
+    (void)state;
+    assert_int_equal(VALIDATE(&r, 0, 0x66, 0x0F, 0xEF, 0xC0, 0xC3), HD_OK); /* pxor xmm0, xmm0 */
+    assert_first(&r, HD_CODE_SIMD, false, 0);
+    assert_string_equal(hd_code_finding_name(r.findings[0].kind), "simd");
+    assert_int_equal(VALIDATE(&r, HD_CODE_STRICT, 0xD9, 0xE8, 0xC3), HD_ERR_INVALID_CODE); /* fld1 */
+    assert_first(&r, HD_CODE_SIMD, true, 0);
+    /* General-register code is not flagged. */
+    assert_int_equal(VALIDATE(&r, HD_CODE_STRICT, 0x48, 0x31, 0xC0, 0xC3), HD_OK);
+    assert_int_equal(r.warnings + r.errors, 0);
+}
+
 static void findings_are_counted_beyond_what_is_kept(void **state)
 {
     uint8_t b[41];
@@ -252,6 +266,7 @@ int main(void)
         cmocka_unit_test(privileged_is_a_warning_and_strict_makes_it_an_error),
         cmocka_unit_test(returns_from_privileged_terminators_need_no_ret),
         cmocka_unit_test(indirect_branches_are_warnings),
+        cmocka_unit_test(simd_use_is_a_warning_and_strict_makes_it_an_error),
         cmocka_unit_test(findings_are_counted_beyond_what_is_kept),
         cmocka_unit_test(bad_arguments),
         cmocka_unit_test(disassembly_uses_intel_syntax_and_buffer_offsets),
