@@ -272,10 +272,10 @@ enum hd_status hd_host_vmcall(struct hd_host *host, struct hd_engine *engine,
         exit->post_ran = x.post_ran;
         exit->default_handled = x.default_handled;
     }
-    if (HD_FAILED(st) && !x.post_ran)
-        return st; /* the pre pass refused the exit: nothing ran, the VMCALL did not retire */
+    if (HD_FAILED(st))
+        return st; /* the record was refused: nothing ran, the VMCALL did not retire */
     vcpu->rip += vcpu->insn_len; /* short-circuited or not, the VMCALL retires */
-    return st;
+    return HD_OK;
 }
 
 uint32_t hd_host_break_count(struct hd_host *host)

@@ -256,10 +256,9 @@ static int exit_vmcall(struct hd_vmx_cpu *cpu, struct hd_guest_regs *r)
 
     /* Pre pass, default handling unless short-circuited, post pass: the core's one sequence. */
     st = hd_dispatch_vmcall_exit(cpu->engine, &v, NULL, vmcall_default, &h, &x);
-    if (st != HD_OK) {
+    if (HD_FAILED(st)) {
         hd_vmx_log2(cpu, "hd_dispatch_vmcall refused the exit; status ", (uint64_t)(int64_t)st);
-        if (!x.post_ran)
-            vmcall_default(&h, &v); /* no hook ran: the VMCALL is still answered */
+        vmcall_default(&h, &v); /* nothing ran: the VMCALL is still answered */
     }
     if (cpu->glue.vmcall_done)
         cpu->glue.vmcall_done(cpu->glue.user, cpu, &v, x.pre.flags | x.post.flags,

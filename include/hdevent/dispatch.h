@@ -1,20 +1,23 @@
 /*
  * hdevent/dispatch.h — the hot path: what a VMX exit handler calls on exit reason 18.
  *
- * An exit handler does, on VMCALL:
+ * An exit handler makes one call per VMCALL exit:
  *
  *     struct hd_vcpu v = { .regs = saved, .rip = rip, .insn_len = len,
  *                          .core = cpu, .pid = pid, .cpl = cpl };
- *     struct hd_verdict verdict;
- *     hd_dispatch_vmcall(engine, &v, NULL, &verdict);
- *     if (!(verdict.flags & HD_VERDICT_SHORT_CIRCUIT))
- *         handle_vmcall(&v);                         // the backend's default handling
- *     if (verdict.flags & HD_VERDICT_POST)
- *         hd_dispatch_vmcall_post(engine, &v, NULL, &verdict);
- *     advance_rip(&v);                               // always, even when short-circuited
+ *     struct hd_exit x;
+ *     if (HD_FAILED(hd_dispatch_vmcall_exit(engine, &v, NULL, my_vmcall, me, &x)))
+ *         my_vmcall(me, &v);                     // record refused: nothing ran
+ *     advance_rip(&v);                           // always, even when short-circuited
  *
- * Both calls run on the exit's core with interrupts off, concurrently with other cores and
- * with writers. They never block, allocate, take a lock, or execute a locked instruction.
+ * which runs the pre pass, the backend's default handling (my_vmcall; NULL means
+ * hd_vmcall_default) unless an event short-circuited it, and the post pass when a post or
+ * all event matched. A hypervisor whose exit handler cannot hand its VMCALL handling over as
+ * a callback uses the two-call form instead (hd_dispatch_vmcall, then
+ * hd_dispatch_vmcall_post when HD_VERDICT_POST is set); it behaves the same.
+ *
+ * Every call runs on the exit's core with interrupts off, concurrently with other cores and
+ * with writers. None blocks, allocates, takes a lock or executes a locked instruction.
  * Only one exit per core may be in flight at a time (the hardware guarantees it).
  */
 #ifndef HDEVENT_DISPATCH_H
@@ -44,31 +47,6 @@ struct hd_verdict {
     /** Events whose condition held (or that had none) in this pass. */
     uint32_t fired;
 };
-
-/**
- * The pre pass of a VMCALL exit. @p context is the event context: NULL for VMCALL.
- * Sets HD_VCPU_PROTECTED in vcpu->flags for the hypervisor's own hypercalls.
- * @return HD_OK; HD_ERR_BAD_VCPU (core out of range, regs NULL: nothing ran).
- */
-enum hd_status hd_dispatch_vmcall(struct hd_engine *engine, struct hd_vcpu *vcpu,
-                                  void *context, struct hd_verdict *verdict);
-
-/**
- * The post pass, after the default handling; call it exactly when the pre pass set
- * HD_VERDICT_POST. It uses the same event set as the pre pass of this exit.
- * @return HD_OK; HD_ERR_BAD_VCPU; HD_ERR_NO_PRE_PASS.
- */
-enum hd_status hd_dispatch_vmcall_post(struct hd_engine *engine, struct hd_vcpu *vcpu,
-                                       void *context, struct hd_verdict *verdict);
-
-/**
- * End the current exit on vcpu->core without the post pass the pre pass asked for (a backend's
- * error path). Until the core's exit ends, memory retired by writers cannot be freed; the next
- * pre pass on that core would end it too, but a core may take no VMCALL for a long time.
- * Harmless when no post pass is pending.
- * @return HD_OK; HD_ERR_BAD_VCPU.
- */
-enum hd_status hd_dispatch_vmcall_end(struct hd_engine *engine, const struct hd_vcpu *vcpu);
 
 /* ---------------------------------------------------------------------------------------- */
 /* One whole VMCALL exit                                                                    */
@@ -101,17 +79,55 @@ struct hd_exit {
 };
 
 /**
- * One whole VMCALL exit, in the order every backend needs: hd_dispatch_vmcall() (pre),
- * @p handle (NULL: hd_vmcall_default) unless an event short-circuited it, then
- * hd_dispatch_vmcall_post() when the pre pass asked for it (hd_dispatch_vmcall_end() if that
- * fails). It does not advance RIP: that stays with the backend (the VMX layer has exactly one
- * function for it; simulators add insn_len). Same context rules as hd_dispatch_vmcall().
+ * One whole VMCALL exit, the entry every in-tree backend uses: the pre pass, @p handle (NULL:
+ * hd_vmcall_default) unless an event short-circuited it (S12), then the post pass when a post
+ * or all event matched (S10), all on the event set the pre pass found. It does not advance
+ * RIP: that stays with the backend (the VMX layer has exactly one function for it;
+ * simulators add insn_len). @p handle changes the guest through vcpu->regs and must leave the
+ * record's `regs` and `core` as they are. Same context rules as hd_dispatch_vmcall().
  * @param out filled in every case (zeroed first).
- * @return HD_OK; the pre pass's error (then nothing else ran: the backend decides how to
- *         answer the VMCALL); the post pass's error.
+ * @return HD_OK; HD_ERR_BAD_VCPU when the record is refused (core out of range, regs NULL):
+ *         then nothing ran, not even @p handle, and the backend decides how to answer the
+ *         VMCALL. It cannot fail once the pre pass has started.
  */
 enum hd_status hd_dispatch_vmcall_exit(struct hd_engine *engine, struct hd_vcpu *vcpu,
                                        void *context, hd_vmcall_handler handle, void *user,
                                        struct hd_exit *out);
+
+/* ---------------------------------------------------------------------------------------- */
+/* The two-call form                                                                        */
+/* ---------------------------------------------------------------------------------------- */
+
+/**
+ * The pre pass of a VMCALL exit, for a handler that runs its own VMCALL handling between the
+ * passes (otherwise use hd_dispatch_vmcall_exit()). @p context is the event context: NULL
+ * for VMCALL. Sets HD_VCPU_PROTECTED in vcpu->flags for the hypervisor's own hypercalls.
+ *
+ * When it sets HD_VERDICT_POST the core keeps the pre pass's event set until
+ * hd_dispatch_vmcall_post() or hd_dispatch_vmcall_end() on the same core: in between the
+ * caller may run with interrupts on, and writers on other cores then wait for this core
+ * before they free what the set points at (a cleared event stays alive for the post pass).
+ * @return HD_OK; HD_ERR_BAD_VCPU (core out of range, regs NULL: nothing ran).
+ */
+enum hd_status hd_dispatch_vmcall(struct hd_engine *engine, struct hd_vcpu *vcpu,
+                                  void *context, struct hd_verdict *verdict);
+
+/**
+ * The post pass, after the default handling; call it exactly when the pre pass set
+ * HD_VERDICT_POST, on the same core. It uses the same event set as the pre pass.
+ * @return HD_OK; HD_ERR_BAD_VCPU; HD_ERR_NO_PRE_PASS (no pre pass on this core asked for one:
+ *         nothing ran).
+ */
+enum hd_status hd_dispatch_vmcall_post(struct hd_engine *engine, struct hd_vcpu *vcpu,
+                                       void *context, struct hd_verdict *verdict);
+
+/**
+ * End the current exit on vcpu->core without the post pass the pre pass asked for (a backend's
+ * error path). Until the core's exit ends, memory retired by writers cannot be freed; the next
+ * pre pass on that core would end it too, but a core may take no VMCALL for a long time.
+ * Harmless when no post pass is pending.
+ * @return HD_OK; HD_ERR_BAD_VCPU.
+ */
+enum hd_status hd_dispatch_vmcall_end(struct hd_engine *engine, const struct hd_vcpu *vcpu);
 
 #endif /* HDEVENT_DISPATCH_H */

@@ -13,7 +13,8 @@
  * set.
  *
  * A backend with run_on_every_core proves grace periods by IPI instead (reclaim below): its
- * dispatcher never touches the sequence numbers, so its exits pay no fence (dispatch.c).
+ * dispatcher touches the sequence numbers only when a two-call exit keeps a snapshot between
+ * its passes, so its exits pay no store and no fence (dispatch.c).
  *
  * Retired snapshots are reclaimed oldest first; a cleared event rides on the snapshot retired
  * when it was cleared, which is freed only after every older one — so after every snapshot
@@ -200,10 +201,16 @@ void hd_snapshot_publish(struct hd_engine *e, struct hd_snapshot *next,
     hd_store_release(&e->current_word, next->word);
     hd_store_relaxed(&e->armed, next->entry_count != 0);
 
-    /* Order the publication before reading the cores' sequence numbers (see the top). */
-    hd_fence_full();
-    for (uint32_t c = 0; c < e->core_count; c++)
-        old->retire_seq[c] = hd_load_acquire(&e->cores[c].seq);
+    /*
+     * Order the publication before reading the cores' sequence numbers (see the top). With
+     * IPI grace periods the numbers are read by the IPI itself, on each core (reclaim).
+     */
+    old->seq_taken = !e->ipi_grace;
+    if (old->seq_taken) {
+        hd_fence_full();
+        for (uint32_t c = 0; c < e->core_count; c++)
+            old->retire_seq[c] = hd_load_acquire(&e->cores[c].seq);
+    }
     old->free_events = free_events;
     old->retired_next = NULL;
     if (e->retired_tail)
@@ -224,10 +231,18 @@ static bool grace_passed(const struct hd_engine *e, const struct hd_snapshot *s)
     return true;
 }
 
-static void noop_on_core(void *arg, uint32_t core)
+/*
+ * Runs on @core by IPI, so outside any exit of that core that keeps interrupts off: its
+ * sequence is even then, unless a two-call exit left a post pass pending (dispatch.c), and
+ * that exit's snapshot must wait until the number moves.
+ */
+static void take_seq_on_core(void *arg, uint32_t core)
 {
-    (void)arg;
-    (void)core;
+    struct hd_engine *e = arg;
+    uint64_t seq = hd_load_relaxed(&e->cores[core].seq); /* this core's own store */
+    for (struct hd_snapshot *s = e->retired_head; s; s = s->retired_next)
+        if (!s->seq_taken)
+            s->retire_seq[core] = seq;
 }
 
 uint32_t hd_snapshot_reclaim(struct hd_engine *e, bool force)
@@ -236,11 +251,14 @@ uint32_t hd_snapshot_reclaim(struct hd_engine *e, bool force)
 
     /*
      * A backend whose run_on_every_core returns only after each core ran the function outside
-     * dispatch (an IPI to cores that dispatch with interrupts off) gives a grace period at once.
+     * dispatch (an IPI to cores that dispatch with interrupts off) gives a grace period at
+     * once, for every core but one holding a two-call exit's snapshot across the default
+     * handling; the IPI reads each core's number where it runs.
      */
-    if (!force && e->retired_head && e->ipi_grace) {
-        e->ops.run_on_every_core(e->ops.user, noop_on_core, NULL);
-        force = true;
+    if (!force && e->ipi_grace && e->retired_tail && !e->retired_tail->seq_taken) {
+        e->ops.run_on_every_core(e->ops.user, take_seq_on_core, e);
+        for (struct hd_snapshot *s = e->retired_head; s; s = s->retired_next)
+            s->seq_taken = true;
     }
     while (e->retired_head && (force || grace_passed(e, e->retired_head))) {
         struct hd_snapshot *s = e->retired_head;

@@ -79,8 +79,7 @@ static void selftest_exit(void *arg, uint32_t core)
     v.core = core;
     v.pid = r->pid;
     v.cpl = r->cpl;
-    if (HD_FAILED(hd_dispatch_vmcall_exit(r->e, &v, NULL, NULL, NULL, &x)) &&
-        !x.post_ran) {
+    if (HD_FAILED(hd_dispatch_vmcall_exit(r->e, &v, NULL, NULL, NULL, &x))) {
         r->status = HD_WIRE_ERR_INVALID_CORE_ID; /* the only cause: core >= core count */
         return;
     }

@@ -167,6 +167,7 @@ struct hd_snapshot {
     /* Writer state: retirement. */
     struct hd_snapshot *retired_next;
     uint64_t *retire_seq;             /* [core count]: each core's dispatch sequence at retire */
+    bool seq_taken;                   /* retire_seq is filled (IPI mode: by the next broadcast) */
     struct hd_event *free_events;     /* cleared events to free with this snapshot */
 };
 
@@ -175,8 +176,10 @@ struct hd_snapshot {
 /* Written by the dispatching core only (plus the reader's tail on its own line). */
 struct hd_core {
     /*
-     * Dispatch sequence: odd while the core is inside an exit (pre pass until the end of the
-     * post pass), even outside. Writers wait for it to move before freeing what it may use.
+     * Dispatch sequence: odd while the core holds a snapshot — with counter grace periods
+     * during every armed exit (pre pass until the end of the post pass), with IPI grace
+     * periods only while a two-call exit waits for its post pass — even otherwise. Writers
+     * wait for it to move before freeing what it may use (snapshot.c).
      */
     uint64_t seq;
     uintptr_t exit_word;                    /* the pre pass's set, for the post pass */
