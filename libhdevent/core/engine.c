@@ -1,77 +1,11 @@
 /*
- * Engine lifetime, the backend ops copy and the writer-side helpers every core file uses.
+ * Engine lifetime: the backend ops copy, the per-core state and message rings, the first
+ * (empty) snapshot, and tearing it all down.
  */
 #include "internal/engine.h"
 
 #define HD_DEFAULT_MESSAGE_SLOTS 64u
 #define HD_DEFAULT_MESSAGE_MAX 512u
-
-void *hd_alloc(struct hd_engine *e, size_t size)
-{
-    return e->ops.alloc(e->ops.user, size);
-}
-
-void *hd_zalloc(struct hd_engine *e, size_t size)
-{
-    void *p = hd_alloc(e, size);
-    if (p)
-        hd_memset(p, 0, size);
-    return p;
-}
-
-void hd_free(struct hd_engine *e, void *p)
-{
-    if (p)
-        e->ops.free(e->ops.user, p);
-}
-
-const char *hd_format_hex(char out[19], uint64_t value, unsigned min_digits)
-{
-    size_t k = 2;
-    out[0] = '0';
-    out[1] = 'x';
-    for (int shift = 60; shift >= 0; shift -= 4)
-        if (value >> shift || (unsigned)shift < 4 * min_digits || shift == 0)
-            out[k++] = "0123456789ABCDEF"[(value >> shift) & 0xFu];
-    out[k] = '\0';
-    return out;
-}
-
-/* Join @p parts (NULL-terminated) into one line for the backend's log, without libc. */
-void hd_log_parts(struct hd_engine *e, enum hd_log_level level, const char *const *parts)
-{
-    char line[256];
-    size_t n = 0;
-
-    if (!e->ops.log)
-        return;
-    for (; *parts; parts++)
-        for (const char *p = *parts; *p && n + 1 < sizeof(line); p++)
-            line[n++] = *p;
-    line[n] = '\0';
-    e->ops.log(e->ops.user, level, line);
-}
-
-/* "<what> 0x<tag>: <status sentence>" (no tag for registration, which has none yet). */
-void hd_log_refusal(struct hd_engine *e, const char *what, uint64_t tag, enum hd_status st)
-{
-    char hex[19];
-    const char *parts[] = {what, tag ? " " : "", tag ? hd_format_hex(hex, tag, 1) : "", ": ",
-                           hd_status_str(st), NULL};
-    hd_log_parts(e, HD_LOG_WARN, parts);
-}
-
-void hd_writer_lock(struct hd_engine *e)
-{
-    if (e->ops.lock)
-        e->ops.lock(e->ops.user);
-}
-
-void hd_writer_unlock(struct hd_engine *e)
-{
-    if (e->ops.unlock)
-        e->ops.unlock(e->ops.user);
-}
 
 static uint32_t round_up_pow2(uint32_t v)
 {
@@ -182,9 +116,9 @@ void hd_engine_destroy(struct hd_engine *engine)
         return;
     /* No core dispatches any more (the contract), so every retired snapshot can go now. */
     hd_snapshot_reclaim(e, true);
-    for (uint32_t i = 0; i < e->registry.count; i++)
-        hd_event_free(e, e->registry.events[i]);
-    hd_free(e, e->registry.events);
+    for (uint32_t i = 0; i < e->registry.events.count; i++)
+        hd__event_free(e, hd__registry_event(&e->registry, i));
+    hd_free(e, e->registry.events.at);
     hd_snapshot_free(e, e->current);
     hd_free(e, e->rings);
     hd_free(e, e->cores_raw);

@@ -1,284 +1,21 @@
 /*
- * The registry: writer functions. Each one checks everything before it allocates, allocates
- * everything before it changes anything, and publishes at most one new snapshot; a failure at
- * any step leaves the registry exactly as it was (no tag used up, nothing lost, nothing leaked).
+ * The registry: tags, the writer functions of engine.h, and the queries. Each writer checks
+ * everything before it allocates, allocates everything before it changes anything, and
+ * publishes at most one new snapshot; a failure at any step leaves the registry exactly as it
+ * was (no tag used up, nothing lost, nothing leaked). The objects themselves are event.c's,
+ * the snapshots snapshot.c's.
  */
 #include "internal/engine.h"
 
-/* ---- raw code ------------------------------------------------------------------------- */
-
-static bool needs_ret(const uint8_t *code, uint32_t size)
-{
-    return code[size - 1] != 0xC3;
-}
-
-static enum hd_status code_check(const struct hd_engine *e, const uint8_t *code, uint32_t size,
-                                 enum hd_status empty)
-{
-    if (!code || size == 0)
-        return empty;
-    if (!e->ops.exec_alloc)
-        return HD_ERR_NOT_SUPPORTED;
-    if ((uint64_t)size + needs_ret(code, size) > HD_CODE_MAX_BYTES)
-        return HD_ERR_TOO_LARGE;
-    return HD_OK;
-}
-
-/* Copy code into executable memory, with a RET appended when it does not end in one. */
-static enum hd_status code_load(struct hd_engine *e, const uint8_t *code, uint32_t size,
-                                struct hd_code *out)
-{
-    const uint8_t *src = code;
-    uint8_t *tmp = NULL;
-    uint32_t total = size;
-    bool ok;
-
-    if (needs_ret(code, size)) {
-        total = size + 1;
-        tmp = hd_alloc(e, total);
-        if (!tmp)
-            return HD_ERR_NO_MEMORY;
-        hd_memcpy(tmp, code, size);
-        tmp[size] = 0xC3;
-        src = tmp;
-    }
-    ok = e->ops.exec_alloc(e->ops.user, src, total, &out->exec);
-    hd_free(e, tmp);
-    if (!ok)
-        return HD_ERR_NO_MEMORY;
-    out->size = total;
-    return HD_OK;
-}
-
-static void code_unload(struct hd_engine *e, struct hd_code *code)
-{
-    if (code->exec)
-        e->ops.exec_free(e->ops.user, code->exec, code->size);
-}
-
-/* ---- actions -------------------------------------------------------------------------- */
-
-static enum hd_status action_check(const struct hd_engine *e, const struct hd_action_desc *a)
-{
-    if (a->buffer_size > HD_BUFFER_MAX_BYTES)
-        return HD_ERR_TOO_LARGE;
-    switch (a->type) {
-    case HD_ACTION_BREAK:
-        return HD_OK;
-    case HD_ACTION_SCRIPT:
-        return HD_ERR_SCRIPT_NOT_SUPPORTED;
-    case HD_ACTION_CODE:
-        return code_check(e, a->code, a->code_size, HD_ERR_EMPTY_CODE);
-    case HD_ACTION_NATIVE:
-        return a->fn ? HD_OK : HD_ERR_EMPTY_CODE;
-    }
-    return HD_ERR_INVALID_ACTION_TYPE;
-}
-
-static void action_free(struct hd_engine *e, struct hd_action *a)
-{
-    code_unload(e, &a->code);
-    hd_free(e, a->buffers);
-    hd_free(e, a);
-}
-
-static enum hd_status action_create(struct hd_engine *e, const struct hd_action_desc *d,
-                                    struct hd_action **out)
-{
-    struct hd_action *a = hd_zalloc(e, sizeof(*a));
-    if (!a)
-        return HD_ERR_NO_MEMORY;
-    a->type = d->type;
-    a->immediate = d->immediate;
-    a->fn = d->fn;
-    a->user = d->user;
-    if (d->buffer_size && (d->type == HD_ACTION_CODE || d->type == HD_ACTION_NATIVE)) {
-        /* One zeroed buffer per core: cores never race on it (HyperDbg shares one). */
-        a->buffer_size = d->buffer_size;
-        a->buffer_stride = hd_align_up(d->buffer_size, HD_CACHELINE); /* no shared lines */
-        a->buffers = hd_zalloc(e, (size_t)a->buffer_stride * e->core_count);
-        if (!a->buffers) {
-            action_free(e, a);
-            return HD_ERR_NO_MEMORY;
-        }
-    }
-    if (d->type == HD_ACTION_CODE) {
-        enum hd_status st = code_load(e, d->code, d->code_size, &a->code);
-        if (HD_FAILED(st)) {
-            action_free(e, a);
-            return st;
-        }
-    }
-    *out = a;
-    return HD_OK;
-}
-
-/*
- * Growing an array of pointers without touching the old one: the caller installs the copy,
- * and on a later failure puts the old array back, so a failed writer call leaves every
- * allocation as it found it.
- */
-HD_STATIC_ASSERT(sizeof(struct hd_event *) == sizeof(void *) &&
-                     sizeof(struct hd_action *) == sizeof(void *),
-                 "grow_prepare copies arrays of object pointers as void *");
-
-struct hd_growth {
-    void *old;              /* the array before; freed on commit */
-    void *grown;            /* the larger copy, or NULL when there was room */
-    uint32_t old_capacity;
-};
-
-static enum hd_status grow_prepare(struct hd_engine *e, const void *items, uint32_t count,
-                                   uint32_t capacity, uint32_t need, struct hd_growth *g,
-                                   uint32_t *new_capacity)
-{
-    uint32_t cap = capacity ? capacity : 4;
-    g->old = (void *)(uintptr_t)items;
-    g->old_capacity = capacity;
-    g->grown = NULL;
-    *new_capacity = capacity;
-    if (need <= capacity)
-        return HD_OK;
-    while (cap < need)
-        cap *= 2;
-    g->grown = hd_alloc(e, (size_t)cap * sizeof(void *));
-    if (!g->grown)
-        return HD_ERR_NO_MEMORY;
-    if (count)
-        hd_memcpy(g->grown, items, (size_t)count * sizeof(void *));
-    *new_capacity = cap;
-    return HD_OK;
-}
-
-/* The writer call succeeded: the old array goes. */
-static void grow_commit(struct hd_engine *e, struct hd_growth *g)
-{
-    if (g->grown)
-        hd_free(e, g->old);
-}
-
-/* The writer call failed: the copy goes (the caller restores the old array and capacity). */
-static void grow_rollback(struct hd_engine *e, struct hd_growth *g)
-{
-    hd_free(e, g->grown);
-}
-
-/* ---- events --------------------------------------------------------------------------- */
-
-static enum hd_status event_check(const struct hd_engine *e, const struct hd_event_desc *d)
-{
-    const struct hd_condition_desc *c = &d->condition;
-
-    if (d->stage < HD_STAGE_PRE || d->stage > HD_STAGE_ALL)
-        return HD_ERR_INVALID_STAGE;
-    if (d->short_circuit && d->stage != HD_STAGE_PRE)
-        return HD_ERR_SC_WITH_POST; /* S13 */
-    if (d->core != HD_ALL && d->core >= e->core_count)
-        return HD_ERR_INVALID_CORE;
-    switch (c->kind) {
-    case HD_CONDITION_NONE:
-        break;
-    case HD_CONDITION_RAW:
-        HD_CHECK(code_check(e, c->code, c->code_size, HD_ERR_INVALID_CONDITION));
-        break;
-    case HD_CONDITION_NATIVE:
-        if (!c->fn)
-            return HD_ERR_INVALID_CONDITION;
-        break;
-    default:
-        return HD_ERR_INVALID_CONDITION;
-    }
-    if (d->action_count > HD_EVENT_MAX_ACTIONS)
-        return HD_ERR_TOO_MANY_ACTIONS;
-    if (d->action_count && !d->actions)
-        return HD_ERR_INVALID_ARGUMENT;
-    for (uint32_t i = 0; i < d->action_count; i++)
-        HD_CHECK(action_check(e, &d->actions[i]));
-    return HD_OK;
-}
-
-void hd_event_free(struct hd_engine *e, struct hd_event *ev)
-{
-    for (uint32_t i = 0; i < ev->action_count; i++)
-        action_free(e, ev->actions[i]);
-    hd_free(e, ev->actions);
-    code_unload(e, &ev->condition_code);
-    hd_free(e, ev->command);
-    hd_free(e, ev->counters_raw);
-    hd_free(e, ev);
-}
-
-static size_t text_length(const char *s, size_t max)
-{
-    size_t n = 0;
-    while (s && n < max && s[n])
-        n++;
-    return n;
-}
-
-static enum hd_status event_create(struct hd_engine *e, const struct hd_event_desc *d,
-                                   uint64_t tag, struct hd_event **out)
-{
-    size_t command_len = text_length(d->command, HD_COMMAND_MAX_BYTES);
-    enum hd_status st = HD_ERR_NO_MEMORY;
-    struct hd_event *ev = hd_zalloc(e, sizeof(*ev));
-
-    if (!ev)
-        return HD_ERR_NO_MEMORY;
-    ev->tag = tag;
-    ev->pid = d->pid;
-    ev->core = d->core;
-    ev->stage = d->stage;
-    ev->short_circuit = d->short_circuit;
-    ev->enabled = d->enabled;
-    ev->condition = d->condition.kind;
-    ev->condition_fn = d->condition.fn;
-    ev->condition_user = d->condition.user;
-
-    ev->counters_raw = hd_zalloc(e, (size_t)e->core_count * sizeof(struct hd_counter_line) +
-                                        HD_CACHELINE);
-    ev->command = hd_alloc(e, command_len + 1);
-    if (!ev->counters_raw || !ev->command)
-        goto fail;
-    ev->counters = (struct hd_counter_line *)hd_align_up((uintptr_t)ev->counters_raw,
-                                                         HD_CACHELINE);
-    if (command_len)
-        hd_memcpy(ev->command, d->command, command_len);
-    ev->command[command_len] = '\0';
-
-    if (ev->condition == HD_CONDITION_RAW) {
-        st = code_load(e, d->condition.code, d->condition.code_size, &ev->condition_code);
-        if (HD_FAILED(st))
-            goto fail;
-    }
-    if (d->action_count) {
-        ev->actions = hd_alloc(e, (size_t)d->action_count * sizeof(*ev->actions));
-        st = ev->actions ? HD_OK : HD_ERR_NO_MEMORY;
-        if (HD_FAILED(st))
-            goto fail;
-        ev->action_capacity = d->action_count;
-    }
-    for (uint32_t i = 0; i < d->action_count; i++) {
-        st = action_create(e, &d->actions[i], &ev->actions[i]);
-        if (HD_FAILED(st))
-            goto fail;
-        ev->action_count++;
-    }
-    *out = ev;
-    return HD_OK;
-
-fail:
-    hd_event_free(e, ev);
-    return st;
-}
+/* ---- lookup and publication ------------------------------------------------------------ */
 
 /* Position of the first event whose tag is >= @tag (tags ascend in the registry). */
 static uint32_t lower_bound(const struct hd_registry *reg, uint64_t tag)
 {
-    uint32_t lo = 0, hi = reg->count;
+    uint32_t lo = 0, hi = reg->events.count;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
-        if (reg->events[mid]->tag < tag)
+        if (hd__registry_event(reg, mid)->tag < tag)
             lo = mid + 1;
         else
             hi = mid;
@@ -290,7 +27,7 @@ static uint32_t lower_bound(const struct hd_registry *reg, uint64_t tag)
 static int64_t event_index(const struct hd_registry *reg, uint64_t tag)
 {
     uint32_t i = lower_bound(reg, tag);
-    return i < reg->count && reg->events[i]->tag == tag ? (int64_t)i : -1;
+    return i < reg->events.count && hd__registry_event(reg, i)->tag == tag ? (int64_t)i : -1;
 }
 
 /* Build a snapshot of @mode and publish it; @free_events ride on the retired one. */
@@ -303,62 +40,72 @@ static enum hd_status republish(struct hd_engine *e, enum hd_build_mode mode,
     return HD_OK;
 }
 
-/* ---- public writer functions ---------------------------------------------------------- */
+/*
+ * The one sequence of every writer that adds an object: append it to @list and, when
+ * @publish (the object belongs to an enabled event), publish a snapshot that holds it. On
+ * failure @list is as it was and the caller still owns @item.
+ */
+static enum hd_status append_and_publish(struct hd_engine *e, struct hd_ptrs *list, void *item,
+                                         bool publish)
+{
+    struct hd_ptrs before;
+    enum hd_status st = hd__ptrs_append(e, list, item, &before);
+
+    if (HD_SUCCESS(st) && publish)
+        st = republish(e, HD_BUILD_ENABLED, NULL);
+    if (HD_FAILED(st)) {
+        hd__ptrs_undo(e, list, &before);
+        return st;
+    }
+    hd__ptrs_commit(e, list, &before);
+    return HD_OK;
+}
+
+/* ---- tags ------------------------------------------------------------------------------- */
+
+/* S19: the tag a registration gets, checked: given ones must be valid and above every tag. */
+static enum hd_status tag_for(const struct hd_registry *reg, uint64_t given, uint64_t *tag)
+{
+    *tag = given ? given : reg->next_tag;
+    if (*tag < HD_TAG_BASE || (given && given == HD_TAG_ALL))
+        return HD_ERR_INVALID_TAG;
+    if (*tag < reg->next_tag)
+        return HD_ERR_TAG_IN_USE; /* never reused, always ascending */
+    if (*tag == HD_TAG_ALL)
+        return HD_ERR_TAGS_EXHAUSTED;
+    return HD_OK;
+}
+
+/* ---- writers ---------------------------------------------------------------------------- */
 
 enum hd_status hd_event_register(struct hd_engine *engine, const struct hd_event_desc *desc,
                                  uint64_t *tag_out)
 {
     struct hd_engine *e = engine;
-    struct hd_registry *reg;
-    struct hd_growth growth;
     struct hd_event *ev = NULL;
-    uint32_t capacity;
-    uint64_t tag;
+    uint64_t tag = 0;
     enum hd_status st;
 
     if (!e || !desc)
         return HD_ERR_INVALID_ARGUMENT;
-    reg = &e->registry;
     hd_writer_lock(e);
-    tag = desc->tag ? desc->tag : reg->next_tag;
-    st = event_check(e, desc);
-    if (HD_SUCCESS(st) && (tag < HD_TAG_BASE || (desc->tag && tag == HD_TAG_ALL)))
-        st = HD_ERR_INVALID_TAG;
-    else if (HD_SUCCESS(st) && tag < reg->next_tag)
-        st = HD_ERR_TAG_IN_USE; /* S19: never reused, always ascending */
-    else if (HD_SUCCESS(st) && tag == HD_TAG_ALL)
-        st = HD_ERR_TAGS_EXHAUSTED;
-    if (HD_FAILED(st))
-        goto out;
-    st = grow_prepare(e, reg->events, reg->count, reg->capacity, reg->count + 1, &growth,
-                      &capacity);
+    st = hd__event_check(e, desc);
     if (HD_SUCCESS(st))
-        st = event_create(e, desc, tag, &ev);
-    if (HD_FAILED(st)) {
-        grow_rollback(e, &growth);
-        goto out;
+        st = tag_for(&e->registry, desc->tag, &tag);
+    if (HD_SUCCESS(st))
+        st = hd__event_create(e, desc, tag, &ev);
+    if (HD_SUCCESS(st)) {
+        st = append_and_publish(e, &e->registry.events, ev, ev->enabled);
+        if (HD_FAILED(st))
+            hd__event_free(e, ev);
     }
-    if (growth.grown)
-        reg->events = growth.grown;
-    reg->capacity = capacity;
-    reg->events[reg->count++] = ev;
-    if (ev->enabled)
-        st = republish(e, HD_BUILD_ENABLED, NULL);
-    if (HD_FAILED(st)) {
-        reg->count--;
-        reg->events = growth.old;
-        reg->capacity = growth.old_capacity;
-        grow_rollback(e, &growth);
-        hd_event_free(e, ev);
-        goto out;
-    }
-    grow_commit(e, &growth);
-    if (tag_out)
-        *tag_out = tag;
-    reg->next_tag = tag + 1;
-out:
-    if (HD_FAILED(st))
+    if (HD_SUCCESS(st)) {
+        e->registry.next_tag = tag + 1;
+        if (tag_out)
+            *tag_out = tag;
+    } else {
         hd_log_refusal(e, "event registration refused", 0, st);
+    }
     hd_writer_unlock(e);
     return st;
 }
@@ -367,10 +114,8 @@ enum hd_status hd_action_add(struct hd_engine *engine, uint64_t tag,
                              const struct hd_action_desc *action)
 {
     struct hd_engine *e = engine;
-    struct hd_growth growth;
-    struct hd_event *ev;
+    struct hd_event *ev = NULL;
     struct hd_action *a = NULL;
-    uint32_t capacity;
     enum hd_status st;
     int64_t i;
 
@@ -378,38 +123,19 @@ enum hd_status hd_action_add(struct hd_engine *engine, uint64_t tag,
         return HD_ERR_INVALID_ARGUMENT;
     hd_writer_lock(e);
     i = event_index(&e->registry, tag);
-    st = i < 0 ? HD_ERR_NO_SUCH_EVENT : action_check(e, action);
-    if (HD_FAILED(st))
-        goto out;
-    ev = e->registry.events[i];
-    if (ev->action_count >= HD_EVENT_MAX_ACTIONS) {
-        st = HD_ERR_TOO_MANY_ACTIONS;
-        goto out;
+    st = i < 0 ? HD_ERR_NO_SUCH_EVENT : hd__action_check(e, action);
+    if (HD_SUCCESS(st)) {
+        ev = hd__registry_event(&e->registry, (uint32_t)i);
+        if (ev->actions.count >= HD_EVENT_MAX_ACTIONS)
+            st = HD_ERR_TOO_MANY_ACTIONS;
     }
-    st = grow_prepare(e, ev->actions, ev->action_count, ev->action_capacity,
-                      ev->action_count + 1, &growth, &capacity);
     if (HD_SUCCESS(st))
-        st = action_create(e, action, &a);
-    if (HD_FAILED(st)) {
-        grow_rollback(e, &growth);
-        goto out;
+        st = hd__action_create(e, action, &a);
+    if (HD_SUCCESS(st)) {
+        st = append_and_publish(e, &ev->actions, a, ev->enabled);
+        if (HD_FAILED(st))
+            hd__action_free(e, a);
     }
-    if (growth.grown)
-        ev->actions = growth.grown;
-    ev->action_capacity = capacity;
-    ev->actions[ev->action_count++] = a;
-    if (ev->enabled)
-        st = republish(e, HD_BUILD_ENABLED, NULL);
-    if (HD_FAILED(st)) {
-        ev->action_count--;
-        ev->actions = growth.old;
-        ev->action_capacity = growth.old_capacity;
-        grow_rollback(e, &growth);
-        action_free(e, a);
-        goto out;
-    }
-    grow_commit(e, &growth);
-out:
     if (HD_FAILED(st))
         hd_log_refusal(e, "action refused for event", tag, st);
     hd_writer_unlock(e);
@@ -427,17 +153,18 @@ static enum hd_status set_enabled(struct hd_engine *e, uint64_t tag, bool enable
     hd_writer_lock(e);
     if (tag == HD_TAG_ALL) {
         st = republish(e, enabled ? HD_BUILD_ALL : HD_BUILD_NONE, NULL);
-        for (uint32_t i = 0; HD_SUCCESS(st) && i < reg->count; i++)
-            reg->events[i]->enabled = enabled;
+        for (uint32_t i = 0; HD_SUCCESS(st) && i < reg->events.count; i++)
+            hd__registry_event(reg, i)->enabled = enabled;
     } else {
         int64_t i = event_index(reg, tag);
-        if (i < 0) {
+        struct hd_event *ev = i < 0 ? NULL : hd__registry_event(reg, (uint32_t)i);
+        if (!ev) {
             st = HD_ERR_NO_SUCH_EVENT;
-        } else if (reg->events[i]->enabled != enabled) {
-            reg->events[i]->enabled = enabled;
+        } else if (ev->enabled != enabled) {
+            ev->enabled = enabled;
             st = republish(e, HD_BUILD_ENABLED, NULL);
             if (HD_FAILED(st))
-                reg->events[i]->enabled = !enabled;
+                ev->enabled = !enabled;
         }
     }
     if (HD_FAILED(st))
@@ -464,59 +191,64 @@ enum hd_status hd_event_disable(struct hd_engine *engine, uint64_t tag)
 static void free_unpublished(struct hd_engine *e, struct hd_event *ev)
 {
     if (!e->retired_tail) {
-        hd_event_free(e, ev);
+        hd__event_free(e, ev);
         return;
     }
     ev->free_next = e->retired_tail->free_events;
     e->retired_tail->free_events = ev;
 }
 
+static enum hd_status clear_all(struct hd_engine *e)
+{
+    struct hd_registry *reg = &e->registry;
+    struct hd_event *list = NULL;
+
+    if (!reg->events.count)
+        return HD_OK;
+    for (uint32_t i = 0; i < reg->events.count; i++) {
+        struct hd_event *ev = hd__registry_event(reg, i);
+        ev->free_next = list;
+        list = ev;
+    }
+    HD_CHECK(republish(e, HD_BUILD_NONE, list));
+    reg->events.count = 0;
+    return HD_OK;
+}
+
+static enum hd_status clear_one(struct hd_engine *e, uint64_t tag)
+{
+    struct hd_registry *reg = &e->registry;
+    int64_t i = event_index(reg, tag);
+    struct hd_event *ev;
+
+    if (i < 0)
+        return HD_ERR_NO_SUCH_EVENT;
+    ev = hd__registry_event(reg, (uint32_t)i);
+    if (ev->enabled) {
+        enum hd_status st;
+        ev->enabled = false;
+        st = republish(e, HD_BUILD_ENABLED, NULL);
+        if (HD_FAILED(st)) {
+            ev->enabled = true;
+            return st;
+        }
+    }
+    hd__ptrs_remove(&reg->events, (uint32_t)i);
+    free_unpublished(e, ev);
+    return HD_OK;
+}
+
 enum hd_status hd_event_clear(struct hd_engine *engine, uint64_t tag)
 {
-    struct hd_engine *e = engine;
-    struct hd_registry *reg;
-    enum hd_status st = HD_OK;
+    enum hd_status st;
 
-    if (!e)
+    if (!engine)
         return HD_ERR_INVALID_ARGUMENT;
-    reg = &e->registry;
-    hd_writer_lock(e);
-    if (tag == HD_TAG_ALL) {
-        struct hd_event *list = NULL;
-        if (reg->count) {
-            for (uint32_t i = 0; i < reg->count; i++) {
-                reg->events[i]->free_next = list;
-                list = reg->events[i];
-            }
-            st = republish(e, HD_BUILD_NONE, list);
-            if (HD_SUCCESS(st))
-                reg->count = 0;
-        }
-    } else {
-        int64_t i = event_index(reg, tag);
-        struct hd_event *ev;
-        if (i < 0) {
-            st = HD_ERR_NO_SUCH_EVENT;
-            goto out;
-        }
-        ev = reg->events[i];
-        if (ev->enabled) {
-            ev->enabled = false;
-            st = republish(e, HD_BUILD_ENABLED, NULL);
-            if (HD_FAILED(st)) {
-                ev->enabled = true;
-                goto out;
-            }
-        }
-        reg->count--;
-        for (uint32_t k = (uint32_t)i; k < reg->count; k++)
-            reg->events[k] = reg->events[k + 1];
-        free_unpublished(e, ev);
-    }
-out:
+    hd_writer_lock(engine);
+    st = tag == HD_TAG_ALL ? clear_all(engine) : clear_one(engine, tag);
     if (HD_FAILED(st))
-        hd_log_refusal(e, "clear refused for event", tag, st);
-    hd_writer_unlock(e);
+        hd_log_refusal(engine, "clear refused for event", tag, st);
+    hd_writer_unlock(engine);
     return st;
 }
 
@@ -531,7 +263,7 @@ static void describe(const struct hd_event *ev, struct hd_event_info *info)
     info->short_circuit = ev->short_circuit;
     info->enabled = ev->enabled;
     info->condition = ev->condition;
-    info->action_count = ev->action_count;
+    info->action_count = ev->actions.count;
     info->command = ev->command;
 }
 
@@ -545,7 +277,7 @@ enum hd_status hd_event_query(struct hd_engine *engine, uint64_t tag,
     hd_writer_lock(engine);
     i = event_index(&engine->registry, tag);
     if (i >= 0) {
-        describe(engine->registry.events[i], info);
+        describe(hd__registry_event(&engine->registry, (uint32_t)i), info);
         st = HD_OK;
     }
     hd_writer_unlock(engine);
@@ -565,8 +297,8 @@ enum hd_status hd_event_next(struct hd_engine *engine, uint64_t after_tag,
     reg = &engine->registry;
     hd_writer_lock(engine);
     i = lower_bound(reg, after_tag + 1);
-    if (i < reg->count) {
-        describe(reg->events[i], info);
+    if (i < reg->events.count) {
+        describe(hd__registry_event(reg, i), info);
         st = HD_OK;
     }
     hd_writer_unlock(engine);
@@ -585,7 +317,7 @@ enum hd_status hd_event_counters(struct hd_engine *engine, uint64_t tag, uint32_
     hd_writer_lock(engine);
     i = event_index(&engine->registry, tag);
     if (i >= 0) {
-        const struct hd_event *ev = engine->registry.events[i];
+        const struct hd_event *ev = hd__registry_event(&engine->registry, (uint32_t)i);
         out->hits = 0;
         out->condition_false = 0;
         for (uint32_t c = 0; c < engine->core_count; c++) {

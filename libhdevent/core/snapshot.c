@@ -42,7 +42,7 @@ static struct hd_snap_bucket *bucket_for(struct hd_snap_bucket *buckets, uint32_
 static uint32_t record_size(const struct hd_event *ev)
 {
     return (uint32_t)(sizeof(struct hd_snap_entry) +
-                      (size_t)ev->action_count * sizeof(struct hd_snap_action));
+                      (size_t)ev->actions.count * sizeof(struct hd_snap_action));
 }
 
 /* Copy what dispatch reads of @ev and its actions: it never follows a pointer to them. */
@@ -53,7 +53,7 @@ static void record_fill(struct hd_snap_entry *en, const struct hd_event *ev, uin
     en->order = order;
     en->condition = (uint8_t)ev->condition;
     en->short_circuit = ev->short_circuit;
-    en->action_count = (uint16_t)ev->action_count;
+    en->action_count = (uint16_t)ev->actions.count;
     if (ev->condition == HD_CONDITION_NATIVE)
         en->cond.fn = ev->condition_fn;
     else
@@ -61,8 +61,8 @@ static void record_fill(struct hd_snap_entry *en, const struct hd_event *ev, uin
     en->counters = ev->counters;
     en->tag = ev->tag;
     en->condition_user = ev->condition_user;
-    for (uint32_t i = 0; i < ev->action_count; i++) {
-        const struct hd_action *a = ev->actions[i];
+    for (uint32_t i = 0; i < ev->actions.count; i++) {
+        const struct hd_action *a = hd__event_action(ev, i);
         acts[i].type = (uint8_t)a->type;
         acts[i].immediate = a->immediate;
         acts[i].buffer_size = a->buffers ? a->buffer_size : 0;
@@ -81,19 +81,75 @@ static uint32_t line_up(uint32_t n)
     return (n + (HD_CACHELINE - 1)) & ~(HD_CACHELINE - 1);
 }
 
+/* What one walk over the events does to each list an event is on. */
+enum list_step {
+    STEP_COUNT,  /* count the event and its bytes (the bytes kept in *_off for now) */
+    STEP_FILL,   /* copy its record to the list's fill cursor (*_off) and advance it */
+    STEP_REWIND, /* step the cursor back: after the fill it points past the list */
+};
+
+/*
+ * Walk the events @mode selects in registration order (the order dispatch runs them, S8) and
+ * do @step to each of their lists: pre, post, or both for stage all. Returns the key shapes.
+ */
+static uint32_t walk_lists(const struct hd_registry *reg, enum hd_build_mode mode,
+                           struct hd_snap_bucket *buckets, uint32_t mask, enum list_step step)
+{
+    uint32_t order = 0, shapes = 0;
+
+    for (uint32_t i = 0; i < reg->events.count; i++) {
+        const struct hd_event *ev = hd__registry_event(reg, i);
+        uint32_t size = record_size(ev);
+        struct hd_snap_bucket *b;
+        if (!included(ev, mode))
+            continue;
+        b = bucket_for(buckets, mask, hd_snap_key(ev->core, ev->pid));
+        shapes |= hd_snap_shape(ev->core, ev->pid);
+        for (unsigned post = 0; post < 2; post++) {
+            uint32_t *count = post ? &b->post_count : &b->pre_count;
+            uint32_t *off = post ? &b->post_off : &b->pre_off;
+            if (ev->stage == (post ? HD_STAGE_PRE : HD_STAGE_POST))
+                continue;
+            if (step == STEP_COUNT) {
+                (*count)++;
+                *off += size;
+            } else if (step == STEP_FILL) {
+                record_fill((struct hd_snap_entry *)((uint8_t *)buckets + *off), ev, order);
+                *off += size;
+            } else {
+                *off -= size;
+            }
+        }
+        order++;
+    }
+    return shapes;
+}
+
+/* Lay the lists out one after another from @cursor, each on a line: *_off becomes where the
+ * list starts (STEP_COUNT left its byte count there). */
+static void layout_lists(struct hd_snap_bucket *buckets, uint32_t nbuckets, uint32_t cursor)
+{
+    for (uint32_t i = 0; i < nbuckets; i++) {
+        uint32_t pre_bytes = buckets[i].pre_off, post_bytes = buckets[i].post_off;
+        buckets[i].pre_off = cursor;
+        cursor += line_up(pre_bytes);
+        buckets[i].post_off = cursor;
+        cursor += line_up(post_bytes);
+    }
+}
+
 enum hd_status hd_snapshot_build(struct hd_engine *e, enum hd_build_mode mode,
                                  struct hd_snapshot **out)
 {
     const struct hd_registry *reg = &e->registry;
-    uint32_t n = 0, nbuckets = 2, log2_buckets = 1, order = 0, shapes = 0;
+    uint32_t n = 0, nbuckets = 2, log2_buckets = 1, shapes;
     size_t rec_bytes = 0, total;
-    uint32_t cursor;
     struct hd_snapshot *s;
     struct hd_snap_bucket *buckets;
     uint8_t *records;
 
-    for (uint32_t i = 0; i < reg->count; i++) {
-        const struct hd_event *ev = reg->events[i];
+    for (uint32_t i = 0; i < reg->events.count; i++) {
+        const struct hd_event *ev = hd__registry_event(reg, i);
         if (!included(ev, mode))
             continue;
         n++;
@@ -121,65 +177,11 @@ enum hd_status hd_snapshot_build(struct hd_engine *e, enum hd_build_mode mode,
     buckets = (struct hd_snap_bucket *)hd_align_up((uintptr_t)(s->retire_seq + e->core_count),
                                                    HD_SNAP_ALIGN);
     records = (uint8_t *)hd_align_up((uintptr_t)(buckets + nbuckets), HD_CACHELINE);
-    cursor = (uint32_t)(records - (uint8_t *)buckets);
 
-    /* Pass 1: how many events and bytes each bucket's lists hold (bytes kept in *_off). */
-    for (uint32_t i = 0; i < reg->count; i++) {
-        const struct hd_event *ev = reg->events[i];
-        struct hd_snap_bucket *b;
-        if (!included(ev, mode))
-            continue;
-        b = bucket_for(buckets, nbuckets - 1, hd_snap_key(ev->core, ev->pid));
-        shapes |= hd_snap_shape(ev->core, ev->pid);
-        if (ev->stage != HD_STAGE_POST) {
-            b->pre_count++;
-            b->pre_off += record_size(ev);
-        }
-        if (ev->stage != HD_STAGE_PRE) {
-            b->post_count++;
-            b->post_off += record_size(ev);
-        }
-    }
-
-    /* Lay the lists out one after another, each on a line; *_off becomes a fill cursor. */
-    for (uint32_t i = 0; i < nbuckets; i++) {
-        uint32_t pre_bytes = buckets[i].pre_off, post_bytes = buckets[i].post_off;
-        buckets[i].pre_off = cursor;
-        cursor += line_up(pre_bytes);
-        buckets[i].post_off = cursor;
-        cursor += line_up(post_bytes);
-    }
-
-    /* Pass 2: fill the lists in registration order, the order dispatch runs them (S8). */
-    for (uint32_t i = 0; i < reg->count; i++) {
-        const struct hd_event *ev = reg->events[i];
-        struct hd_snap_bucket *b;
-        if (!included(ev, mode))
-            continue;
-        b = bucket_for(buckets, nbuckets - 1, hd_snap_key(ev->core, ev->pid));
-        if (ev->stage != HD_STAGE_POST) {
-            record_fill((struct hd_snap_entry *)((uint8_t *)buckets + b->pre_off), ev, order);
-            b->pre_off += record_size(ev);
-        }
-        if (ev->stage != HD_STAGE_PRE) {
-            record_fill((struct hd_snap_entry *)((uint8_t *)buckets + b->post_off), ev, order);
-            b->post_off += record_size(ev);
-        }
-        order++;
-    }
-
-    /* The fill advanced each cursor past its list: step back to the list's start. */
-    for (uint32_t i = 0; i < reg->count; i++) {
-        const struct hd_event *ev = reg->events[i];
-        struct hd_snap_bucket *b;
-        if (!included(ev, mode))
-            continue;
-        b = bucket_for(buckets, nbuckets - 1, hd_snap_key(ev->core, ev->pid));
-        if (ev->stage != HD_STAGE_POST)
-            b->pre_off -= record_size(ev);
-        if (ev->stage != HD_STAGE_PRE)
-            b->post_off -= record_size(ev);
-    }
+    shapes = walk_lists(reg, mode, buckets, nbuckets - 1, STEP_COUNT);
+    layout_lists(buckets, nbuckets, (uint32_t)(records - (uint8_t *)buckets));
+    walk_lists(reg, mode, buckets, nbuckets - 1, STEP_FILL);
+    walk_lists(reg, mode, buckets, nbuckets - 1, STEP_REWIND);
 
     s->entry_count = n;
     s->word = hd_snap_word(buckets, log2_buckets, shapes);
@@ -266,7 +268,7 @@ uint32_t hd_snapshot_reclaim(struct hd_engine *e, bool force)
         while (s->free_events) {
             struct hd_event *ev = s->free_events;
             s->free_events = ev->free_next;
-            hd_event_free(e, ev);
+            hd__event_free(e, ev);
         }
         hd_snapshot_free(e, s);
     }

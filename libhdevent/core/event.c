@@ -1,0 +1,224 @@
+/*
+ * Event and action objects (internal/event.h): the checks a descriptor passes before anything
+ * is allocated, and the making and freeing of what registration keeps — executable copies of
+ * raw code, per-core counters and buffers, the command text.
+ */
+#include "internal/engine.h"
+
+/* ---- raw code ------------------------------------------------------------------------- */
+
+static bool needs_ret(const uint8_t *code, uint32_t size)
+{
+    return code[size - 1] != 0xC3;
+}
+
+static enum hd_status code_check(const struct hd_engine *e, const uint8_t *code, uint32_t size,
+                                 enum hd_status empty)
+{
+    if (!code || size == 0)
+        return empty;
+    if (!e->ops.exec_alloc)
+        return HD_ERR_NOT_SUPPORTED;
+    if ((uint64_t)size + needs_ret(code, size) > HD_CODE_MAX_BYTES)
+        return HD_ERR_TOO_LARGE;
+    return HD_OK;
+}
+
+/* Copy code into executable memory, with a RET appended when it does not end in one. */
+static enum hd_status code_load(struct hd_engine *e, const uint8_t *code, uint32_t size,
+                                struct hd_code *out)
+{
+    const uint8_t *src = code;
+    uint8_t *tmp = NULL;
+    uint32_t total = size;
+    bool ok;
+
+    if (needs_ret(code, size)) {
+        total = size + 1;
+        tmp = hd_alloc(e, total);
+        if (!tmp)
+            return HD_ERR_NO_MEMORY;
+        hd_memcpy(tmp, code, size);
+        tmp[size] = 0xC3;
+        src = tmp;
+    }
+    ok = e->ops.exec_alloc(e->ops.user, src, total, &out->exec);
+    hd_free(e, tmp);
+    if (!ok)
+        return HD_ERR_NO_MEMORY;
+    out->size = total;
+    return HD_OK;
+}
+
+static void code_unload(struct hd_engine *e, struct hd_code *code)
+{
+    if (code->exec)
+        e->ops.exec_free(e->ops.user, code->exec, code->size);
+}
+
+/* ---- actions -------------------------------------------------------------------------- */
+
+enum hd_status hd__action_check(const struct hd_engine *e, const struct hd_action_desc *a)
+{
+    if (a->buffer_size > HD_BUFFER_MAX_BYTES)
+        return HD_ERR_TOO_LARGE;
+    switch (a->type) {
+    case HD_ACTION_BREAK:
+        return HD_OK;
+    case HD_ACTION_SCRIPT:
+        return HD_ERR_SCRIPT_NOT_SUPPORTED;
+    case HD_ACTION_CODE:
+        return code_check(e, a->code, a->code_size, HD_ERR_EMPTY_CODE);
+    case HD_ACTION_NATIVE:
+        return a->fn ? HD_OK : HD_ERR_EMPTY_CODE;
+    }
+    return HD_ERR_INVALID_ACTION_TYPE;
+}
+
+void hd__action_free(struct hd_engine *e, struct hd_action *a)
+{
+    code_unload(e, &a->code);
+    hd_free(e, a->buffers);
+    hd_free(e, a);
+}
+
+enum hd_status hd__action_create(struct hd_engine *e, const struct hd_action_desc *d,
+                                 struct hd_action **out)
+{
+    struct hd_action *a = hd_zalloc(e, sizeof(*a));
+    if (!a)
+        return HD_ERR_NO_MEMORY;
+    a->type = d->type;
+    a->immediate = d->immediate;
+    a->fn = d->fn;
+    a->user = d->user;
+    if (d->buffer_size && (d->type == HD_ACTION_CODE || d->type == HD_ACTION_NATIVE)) {
+        /* One zeroed buffer per core: cores never race on it (HyperDbg shares one). */
+        a->buffer_size = d->buffer_size;
+        a->buffer_stride = hd_align_up(d->buffer_size, HD_CACHELINE); /* no shared lines */
+        a->buffers = hd_zalloc(e, (size_t)a->buffer_stride * e->core_count);
+        if (!a->buffers) {
+            hd__action_free(e, a);
+            return HD_ERR_NO_MEMORY;
+        }
+    }
+    if (d->type == HD_ACTION_CODE) {
+        enum hd_status st = code_load(e, d->code, d->code_size, &a->code);
+        if (HD_FAILED(st)) {
+            hd__action_free(e, a);
+            return st;
+        }
+    }
+    *out = a;
+    return HD_OK;
+}
+
+/* ---- events --------------------------------------------------------------------------- */
+
+enum hd_status hd__event_check(const struct hd_engine *e, const struct hd_event_desc *d)
+{
+    const struct hd_condition_desc *c = &d->condition;
+
+    if (d->stage < HD_STAGE_PRE || d->stage > HD_STAGE_ALL)
+        return HD_ERR_INVALID_STAGE;
+    if (d->short_circuit && d->stage != HD_STAGE_PRE)
+        return HD_ERR_SC_WITH_POST; /* S13 */
+    if (d->core != HD_ALL && d->core >= e->core_count)
+        return HD_ERR_INVALID_CORE;
+    switch (c->kind) {
+    case HD_CONDITION_NONE:
+        break;
+    case HD_CONDITION_RAW:
+        HD_CHECK(code_check(e, c->code, c->code_size, HD_ERR_INVALID_CONDITION));
+        break;
+    case HD_CONDITION_NATIVE:
+        if (!c->fn)
+            return HD_ERR_INVALID_CONDITION;
+        break;
+    default:
+        return HD_ERR_INVALID_CONDITION;
+    }
+    if (d->action_count > HD_EVENT_MAX_ACTIONS)
+        return HD_ERR_TOO_MANY_ACTIONS;
+    if (d->action_count && !d->actions)
+        return HD_ERR_INVALID_ARGUMENT;
+    for (uint32_t i = 0; i < d->action_count; i++)
+        HD_CHECK(hd__action_check(e, &d->actions[i]));
+    return HD_OK;
+}
+
+void hd__event_free(struct hd_engine *e, struct hd_event *ev)
+{
+    for (uint32_t i = 0; i < ev->actions.count; i++)
+        hd__action_free(e, ev->actions.at[i]);
+    hd_free(e, ev->actions.at);
+    code_unload(e, &ev->condition_code);
+    hd_free(e, ev->command);
+    hd_free(e, ev->counters_raw);
+    hd_free(e, ev);
+}
+
+static size_t text_length(const char *s, size_t max)
+{
+    size_t n = 0;
+    while (s && n < max && s[n])
+        n++;
+    return n;
+}
+
+enum hd_status hd__event_create(struct hd_engine *e, const struct hd_event_desc *d,
+                                uint64_t tag, struct hd_event **out)
+{
+    size_t command_len = text_length(d->command, HD_COMMAND_MAX_BYTES);
+    enum hd_status st = HD_ERR_NO_MEMORY;
+    struct hd_event *ev = hd_zalloc(e, sizeof(*ev));
+
+    if (!ev)
+        return HD_ERR_NO_MEMORY;
+    ev->tag = tag;
+    ev->pid = d->pid;
+    ev->core = d->core;
+    ev->stage = d->stage;
+    ev->short_circuit = d->short_circuit;
+    ev->enabled = d->enabled;
+    ev->condition = d->condition.kind;
+    ev->condition_fn = d->condition.fn;
+    ev->condition_user = d->condition.user;
+
+    ev->counters_raw = hd_zalloc(e, (size_t)e->core_count * sizeof(struct hd_counter_line) +
+                                        HD_CACHELINE);
+    ev->command = hd_alloc(e, command_len + 1);
+    if (!ev->counters_raw || !ev->command)
+        goto fail;
+    ev->counters = (struct hd_counter_line *)hd_align_up((uintptr_t)ev->counters_raw,
+                                                         HD_CACHELINE);
+    if (command_len)
+        hd_memcpy(ev->command, d->command, command_len);
+    ev->command[command_len] = '\0';
+
+    if (ev->condition == HD_CONDITION_RAW) {
+        st = code_load(e, d->condition.code, d->condition.code_size, &ev->condition_code);
+        if (HD_FAILED(st))
+            goto fail;
+    }
+    if (d->action_count) {
+        ev->actions.at = hd_alloc(e, (size_t)d->action_count * sizeof(void *));
+        st = ev->actions.at ? HD_OK : HD_ERR_NO_MEMORY;
+        if (HD_FAILED(st))
+            goto fail;
+        ev->actions.capacity = d->action_count;
+    }
+    for (uint32_t i = 0; i < d->action_count; i++) {
+        struct hd_action *a;
+        st = hd__action_create(e, &d->actions[i], &a);
+        if (HD_FAILED(st))
+            goto fail;
+        ev->actions.at[ev->actions.count++] = a;
+    }
+    *out = ev;
+    return HD_OK;
+
+fail:
+    hd__event_free(e, ev);
+    return st;
+}

@@ -1,0 +1,86 @@
+/*
+ * Event and action objects: what registration makes of a descriptor, and how it is freed.
+ *
+ * The objects never change once registered, apart from the writer state at the end of struct
+ * hd_event (its enabled flag, its action list): every change publishes a new snapshot, and
+ * dispatch reads only the snapshots' copies of the hot fields (snapshot.h). An object lives
+ * until the last snapshot that could point at it is reclaimed (snapshot.c).
+ */
+#ifndef HDEVENT_INTERNAL_EVENT_H
+#define HDEVENT_INTERNAL_EVENT_H
+
+#include <hdevent/event.h>
+
+#include "alloc.h"
+
+/* Per-core counters of one event, one cache line each so cores never share a written line. */
+struct hd_counter_line {
+    uint64_t hits;
+    uint64_t condition_false;
+    uint8_t pad_[HD_CACHELINE - 2 * sizeof(uint64_t)];
+};
+
+/* Executable copy of raw code (RET appended when missing). */
+struct hd_code {
+    void *exec;
+    uint32_t size;
+};
+
+struct hd_action {
+    enum hd_action_type type;
+    bool immediate;
+    uint32_t buffer_size;       /* per core */
+    uint32_t buffer_stride;     /* buffer_size rounded up to whole cache lines */
+    uint8_t *buffers;           /* core c's buffer: buffers + c * buffer_stride; NULL if none */
+    struct hd_code code;        /* HD_ACTION_CODE */
+    hd_action_fn fn;            /* HD_ACTION_NATIVE */
+    void *user;
+};
+
+struct hd_event {
+    uint64_t tag;
+    uint32_t pid;
+    uint32_t core;
+    enum hd_stage stage;
+    bool short_circuit;
+    enum hd_condition_kind condition;
+    struct hd_code condition_code; /* HD_CONDITION_RAW */
+    hd_condition_fn condition_fn;  /* HD_CONDITION_NATIVE */
+    void *condition_user;
+    struct hd_counter_line *counters; /* [core count], cache-line aligned inside counters_raw */
+    void *counters_raw;
+    char *command;                    /* NUL-terminated copy, never NULL */
+
+    /* Writer state: never read by dispatch. */
+    bool enabled;
+    struct hd_ptrs actions;           /* struct hd_action *, in run order (S7) */
+    struct hd_event *free_next;       /* on a retired snapshot's free list */
+};
+
+static inline const struct hd_action *hd__event_action(const struct hd_event *ev, uint32_t i)
+{
+    return (const struct hd_action *)ev->actions.at[i];
+}
+
+/*
+ * Checks of a descriptor against the engine (core count, code sizes, executable memory),
+ * made before anything is allocated. @return HD_OK or the status hd_event_register()
+ * documents.
+ */
+enum hd_status hd__event_check(const struct hd_engine *e, const struct hd_event_desc *d);
+enum hd_status hd__action_check(const struct hd_engine *e, const struct hd_action_desc *d);
+
+/*
+ * Make the objects of a checked descriptor: code copied into executable memory, per-core
+ * counters and buffers, the command text. On failure nothing is left allocated.
+ */
+enum hd_status hd__event_create(struct hd_engine *e, const struct hd_event_desc *d,
+                                uint64_t tag, struct hd_event **out);
+enum hd_status hd__action_create(struct hd_engine *e, const struct hd_action_desc *d,
+                                 struct hd_action **out);
+
+/* Free an object and everything it owns (its actions, for an event). */
+void hd__event_free(struct hd_engine *e, struct hd_event *ev);
+void hd__action_free(struct hd_engine *e, struct hd_action *a);
+
+#endif /* HDEVENT_INTERNAL_EVENT_H */
