@@ -35,10 +35,17 @@ struct hd_pass {
     struct hd_verdict *verdict;
 };
 
-/* The matching lists of one pass: each a run of records in the snapshot (internal/engine.h). */
+/* Where one list of a pass stands: the record at hand, and what is left of its run/chunks. */
+struct hd_cursor {
+    const struct hd_snap_entry *en;
+    uint32_t left;                      /* records left in this run, en included */
+    const struct hd_snap_chunk *chunk;  /* the chunks after this run */
+    uint32_t chunks;
+};
+
+/* The matching lists of one pass, when events have more than one key shape. */
 struct hd_lists {
-    const struct hd_snap_entry *next[4];
-    uint32_t left[4];
+    struct hd_cursor at[4];
     uint32_t count;
 };
 
@@ -263,12 +270,10 @@ static bool pre_pass_slow(struct hd_engine *e, struct hd_core *core, struct hd_v
 
 /* ---- one pass ---------------------------------------------------------------------------- */
 
-static inline const struct hd_snap_bucket *find(const struct hd_snap_view *s, uint32_t shape,
-                                                uint32_t core, uint32_t pid);
-static inline const struct hd_snap_entry *list_at(const struct hd_snap_view *s, uint32_t off);
-static inline void run_list(struct hd_pass *p, const struct hd_snap_entry *en, uint32_t count)
+static inline uint64_t shape_key(uint32_t shape, uint32_t core, uint32_t pid);
+static inline void run_list(struct hd_pass *p, const struct hd_snap_list *l)
     __attribute__((__always_inline__));
-static bool collect(const struct hd_snap_view *s, uint32_t core, uint32_t pid, bool post,
+static bool collect(uintptr_t word, uint32_t core, uint32_t pid, bool post,
                     struct hd_lists *out) __attribute__((__noinline__));
 static void run_lists(struct hd_pass *p, struct hd_lists *l) __attribute__((__noinline__));
 static void run_protected(struct hd_pass *p, struct hd_lists *l, const struct hd_vcpu *vcpu)
@@ -279,14 +284,13 @@ static inline bool run_pass(struct hd_engine *e, struct hd_core *core, uintptr_t
                             struct hd_vcpu *vcpu, uint32_t core_index, void *context,
                             enum hd_stage stage, bool protected_call, struct hd_verdict *verdict)
 {
-    const struct hd_snap_view s = hd_snap_view(word);
     struct hd_lists lists;
     struct hd_pass p = {
         .e = e, .core = core, .vcpu = vcpu, .regs = vcpu->regs, .guest = vcpu->regs,
         .context = context, .core_index = core_index, .stage = stage,
         .protected_call = protected_call, .verdict = verdict,
     };
-    uint32_t shapes = s.shapes;
+    uint32_t shapes = hd_snap_shapes(word);
     bool post;
 
     if (HD_UNLIKELY(protected_call))
@@ -294,18 +298,18 @@ static inline bool run_pass(struct hd_engine *e, struct hd_core *core, uintptr_t
     if (HD_LIKELY(!(shapes & (shapes - 1)) && !protected_call)) {
         /* One key shape (or none): one probe, one list, nothing to merge. */
         const struct hd_snap_bucket *b;
-        uint32_t count;
+        const struct hd_snap_list *l;
         if (!shapes)
             return false; /* an empty set, published after the armed test */
-        b = find(&s, (uint32_t)__builtin_ctz(shapes), core_index, vcpu->pid);
+        b = hd_snap_find(word, shape_key((uint32_t)__builtin_ctz(shapes), core_index, vcpu->pid));
         if (!b)
             return false;
-        count = stage == HD_STAGE_POST ? b->post_count : b->pre_count;
-        if (count)
-            run_list(&p, list_at(&s, stage == HD_STAGE_POST ? b->post_off : b->pre_off), count);
-        return b->post_count != 0;
+        l = stage == HD_STAGE_POST ? b->post : b->pre;
+        if (l)
+            run_list(&p, l);
+        return b->post != NULL;
     }
-    post = collect(&s, core_index, vcpu->pid, stage == HD_STAGE_POST, &lists);
+    post = collect(word, core_index, vcpu->pid, stage == HD_STAGE_POST, &lists);
     if (protected_call) {
         if (lists.count)
             run_protected(&p, &lists, vcpu);
@@ -315,21 +319,10 @@ static inline bool run_pass(struct hd_engine *e, struct hd_core *core, uintptr_t
     return post;
 }
 
-/* The bucket of a key in @s, or NULL when no event has that key. */
-static inline const struct hd_snap_bucket *find(const struct hd_snap_view *s, uint32_t shape,
-                                                uint32_t core, uint32_t pid)
+/* The key of key shape @shape (bit 1: core is all, bit 0: pid is all) for this exit. */
+static inline uint64_t shape_key(uint32_t shape, uint32_t core, uint32_t pid)
 {
-    const struct hd_snap_bucket *b;
-    b = &s->buckets[hd_snap_probe(s->buckets, s->mask,
-                                  hd_snap_key(shape & 2u ? HD_ALL : core,
-                                              shape & 1u ? HD_ALL : pid))];
-    return b->pre_count | b->post_count ? b : NULL;
-}
-
-/* The first record of a bucket's pre or post list. */
-static inline const struct hd_snap_entry *list_at(const struct hd_snap_view *s, uint32_t off)
-{
-    return (const struct hd_snap_entry *)((const uint8_t *)s->buckets + off);
+    return hd_snap_key(shape & 2u ? HD_ALL : core, shape & 1u ? HD_ALL : pid);
 }
 
 /* ---- one event ----------------------------------------------------------------------- */
@@ -337,10 +330,19 @@ static inline const struct hd_snap_entry *list_at(const struct hd_snap_view *s, 
 static inline void run_event(struct hd_pass *p, const struct hd_snap_entry *en)
     __attribute__((__always_inline__));
 
+static void run_chunks(struct hd_pass *p, const struct hd_snap_list *l)
+    __attribute__((__noinline__));
+
 /* One list, in order: the usual case (one key shape matches), nothing to merge. */
-static inline void run_list(struct hd_pass *p, const struct hd_snap_entry *en, uint32_t count)
+static inline void run_list(struct hd_pass *p, const struct hd_snap_list *l)
 {
-    for (; count; count--, en = hd_snap_entry_next(en))
+    const struct hd_snap_entry *en = hd_snap_list_records(l);
+
+    if (HD_UNLIKELY(l->chunks != 1)) {
+        run_chunks(p, l); /* a long list: chunk by chunk */
+        return;
+    }
+    for (uint32_t count = l->count; count; count--, en = hd_snap_entry_next(en))
         run_event(p, en);
 }
 
@@ -385,7 +387,7 @@ static inline void run_event(struct hd_pass *p, const struct hd_snap_entry *en)
         } else {
             hook_fill(&hook, p, en);
             hooked = true;
-            holds = en->cond.fn(&hook);
+            holds = en->cond.native->fn(&hook);
         }
         if (!holds) {
             bump(&counters->condition_false); /* S6: none of its actions run */
@@ -419,55 +421,88 @@ static inline void run_event(struct hd_pass *p, const struct hd_snap_entry *en)
 
 /* ---- the rare paths ------------------------------------------------------------------ */
 
+/* A long list, chunk by chunk. */
+static void run_chunks(struct hd_pass *p, const struct hd_snap_list *l)
+{
+    const struct hd_snap_chunk *c = hd_snap_list_chunks(l);
+
+    for (uint32_t k = 0; k < l->chunks; k++, c++) {
+        const struct hd_snap_entry *en = c->first;
+        for (uint32_t count = c->count; count; count--, en = hd_snap_entry_next(en))
+            run_event(p, en);
+    }
+}
+
+static void cursor_start(struct hd_cursor *c, const struct hd_snap_list *l)
+{
+    if (l->chunks == 1) {
+        c->en = hd_snap_list_records(l);
+        c->left = l->count;
+        c->chunks = 0;
+    } else {
+        c->chunk = hd_snap_list_chunks(l);
+        c->en = c->chunk->first;
+        c->left = c->chunk->count;
+        c->chunk++;
+        c->chunks = l->chunks - 1;
+    }
+}
+
+/* Step past the record at hand; false when the list is done. */
+static bool cursor_next(struct hd_cursor *c)
+{
+    if (--c->left) {
+        c->en = hd_snap_entry_next(c->en);
+        return true;
+    }
+    if (!c->chunks)
+        return false;
+    c->en = c->chunk->first;
+    c->left = c->chunk->count;
+    c->chunk++;
+    c->chunks--;
+    return true;
+}
+
 /*
  * Collect the pre or post lists for (core, pid) when events have more than one key shape;
  * returns whether any post list exists.
  */
-static bool collect(const struct hd_snap_view *s, uint32_t core, uint32_t pid, bool post,
+static bool collect(uintptr_t word, uint32_t core, uint32_t pid, bool post,
                     struct hd_lists *out)
 {
     bool any_post = false;
 
     out->count = 0;
     /* Only the key shapes some event has (bit k: core is all << 1 | pid is all). */
-    for (uint32_t shapes = s->shapes; shapes; shapes &= shapes - 1) {
-        uint32_t k = (uint32_t)__builtin_ctz(shapes), count;
+    for (uint32_t shapes = hd_snap_shapes(word); shapes; shapes &= shapes - 1) {
+        uint32_t k = (uint32_t)__builtin_ctz(shapes);
         const struct hd_snap_bucket *b;
+        const struct hd_snap_list *l;
         if (pid == HD_ALL && !(k & 1u))
             continue; /* same key as the pid-is-all shape after it */
-        b = find(s, k, core, pid);
+        b = hd_snap_find(word, shape_key(k, core, pid));
         if (!b)
             continue;
-        any_post |= b->post_count != 0;
-        count = post ? b->post_count : b->pre_count;
-        if (count) {
-            out->next[out->count] = list_at(s, post ? b->post_off : b->pre_off);
-            out->left[out->count] = count;
-            out->count++;
-        }
+        any_post |= b->post != NULL;
+        l = post ? b->post : b->pre;
+        if (l)
+            cursor_start(&out->at[out->count++], l);
     }
     return any_post;
 }
 
-/* Merge the lists by registration order: every matching event once, oldest first (S8). */
+/* Merge the lists by tag, which is registration order: every event once, oldest first (S8). */
 static void run_lists(struct hd_pass *p, struct hd_lists *l)
 {
-    if (l->count == 1) {
-        run_list(p, l->next[0], l->left[0]);
-        return;
-    }
     while (l->count) {
         uint32_t best = 0;
         for (uint32_t k = 1; k < l->count; k++)
-            if (l->next[k]->order < l->next[best]->order)
+            if (l->at[k].en->tag < l->at[best].en->tag)
                 best = k;
-        run_event(p, l->next[best]);
-        l->next[best] = hd_snap_entry_next(l->next[best]);
-        if (--l->left[best] == 0) {
-            l->count--;
-            l->next[best] = l->next[l->count];
-            l->left[best] = l->left[l->count];
-        }
+        run_event(p, l->at[best].en);
+        if (!cursor_next(&l->at[best]))
+            l->at[best] = l->at[--l->count];
     }
 }
 
@@ -499,7 +534,7 @@ static void hook_fill(struct hd_hook *hook, const struct hd_pass *p,
         .vcpu = p->vcpu,
         .tag = en->tag,
         .stage = p->stage,
-        .user = en->condition_user,
+        .user = en->condition == HD_CONDITION_NATIVE ? en->cond.native->user : NULL,
     };
 }
 

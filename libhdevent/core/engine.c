@@ -91,14 +91,9 @@ enum hd_status hd_engine_create(const struct hd_backend_ops *ops,
         e->cores[c].ring = (uint8_t *)e->rings + ring_bytes * c;
 
     /* Dispatch never sees a NULL snapshot: an empty one stands for "no event enabled". */
-    {
-        struct hd_snapshot *empty;
-        st = hd_snapshot_build(e, HD_BUILD_NONE, &empty);
-        if (HD_FAILED(st))
-            goto fail;
-        e->current = empty;
-        e->current_word = empty->word;
-    }
+    st = hd__snapshot_init(e);
+    if (HD_FAILED(st))
+        goto fail;
     *out = e;
     return HD_OK;
 
@@ -114,12 +109,11 @@ void hd_engine_destroy(struct hd_engine *engine)
     struct hd_engine *e = engine;
     if (!e)
         return;
-    /* No core dispatches any more (the contract), so every retired snapshot can go now. */
-    hd_snapshot_reclaim(e, true);
+    /* No core dispatches any more (the contract), so everything retired can go now. */
+    hd__snapshot_destroy(e);
     for (uint32_t i = 0; i < e->registry.events.count; i++)
         hd__event_free(e, hd__registry_event(&e->registry, i));
     hd_free(e, e->registry.events.at);
-    hd_snapshot_free(e, e->current);
     hd_free(e, e->rings);
     hd_free(e, e->cores_raw);
     hd_free(e, e->raw);
@@ -136,7 +130,7 @@ uint32_t hd_engine_reclaim(struct hd_engine *engine)
     if (!engine)
         return 0;
     hd_writer_lock(engine);
-    left = hd_snapshot_reclaim(engine, false);
+    left = hd__snapshot_reclaim(engine, false);
     hd_writer_unlock(engine);
     return left;
 }

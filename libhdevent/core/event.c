@@ -182,8 +182,8 @@ enum hd_status hd__event_create(struct hd_engine *e, const struct hd_event_desc 
     ev->short_circuit = d->short_circuit;
     ev->enabled = d->enabled;
     ev->condition = d->condition.kind;
-    ev->condition_fn = d->condition.fn;
-    ev->condition_user = d->condition.user;
+    ev->native.fn = d->condition.fn;
+    ev->native.user = d->condition.user;
 
     ev->counters_raw = hd_zalloc(e, (size_t)e->core_count * sizeof(struct hd_counter_line) +
                                         HD_CACHELINE);

@@ -6,6 +6,7 @@
  * the snapshots snapshot.c's.
  */
 #include "internal/engine.h"
+#include "internal/snapshot_nodes.h"
 
 /* ---- lookup and publication ------------------------------------------------------------ */
 
@@ -30,29 +31,19 @@ static int64_t event_index(const struct hd_registry *reg, uint64_t tag)
     return i < reg->events.count && hd__registry_event(reg, i)->tag == tag ? (int64_t)i : -1;
 }
 
-/* Build a snapshot of @mode and publish it; @free_events ride on the retired one. */
-static enum hd_status republish(struct hd_engine *e, enum hd_build_mode mode,
-                                struct hd_event *free_events)
-{
-    struct hd_snapshot *next;
-    HD_CHECK(hd_snapshot_build(e, mode, &next));
-    hd_snapshot_publish(e, next, free_events);
-    return HD_OK;
-}
-
 /*
- * The one sequence of every writer that adds an object: append it to @list and, when
- * @publish (the object belongs to an enabled event), publish a snapshot that holds it. On
- * failure @list is as it was and the caller still owns @item.
+ * The one sequence of every writer that adds an object: append it to @list and, when @ev is
+ * enabled, publish a snapshot with @ev's records changed by @change. On failure @list is as
+ * it was and the caller still owns @item.
  */
 static enum hd_status append_and_publish(struct hd_engine *e, struct hd_ptrs *list, void *item,
-                                         bool publish)
+                                         const struct hd_event *ev, enum hd_index_change change)
 {
     struct hd_ptrs before;
     enum hd_status st = hd__ptrs_append(e, list, item, &before);
 
-    if (HD_SUCCESS(st) && publish)
-        st = republish(e, HD_BUILD_ENABLED, NULL);
+    if (HD_SUCCESS(st) && ev->enabled)
+        st = hd__snapshot_change(e, ev, change, NULL);
     if (HD_FAILED(st)) {
         hd__ptrs_undo(e, list, &before);
         return st;
@@ -95,7 +86,7 @@ enum hd_status hd_event_register(struct hd_engine *engine, const struct hd_event
     if (HD_SUCCESS(st))
         st = hd__event_create(e, desc, tag, &ev);
     if (HD_SUCCESS(st)) {
-        st = append_and_publish(e, &e->registry.events, ev, ev->enabled);
+        st = append_and_publish(e, &e->registry.events, ev, ev, HD_INDEX_ADD);
         if (HD_FAILED(st))
             hd__event_free(e, ev);
     }
@@ -132,7 +123,7 @@ enum hd_status hd_action_add(struct hd_engine *engine, uint64_t tag,
     if (HD_SUCCESS(st))
         st = hd__action_create(e, action, &a);
     if (HD_SUCCESS(st)) {
-        st = append_and_publish(e, &ev->actions, a, ev->enabled);
+        st = append_and_publish(e, &ev->actions, a, ev, HD_INDEX_REPLACE);
         if (HD_FAILED(st))
             hd__action_free(e, a);
     }
@@ -152,7 +143,7 @@ static enum hd_status set_enabled(struct hd_engine *e, uint64_t tag, bool enable
     reg = &e->registry;
     hd_writer_lock(e);
     if (tag == HD_TAG_ALL) {
-        st = republish(e, enabled ? HD_BUILD_ALL : HD_BUILD_NONE, NULL);
+        st = hd__snapshot_rebuild(e, enabled ? HD_BUILD_ALL : HD_BUILD_NONE, NULL);
         for (uint32_t i = 0; HD_SUCCESS(st) && i < reg->events.count; i++)
             hd__registry_event(reg, i)->enabled = enabled;
     } else {
@@ -162,7 +153,7 @@ static enum hd_status set_enabled(struct hd_engine *e, uint64_t tag, bool enable
             st = HD_ERR_NO_SUCH_EVENT;
         } else if (ev->enabled != enabled) {
             ev->enabled = enabled;
-            st = republish(e, HD_BUILD_ENABLED, NULL);
+            st = hd__snapshot_change(e, ev, enabled ? HD_INDEX_ADD : HD_INDEX_REMOVE, NULL);
             if (HD_FAILED(st))
                 ev->enabled = !enabled;
         }
@@ -184,20 +175,6 @@ enum hd_status hd_event_disable(struct hd_engine *engine, uint64_t tag)
     return set_enabled(engine, tag, false);
 }
 
-/*
- * A cleared event that no published snapshot holds may still be held by a retired one: it
- * rides on the newest retired snapshot (freed after all older ones), or goes at once if none.
- */
-static void free_unpublished(struct hd_engine *e, struct hd_event *ev)
-{
-    if (!e->retired_tail) {
-        hd__event_free(e, ev);
-        return;
-    }
-    ev->free_next = e->retired_tail->free_events;
-    e->retired_tail->free_events = ev;
-}
-
 static enum hd_status clear_all(struct hd_engine *e)
 {
     struct hd_registry *reg = &e->registry;
@@ -210,11 +187,15 @@ static enum hd_status clear_all(struct hd_engine *e)
         ev->free_next = list;
         list = ev;
     }
-    HD_CHECK(republish(e, HD_BUILD_NONE, list));
+    HD_CHECK(hd__snapshot_rebuild(e, HD_BUILD_NONE, list));
     reg->events.count = 0;
     return HD_OK;
 }
 
+/*
+ * An enabled event leaves the snapshot and rides on the retired nodes; a disabled one may
+ * still be held by a retired snapshot, so it waits for the same grace period (S5).
+ */
 static enum hd_status clear_one(struct hd_engine *e, uint64_t tag)
 {
     struct hd_registry *reg = &e->registry;
@@ -227,14 +208,15 @@ static enum hd_status clear_one(struct hd_engine *e, uint64_t tag)
     if (ev->enabled) {
         enum hd_status st;
         ev->enabled = false;
-        st = republish(e, HD_BUILD_ENABLED, NULL);
+        st = hd__snapshot_change(e, ev, HD_INDEX_REMOVE, ev);
         if (HD_FAILED(st)) {
             ev->enabled = true;
             return st;
         }
+    } else {
+        hd__retire_unpublished_event(e, ev);
     }
     hd__ptrs_remove(&reg->events, (uint32_t)i);
-    free_unpublished(e, ev);
     return HD_OK;
 }
 

@@ -1,280 +1,393 @@
 /*
- * Snapshots: the immutable index dispatch reads, and their safe retirement.
+ * Snapshots, the writer side (snapshot.h has the layout dispatch reads): a change to one
+ * event copies the path from the word to its lists — one shard, the root if there is one,
+ * the lists (snapshot_list.c) — and publishes the new word with one release store; a rebuild
+ * makes a whole new tree. What the new snapshot no longer reaches is retired
+ * (snapshot_retire.c).
  *
- * Publishing is one release store of e->current_word (engine.h: the snapshot's bucket array
- * with its mask and key shapes in the low bits). Freeing the old snapshot needs proof that no
- * core still reads it. Each core keeps a sequence number that the dispatcher makes odd when an
- * exit starts and even when it ends (plain stores by the owning core, no read-modify-write).
- * After publishing, the writer issues a full fence and records every core's number; the old
- * snapshot is free once each recorded number was even (the core was outside) or has moved
- * (the exit that might have read the old pointer is over). The dispatcher fences between
- * making its number odd and loading e->current_word (Dekker's pattern): without that, x86 may
- * let the load pass the store, and a writer could see "outside" while the core reads the old
- * set.
- *
- * A backend with run_on_every_core proves grace periods by IPI instead (reclaim below): its
- * dispatcher touches the sequence numbers only when a two-call exit keeps a snapshot between
- * its passes, so its exits pay no store and no fence (dispatch.c).
- *
- * Retired snapshots are reclaimed oldest first; a cleared event rides on the snapshot retired
- * when it was cleared, which is freed only after every older one — so after every snapshot
- * that could have pointed at the event.
+ * Geometry: one shard while there are few keys; past HD_SHARD_KEYS_MAX keys per shard on
+ * average a rebuild spreads them over a root of 2^r shards (HD_SHARD_KEYS keys each), and a
+ * rebuild shrinks it again below HD_SHARD_KEYS_MIN. Every shard is sized for its own keys at
+ * a load factor of at most 1/2, so probes stay short; a change copies one shard, a few
+ * kilobytes, whatever the number of keys.
  */
 #include "internal/engine.h"
+#include "internal/snapshot_nodes.h"
 
-#if defined(HD_TSAN)
-uint32_t hd_tsan_fence_word;
-#endif
+#define HD_SHARD_KEYS 256u      /* keys per shard a rebuild aims at */
+#define HD_SHARD_KEYS_MAX 512u  /* above this on average, a rebuild adds shards */
+#define HD_SHARD_KEYS_MIN 64u   /* below this on average (more than one shard), fewer */
+
+/* ---- nodes ----------------------------------------------------------------------------- */
+
+/* Every empty shard is this one: no allocation for an empty snapshot or an empty part. */
+static const struct hd_snap_bucket empty_shard[2] __attribute__((__aligned__(HD_SNAP_ALIGN)));
+
+uintptr_t hd__empty_shard_word(void)
+{
+    return hd_snap_word(empty_shard, 1, 0, false);
+}
+
+bool hd__is_empty_shard(uintptr_t shard_word)
+{
+    return hd_snap_node(shard_word) == (const void *)empty_shard;
+}
+
+void *hd__node_alloc(struct hd_engine *e, enum hd_node_kind kind, size_t size, size_t align)
+{
+    size_t total = sizeof(struct hd_node) + align + size;
+    uint8_t *raw;
+    struct hd_node *n;
+
+    if (size > 0xFFFFFFFFu - sizeof(struct hd_node) - align)
+        return NULL;
+    raw = hd_alloc(e, total);
+    if (!raw)
+        return NULL;
+    n = (struct hd_node *)hd_align_up((uintptr_t)raw + sizeof(struct hd_node), align) - 1;
+    hd_memset(n, 0, sizeof(*n) + size);
+    n->raw = raw;
+    n->kind = kind;
+    n->bytes = (uint32_t)total;
+    return hd__node_body(n);
+}
+
+void hd__node_free(struct hd_engine *e, const void *body)
+{
+    struct hd_node *n;
+
+    if (!body || hd__is_empty_shard((uintptr_t)body))
+        return;
+    n = hd__node_of(body);
+    if (n->kind == HD_NODE_LIST && ((const struct hd_snap_list *)body)->chunks > 1) {
+        const struct hd_snap_list *l = body;
+        for (uint32_t i = 0; i < l->chunks; i++) {
+            struct hd_node *c = hd__node_of(hd_snap_list_chunks(l)[i].first);
+            if (--c->refs == 0)
+                hd_free(e, c->raw);
+        }
+    }
+    hd_free(e, n->raw);
+}
+
+/* ---- shards and roots ----------------------------------------------------------------- */
+
+static uint32_t log2_for(uint32_t keys)
+{
+    uint32_t log2 = 1;
+    while ((1u << log2) < 2u * keys) /* load factor <= 1/2 keeps probes short */
+        log2++;
+    return log2;
+}
+
+static void shard_put(uintptr_t shard, uint64_t key, const struct hd_snap_list *pre,
+                      const struct hd_snap_list *post)
+{
+    struct hd_snap_bucket *b =
+        (struct hd_snap_bucket *)hd_snap_probe(shard, hd_snap_hash(key), key);
+    b->key = key;
+    b->pre = pre;
+    b->post = post;
+}
+
+/*
+ * @old's buckets with @key's set to (@pre, @post) — removed when both are NULL — as a new
+ * shard word; the empty shard when nothing is left. 0 when out of memory.
+ */
+static uintptr_t shard_with(struct hd_engine *e, uintptr_t old, uint64_t key,
+                            const struct hd_snap_list *pre, const struct hd_snap_list *post)
+{
+    const struct hd_snap_bucket *ob = hd_snap_node(old);
+    uint32_t n = 1u << hd_snap_log2(old), keys = 0, log2;
+    bool had = false;
+    uintptr_t shard;
+    void *node;
+
+    if (!hd__is_empty_shard(old))
+        keys = hd__node_of(ob)->entries;
+    had = hd__is_empty_shard(old) ? false : (hd_snap_find(old, key) != NULL);
+    keys = keys - had + (pre || post);
+    if (!keys)
+        return hd__empty_shard_word();
+    log2 = log2_for(keys);
+    node = hd__node_alloc(e, HD_NODE_SHARD, sizeof(struct hd_snap_bucket) << log2,
+                          HD_SNAP_ALIGN);
+    if (!node)
+        return 0;
+    hd__node_of(node)->entries = keys;
+    shard = hd_snap_word(node, log2, 0, false);
+    for (uint32_t i = 0; i < n; i++)
+        if ((ob[i].pre || ob[i].post) && ob[i].key != key)
+            shard_put(shard, ob[i].key, ob[i].pre, ob[i].post);
+    if (pre || post)
+        shard_put(shard, key, pre, post);
+    return shard;
+}
+
+/* A root of 2^@log2 shard words, each @fill; NULL when out of memory. */
+static uintptr_t *root_new(struct hd_engine *e, uint32_t log2, const uintptr_t *copy,
+                           uintptr_t fill)
+{
+    uintptr_t *root = hd__node_alloc(e, HD_NODE_ROOT, sizeof(uintptr_t) << log2, HD_SNAP_ALIGN);
+    if (!root)
+        return NULL;
+    hd__node_of(root)->entries = 1u << log2;
+    for (uint32_t i = 0; i < 1u << log2; i++)
+        root[i] = copy ? copy[i] : fill;
+    return root;
+}
+
+/* ---- one change on a tree ---------------------------------------------------------------- */
+
+/* A tree being changed: its word and counts, and what the change replaced. */
+struct tree {
+    uintptr_t word;                 /* with the key shapes in bits 0-3 */
+    struct hd_index index;
+    const void *replaced[4];        /* old lists, shard, root: retire or free */
+};
+
+/* The lists @ev is in: the pre list unless stage post, the post list unless stage pre. */
+static bool in_pre(const struct hd_event *ev)
+{
+    return ev->stage != HD_STAGE_POST;
+}
+
+static bool in_post(const struct hd_event *ev)
+{
+    return ev->stage != HD_STAGE_PRE;
+}
+
+static void count_key(struct hd_index *x, const struct hd_event *ev, int delta)
+{
+    x->keys += (uint32_t)delta;
+    x->shape_keys[__builtin_ctz(hd_snap_shape(ev->core, ev->pid))] += (uint32_t)delta;
+}
+
+static uint32_t shapes_of(const struct hd_index *x)
+{
+    uint32_t shapes = 0;
+    for (uint32_t k = 0; k < 4; k++)
+        if (x->shape_keys[k])
+            shapes |= 1u << k;
+    return shapes;
+}
+
+/*
+ * Apply @change for @ev to @t, copying the path to its lists. On failure @t is unchanged and
+ * nothing is left allocated; on success t->replaced lists what the old tree held there.
+ */
+static enum hd_status tree_change(struct hd_engine *e, struct tree *t, const struct hd_event *ev,
+                                  enum hd_index_change change)
+{
+    uint64_t key = hd_snap_key(ev->core, ev->pid);
+    uint32_t hash = hd_snap_hash(key);
+    bool rooted = (t->word & HD_SNAP_ROOT) != 0;
+    uintptr_t shard = rooted ? hd_snap_shard_of(t->word, hash) : t->word & ~(uintptr_t)15;
+    const struct hd_snap_bucket *b = hd_snap_find(shard, key);
+    const struct hd_snap_list *pre = b ? b->pre : NULL, *post = b ? b->post : NULL;
+    const struct hd_snap_list *new_pre = pre, *new_post = post;
+    uintptr_t new_shard;
+    uintptr_t *root = NULL;
+    enum hd_status st = HD_OK;
+
+    if (in_pre(ev))
+        st = hd__list_splice(e, pre, ev, change, &new_pre);
+    if (HD_SUCCESS(st) && in_post(ev))
+        st = hd__list_splice(e, post, ev, change, &new_post);
+    new_shard = HD_SUCCESS(st) ? shard_with(e, shard, key, new_pre, new_post) : 0;
+    if (new_shard && rooted) {
+        uint32_t log2 = hd_snap_log2(t->word);
+        root = root_new(e, log2, hd_snap_node(t->word), 0);
+        if (root)
+            root[hash >> (32u - log2)] = new_shard;
+    }
+    if (!new_shard || (rooted && !root)) {
+        if (new_shard)
+            hd__node_free(e, hd_snap_node(new_shard));
+        if (new_pre != pre)
+            hd__node_free(e, new_pre);
+        if (new_post != post)
+            hd__node_free(e, new_post);
+        return HD_FAILED(st) ? st : HD_ERR_NO_MEMORY;
+    }
+
+    t->replaced[0] = new_pre != pre ? pre : NULL;
+    t->replaced[1] = new_post != post ? post : NULL;
+    t->replaced[2] = hd_snap_node(shard);
+    t->replaced[3] = rooted ? hd_snap_node(t->word) : NULL;
+    if (!b && (new_pre || new_post))
+        count_key(&t->index, ev, +1);
+    else if (b && !new_pre && !new_post)
+        count_key(&t->index, ev, -1);
+    t->index.events += change == HD_INDEX_ADD ? 1u : change == HD_INDEX_REMOVE ? (uint32_t)-1 : 0;
+    t->word = rooted ? hd_snap_word(root, hd_snap_log2(t->word), shapes_of(&t->index), true)
+                     : new_shard | shapes_of(&t->index);
+    return HD_OK;
+}
+
+/* ---- publishing ------------------------------------------------------------------------ */
+
+static void publish(struct hd_engine *e, const struct tree *t)
+{
+    e->index = t->index;
+    hd_store_release(&e->current_word, t->word);
+    hd_store_relaxed(&e->armed, t->index.events != 0);
+}
+
+static uint32_t shards_log2(const struct hd_engine *e)
+{
+    return e->current_word & HD_SNAP_ROOT ? hd_snap_log2(e->current_word) : 0;
+}
+
+/* The root size a rebuild gives @keys keys: HD_SHARD_KEYS per shard. */
+static uint32_t shards_log2_for(uint32_t keys)
+{
+    uint32_t log2 = 0;
+    while (log2 < 24 && (HD_SHARD_KEYS << log2) < keys)
+        log2++;
+    return log2;
+}
+
+/* Would a change of @ev leave the geometry outside its bounds (then rebuild instead)? */
+static bool needs_regeometry(const struct hd_engine *e, const struct hd_event *ev,
+                             enum hd_index_change change)
+{
+    uint32_t shards = 1u << shards_log2(e), keys = e->index.keys;
+    const struct hd_snap_bucket *b = hd_snap_find(e->current_word, hd_snap_key(ev->core, ev->pid));
+
+    if (change == HD_INDEX_ADD && !b)
+        keys++;
+    else if (change == HD_INDEX_REMOVE && b)
+        keys -= (b->pre ? b->pre->count : 0) + (b->post ? b->post->count : 0) ==
+                (uint32_t)in_pre(ev) + (uint32_t)in_post(ev);
+    return keys > HD_SHARD_KEYS_MAX * shards || (shards > 1 && keys < HD_SHARD_KEYS_MIN * shards);
+}
+
+enum hd_status hd__snapshot_change(struct hd_engine *e, const struct hd_event *ev,
+                                   enum hd_index_change change, struct hd_event *free_event)
+{
+    struct tree t = {.word = e->current_word, .index = e->index};
+    enum hd_status st;
+
+    if (needs_regeometry(e, ev, change)) {
+        if (free_event)
+            free_event->free_next = NULL;
+        return hd__snapshot_rebuild(e, HD_BUILD_ENABLED, free_event);
+    }
+    HD_CHECK(hd__retire_begin(e));
+    st = tree_change(e, &t, ev, change);
+    if (HD_FAILED(st)) {
+        hd__retire_cancel(e);
+        return st;
+    }
+    publish(e, &t);
+    for (unsigned i = 0; i < 4; i++)
+        if (t.replaced[i])
+            hd__retire_node(e, t.replaced[i]);
+    if (free_event)
+        hd__retire_event(e, free_event);
+    hd__retire_end(e);
+    return HD_OK;
+}
+
+/* ---- rebuilding --------------------------------------------------------------------- */
 
 static bool included(const struct hd_event *ev, enum hd_build_mode mode)
 {
     return mode == HD_BUILD_ALL || (mode == HD_BUILD_ENABLED && ev->enabled);
 }
 
-static struct hd_snap_bucket *bucket_for(struct hd_snap_bucket *buckets, uint32_t mask,
-                                         uint64_t key)
-{
-    uint32_t i = hd_snap_probe(buckets, mask, key);
-    buckets[i].key = key;
-    return &buckets[i];
-}
-
-static uint32_t record_size(const struct hd_event *ev)
-{
-    return (uint32_t)(sizeof(struct hd_snap_entry) +
-                      (size_t)ev->actions.count * sizeof(struct hd_snap_action));
-}
-
-/* Copy what dispatch reads of @ev and its actions: it never follows a pointer to them. */
-static void record_fill(struct hd_snap_entry *en, const struct hd_event *ev, uint32_t order)
-{
-    struct hd_snap_action *acts = (struct hd_snap_action *)(en + 1);
-
-    en->order = order;
-    en->condition = (uint8_t)ev->condition;
-    en->short_circuit = ev->short_circuit;
-    en->action_count = (uint16_t)ev->actions.count;
-    if (ev->condition == HD_CONDITION_NATIVE)
-        en->cond.fn = ev->condition_fn;
-    else
-        en->cond.code = ev->condition_code.exec;
-    en->counters = ev->counters;
-    en->tag = ev->tag;
-    en->condition_user = ev->condition_user;
-    for (uint32_t i = 0; i < ev->actions.count; i++) {
-        const struct hd_action *a = hd__event_action(ev, i);
-        acts[i].type = (uint8_t)a->type;
-        acts[i].immediate = a->immediate;
-        acts[i].buffer_size = a->buffers ? a->buffer_size : 0;
-        acts[i].buffers = a->buffers;
-        if (a->type == HD_ACTION_NATIVE)
-            acts[i].run.fn = a->fn;
-        else
-            acts[i].run.code = a->code.exec;
-        acts[i].user = a->user;
-    }
-}
-
-/* Lists start on a cache line: an exit with one matching event reads one line of it. */
-static uint32_t line_up(uint32_t n)
-{
-    return (n + (HD_CACHELINE - 1)) & ~(HD_CACHELINE - 1);
-}
-
-/* What one walk over the events does to each list an event is on. */
-enum list_step {
-    STEP_COUNT,  /* count the event and its bytes (the bytes kept in *_off for now) */
-    STEP_FILL,   /* copy its record to the list's fill cursor (*_off) and advance it */
-    STEP_REWIND, /* step the cursor back: after the fill it points past the list */
-};
-
-/*
- * Walk the events @mode selects in registration order (the order dispatch runs them, S8) and
- * do @step to each of their lists: pre, post, or both for stage all. Returns the key shapes.
- */
-static uint32_t walk_lists(const struct hd_registry *reg, enum hd_build_mode mode,
-                           struct hd_snap_bucket *buckets, uint32_t mask, enum list_step step)
-{
-    uint32_t order = 0, shapes = 0;
-
-    for (uint32_t i = 0; i < reg->events.count; i++) {
-        const struct hd_event *ev = hd__registry_event(reg, i);
-        uint32_t size = record_size(ev);
-        struct hd_snap_bucket *b;
-        if (!included(ev, mode))
-            continue;
-        b = bucket_for(buckets, mask, hd_snap_key(ev->core, ev->pid));
-        shapes |= hd_snap_shape(ev->core, ev->pid);
-        for (unsigned post = 0; post < 2; post++) {
-            uint32_t *count = post ? &b->post_count : &b->pre_count;
-            uint32_t *off = post ? &b->post_off : &b->pre_off;
-            if (ev->stage == (post ? HD_STAGE_PRE : HD_STAGE_POST))
-                continue;
-            if (step == STEP_COUNT) {
-                (*count)++;
-                *off += size;
-            } else if (step == STEP_FILL) {
-                record_fill((struct hd_snap_entry *)((uint8_t *)buckets + *off), ev, order);
-                *off += size;
-            } else {
-                *off -= size;
-            }
-        }
-        order++;
-    }
-    return shapes;
-}
-
-/* Lay the lists out one after another from @cursor, each on a line: *_off becomes where the
- * list starts (STEP_COUNT left its byte count there). */
-static void layout_lists(struct hd_snap_bucket *buckets, uint32_t nbuckets, uint32_t cursor)
-{
-    for (uint32_t i = 0; i < nbuckets; i++) {
-        uint32_t pre_bytes = buckets[i].pre_off, post_bytes = buckets[i].post_off;
-        buckets[i].pre_off = cursor;
-        cursor += line_up(pre_bytes);
-        buckets[i].post_off = cursor;
-        cursor += line_up(post_bytes);
-    }
-}
-
-enum hd_status hd_snapshot_build(struct hd_engine *e, enum hd_build_mode mode,
-                                 struct hd_snapshot **out)
+/* Distinct keys among the events @mode selects (a rebuild sizes its root by them). */
+static enum hd_status count_keys(struct hd_engine *e, enum hd_build_mode mode, uint32_t *out)
 {
     const struct hd_registry *reg = &e->registry;
-    uint32_t n = 0, nbuckets = 2, log2_buckets = 1, shapes;
-    size_t rec_bytes = 0, total;
-    struct hd_snapshot *s;
-    struct hd_snap_bucket *buckets;
-    uint8_t *records;
+    uint32_t log2 = log2_for(reg->events.count), mask = (1u << log2) - 1, keys = 0;
+    uint64_t *seen;
 
+    *out = 0;
+    if (mode == HD_BUILD_NONE || !reg->events.count)
+        return HD_OK;
+    seen = hd_alloc(e, (sizeof(uint64_t) + 1) << log2);
+    if (!seen)
+        return HD_ERR_NO_MEMORY;
+    uint8_t *used = (uint8_t *)(seen + (1u << log2));
+    hd_memset(used, 0, (size_t)1 << log2);
     for (uint32_t i = 0; i < reg->events.count; i++) {
         const struct hd_event *ev = hd__registry_event(reg, i);
+        uint64_t key = hd_snap_key(ev->core, ev->pid);
+        uint32_t k = hd_snap_hash(key) & mask;
         if (!included(ev, mode))
             continue;
-        n++;
-        rec_bytes += (size_t)record_size(ev) * (ev->stage == HD_STAGE_ALL ? 2u : 1u);
+        while (used[k] && seen[k] != key)
+            k = (k + 1) & mask;
+        if (!used[k]) {
+            used[k] = 1;
+            seen[k] = key;
+            keys++;
+        }
     }
-    while (nbuckets < 2u * n) { /* load factor <= 1/2 keeps probes short */
-        nbuckets <<= 1;
-        log2_buckets++;
-    }
-
-    /*
-     * [header][retire_seq] .. [buckets, HD_SNAP_ALIGN-aligned] .. [lists, each on a line].
-     * A list's offset from the buckets must fit 32 bits.
-     */
-    if ((size_t)nbuckets * sizeof(*buckets) + HD_CACHELINE + rec_bytes +
-            (size_t)2 * n * HD_CACHELINE >= 0xFFFFFFFFu)
-        return HD_ERR_NO_MEMORY;
-    total = sizeof(*s) + (size_t)e->core_count * sizeof(uint64_t) + HD_SNAP_ALIGN +
-            (size_t)nbuckets * sizeof(*buckets) + HD_CACHELINE + rec_bytes +
-            (size_t)2 * n * HD_CACHELINE;
-    s = hd_zalloc(e, total);
-    if (!s)
-        return HD_ERR_NO_MEMORY;
-    s->retire_seq = (uint64_t *)(s + 1);
-    buckets = (struct hd_snap_bucket *)hd_align_up((uintptr_t)(s->retire_seq + e->core_count),
-                                                   HD_SNAP_ALIGN);
-    records = (uint8_t *)hd_align_up((uintptr_t)(buckets + nbuckets), HD_CACHELINE);
-
-    shapes = walk_lists(reg, mode, buckets, nbuckets - 1, STEP_COUNT);
-    layout_lists(buckets, nbuckets, (uint32_t)(records - (uint8_t *)buckets));
-    walk_lists(reg, mode, buckets, nbuckets - 1, STEP_FILL);
-    walk_lists(reg, mode, buckets, nbuckets - 1, STEP_REWIND);
-
-    s->entry_count = n;
-    s->word = hd_snap_word(buckets, log2_buckets, shapes);
-    *out = s;
+    hd_free(e, seen);
+    *out = keys;
     return HD_OK;
 }
 
-void hd_snapshot_free(struct hd_engine *e, struct hd_snapshot *snap)
+enum hd_status hd__snapshot_rebuild(struct hd_engine *e, enum hd_build_mode mode,
+                                    struct hd_event *free_events)
 {
-    hd_free(e, snap);
-}
+    const struct hd_registry *reg = &e->registry;
+    struct tree t = {.word = hd__empty_shard_word()};
+    uint32_t keys, log2;
+    enum hd_status st;
 
-void hd_snapshot_publish(struct hd_engine *e, struct hd_snapshot *next,
-                         struct hd_event *free_events)
-{
-    struct hd_snapshot *old = e->current;
-
-    e->current = next; /* writers only */
-    hd_store_release(&e->current_word, next->word);
-    hd_store_relaxed(&e->armed, next->entry_count != 0);
-
-    /*
-     * Order the publication before reading the cores' sequence numbers (see the top). With
-     * IPI grace periods the numbers are read by the IPI itself, on each core (reclaim).
-     */
-    old->seq_taken = !e->ipi_grace;
-    if (old->seq_taken) {
-        hd_fence_full();
-        for (uint32_t c = 0; c < e->core_count; c++)
-            old->retire_seq[c] = hd_load_acquire(&e->cores[c].seq);
+    HD_CHECK(hd__retire_begin(e));
+    st = count_keys(e, mode, &keys);
+    log2 = shards_log2_for(keys);
+    if (HD_SUCCESS(st) && log2) {
+        uintptr_t *root = root_new(e, log2, NULL, hd__empty_shard_word());
+        st = root ? HD_OK : HD_ERR_NO_MEMORY;
+        if (root)
+            t.word = hd_snap_word(root, log2, 0, true);
     }
-    old->free_events = free_events;
-    old->retired_next = NULL;
-    if (e->retired_tail)
-        e->retired_tail->retired_next = old;
-    else
-        e->retired_head = old;
-    e->retired_tail = old;
-    hd_snapshot_reclaim(e, false);
-}
-
-static bool grace_passed(const struct hd_engine *e, const struct hd_snapshot *s)
-{
-    for (uint32_t c = 0; c < e->core_count; c++) {
-        uint64_t then = s->retire_seq[c];
-        if ((then & 1u) && hd_load_acquire(&e->cores[c].seq) == then)
-            return false; /* that core is still inside the exit it was in */
+    if (HD_FAILED(st)) {
+        hd__retire_cancel(e);
+        return st;
     }
-    return true;
-}
-
-/*
- * Runs on @core by IPI, so outside any exit of that core that keeps interrupts off: its
- * sequence is even then, unless a two-call exit left a post pass pending (dispatch.c), and
- * that exit's snapshot must wait until the number moves.
- */
-static void take_seq_on_core(void *arg, uint32_t core)
-{
-    struct hd_engine *e = arg;
-    uint64_t seq = hd_load_relaxed(&e->cores[core].seq); /* this core's own store */
-    for (struct hd_snapshot *s = e->retired_head; s; s = s->retired_next)
-        if (!s->seq_taken)
-            s->retire_seq[core] = seq;
-}
-
-uint32_t hd_snapshot_reclaim(struct hd_engine *e, bool force)
-{
-    uint32_t left = 0;
-
-    /*
-     * A backend whose run_on_every_core returns only after each core ran the function outside
-     * dispatch (an IPI to cores that dispatch with interrupts off) gives a grace period at
-     * once, for every core but one holding a two-call exit's snapshot across the default
-     * handling; the IPI reads each core's number where it runs.
-     */
-    if (!force && e->ipi_grace && e->retired_tail && !e->retired_tail->seq_taken) {
-        e->ops.run_on_every_core(e->ops.user, take_seq_on_core, e);
-        for (struct hd_snapshot *s = e->retired_head; s; s = s->retired_next)
-            s->seq_taken = true;
-    }
-    while (e->retired_head && (force || grace_passed(e, e->retired_head))) {
-        struct hd_snapshot *s = e->retired_head;
-        e->retired_head = s->retired_next;
-        while (s->free_events) {
-            struct hd_event *ev = s->free_events;
-            s->free_events = ev->free_next;
-            hd__event_free(e, ev);
+    /* Registry order is tag order: every record is appended to the end of its lists. The
+     * tree is private until published, so what a step replaces is freed at once. */
+    for (uint32_t i = 0; i < reg->events.count; i++) {
+        const struct hd_event *ev = hd__registry_event(reg, i);
+        if (!included(ev, mode))
+            continue;
+        st = tree_change(e, &t, ev, HD_INDEX_ADD);
+        if (HD_FAILED(st)) {
+            hd__free_tree(e, t.word);
+            hd__retire_cancel(e);
+            return st;
         }
-        hd_snapshot_free(e, s);
+        for (unsigned k = 0; k < 4; k++)
+            hd__node_free(e, t.replaced[k]);
     }
-    if (!e->retired_head)
-        e->retired_tail = NULL;
-    for (const struct hd_snapshot *s = e->retired_head; s; s = s->retired_next)
-        left++;
-    return left;
+    hd__retire_tree(e, e->current_word);
+    publish(e, &t);
+    while (free_events) {
+        struct hd_event *ev = free_events;
+        free_events = ev->free_next;
+        hd__retire_event(e, ev);
+    }
+    hd__retire_end(e);
+    return HD_OK;
+}
+
+enum hd_status hd__snapshot_init(struct hd_engine *e)
+{
+    struct tree t = {.word = hd__empty_shard_word()};
+    publish(e, &t);
+    return HD_OK;
+}
+
+void hd__snapshot_destroy(struct hd_engine *e)
+{
+    hd__snapshot_reclaim(e, true);
+    hd__free_tree(e, e->current_word);
+    e->current_word = hd__empty_shard_word();
 }

@@ -614,7 +614,8 @@ static void action_add_first_action(void **state)
     assert_next_tag(f);
 }
 
-/* Clearing an enabled event allocates exactly one thing: the new snapshot. */
+/* Clearing an enabled event allocates the new path to its lists and a retire batch: each of
+ * those failing changes nothing. */
 static void clear_enabled(void **state)
 {
     struct fx *f = *state;
@@ -624,11 +625,10 @@ static void clear_enabled(void **state)
     populate(f);
     tag = tag_of(2); /* enabled, fires on the probe exit */
     assert_enabled(f, tag, true);
-    assert_int_equal(fail_every_allocation(f, op_clear, &tag, "clear enabled event (snapshot)"),
-                     1);
+    assert_true(fail_every_allocation(f, op_clear, &tag, "clear enabled event (snapshot)") >= 2);
     assert_int_equal(hd_event_query(f->engine, tag, &info), HD_ERR_NO_SUCH_EVENT);
     tag = tag_of(6); /* the rich event */
-    assert_int_equal(fail_every_allocation(f, op_clear, &tag, "clear enabled rich event"), 1);
+    assert_true(fail_every_allocation(f, op_clear, &tag, "clear enabled rich event") >= 2);
     assert_next_tag(f);
 }
 
@@ -667,13 +667,14 @@ static void enable_disable_all(void **state)
     uint64_t tag = HD_TAG_ALL;
 
     populate(f);
-    assert_int_equal(fail_every_allocation(f, op_enable, &tag, "enable all"), 1);
+    assert_true(fail_every_allocation(f, op_enable, &tag, "enable all") >= 2);
     for (uintptr_t i = 0; i < 7; i++)
         assert_enabled(f, tag_of(i), true);
+    /* An empty snapshot needs no memory: only the retire batch can fail. */
     assert_int_equal(fail_every_allocation(f, op_disable, &tag, "disable all"), 1);
     for (uintptr_t i = 0; i < 7; i++)
         assert_enabled(f, tag_of(i), false);
-    assert_int_equal(fail_every_allocation(f, op_enable, &tag, "enable all (from none)"), 1);
+    assert_true(fail_every_allocation(f, op_enable, &tag, "enable all (from none)") >= 2);
     for (uintptr_t i = 0; i < 7; i++)
         assert_enabled(f, tag_of(i), true);
     assert_next_tag(f);
@@ -686,12 +687,12 @@ static void enable_disable_single(void **state)
 
     populate(f);
     tag = tag_of(3); /* disabled, matches the probe exit */
-    assert_int_equal(fail_every_allocation(f, op_enable, &tag, "enable single"), 1);
+    assert_true(fail_every_allocation(f, op_enable, &tag, "enable single") >= 2);
     assert_enabled(f, tag, true);
     /* Enabling an enabled event changes nothing and allocates nothing. */
     assert_int_equal(fail_every_allocation(f, op_enable, &tag, "enable single (already)"), 0);
     tag = tag_of(6); /* the rich event */
-    assert_int_equal(fail_every_allocation(f, op_disable, &tag, "disable single"), 1);
+    assert_true(fail_every_allocation(f, op_disable, &tag, "disable single") >= 2);
     assert_enabled(f, tag, false);
     assert_int_equal(fail_every_allocation(f, op_disable, &tag, "disable single (already)"), 0);
     assert_next_tag(f);
@@ -728,8 +729,8 @@ static void engine_create(void **state)
             assert_null(engine);
             assert_int_equal(hd_host_live_allocations(host), 0);
         }
-        /* at least: engine, cores, rings, the empty snapshot */
-        assert_true(n >= 4);
+        /* at least: engine, cores, rings (the empty snapshot is static: no allocation) */
+        assert_true(n >= 3);
         printf("[ alloc    ] %-44s %2lld allocations, each failed once\n",
                c ? "engine create (config)" : "engine create", (long long)n);
     }

@@ -118,10 +118,11 @@ static void s16_next_writer_call_frees_what_the_ended_exit_held(void **state)
     post_pass(f, &x);
     assert_true(hd_host_live_allocations(f->host) > live_b);
 
-    /* Any writer call reclaims: disabling b publishes an empty set and frees the retired
-     * sets and the cleared event; one set stays current, as when live_b was taken. */
+    /* Any writer call reclaims: disabling b publishes an empty set (which needs no memory)
+     * and frees what the ended exit held and the cleared event; enabling b again gives the
+     * snapshot live_b was taken with. */
     assert_int_equal(hd_event_disable(f->engine, b), HD_OK);
-    assert_int_equal(hd_host_live_allocations(f->host), live_b);
+    assert_true(hd_host_live_allocations(f->host) < live_b);
     assert_int_equal(hd_engine_reclaim(f->engine), 0);
     assert_int_equal(hd_event_enable(f->engine, b), HD_OK);
     assert_int_equal(hd_host_live_allocations(f->host), live_b);

@@ -4,11 +4,12 @@
  * Three kinds of memory, with three owners:
  *   - writer state (struct hd_registry): the events in tag order, their enabled flags and
  *     action lists; touched only by writers under the backend's lock;
- *   - snapshots (struct hd_snapshot): immutable indexes of the enabled events, built by a
- *     writer and published with one release store; the only thing dispatch reads;
+ *   - snapshots (snapshot.h): immutable indexes of the enabled events, changed by a writer
+ *     by copying the path to what changed and published with one release store; the only
+ *     thing dispatch reads;
  *   - per-core state (struct hd_core): written by the dispatching core alone.
  * Event and action objects are shared by the registry and the snapshots that point at them;
- * a cleared event is freed together with the last snapshot that could still point at it.
+ * a cleared event is freed once no core can still read a snapshot that pointed at it.
  */
 #ifndef HDEVENT_INTERNAL_ENGINE_H
 #define HDEVENT_INTERNAL_ENGINE_H
@@ -50,6 +51,15 @@ struct hd_msg_slot {
 
 /* ---- engine --------------------------------------------------------------------------- */
 
+/* Writer state of the current snapshot: counts the incremental changes keep up to date. */
+struct hd_index {
+    uint32_t keys;            /* keys with a bucket, over every shard */
+    uint32_t shape_keys[4];   /* of those, keys of each shape (hd_snap_shape) */
+    uint32_t events;          /* events in the snapshot: armed while not 0 */
+};
+
+struct hd_retire_batch;       /* snapshot_retire.c */
+
 /* Writer state: every registered event, enabled or not. */
 struct hd_registry {
     struct hd_ptrs events;    /* struct hd_event *, in tag order */
@@ -69,7 +79,7 @@ struct hd_engine {
      */
     uint32_t armed;                   /* a snapshot with at least one event is published */
     uint32_t core_count;
-    uintptr_t current_word;           /* hd_snap_word() of the current snapshot */
+    uintptr_t current_word;           /* the current snapshot (snapshot.h) */
     struct hd_core *cores;
     void *user;                       /* ops.user */
     bool (*is_own_hypercall)(void *user, const struct hd_vcpu *vcpu);
@@ -84,13 +94,13 @@ struct hd_engine {
     struct hd_backend_ops ops;        /* copy; members past the backend's size are NULL */
 
     /* Writer state. */
-    struct hd_snapshot *current;      /* the snapshot current_word designates */
     void *raw;                        /* the allocation the engine is placed in */
     void *cores_raw;
     void *rings;
     struct hd_registry registry;
-    struct hd_snapshot *retired_head; /* oldest first */
-    struct hd_snapshot *retired_tail;
+    struct hd_index index;            /* what the current snapshot holds (snapshot.c) */
+    struct hd_retire_batch *retire_head; /* oldest first; the tail may be open */
+    struct hd_retire_batch *retire_tail;
     uint32_t read_cursor;             /* next core hd_message_read looks at */
 };
 

@@ -20,6 +20,12 @@ struct hd_counter_line {
     uint8_t pad_[HD_CACHELINE - 2 * sizeof(uint64_t)];
 };
 
+/* A native condition and its user pointer (the snapshot's records point here: cold path). */
+struct hd_native_condition {
+    hd_condition_fn fn;
+    void *user;
+};
+
 /* Executable copy of raw code (RET appended when missing). */
 struct hd_code {
     void *exec;
@@ -45,8 +51,7 @@ struct hd_event {
     bool short_circuit;
     enum hd_condition_kind condition;
     struct hd_code condition_code; /* HD_CONDITION_RAW */
-    hd_condition_fn condition_fn;  /* HD_CONDITION_NATIVE */
-    void *condition_user;
+    struct hd_native_condition native; /* HD_CONDITION_NATIVE: what snapshots point at */
     struct hd_counter_line *counters; /* [core count], cache-line aligned inside counters_raw */
     void *counters_raw;
     char *command;                    /* NUL-terminated copy, never NULL */

@@ -1,57 +1,86 @@
 /*
- * Snapshots: the immutable indexes of the enabled events that dispatch reads (dispatch.c),
- * built and retired by writers (snapshot.c). Everything dispatch touches of an event lives
- * here, copied at build time, so the hot path never follows a pointer to an event object.
+ * Snapshots: the immutable index of the enabled events that dispatch reads (dispatch.c),
+ * changed by writers (snapshot_*.c). Everything dispatch touches of an event lives here,
+ * copied at build time, so the hot path never follows a pointer to an event object.
+ *
+ * A snapshot is a small persistent tree, reached from one word (e->current_word):
+ *
+ *   word ──► shard: hash buckets, one per (core filter, pid filter) key
+ *        or► root: 2^r shard words, when there are many keys (the hash's top bits pick one)
+ *   bucket ──► list of the key's pre-pass events, list of its post-pass events
+ *   list: a header, then the event records in tag order (= registration order, S8) — or,
+ *         when long, a table of chunks of records
+ *
+ * Nothing reachable from a published word is ever written again. A writer copies the path it
+ * changes — one or two lists, the shard holding their bucket, the root — shares everything
+ * else with the current snapshot, and publishes the new word with one release store, so a
+ * writer's cost does not grow with events on other keys, and an exit that loaded a word sees
+ * exactly that snapshot through its pre and post pass (S16). The replaced nodes are retired
+ * and freed after a grace period (snapshot_retire.c).
+ *
+ * For the usual few events the tree is as flat as a single array: the word leads straight to
+ * the one shard, the bucket straight to a list whose first cache line holds the header, the
+ * first event's hot fields and its first action's: a cold exit with one matching event reads
+ * the engine's line, the bucket, that line, the counters and the code.
  */
 #ifndef HDEVENT_INTERNAL_SNAPSHOT_H
 #define HDEVENT_INTERNAL_SNAPSHOT_H
 
 #include "event.h"
 
-/* ---- snapshots ----------------------------------------------------------------------- */
+/* ---- records ----------------------------------------------------------------------- */
 
-/*
- * A snapshot is flat: a bucket leads straight to its events' hot fields, copied from the
- * event and action objects when the snapshot is built (those objects never change after
- * registration; every change publishes a new snapshot). A cold exit with one matching event
- * thus misses on the engine's line, the bucket, one record, the counter line and the code —
- * not also on a snapshot header, an index, the entry, the event, its action list and action.
- */
-
-/* One action as dispatch runs it. */
+/* One action as dispatch runs it; the fields the raw-code path reads come first. */
 struct hd_snap_action {
-    uint8_t type;               /* enum hd_action_type */
-    bool immediate;
-    uint32_t buffer_size;       /* per core; 0 when there is no buffer */
-    uint8_t *buffers;           /* core c's buffer: buffers + c * stride; NULL if none */
     union {
         void *code;             /* HD_ACTION_CODE: executable copy */
         hd_action_fn fn;        /* HD_ACTION_NATIVE */
     } run;
+    uint8_t *buffers;           /* core c's buffer: buffers + c * stride; NULL if none */
+    uint8_t type;               /* enum hd_action_type */
+    bool immediate;
+    uint16_t reserved_;
+    uint32_t buffer_size;       /* per core; 0 when there is no buffer */
     void *user;
 };
 
 /*
  * One event in one list, immediately followed by its action_count hd_snap_action records:
- * an event and its actions are read from adjacent bytes. What the raw-code path reads (order
- * .. counters, and the first action's type, buffers and code) lies in the first 64 bytes,
- * one line, since every list starts on a line.
+ * an event and its actions are read from adjacent bytes.
  */
 struct hd_snap_entry {
-    uint32_t order;             /* registration order: the merge key of the lists (S8) */
     uint8_t condition;          /* enum hd_condition_kind */
     bool short_circuit;
     uint16_t action_count;      /* <= HD_EVENT_MAX_ACTIONS */
+    uint32_t reserved_;
     union {
-        void *code;             /* HD_CONDITION_RAW */
-        hd_condition_fn fn;     /* HD_CONDITION_NATIVE */
+        void *code;                               /* HD_CONDITION_RAW */
+        const struct hd_native_condition *native; /* HD_CONDITION_NATIVE: in the event */
     } cond;
     struct hd_counter_line *counters;
-    uint64_t tag;
-    void *condition_user;
+    uint64_t tag;               /* ascending along a list: the merge key of lists (S8) */
 };
-HD_STATIC_ASSERT(sizeof(struct hd_snap_entry) == 40, "entry + first action: 72 bytes");
+
+/* A list: this header, then either its records (chunks == 1) or chunk references. */
+struct hd_snap_list {
+    uint32_t count;             /* records in the list, > 0 */
+    uint32_t chunks;            /* 1: records follow; else hd_snap_chunk refs follow */
+};
+
+/* A run of a long list's records (immutable, shared by the list versions that hold it). */
+struct hd_snap_chunk {
+    const struct hd_snap_entry *first;
+    uint32_t count;             /* records, > 0 */
+    uint32_t bytes;
+};
+
+HD_STATIC_ASSERT(sizeof(struct hd_snap_entry) == 32, "entry record size");
 HD_STATIC_ASSERT(sizeof(struct hd_snap_action) == 32, "action record size");
+HD_STATIC_ASSERT(sizeof(struct hd_snap_list) + sizeof(struct hd_snap_entry) +
+                         offsetof(struct hd_snap_action, user) <=
+                     HD_CACHELINE,
+                 "a list's header, first event and first action's hot fields share one line");
+HD_STATIC_ASSERT(sizeof(struct hd_snap_chunk) == 16, "chunk reference size");
 
 static inline const struct hd_snap_entry *hd_snap_entry_next(const struct hd_snap_entry *en)
 {
@@ -60,85 +89,60 @@ static inline const struct hd_snap_entry *hd_snap_entry_next(const struct hd_sna
                                               sizeof(struct hd_snap_action));
 }
 
-/*
- * Index bucket for one (core filter, pid filter) pair: the records of the events with exactly
- * that pair, in registration order, split by pass; each list is a byte offset from the
- * bucket array + a count. A key with no event in either list does not exist, so
- * pre_count + post_count == 0 marks an empty bucket.
- */
+static inline uint32_t hd_snap_record_bytes(uint32_t action_count)
+{
+    return (uint32_t)(sizeof(struct hd_snap_entry) +
+                      (size_t)action_count * sizeof(struct hd_snap_action));
+}
+
+/* The records of a one-chunk list. */
+static inline const struct hd_snap_entry *hd_snap_list_records(const struct hd_snap_list *l)
+{
+    return (const struct hd_snap_entry *)(l + 1);
+}
+
+/* The chunk references of a longer list. */
+static inline const struct hd_snap_chunk *hd_snap_list_chunks(const struct hd_snap_list *l)
+{
+    return (const struct hd_snap_chunk *)(l + 1);
+}
+
+/* ---- shards and the word ------------------------------------------------------------ */
+
+/* A key's lists; a bucket with neither is empty (shards are rebuilt, never holed). */
 struct hd_snap_bucket {
-    uint64_t key; /* core filter << 32 | pid filter */
-    uint32_t pre_off, pre_count;
-    uint32_t post_off, post_count;
+    uint64_t key;                   /* core filter << 32 | pid filter */
+    const struct hd_snap_list *pre; /* NULL: no event of this key runs in the pre pass */
+    const struct hd_snap_list *post;
 };
 
 /*
- * What dispatch loads to find a snapshot: one word, the address of its bucket array (aligned
- * to HD_SNAP_ALIGN) with the key shapes in bits 0-3 and log2(bucket count) in bits 4-8. One
- * load gives everything the probe needs, so a cold exit goes engine line -> bucket -> record
- * without a header line in between, and a reader can never pair one snapshot's buckets with
- * another's mask. The lists follow the buckets in the same allocation.
+ * A word designates a shard or a root: the node's address (aligned to HD_SNAP_ALIGN) with
+ * the key shapes in bits 0-3 (engine word only), log2 of the node's entries in bits 4-8 and
+ * HD_SNAP_ROOT in bit 9. One load gives everything the probe needs.
  */
-#define HD_SNAP_ALIGN 512u
+#define HD_SNAP_ALIGN 1024u
+#define HD_SNAP_ROOT 0x200u
 
-struct hd_snap_view {
-    const struct hd_snap_bucket *buckets;
-    uint32_t mask;
-    uint32_t shapes; /* bit (core is all) << 1 | (pid is all): which key shapes exist */
-};
-
-static inline uintptr_t hd_snap_word(const struct hd_snap_bucket *buckets, uint32_t log2_buckets,
-                                     uint32_t shapes)
+static inline uintptr_t hd_snap_word(const void *node, uint32_t log2_entries, uint32_t shapes,
+                                     bool root)
 {
-    return (uintptr_t)buckets | (uintptr_t)log2_buckets << 4 | shapes;
+    return (uintptr_t)node | (uintptr_t)log2_entries << 4 | shapes | (root ? HD_SNAP_ROOT : 0);
 }
 
-static inline struct hd_snap_view hd_snap_view(uintptr_t word)
+static inline const void *hd_snap_node(uintptr_t word)
 {
-    struct hd_snap_view v = {
-        .buckets = (const struct hd_snap_bucket *)(word & ~(uintptr_t)(HD_SNAP_ALIGN - 1)),
-        .mask = (1u << ((word >> 4) & 31u)) - 1u,
-        .shapes = (uint32_t)word & 15u,
-    };
-    return v;
+    return (const void *)(word & ~(uintptr_t)(HD_SNAP_ALIGN - 1));
 }
 
-struct hd_snapshot {
-    uintptr_t word;                   /* what e->current_word holds while this is current */
-    uint32_t entry_count;
-
-    /* Writer state: retirement. */
-    struct hd_snapshot *retired_next;
-    uint64_t *retire_seq;             /* [core count]: each core's dispatch sequence at retire */
-    bool seq_taken;                   /* retire_seq is filled (IPI mode: by the next broadcast) */
-    struct hd_event *free_events;     /* cleared events to free with this snapshot */
-};
-
-/* Which events a new snapshot holds. */
-enum hd_build_mode {
-    HD_BUILD_ENABLED,  /* the events whose enabled flag is set */
-    HD_BUILD_ALL,      /* every registered event (enable all) */
-    HD_BUILD_NONE,     /* none (disable all, clear all) */
-};
-
-/* Index bucket of a key; shared by the builder and the dispatcher so they agree. */
-static inline uint32_t hd_snap_hash(uint64_t key)
+static inline uint32_t hd_snap_log2(uintptr_t word)
 {
-    uint64_t h = key * 0x9E3779B97F4A7C15ull; /* Fibonacci hashing */
-    return (uint32_t)(h >> 32);
+    return (uint32_t)(word >> 4) & 31u;
 }
 
-/*
- * Linear probe: the bucket holding @key, or the empty bucket where it would go. The builder
- * and the dispatcher must walk the same sequence, so this is the only probe.
- */
-static inline uint32_t hd_snap_probe(const struct hd_snap_bucket *buckets, uint32_t mask,
-                                     uint64_t key)
+static inline uint32_t hd_snap_shapes(uintptr_t word)
 {
-    uint32_t i = hd_snap_hash(key) & mask;
-    while (buckets[i].pre_count + buckets[i].post_count != 0 && buckets[i].key != key)
-        i = (i + 1) & mask;
-    return i;
+    return (uint32_t)word & 15u;
 }
 
 static inline uint64_t hd_snap_key(uint32_t core, uint32_t pid)
@@ -146,21 +150,87 @@ static inline uint64_t hd_snap_key(uint32_t core, uint32_t pid)
     return (uint64_t)core << 32 | pid;
 }
 
+/* Bit k set: some event's key has shape k = (core is all) << 1 | (pid is all). */
 static inline uint32_t hd_snap_shape(uint32_t core, uint32_t pid)
 {
     return 1u << ((core == HD_ALL) << 1 | (pid == HD_ALL));
 }
 
-/* Build a snapshot of the registry's events that @mode selects (writer lock held). */
-enum hd_status hd_snapshot_build(struct hd_engine *e, enum hd_build_mode mode,
-                                 struct hd_snapshot **out);
-/* Make @next current with one release store and retire the old one; @free_events (linked by
- * free_next) are freed together with the retired snapshot, once no core can read it. */
-void hd_snapshot_publish(struct hd_engine *e, struct hd_snapshot *next,
-                         struct hd_event *free_events);
-void hd_snapshot_free(struct hd_engine *e, struct hd_snapshot *snap);
-/* Free retired snapshots no core can still read (all of them with @force: no core
- * dispatches any more); @return how many are left waiting. */
-uint32_t hd_snapshot_reclaim(struct hd_engine *e, bool force);
+static inline uint32_t hd_snap_hash(uint64_t key)
+{
+    uint64_t h = key * 0x9E3779B97F4A7C15ull; /* Fibonacci hashing */
+    return (uint32_t)(h >> 32);
+}
+
+/* The shard word of @key in a root word: the hash's top bits index the root. */
+static inline uintptr_t hd_snap_shard_of(uintptr_t word, uint32_t hash)
+{
+    const uintptr_t *root = (const uintptr_t *)hd_snap_node(word);
+    return root[hash >> (32u - hd_snap_log2(word))];
+}
+
+/*
+ * Linear probe in a shard: the bucket holding @key, or the empty bucket where it would go.
+ * The builder and the dispatcher must walk the same sequence, so this is the only probe.
+ */
+static inline const struct hd_snap_bucket *hd_snap_probe(uintptr_t shard, uint32_t hash,
+                                                         uint64_t key)
+{
+    const struct hd_snap_bucket *b = (const struct hd_snap_bucket *)hd_snap_node(shard);
+    uint32_t mask = (1u << hd_snap_log2(shard)) - 1u, i = hash & mask;
+    while ((b[i].pre || b[i].post) && b[i].key != key)
+        i = (i + 1) & mask;
+    return &b[i];
+}
+
+/* The bucket of @key in the snapshot @word, or NULL when no event has that key. */
+static inline const struct hd_snap_bucket *hd_snap_find(uintptr_t word, uint64_t key)
+{
+    uint32_t hash = hd_snap_hash(key);
+    const struct hd_snap_bucket *b =
+        hd_snap_probe(word & HD_SNAP_ROOT ? hd_snap_shard_of(word, hash) : word, hash, key);
+    return b->pre || b->post ? b : NULL;
+}
+
+/* ---- the writer side (snapshot_*.c) ---------------------------------------------------- */
+
+/* Which events a rebuilt snapshot holds. */
+enum hd_build_mode {
+    HD_BUILD_ENABLED,  /* the events whose enabled flag is set */
+    HD_BUILD_ALL,      /* every registered event (enable all) */
+    HD_BUILD_NONE,     /* none (disable all, clear all) */
+};
+
+/* What an incremental change does to one event's place in the current snapshot. */
+enum hd_index_change {
+    HD_INDEX_ADD,      /* the event (enabled now) enters its lists */
+    HD_INDEX_REMOVE,   /* the event (disabled or cleared) leaves them */
+    HD_INDEX_REPLACE,  /* the event's record changed (an action was added) */
+};
+
+/* The first snapshot of an engine: empty. */
+enum hd_status hd__snapshot_init(struct hd_engine *e);
+
+/*
+ * Publish a snapshot that differs from the current one in @ev's records only, copying just
+ * the path to them. @free_event, if not NULL, is freed once no core can still read the old
+ * snapshot. On failure nothing changed (and @free_event was not taken).
+ */
+enum hd_status hd__snapshot_change(struct hd_engine *e, const struct hd_event *ev,
+                                   enum hd_index_change change, struct hd_event *free_event);
+
+/* Publish a snapshot rebuilt from the registry as @mode selects; @free_events (linked by
+ * free_next) are freed with the old one. On failure nothing changed. */
+enum hd_status hd__snapshot_rebuild(struct hd_engine *e, enum hd_build_mode mode,
+                                    struct hd_event *free_events);
+
+/*
+ * Free retired nodes and events no core can still read (all of them with @force: no core
+ * dispatches any more). @return how many retire batches are left waiting.
+ */
+uint32_t hd__snapshot_reclaim(struct hd_engine *e, bool force);
+
+/* Free the current snapshot and everything retired (engine teardown: no core dispatches). */
+void hd__snapshot_destroy(struct hd_engine *e);
 
 #endif /* HDEVENT_INTERNAL_SNAPSHOT_H */

@@ -1,0 +1,92 @@
+/*
+ * The writer side of snapshots (snapshot.c, snapshot_list.c, snapshot_retire.c): the nodes a
+ * snapshot is made of, how they are allocated, shared, retired and freed. Dispatch never
+ * includes this: it reads the nodes through snapshot.h and knows nothing of their headers.
+ */
+#ifndef HDEVENT_INTERNAL_SNAPSHOT_NODES_H
+#define HDEVENT_INTERNAL_SNAPSHOT_NODES_H
+
+#include "snapshot.h"
+
+/* ---- nodes ------------------------------------------------------------------------- */
+
+enum hd_node_kind {
+    HD_NODE_SHARD, /* hd_snap_bucket[2^log2] */
+    HD_NODE_ROOT,  /* uintptr_t shard words [2^log2] */
+    HD_NODE_LIST,  /* hd_snap_list + records or chunk refs */
+    HD_NODE_CHUNK, /* records of a long list */
+};
+
+/*
+ * Writer-only header in front of every node, in the same block; the node itself starts at an
+ * aligned address right after it, so dispatch never reads a header's line for a node it reads.
+ */
+struct hd_node {
+    void *raw;              /* what hd_alloc returned */
+    struct hd_node *next;   /* on a retire batch, or a list of fresh nodes */
+    uint32_t kind;          /* enum hd_node_kind */
+    uint32_t refs;          /* chunks: list nodes that hold it; other nodes: unused */
+    uint32_t entries;       /* shard: keys held; root: shards (2^log2) */
+    uint32_t bytes;         /* the block's size, for retire accounting */
+};
+
+/* The node a header belongs to, and back. */
+static inline void *hd__node_body(struct hd_node *n)
+{
+    return n + 1;
+}
+
+static inline struct hd_node *hd__node_of(const void *body)
+{
+    return (struct hd_node *)body - 1;
+}
+
+/*
+ * A zeroed node of @size bytes whose body is aligned to @align (a power of two >= 16).
+ * @return the body, or NULL when out of memory.
+ */
+void *hd__node_alloc(struct hd_engine *e, enum hd_node_kind kind, size_t size, size_t align);
+
+/*
+ * Free a node now: a list also drops its hold on its chunks (a chunk goes with the last list
+ * holding it). The shared empty shard is never freed.
+ */
+void hd__node_free(struct hd_engine *e, const void *body);
+
+/* The shard an empty snapshot (and an empty part of a root) uses: static, never freed. */
+uintptr_t hd__empty_shard_word(void);
+bool hd__is_empty_shard(uintptr_t shard_word);
+
+/* ---- lists (snapshot_list.c) --------------------------------------------------------- */
+
+/*
+ * The list @old (NULL: empty) with @change applied for @ev, as a new node, or NULL in *@out
+ * when the result is empty. @old is not touched; unchanged chunks are shared with it.
+ * @return HD_OK or HD_ERR_NO_MEMORY (nothing allocated is left behind).
+ */
+enum hd_status hd__list_splice(struct hd_engine *e, const struct hd_snap_list *old,
+                               const struct hd_event *ev, enum hd_index_change change,
+                               const struct hd_snap_list **out);
+
+/* ---- retirement (snapshot_retire.c) --------------------------------------------------- */
+
+/*
+ * Writers retire what a newly published snapshot no longer reaches. A writer call opens a
+ * batch before it publishes (the only allocation: retiring itself never fails), retires
+ * nodes and events into it, and ends; the batch is sealed — every core's sequence recorded —
+ * at once with counter grace periods, and with IPI grace periods only once it holds enough
+ * (or hd_engine_reclaim asks), so a kernel does not send an IPI per writer call.
+ */
+enum hd_status hd__retire_begin(struct hd_engine *e);
+void hd__retire_node(struct hd_engine *e, const void *body);
+void hd__retire_event(struct hd_engine *e, struct hd_event *ev);
+/* Without hd__retire_begin: for an event no published snapshot holds (never fails). */
+void hd__retire_unpublished_event(struct hd_engine *e, struct hd_event *ev);
+/* Every node of the snapshot @word (the tree walk of a rebuild or a teardown). */
+void hd__retire_tree(struct hd_engine *e, uintptr_t word);
+void hd__free_tree(struct hd_engine *e, uintptr_t word);
+void hd__retire_end(struct hd_engine *e);
+/* A writer call that failed after hd__retire_begin: nothing it opened stays allocated. */
+void hd__retire_cancel(struct hd_engine *e);
+
+#endif /* HDEVENT_INTERNAL_SNAPSHOT_NODES_H */
