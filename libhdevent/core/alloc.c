@@ -4,38 +4,38 @@
  */
 #include "internal/engine.h"
 
-void *hd_alloc(struct hd_engine *e, size_t size)
+void *hd__alloc(struct hd_engine *e, size_t size)
 {
     return e->ops.alloc(e->ops.user, size);
 }
 
-void *hd_zalloc(struct hd_engine *e, size_t size)
+void *hd__zalloc(struct hd_engine *e, size_t size)
 {
-    void *p = hd_alloc(e, size);
+    void *p = hd__alloc(e, size);
     if (p)
         hd_memset(p, 0, size);
     return p;
 }
 
-void hd_free(struct hd_engine *e, void *p)
+void hd__free(struct hd_engine *e, void *p)
 {
     if (p)
         e->ops.free(e->ops.user, p);
 }
 
-void hd_writer_lock(struct hd_engine *e)
+void hd__writer_lock(struct hd_engine *e)
 {
     if (e->ops.lock)
         e->ops.lock(e->ops.user);
 }
 
-void hd_writer_unlock(struct hd_engine *e)
+void hd__writer_unlock(struct hd_engine *e)
 {
     if (e->ops.unlock)
         e->ops.unlock(e->ops.user);
 }
 
-const char *hd_format_hex(char out[19], uint64_t value, unsigned min_digits)
+const char *hd__format_hex(char out[19], uint64_t value, unsigned min_digits)
 {
     size_t k = 2;
     out[0] = '0';
@@ -47,7 +47,7 @@ const char *hd_format_hex(char out[19], uint64_t value, unsigned min_digits)
     return out;
 }
 
-void hd_log_parts(struct hd_engine *e, enum hd_log_level level, const char *const *parts)
+void hd__log_parts(struct hd_engine *e, enum hd_log_level level, const char *const *parts)
 {
     char line[256];
     size_t n = 0;
@@ -61,12 +61,12 @@ void hd_log_parts(struct hd_engine *e, enum hd_log_level level, const char *cons
     e->ops.log(e->ops.user, level, line);
 }
 
-void hd_log_refusal(struct hd_engine *e, const char *what, uint64_t tag, enum hd_status st)
+void hd__log_refusal(struct hd_engine *e, const char *what, uint64_t tag, enum hd_status st)
 {
     char hex[19];
-    const char *parts[] = {what, tag ? " " : "", tag ? hd_format_hex(hex, tag, 1) : "", ": ",
+    const char *parts[] = {what, tag ? " " : "", tag ? hd__format_hex(hex, tag, 1) : "", ": ",
                            hd_status_str(st), NULL};
-    hd_log_parts(e, HD_LOG_WARN, parts);
+    hd__log_parts(e, HD_LOG_WARN, parts);
 }
 
 /* ---- pointer arrays --------------------------------------------------------------------- */
@@ -80,7 +80,7 @@ enum hd_status hd__ptrs_append(struct hd_engine *e, struct hd_ptrs *p, void *ite
         void **grown;
         if (p->capacity >= 0x80000000u)
             return HD_ERR_TOO_LARGE;
-        grown = hd_alloc(e, (size_t)cap * sizeof(void *));
+        grown = hd__alloc(e, (size_t)cap * sizeof(void *));
         if (!grown)
             return HD_ERR_NO_MEMORY;
         if (p->count)
@@ -95,13 +95,13 @@ enum hd_status hd__ptrs_append(struct hd_engine *e, struct hd_ptrs *p, void *ite
 void hd__ptrs_commit(struct hd_engine *e, struct hd_ptrs *p, const struct hd_ptrs *before)
 {
     if (p->at != before->at)
-        hd_free(e, before->at); /* grown: the old array goes */
+        hd__free(e, before->at); /* grown: the old array goes */
 }
 
 void hd__ptrs_undo(struct hd_engine *e, struct hd_ptrs *p, const struct hd_ptrs *before)
 {
     if (p->at != before->at)
-        hd_free(e, p->at); /* grown: the copy goes, the old array comes back */
+        hd__free(e, p->at); /* grown: the copy goes, the old array comes back */
     *p = *before;
 }
 

@@ -382,7 +382,7 @@ static inline void run_event(struct hd_pass *p, const struct hd_snap_entry *en)
     if (en->condition != HD_CONDITION_NONE) {
         uint64_t holds;
         if (HD_LIKELY(en->condition == HD_CONDITION_RAW)) {
-            holds = hd_arch_call_raw(en->cond.code, (uintptr_t)p->regs, (uintptr_t)p->context,
+            holds = hd__arch_call_raw(en->cond.code, (uintptr_t)p->regs, (uintptr_t)p->context,
                                      0);
         } else {
             hook_fill(&hook, p, en);
@@ -402,7 +402,7 @@ static inline void run_event(struct hd_pass *p, const struct hd_snap_entry *en)
                                                         hd_align_up(a->buffer_size, HD_CACHELINE)
                                      : NULL;
         if (HD_LIKELY(a->type == HD_ACTION_CODE)) {
-            const void *returned = (const void *)(uintptr_t)hd_arch_call_raw(
+            const void *returned = (const void *)(uintptr_t)hd__arch_call_raw(
                 a->run.code, (uintptr_t)buffer, (uintptr_t)p->regs, (uintptr_t)p->context);
             if (returned && buffer)
                 deliver(p, en, a, buffer, returned);
@@ -579,7 +579,7 @@ static void deliver(struct hd_pass *p, const struct hd_snap_entry *en,
     uintptr_t r = (uintptr_t)returned, start = (uintptr_t)buffer;
     if (r < start || r - start >= a->buffer_size)
         return;
-    hd_message_push(p->e, p->core, en->tag, a->immediate, (const uint8_t *)returned,
+    hd__message_push(p->e, p->core, en->tag, a->immediate, (const uint8_t *)returned,
                     (uint32_t)(a->buffer_size - (r - start)));
 }
 

@@ -78,13 +78,13 @@ enum hd_status hd_engine_create(const struct hd_backend_ops *ops,
     e->registry.next_tag = HD_TAG_BASE;
 
     st = HD_ERR_NO_MEMORY;
-    e->cores_raw = hd_zalloc(e, (size_t)cores * sizeof(struct hd_core) + HD_CACHELINE);
+    e->cores_raw = hd__zalloc(e, (size_t)cores * sizeof(struct hd_core) + HD_CACHELINE);
     if (!e->cores_raw)
         goto fail;
     e->cores = (struct hd_core *)hd_align_up((uintptr_t)e->cores_raw, HD_CACHELINE);
     /* Whole cache lines per core: one core's producer writes never share a line with another's. */
     ring_bytes = hd_align_up((size_t)e->message_slots * e->slot_bytes, (size_t)HD_CACHELINE);
-    e->rings = hd_alloc(e, ring_bytes * cores);
+    e->rings = hd__alloc(e, ring_bytes * cores);
     if (!e->rings)
         goto fail;
     for (uint32_t c = 0; c < cores; c++)
@@ -98,9 +98,9 @@ enum hd_status hd_engine_create(const struct hd_backend_ops *ops,
     return HD_OK;
 
 fail:
-    hd_free(e, e->rings);
-    hd_free(e, e->cores_raw);
-    hd_free(e, e->raw);
+    hd__free(e, e->rings);
+    hd__free(e, e->cores_raw);
+    hd__free(e, e->raw);
     return st;
 }
 
@@ -113,10 +113,10 @@ void hd_engine_destroy(struct hd_engine *engine)
     hd__snapshot_destroy(e);
     for (uint32_t i = 0; i < e->registry.events.count; i++)
         hd__event_free(e, hd__registry_event(&e->registry, i));
-    hd_free(e, e->registry.events.at);
-    hd_free(e, e->rings);
-    hd_free(e, e->cores_raw);
-    hd_free(e, e->raw);
+    hd__free(e, e->registry.events.at);
+    hd__free(e, e->rings);
+    hd__free(e, e->cores_raw);
+    hd__free(e, e->raw);
 }
 
 uint32_t hd_engine_core_count(const struct hd_engine *engine)
@@ -129,8 +129,8 @@ uint32_t hd_engine_reclaim(struct hd_engine *engine)
     uint32_t left;
     if (!engine)
         return 0;
-    hd_writer_lock(engine);
+    hd__writer_lock(engine);
     left = hd__snapshot_reclaim(engine, false);
-    hd_writer_unlock(engine);
+    hd__writer_unlock(engine);
     return left;
 }

@@ -35,7 +35,7 @@ static enum hd_status code_load(struct hd_engine *e, const uint8_t *code, uint32
 
     if (needs_ret(code, size)) {
         total = size + 1;
-        tmp = hd_alloc(e, total);
+        tmp = hd__alloc(e, total);
         if (!tmp)
             return HD_ERR_NO_MEMORY;
         hd_memcpy(tmp, code, size);
@@ -43,7 +43,7 @@ static enum hd_status code_load(struct hd_engine *e, const uint8_t *code, uint32
         src = tmp;
     }
     ok = e->ops.exec_alloc(e->ops.user, src, total, &out->exec);
-    hd_free(e, tmp);
+    hd__free(e, tmp);
     if (!ok)
         return HD_ERR_NO_MEMORY;
     out->size = total;
@@ -78,14 +78,14 @@ enum hd_status hd__action_check(const struct hd_engine *e, const struct hd_actio
 void hd__action_free(struct hd_engine *e, struct hd_action *a)
 {
     code_unload(e, &a->code);
-    hd_free(e, a->buffers);
-    hd_free(e, a);
+    hd__free(e, a->buffers);
+    hd__free(e, a);
 }
 
 enum hd_status hd__action_create(struct hd_engine *e, const struct hd_action_desc *d,
                                  struct hd_action **out)
 {
-    struct hd_action *a = hd_zalloc(e, sizeof(*a));
+    struct hd_action *a = hd__zalloc(e, sizeof(*a));
     if (!a)
         return HD_ERR_NO_MEMORY;
     a->type = d->type;
@@ -96,7 +96,7 @@ enum hd_status hd__action_create(struct hd_engine *e, const struct hd_action_des
         /* One zeroed buffer per core: cores never race on it (HyperDbg shares one). */
         a->buffer_size = d->buffer_size;
         a->buffer_stride = hd_align_up(d->buffer_size, HD_CACHELINE); /* no shared lines */
-        a->buffers = hd_zalloc(e, (size_t)a->buffer_stride * e->core_count);
+        a->buffers = hd__zalloc(e, (size_t)a->buffer_stride * e->core_count);
         if (!a->buffers) {
             hd__action_free(e, a);
             return HD_ERR_NO_MEMORY;
@@ -151,11 +151,11 @@ void hd__event_free(struct hd_engine *e, struct hd_event *ev)
 {
     for (uint32_t i = 0; i < ev->actions.count; i++)
         hd__action_free(e, ev->actions.at[i]);
-    hd_free(e, ev->actions.at);
+    hd__free(e, ev->actions.at);
     code_unload(e, &ev->condition_code);
-    hd_free(e, ev->command);
-    hd_free(e, ev->counters_raw);
-    hd_free(e, ev);
+    hd__free(e, ev->command);
+    hd__free(e, ev->counters_raw);
+    hd__free(e, ev);
 }
 
 static size_t text_length(const char *s, size_t max)
@@ -171,7 +171,7 @@ enum hd_status hd__event_create(struct hd_engine *e, const struct hd_event_desc 
 {
     size_t command_len = text_length(d->command, HD_COMMAND_MAX_BYTES);
     enum hd_status st = HD_ERR_NO_MEMORY;
-    struct hd_event *ev = hd_zalloc(e, sizeof(*ev));
+    struct hd_event *ev = hd__zalloc(e, sizeof(*ev));
 
     if (!ev)
         return HD_ERR_NO_MEMORY;
@@ -185,9 +185,9 @@ enum hd_status hd__event_create(struct hd_engine *e, const struct hd_event_desc 
     ev->native.fn = d->condition.fn;
     ev->native.user = d->condition.user;
 
-    ev->counters_raw = hd_zalloc(e, (size_t)e->core_count * sizeof(struct hd_counter_line) +
+    ev->counters_raw = hd__zalloc(e, (size_t)e->core_count * sizeof(struct hd_counter_line) +
                                         HD_CACHELINE);
-    ev->command = hd_alloc(e, command_len + 1);
+    ev->command = hd__alloc(e, command_len + 1);
     if (!ev->counters_raw || !ev->command)
         goto fail;
     ev->counters = (struct hd_counter_line *)hd_align_up((uintptr_t)ev->counters_raw,
@@ -202,7 +202,7 @@ enum hd_status hd__event_create(struct hd_engine *e, const struct hd_event_desc 
             goto fail;
     }
     if (d->action_count) {
-        ev->actions.at = hd_alloc(e, (size_t)d->action_count * sizeof(void *));
+        ev->actions.at = hd__alloc(e, (size_t)d->action_count * sizeof(void *));
         st = ev->actions.at ? HD_OK : HD_ERR_NO_MEMORY;
         if (HD_FAILED(st))
             goto fail;

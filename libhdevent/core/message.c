@@ -14,7 +14,7 @@ static struct hd_msg_slot *slot_at(const struct hd_engine *e, const struct hd_co
                                   (size_t)(position & (e->message_slots - 1)) * e->slot_bytes);
 }
 
-void hd_message_push(struct hd_engine *e, struct hd_core *core, uint64_t tag, bool immediate,
+void hd__message_push(struct hd_engine *e, struct hd_core *core, uint64_t tag, bool immediate,
                      const uint8_t *data, uint32_t size)
 {
     uint32_t head = core->ring_head;
@@ -41,7 +41,7 @@ enum hd_status hd_message_read(struct hd_engine *engine, struct hd_message_info 
 
     if (!e || !info || (!data && capacity))
         return HD_ERR_INVALID_ARGUMENT;
-    hd_writer_lock(e);
+    hd__writer_lock(e);
     for (uint32_t i = 0; i < e->core_count; i++) {
         uint32_t c = (e->read_cursor + i) % e->core_count;
         struct hd_core *core = &e->cores[c];
@@ -65,7 +65,7 @@ enum hd_status hd_message_read(struct hd_engine *engine, struct hd_message_info 
         st = HD_OK;
         break;
     }
-    hd_writer_unlock(e);
+    hd__writer_unlock(e);
     return st;
 }
 

@@ -79,7 +79,7 @@ enum hd_status hd_event_register(struct hd_engine *engine, const struct hd_event
 
     if (!e || !desc)
         return HD_ERR_INVALID_ARGUMENT;
-    hd_writer_lock(e);
+    hd__writer_lock(e);
     st = hd__event_check(e, desc);
     if (HD_SUCCESS(st))
         st = tag_for(&e->registry, desc->tag, &tag);
@@ -95,9 +95,9 @@ enum hd_status hd_event_register(struct hd_engine *engine, const struct hd_event
         if (tag_out)
             *tag_out = tag;
     } else {
-        hd_log_refusal(e, "event registration refused", 0, st);
+        hd__log_refusal(e, "event registration refused", 0, st);
     }
-    hd_writer_unlock(e);
+    hd__writer_unlock(e);
     return st;
 }
 
@@ -112,7 +112,7 @@ enum hd_status hd_action_add(struct hd_engine *engine, uint64_t tag,
 
     if (!e || !action)
         return HD_ERR_INVALID_ARGUMENT;
-    hd_writer_lock(e);
+    hd__writer_lock(e);
     i = event_index(&e->registry, tag);
     st = i < 0 ? HD_ERR_NO_SUCH_EVENT : hd__action_check(e, action);
     if (HD_SUCCESS(st)) {
@@ -128,8 +128,8 @@ enum hd_status hd_action_add(struct hd_engine *engine, uint64_t tag,
             hd__action_free(e, a);
     }
     if (HD_FAILED(st))
-        hd_log_refusal(e, "action refused for event", tag, st);
-    hd_writer_unlock(e);
+        hd__log_refusal(e, "action refused for event", tag, st);
+    hd__writer_unlock(e);
     return st;
 }
 
@@ -141,7 +141,7 @@ static enum hd_status set_enabled(struct hd_engine *e, uint64_t tag, bool enable
     if (!e)
         return HD_ERR_INVALID_ARGUMENT;
     reg = &e->registry;
-    hd_writer_lock(e);
+    hd__writer_lock(e);
     if (tag == HD_TAG_ALL) {
         st = hd__snapshot_rebuild(e, enabled ? HD_BUILD_ALL : HD_BUILD_NONE, NULL);
         for (uint32_t i = 0; HD_SUCCESS(st) && i < reg->events.count; i++)
@@ -159,9 +159,9 @@ static enum hd_status set_enabled(struct hd_engine *e, uint64_t tag, bool enable
         }
     }
     if (HD_FAILED(st))
-        hd_log_refusal(e, enabled ? "enable refused for event" : "disable refused for event",
+        hd__log_refusal(e, enabled ? "enable refused for event" : "disable refused for event",
                        tag, st);
-    hd_writer_unlock(e);
+    hd__writer_unlock(e);
     return st;
 }
 
@@ -226,11 +226,11 @@ enum hd_status hd_event_clear(struct hd_engine *engine, uint64_t tag)
 
     if (!engine)
         return HD_ERR_INVALID_ARGUMENT;
-    hd_writer_lock(engine);
+    hd__writer_lock(engine);
     st = tag == HD_TAG_ALL ? clear_all(engine) : clear_one(engine, tag);
     if (HD_FAILED(st))
-        hd_log_refusal(engine, "clear refused for event", tag, st);
-    hd_writer_unlock(engine);
+        hd__log_refusal(engine, "clear refused for event", tag, st);
+    hd__writer_unlock(engine);
     return st;
 }
 
@@ -256,13 +256,13 @@ enum hd_status hd_event_query(struct hd_engine *engine, uint64_t tag,
     int64_t i;
     if (!engine || !info)
         return HD_ERR_INVALID_ARGUMENT;
-    hd_writer_lock(engine);
+    hd__writer_lock(engine);
     i = event_index(&engine->registry, tag);
     if (i >= 0) {
         describe(hd__registry_event(&engine->registry, (uint32_t)i), info);
         st = HD_OK;
     }
-    hd_writer_unlock(engine);
+    hd__writer_unlock(engine);
     return st;
 }
 
@@ -277,13 +277,13 @@ enum hd_status hd_event_next(struct hd_engine *engine, uint64_t after_tag,
     if (after_tag == HD_TAG_ALL)
         return HD_EMPTY;
     reg = &engine->registry;
-    hd_writer_lock(engine);
+    hd__writer_lock(engine);
     i = lower_bound(reg, after_tag + 1);
     if (i < reg->events.count) {
         describe(hd__registry_event(reg, i), info);
         st = HD_OK;
     }
-    hd_writer_unlock(engine);
+    hd__writer_unlock(engine);
     return st;
 }
 
@@ -296,7 +296,7 @@ enum hd_status hd_event_counters(struct hd_engine *engine, uint64_t tag, uint32_
         return HD_ERR_INVALID_ARGUMENT;
     if (core != HD_ALL && core >= engine->core_count)
         return HD_ERR_INVALID_CORE;
-    hd_writer_lock(engine);
+    hd__writer_lock(engine);
     i = event_index(&engine->registry, tag);
     if (i >= 0) {
         const struct hd_event *ev = hd__registry_event(&engine->registry, (uint32_t)i);
@@ -310,6 +310,6 @@ enum hd_status hd_event_counters(struct hd_engine *engine, uint64_t tag, uint32_
         }
         st = HD_OK;
     }
-    hd_writer_unlock(engine);
+    hd__writer_unlock(engine);
     return st;
 }

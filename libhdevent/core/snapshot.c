@@ -41,7 +41,7 @@ void *hd__node_alloc(struct hd_engine *e, enum hd_node_kind kind, size_t size, s
 
     if (size > 0xFFFFFFFFu - sizeof(struct hd_node) - align)
         return NULL;
-    raw = hd_alloc(e, total);
+    raw = hd__alloc(e, total);
     if (!raw)
         return NULL;
     n = (struct hd_node *)hd_align_up((uintptr_t)raw + sizeof(struct hd_node), align) - 1;
@@ -64,10 +64,10 @@ void hd__node_free(struct hd_engine *e, const void *body)
         for (uint32_t i = 0; i < l->chunks; i++) {
             struct hd_node *c = hd__node_of(hd_snap_list_chunks(l)[i].first);
             if (--c->refs == 0)
-                hd_free(e, c->raw);
+                hd__free(e, c->raw);
         }
     }
-    hd_free(e, n->raw);
+    hd__free(e, n->raw);
 }
 
 /* ---- shards and roots ----------------------------------------------------------------- */
@@ -307,7 +307,7 @@ static enum hd_status count_keys(struct hd_engine *e, enum hd_build_mode mode, u
     *out = 0;
     if (mode == HD_BUILD_NONE || !reg->events.count)
         return HD_OK;
-    seen = hd_alloc(e, (sizeof(uint64_t) + 1) << log2);
+    seen = hd__alloc(e, (sizeof(uint64_t) + 1) << log2);
     if (!seen)
         return HD_ERR_NO_MEMORY;
     uint8_t *used = (uint8_t *)(seen + (1u << log2));
@@ -326,7 +326,7 @@ static enum hd_status count_keys(struct hd_engine *e, enum hd_build_mode mode, u
             keys++;
         }
     }
-    hd_free(e, seen);
+    hd__free(e, seen);
     *out = keys;
     return HD_OK;
 }

@@ -121,7 +121,7 @@ static enum hd_status run_changed(struct hd_engine *e, const struct hd_snap_chun
     const struct hd_snap_entry *en = run ? run->first : NULL;
     uint32_t left = run ? run->count : 0;
     bool placed = change == HD_INDEX_REMOVE;
-    uint8_t *buf = hd_alloc(e, max), *at = buf;
+    uint8_t *buf = hd__alloc(e, max), *at = buf;
 
     *out = NULL;
     *count = 0;
@@ -154,7 +154,7 @@ static enum hd_status run_changed(struct hd_engine *e, const struct hd_snap_chun
                                              (const struct hd_snap_entry *)p))
         (*count)++;
     if (!*count) {
-        hd_free(e, buf);
+        hd__free(e, buf);
         return HD_OK;
     }
     *out = buf;
@@ -300,14 +300,14 @@ enum hd_status hd__list_splice(struct hd_engine *e, const struct hd_snap_list *o
         }
     bytes += mid_bytes;
     if (!count) {
-        hd_free(e, mid);
+        hd__free(e, mid);
         return HD_OK; /* the last record left: no list */
     }
     if (fits_one_node(count, bytes))
         l = one_node(e, &r, t, skip, mid, mid_bytes, count, bytes);
     else
         l = chunked(e, &r, t, skip, mid, mid_count, count, old && old->chunks > 1);
-    hd_free(e, mid);
+    hd__free(e, mid);
     if (!l)
         return HD_ERR_NO_MEMORY;
     *out = l;

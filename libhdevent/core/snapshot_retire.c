@@ -20,7 +20,7 @@
 #include "internal/snapshot_nodes.h"
 
 #if defined(HD_TSAN)
-uint32_t hd_tsan_fence_word;
+uint32_t hd__tsan_fence_word;
 #endif
 
 /* An IPI-mode batch is sealed once it holds this many writer calls or bytes. */
@@ -49,7 +49,7 @@ static void batch_free(struct hd_engine *e, struct hd_retire_batch *b)
         b->events = ev->free_next;
         hd__event_free(e, ev);
     }
-    hd_free(e, b);
+    hd__free(e, b);
 }
 
 static struct hd_retire_batch *open_batch(const struct hd_engine *e)
@@ -64,7 +64,7 @@ enum hd_status hd__retire_begin(struct hd_engine *e)
 
     if (open_batch(e))
         return HD_OK;
-    b = hd_zalloc(e, sizeof(*b) + (size_t)e->core_count * sizeof(uint64_t));
+    b = hd__zalloc(e, sizeof(*b) + (size_t)e->core_count * sizeof(uint64_t));
     if (!b)
         return HD_ERR_NO_MEMORY;
     if (e->retire_tail)
@@ -238,7 +238,7 @@ static void drop_if_empty(struct hd_engine *e)
     }
     *link = NULL;
     e->retire_tail = prev;
-    hd_free(e, b);
+    hd__free(e, b);
 }
 
 void hd__retire_cancel(struct hd_engine *e)

@@ -15,21 +15,21 @@ enum {
     LE_CONDITION = 22, LE_ACTIONS = 24, LE_HITS = 32,
 };
 
-void hd_wire_log_rejection(struct hd_engine *e, const char *what, uint32_t code)
+void hd__wire_log_rejection(struct hd_engine *e, const char *what, uint32_t code)
 {
     char hex[19];
-    const char *parts[] = {"wire: ", what, " rejected: ", hd_format_hex(hex, code, 8), " ",
+    const char *parts[] = {"wire: ", what, " rejected: ", hd__format_hex(hex, code, 8), " ",
                            hd_wire_error_str(code), NULL};
-    hd_log_parts(e, HD_LOG_WARN, parts);
+    hd__log_parts(e, HD_LOG_WARN, parts);
 }
 
 /* The lowest tag registration accepts: above every tag given out, cleared ones included. */
 static uint64_t next_tag(struct hd_engine *e)
 {
     uint64_t t;
-    hd_writer_lock(e);
+    hd__writer_lock(e);
     t = e->registry.next_tag;
-    hd_writer_unlock(e);
+    hd__writer_unlock(e);
     return t;
 }
 
@@ -80,7 +80,7 @@ static size_t list_events(struct hd_engine *e, const void *in, size_t in_len, vo
             count++;
         }
     } else {
-        hd_wire_log_rejection(e, "list events", code);
+        hd__wire_log_rejection(e, "list events", code);
     }
     hd_wire_wr32(h, LH_STATUS, code);
     hd_wire_wr32(h, LH_COUNT, count);
@@ -116,12 +116,12 @@ enum hd_status hd_wire_device_ioctl(struct hd_engine *engine, const struct hd_wi
     }
     if (!out || out_len < need) {
         if (code == HD_IOCTL_READ_MESSAGES)
-            hd_wire_log_rejection(engine, "read messages", HD_WIRE_ERR_MESSAGE_BUFFER_TOO_SMALL);
+            hd__wire_log_rejection(engine, "read messages", HD_WIRE_ERR_MESSAGE_BUFFER_TOO_SMALL);
         return HD_ERR_BUFFER_TOO_SMALL; /* checked first: nothing is done without a reply */
     }
     switch (code) {
     case HD_IOCTL_SELFTEST_VMCALL: {
-        size_t n = hd_wire_selftest(engine, caller, in, in_len, out);
+        size_t n = hd__wire_selftest_run(engine, caller, in, in_len, out);
         if (written)
             *written = n;
         return HD_OK;

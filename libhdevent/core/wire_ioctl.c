@@ -31,9 +31,9 @@ static void wr64(uint8_t *b, size_t off, uint64_t v)
 static void log_rejection(struct hd_engine *e, const char *what, uint32_t code)
 {
     char hex[19];
-    const char *parts[] = {"wire: ", what, " rejected: ", hd_format_hex(hex, code, 8), " ",
+    const char *parts[] = {"wire: ", what, " rejected: ", hd__format_hex(hex, code, 8), " ",
                            hd_wire_error_str(code), NULL};
-    hd_log_parts(e, HD_LOG_WARN, parts);
+    hd__log_parts(e, HD_LOG_WARN, parts);
 }
 
 /* ---- requests ---------------------------------------------------------------------------- */

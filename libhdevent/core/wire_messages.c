@@ -29,7 +29,7 @@ enum hd_status hd_wire_read_messages(struct hd_engine *engine, void *out, size_t
     if (!engine || !out)
         return HD_ERR_INVALID_ARGUMENT;
     if (out_len < HD_WIRE_MESSAGE_READ_MIN) {
-        hd_wire_log_rejection(engine, "read messages", HD_WIRE_ERR_MESSAGE_BUFFER_TOO_SMALL);
+        hd__wire_log_rejection(engine, "read messages", HD_WIRE_ERR_MESSAGE_BUFFER_TOO_SMALL);
         return HD_ERR_BUFFER_TOO_SMALL;
     }
     for (;;) {

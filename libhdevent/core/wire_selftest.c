@@ -94,7 +94,7 @@ static void selftest_exit(void *arg, uint32_t core)
     r->status = HD_WIRE_SUCCESS;
 }
 
-size_t hd_wire_selftest(struct hd_engine *e, const struct hd_wire_caller *caller,
+size_t hd__wire_selftest_run(struct hd_engine *e, const struct hd_wire_caller *caller,
                         const void *in, size_t in_len, void *out)
 {
     uint8_t res[HD_WIRE_SELFTEST_RESULT_SIZE] = {0};
@@ -113,7 +113,7 @@ size_t hd_wire_selftest(struct hd_engine *e, const struct hd_wire_caller *caller
         code = r.status;
     }
     if (code != HD_WIRE_SUCCESS)
-        hd_wire_log_rejection(e, "self-test VMCALL", code);
+        hd__wire_log_rejection(e, "self-test VMCALL", code);
     /* On a rejection regs and rip echo the input (r holds what was decoded, else zeros). */
     if (code != HD_WIRE_SUCCESS && in && in_len >= HD_WIRE_SELFTEST_SIZE)
         hd_memcpy(res, in, SR_STATUS);

@@ -11,7 +11,7 @@
 
 /* Zydis decoders and formatters are plain values, cheap to initialise: no global state,
  * so the functions here are safe to call from any thread. */
-ZyanStatus hd_zydis_decode(const uint8_t *code, size_t size, uint32_t offset,
+ZyanStatus hd__zydis_decode(const uint8_t *code, size_t size, uint32_t offset,
                            struct hd_zydis_insn *out)
 {
     ZydisDecoder decoder;
@@ -22,7 +22,7 @@ ZyanStatus hd_zydis_decode(const uint8_t *code, size_t size, uint32_t offset,
     return ZydisDecoderDecodeFull(&decoder, code + offset, size - offset, &out->insn, out->ops);
 }
 
-void hd_zydis_format(const struct hd_zydis_insn *d, uint32_t offset, char *buf, size_t cap)
+void hd__zydis_format(const struct hd_zydis_insn *d, uint32_t offset, char *buf, size_t cap)
 {
     ZydisFormatter f;
 
@@ -53,11 +53,11 @@ enum hd_status hd_code_disasm(const void *code, size_t size, uint32_t offset,
     if (offset >= size)
         return HD_EMPTY;
     out->offset = offset;
-    st = hd_zydis_decode(p, size, offset, &d);
+    st = hd__zydis_decode(p, size, offset, &d);
     if (ZYAN_SUCCESS(st)) {
         out->valid = true;
         out->length = d.insn.length;
-        hd_zydis_format(&d, offset, out->text, sizeof(out->text));
+        hd__zydis_format(&d, offset, out->text, sizeof(out->text));
     } else if (st == ZYDIS_STATUS_NO_MORE_DATA) {
         out->length = (uint32_t)(size - offset);
         snprintf(out->text, sizeof(out->text), "(truncated: %u byte%s)", out->length,

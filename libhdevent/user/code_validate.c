@@ -226,7 +226,7 @@ static bool sweep(struct state *s, struct insn_info *info, uint32_t *count)
     for (uint32_t off = 0; off < s->size;) {
         struct hd_zydis_insn d;
         char text[96], bytes[40];
-        ZyanStatus st = hd_zydis_decode(s->code, s->size, off, &d);
+        ZyanStatus st = hd__zydis_decode(s->code, s->size, off, &d);
 
         if (!ZYAN_SUCCESS(st)) {
             bytes_text(s, off, bytes, sizeof(bytes));
@@ -240,7 +240,7 @@ static bool sweep(struct state *s, struct insn_info *info, uint32_t *count)
                         "the bytes at 0x%X are not a valid x86-64 instruction", off);
             return false;
         }
-        hd_zydis_format(&d, off, text, sizeof(text));
+        hd__zydis_format(&d, off, text, sizeof(text));
         const char *why = hostile_reason(&d);
         if (why)
             finding(s, HD_CODE_PRIVILEGED, strict, off, text, "%s at 0x%X %s", text, off, why);

@@ -20,7 +20,7 @@ struct hd_zydis_insn {
  * Decode the instruction at @p offset of @p code (64-bit mode).
  * @return ZYAN_STATUS_SUCCESS, ZYDIS_STATUS_NO_MORE_DATA (truncated) or another failure.
  */
-ZyanStatus hd_zydis_decode(const uint8_t *code, size_t size, uint32_t offset,
+ZyanStatus hd__zydis_decode(const uint8_t *code, size_t size, uint32_t offset,
                            struct hd_zydis_insn *out);
 
 /**
@@ -28,6 +28,6 @@ ZyanStatus hd_zydis_decode(const uint8_t *code, size_t size, uint32_t offset,
  * the start of the buffer (the instruction is at @p offset). Never fails: an empty string
  * is written if Zydis cannot format it.
  */
-void hd_zydis_format(const struct hd_zydis_insn *d, uint32_t offset, char *buf, size_t cap);
+void hd__zydis_format(const struct hd_zydis_insn *d, uint32_t offset, char *buf, size_t cap);
 
 #endif /* HDEVENT_USER_CODE_ZYDIS_H */

@@ -19,28 +19,28 @@ enum hd_status hd_command_parse(const char *text, struct hd_command *out,
     size_t len;
 
     if (!out)
-        return cmd_fail(NULL, err, "", 0, "no struct hd_command to fill");
+        return hd__cmd_fail(NULL, err, "", 0, "no struct hd_command to fill");
     memset(out, 0, sizeof(*out));
     if (!text)
-        return cmd_fail(NULL, err, "", 0, "no command text");
+        return hd__cmd_fail(NULL, err, "", 0, "no command text");
     len = strnlen(text, (size_t)HD_COMMAND_TEXT_MAX + 1);
     if (len > HD_COMMAND_TEXT_MAX)
-        return cmd_fail(NULL, err, "", 0, "command longer than %u bytes", HD_COMMAND_TEXT_MAX);
+        return hd__cmd_fail(NULL, err, "", 0, "command longer than %u bytes", HD_COMMAND_TEXT_MAX);
 
     lx.text = text;
     lx.len = len;
     lx.pos = 0;
-    st = cmd_next(&lx, &first, err);
+    st = hd__cmd_next(&lx, &first, err);
     if (st == HD_EMPTY)
-        return cmd_fail(&lx, err, text + len, 0,
+        return hd__cmd_fail(&lx, err, text + len, 0,
                         "empty command: expected !vmcall [options] or events [e|d|c ID|all]");
     if (st != HD_OK)
         return st;
-    if (cmd_is(&first, "!vmcall"))
-        st = cmd_parse_vmcall(&lx, out, err);
-    else if (cmd_is(&first, "events"))
-        st = cmd_parse_events(&lx, out, err);
-    else if (cmd_is(&first, "vmcall"))
+    if (hd__cmd_is(&first, "!vmcall"))
+        st = hd__cmd_parse_vmcall(&lx, out, err);
+    else if (hd__cmd_is(&first, "events"))
+        st = hd__cmd_parse_events(&lx, out, err);
+    else if (hd__cmd_is(&first, "vmcall"))
         st = cmd_fail_tok(&lx, err, &first, "unknown command: the event command is !vmcall");
     else
         st = cmd_fail_tok(&lx, err, &first,
@@ -86,7 +86,7 @@ enum hd_status hd_command_check_supported(const struct hd_command *cmd,
                                           struct hd_command_error *err)
 {
     if (!cmd)
-        return cmd_fail(NULL, err, "", 0, "no command");
+        return hd__cmd_fail(NULL, err, "", 0, "no command");
     if (cmd->kind != HD_COMMAND_VMCALL)
         return HD_OK;
     if (cmd->flags & HD_COMMAND_ASM_CONDITION)
@@ -181,7 +181,7 @@ enum hd_status hd_command_number(const char *text, size_t len, uint64_t max, uin
 {
     if (!text || !out)
         return HD_ERR_INVALID_ARGUMENT;
-    switch (cmd_number(text, len, max, out)) {
+    switch (hd__cmd_number(text, len, max, out)) {
     case CMD_NUM_OK:
         return HD_OK;
     case CMD_NUM_RANGE:

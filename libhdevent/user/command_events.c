@@ -13,7 +13,7 @@ static enum hd_status expect_end(struct cmd_lexer *lx, const char *form,
                                  struct hd_command_error *err)
 {
     struct cmd_token t;
-    enum hd_status st = cmd_next(lx, &t, err);
+    enum hd_status st = hd__cmd_next(lx, &t, err);
     if (st == HD_EMPTY)
         return HD_OK;
     if (st != HD_OK)
@@ -21,13 +21,13 @@ static enum hd_status expect_end(struct cmd_lexer *lx, const char *form,
     return cmd_fail_tok(lx, err, &t, "unexpected text after the command: %s", form);
 }
 
-enum hd_status cmd_parse_events(struct cmd_lexer *lx, struct hd_command *out,
+enum hd_status hd__cmd_parse_events(struct cmd_lexer *lx, struct hd_command *out,
                                 struct hd_command_error *err)
 {
     struct cmd_token sub, v;
     enum hd_status st;
 
-    st = cmd_next(lx, &sub, err);
+    st = hd__cmd_next(lx, &sub, err);
     if (st == HD_EMPTY) {
         out->kind = HD_COMMAND_EVENTS_LIST;
         return HD_OK;
@@ -35,42 +35,42 @@ enum hd_status cmd_parse_events(struct cmd_lexer *lx, struct hd_command *out,
     if (st != HD_OK)
         return st;
 
-    if (cmd_is(&sub, "sc")) {
-        st = cmd_next(lx, &v, err);
+    if (hd__cmd_is(&sub, "sc")) {
+        st = hd__cmd_next(lx, &v, err);
         if (st == HD_EMPTY)
             return cmd_fail_tok(lx, err, &sub, "missing value: %s", EXPECT_EVENTS_SC);
         if (st != HD_OK)
             return st;
-        if (!cmd_is(&v, "on") && !cmd_is(&v, "off"))
+        if (!hd__cmd_is(&v, "on") && !hd__cmd_is(&v, "off"))
             return cmd_fail_tok(lx, err, &v, "%s", EXPECT_EVENTS_SC);
         out->kind = HD_COMMAND_EVENTS_SC;
-        out->sc_on = cmd_is(&v, "on");
+        out->sc_on = hd__cmd_is(&v, "on");
         return expect_end(lx, "events sc on|off", err);
     }
 
-    if (cmd_is(&sub, "e"))
+    if (hd__cmd_is(&sub, "e"))
         out->kind = HD_COMMAND_EVENTS_ENABLE;
-    else if (cmd_is(&sub, "d"))
+    else if (hd__cmd_is(&sub, "d"))
         out->kind = HD_COMMAND_EVENTS_DISABLE;
-    else if (cmd_is(&sub, "c"))
+    else if (hd__cmd_is(&sub, "c"))
         out->kind = HD_COMMAND_EVENTS_CLEAR;
     else
         return cmd_fail_tok(lx, err, &sub, "unknown events action: %s", EXPECT_EVENTS);
 
-    st = cmd_next(lx, &v, err);
+    st = hd__cmd_next(lx, &v, err);
     if (st == HD_EMPTY)
         return cmd_fail_tok(lx, err, &sub, "missing event ID: %s", EXPECT_ID);
     if (st != HD_OK)
         return st;
-    if (cmd_is(&v, "all")) {
+    if (hd__cmd_is(&v, "all")) {
         out->id = HD_TAG_ALL;
         out->tag = HD_TAG_ALL;
     } else {
         /* Largest ID whose tag is not the all-events tag. */
         const uint64_t max = HD_TAG_ALL - 1 - HD_TAG_BASE;
-        enum cmd_num r = v.brace ? CMD_NUM_BAD : cmd_number(v.p, v.len, max, &out->id);
+        enum cmd_num r = v.brace ? CMD_NUM_BAD : hd__cmd_number(v.p, v.len, max, &out->id);
         if (r != CMD_NUM_OK)
-            return cmd_fail_number(lx, err, &v, r, max, EXPECT_ID);
+            return hd__cmd_fail_number(lx, err, &v, r, max, EXPECT_ID);
         out->tag = HD_EVENT_TAG(out->id);
     }
     return expect_end(lx, "events e|d|c takes one event ID or 'all'", err);

@@ -42,7 +42,7 @@ static size_t emit_group(const char *d, size_t n, uint8_t *buf, size_t count)
     return count;
 }
 
-enum hd_status cmd_hex_body(const struct cmd_lexer *lx, const struct cmd_token *brace,
+enum hd_status hd__cmd_hex_body(const struct cmd_lexer *lx, const struct cmd_token *brace,
                             const char *what, uint8_t **code, uint32_t *size,
                             struct hd_command_error *err)
 {
@@ -51,14 +51,14 @@ enum hd_status cmd_hex_body(const struct cmd_lexer *lx, const struct cmd_token *
     uint8_t *buf = malloc(n + 2); /* a digit makes at most one byte; + RET */
 
     if (!buf)
-        return cmd_no_memory(err);
+        return hd__cmd_no_memory(err);
     while (i < n) {
         size_t s, e, j;
-        while (i < n && cmd_is_blank(b[i]))
+        while (i < n && hd__cmd_is_blank(b[i]))
             i++;
         if (i >= n)
             break;
-        for (s = i, e = i; e < n && !cmd_is_blank(b[e]); e++)
+        for (s = i, e = i; e < n && !hd__cmd_is_blank(b[e]); e++)
             ;
         i = e;
         j = is_x_prefix(b + s, e - s) ? s + 2 : s;
@@ -68,7 +68,7 @@ enum hd_status cmd_hex_body(const struct cmd_lexer *lx, const struct cmd_token *
                 j++;
             if (j == d0 && j == e) {
                 free(buf);
-                return cmd_fail(lx, err, b + s, e - s,
+                return hd__cmd_fail(lx, err, b + s, e - s,
                                 "a '0x' or '\\x' prefix without hex digits: %s {...} takes hex "
                                 "bytes such as {90 90 90}, {0x9090} or {\\x90\\x90}",
                                 what);
@@ -84,7 +84,7 @@ enum hd_status cmd_hex_body(const struct cmd_lexer *lx, const struct cmd_token *
         }
         if (j != e) {
             free(buf);
-            return cmd_fail(lx, err, b + s, e - s,
+            return hd__cmd_fail(lx, err, b + s, e - s,
                             "not hex bytes: %s {...} takes hex bytes such as {90 90 90}, "
                             "{0x9090} or {\\x90\\x90}; assembly goes in asm %s {...}",
                             what, what);

@@ -11,12 +11,12 @@
 
 #include "command_internal.h"
 
-bool cmd_is_blank(char c)
+bool hd__cmd_is_blank(char c)
 {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
-uint32_t cmd_column(const struct cmd_lexer *lx, const char *p)
+uint32_t hd__cmd_column(const struct cmd_lexer *lx, const char *p)
 {
     return (uint32_t)(p - lx->text) + 1;
 }
@@ -26,7 +26,7 @@ static char lower(char c)
     return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
 }
 
-bool cmd_starts_with(const char *p, size_t n, const char *kw)
+bool hd__cmd_starts_with(const char *p, size_t n, const char *kw)
 {
     size_t k = strlen(kw);
     if (n < k)
@@ -37,12 +37,12 @@ bool cmd_starts_with(const char *p, size_t n, const char *kw)
     return true;
 }
 
-bool cmd_is(const struct cmd_token *tok, const char *kw)
+bool hd__cmd_is(const struct cmd_token *tok, const char *kw)
 {
-    return !tok->brace && tok->len == strlen(kw) && cmd_starts_with(tok->p, tok->len, kw);
+    return !tok->brace && tok->len == strlen(kw) && hd__cmd_starts_with(tok->p, tok->len, kw);
 }
 
-enum hd_status cmd_fail(const struct cmd_lexer *lx, struct hd_command_error *err, const char *p,
+enum hd_status hd__cmd_fail(const struct cmd_lexer *lx, struct hd_command_error *err, const char *p,
                         size_t len, const char *fmt, ...)
 {
     va_list ap;
@@ -51,7 +51,7 @@ enum hd_status cmd_fail(const struct cmd_lexer *lx, struct hd_command_error *err
     if (!err)
         return HD_ERR_INVALID_ARGUMENT;
     memset(err, 0, sizeof(*err));
-    err->column = lx && p ? cmd_column(lx, p) : 0;
+    err->column = lx && p ? hd__cmd_column(lx, p) : 0;
     err->length = (uint32_t)len;
     if (keep > sizeof(err->token) - 1)
         keep = sizeof(err->token) - 4; /* room for "..." */
@@ -67,7 +67,7 @@ enum hd_status cmd_fail(const struct cmd_lexer *lx, struct hd_command_error *err
     return HD_ERR_INVALID_ARGUMENT;
 }
 
-enum hd_status cmd_no_memory(struct hd_command_error *err)
+enum hd_status hd__cmd_no_memory(struct hd_command_error *err)
 {
     if (err) {
         memset(err, 0, sizeof(*err));
@@ -107,28 +107,28 @@ static enum hd_status lex_brace(struct cmd_lexer *lx, struct cmd_token *tok,
         }
     }
     if (in_str)
-        return cmd_fail(lx, err, t + quote, lx->len - quote,
+        return hd__cmd_fail(lx, err, t + quote, lx->len - quote,
                         "unterminated string: a '\"' inside a {...} body needs its closing '\"'");
-    return cmd_fail(lx, err, t + start, lx->len - start,
+    return hd__cmd_fail(lx, err, t + start, lx->len - start,
                     "unterminated '{': a body runs from '{' to its matching '}'");
 }
 
-enum hd_status cmd_next(struct cmd_lexer *lx, struct cmd_token *tok,
+enum hd_status hd__cmd_next(struct cmd_lexer *lx, struct cmd_token *tok,
                         struct hd_command_error *err)
 {
     const char *t = lx->text;
     size_t i;
 
-    while (lx->pos < lx->len && cmd_is_blank(t[lx->pos]))
+    while (lx->pos < lx->len && hd__cmd_is_blank(t[lx->pos]))
         lx->pos++;
     if (lx->pos >= lx->len)
         return HD_EMPTY;
     if (t[lx->pos] == '}')
-        return cmd_fail(lx, err, t + lx->pos, 1,
+        return hd__cmd_fail(lx, err, t + lx->pos, 1,
                         "unmatched '}': a '}' only closes a '{' body, as in code {90 90 90}");
     if (t[lx->pos] == '{')
         return lex_brace(lx, tok, err);
-    for (i = lx->pos; i < lx->len && !cmd_is_blank(t[i]) && t[i] != '{' && t[i] != '}'; i++)
+    for (i = lx->pos; i < lx->len && !hd__cmd_is_blank(t[i]) && t[i] != '{' && t[i] != '}'; i++)
         ;
     tok->p = t + lx->pos;
     tok->len = (uint32_t)(i - lx->pos);
@@ -161,7 +161,7 @@ static int digit_value(int c, unsigned base)
     return (v >= 0 && (unsigned)v < base) ? v : -1;
 }
 
-enum cmd_num cmd_number(const char *p, size_t len, uint64_t max, uint64_t *out)
+enum cmd_num hd__cmd_number(const char *p, size_t len, uint64_t max, uint64_t *out)
 {
     size_t i = 0, mark;
     unsigned base = 16;
@@ -211,7 +211,7 @@ enum cmd_num cmd_number(const char *p, size_t len, uint64_t max, uint64_t *out)
     return CMD_NUM_OK;
 }
 
-enum hd_status cmd_fail_number(const struct cmd_lexer *lx, struct hd_command_error *err,
+enum hd_status hd__cmd_fail_number(const struct cmd_lexer *lx, struct hd_command_error *err,
                                const struct cmd_token *tok, enum cmd_num why, uint64_t max,
                                const char *expected)
 {

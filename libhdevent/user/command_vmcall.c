@@ -58,7 +58,7 @@ struct vstate {
 static int opt_lookup(const struct cmd_token *tok)
 {
     for (int i = 0; i < OPT_COUNT; i++)
-        if (cmd_is(tok, opt_name[i]))
+        if (hd__cmd_is(tok, opt_name[i]))
             return i;
     return -1;
 }
@@ -89,7 +89,7 @@ static enum hd_status set_body(struct hd_command_body *body, const char *p, size
 {
     body->text = copy_text(p, n);
     if (!body->text)
-        return cmd_no_memory(err);
+        return hd__cmd_no_memory(err);
     body->length = (uint32_t)n;
     body->column = column;
     return HD_OK;
@@ -98,7 +98,7 @@ static enum hd_status set_body(struct hd_command_body *body, const char *p, size
 static bool body_blank(const struct cmd_token *t)
 {
     for (uint32_t i = 1; i + 1 < t->len; i++)
-        if (!cmd_is_blank(t->p[i]))
+        if (!hd__cmd_is_blank(t->p[i]))
             return false;
     return true;
 }
@@ -110,23 +110,23 @@ static enum hd_status parse_script(const struct cmd_lexer *lx, const struct cmd_
 {
     const char *b = v->p + 1, *e = v->p + v->len - 1, *s = b;
 
-    while (s < e && cmd_is_blank(*s))
+    while (s < e && hd__cmd_is_blank(*s))
         s++;
     if (s == e)
         return cmd_fail_tok(lx, err, v, "empty script: %s", EXPECT_SCRIPT);
-    if (cmd_starts_with(s, (size_t)(e - s), "file:")) {
+    if (hd__cmd_starts_with(s, (size_t)(e - s), "file:")) {
         const char *p = s + 5, *q = e;
-        while (p < q && cmd_is_blank(*p))
+        while (p < q && hd__cmd_is_blank(*p))
             p++;
-        while (q > p && cmd_is_blank(q[-1]))
+        while (q > p && hd__cmd_is_blank(q[-1]))
             q--;
         if (p == q)
             return cmd_fail_tok(lx, err, v, "no path after 'file:': %s", EXPECT_SCRIPT);
         out->flags |= HD_COMMAND_SCRIPT | HD_COMMAND_SCRIPT_FILE;
-        return set_body(&out->script, p, (size_t)(q - p), cmd_column(lx, key->p), err);
+        return set_body(&out->script, p, (size_t)(q - p), hd__cmd_column(lx, key->p), err);
     }
     out->flags |= HD_COMMAND_SCRIPT;
-    return set_body(&out->script, b, (size_t)(e - b), cmd_column(lx, key->p), err);
+    return set_body(&out->script, b, (size_t)(e - b), hd__cmd_column(lx, key->p), err);
 }
 
 /* `output {a, b, …}`: 1 to 5 distinct one-word names. */
@@ -141,30 +141,30 @@ static enum hd_status parse_output(const struct cmd_lexer *lx, const struct cmd_
         const char *comma = p, *s, *q;
         while (comma < end && *comma != ',')
             comma++;
-        for (s = p; s < comma && cmd_is_blank(*s); s++)
+        for (s = p; s < comma && hd__cmd_is_blank(*s); s++)
             ;
-        for (q = comma; q > s && cmd_is_blank(q[-1]); q--)
+        for (q = comma; q > s && hd__cmd_is_blank(q[-1]); q--)
             ;
         size_t n = (size_t)(q - s);
         if (n == 0)
-            return cmd_fail(lx, err, comma < end ? comma : end, 1,
+            return hd__cmd_fail(lx, err, comma < end ? comma : end, 1,
                             "empty output name: %s", EXPECT_OUTPUT);
         for (const char *c = s; c < q; c++)
-            if (cmd_is_blank(*c) || *c == '{' || *c == '}' || *c == '"')
-                return cmd_fail(lx, err, s, n,
+            if (hd__cmd_is_blank(*c) || *c == '{' || *c == '}' || *c == '"')
+                return hd__cmd_fail(lx, err, s, n,
                                 "an output name is one word; separate names with commas: %s",
                                 EXPECT_OUTPUT);
         if (n >= HD_COMMAND_OUTPUT_NAME_BYTES)
-            return cmd_fail(lx, err, s, n, "output name longer than %u characters",
+            return hd__cmd_fail(lx, err, s, n, "output name longer than %u characters",
                             HD_COMMAND_OUTPUT_NAME_BYTES - 1);
         if (out->output_count == HD_COMMAND_MAX_OUTPUTS)
-            return cmd_fail(lx, err, s, n,
+            return hd__cmd_fail(lx, err, s, n,
                             "more than %u output names: events forward to at most %u output "
                             "sources",
                             HD_COMMAND_MAX_OUTPUTS, HD_COMMAND_MAX_OUTPUTS);
         for (uint32_t i = 0; i < out->output_count; i++)
             if (strlen(out->outputs[i]) == n && memcmp(out->outputs[i], s, n) == 0)
-                return cmd_fail(lx, err, s, n, "output name listed twice: %s", EXPECT_OUTPUT);
+                return hd__cmd_fail(lx, err, s, n, "output name listed twice: %s", EXPECT_OUTPUT);
         memcpy(out->outputs[out->output_count], s, n);
         out->outputs[out->output_count][n] = '\0';
         out->output_count++;
@@ -187,36 +187,36 @@ static enum hd_status parse_value(const struct cmd_lexer *lx, int opt, bool is_a
     switch (opt) {
     case OPT_PID:
     case OPT_CORE:
-        if (cmd_is(v, "all")) {
+        if (hd__cmd_is(v, "all")) {
             n = HD_ALL;
-        } else if ((r = v->brace ? CMD_NUM_BAD : cmd_number(v->p, v->len, HD_ALL, &n)) !=
+        } else if ((r = v->brace ? CMD_NUM_BAD : hd__cmd_number(v->p, v->len, HD_ALL, &n)) !=
                    CMD_NUM_OK) {
-            return cmd_fail_number(lx, err, v, r, HD_ALL, expect);
+            return hd__cmd_fail_number(lx, err, v, r, HD_ALL, expect);
         }
         *(opt == OPT_PID ? &s->pid : &s->core) = (uint32_t)n;
         return HD_OK;
     case OPT_BUFFER:
-        if ((r = v->brace ? CMD_NUM_BAD : cmd_number(v->p, v->len, HD_BUFFER_MAX_BYTES, &n)) !=
+        if ((r = v->brace ? CMD_NUM_BAD : hd__cmd_number(v->p, v->len, HD_BUFFER_MAX_BYTES, &n)) !=
             CMD_NUM_OK)
-            return cmd_fail_number(lx, err, v, r, HD_BUFFER_MAX_BYTES, expect);
+            return hd__cmd_fail_number(lx, err, v, r, HD_BUFFER_MAX_BYTES, expect);
         s->buffer = (uint32_t)n;
         return HD_OK;
     case OPT_IMM:
-        if (!cmd_is(v, "yes") && !cmd_is(v, "no"))
+        if (!hd__cmd_is(v, "yes") && !hd__cmd_is(v, "no"))
             return cmd_fail_tok(lx, err, v, "%s", expect);
-        s->imm = cmd_is(v, "yes");
+        s->imm = hd__cmd_is(v, "yes");
         return HD_OK;
     case OPT_SC:
-        if (!cmd_is(v, "on") && !cmd_is(v, "off"))
+        if (!hd__cmd_is(v, "on") && !hd__cmd_is(v, "off"))
             return cmd_fail_tok(lx, err, v, "%s", expect);
-        s->sc = cmd_is(v, "on");
+        s->sc = hd__cmd_is(v, "on");
         return HD_OK;
     case OPT_STAGE:
-        if (cmd_is(v, "pre"))
+        if (hd__cmd_is(v, "pre"))
             s->stage = HD_STAGE_PRE;
-        else if (cmd_is(v, "post"))
+        else if (hd__cmd_is(v, "post"))
             s->stage = HD_STAGE_POST;
-        else if (cmd_is(v, "all"))
+        else if (hd__cmd_is(v, "all"))
             s->stage = HD_STAGE_ALL;
         else
             return cmd_fail_tok(lx, err, v, "%s", expect);
@@ -235,11 +235,11 @@ static enum hd_status parse_value(const struct cmd_lexer *lx, int opt, bool is_a
                 return cmd_fail_tok(lx, err, v, "empty body: %s", expect);
             out->flags |= opt == OPT_CODE ? HD_COMMAND_ASM_CODE : HD_COMMAND_ASM_CONDITION;
             return set_body(opt == OPT_CODE ? &out->asm_code : &out->asm_condition, v->p + 1,
-                            v->len - 2, cmd_column(lx, key->p), err);
+                            v->len - 2, hd__cmd_column(lx, key->p), err);
         }
         if (opt == OPT_CODE)
-            return cmd_hex_body(lx, v, "code", &s->code, &s->code_size, err);
-        return cmd_hex_body(lx, v, "condition", &s->cond, &s->cond_size, err);
+            return hd__cmd_hex_body(lx, v, "code", &s->code, &s->code_size, err);
+        return hd__cmd_hex_body(lx, v, "condition", &s->cond, &s->cond_size, err);
     case OPT_SCRIPT:
         return parse_script(lx, key, v, out, err);
     default:
@@ -261,9 +261,9 @@ static enum hd_status cross_check(const struct cmd_lexer *lx, const struct vstat
         return cmd_fail_tok(lx, err, t,
                             "'sc on' needs stage pre: the VMCALL can only be skipped before it "
                             "is handled (sc on at column %u, stage %s at column %u)",
-                            cmd_column(lx, s->val[OPT_SC].p),
+                            hd__cmd_column(lx, s->val[OPT_SC].p),
                             s->stage == HD_STAGE_POST ? "post" : "all",
-                            cmd_column(lx, s->val[OPT_STAGE].p));
+                            hd__cmd_column(lx, s->val[OPT_STAGE].p));
     }
     if (!s->imm && s->key[OPT_OUTPUT].p) {
         int o = later(s, OPT_IMM, OPT_OUTPUT);
@@ -271,8 +271,8 @@ static enum hd_status cross_check(const struct cmd_lexer *lx, const struct vstat
         return cmd_fail_tok(lx, err, t,
                             "'imm no' cannot be used with output: forwarding to output sources "
                             "needs immediate messages (imm no at column %u, output at column %u)",
-                            cmd_column(lx, s->val[OPT_IMM].p),
-                            cmd_column(lx, s->key[OPT_OUTPUT].p));
+                            hd__cmd_column(lx, s->val[OPT_IMM].p),
+                            hd__cmd_column(lx, s->key[OPT_OUTPUT].p));
     }
     return HD_OK;
 }
@@ -301,7 +301,7 @@ static enum hd_status build_event(const struct cmd_lexer *lx, struct vstate *s,
     }
     acts = calloc(n ? n : 1, sizeof(*acts));
     if (!acts)
-        return cmd_no_memory(err);
+        return hd__cmd_no_memory(err);
     ev->actions = acts;
     if (n == 0) {
         hd_action_desc_init(&acts[i++], HD_ACTION_BREAK); /* HyperDbg: no code, no script */
@@ -333,7 +333,7 @@ static enum hd_status build_event(const struct cmd_lexer *lx, struct vstate *s,
     }
     ev->command = copy_text(lx->text, lx->len);
     if (!ev->command)
-        return cmd_no_memory(err);
+        return hd__cmd_no_memory(err);
     return HD_OK;
 }
 
@@ -343,18 +343,18 @@ static enum hd_status parse_options(struct cmd_lexer *lx, struct vstate *s,
     struct cmd_token tok, key, v;
     enum hd_status st;
 
-    while ((st = cmd_next(lx, &tok, err)) == HD_OK) {
+    while ((st = hd__cmd_next(lx, &tok, err)) == HD_OK) {
         bool is_asm = false;
         int opt;
 
         key = tok;
-        if (cmd_is(&tok, "asm")) {
-            st = cmd_next(lx, &tok, err);
+        if (hd__cmd_is(&tok, "asm")) {
+            st = hd__cmd_next(lx, &tok, err);
             if (st == HD_EMPTY)
                 return cmd_fail_tok(lx, err, &key, "missing 'condition' or 'code': %s", EXPECT_ASM);
             if (st != HD_OK)
                 return st;
-            if (!cmd_is(&tok, "condition") && !cmd_is(&tok, "code"))
+            if (!hd__cmd_is(&tok, "condition") && !hd__cmd_is(&tok, "code"))
                 return cmd_fail_tok(lx, err, &tok, "%s", EXPECT_ASM);
             is_asm = true;
             key.len = (uint32_t)(tok.p + tok.len - key.p); /* report `asm code` as one */
@@ -368,8 +368,8 @@ static enum hd_status parse_options(struct cmd_lexer *lx, struct vstate *s,
         if (s->key[opt].p)
             return cmd_fail_tok(lx, err, &key,
                                 "%s given twice (first at column %u): give each option once",
-                                opt_name[opt], cmd_column(lx, s->key[opt].p));
-        st = cmd_next(lx, &v, err);
+                                opt_name[opt], hd__cmd_column(lx, s->key[opt].p));
+        st = hd__cmd_next(lx, &v, err);
         if (st == HD_EMPTY)
             return cmd_fail_tok(lx, err, &key, "missing value: %s", expected_of(opt, is_asm));
         if (st != HD_OK)
@@ -384,7 +384,7 @@ static enum hd_status parse_options(struct cmd_lexer *lx, struct vstate *s,
     return build_event(lx, s, out, err);
 }
 
-enum hd_status cmd_parse_vmcall(struct cmd_lexer *lx, struct hd_command *out,
+enum hd_status hd__cmd_parse_vmcall(struct cmd_lexer *lx, struct hd_command *out,
                                 struct hd_command_error *err)
 {
     struct vstate s;

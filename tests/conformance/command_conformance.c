@@ -426,7 +426,7 @@ static void run_row(void **state)
 
 /* ---- checks of the table and the API around it ----------------------------------------- */
 
-/* Every error the parser can give (each cmd_fail in libhdevent/user/command*.c) is some
+/* Every error the parser can give (each hd__cmd_fail in libhdevent/user/command*.c) is some
  * refused row's message, or starts it. */
 static void table_covers_every_error_form(void **state)
 {

@@ -1,5 +1,5 @@
 /*
- * The raw-code trampoline (hd_arch_call_raw, arch/x86_64/call_raw.S), seen from the public API.
+ * The raw-code trampoline (hd__arch_call_raw, arch/x86_64/call_raw.S), seen from the public API.
  * HyperDbg's code is written for a stub that saves little, gives no shadow space and leaves
  * the stack misaligned: its own documented condition clobbers rbx. hdevent's stub promises
  * (arch.h): every callee-saved GPR of both ABIs is saved (rbx, rbp, rsi, rdi, r12-r15), the
@@ -18,7 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "internal/arch.h" /* hd_arch_call_raw, the stub under test */
+#include "internal/arch.h" /* hd__arch_call_raw, the stub under test */
 
 /* ---- the harness --------------------------------------------------------------------- */
 
@@ -342,12 +342,12 @@ static void exec_release(struct fx *f, void *p, uint32_t size)
     ops->exec_free(ops->user, p, size);
 }
 
-/* hd_arch_call_raw(code, a1, a2, a3) through the harness; returns the clobber mask. */
+/* hd__arch_call_raw(code, a1, a2, a3) through the harness; returns the clobber mask. */
 static uint32_t call_stub(struct fx *f, const uint8_t *code, uint32_t size, uint64_t a1,
                           uint64_t a2, uint64_t a3)
 {
     void *exec = exec_copy(f, code, size);
-    uint32_t mask = tramp_call_with_sentinels((const void *)(uintptr_t)hd_arch_call_raw,
+    uint32_t mask = tramp_call_with_sentinels((const void *)(uintptr_t)hd__arch_call_raw,
                                               (uintptr_t)exec, a1, a2, a3);
     exec_release(f, exec, size);
     return mask;

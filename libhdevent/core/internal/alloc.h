@@ -14,20 +14,20 @@
 struct hd_engine;
 
 /* Backend memory; writer context only (the dispatch path never allocates). */
-void *hd_alloc(struct hd_engine *e, size_t size);
-void *hd_zalloc(struct hd_engine *e, size_t size);
-void hd_free(struct hd_engine *e, void *p); /* NULL is ignored */
+void *hd__alloc(struct hd_engine *e, size_t size);
+void *hd__zalloc(struct hd_engine *e, size_t size);
+void hd__free(struct hd_engine *e, void *p); /* NULL is ignored */
 
 /* The backend's writer lock (no-ops without one: the caller serializes writers). */
-void hd_writer_lock(struct hd_engine *e);
-void hd_writer_unlock(struct hd_engine *e);
+void hd__writer_lock(struct hd_engine *e);
+void hd__writer_unlock(struct hd_engine *e);
 
 /* One log line joined from @parts (NULL-terminated), without libc; dropped without a log op. */
-void hd_log_parts(struct hd_engine *e, enum hd_log_level level, const char *const *parts);
+void hd__log_parts(struct hd_engine *e, enum hd_log_level level, const char *const *parts);
 /* "<what> 0x<tag>: <status sentence>" (no tag when @tag is 0: registration has none yet). */
-void hd_log_refusal(struct hd_engine *e, const char *what, uint64_t tag, enum hd_status st);
+void hd__log_refusal(struct hd_engine *e, const char *what, uint64_t tag, enum hd_status st);
 /* "0x" and @value in upper-case hex, at least @min_digits digits; returns @out. */
-const char *hd_format_hex(char out[19], uint64_t value, unsigned min_digits);
+const char *hd__format_hex(char out[19], uint64_t value, unsigned min_digits);
 
 /*
  * A growable array of object pointers (the registry's events, an event's actions). Writers

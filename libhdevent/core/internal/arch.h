@@ -14,6 +14,6 @@
  * call (the code may clobber any GPR) and clears DF afterwards. The code must return with
  * RET on a balanced stack: with every register fair game there is nowhere safe to keep rsp.
  */
-uint64_t hd_arch_call_raw(const void *code, uint64_t a1, uint64_t a2, uint64_t a3);
+uint64_t hd__arch_call_raw(const void *code, uint64_t a1, uint64_t a2, uint64_t a3);
 
 #endif /* HDEVENT_INTERNAL_ARCH_H */

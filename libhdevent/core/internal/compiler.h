@@ -41,9 +41,9 @@
 #endif
 
 #if defined(HD_TSAN)
-extern uint32_t hd_tsan_fence_word; /* defined in snapshot.c */
-#define hd_fence_store_load() ((void)__atomic_fetch_add(&hd_tsan_fence_word, 0, __ATOMIC_SEQ_CST))
-#define hd_fence_full() ((void)__atomic_fetch_add(&hd_tsan_fence_word, 0, __ATOMIC_SEQ_CST))
+extern uint32_t hd__tsan_fence_word; /* defined in snapshot.c */
+#define hd_fence_store_load() ((void)__atomic_fetch_add(&hd__tsan_fence_word, 0, __ATOMIC_SEQ_CST))
+#define hd_fence_full() ((void)__atomic_fetch_add(&hd__tsan_fence_word, 0, __ATOMIC_SEQ_CST))
 #elif defined(__x86_64__)
 #define hd_fence_store_load() __asm__ __volatile__("mfence" ::: "memory")
 #define hd_fence_full() __atomic_thread_fence(__ATOMIC_SEQ_CST)

@@ -108,7 +108,7 @@ HD_STATIC_ASSERT(offsetof(struct hd_engine, ipi_grace) < HD_CACHELINE,
                  "the engine's dispatch-read fields fit one cache line");
 
 /* message.c: queue a message on @core's ring (dispatch path; drops it when full, S20). */
-void hd_message_push(struct hd_engine *e, struct hd_core *core, uint64_t tag, bool immediate,
+void hd__message_push(struct hd_engine *e, struct hd_core *core, uint64_t tag, bool immediate,
                      const uint8_t *data, uint32_t size);
 
 #endif /* HDEVENT_INTERNAL_ENGINE_H */

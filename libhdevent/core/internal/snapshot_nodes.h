@@ -22,7 +22,7 @@ enum hd_node_kind {
  * aligned address right after it, so dispatch never reads a header's line for a node it reads.
  */
 struct hd_node {
-    void *raw;              /* what hd_alloc returned */
+    void *raw;              /* what hd__alloc returned */
     struct hd_node *next;   /* on a retire batch, or a list of fresh nodes */
     uint32_t kind;          /* enum hd_node_kind */
     uint32_t refs;          /* chunks: list nodes that hold it; other nodes: unused */

@@ -11,10 +11,10 @@
 struct hd_engine;
 
 /* "wire: <what> rejected: 0xC000101A <sentence>" on the backend's log (writer context). */
-void hd_wire_log_rejection(struct hd_engine *e, const char *what, uint32_t code);
+void hd__wire_log_rejection(struct hd_engine *e, const char *what, uint32_t code);
 
 /* HD_IOCTL_SELFTEST_VMCALL; @out holds HD_WIRE_SELFTEST_RESULT_SIZE bytes. Returns bytes written. */
-size_t hd_wire_selftest(struct hd_engine *e, const struct hd_wire_caller *caller,
+size_t hd__wire_selftest_run(struct hd_engine *e, const struct hd_wire_caller *caller,
                         const void *in, size_t in_len, void *out);
 
 static inline uint32_t hd_wire_rd32(const uint8_t *b, size_t off)

@@ -85,7 +85,7 @@ win_syms=$(syms ${CROSS}nm "$OUT/core/libhdevent_core.a")
 $(diff <(echo "$host_syms") <(echo "$win_syms"))"
 sys_syms=$(${CROSS}nm "$OUT/novmx/hdevent.sys" | awk '{print $3}' | sort -u)
 for s in hd_wire_device_ioctl hd_wire_ioctl hd_dispatch_vmcall hd_dispatch_vmcall_post \
-         hd_engine_create hd_arch_call_raw; do
+         hd_engine_create hd__arch_call_raw; do
     grep -qx "$s" <<<"$sys_syms" || fail "hdevent.sys does not contain the core's $s"
 done
 echo "core: $(wc -l <<<"$have") objects, $(wc -l <<<"$win_syms") global symbols, same as the host build"

@@ -1,5 +1,5 @@
 /*
- * hd_arch_call_raw(code, a1, a2, a3) — run raw condition / custom-code bytes with HyperDbg's
+ * hd__arch_call_raw(code, a1, a2, a3) — run raw condition / custom-code bytes with HyperDbg's
  * register convention (Windows x64): rcx = a1, rdx = a2, r8 = a3, result in rax.
  *
  * HyperDbg's own stub gives no shadow space, misaligns the stack and saves only 8 registers;
@@ -46,7 +46,7 @@
     .intel_syntax noprefix
     .text
 
-HD_FUNC_START(hd_arch_call_raw)
+HD_FUNC_START(hd__arch_call_raw)
     push    rbp
     HD_SEH(.seh_pushreg rbp)
     push    rbx
@@ -104,7 +104,7 @@ HD_FUNC_START(hd_arch_call_raw)
     pop     rbx
     pop     rbp
     HD_RET
-HD_FUNC_END(hd_arch_call_raw)
+HD_FUNC_END(hd__arch_call_raw)
 
 #if !defined(_WIN32) && !defined(__KERNEL__)
     .section .note.GNU-stack, "", @progbits
