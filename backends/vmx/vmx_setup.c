@@ -113,7 +113,7 @@ enum hd_status hd_vmx_cpu_create(const struct hd_vmx_glue *glue, struct hd_engin
         return HD_ERR_BAD_OPS;
     if (core >= hd_engine_core_count(engine))
         return HD_ERR_INVALID_CORE;
-    HD_STATIC_ASSERT(sizeof(struct hd_vmx_cpu) <= PAGE, "hd_vmx_cpu fits a page");
+    HD__STATIC_ASSERT(sizeof(struct hd_vmx_cpu) <= PAGE, "hd_vmx_cpu fits a page");
     cpu = glue->page_alloc(glue->user, 1);
     if (!cpu)
         return HD_ERR_NO_MEMORY;

@@ -15,6 +15,8 @@
 #include "types.h"
 #include "vcpu.h"
 
+HD_EXTERN_C_BEGIN
+
 /** Version of struct hd_backend_ops this header describes. */
 #define HD_BACKEND_OPS_VERSION 2u
 
@@ -139,7 +141,7 @@ struct hd_backend_ops {
     (offsetof(struct hd_backend_ops, is_own_hypercall) + sizeof(void (*)(void)))
 
 /** Zero @p ops and set size and version for this header. */
-void hd_backend_ops_init(struct hd_backend_ops *ops);
+HD_API void hd_backend_ops_init(struct hd_backend_ops *ops);
 
 /** HyperDbg's hypercall magic (r10, r11, r12). */
 #define HD_HYPERDBG_MAGIC_R10 0x48564653ull
@@ -157,5 +159,7 @@ static inline bool hd_hypercall_is_hyperdbg(const struct hd_vcpu *vcpu)
     return vcpu->cpl == 0 && r->r10 == HD_HYPERDBG_MAGIC_R10 && r->r11 == HD_HYPERDBG_MAGIC_R11 &&
            r->r12 == HD_HYPERDBG_MAGIC_R12;
 }
+
+HD_EXTERN_C_END
 
 #endif /* HDEVENT_BACKEND_H */

@@ -26,6 +26,8 @@
 #include "status.h"
 #include "types.h"
 
+HD_EXTERN_C_BEGIN
+
 /* ---------------------------------------------------------------------------------------- */
 /* Types                                                                                    */
 /* ---------------------------------------------------------------------------------------- */
@@ -99,18 +101,20 @@ struct hd_code_insn {
  *         HD_ERR_INVALID_ARGUMENT for NULL code with size > 0 or NULL report;
  *         HD_ERR_TOO_LARGE above HD_CODE_MAX_BYTES.
  */
-enum hd_status hd_code_validate(const void *code, size_t size, uint32_t flags,
-                                struct hd_code_report *report);
+HD_API enum hd_status hd_code_validate(const void *code, size_t size, uint32_t flags,
+                                       struct hd_code_report *report);
 
 /**
  * Disassemble the instruction at @p offset of @p code (Intel syntax).
  * @return HD_OK; HD_EMPTY when @p offset is at or past @p size; HD_ERR_INVALID_ARGUMENT for
  *         NULL pointers. Bytes that do not decode still give HD_OK with `valid` false.
  */
-enum hd_status hd_code_disasm(const void *code, size_t size, uint32_t offset,
-                              struct hd_code_insn *out);
+HD_API enum hd_status hd_code_disasm(const void *code, size_t size, uint32_t offset,
+                                     struct hd_code_insn *out);
 
 /** "truncated", "invalid", "runs-off-end", …: the finding's name for JSON and logs. */
-const char *hd_code_finding_name(enum hd_code_finding_kind kind);
+HD_API const char *hd_code_finding_name(enum hd_code_finding_kind kind);
+
+HD_EXTERN_C_END
 
 #endif /* HDEVENT_CODE_H */

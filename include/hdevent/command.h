@@ -26,6 +26,8 @@
 #include "status.h"
 #include "types.h"
 
+HD_EXTERN_C_BEGIN
+
 /* ---------------------------------------------------------------------------------------- */
 /* Types                                                                                    */
 /* ---------------------------------------------------------------------------------------- */
@@ -143,11 +145,11 @@ struct hd_command {
  * @return HD_OK; HD_ERR_INVALID_ARGUMENT for a NULL @p text / @p out or any error in the
  *         command (err says which); HD_ERR_NO_MEMORY.
  */
-enum hd_status hd_command_parse(const char *text, struct hd_command *out,
-                                struct hd_command_error *err);
+HD_API enum hd_status hd_command_parse(const char *text, struct hd_command *out,
+                                       struct hd_command_error *err);
 
 /** Free what @p cmd owns and zero it. A zeroed or already freed command and NULL are ignored. */
-void hd_command_free(struct hd_command *cmd);
+HD_API void hd_command_free(struct hd_command *cmd);
 
 /**
  * Say whether @p cmd can be registered today. `asm` bodies need the assembler and `script`
@@ -158,8 +160,8 @@ void hd_command_free(struct hd_command *cmd);
  *         HD_ERR_SCRIPT_NOT_SUPPORTED for a script; HD_ERR_INVALID_ARGUMENT for NULL @p cmd.
  *         @p err (may be NULL) is filled on failure, the token being the keyword.
  */
-enum hd_status hd_command_check_supported(const struct hd_command *cmd,
-                                          struct hd_command_error *err);
+HD_API enum hd_status hd_command_check_supported(const struct hd_command *cmd,
+                                                 struct hd_command_error *err);
 
 /**
  * Format @p err for people into @p out (at most @p cap bytes, always NUL-terminated when
@@ -173,8 +175,8 @@ enum hd_status hd_command_check_supported(const struct hd_command *cmd,
  * under the token. With @p text NULL, or an error without a column, only the first line.
  * No trailing newline.
  */
-void hd_command_error_format(const struct hd_command_error *err, const char *text, char *out,
-                             size_t cap);
+HD_API void hd_command_error_format(const struct hd_command_error *err, const char *text, char *out,
+                                    size_t cap);
 
 /**
  * Write @p cmd back as command text in canonical form: lower-case keywords, numbers as 0x
@@ -188,7 +190,7 @@ void hd_command_error_format(const struct hd_command_error *err, const char *tex
  *         with long hex bodies: spaced hex takes 3 characters a byte, `{9090}` 2);
  *         HD_ERR_INVALID_ARGUMENT for NULL pointers, @p cap 0 or an unknown kind.
  */
-enum hd_status hd_command_format(const struct hd_command *cmd, char *out, size_t cap);
+HD_API enum hd_status hd_command_format(const struct hd_command *cmd, char *out, size_t cap);
 
 /**
  * Read @p len bytes of @p text as a HyperDbg number: hex by default, `0x`/`x`/`\x` hex and
@@ -198,6 +200,8 @@ enum hd_status hd_command_format(const struct hd_command *cmd, char *out, size_t
  * @return HD_OK with *out set; HD_ERR_TOO_LARGE when the value is above @p max;
  *         HD_ERR_INVALID_ARGUMENT when the text is not a number (or NULL pointers).
  */
-enum hd_status hd_command_number(const char *text, size_t len, uint64_t max, uint64_t *out);
+HD_API enum hd_status hd_command_number(const char *text, size_t len, uint64_t max, uint64_t *out);
+
+HD_EXTERN_C_END
 
 #endif /* HDEVENT_COMMAND_H */

@@ -16,6 +16,8 @@
 
 #include "types.h"
 
+HD_EXTERN_C_BEGIN
+
 /** The device node the module creates. */
 #define HD_LINUX_DEVICE_PATH "/dev/hdevent"
 
@@ -32,6 +34,8 @@ struct hd_linux_ioctl {
     uint32_t reserved; /**< 28: must be 0 */
 };
 
-HD_STATIC_ASSERT(sizeof(struct hd_linux_ioctl) == 32, "hd_linux_ioctl is 32 bytes");
+HD__STATIC_ASSERT(sizeof(struct hd_linux_ioctl) == 32, "hd_linux_ioctl is 32 bytes");
+
+HD_EXTERN_C_END
 
 #endif /* HDEVENT_DEVICE_LINUX_H */

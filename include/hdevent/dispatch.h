@@ -28,6 +28,8 @@
 #include "types.h"
 #include "vcpu.h"
 
+HD_EXTERN_C_BEGIN
+
 /** Skip the backend's default VMCALL handling; RIP is still advanced (S12). */
 #define HD_VERDICT_SHORT_CIRCUIT 0x1u
 /** Call hd_dispatch_vmcall_post() after the default handling. */
@@ -68,7 +70,7 @@ typedef void (*hd_vmcall_handler)(void *user, struct hd_vcpu *vcpu);
  * hypercall (HD_VCPU_PROTECTED, set by the pre pass), else rax = HD_VMCALL_ENOSYS. @p user is
  * unused. Runs in the exit handler: no allocation, no lock.
  */
-void hd_vmcall_default(void *user, struct hd_vcpu *vcpu);
+HD_API void hd_vmcall_default(void *user, struct hd_vcpu *vcpu);
 
 /** What hd_dispatch_vmcall_exit() did. */
 struct hd_exit {
@@ -90,9 +92,9 @@ struct hd_exit {
  *         then nothing ran, not even @p handle, and the backend decides how to answer the
  *         VMCALL. It cannot fail once the pre pass has started.
  */
-enum hd_status hd_dispatch_vmcall_exit(struct hd_engine *engine, struct hd_vcpu *vcpu,
-                                       void *context, hd_vmcall_handler handle, void *user,
-                                       struct hd_exit *out);
+HD_API enum hd_status hd_dispatch_vmcall_exit(struct hd_engine *engine, struct hd_vcpu *vcpu,
+                                              void *context, hd_vmcall_handler handle, void *user,
+                                              struct hd_exit *out);
 
 /* ---------------------------------------------------------------------------------------- */
 /* The two-call form                                                                        */
@@ -109,8 +111,8 @@ enum hd_status hd_dispatch_vmcall_exit(struct hd_engine *engine, struct hd_vcpu 
  * before they free what the set points at (a cleared event stays alive for the post pass).
  * @return HD_OK; HD_ERR_BAD_VCPU (core out of range, regs NULL: nothing ran).
  */
-enum hd_status hd_dispatch_vmcall(struct hd_engine *engine, struct hd_vcpu *vcpu,
-                                  void *context, struct hd_verdict *verdict);
+HD_API enum hd_status hd_dispatch_vmcall(struct hd_engine *engine, struct hd_vcpu *vcpu,
+                                         void *context, struct hd_verdict *verdict);
 
 /**
  * The post pass, after the default handling; call it exactly when the pre pass set
@@ -118,8 +120,8 @@ enum hd_status hd_dispatch_vmcall(struct hd_engine *engine, struct hd_vcpu *vcpu
  * @return HD_OK; HD_ERR_BAD_VCPU; HD_ERR_NO_PRE_PASS (no pre pass on this core asked for one:
  *         nothing ran).
  */
-enum hd_status hd_dispatch_vmcall_post(struct hd_engine *engine, struct hd_vcpu *vcpu,
-                                       void *context, struct hd_verdict *verdict);
+HD_API enum hd_status hd_dispatch_vmcall_post(struct hd_engine *engine, struct hd_vcpu *vcpu,
+                                              void *context, struct hd_verdict *verdict);
 
 /**
  * End the current exit on vcpu->core without the post pass the pre pass asked for (a backend's
@@ -128,6 +130,8 @@ enum hd_status hd_dispatch_vmcall_post(struct hd_engine *engine, struct hd_vcpu 
  * Harmless when no post pass is pending.
  * @return HD_OK; HD_ERR_BAD_VCPU.
  */
-enum hd_status hd_dispatch_vmcall_end(struct hd_engine *engine, const struct hd_vcpu *vcpu);
+HD_API enum hd_status hd_dispatch_vmcall_end(struct hd_engine *engine, const struct hd_vcpu *vcpu);
+
+HD_EXTERN_C_END
 
 #endif /* HDEVENT_DISPATCH_H */

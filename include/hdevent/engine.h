@@ -17,6 +17,8 @@
 #include "status.h"
 #include "types.h"
 
+HD_EXTERN_C_BEGIN
+
 struct hd_engine;
 
 /* ---------------------------------------------------------------------------------------- */
@@ -44,18 +46,18 @@ struct hd_engine_config {
  *         core_count is 0 or above HD_CORES_MAX; HD_ERR_INVALID_ARGUMENT for @p out NULL or
  *         a config above HD_MESSAGE_SLOTS_MAX / HD_MESSAGE_BYTES_MAX; HD_ERR_NO_MEMORY.
  */
-enum hd_status hd_engine_create(const struct hd_backend_ops *ops,
-                                const struct hd_engine_config *config,
-                                struct hd_engine **out);
+HD_API enum hd_status hd_engine_create(const struct hd_backend_ops *ops,
+                                       const struct hd_engine_config *config,
+                                       struct hd_engine **out);
 
 /**
  * Clear every event and free the engine. No core may be dispatching, or dispatch again.
  * NULL is ignored.
  */
-void hd_engine_destroy(struct hd_engine *engine);
+HD_API void hd_engine_destroy(struct hd_engine *engine);
 
 /** Cores this engine serves (the backend's core_count at creation). */
-uint32_t hd_engine_core_count(const struct hd_engine *engine);
+HD_API uint32_t hd_engine_core_count(const struct hd_engine *engine);
 
 /**
  * Free retired snapshots and cleared events that every core has stopped using.
@@ -63,7 +65,7 @@ uint32_t hd_engine_core_count(const struct hd_engine *engine);
  * @return number of retired snapshots still waiting for a core. 0 means no core can still
  *         be running a hook of an event cleared or disabled before this call.
  */
-uint32_t hd_engine_reclaim(struct hd_engine *engine);
+HD_API uint32_t hd_engine_reclaim(struct hd_engine *engine);
 
 /* ---------------------------------------------------------------------------------------- */
 /* Registry                                                                                 */
@@ -83,29 +85,29 @@ uint32_t hd_engine_reclaim(struct hd_engine *engine);
  *         HD_ERR_NO_MEMORY. The backend's log op gets a line for
  *         each refusal.
  */
-enum hd_status hd_event_register(struct hd_engine *engine, const struct hd_event_desc *desc,
-                                 uint64_t *tag_out);
+HD_API enum hd_status hd_event_register(struct hd_engine *engine, const struct hd_event_desc *desc,
+                                        uint64_t *tag_out);
 
 /**
  * Append an action to a registered event (HyperDbg's add-action IOCTL does this one action
  * at a time). It runs after the event's existing actions.
  * @return HD_OK; HD_ERR_NO_SUCH_EVENT; the action errors of hd_event_register().
  */
-enum hd_status hd_action_add(struct hd_engine *engine, uint64_t tag,
-                             const struct hd_action_desc *action);
+HD_API enum hd_status hd_action_add(struct hd_engine *engine, uint64_t tag,
+                                    const struct hd_action_desc *action);
 
 /**
  * Enable the event @p tag, or every event with HD_TAG_ALL. Enabling an enabled event is OK.
  * @return HD_OK; HD_ERR_NO_SUCH_EVENT; HD_ERR_NO_MEMORY; HD_ERR_INVALID_ARGUMENT.
  */
-enum hd_status hd_event_enable(struct hd_engine *engine, uint64_t tag);
+HD_API enum hd_status hd_event_enable(struct hd_engine *engine, uint64_t tag);
 
 /**
  * Disable the event @p tag, or every event with HD_TAG_ALL (S4). As with clearing, a core
  * may still be running its hooks when this returns (see hd_event_clear()).
  * @return HD_OK; HD_ERR_NO_SUCH_EVENT; HD_ERR_NO_MEMORY; HD_ERR_INVALID_ARGUMENT.
  */
-enum hd_status hd_event_disable(struct hd_engine *engine, uint64_t tag);
+HD_API enum hd_status hd_event_disable(struct hd_engine *engine, uint64_t tag);
 
 /**
  * Clear (remove) the event @p tag, or every event with HD_TAG_ALL. Its tag is never given
@@ -117,7 +119,7 @@ enum hd_status hd_event_disable(struct hd_engine *engine, uint64_t tag);
  * unload), must stay until hd_engine_reclaim() returns 0.
  * @return HD_OK; HD_ERR_NO_SUCH_EVENT; HD_ERR_NO_MEMORY; HD_ERR_INVALID_ARGUMENT.
  */
-enum hd_status hd_event_clear(struct hd_engine *engine, uint64_t tag);
+HD_API enum hd_status hd_event_clear(struct hd_engine *engine, uint64_t tag);
 
 /** A registered event as hd_event_query() and hd_event_next() report it. */
 struct hd_event_info {
@@ -140,15 +142,15 @@ struct hd_event_info {
  * Describe the event @p tag.
  * @return HD_OK or HD_ERR_NO_SUCH_EVENT.
  */
-enum hd_status hd_event_query(struct hd_engine *engine, uint64_t tag,
-                              struct hd_event_info *info);
+HD_API enum hd_status hd_event_query(struct hd_engine *engine, uint64_t tag,
+                                     struct hd_event_info *info);
 
 /**
  * Walk events in tag order: pass 0 first, then the tag last returned.
  * @return HD_OK with *info filled; HD_EMPTY when no event has a larger tag.
  */
-enum hd_status hd_event_next(struct hd_engine *engine, uint64_t after_tag,
-                             struct hd_event_info *info);
+HD_API enum hd_status hd_event_next(struct hd_engine *engine, uint64_t after_tag,
+                                    struct hd_event_info *info);
 
 /** Per-core counters of one event. */
 struct hd_event_counters {
@@ -162,8 +164,8 @@ struct hd_event_counters {
  * Counters of event @p tag on @p core, or summed over every core with HD_ALL.
  * @return HD_OK; HD_ERR_NO_SUCH_EVENT; HD_ERR_INVALID_CORE.
  */
-enum hd_status hd_event_counters(struct hd_engine *engine, uint64_t tag, uint32_t core,
-                                 struct hd_event_counters *out);
+HD_API enum hd_status hd_event_counters(struct hd_engine *engine, uint64_t tag, uint32_t core,
+                                        struct hd_event_counters *out);
 
 /* ---------------------------------------------------------------------------------------- */
 /* Messages (S18, S20)                                                                      */
@@ -192,8 +194,8 @@ struct hd_message_info {
  * Copies at most @p capacity bytes into @p data.
  * @return HD_OK; HD_EMPTY when every queue is empty.
  */
-enum hd_status hd_message_read(struct hd_engine *engine, struct hd_message_info *info,
-                               void *data, uint32_t capacity);
+HD_API enum hd_status hd_message_read(struct hd_engine *engine, struct hd_message_info *info,
+                                      void *data, uint32_t capacity);
 
 /** Per-core queue statistics. */
 struct hd_message_stats {
@@ -204,7 +206,9 @@ struct hd_message_stats {
 };
 
 /** Statistics of @p core's message queue. @return HD_OK or HD_ERR_INVALID_CORE. */
-enum hd_status hd_message_stats(struct hd_engine *engine, uint32_t core,
-                                struct hd_message_stats *out);
+HD_API enum hd_status hd_message_stats(struct hd_engine *engine, uint32_t core,
+                                       struct hd_message_stats *out);
+
+HD_EXTERN_C_END
 
 #endif /* HDEVENT_ENGINE_H */

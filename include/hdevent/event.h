@@ -13,6 +13,8 @@
 #include "types.h"
 #include "vcpu.h"
 
+HD_EXTERN_C_BEGIN
+
 /* ---------------------------------------------------------------------------------------- */
 /* Tags and limits                                                                          */
 /* ---------------------------------------------------------------------------------------- */
@@ -160,9 +162,11 @@ struct hd_event_desc {
 };
 
 /** Defaults: all pids, all cores, stage pre, no short-circuit, enabled, no condition. */
-void hd_event_desc_init(struct hd_event_desc *desc);
+HD_API void hd_event_desc_init(struct hd_event_desc *desc);
 
 /** Defaults for an action of @p type: immediate messages, no buffer, no code. */
-void hd_action_desc_init(struct hd_action_desc *desc, enum hd_action_type type);
+HD_API void hd_action_desc_init(struct hd_action_desc *desc, enum hd_action_type type);
+
+HD_EXTERN_C_END
 
 #endif /* HDEVENT_EVENT_H */

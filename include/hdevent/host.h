@@ -22,6 +22,8 @@
 
 #include "hdevent.h"
 
+HD_EXTERN_C_BEGIN
+
 struct hd_host;
 
 /** Host backend settings; NULL means the defaults. */
@@ -47,20 +49,20 @@ struct hd_host_config {
 typedef void (*hd_host_vmcall_fn)(void *user, struct hd_vcpu *vcpu);
 
 /** Create a host backend. @return HD_OK, HD_ERR_INVALID_ARGUMENT (0 cores), HD_ERR_NO_MEMORY. */
-enum hd_status hd_host_create(const struct hd_host_config *config, struct hd_host **out);
+HD_API enum hd_status hd_host_create(const struct hd_host_config *config, struct hd_host **out);
 
 /** Free the host backend. Destroy engines using it first. NULL is ignored. */
-void hd_host_destroy(struct hd_host *host);
+HD_API void hd_host_destroy(struct hd_host *host);
 
 /** The backend ops to pass to hd_engine_create(); valid while the host lives. */
-const struct hd_backend_ops *hd_host_ops(struct hd_host *host);
+HD_API const struct hd_backend_ops *hd_host_ops(struct hd_host *host);
 
 /**
  * Prepare a vCPU record for a VMCALL from CPL 0 at a fixed RIP, instruction length 3.
  * Change cpl, rip or the registers afterwards as the test needs.
  */
-void hd_host_vcpu_init(struct hd_vcpu *vcpu, struct hd_guest_regs *regs, uint32_t core,
-                       uint32_t pid);
+HD_API void hd_host_vcpu_init(struct hd_vcpu *vcpu, struct hd_guest_regs *regs, uint32_t core,
+                              uint32_t pid);
 
 /** The RIP hd_host_vcpu_init() gives a simulated VMCALL. */
 #define HD_HOST_VCPU_RIP 0x401000ull
@@ -82,18 +84,18 @@ struct hd_host_exit {
  * post pass if asked for, then rip += insn_len. Thread-safe for different cores.
  * @return the first failing dispatch status, or HD_OK.
  */
-enum hd_status hd_host_vmcall(struct hd_host *host, struct hd_engine *engine,
-                              struct hd_vcpu *vcpu, struct hd_host_exit *exit);
+HD_API enum hd_status hd_host_vmcall(struct hd_host *host, struct hd_engine *engine,
+                                     struct hd_vcpu *vcpu, struct hd_host_exit *exit);
 
 /**
  * The documented default VMCALL handling: the hypervisor's own hypercalls
  * (HD_VCPU_PROTECTED) get rax = 0 (success); every other VMCALL gets
  * rax = HD_HOST_VMCALL_ENOSYS, as KVM answers a hypercall it does not know.
  */
-void hd_host_default_vmcall(void *user, struct hd_vcpu *vcpu);
+HD_API void hd_host_default_vmcall(void *user, struct hd_vcpu *vcpu);
 
 /** Replace the default handling (NULL restores hd_host_default_vmcall). */
-void hd_host_set_vmcall_handler(struct hd_host *host, hd_host_vmcall_fn fn, void *user);
+HD_API void hd_host_set_vmcall_handler(struct hd_host *host, hd_host_vmcall_fn fn, void *user);
 
 /** One recorded break action (S17). */
 struct hd_host_break {
@@ -107,24 +109,26 @@ struct hd_host_break {
 };
 
 /** Break actions recorded so far (all of them are counted; the first 4096 are kept). */
-uint32_t hd_host_break_count(struct hd_host *host);
+HD_API uint32_t hd_host_break_count(struct hd_host *host);
 
 /** Copy the @p index-th recorded break. @return false past the end of the kept records. */
-bool hd_host_break_get(struct hd_host *host, uint32_t index, struct hd_host_break *out);
+HD_API bool hd_host_break_get(struct hd_host *host, uint32_t index, struct hd_host_break *out);
 
 /** Forget the recorded breaks. */
-void hd_host_break_reset(struct hd_host *host);
+HD_API void hd_host_break_reset(struct hd_host *host);
 
 /** Blocks from alloc plus regions from exec_alloc not yet freed. */
-uint64_t hd_host_live_allocations(struct hd_host *host);
+HD_API uint64_t hd_host_live_allocations(struct hd_host *host);
 
 /** Calls to alloc and exec_alloc so far (failed ones included). */
-uint64_t hd_host_allocation_calls(struct hd_host *host);
+HD_API uint64_t hd_host_allocation_calls(struct hd_host *host);
 
 /**
  * Make the allocation @p n calls from now fail (0 = the very next one), once; -1 disables.
  * Counts alloc and exec_alloc calls alike.
  */
-void hd_host_fail_allocation(struct hd_host *host, int64_t n);
+HD_API void hd_host_fail_allocation(struct hd_host *host, int64_t n);
+
+HD_EXTERN_C_END
 
 #endif /* HDEVENT_HOST_H */

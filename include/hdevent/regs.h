@@ -11,6 +11,8 @@
 
 #include "types.h"
 
+HD_EXTERN_C_BEGIN
+
 /** Guest GPRs as HyperDbg's GUEST_REGS. Hooks may change them (except on protected calls). */
 struct hd_guest_regs {
     uint64_t rax; /* 0x00 */
@@ -31,23 +33,23 @@ struct hd_guest_regs {
     uint64_t r15; /* 0x78 */
 };
 
-HD_STATIC_ASSERT(sizeof(struct hd_guest_regs) == 128, "GUEST_REGS is 128 bytes");
-HD_STATIC_ASSERT(offsetof(struct hd_guest_regs, rax) == 0x00, "GUEST_REGS.rax");
-HD_STATIC_ASSERT(offsetof(struct hd_guest_regs, rcx) == 0x08, "GUEST_REGS.rcx");
-HD_STATIC_ASSERT(offsetof(struct hd_guest_regs, rdx) == 0x10, "GUEST_REGS.rdx");
-HD_STATIC_ASSERT(offsetof(struct hd_guest_regs, rbx) == 0x18, "GUEST_REGS.rbx");
-HD_STATIC_ASSERT(offsetof(struct hd_guest_regs, rsp) == 0x20, "GUEST_REGS.rsp");
-HD_STATIC_ASSERT(offsetof(struct hd_guest_regs, rbp) == 0x28, "GUEST_REGS.rbp");
-HD_STATIC_ASSERT(offsetof(struct hd_guest_regs, rsi) == 0x30, "GUEST_REGS.rsi");
-HD_STATIC_ASSERT(offsetof(struct hd_guest_regs, rdi) == 0x38, "GUEST_REGS.rdi");
-HD_STATIC_ASSERT(offsetof(struct hd_guest_regs, r8) == 0x40, "GUEST_REGS.r8");
-HD_STATIC_ASSERT(offsetof(struct hd_guest_regs, r9) == 0x48, "GUEST_REGS.r9");
-HD_STATIC_ASSERT(offsetof(struct hd_guest_regs, r10) == 0x50, "GUEST_REGS.r10");
-HD_STATIC_ASSERT(offsetof(struct hd_guest_regs, r11) == 0x58, "GUEST_REGS.r11");
-HD_STATIC_ASSERT(offsetof(struct hd_guest_regs, r12) == 0x60, "GUEST_REGS.r12");
-HD_STATIC_ASSERT(offsetof(struct hd_guest_regs, r13) == 0x68, "GUEST_REGS.r13");
-HD_STATIC_ASSERT(offsetof(struct hd_guest_regs, r14) == 0x70, "GUEST_REGS.r14");
-HD_STATIC_ASSERT(offsetof(struct hd_guest_regs, r15) == 0x78, "GUEST_REGS.r15");
+HD__STATIC_ASSERT(sizeof(struct hd_guest_regs) == 128, "GUEST_REGS is 128 bytes");
+HD__STATIC_ASSERT(offsetof(struct hd_guest_regs, rax) == 0x00, "GUEST_REGS.rax");
+HD__STATIC_ASSERT(offsetof(struct hd_guest_regs, rcx) == 0x08, "GUEST_REGS.rcx");
+HD__STATIC_ASSERT(offsetof(struct hd_guest_regs, rdx) == 0x10, "GUEST_REGS.rdx");
+HD__STATIC_ASSERT(offsetof(struct hd_guest_regs, rbx) == 0x18, "GUEST_REGS.rbx");
+HD__STATIC_ASSERT(offsetof(struct hd_guest_regs, rsp) == 0x20, "GUEST_REGS.rsp");
+HD__STATIC_ASSERT(offsetof(struct hd_guest_regs, rbp) == 0x28, "GUEST_REGS.rbp");
+HD__STATIC_ASSERT(offsetof(struct hd_guest_regs, rsi) == 0x30, "GUEST_REGS.rsi");
+HD__STATIC_ASSERT(offsetof(struct hd_guest_regs, rdi) == 0x38, "GUEST_REGS.rdi");
+HD__STATIC_ASSERT(offsetof(struct hd_guest_regs, r8) == 0x40, "GUEST_REGS.r8");
+HD__STATIC_ASSERT(offsetof(struct hd_guest_regs, r9) == 0x48, "GUEST_REGS.r9");
+HD__STATIC_ASSERT(offsetof(struct hd_guest_regs, r10) == 0x50, "GUEST_REGS.r10");
+HD__STATIC_ASSERT(offsetof(struct hd_guest_regs, r11) == 0x58, "GUEST_REGS.r11");
+HD__STATIC_ASSERT(offsetof(struct hd_guest_regs, r12) == 0x60, "GUEST_REGS.r12");
+HD__STATIC_ASSERT(offsetof(struct hd_guest_regs, r13) == 0x68, "GUEST_REGS.r13");
+HD__STATIC_ASSERT(offsetof(struct hd_guest_regs, r14) == 0x70, "GUEST_REGS.r14");
+HD__STATIC_ASSERT(offsetof(struct hd_guest_regs, r15) == 0x78, "GUEST_REGS.r15");
 
 /** Number of registers in struct hd_guest_regs. */
 #define HD_GUEST_REG_COUNT 16
@@ -64,6 +66,8 @@ static inline uint64_t *hd_guest_reg(struct hd_guest_regs *regs, unsigned index)
 /**
  * Name of register @p index in GUEST_REGS order ("rax" … "r15"); NULL past the end.
  */
-const char *hd_guest_reg_name(unsigned index);
+HD_API const char *hd_guest_reg_name(unsigned index);
+
+HD_EXTERN_C_END
 
 #endif /* HDEVENT_REGS_H */

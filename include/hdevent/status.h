@@ -11,6 +11,8 @@
 
 #include "types.h"
 
+HD_EXTERN_C_BEGIN
+
 /* X(name, value, description) */
 #define HD_STATUS_LIST(X)                                                                       \
     X(HD_OK, 0, "success")                                                                      \
@@ -68,12 +70,14 @@ enum hd_status {
  * A sentence describing @p s, for messages to people.
  * @return a static string; "unknown status" for values not in the list. Never NULL.
  */
-const char *hd_status_str(enum hd_status s);
+HD_API const char *hd_status_str(enum hd_status s);
 
 /**
  * The enumerator's name ("HD_ERR_NO_MEMORY"), for logs and JSON.
  * @return a static string; "HD_UNKNOWN" for values not in the list. Never NULL.
  */
-const char *hd_status_name(enum hd_status s);
+HD_API const char *hd_status_name(enum hd_status s);
+
+HD_EXTERN_C_END
 
 #endif /* HDEVENT_STATUS_H */

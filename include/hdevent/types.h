@@ -17,10 +17,31 @@
 #include <stdint.h>
 #endif
 
-#if defined(__cplusplus)
-#define HD_STATIC_ASSERT(cond, msg) static_assert(cond, msg)
+/*
+ * HD_API marks the library's functions. The libraries are compiled with -fvisibility=hidden
+ * and their internals (named hd__*) are made local before they are installed, so `nm` of an
+ * installed library shows exactly the functions the headers declare with HD_API.
+ */
+#if defined(__GNUC__) && !defined(_WIN32)
+#define HD_API __attribute__((__visibility__("default")))
 #else
-#define HD_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
+#define HD_API
+#endif
+
+/* C linkage for C++ includers: every public header wraps its declarations in these. */
+#if defined(__cplusplus)
+#define HD_EXTERN_C_BEGIN extern "C" {
+#define HD_EXTERN_C_END }
+#else
+#define HD_EXTERN_C_BEGIN
+#define HD_EXTERN_C_END
+#endif
+
+/* Not API: the layout checks of the public headers and of the library's own files. */
+#if defined(__cplusplus)
+#define HD__STATIC_ASSERT(cond, msg) static_assert(cond, msg)
+#else
+#define HD__STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
 #endif
 
 /** Pid or core value meaning "every pid" / "every core" (HyperDbg's 0xFFFFFFFF). */

@@ -11,6 +11,8 @@
 #include "regs.h"
 #include "types.h"
 
+HD_EXTERN_C_BEGIN
+
 /** Set by the dispatcher: this VMCALL is the hypervisor's own hypercall (S14). */
 #define HD_VCPU_PROTECTED 0x1u
 
@@ -34,5 +36,7 @@ struct hd_vcpu {
     /** Backend's per-vCPU data, handed through to hooks untouched (hvpp's per-vCPU user data). */
     void *backend_data;
 };
+
+HD_EXTERN_C_END
 
 #endif /* HDEVENT_VCPU_H */

@@ -24,6 +24,8 @@
 #include "status.h"
 #include "types.h"
 
+HD_EXTERN_C_BEGIN
+
 /* ---------------------------------------------------------------------------------------- */
 /* IOCTL codes (device type 0x22, METHOD_BUFFERED, FILE_ANY_ACCESS)                          */
 /* ---------------------------------------------------------------------------------------- */
@@ -212,13 +214,13 @@ enum hd_wire_error {
  * The sentence for wire code @p code: which field is wrong and what it must be.
  * @return a static string; "unknown wire error code" for codes not in the list. Never NULL.
  */
-const char *hd_wire_error_str(uint32_t code);
+HD_API const char *hd_wire_error_str(uint32_t code);
 
 /**
  * The enumerator's name ("HD_WIRE_ERR_TRUNCATED"), for logs and JSON.
  * @return a static string; "HD_WIRE_UNKNOWN" for codes not in the list. Never NULL.
  */
-const char *hd_wire_error_name(uint32_t code);
+HD_API const char *hd_wire_error_name(uint32_t code);
 
 /**
  * The wire code for an engine status, as hd_wire_ioctl() reports engine-side refusals.
@@ -228,7 +230,7 @@ const char *hd_wire_error_name(uint32_t code);
  * pre-allocated buffer above the maximum); statuses no buffer can cause give
  * HD_WIRE_ERR_INTERNAL. Never returns 0 for an error.
  */
-uint32_t hd_wire_error_from_status(enum hd_status status);
+HD_API uint32_t hd_wire_error_from_status(enum hd_status status);
 
 /* ---------------------------------------------------------------------------------------- */
 /* Structures                                                                               */
@@ -311,9 +313,9 @@ struct hd_wire_flush {
 };
 
 #define HD_WIRE_ASSERT_(type, field, off) \
-    HD_STATIC_ASSERT(offsetof(struct type, field) == (off), #type "." #field " offset")
+    HD__STATIC_ASSERT(offsetof(struct type, field) == (off), #type "." #field " offset")
 
-HD_STATIC_ASSERT(sizeof(struct hd_wire_event) == HD_WIRE_EVENT_SIZE, "event detail size");
+HD__STATIC_ASSERT(sizeof(struct hd_wire_event) == HD_WIRE_EVENT_SIZE, "event detail size");
 HD_WIRE_ASSERT_(hd_wire_event, list_flink, 0);
 HD_WIRE_ASSERT_(hd_wire_event, list_blink, 8);
 HD_WIRE_ASSERT_(hd_wire_event, core_id, 16);
@@ -335,7 +337,7 @@ HD_WIRE_ASSERT_(hd_wire_event, command_string_buffer, 152);
 HD_WIRE_ASSERT_(hd_wire_event, condition_buffer_size, 160);
 HD_WIRE_ASSERT_(hd_wire_event, reserved4, 164);
 
-HD_STATIC_ASSERT(sizeof(struct hd_wire_action) == HD_WIRE_ACTION_SIZE, "action size");
+HD__STATIC_ASSERT(sizeof(struct hd_wire_action) == HD_WIRE_ACTION_SIZE, "action size");
 HD_WIRE_ASSERT_(hd_wire_action, event_tag, 0);
 HD_WIRE_ASSERT_(hd_wire_action, action_type, 8);
 HD_WIRE_ASSERT_(hd_wire_action, immediate_message_passing, 12);
@@ -345,19 +347,19 @@ HD_WIRE_ASSERT_(hd_wire_action, custom_code_buffer_size, 20);
 HD_WIRE_ASSERT_(hd_wire_action, script_buffer_size, 24);
 HD_WIRE_ASSERT_(hd_wire_action, script_buffer_pointer, 28);
 
-HD_STATIC_ASSERT(sizeof(struct hd_wire_result) == HD_WIRE_RESULT_SIZE, "result size");
+HD__STATIC_ASSERT(sizeof(struct hd_wire_result) == HD_WIRE_RESULT_SIZE, "result size");
 HD_WIRE_ASSERT_(hd_wire_result, is_successful, 0);
 HD_WIRE_ASSERT_(hd_wire_result, reserved0, 1);
 HD_WIRE_ASSERT_(hd_wire_result, error, 4);
 
-HD_STATIC_ASSERT(sizeof(struct hd_wire_modify) == HD_WIRE_MODIFY_SIZE, "modify size");
+HD__STATIC_ASSERT(sizeof(struct hd_wire_modify) == HD_WIRE_MODIFY_SIZE, "modify size");
 HD_WIRE_ASSERT_(hd_wire_modify, tag, 0);
 HD_WIRE_ASSERT_(hd_wire_modify, kernel_status, 8);
 HD_WIRE_ASSERT_(hd_wire_modify, type_of_action, 16);
 HD_WIRE_ASSERT_(hd_wire_modify, is_enabled, 20);
 HD_WIRE_ASSERT_(hd_wire_modify, reserved0, 21);
 
-HD_STATIC_ASSERT(sizeof(struct hd_wire_flush) == HD_WIRE_FLUSH_SIZE, "flush size");
+HD__STATIC_ASSERT(sizeof(struct hd_wire_flush) == HD_WIRE_FLUSH_SIZE, "flush size");
 HD_WIRE_ASSERT_(hd_wire_flush, kernel_status, 0);
 HD_WIRE_ASSERT_(hd_wire_flush, messages_vmx_root, 4);
 HD_WIRE_ASSERT_(hd_wire_flush, messages_vmx_non_root, 8);
@@ -379,8 +381,8 @@ HD_WIRE_ASSERT_(hd_wire_flush, messages_vmx_non_root, 8);
  *         sizes, then EventType, the three flags, stage, short-circuit, core, tag,
  *         CountOfActions, condition size, custom output.
  */
-uint32_t hd_wire_decode_event(const void *buf, size_t len, uint32_t core_count,
-                              struct hd_event_desc *out);
+HD_API uint32_t hd_wire_decode_event(const void *buf, size_t len, uint32_t core_count,
+                                     struct hd_event_desc *out);
 
 /**
  * Decode and validate an action buffer (hd_wire_action + payload).
@@ -391,8 +393,8 @@ uint32_t hd_wire_decode_event(const void *buf, size_t len, uint32_t core_count,
  *         sizes, ActionType, ImmediateMessagePassing, sizes the type does not use, empty
  *         payload, PreAllocatedBuffer, code size, script (not supported yet).
  */
-uint32_t hd_wire_decode_action(const void *buf, size_t len, uint64_t *tag,
-                               struct hd_action_desc *out);
+HD_API uint32_t hd_wire_decode_action(const void *buf, size_t len, uint64_t *tag,
+                                      struct hd_action_desc *out);
 
 /**
  * Decode and validate a modify request (exactly HD_WIRE_MODIFY_SIZE bytes).
@@ -402,7 +404,7 @@ uint32_t hd_wire_decode_action(const void *buf, size_t len, uint64_t *tag,
  *         HD_WIRE_ERR_MODIFY_INVALID_TYPE, or HD_WIRE_ERR_MODIFY_INVALID_TAG for a query
  *         of HD_TAG_ALL.
  */
-uint32_t hd_wire_decode_modify(const void *buf, size_t len, uint64_t *tag, uint32_t *type);
+HD_API uint32_t hd_wire_decode_modify(const void *buf, size_t len, uint64_t *tag, uint32_t *type);
 
 /* ---------------------------------------------------------------------------------------- */
 /* The kernel entry point                                                                    */
@@ -432,8 +434,8 @@ uint32_t hd_wire_decode_modify(const void *buf, size_t len, uint64_t *tag, uint3
  *         written: the backend answers it, e.g. STATUS_INVALID_DEVICE_REQUEST / -ENOTTY);
  *         HD_ERR_INVALID_ARGUMENT for a NULL engine.
  */
-enum hd_status hd_wire_ioctl(struct hd_engine *engine, uint32_t code, const void *in,
-                             size_t in_len, void *out, size_t out_len, size_t *written);
+HD_API enum hd_status hd_wire_ioctl(struct hd_engine *engine, uint32_t code, const void *in,
+                                    size_t in_len, void *out, size_t out_len, size_t *written);
 
 /* ---------------------------------------------------------------------------------------- */
 /* hdevent's own IOCTLs: self-test exit, message records, event list (docs/wire.md)         */
@@ -546,18 +548,18 @@ struct hd_wire_list_entry {
     uint64_t hits;         /**< 32: times evaluated, summed over every core */
 };
 
-HD_STATIC_ASSERT(sizeof(struct hd_wire_selftest) == HD_WIRE_SELFTEST_SIZE, "selftest size");
-HD_STATIC_ASSERT(offsetof(struct hd_wire_selftest, flags) == 152, "selftest.flags");
-HD_STATIC_ASSERT(sizeof(struct hd_wire_selftest_result) == HD_WIRE_SELFTEST_RESULT_SIZE,
+HD__STATIC_ASSERT(sizeof(struct hd_wire_selftest) == HD_WIRE_SELFTEST_SIZE, "selftest size");
+HD__STATIC_ASSERT(offsetof(struct hd_wire_selftest, flags) == 152, "selftest.flags");
+HD__STATIC_ASSERT(sizeof(struct hd_wire_selftest_result) == HD_WIRE_SELFTEST_RESULT_SIZE,
                  "selftest result size");
-HD_STATIC_ASSERT(offsetof(struct hd_wire_selftest_result, result_flags) == 160,
+HD__STATIC_ASSERT(offsetof(struct hd_wire_selftest_result, result_flags) == 160,
                  "selftest_result.result_flags");
-HD_STATIC_ASSERT(sizeof(struct hd_wire_message) == HD_WIRE_MESSAGE_HEADER_SIZE, "message size");
-HD_STATIC_ASSERT(sizeof(struct hd_wire_list_request) == HD_WIRE_LIST_REQUEST_SIZE, "list req");
-HD_STATIC_ASSERT(sizeof(struct hd_wire_list_header) == HD_WIRE_LIST_HEADER_SIZE, "list header");
-HD_STATIC_ASSERT(offsetof(struct hd_wire_list_header, more) == 24, "list_header.more");
-HD_STATIC_ASSERT(sizeof(struct hd_wire_list_entry) == HD_WIRE_LIST_ENTRY_SIZE, "list entry");
-HD_STATIC_ASSERT(offsetof(struct hd_wire_list_entry, hits) == 32, "list_entry.hits");
+HD__STATIC_ASSERT(sizeof(struct hd_wire_message) == HD_WIRE_MESSAGE_HEADER_SIZE, "message size");
+HD__STATIC_ASSERT(sizeof(struct hd_wire_list_request) == HD_WIRE_LIST_REQUEST_SIZE, "list req");
+HD__STATIC_ASSERT(sizeof(struct hd_wire_list_header) == HD_WIRE_LIST_HEADER_SIZE, "list header");
+HD__STATIC_ASSERT(offsetof(struct hd_wire_list_header, more) == 24, "list_header.more");
+HD__STATIC_ASSERT(sizeof(struct hd_wire_list_entry) == HD_WIRE_LIST_ENTRY_SIZE, "list entry");
+HD__STATIC_ASSERT(offsetof(struct hd_wire_list_entry, hits) == 32, "list_entry.hits");
 
 /** What a kernel backend knows about the caller of an IOCTL. */
 struct hd_wire_caller {
@@ -589,9 +591,10 @@ struct hd_wire_caller {
  * @return as hd_wire_ioctl(); HD_ERR_BUFFER_TOO_SMALL for an output below 168 (self-test),
  *         32 (read, list) bytes.
  */
-enum hd_status hd_wire_device_ioctl(struct hd_engine *engine, const struct hd_wire_caller *caller,
-                                    uint32_t code, const void *in, size_t in_len, void *out,
-                                    size_t out_len, size_t *written);
+HD_API enum hd_status hd_wire_device_ioctl(struct hd_engine *engine,
+                                           const struct hd_wire_caller *caller, uint32_t code,
+                                           const void *in, size_t in_len, void *out, size_t out_len,
+                                           size_t *written);
 
 /**
  * Take queued messages into @p out as records (struct hd_wire_message + text + padding), as
@@ -602,7 +605,9 @@ enum hd_status hd_wire_device_ioctl(struct hd_engine *engine, const struct hd_wi
  *         HD_ERR_BUFFER_TOO_SMALL when out_len < HD_WIRE_MESSAGE_READ_MIN (nothing taken);
  *         HD_ERR_INVALID_ARGUMENT.
  */
-enum hd_status hd_wire_read_messages(struct hd_engine *engine, void *out, size_t out_len,
-                                     size_t *written);
+HD_API enum hd_status hd_wire_read_messages(struct hd_engine *engine, void *out, size_t out_len,
+                                            size_t *written);
+
+HD_EXTERN_C_END
 
 #endif /* HDEVENT_WIRE_H */

@@ -22,6 +22,8 @@
 #include "types.h"
 #include "wire.h"
 
+HD_EXTERN_C_BEGIN
+
 /* ---------------------------------------------------------------------------------------- */
 /* Encoding                                                                                 */
 /* ---------------------------------------------------------------------------------------- */
@@ -36,8 +38,8 @@
  *         HD_TAG_BASE or HD_TAG_ALL); HD_ERR_INVALID_CONDITION (raw without bytes, unknown
  *         kind); HD_ERR_NOT_ENCODABLE (a native condition); HD_ERR_NO_MEMORY.
  */
-enum hd_status hd_wire_encode_event(const struct hd_event_desc *desc, uint64_t tag, uint8_t **buf,
-                                    size_t *len);
+HD_API enum hd_status hd_wire_encode_event(const struct hd_event_desc *desc, uint64_t tag,
+                                           uint8_t **buf, size_t *len);
 
 /**
  * Encode @p action, for event @p tag, as an action buffer: 32 bytes + the code (code action)
@@ -46,23 +48,23 @@ enum hd_status hd_wire_encode_event(const struct hd_event_desc *desc, uint64_t t
  *         script action without bytes); HD_ERR_NOT_ENCODABLE (a native action);
  *         HD_ERR_INVALID_ACTION_TYPE; HD_ERR_NO_MEMORY.
  */
-enum hd_status hd_wire_encode_action(const struct hd_action_desc *action, uint64_t tag,
-                                     uint8_t **buf, size_t *len);
+HD_API enum hd_status hd_wire_encode_action(const struct hd_action_desc *action, uint64_t tag,
+                                            uint8_t **buf, size_t *len);
 
 /**
  * Write a modify request: @p type (enum hd_wire_modify_type) on event @p tag, or on every
  * event with HD_TAG_ALL (enable, disable, clear; a query needs one tag). KernelStatus and
  * IsEnabled are 0: the kernel fills them.
  */
-void hd_wire_encode_modify(uint64_t tag, uint32_t type, uint8_t out[HD_WIRE_MODIFY_SIZE]);
+HD_API void hd_wire_encode_modify(uint64_t tag, uint32_t type, uint8_t out[HD_WIRE_MODIFY_SIZE]);
 
 /**
  * Encode @p desc and each of its actions back to back (FILE format) in one malloc'd buffer.
  * @return the errors of hd_wire_encode_event() and hd_wire_encode_action();
  *         HD_ERR_TOO_MANY_ACTIONS above HD_EVENT_MAX_ACTIONS.
  */
-enum hd_status hd_wire_encode_file(const struct hd_event_desc *desc, uint64_t tag, uint8_t **buf,
-                                   size_t *len);
+HD_API enum hd_status hd_wire_encode_file(const struct hd_event_desc *desc, uint64_t tag,
+                                          uint8_t **buf, size_t *len);
 
 /* ---------------------------------------------------------------------------------------- */
 /* FILE format                                                                              */
@@ -99,7 +101,7 @@ struct hd_wire_file {
  *         HD_WIRE_ERR_ACTION_COUNT_MISMATCH (not CountOfActions action buffers);
  *         HD_WIRE_ERR_INVALID_ARGUMENT.
  */
-uint32_t hd_wire_file_split(const void *buf, size_t len, struct hd_wire_file *out);
+HD_API uint32_t hd_wire_file_split(const void *buf, size_t len, struct hd_wire_file *out);
 
 /** A FILE decoded by hd_wire_file_decode(). About 22 KiB: allocate it, or make it static. */
 struct hd_wire_file_decoded {
@@ -123,7 +125,9 @@ struct hd_wire_file_decoded {
  * @param core_count for the CoreId check; 0 skips it.
  * @return HD_WIRE_OK or the first wire error code, with error_index / error_offset set.
  */
-uint32_t hd_wire_file_decode(const void *buf, size_t len, uint32_t core_count,
-                             struct hd_wire_file_decoded *out);
+HD_API uint32_t hd_wire_file_decode(const void *buf, size_t len, uint32_t core_count,
+                                    struct hd_wire_file_decoded *out);
+
+HD_EXTERN_C_END
 
 #endif /* HDEVENT_WIRE_ENCODE_H */

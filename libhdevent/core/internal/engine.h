@@ -38,7 +38,7 @@ struct hd_core {
     /* Next slot the reader takes: written by the reader, so on a line of its own. */
     _Alignas(HD_CACHELINE) uint32_t ring_tail;
 };
-HD_STATIC_ASSERT(sizeof(struct hd_core) == 2 * HD_CACHELINE, "hd_core is two cache lines");
+HD__STATIC_ASSERT(sizeof(struct hd_core) == 2 * HD_CACHELINE, "hd_core is two cache lines");
 
 /* Message slot header; the payload follows it. */
 struct hd_msg_slot {
@@ -104,7 +104,7 @@ struct hd_engine {
     uint32_t read_cursor;             /* next core hd_message_read looks at */
 };
 
-HD_STATIC_ASSERT(offsetof(struct hd_engine, ipi_grace) < HD_CACHELINE,
+HD__STATIC_ASSERT(offsetof(struct hd_engine, ipi_grace) < HD_CACHELINE,
                  "the engine's dispatch-read fields fit one cache line");
 
 /* message.c: queue a message on @core's ring (dispatch path; drops it when full, S20). */

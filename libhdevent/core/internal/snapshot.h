@@ -74,13 +74,13 @@ struct hd_snap_chunk {
     uint32_t bytes;
 };
 
-HD_STATIC_ASSERT(sizeof(struct hd_snap_entry) == 32, "entry record size");
-HD_STATIC_ASSERT(sizeof(struct hd_snap_action) == 32, "action record size");
-HD_STATIC_ASSERT(sizeof(struct hd_snap_list) + sizeof(struct hd_snap_entry) +
+HD__STATIC_ASSERT(sizeof(struct hd_snap_entry) == 32, "entry record size");
+HD__STATIC_ASSERT(sizeof(struct hd_snap_action) == 32, "action record size");
+HD__STATIC_ASSERT(sizeof(struct hd_snap_list) + sizeof(struct hd_snap_entry) +
                          offsetof(struct hd_snap_action, user) <=
                      HD_CACHELINE,
                  "a list's header, first event and first action's hot fields share one line");
-HD_STATIC_ASSERT(sizeof(struct hd_snap_chunk) == 16, "chunk reference size");
+HD__STATIC_ASSERT(sizeof(struct hd_snap_chunk) == 16, "chunk reference size");
 
 static inline const struct hd_snap_entry *hd_snap_entry_next(const struct hd_snap_entry *en)
 {
