@@ -178,7 +178,7 @@ static void take_exit(struct hd_host *host, struct hd_engine *engine, uint64_t f
 {
     struct hd_guest_regs regs = sc->regs, before = sc->regs;
     struct hd_vcpu vcpu;
-    struct hd_host_exit x;
+    struct hd_exit x;
     struct sample s0, s1;
     uint32_t breaks = hd_host_break_count(host);
     char fired[64] = "", post[32] = "-";

@@ -33,7 +33,7 @@ int main(void)
     struct hd_action_desc action;
     struct hd_guest_regs regs = {.rcx = 0x7001};
     struct hd_vcpu vcpu;
-    struct hd_host_exit exit_info;
+    struct hd_exit exit_info;
     uint64_t tag;
 
     check(hd_host_create(NULL, &host), "hd_host_create"); /* 4 simulated cores */

@@ -22,7 +22,7 @@ struct hd_host {
     bool log_to_stderr;
     void (*on_action)(void *user, const struct hd_action_info *info);
     void *action_user;
-    hd_host_vmcall_fn vmcall;
+    hd_vmcall_handler vmcall;
     void *vmcall_user;
 
     pthread_mutex_t writer_lock;   /* the engine's writer lock */
@@ -190,7 +190,7 @@ enum hd_status hd_host_create(const struct hd_host_config *config, struct hd_hos
     h->log_to_stderr = config && config->log_to_stderr;
     h->on_action = config ? config->on_action : NULL;
     h->action_user = config ? config->action_user : NULL;
-    h->vmcall = hd_host_default_vmcall;
+    h->vmcall = hd_vmcall_default;
     h->fail_at = -1;
     pthread_mutex_init(&h->writer_lock, NULL);
     pthread_mutex_init(&h->state_lock, NULL);
@@ -246,32 +246,22 @@ void hd_host_vcpu_init(struct hd_vcpu *vcpu, struct hd_guest_regs *regs, uint32_
     vcpu->cpl = 0;
 }
 
-void hd_host_default_vmcall(void *user, struct hd_vcpu *vcpu)
+void hd_host_set_vmcall_handler(struct hd_host *host, hd_vmcall_handler fn, void *user)
 {
-    hd_vmcall_default(user, vcpu); /* the one default every in-tree backend shares */
-}
-
-void hd_host_set_vmcall_handler(struct hd_host *host, hd_host_vmcall_fn fn, void *user)
-{
-    host->vmcall = fn ? fn : hd_host_default_vmcall;
+    host->vmcall = fn ? fn : hd_vmcall_default;
     host->vmcall_user = fn ? user : NULL;
 }
 
 enum hd_status hd_host_vmcall(struct hd_host *host, struct hd_engine *engine,
-                              struct hd_vcpu *vcpu, struct hd_host_exit *exit)
+                              struct hd_vcpu *vcpu, struct hd_exit *exit)
 {
     struct hd_exit x;
     enum hd_status st;
 
     if (!host || !engine || !vcpu)
         return HD_ERR_INVALID_ARGUMENT;
-    st = hd_dispatch_vmcall_exit(engine, vcpu, NULL, host->vmcall, host->vmcall_user, &x);
-    if (exit) {
-        exit->pre = x.pre;
-        exit->post = x.post;
-        exit->post_ran = x.post_ran;
-        exit->default_handled = x.default_handled;
-    }
+    st = hd_dispatch_vmcall_exit(engine, vcpu, NULL, host->vmcall, host->vmcall_user,
+                                 exit ? exit : &x);
     if (HD_FAILED(st))
         return st; /* the record was refused: nothing ran, the VMCALL did not retire */
     vcpu->rip += vcpu->insn_len; /* short-circuited or not, the VMCALL retires */

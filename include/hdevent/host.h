@@ -14,7 +14,7 @@
  *     struct hd_guest_regs regs = { .rdx = 0x1000 };
  *     struct hd_vcpu vcpu;
  *     hd_host_vcpu_init(&vcpu, &regs, 1, 0x490);     // core 1, pid 0x490
- *     struct hd_host_exit exit;
+ *     struct hd_exit exit;
  *     hd_host_vmcall(host, engine, &vcpu, &exit);
  */
 #ifndef HDEVENT_HOST_H
@@ -41,13 +41,6 @@ struct hd_host_config {
     void *action_user;
 };
 
-/** What hd_host_default_vmcall() puts in rax for a VMCALL that is not the hypervisor's own:
- *  KVM's answer to an unknown hypercall, -KVM_ENOSYS. */
-#define HD_HOST_VMCALL_ENOSYS HD_VMCALL_ENOSYS
-
-/** Default VMCALL handling; replace it with hd_host_set_vmcall_handler(). */
-typedef void (*hd_host_vmcall_fn)(void *user, struct hd_vcpu *vcpu);
-
 /** Create a host backend. @return HD_OK, HD_ERR_INVALID_ARGUMENT (0 cores), HD_ERR_NO_MEMORY. */
 HD_API enum hd_status hd_host_create(const struct hd_host_config *config, struct hd_host **out);
 
@@ -67,35 +60,20 @@ HD_API void hd_host_vcpu_init(struct hd_vcpu *vcpu, struct hd_guest_regs *regs, 
 /** The RIP hd_host_vcpu_init() gives a simulated VMCALL. */
 #define HD_HOST_VCPU_RIP 0x401000ull
 
-/** Everything one simulated exit did. */
-struct hd_host_exit {
-    /** Verdict of the pre pass. */
-    struct hd_verdict pre;
-    /** Verdict of the post pass (zero when there was none). */
-    struct hd_verdict post;
-    /** The post pass ran. */
-    bool post_ran;
-    /** The default handling ran (it does not when short-circuited). */
-    bool default_handled;
-};
-
 /**
- * Take a VMCALL exit on vcpu->core: pre pass, default handling unless short-circuited,
- * post pass if asked for, then rip += insn_len. Thread-safe for different cores.
- * @return the first failing dispatch status, or HD_OK.
+ * Take a VMCALL exit on vcpu->core through hd_dispatch_vmcall_exit() — pre pass, the default
+ * handling (hd_vmcall_default() unless replaced) unless short-circuited, post pass if asked
+ * for — then rip += insn_len. Thread-safe for different cores. @p exit may be NULL.
+ * @return HD_OK; HD_ERR_INVALID_ARGUMENT; HD_ERR_BAD_VCPU (nothing ran, RIP unchanged).
  */
 HD_API enum hd_status hd_host_vmcall(struct hd_host *host, struct hd_engine *engine,
-                                     struct hd_vcpu *vcpu, struct hd_host_exit *exit);
+                                     struct hd_vcpu *vcpu, struct hd_exit *exit);
 
 /**
- * The documented default VMCALL handling: the hypervisor's own hypercalls
- * (HD_VCPU_PROTECTED) get rax = 0 (success); every other VMCALL gets
- * rax = HD_HOST_VMCALL_ENOSYS, as KVM answers a hypercall it does not know.
+ * Replace the default VMCALL handling, hd_vmcall_default() (dispatch.h): the hypervisor's own
+ * hypercalls get rax = 0, every other VMCALL rax = HD_VMCALL_ENOSYS. NULL restores it.
  */
-HD_API void hd_host_default_vmcall(void *user, struct hd_vcpu *vcpu);
-
-/** Replace the default handling (NULL restores hd_host_default_vmcall). */
-HD_API void hd_host_set_vmcall_handler(struct hd_host *host, hd_host_vmcall_fn fn, void *user);
+HD_API void hd_host_set_vmcall_handler(struct hd_host *host, hd_vmcall_handler fn, void *user);
 
 /** One recorded break action (S17). */
 struct hd_host_break {

@@ -468,12 +468,6 @@ HD_API enum hd_status hd_wire_ioctl(struct hd_engine *engine, uint32_t code, con
 #define HD_WIRE_SELFTEST_DEFAULT_RAN 0x1u
 /** hd_wire_selftest_result.result_flags: the post pass ran. */
 #define HD_WIRE_SELFTEST_POST_RAN 0x2u
-/**
- * The self-test's default VMCALL handling puts this in rax for a VMCALL that is not the
- * hypervisor's own (KVM's -KVM_ENOSYS); own hypercalls get rax = 0. Same as the host backend.
- */
-#define HD_WIRE_SELFTEST_ENOSYS HD_VMCALL_ENOSYS
-
 /** Self-test input: one VMCALL exit as a VMX exit handler would see it. */
 struct hd_wire_selftest {
     struct hd_guest_regs regs; /**< 0: GUEST_REGS at the VMCALL */
@@ -582,7 +576,7 @@ struct hd_wire_caller {
  * request changes nothing. Writer context.
  *
  * - SELFTEST_VMCALL: in exactly 160 bytes; out hd_wire_selftest_result. The exit runs through
- *   caller->run_here: hd_dispatch_vmcall, the default handling (HD_WIRE_SELFTEST_ENOSYS) unless
+ *   caller->run_here: hd_dispatch_vmcall, the default handling (HD_VMCALL_ENOSYS) unless
  *   short-circuited, hd_dispatch_vmcall_post when asked, rip += insn_len.
  * - READ_MESSAGES: input ignored; out as hd_wire_read_messages() (*written may be 0).
  * - LIST_EVENTS: in hd_wire_list_request (8 bytes); out the header and as many entries as fit.

@@ -271,9 +271,9 @@ static inline unsigned event_count(struct fx *f)
 /* ---- exits ----------------------------------------------------------------------------- */
 
 /** Take one VMCALL exit with @p vcpu (already filled), asserting HD_OK. */
-static inline struct hd_host_exit run_vcpu(struct fx *f, struct hd_vcpu *vcpu)
+static inline struct hd_exit run_vcpu(struct fx *f, struct hd_vcpu *vcpu)
 {
-    struct hd_host_exit x;
+    struct hd_exit x;
     memset(&x, 0, sizeof(x));
     assert_int_equal(hd_host_vmcall(f->host, f->engine, vcpu, &x), HD_OK);
     return x;
@@ -283,7 +283,7 @@ static inline struct hd_host_exit run_vcpu(struct fx *f, struct hd_vcpu *vcpu)
  * Take one VMCALL exit on (core, pid, cpl) with @p regs (NULL: zeroed registers that are
  * thrown away), asserting HD_OK, and return what the exit did.
  */
-static inline struct hd_host_exit run_exit(struct fx *f, uint32_t core, uint32_t pid,
+static inline struct hd_exit run_exit(struct fx *f, uint32_t core, uint32_t pid,
                                            uint8_t cpl, struct hd_guest_regs *regs)
 {
     struct hd_guest_regs scratch;

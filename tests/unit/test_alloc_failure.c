@@ -233,7 +233,7 @@ static void assert_same_registry(const struct registry_record *a,
 #define MSG_MAX 32
 
 struct fire_record {
-    struct hd_host_exit exit;
+    struct hd_exit exit;
     struct hd_guest_regs regs;
     unsigned log_n;
     struct log_entry log[LOG_MAX];

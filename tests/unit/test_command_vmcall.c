@@ -420,14 +420,14 @@ static void parsed_sc_on_short_circuits(void **state)
     register_text(f, "!vmcall pid 2 sc off code {48 C7 02 2A 00 00 00}");
 
     struct hd_guest_regs regs = {.rax = 0};
-    struct hd_host_exit x = run_exit(f, 0, 1, 0, &regs);
+    struct hd_exit x = run_exit(f, 0, 1, 0, &regs);
     assert_false(x.default_handled);
     assert_int_equal(regs.rax, 42);
 
     regs = (struct hd_guest_regs){.rax = 0};
     x = run_exit(f, 0, 2, 0, &regs);
     assert_true(x.default_handled); /* the default handling overwrote rax */
-    assert_int_equal(regs.rax, HD_HOST_VMCALL_ENOSYS);
+    assert_int_equal(regs.rax, HD_VMCALL_ENOSYS);
 }
 
 static void asm_and_script_commands_register_nothing(void **state)

@@ -40,7 +40,7 @@ static void doc_condition_is_true_only_when_rdx_is_0x1000(void **state)
     for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct hd_guest_regs regs = {.rdx = cases[i].rdx, .rbx = 0xB0B};
         tlog_reset();
-        struct hd_host_exit x = run_exit(f, 0, 0x490, 0, &regs);
+        struct hd_exit x = run_exit(f, 0, 0x490, 0, &regs);
         assert_int_equal(tlog_count(), cases[i].fires ? 1 : 0);
         assert_int_equal(x.pre.fired, cases[i].fires ? 1 : 0);
         assert_int_equal(regs.rbx, 0xB0B); /* it clobbers the host's rbx, not the guest's */

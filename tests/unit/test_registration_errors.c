@@ -449,7 +449,7 @@ static void ret_is_appended_to_custom_code_without_ret(void **state)
     static const uint8_t mov_rax_5[] = {0x48, 0xC7, 0xC0, 0x05, 0x00, 0x00, 0x00}; /* mov rax, 5 */
     struct hd_action_desc acts[2] = {act_code(mov_rax_5, sizeof(mov_rax_5), 0), act_log(1)};
     reg_event(f, HD_ALL, HD_ALL, HD_STAGE_PRE, false, acts, 2);
-    struct hd_host_exit x = run_exit(f, 0, 1, 0, NULL);
+    struct hd_exit x = run_exit(f, 0, 1, 0, NULL);
     assert_int_equal(x.pre.fired, 1);
     assert_int_equal(tlog_count(), 1); /* the code returned and the next action ran */
 }

@@ -5,7 +5,7 @@
  */
 #include "helpers.h"
 
-static void assert_untouched_exit(const struct hd_host_exit *x)
+static void assert_untouched_exit(const struct hd_exit *x)
 {
     assert_int_equal(x->pre.flags, 0);
     assert_int_equal(x->pre.fired, 0);
@@ -19,12 +19,12 @@ static void s01_no_event_verdict_is_zero_and_default_handling_runs(void **state)
     struct fx *f = *state;
     struct hd_guest_regs regs = {.rax = 0x77, .rcx = 0x1};
     struct hd_vcpu vcpu;
-    struct hd_host_exit x;
+    struct hd_exit x;
 
     hd_host_vcpu_init(&vcpu, &regs, 0, 0x490);
     x = run_vcpu(f, &vcpu);
     assert_untouched_exit(&x);
-    assert_int_equal(regs.rax, HD_HOST_VMCALL_ENOSYS);
+    assert_int_equal(regs.rax, HD_VMCALL_ENOSYS);
     assert_int_equal(vcpu.rip, HD_HOST_VCPU_RIP + 3);
 }
 
@@ -49,7 +49,7 @@ static void s01_only_disabled_events_run_nothing(void **state)
     struct hd_action_desc acts[2] = {act_log(1), act_break()};
     struct hd_event_desc d = ev_desc(HD_ALL, HD_ALL, HD_STAGE_ALL, false, acts, 2);
     struct hd_guest_regs regs = {.rax = 5};
-    struct hd_host_exit x;
+    struct hd_exit x;
     uint64_t t1, t2;
 
     d.enabled = false;
@@ -64,7 +64,7 @@ static void s01_only_disabled_events_run_nothing(void **state)
     assert_untouched_exit(&x);
     assert_int_equal(tlog_count(), 0);          /* neither condition nor action ran */
     assert_int_equal(hd_host_break_count(f->host), 0);
-    assert_int_equal(regs.rax, HD_HOST_VMCALL_ENOSYS); /* sc event disabled: not skipped */
+    assert_int_equal(regs.rax, HD_VMCALL_ENOSYS); /* sc event disabled: not skipped */
 
     {
         struct hd_event_counters c;
@@ -78,7 +78,7 @@ static void s01_only_disabled_events_run_nothing(void **state)
 static void s01_disable_all_makes_dispatch_run_nothing(void **state)
 {
     struct fx *f = *state;
-    struct hd_host_exit x;
+    struct hd_exit x;
 
     reg_logged(f, HD_ALL, HD_ALL, HD_STAGE_PRE, 1);
     reg_logged(f, HD_ALL, HD_ALL, HD_STAGE_POST, 2);
@@ -96,7 +96,7 @@ static void s01_disable_all_makes_dispatch_run_nothing(void **state)
 static void s01_clear_all_makes_dispatch_run_nothing(void **state)
 {
     struct fx *f = *state;
-    struct hd_host_exit x;
+    struct hd_exit x;
 
     reg_logged(f, HD_ALL, HD_ALL, HD_STAGE_ALL, 1);
     assert_int_equal(hd_event_clear(f->engine, HD_TAG_ALL), HD_OK);
@@ -108,7 +108,7 @@ static void s01_clear_all_makes_dispatch_run_nothing(void **state)
 static void s01_disabling_the_last_enabled_event_disarms(void **state)
 {
     struct fx *f = *state;
-    struct hd_host_exit x;
+    struct hd_exit x;
     uint64_t a = reg_logged(f, HD_ALL, HD_ALL, HD_STAGE_PRE, 1);
     uint64_t b = reg_logged(f, HD_ALL, HD_ALL, HD_STAGE_POST, 2);
 

@@ -21,7 +21,7 @@ static void s02_core_filter_fires_only_on_that_core(void **state)
     reg_logged(f, 1, HD_ALL, HD_STAGE_PRE, 1);
 
     for (uint32_t core = 0; core < 4; core++) {
-        struct hd_host_exit x;
+        struct hd_exit x;
         tlog_reset();
         x = run_exit(f, core, 0x490, 0, NULL);
         assert_int_equal(tlog_count(), core == 1 ? 1 : 0);
@@ -110,7 +110,7 @@ static void s02_s03_four_index_keys_each_combination(void **state)
         {3, 5, 1u << 3 | 1u << 4},
     };
     for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct hd_host_exit x;
+        struct hd_exit x;
         tlog_reset();
         x = run_exit(f, cases[i].core, cases[i].pid, 0, NULL);
         assert_int_equal(ran_mask(), cases[i].expect);
@@ -150,7 +150,7 @@ static void s02_s03_many_non_matching_events_are_not_run(void **state)
     for (uint32_t i = 0; i < 50; i++)
         reg_logged(f, 1, 0x490, HD_STAGE_ALL, 12); /* right pid, other core */
 
-    struct hd_host_exit x = run_exit(f, 2, 0x490, 0, NULL);
+    struct hd_exit x = run_exit(f, 2, 0x490, 0, NULL);
     assert_int_equal(x.pre.fired, 1);
     assert_false(x.post_ran); /* no post/all event matches (core 2, pid 0x490) */
     assert_int_equal(tlog_count(), 1);

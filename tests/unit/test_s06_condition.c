@@ -41,7 +41,7 @@ static void s06_raw_condition_false_skips_only_that_events_actions(void **state)
     reg_with_condition(f, &c, 2, 3);
     reg_logged(f, HD_ALL, HD_ALL, HD_STAGE_PRE, 4);
 
-    struct hd_host_exit x = run_exit(f, 0, 1, 0, NULL);
+    struct hd_exit x = run_exit(f, 0, 1, 0, NULL);
     assert_int_equal(tlog_count(), 2);
     assert_int_equal(tlog_at(0)->id, 1);
     assert_int_equal(tlog_at(1)->id, 4);
@@ -53,7 +53,7 @@ static void s06_raw_condition_true_runs_all_actions(void **state)
     struct fx *f = *state;
     struct hd_condition_desc c = raw(RAW_TRUE, sizeof(RAW_TRUE));
     reg_with_condition(f, &c, 2, 3);
-    struct hd_host_exit x = run_exit(f, 0, 1, 0, NULL);
+    struct hd_exit x = run_exit(f, 0, 1, 0, NULL);
     assert_int_equal(tlog_count(), 2);
     assert_int_equal(tlog_at(0)->id, 2);
     assert_int_equal(tlog_at(1)->id, 3);
@@ -202,7 +202,7 @@ static void s06_condition_false_event_does_not_count_as_fired(void **state)
     struct hd_event_desc d = ev_desc(HD_ALL, HD_ALL, HD_STAGE_PRE, false, NULL, 0);
     d.condition = c;
     reg_desc(f, &d);
-    struct hd_host_exit x = run_exit(f, 0, 1, 0, NULL);
+    struct hd_exit x = run_exit(f, 0, 1, 0, NULL);
     assert_int_equal(x.pre.fired, 0);
     assert_int_equal(x.pre.flags, 0);
     assert_int_equal(tlog_count(), 1); /* the condition itself was evaluated */

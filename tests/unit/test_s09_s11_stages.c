@@ -15,19 +15,19 @@ static void s09_pre_runs_before_default_handling(void **state)
     struct fx *f = *state;
     struct hd_guest_regs regs = {.rax = GUEST_RAX};
     reg_logged(f, HD_ALL, HD_ALL, HD_STAGE_PRE, 1);
-    struct hd_host_exit x = run_exit(f, 0, 1, 0, &regs);
+    struct hd_exit x = run_exit(f, 0, 1, 0, &regs);
     assert_int_equal(tlog_count(), 1);
     assert_int_equal(tlog_at(0)->rax, GUEST_RAX); /* the default handling has not run yet */
     assert_int_equal(tlog_at(0)->stage, HD_STAGE_PRE);
     assert_true(x.default_handled);
-    assert_int_equal(regs.rax, HD_HOST_VMCALL_ENOSYS);
+    assert_int_equal(regs.rax, HD_VMCALL_ENOSYS);
 }
 
 static void s09_pre_only_event_never_runs_in_post_pass(void **state)
 {
     struct fx *f = *state;
     reg_logged(f, HD_ALL, HD_ALL, HD_STAGE_PRE, 1);
-    struct hd_host_exit x = run_exit(f, 0, 1, 0, NULL);
+    struct hd_exit x = run_exit(f, 0, 1, 0, NULL);
     assert_false(x.post_ran);
     assert_int_equal(x.pre.flags & HD_VERDICT_POST, 0);
     assert_int_equal(tlog_count(), 1);
@@ -38,7 +38,7 @@ static void s09_pre_event_does_not_run_when_post_pass_runs_for_another(void **st
     struct fx *f = *state;
     reg_logged(f, HD_ALL, HD_ALL, HD_STAGE_PRE, 1);
     reg_logged(f, HD_ALL, HD_ALL, HD_STAGE_POST, 2);
-    struct hd_host_exit x = run_exit(f, 0, 1, 0, NULL);
+    struct hd_exit x = run_exit(f, 0, 1, 0, NULL);
     assert_true(x.post_ran);
     assert_int_equal(x.post.fired, 1);
     assert_int_equal(tlog_count(), 2);
@@ -53,7 +53,7 @@ static void s10_post_runs_after_default_handling(void **state)
     struct fx *f = *state;
     struct hd_guest_regs regs = {.rax = GUEST_RAX};
     reg_logged(f, HD_ALL, HD_ALL, HD_STAGE_POST, 1);
-    struct hd_host_exit x = run_exit(f, 0, 1, 0, &regs);
+    struct hd_exit x = run_exit(f, 0, 1, 0, &regs);
     assert_true(x.default_handled);
     assert_true(x.pre.flags & HD_VERDICT_POST);
     assert_int_equal(x.pre.fired, 0); /* nothing ran in the pre pass */
@@ -61,7 +61,7 @@ static void s10_post_runs_after_default_handling(void **state)
     assert_int_equal(x.post.fired, 1);
     assert_int_equal(tlog_count(), 1);
     assert_int_equal(tlog_at(0)->stage, HD_STAGE_POST);
-    assert_int_equal(tlog_at(0)->rax, HD_HOST_VMCALL_ENOSYS);
+    assert_int_equal(tlog_at(0)->rax, HD_VMCALL_ENOSYS);
 }
 
 static void *set_rax_0x99(struct hd_hook *h)
@@ -90,7 +90,7 @@ static void recording_default(void *user, struct hd_vcpu *vcpu)
     struct seen_by_default *s = user;
     s->rcx = vcpu->regs->rcx;
     s->calls++;
-    hd_host_default_vmcall(NULL, vcpu);
+    hd_vmcall_default(NULL, vcpu);
 }
 
 static void *set_rcx_0x42(struct hd_hook *h)
@@ -135,14 +135,14 @@ static void s11_all_runs_in_both_passes_pre_then_post(void **state)
     struct fx *f = *state;
     struct hd_guest_regs regs = {.rax = GUEST_RAX};
     uint64_t t = reg_logged(f, HD_ALL, HD_ALL, HD_STAGE_ALL, 1);
-    struct hd_host_exit x = run_exit(f, 2, 1, 0, &regs);
+    struct hd_exit x = run_exit(f, 2, 1, 0, &regs);
     assert_int_equal(x.pre.fired, 1);
     assert_int_equal(x.post.fired, 1);
     assert_int_equal(tlog_count(), 2);
     assert_int_equal(tlog_at(0)->stage, HD_STAGE_PRE);
     assert_int_equal(tlog_at(0)->rax, GUEST_RAX);
     assert_int_equal(tlog_at(1)->stage, HD_STAGE_POST);
-    assert_int_equal(tlog_at(1)->rax, HD_HOST_VMCALL_ENOSYS);
+    assert_int_equal(tlog_at(1)->rax, HD_VMCALL_ENOSYS);
     assert_int_equal(tlog_at(0)->tag, t);
     assert_int_equal(tlog_at(1)->tag, t);
 }
@@ -189,7 +189,7 @@ static void s11_stage_all_condition_sees_the_stage(void **state)
 static void s10_verdict_post_only_when_a_post_or_all_event_matches(void **state)
 {
     struct fx *f = *state;
-    struct hd_host_exit x;
+    struct hd_exit x;
 
     reg_logged(f, HD_ALL, HD_ALL, HD_STAGE_PRE, 1);
     x = run_exit(f, 0, 1, 0, NULL);
@@ -215,7 +215,7 @@ static void s10_disabled_post_event_does_not_ask_for_post_pass(void **state)
     reg_logged(f, HD_ALL, HD_ALL, HD_STAGE_PRE, 1);
     uint64_t p = reg_logged(f, HD_ALL, HD_ALL, HD_STAGE_POST, 2);
     assert_int_equal(hd_event_disable(f->engine, p), HD_OK);
-    struct hd_host_exit x = run_exit(f, 0, 1, 0, NULL);
+    struct hd_exit x = run_exit(f, 0, 1, 0, NULL);
     assert_int_equal(x.pre.flags & HD_VERDICT_POST, 0);
     assert_false(x.post_ran);
 }
@@ -228,7 +228,7 @@ static void s10_post_event_with_false_condition_still_asks_for_post_pass(void **
     d.condition.kind = HD_CONDITION_NATIVE;
     d.condition.fn = log_condition_false;
     reg_desc(f, &d);
-    struct hd_host_exit x = run_exit(f, 0, 1, 0, NULL);
+    struct hd_exit x = run_exit(f, 0, 1, 0, NULL);
     assert_true(x.post_ran);          /* the condition is evaluated in the post pass */
     assert_int_equal(x.post.fired, 0);
     assert_int_equal(tlog_count(), 1);

@@ -9,7 +9,7 @@
 
 #define GUEST_RAX 0x77ull
 
-static void assert_short_circuited(const struct hd_host_exit *x, const struct hd_vcpu *vcpu,
+static void assert_short_circuited(const struct hd_exit *x, const struct hd_vcpu *vcpu,
                                    uint64_t rip0)
 {
     assert_true(x->pre.flags & HD_VERDICT_SHORT_CIRCUIT);
@@ -20,7 +20,7 @@ static void assert_short_circuited(const struct hd_host_exit *x, const struct hd
     assert_int_equal(vcpu->regs->rax, GUEST_RAX);
 }
 
-static struct hd_host_exit exit_on(struct fx *f, struct hd_vcpu *vcpu,
+static struct hd_exit exit_on(struct fx *f, struct hd_vcpu *vcpu,
                                    struct hd_guest_regs *regs, uint32_t core)
 {
     regs->rax = GUEST_RAX;
@@ -35,7 +35,7 @@ static void s12_sc_skips_default_handling_and_advances_rip(void **state)
     struct hd_vcpu vcpu;
     struct hd_action_desc a = act_log(1);
     reg_event(f, HD_ALL, HD_ALL, HD_STAGE_PRE, true, &a, 1);
-    struct hd_host_exit x = exit_on(f, &vcpu, &regs, 0);
+    struct hd_exit x = exit_on(f, &vcpu, &regs, 0);
     assert_short_circuited(&x, &vcpu, HD_HOST_VCPU_RIP);
     assert_int_equal(tlog_count(), 1);
 }
@@ -46,7 +46,7 @@ static void s12_sc_event_without_actions_short_circuits(void **state)
     struct hd_guest_regs regs;
     struct hd_vcpu vcpu;
     reg_event(f, HD_ALL, HD_ALL, HD_STAGE_PRE, true, NULL, 0);
-    struct hd_host_exit x = exit_on(f, &vcpu, &regs, 0);
+    struct hd_exit x = exit_on(f, &vcpu, &regs, 0);
     assert_short_circuited(&x, &vcpu, HD_HOST_VCPU_RIP);
 }
 
@@ -58,7 +58,7 @@ static void s12_sc_suppresses_the_post_pass_of_matching_post_events(void **state
     reg_logged(f, HD_ALL, HD_ALL, HD_STAGE_POST, 1);
     reg_logged(f, HD_ALL, HD_ALL, HD_STAGE_ALL, 2);
     reg_event(f, HD_ALL, HD_ALL, HD_STAGE_PRE, true, NULL, 0);
-    struct hd_host_exit x = exit_on(f, &vcpu, &regs, 0);
+    struct hd_exit x = exit_on(f, &vcpu, &regs, 0);
     assert_short_circuited(&x, &vcpu, HD_HOST_VCPU_RIP);
     assert_int_equal(tlog_count(), 1); /* only event 2's pre run */
     assert_int_equal(tlog_at(0)->id, 2);
@@ -76,7 +76,7 @@ static void s12_sc_then_non_sc_event_still_short_circuits(void **state)
     struct hd_action_desc a1 = act_log(1), a2 = act_log(2);
     reg_event(f, HD_ALL, HD_ALL, HD_STAGE_PRE, true, &a1, 1);
     reg_event(f, HD_ALL, HD_ALL, HD_STAGE_PRE, false, &a2, 1);
-    struct hd_host_exit x = exit_on(f, &vcpu, &regs, 0);
+    struct hd_exit x = exit_on(f, &vcpu, &regs, 0);
     assert_short_circuited(&x, &vcpu, HD_HOST_VCPU_RIP);
     assert_int_equal(x.pre.fired, 2);
     assert_int_equal(tlog_count(), 2); /* sc does not stop later events */
@@ -90,7 +90,7 @@ static void s12_non_sc_then_sc_event_short_circuits(void **state)
     struct hd_action_desc a1 = act_log(1), a2 = act_log(2);
     reg_event(f, HD_ALL, HD_ALL, HD_STAGE_PRE, false, &a1, 1);
     reg_event(f, HD_ALL, HD_ALL, HD_STAGE_PRE, true, &a2, 1);
-    struct hd_host_exit x = exit_on(f, &vcpu, &regs, 0);
+    struct hd_exit x = exit_on(f, &vcpu, &regs, 0);
     assert_short_circuited(&x, &vcpu, HD_HOST_VCPU_RIP);
 }
 
@@ -109,7 +109,7 @@ static void s12_native_hook_setting_short_circuit_short_circuits(void **state)
     struct hd_action_desc a = act_native(hook_sets_sc, NULL);
     reg_event(f, HD_ALL, HD_ALL, HD_STAGE_PRE, false, &a, 1);
     reg_logged(f, HD_ALL, HD_ALL, HD_STAGE_PRE, 2);
-    struct hd_host_exit x = exit_on(f, &vcpu, &regs, 0);
+    struct hd_exit x = exit_on(f, &vcpu, &regs, 0);
     assert_short_circuited(&x, &vcpu, HD_HOST_VCPU_RIP);
     assert_int_equal(tlog_count(), 2);
 }
@@ -121,11 +121,11 @@ static void s12_hook_short_circuit_in_post_pass_is_ignored(void **state)
     struct hd_vcpu vcpu;
     struct hd_action_desc a = act_native(hook_sets_sc, NULL);
     reg_event(f, HD_ALL, HD_ALL, HD_STAGE_POST, false, &a, 1);
-    struct hd_host_exit x = exit_on(f, &vcpu, &regs, 0);
+    struct hd_exit x = exit_on(f, &vcpu, &regs, 0);
     assert_true(x.default_handled);
     assert_true(x.post_ran);
     assert_int_equal(x.post.flags & HD_VERDICT_SHORT_CIRCUIT, 0);
-    assert_int_equal(regs.rax, HD_HOST_VMCALL_ENOSYS);
+    assert_int_equal(regs.rax, HD_VMCALL_ENOSYS);
 }
 
 static void s12_sc_with_false_condition_does_not_short_circuit(void **state)
@@ -144,10 +144,10 @@ static void s12_sc_with_false_condition_does_not_short_circuit(void **state)
     d.condition.fn = log_condition_false;
     reg_desc(f, &d);
 
-    struct hd_host_exit x = exit_on(f, &vcpu, &regs, 0);
+    struct hd_exit x = exit_on(f, &vcpu, &regs, 0);
     assert_int_equal(x.pre.flags & HD_VERDICT_SHORT_CIRCUIT, 0);
     assert_true(x.default_handled);
-    assert_int_equal(regs.rax, HD_HOST_VMCALL_ENOSYS);
+    assert_int_equal(regs.rax, HD_VMCALL_ENOSYS);
     assert_int_equal(vcpu.rip, HD_HOST_VCPU_RIP + 3);
     assert_int_equal(tlog_count(), 1); /* just the native condition */
 }
@@ -158,7 +158,7 @@ static void s12_sc_event_on_another_core_does_not_short_circuit(void **state)
     struct hd_guest_regs regs;
     struct hd_vcpu vcpu;
     reg_event(f, 1, HD_ALL, HD_STAGE_PRE, true, NULL, 0);
-    struct hd_host_exit x = exit_on(f, &vcpu, &regs, 0);
+    struct hd_exit x = exit_on(f, &vcpu, &regs, 0);
     assert_true(x.default_handled);
     x = exit_on(f, &vcpu, &regs, 1);
     assert_false(x.default_handled);
@@ -172,7 +172,7 @@ static void s12_disabled_sc_event_does_not_short_circuit(void **state)
     reg_logged(f, HD_ALL, HD_ALL, HD_STAGE_PRE, 1);
     uint64_t t = reg_event(f, HD_ALL, HD_ALL, HD_STAGE_PRE, true, NULL, 0);
     assert_int_equal(hd_event_disable(f->engine, t), HD_OK);
-    struct hd_host_exit x = exit_on(f, &vcpu, &regs, 0);
+    struct hd_exit x = exit_on(f, &vcpu, &regs, 0);
     assert_true(x.default_handled);
     assert_int_equal(x.pre.flags & HD_VERDICT_SHORT_CIRCUIT, 0);
 }
@@ -194,7 +194,7 @@ static void s13_sc_with_stage_post_or_all_is_rejected(void **state)
     assert_int_equal(event_count(f), 1);
 
     /* nothing of it runs */
-    struct hd_host_exit x = run_exit(f, 0, 1, 0, NULL);
+    struct hd_exit x = run_exit(f, 0, 1, 0, NULL);
     assert_false(x.post_ran);
     assert_int_equal(tlog_count(), 1);
     assert_int_equal(tlog_at(0)->id, 9);

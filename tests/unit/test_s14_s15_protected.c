@@ -27,7 +27,7 @@ static void guest_regs(struct hd_guest_regs *r)
     set_hyperdbg_magic(r);
 }
 
-static struct hd_host_exit magic_exit(struct fx *f, struct hd_vcpu *vcpu,
+static struct hd_exit magic_exit(struct fx *f, struct hd_vcpu *vcpu,
                                       struct hd_guest_regs *regs, uint8_t cpl)
 {
     guest_regs(regs);
@@ -128,7 +128,7 @@ static void s14_native_hook_register_writes_are_discarded(void **state)
     struct hd_action_desc a = act_native(record_and_scribble, &s);
     reg_event(f, HD_ALL, HD_ALL, HD_STAGE_PRE, false, &a, 1);
 
-    struct hd_host_exit x = magic_exit(f, &vcpu, &regs, 0);
+    struct hd_exit x = magic_exit(f, &vcpu, &regs, 0);
     assert_int_equal(s.calls, 1);
     assert_true(x.default_handled);
     assert_guest_unchanged_but_rax(&regs, 0); /* rax: the default handling's answer */
@@ -184,7 +184,7 @@ static void s14_post_pass_writes_are_discarded_too(void **state)
     struct hd_action_desc a = act_native(record_and_scribble, &s);
     reg_event(f, HD_ALL, HD_ALL, HD_STAGE_POST, false, &a, 1);
 
-    struct hd_host_exit x = magic_exit(f, &vcpu, &regs, 0);
+    struct hd_exit x = magic_exit(f, &vcpu, &regs, 0);
     assert_true(x.post_ran);
     assert_int_equal(s.calls, 1);
     assert_int_equal(s.regs.rax, 0); /* the post hook saw the default handling's answer */
@@ -197,7 +197,7 @@ static void s14_own_hypercall_gets_rax_0_from_default_handling(void **state)
     struct fx *f = *state;
     struct hd_guest_regs regs;
     struct hd_vcpu vcpu;
-    struct hd_host_exit x = magic_exit(f, &vcpu, &regs, 0); /* no event at all */
+    struct hd_exit x = magic_exit(f, &vcpu, &regs, 0); /* no event at all */
     assert_true(x.default_handled);
     assert_int_equal(regs.rax, 0);
     assert_true(vcpu.flags & HD_VCPU_PROTECTED);
@@ -215,7 +215,7 @@ static void s14_short_circuit_is_refused(void **state)
     reg_event(f, HD_ALL, HD_ALL, HD_STAGE_PRE, true, NULL, 0);     /* sc on */
     reg_event(f, HD_ALL, HD_ALL, HD_STAGE_PRE, false, &a, 1);
 
-    struct hd_host_exit x = magic_exit(f, &vcpu, &regs, 0);
+    struct hd_exit x = magic_exit(f, &vcpu, &regs, 0);
     assert_int_equal(x.pre.fired, 2);
     assert_int_equal(x.pre.flags & HD_VERDICT_SHORT_CIRCUIT, 0);
     assert_true(x.default_handled);
@@ -228,7 +228,7 @@ static void s14_verdict_and_vcpu_are_marked_protected(void **state)
     struct hd_guest_regs regs;
     struct hd_vcpu vcpu;
     reg_logged(f, HD_ALL, HD_ALL, HD_STAGE_ALL, 1);
-    struct hd_host_exit x = magic_exit(f, &vcpu, &regs, 0);
+    struct hd_exit x = magic_exit(f, &vcpu, &regs, 0);
     assert_true(x.pre.flags & HD_VERDICT_PROTECTED);
     assert_true(x.post.flags & HD_VERDICT_PROTECTED);
     assert_true(vcpu.flags & HD_VCPU_PROTECTED);
@@ -262,7 +262,7 @@ static void s15_magic_from_cpl3_is_not_protected(void **state)
     reg_event(f, 2, HD_ALL, HD_STAGE_PRE, false, acts, 1);
     reg_event(f, 1, HD_ALL, HD_STAGE_PRE, false, &acts[1], 1);
 
-    struct hd_host_exit x = magic_exit(f, &vcpu, &regs, 3);
+    struct hd_exit x = magic_exit(f, &vcpu, &regs, 3);
     assert_int_equal(x.pre.flags & HD_VERDICT_PROTECTED, 0);
     assert_int_equal(vcpu.flags & HD_VCPU_PROTECTED, 0);
     assert_int_equal(s.vcpu_flags & HD_VCPU_PROTECTED, 0);
@@ -278,7 +278,7 @@ static void s15_magic_from_cpl3_is_not_protected(void **state)
     vcpu.cpl = 3;
     x = run_vcpu(f, &vcpu);
     assert_int_equal(regs.r8, 0x1234);
-    assert_int_equal(regs.rax, HD_HOST_VMCALL_ENOSYS);
+    assert_int_equal(regs.rax, HD_VMCALL_ENOSYS);
 }
 
 static void s15_sc_works_for_magic_from_cpl3(void **state)
@@ -287,7 +287,7 @@ static void s15_sc_works_for_magic_from_cpl3(void **state)
     struct hd_guest_regs regs;
     struct hd_vcpu vcpu;
     reg_event(f, HD_ALL, HD_ALL, HD_STAGE_PRE, true, NULL, 0);
-    struct hd_host_exit x = magic_exit(f, &vcpu, &regs, 3);
+    struct hd_exit x = magic_exit(f, &vcpu, &regs, 3);
     assert_true(x.pre.flags & HD_VERDICT_SHORT_CIRCUIT);
     assert_false(x.default_handled);
     assert_int_equal(regs.rax, GUEST_RAX);
@@ -300,9 +300,9 @@ static void s15_magic_from_cpl1_and_cpl2_is_not_protected(void **state)
     struct hd_guest_regs regs;
     struct hd_vcpu vcpu;
     for (uint8_t cpl = 1; cpl <= 2; cpl++) {
-        struct hd_host_exit x = magic_exit(f, &vcpu, &regs, cpl);
+        struct hd_exit x = magic_exit(f, &vcpu, &regs, cpl);
         assert_int_equal(x.pre.flags & HD_VERDICT_PROTECTED, 0);
-        assert_int_equal(regs.rax, HD_HOST_VMCALL_ENOSYS);
+        assert_int_equal(regs.rax, HD_VMCALL_ENOSYS);
     }
 }
 
@@ -323,11 +323,11 @@ static void s14_partial_magic_is_not_protected(void **state)
         else
             regs.r12 = HD_HYPERDBG_MAGIC_R10; /* a magic value in the wrong register */
         hd_host_vcpu_init(&vcpu, &regs, 0, 1);
-        struct hd_host_exit x = run_vcpu(f, &vcpu);
+        struct hd_exit x = run_vcpu(f, &vcpu);
         assert_int_equal(x.pre.flags & HD_VERDICT_PROTECTED, 0);
         assert_int_equal(vcpu.flags & HD_VCPU_PROTECTED, 0);
         assert_int_equal(regs.r8, 0x1234); /* the write stuck */
-        assert_int_equal(regs.rax, HD_HOST_VMCALL_ENOSYS);
+        assert_int_equal(regs.rax, HD_VMCALL_ENOSYS);
     }
 }
 
@@ -340,11 +340,11 @@ static void s14_stale_protected_flag_from_the_backend_is_cleared(void **state)
     reg_event(f, HD_ALL, HD_ALL, HD_STAGE_PRE, false, &a, 1);
     hd_host_vcpu_init(&vcpu, &regs, 0, 1);
     vcpu.flags = HD_VCPU_PROTECTED; /* wrong: backends pass 0 in */
-    struct hd_host_exit x = run_vcpu(f, &vcpu);
+    struct hd_exit x = run_vcpu(f, &vcpu);
     assert_int_equal(vcpu.flags & HD_VCPU_PROTECTED, 0);
     assert_int_equal(x.pre.flags & HD_VERDICT_PROTECTED, 0);
     assert_int_equal(regs.r8, 0x1234);
-    assert_int_equal(regs.rax, HD_HOST_VMCALL_ENOSYS);
+    assert_int_equal(regs.rax, HD_VMCALL_ENOSYS);
 }
 
 /* ---- a backend's own predicate --------------------------------------------------------- */
@@ -382,7 +382,7 @@ static void s14_custom_is_own_hypercall_is_honoured(void **state)
 
     hd_host_vcpu_init(&vcpu, &regs, 3, 7);
     vcpu.cpl = 3; /* the predicate decides, not the default CPL rule */
-    struct hd_host_exit x = run_vcpu(f, &vcpu);
+    struct hd_exit x = run_vcpu(f, &vcpu);
     assert_true(g_pred.calls >= 1);
     assert_ptr_equal(g_pred.user_seen, hd_host_ops(f->host)->user);
     assert_true(x.pre.flags & HD_VERDICT_PROTECTED);
@@ -402,11 +402,11 @@ static void s14_custom_predicate_replaces_the_hyperdbg_magic_rule(void **state)
     struct hd_action_desc a = act_code(RAW_SET_R8, sizeof(RAW_SET_R8), 0);
     reg_event(f, HD_ALL, HD_ALL, HD_STAGE_PRE, false, &a, 1);
 
-    struct hd_host_exit x = magic_exit(f, &vcpu, &regs, 0); /* rcx is not 0xC0FFEE */
+    struct hd_exit x = magic_exit(f, &vcpu, &regs, 0); /* rcx is not 0xC0FFEE */
     assert_true(g_pred.calls >= 1);
     assert_int_equal(x.pre.flags & HD_VERDICT_PROTECTED, 0);
     assert_int_equal(regs.r8, 0x1234);
-    assert_int_equal(regs.rax, HD_HOST_VMCALL_ENOSYS);
+    assert_int_equal(regs.rax, HD_VMCALL_ENOSYS);
 }
 
 static void s14_default_predicate_is_hd_hypercall_is_hyperdbg(void **state)

@@ -16,7 +16,7 @@ static void s17_break_action_is_recorded_with_the_exit(void **state)
 
     hd_host_vcpu_init(&vcpu, &regs, 2, 0x490);
     vcpu.rip = 0xFFFFF80012345678ull;
-    struct hd_host_exit x = run_vcpu(f, &vcpu);
+    struct hd_exit x = run_vcpu(f, &vcpu);
 
     assert_true(x.pre.flags & HD_VERDICT_BREAK);
     assert_int_equal(x.pre.fired, 1);
@@ -43,7 +43,7 @@ static void s17_break_in_both_passes_of_a_stage_all_event(void **state)
     struct hd_host_break b;
     struct hd_action_desc a = act_break();
     reg_event(f, HD_ALL, HD_ALL, HD_STAGE_ALL, false, &a, 1);
-    struct hd_host_exit x = run_exit(f, 1, 5, 0, &regs);
+    struct hd_exit x = run_exit(f, 1, 5, 0, &regs);
 
     assert_true(x.pre.flags & HD_VERDICT_BREAK);
     assert_true(x.post.flags & HD_VERDICT_BREAK);
@@ -53,7 +53,7 @@ static void s17_break_in_both_passes_of_a_stage_all_event(void **state)
     assert_int_equal(b.regs.rax, 0x77);
     assert_true(hd_host_break_get(f->host, 1, &b));
     assert_int_equal(b.stage, HD_STAGE_POST);
-    assert_int_equal(b.regs.rax, HD_HOST_VMCALL_ENOSYS);
+    assert_int_equal(b.regs.rax, HD_VMCALL_ENOSYS);
 }
 
 static void s17_post_only_break_sets_the_flag_in_the_post_verdict_only(void **state)
@@ -61,7 +61,7 @@ static void s17_post_only_break_sets_the_flag_in_the_post_verdict_only(void **st
     struct fx *f = *state;
     struct hd_action_desc a = act_break();
     reg_event(f, HD_ALL, HD_ALL, HD_STAGE_POST, false, &a, 1);
-    struct hd_host_exit x = run_exit(f, 0, 5, 0, NULL);
+    struct hd_exit x = run_exit(f, 0, 5, 0, NULL);
     assert_int_equal(x.pre.flags & HD_VERDICT_BREAK, 0);
     assert_true(x.post.flags & HD_VERDICT_BREAK);
     assert_int_equal(hd_host_break_count(f->host), 1);
@@ -71,7 +71,7 @@ static void s17_event_without_actions_does_not_break(void **state)
 {
     struct fx *f = *state;
     reg_event(f, HD_ALL, HD_ALL, HD_STAGE_ALL, false, NULL, 0);
-    struct hd_host_exit x = run_exit(f, 0, 5, 0, NULL);
+    struct hd_exit x = run_exit(f, 0, 5, 0, NULL);
     assert_int_equal(x.pre.fired, 1); /* it fired ... */
     assert_int_equal(x.pre.flags & HD_VERDICT_BREAK, 0); /* ... and did not break */
     assert_int_equal(x.post.flags & HD_VERDICT_BREAK, 0);
@@ -86,7 +86,7 @@ static void s17_break_with_false_condition_does_not_break(void **state)
     d.condition.kind = HD_CONDITION_NATIVE;
     d.condition.fn = log_condition_false;
     reg_desc(f, &d);
-    struct hd_host_exit x = run_exit(f, 0, 5, 0, NULL);
+    struct hd_exit x = run_exit(f, 0, 5, 0, NULL);
     assert_int_equal(x.pre.flags & HD_VERDICT_BREAK, 0);
     assert_int_equal(hd_host_break_count(f->host), 0);
 }
@@ -146,7 +146,7 @@ static void s17_without_on_break_op_only_the_flag_is_set(void **state)
     fx_recreate(f, &ops, NULL);
     struct hd_action_desc a = act_break();
     reg_event(f, HD_ALL, HD_ALL, HD_STAGE_PRE, false, &a, 1);
-    struct hd_host_exit x = run_exit(f, 0, 1, 0, NULL);
+    struct hd_exit x = run_exit(f, 0, 1, 0, NULL);
     assert_true(x.pre.flags & HD_VERDICT_BREAK);
     assert_int_equal(hd_host_break_count(f->host), 0);
 }

@@ -204,7 +204,7 @@ static void *dispatcher(void *arg)
     struct core_ctx *c = arg;
     struct hd_guest_regs regs;
     struct hd_vcpu vcpu;
-    struct hd_host_exit exit;
+    struct hd_exit exit;
 
     while (!__atomic_load_n(&g_stop, __ATOMIC_ACQUIRE)) {
         uint64_t r = xorshift(&c->rng);

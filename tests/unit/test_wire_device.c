@@ -123,7 +123,7 @@ static void selftest_runs_doc_condition_and_code(void **state)
     assert_int_equal(r.fired_post, 0);
     assert_int_equal(r.regs.r8, HDB2);
     assert_int_equal(r.regs.rdx, 0x1000);
-    assert_int_equal(r.regs.rax, HD_WIRE_SELFTEST_ENOSYS); /* default handling ran */
+    assert_int_equal(r.regs.rax, HD_VMCALL_ENOSYS); /* default handling ran */
     assert_int_equal(r.result_flags, HD_WIRE_SELFTEST_DEFAULT_RAN);
     assert_int_equal(r.rip, 0x401003);
     assert_int_equal(r.verdict, 0);
@@ -148,7 +148,7 @@ static void selftest_short_circuit_skips_default(void **state)
     in.regs.rax = 0x1234;
     r = selftest(f, &in, sizeof(in)); /* caller's pid 0x4242: the event does not match */
     assert_int_equal(r.fired_pre, 0);
-    assert_int_equal(r.regs.rax, HD_WIRE_SELFTEST_ENOSYS);
+    assert_int_equal(r.regs.rax, HD_VMCALL_ENOSYS);
     in.flags = HD_WIRE_SELFTEST_PID_GIVEN;
     in.pid = 0x99;
     r = selftest(f, &in, sizeof(in));

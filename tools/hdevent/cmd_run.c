@@ -363,7 +363,7 @@ static bool run_exit(struct sim *s, char *args)
 {
     struct hd_vcpu vcpu;
     struct hd_guest_regs regs, before;
-    struct hd_host_exit exit;
+    struct hd_exit exit;
     enum hd_status st;
 
     if (!parse_exit(s, args, &vcpu, &regs))
