@@ -8,6 +8,8 @@
 #include <hd_vmx.h>
 #include <hdevent/wire.h>
 
+#include "internal/le.h"
+
 volatile uint32_t bm_current_pid;
 volatile uint64_t bm_breaks;
 struct hd_vmx_cpu *bm_cpu;
@@ -339,11 +341,6 @@ static void glue_vmcall_done(void *user, struct hd_vmx_cpu *cpu, const struct hd
 
 /* ---- events: the files `hdevent encode` wrote at build time (events.S) --------------------- */
 
-static uint32_t rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 /* One FILE = the event buffer, then its action buffers, back to back (docs/cli.md). Only the
  * size fields are read here, to find where each buffer ends; hd_wire_ioctl() validates all. */
 static void bm_register_file(const struct bm_event_file *f)
@@ -363,8 +360,9 @@ static void bm_register_file(const struct bm_event_file *f)
             bm_puts(": truncated buffer\n");
             return;
         }
-        len = head + (event ? rd32(f->data + at + 160)
-                            : (size_t)rd32(f->data + at + 20) + rd32(f->data + at + 24));
+        len = head + (event ? hd__le_rd32(f->data, at + 160)
+                            : (size_t)hd__le_rd32(f->data, at + 20) +
+                                  hd__le_rd32(f->data, at + 24));
         if (len > left) {
             bm_puts("register ");
             bm_puts(f->name);
@@ -374,7 +372,7 @@ static void bm_register_file(const struct bm_event_file *f)
         if (hd_wire_ioctl(bm_engine, event ? HD_IOCTL_REGISTER_EVENT : HD_IOCTL_ADD_ACTION,
                           f->data + at, len, out, sizeof(out), &written) != HD_OK ||
             !out[0]) {
-            code = rd32(out + 4);
+            code = hd__le_rd32(out, 4);
             bm_puts("register ");
             bm_puts(f->name);
             bm_puts(": ");

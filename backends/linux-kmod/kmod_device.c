@@ -29,6 +29,7 @@
 
 #include <hdevent/device_linux.h>
 #include <hdevent/wire.h>
+#include <hdevent/wire_device.h>
 
 #include "kmod_internal.h"
 

@@ -54,10 +54,11 @@ LIBS_SYS := -lntoskrnl -lhal -lgcc
 
 # The Windows CLI: device subcommands only, no Zydis (Debian has no mingw Zydis).
 CLI_DIR := $(SRC)/tools/hdevent
-CLI_SRCS := $(CLI_DIR)/main.c $(CLI_DIR)/cmd_device.c $(CLI_DIR)/cli_util.c \
-            $(CLI_DIR)/cli_command.c $(CLI_DIR)/device_win32.c \
+CLI_SRCS := $(CLI_DIR)/main.c $(CLI_DIR)/device_cli.c $(CLI_DIR)/cmd_add.c \
+            $(CLI_DIR)/cmd_events.c $(CLI_DIR)/cmd_read.c $(CLI_DIR)/cmd_selftest.c \
+            $(CLI_DIR)/cli_util.c $(CLI_DIR)/cli_command.c $(CLI_DIR)/device_win32.c \
             $(sort $(wildcard $(SRC)/libhdevent/user/command*.c)) \
-            $(SRC)/libhdevent/user/wire_encode.c
+            $(SRC)/libhdevent/user/wire_encode.c $(SRC)/libhdevent/user/wire_replies.c
 UCFLAGS := -std=c11 -O2 -Wall -Wextra -Werror -D__USE_MINGW_ANSI_STDIO=1 \
            -DHDEVENT_CLI_DEVICE_ONLY -DHDEVENT_CLI_HAVE_DEVICE -DHDEVENT_NO_ZYDIS \
            -I$(SRC)/include -I$(SRC)/libhdevent/core -I$(SRC)/libhdevent/user

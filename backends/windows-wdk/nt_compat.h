@@ -13,6 +13,7 @@
 
 #include <hdevent/engine.h>
 #include <hdevent/wire.h>
+#include <hdevent/wire_device.h>
 
 #if defined(__MINGW32__)
 /* Undocumented but exported since Windows Vista; the WDK does not declare them either. */

@@ -1,5 +1,7 @@
 /*
- * hdevent/hdevent.h — the single door: every freestanding-safe public header.
+ * hdevent/hdevent.h — the single door for hook and backend code: the engine, events,
+ * dispatch, the backend contract. The IOCTL wire format (wire.h, wire_device.h) is for kernel
+ * glue and user-mode tools, and has its own headers.
  * User-mode components (the host backend, later the parser and Zydis tools) have their own.
  */
 #ifndef HDEVENT_HDEVENT_H
@@ -13,7 +15,6 @@
 #include "status.h"
 #include "types.h"
 #include "vcpu.h"
-#include "wire.h"
 
 /** Library version, as in the CMake project. */
 #define HD_VERSION_MAJOR 0

@@ -13,43 +13,63 @@
 
 HD_EXTERN_C_BEGIN
 
-/* X(name, value, description) */
-#define HD_STATUS_LIST(X)                                                                       \
-    X(HD_OK, 0, "success")                                                                      \
-    X(HD_EMPTY, 1, "nothing to return: no message is queued, or no further event")              \
-    X(HD_ERR_INVALID_ARGUMENT, -1, "invalid argument: a required pointer is NULL or a size is 0") \
-    X(HD_ERR_NO_MEMORY, -2, "out of memory: the backend could not allocate")                      \
-    X(HD_ERR_NOT_SUPPORTED, -3, "not supported by this backend (a needed backend op is NULL)")    \
-    X(HD_ERR_BAD_OPS, -4, "backend ops: unknown version, size too small or a required op missing") \
-    X(HD_ERR_INVALID_STAGE, -5, "event stage must be pre (1), post (2) or all (3)")              \
-    X(HD_ERR_SC_WITH_POST, -6, "short-circuiting is only allowed with stage pre")                \
-    X(HD_ERR_INVALID_CORE, -7, "core is not below the core count and is not 0xFFFFFFFF (all)")   \
-    X(HD_ERR_INVALID_CONDITION, -8, "condition: unknown kind, or raw bytes / callback missing")   \
-    X(HD_ERR_INVALID_ACTION_TYPE, -9, "action type must be break, script, code or native")       \
-    X(HD_ERR_EMPTY_CODE, -10, "custom code action without code bytes or callback")               \
-    X(HD_ERR_TOO_LARGE, -11, "code or pre-allocated buffer larger than the documented maximum")  \
-    X(HD_ERR_NO_SUCH_EVENT, -12, "no registered event has this tag")                              \
-    X(HD_ERR_SCRIPT_NOT_SUPPORTED, -13,                                                          \
-      "script actions are not supported yet: the script engine has not landed")                   \
-    X(HD_ERR_TAGS_EXHAUSTED, -14, "every event tag has been given out")                          \
-    X(HD_ERR_BAD_VCPU, -15, "vCPU record: regs is NULL or core is not below the core count")         \
-    X(HD_ERR_NO_PRE_PASS, -16, "post pass without a pre pass on this core that asked for it")    \
-    X(HD_ERR_TOO_MANY_ACTIONS, -17, "an event holds at most HD_EVENT_MAX_ACTIONS actions")      \
-    X(HD_ERR_TAG_IN_USE, -18,                                                                    \
-      "tag already given out: tags are used once, in ascending order, and never reused")         \
-    X(HD_ERR_INVALID_TAG, -19, "tag is below 0x1000000 or is the all-events tag")               \
-    X(HD_ERR_BUFFER_TOO_SMALL, -20,                                                             \
-      "output buffer too small for the result: nothing was done")                               \
-    X(HD_ERR_UNKNOWN_IOCTL, -21, "IOCTL code is not one of hdevent's wire requests")            \
-    X(HD_ERR_NOT_ENCODABLE, -22,                                                                \
-      "native conditions and actions are C function pointers: they have no wire form")       \
-    X(HD_ERR_INVALID_CODE, -23,                                                                 \
-      "raw code rejected: it does not decode fully, can run off its end, or branches outside "  \
+/*
+ * X(name, value, wire, description). `wire` names the IOCTL wire code, HD_WIRE_<wire> in
+ * wire.h, that hd_wire_error_from_status() gives the status: a new status gets its wire code
+ * in its own line, and the build fails without one.
+ */
+#define HD_STATUS_LIST(X)                                                                          \
+    X(HD_OK, 0, OK, "success")                                                                     \
+    X(HD_EMPTY, 1, OK, "nothing to return: no message is queued, or no further event")             \
+    X(HD_ERR_INVALID_ARGUMENT, -1, ERR_INVALID_ARGUMENT,                                           \
+      "invalid argument: a required pointer is NULL or a size is 0")                               \
+    X(HD_ERR_NO_MEMORY, -2, ERR_UNABLE_TO_CREATE_EVENT,                                            \
+      "out of memory: the backend could not allocate")                                             \
+    X(HD_ERR_NOT_SUPPORTED, -3, ERR_EVENT_NOT_APPLIED,                                             \
+      "not supported by this backend (a needed backend op is NULL)")                               \
+    X(HD_ERR_BAD_OPS, -4, ERR_INTERNAL,                                                            \
+      "backend ops: unknown version, size too small or a required op missing")                     \
+    X(HD_ERR_INVALID_STAGE, -5, ERR_BAD_STAGE,                                                     \
+      "event stage must be pre (1), post (2) or all (3)")                                          \
+    X(HD_ERR_SC_WITH_POST, -6, ERR_SC_WITH_POST,                                                   \
+      "short-circuiting is only allowed with stage pre")                                           \
+    X(HD_ERR_INVALID_CORE, -7, ERR_INVALID_CORE_ID,                                                \
+      "core is not below the core count and is not 0xFFFFFFFF (all)")                              \
+    X(HD_ERR_INVALID_CONDITION, -8, ERR_INTERNAL,                                                  \
+      "condition: unknown kind, or raw bytes / callback missing")                                  \
+    X(HD_ERR_INVALID_ACTION_TYPE, -9, ERR_INVALID_ACTION_TYPE,                                     \
+      "action type must be break, script, code or native")                                         \
+    X(HD_ERR_EMPTY_CODE, -10, ERR_ACTION_BUFFER_SIZE_IS_ZERO,                                      \
+      "custom code action without code bytes or callback")                                         \
+    X(HD_ERR_TOO_LARGE, -11, ERR_CODE_TOO_LARGE,                                                   \
+      "code or pre-allocated buffer larger than the documented maximum")                           \
+    X(HD_ERR_NO_SUCH_EVENT, -12, ERR_TAG_NOT_EXISTS, "no registered event has this tag")           \
+    X(HD_ERR_SCRIPT_NOT_SUPPORTED, -13, ERR_SCRIPT_UNSUPPORTED,                                    \
+      "script actions are not supported yet: the script engine has not landed")                    \
+    X(HD_ERR_TAGS_EXHAUSTED, -14, ERR_TAG_INVALID, "every event tag has been given out")           \
+    X(HD_ERR_BAD_VCPU, -15, ERR_INTERNAL,                                                          \
+      "vCPU record: regs is NULL or core is not below the core count")                             \
+    X(HD_ERR_NO_PRE_PASS, -16, ERR_INTERNAL,                                                       \
+      "post pass without a pre pass on this core that asked for it")                               \
+    X(HD_ERR_TOO_MANY_ACTIONS, -17, ERR_TOO_MANY_ACTIONS,                                          \
+      "an event holds at most HD_EVENT_MAX_ACTIONS actions")                                       \
+    X(HD_ERR_TAG_IN_USE, -18, ERR_TAG_IN_USE,                                                      \
+      "tag already given out: tags are used once, in ascending order, and never reused")           \
+    X(HD_ERR_INVALID_TAG, -19, ERR_TAG_INVALID,                                                    \
+      "tag is below 0x1000000 or is the all-events tag")                                           \
+    X(HD_ERR_BUFFER_TOO_SMALL, -20, ERR_OUTPUT_TOO_SMALL,                                          \
+      "output buffer too small for the result: nothing was done")                                  \
+    X(HD_ERR_UNKNOWN_IOCTL, -21, ERR_UNKNOWN_IOCTL,                                                \
+      "IOCTL code is not one of hdevent's wire requests")                                          \
+    X(HD_ERR_NOT_ENCODABLE, -22, ERR_INTERNAL,                                                     \
+      "native conditions and actions are C function pointers: they have no wire form")             \
+    X(HD_ERR_INVALID_CODE, -23, ERR_INTERNAL,                                                      \
+      "raw code rejected: it does not decode fully, can run off its end, or branches outside "     \
       "itself (hd_code_validate's report says where)")
 
 /** Status of every hdevent call. */
 enum hd_status {
-#define HD_STATUS_ENUM_(name, value, text) name = value,
+#define HD_STATUS_ENUM_(name, value, wire, text) name = value,
     HD_STATUS_LIST(HD_STATUS_ENUM_)
 #undef HD_STATUS_ENUM_
 };

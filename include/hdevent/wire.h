@@ -188,7 +188,11 @@ enum hd_wire_modify_type {
       "self-test: this backend cannot run a synthetic exit (no run-on-this-core service)")     \
     X(HD_WIRE_ERR_MESSAGE_BUFFER_TOO_SMALL, 0xC000101Cu,                                        \
       "read messages: the output buffer is smaller than 32 bytes (one record header and "       \
-      "8 bytes of text)")
+      "8 bytes of text)")                                                                       \
+    /* ---- replies a user-mode decoder refuses (wire_encode.h) ---- */                          \
+    X(HD_WIRE_ERR_REPLY_MALFORMED, 0xC000101Du,                                                 \
+      "reply from the device: a field is out of range (a flag other than 0 or 1, a length "     \
+      "above its size, an unknown stage or kind, a success flag that contradicts the code)")
 
 /*
  * The codes as names. HyperDbg's values are above INT_MAX, which ISO C (before C23) does not
@@ -436,171 +440,6 @@ HD_API uint32_t hd_wire_decode_modify(const void *buf, size_t len, uint64_t *tag
  */
 HD_API enum hd_status hd_wire_ioctl(struct hd_engine *engine, uint32_t code, const void *in,
                                     size_t in_len, void *out, size_t out_len, size_t *written);
-
-/* ---------------------------------------------------------------------------------------- */
-/* hdevent's own IOCTLs: self-test exit, message records, event list (docs/wire.md)         */
-/* ---------------------------------------------------------------------------------------- */
-
-/*
- * Codes: device type 0x22, METHOD_BUFFERED, FILE_ANY_ACCESS, functions 0xE00..0xE02 (HyperDbg's
- * own functions sit at 0x800..0xAFF; 0xE00..0xEFF is reserved to hdevent). Served by
- * hd_wire_device_ioctl() together with HyperDbg's four.
- */
-/** Run a synthetic VMCALL exit on the calling core: in hd_wire_selftest, out _result. */
-#define HD_IOCTL_SELFTEST_VMCALL 0x223800u
-/** Take queued messages: no input; out: message records back to back (may be 0 bytes). */
-#define HD_IOCTL_READ_MESSAGES 0x223804u
-/** List registered events after a tag, and the next free tag: in hd_wire_list_request. */
-#define HD_IOCTL_LIST_EVENTS 0x223808u
-
-#define HD_WIRE_SELFTEST_SIZE 160u
-#define HD_WIRE_SELFTEST_RESULT_SIZE 168u
-#define HD_WIRE_MESSAGE_HEADER_SIZE 24u
-/** Smallest output the message read accepts: one header and 8 bytes of text. */
-#define HD_WIRE_MESSAGE_READ_MIN 32u
-#define HD_WIRE_LIST_REQUEST_SIZE 8u
-#define HD_WIRE_LIST_HEADER_SIZE 32u
-#define HD_WIRE_LIST_ENTRY_SIZE 40u
-
-/** hd_wire_selftest.flags: use `pid`; without it the exit carries the caller's pid. */
-#define HD_WIRE_SELFTEST_PID_GIVEN 0x1u
-/** hd_wire_selftest_result.result_flags: the default handling ran (not short-circuited). */
-#define HD_WIRE_SELFTEST_DEFAULT_RAN 0x1u
-/** hd_wire_selftest_result.result_flags: the post pass ran. */
-#define HD_WIRE_SELFTEST_POST_RAN 0x2u
-/** Self-test input: one VMCALL exit as a VMX exit handler would see it. */
-struct hd_wire_selftest {
-    struct hd_guest_regs regs; /**< 0: GUEST_REGS at the VMCALL */
-    uint64_t rip;              /**< 128: guest RIP of the VMCALL */
-    uint32_t core;             /**< 136: HD_ALL = whichever core runs it; else must be that core */
-    uint32_t pid;              /**< 140: used with HD_WIRE_SELFTEST_PID_GIVEN */
-    uint32_t insn_len;         /**< 144: 0 = 3 (VMCALL), else 1..15 */
-    uint8_t cpl;               /**< 148: 0..3 */
-    uint8_t reserved0[3];      /**< 149: must be 0 */
-    uint32_t flags;            /**< 152: HD_WIRE_SELFTEST_PID_GIVEN */
-    uint32_t reserved1;        /**< 156: must be 0 */
-};
-
-/** Self-test output. On a rejection (status not HD_WIRE_SUCCESS) regs and rip echo the input. */
-struct hd_wire_selftest_result {
-    struct hd_guest_regs regs; /**< 0: registers after pre pass, default handling, post pass */
-    uint64_t rip;              /**< 128: rip + insn_len (the VMCALL always retires) */
-    uint32_t status;           /**< 136: HD_WIRE_SUCCESS or a wire error code */
-    uint32_t core;             /**< 140: the core the exit ran on */
-    uint32_t pid;              /**< 144: the pid the exit carried */
-    uint32_t verdict;          /**< 148: HD_VERDICT_* of the pre pass OR the post pass */
-    uint32_t fired_pre;        /**< 152: events that fired in the pre pass */
-    uint32_t fired_post;       /**< 156: events that fired in the post pass */
-    uint32_t result_flags;     /**< 160: HD_WIRE_SELFTEST_DEFAULT_RAN, _POST_RAN */
-    uint32_t reserved0;        /**< 164: 0 */
-};
-
-/** hd_wire_message.flags: the action's `imm` setting. */
-#define HD_WIRE_MESSAGE_IMMEDIATE 0x1u
-/** hd_wire_message.flags: fewer than `size` bytes follow. */
-#define HD_WIRE_MESSAGE_TRUNCATED 0x2u
-
-/**
- * One message record: this header, `length` bytes of text, zero padding to a multiple of 8.
- * Reads return whole records back to back; Linux read() returns the same bytes.
- */
-struct hd_wire_message {
-    uint64_t tag;    /**< 0: the event whose action produced it */
-    uint32_t core;   /**< 8: the core that produced it */
-    uint32_t size;   /**< 12: full size of the message */
-    uint32_t length; /**< 16: bytes of text that follow (<= size) */
-    uint32_t flags;  /**< 20: HD_WIRE_MESSAGE_* */
-};
-
-/** Event-list input: the tag to list after (0 = from the first event). */
-struct hd_wire_list_request {
-    uint64_t after_tag; /**< 0 */
-};
-
-/** Event-list output header; `count` hd_wire_list_entry records follow it. */
-struct hd_wire_list_header {
-    uint32_t kernel_status; /**< 0: HD_WIRE_SUCCESS or a wire error code */
-    uint32_t count;         /**< 4: entries that follow */
-    uint64_t next_tag;      /**< 8: the lowest tag a new event may use (above every tag given out) */
-    uint64_t last_tag;      /**< 16: tag of the last entry (after_tag for the next request) */
-    uint32_t more;          /**< 24: 1 when events past last_tag did not fit */
-    uint32_t reserved0;     /**< 28: 0 */
-};
-
-/** One registered event in the list. */
-struct hd_wire_list_entry {
-    uint64_t tag;          /**< 0 */
-    uint32_t core;         /**< 8: HD_ALL = every core */
-    uint32_t pid;          /**< 12: HD_ALL = every pid */
-    uint32_t stage;        /**< 16: enum hd_stage */
-    uint8_t enabled;       /**< 20 */
-    uint8_t short_circuit; /**< 21 */
-    uint8_t condition;     /**< 22: enum hd_condition_kind */
-    uint8_t reserved0;     /**< 23 */
-    uint32_t action_count; /**< 24 */
-    uint32_t reserved1;    /**< 28 */
-    uint64_t hits;         /**< 32: times evaluated, summed over every core */
-};
-
-HD__STATIC_ASSERT(sizeof(struct hd_wire_selftest) == HD_WIRE_SELFTEST_SIZE, "selftest size");
-HD__STATIC_ASSERT(offsetof(struct hd_wire_selftest, flags) == 152, "selftest.flags");
-HD__STATIC_ASSERT(sizeof(struct hd_wire_selftest_result) == HD_WIRE_SELFTEST_RESULT_SIZE,
-                 "selftest result size");
-HD__STATIC_ASSERT(offsetof(struct hd_wire_selftest_result, result_flags) == 160,
-                 "selftest_result.result_flags");
-HD__STATIC_ASSERT(sizeof(struct hd_wire_message) == HD_WIRE_MESSAGE_HEADER_SIZE, "message size");
-HD__STATIC_ASSERT(sizeof(struct hd_wire_list_request) == HD_WIRE_LIST_REQUEST_SIZE, "list req");
-HD__STATIC_ASSERT(sizeof(struct hd_wire_list_header) == HD_WIRE_LIST_HEADER_SIZE, "list header");
-HD__STATIC_ASSERT(offsetof(struct hd_wire_list_header, more) == 24, "list_header.more");
-HD__STATIC_ASSERT(sizeof(struct hd_wire_list_entry) == HD_WIRE_LIST_ENTRY_SIZE, "list entry");
-HD__STATIC_ASSERT(offsetof(struct hd_wire_list_entry, hits) == 32, "list_entry.hits");
-
-/** What a kernel backend knows about the caller of an IOCTL. */
-struct hd_wire_caller {
-    /** The calling process's id (Linux: tgid; Windows: process id). */
-    uint32_t pid;
-    /** Handed back to run_here. */
-    void *user;
-    /**
-     * Run fn(arg, core) on the calling core with preemption and interrupts off, as a VM exit
-     * handler runs, and return when it has; `core` is that core's index. NULL: the self-test
-     * IOCTL is refused (HD_WIRE_ERR_SELFTEST_UNAVAILABLE).
-     */
-    void (*run_here)(void *user, void (*fn)(void *arg, uint32_t core), void *arg);
-};
-
-/**
- * Handle one IOCTL of a kernel device: HyperDbg's four (as hd_wire_ioctl()) and hdevent's
- * HD_IOCTL_SELFTEST_VMCALL, HD_IOCTL_READ_MESSAGES and HD_IOCTL_LIST_EVENTS. Same rules as
- * hd_wire_ioctl(): in and out may overlap, input is read before output is written, a rejected
- * request changes nothing. Writer context.
- *
- * - SELFTEST_VMCALL: in exactly 160 bytes; out hd_wire_selftest_result. The exit runs through
- *   caller->run_here: hd_dispatch_vmcall, the default handling (HD_VMCALL_ENOSYS) unless
- *   short-circuited, hd_dispatch_vmcall_post when asked, rip += insn_len.
- * - READ_MESSAGES: input ignored; out as hd_wire_read_messages() (*written may be 0).
- * - LIST_EVENTS: in hd_wire_list_request (8 bytes); out the header and as many entries as fit.
- *
- * @param caller may be NULL for HyperDbg's IOCTLs and the list; the self-test needs it.
- * @return as hd_wire_ioctl(); HD_ERR_BUFFER_TOO_SMALL for an output below 168 (self-test),
- *         32 (read, list) bytes.
- */
-HD_API enum hd_status hd_wire_device_ioctl(struct hd_engine *engine,
-                                           const struct hd_wire_caller *caller, uint32_t code,
-                                           const void *in, size_t in_len, void *out, size_t out_len,
-                                           size_t *written);
-
-/**
- * Take queued messages into @p out as records (struct hd_wire_message + text + padding), as
- * many as fit whole: a message is taken only when its record fits, except the first, which
- * is truncated (flag HD_WIRE_MESSAGE_TRUNCATED) when @p out_len cannot hold it. Messages of
- * every core, cores visited in turn. Linux read() and HD_IOCTL_READ_MESSAGES both call this.
- * @return HD_OK with *written > 0; HD_EMPTY (nothing queued, *written = 0);
- *         HD_ERR_BUFFER_TOO_SMALL when out_len < HD_WIRE_MESSAGE_READ_MIN (nothing taken);
- *         HD_ERR_INVALID_ARGUMENT.
- */
-HD_API enum hd_status hd_wire_read_messages(struct hd_engine *engine, void *out, size_t out_len,
-                                            size_t *written);
 
 HD_EXTERN_C_END
 

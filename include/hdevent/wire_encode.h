@@ -1,5 +1,6 @@
 /*
- * hdevent/wire_encode.h — building HyperDbg's IOCTL buffers (USER MODE ONLY: libc, malloc).
+ * hdevent/wire_encode.h — the user-mode side of the wire (USER MODE ONLY: libc, malloc):
+ * building HyperDbg's IOCTL buffers, and decoding what a device replies.
  *
  * The encoder turns a descriptor into the bytes user mode sends: one event buffer
  * (168 bytes + condition) for HD_IOCTL_REGISTER_EVENT, then one action buffer (32 bytes +
@@ -21,6 +22,7 @@
 #include "status.h"
 #include "types.h"
 #include "wire.h"
+#include "wire_device.h"
 
 HD_EXTERN_C_BEGIN
 
@@ -127,6 +129,57 @@ struct hd_wire_file_decoded {
  */
 HD_API uint32_t hd_wire_file_decode(const void *buf, size_t len, uint32_t core_count,
                                     struct hd_wire_file_decoded *out);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Decoding a device's replies                                                              */
+/* ---------------------------------------------------------------------------------------- */
+
+/*
+ * A device is trusted no more than a buffer from a file: each decoder checks the reply's
+ * length exactly and every field against its range, reads byte by byte (little-endian), and
+ * fills its output only on success. They return HD_WIRE_OK, HD_WIRE_ERR_INVALID_ARGUMENT (a
+ * NULL pointer), HD_WIRE_ERR_TRUNCATED (shorter than the record), HD_WIRE_ERR_TRAILING_BYTES
+ * (longer) or HD_WIRE_ERR_REPLY_MALFORMED (a field out of range); the code the kernel put
+ * in a well-formed reply is the caller's to read in @p out.
+ */
+
+/** An 8-byte register or add-action result; is_successful must agree with `error`. */
+HD_API uint32_t hd_wire_decode_result(const void *buf, size_t len, struct hd_wire_result *out);
+
+/**
+ * A 24-byte modify reply: the request echoed with kernel_status and, for a query, is_enabled.
+ * Type and IsEnabled are checked only where they mean something (a successful request; a
+ * successful query).
+ */
+HD_API uint32_t hd_wire_decode_modify_reply(const void *buf, size_t len,
+                                            struct hd_wire_modify *out);
+
+/** A 168-byte self-test result. */
+HD_API uint32_t hd_wire_decode_selftest_result(const void *buf, size_t len,
+                                               struct hd_wire_selftest_result *out);
+
+/**
+ * An event-list reply: the header, and exactly `count` entries after it (a failed request has
+ * none). Read the entries with hd_wire_decode_list_entry().
+ */
+HD_API uint32_t hd_wire_decode_list(const void *buf, size_t len,
+                                    struct hd_wire_list_header *out);
+
+/**
+ * Entry @p index of an event-list reply that hd_wire_decode_list() accepted: stage 1..3,
+ * flags 0 or 1, a known condition kind.
+ */
+HD_API uint32_t hd_wire_decode_list_entry(const void *buf, size_t len, uint32_t index,
+                                          struct hd_wire_list_entry *out);
+
+/**
+ * The message record at the start of @p buf, @p len bytes being what is left of a read:
+ * length <= size, TRUNCATED set exactly when length < size, no unknown flag, the text and its
+ * padding inside @p len. @p text receives the text (it points into @p buf), @p record_size
+ * the bytes the record takes: the next record starts there.
+ */
+HD_API uint32_t hd_wire_decode_message(const void *buf, size_t len, struct hd_wire_message *out,
+                                       const uint8_t **text, size_t *record_size);
 
 HD_EXTERN_C_END
 

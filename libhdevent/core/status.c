@@ -4,7 +4,7 @@
 const char *hd_status_str(enum hd_status s)
 {
     switch (s) {
-#define HD_STATUS_STR_(name, value, text) \
+#define HD_STATUS_STR_(name, value, wire, text) \
     case name:                            \
         return text;
         HD_STATUS_LIST(HD_STATUS_STR_)
@@ -16,7 +16,7 @@ const char *hd_status_str(enum hd_status s)
 const char *hd_status_name(enum hd_status s)
 {
     switch (s) {
-#define HD_STATUS_NAME_(name, value, text) \
+#define HD_STATUS_NAME_(name, value, wire, text) \
     case name:                             \
         return #name;
         HD_STATUS_LIST(HD_STATUS_NAME_)

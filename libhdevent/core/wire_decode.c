@@ -12,18 +12,7 @@
  */
 #include <hdevent/wire.h>
 
-/* ---- little-endian field reads ---------------------------------------------------------- */
-
-static uint32_t rd32(const uint8_t *b, size_t off)
-{
-    return (uint32_t)b[off] | (uint32_t)b[off + 1] << 8 | (uint32_t)b[off + 2] << 16 |
-           (uint32_t)b[off + 3] << 24;
-}
-
-static uint64_t rd64(const uint8_t *b, size_t off)
-{
-    return (uint64_t)rd32(b, off) | (uint64_t)rd32(b, off + 4) << 32;
-}
+#include "internal/le.h"
 
 /*
  * The total a structure's size fields announce, against the real length. The sum is 64-bit,
@@ -74,13 +63,13 @@ uint32_t hd_wire_decode_event(const void *buf, size_t len, uint32_t core_count,
         return HD_WIRE_ERR_INVALID_ARGUMENT;
     if (len < HD_WIRE_EVENT_SIZE)
         return HD_WIRE_ERR_TRUNCATED;
-    cond_size = rd32(b, EV_COND_SIZE);
+    cond_size = hd__le_rd32(b, EV_COND_SIZE);
     st = check_total((uint64_t)HD_WIRE_EVENT_SIZE + cond_size, len,
                      HD_WIRE_ERR_CONDITION_PAST_END);
     if (st != HD_WIRE_OK)
         return st;
 
-    if (rd32(b, EV_TYPE) != HD_WIRE_EVENT_VMCALL)
+    if (hd__le_rd32(b, EV_TYPE) != HD_WIRE_EVENT_VMCALL)
         return HD_WIRE_ERR_EVENT_TYPE_INVALID;
     if (b[EV_ENABLED] > 1)
         return HD_WIRE_ERR_BAD_IS_ENABLED;
@@ -88,18 +77,18 @@ uint32_t hd_wire_decode_event(const void *buf, size_t len, uint32_t core_count,
         return HD_WIRE_ERR_BAD_SHORT_CIRCUIT;
     if (b[EV_OUTPUT] > 1)
         return HD_WIRE_ERR_BAD_CUSTOM_OUTPUT;
-    stage = rd32(b, EV_STAGE);
+    stage = hd__le_rd32(b, EV_STAGE);
     if (stage < HD_STAGE_PRE || stage > HD_STAGE_ALL)
         return HD_WIRE_ERR_BAD_STAGE;
     if (b[EV_SC] && stage != HD_STAGE_PRE)
         return HD_WIRE_ERR_SC_WITH_POST; /* S13 */
-    core = rd32(b, EV_CORE);
+    core = hd__le_rd32(b, EV_CORE);
     if (core_count && core != HD_ALL && core >= core_count)
         return HD_WIRE_ERR_INVALID_CORE_ID;
-    tag = rd64(b, EV_TAG);
+    tag = hd__le_rd64(b, EV_TAG);
     if (tag < HD_TAG_BASE || tag == HD_TAG_ALL)
         return HD_WIRE_ERR_TAG_INVALID;
-    if (rd32(b, EV_COUNT) > HD_EVENT_MAX_ACTIONS)
+    if (hd__le_rd32(b, EV_COUNT) > HD_EVENT_MAX_ACTIONS)
         return HD_WIRE_ERR_TOO_MANY_ACTIONS;
     if (cond_size && code_too_large(b + HD_WIRE_EVENT_SIZE, cond_size))
         return HD_WIRE_ERR_CODE_TOO_LARGE;
@@ -110,7 +99,7 @@ uint32_t hd_wire_decode_event(const void *buf, size_t len, uint32_t core_count,
 
     hd_event_desc_init(out);
     out->core = core;
-    out->pid = rd32(b, EV_PID);
+    out->pid = hd__le_rd32(b, EV_PID);
     out->stage = (enum hd_stage)stage;
     out->short_circuit = b[EV_SC] != 0;
     out->enabled = b[EV_ENABLED] != 0;
@@ -144,14 +133,14 @@ uint32_t hd_wire_decode_action(const void *buf, size_t len, uint64_t *tag,
         return HD_WIRE_ERR_INVALID_ARGUMENT;
     if (len < HD_WIRE_ACTION_SIZE)
         return HD_WIRE_ERR_TRUNCATED;
-    code_size = rd32(b, AC_CODE_SIZE);
-    script_size = rd32(b, AC_SCRIPT_SIZE);
+    code_size = hd__le_rd32(b, AC_CODE_SIZE);
+    script_size = hd__le_rd32(b, AC_SCRIPT_SIZE);
     st = check_total((uint64_t)HD_WIRE_ACTION_SIZE + code_size + script_size, len,
                      HD_WIRE_ERR_PAYLOAD_PAST_END);
     if (st != HD_WIRE_OK)
         return st;
 
-    type = rd32(b, AC_TYPE);
+    type = hd__le_rd32(b, AC_TYPE);
     if (type > HD_WIRE_ACTION_CODE)
         return HD_WIRE_ERR_INVALID_ACTION_TYPE;
     if (b[AC_IMM] > 1)
@@ -165,7 +154,7 @@ uint32_t hd_wire_decode_action(const void *buf, size_t len, uint64_t *tag,
     if ((type == HD_WIRE_ACTION_CODE && !code_size) ||
         (type == HD_WIRE_ACTION_SCRIPT && !script_size))
         return HD_WIRE_ERR_ACTION_BUFFER_SIZE_IS_ZERO;
-    buffer = rd32(b, AC_BUFFER);
+    buffer = hd__le_rd32(b, AC_BUFFER);
     if (buffer > HD_BUFFER_MAX_BYTES)
         return HD_WIRE_ERR_BUFFER_TOO_LARGE;
     if (type == HD_WIRE_ACTION_CODE && code_too_large(b + HD_WIRE_ACTION_SIZE, code_size))
@@ -180,7 +169,7 @@ uint32_t hd_wire_decode_action(const void *buf, size_t len, uint64_t *tag,
         out->code = b + HD_WIRE_ACTION_SIZE;
         out->code_size = code_size;
     }
-    *tag = rd64(b, AC_TAG);
+    *tag = hd__le_rd64(b, AC_TAG);
     return HD_WIRE_OK;
 }
 
@@ -203,10 +192,10 @@ uint32_t hd_wire_decode_modify(const void *buf, size_t len, uint64_t *tag, uint3
         return HD_WIRE_ERR_TRUNCATED;
     if (len > HD_WIRE_MODIFY_SIZE)
         return HD_WIRE_ERR_TRAILING_BYTES;
-    t = rd32(b, MO_TYPE);
+    t = hd__le_rd32(b, MO_TYPE);
     if (t > HD_WIRE_MODIFY_CLEAR)
         return HD_WIRE_ERR_MODIFY_INVALID_TYPE;
-    g = rd64(b, MO_TAG);
+    g = hd__le_rd64(b, MO_TAG);
     if (t == HD_WIRE_MODIFY_QUERY && g == HD_TAG_ALL)
         return HD_WIRE_ERR_MODIFY_INVALID_TAG; /* a query answers for one event */
     *tag = g;

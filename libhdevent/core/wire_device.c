@@ -15,14 +15,6 @@ enum {
     LE_CONDITION = 22, LE_ACTIONS = 24, LE_HITS = 32,
 };
 
-void hd__wire_log_rejection(struct hd_engine *e, const char *what, uint32_t code)
-{
-    char hex[19];
-    const char *parts[] = {"wire: ", what, " rejected: ", hd__format_hex(hex, code, 8), " ",
-                           hd_wire_error_str(code), NULL};
-    hd__log_parts(e, HD_LOG_WARN, parts);
-}
-
 /* The lowest tag registration accepts: above every tag given out, cleared ones included. */
 static uint64_t next_tag(struct hd_engine *e)
 {
@@ -39,15 +31,15 @@ static void write_entry(struct hd_engine *e, uint8_t *p, const struct hd_event_i
 
     hd_memset(p, 0, HD_WIRE_LIST_ENTRY_SIZE);
     (void)hd_event_counters(e, info->tag, HD_ALL, &c); /* cleared meanwhile: 0 hits */
-    hd_wire_wr64(p, LE_TAG, info->tag);
-    hd_wire_wr32(p, LE_CORE, info->core);
-    hd_wire_wr32(p, LE_PID, info->pid);
-    hd_wire_wr32(p, LE_STAGE, (uint32_t)info->stage);
+    hd__le_wr64(p, LE_TAG, info->tag);
+    hd__le_wr32(p, LE_CORE, info->core);
+    hd__le_wr32(p, LE_PID, info->pid);
+    hd__le_wr32(p, LE_STAGE, (uint32_t)info->stage);
     p[LE_ENABLED] = info->enabled;
     p[LE_SC] = info->short_circuit;
     p[LE_CONDITION] = (uint8_t)info->condition;
-    hd_wire_wr32(p, LE_ACTIONS, info->action_count);
-    hd_wire_wr64(p, LE_HITS, c.hits);
+    hd__le_wr32(p, LE_ACTIONS, info->action_count);
+    hd__le_wr64(p, LE_HITS, c.hits);
 }
 
 /* HD_IOCTL_LIST_EVENTS: events after `after_tag`, as many as fit, in tag order. */
@@ -66,7 +58,7 @@ static size_t list_events(struct hd_engine *e, const void *in, size_t in_len, vo
     else if (in_len > HD_WIRE_LIST_REQUEST_SIZE)
         code = HD_WIRE_ERR_TRAILING_BYTES;
     else
-        after = hd_wire_rd64(in, 0); /* read before the output (which may be `in`) is written */
+        after = hd__le_rd64(in, 0); /* read before the output (which may be `in`) is written */
     if (code == HD_WIRE_SUCCESS) {
         last = after;
         while (hd_event_next(e, last, &info) == HD_OK) {
@@ -82,11 +74,11 @@ static size_t list_events(struct hd_engine *e, const void *in, size_t in_len, vo
     } else {
         hd__wire_log_rejection(e, "list events", code);
     }
-    hd_wire_wr32(h, LH_STATUS, code);
-    hd_wire_wr32(h, LH_COUNT, count);
-    hd_wire_wr64(h, LH_NEXT_TAG, next_tag(e));
-    hd_wire_wr64(h, LH_LAST_TAG, last);
-    hd_wire_wr32(h, LH_MORE, more);
+    hd__le_wr32(h, LH_STATUS, code);
+    hd__le_wr32(h, LH_COUNT, count);
+    hd__le_wr64(h, LH_NEXT_TAG, next_tag(e));
+    hd__le_wr64(h, LH_LAST_TAG, last);
+    hd__le_wr32(h, LH_MORE, more);
     hd_memcpy(b, h, sizeof(h));
     return HD_WIRE_LIST_HEADER_SIZE + (size_t)count * HD_WIRE_LIST_ENTRY_SIZE;
 }

@@ -1,5 +1,7 @@
-/* Wire error codes: sentences and names from the one list in wire.h, and the status mapping. */
-#include <hdevent/wire.h>
+/* Wire error codes: sentences and names from the one list in wire.h, statuses mapped by the
+ * wire column of the status list in status.h, and the one logger of wire rejections. */
+#include "internal/engine.h"
+#include "internal/wire.h"
 
 const char *hd_wire_error_str(uint32_t code)
 {
@@ -25,45 +27,23 @@ const char *hd_wire_error_name(uint32_t code)
     return "HD_WIRE_UNKNOWN";
 }
 
+/* The wire column of the status list (status.h): one line per status, no second list. */
 uint32_t hd_wire_error_from_status(enum hd_status status)
 {
-    if (HD_SUCCESS(status))
-        return HD_WIRE_OK;
     switch (status) {
-    case HD_ERR_INVALID_ARGUMENT:
-        return HD_WIRE_ERR_INVALID_ARGUMENT;
-    case HD_ERR_NO_MEMORY:
-        return HD_WIRE_ERR_UNABLE_TO_CREATE_EVENT;
-    case HD_ERR_NOT_SUPPORTED:
-        return HD_WIRE_ERR_EVENT_NOT_APPLIED;
-    case HD_ERR_INVALID_STAGE:
-        return HD_WIRE_ERR_BAD_STAGE;
-    case HD_ERR_SC_WITH_POST:
-        return HD_WIRE_ERR_SC_WITH_POST;
-    case HD_ERR_INVALID_CORE:
-        return HD_WIRE_ERR_INVALID_CORE_ID;
-    case HD_ERR_INVALID_ACTION_TYPE:
-        return HD_WIRE_ERR_INVALID_ACTION_TYPE;
-    case HD_ERR_EMPTY_CODE:
-        return HD_WIRE_ERR_ACTION_BUFFER_SIZE_IS_ZERO;
-    case HD_ERR_TOO_LARGE:
-        return HD_WIRE_ERR_CODE_TOO_LARGE;
-    case HD_ERR_NO_SUCH_EVENT:
-        return HD_WIRE_ERR_TAG_NOT_EXISTS;
-    case HD_ERR_SCRIPT_NOT_SUPPORTED:
-        return HD_WIRE_ERR_SCRIPT_UNSUPPORTED;
-    case HD_ERR_TOO_MANY_ACTIONS:
-        return HD_WIRE_ERR_TOO_MANY_ACTIONS;
-    case HD_ERR_TAG_IN_USE:
-        return HD_WIRE_ERR_TAG_IN_USE;
-    case HD_ERR_INVALID_TAG:
-    case HD_ERR_TAGS_EXHAUSTED: /* only the all-ones tag exhausts them, and it is invalid */
-        return HD_WIRE_ERR_TAG_INVALID;
-    case HD_ERR_BUFFER_TOO_SMALL:
-        return HD_WIRE_ERR_OUTPUT_TOO_SMALL;
-    case HD_ERR_UNKNOWN_IOCTL:
-        return HD_WIRE_ERR_UNKNOWN_IOCTL;
-    default: /* HD_ERR_INVALID_CONDITION, _BAD_OPS, _BAD_VCPU, _NO_PRE_PASS, … */
-        return HD_WIRE_ERR_INTERNAL;
+#define HD_WIRE_FROM_STATUS_(name, value, wire, text) \
+    case name:                                        \
+        return HD_WIRE_##wire;
+        HD_STATUS_LIST(HD_WIRE_FROM_STATUS_)
+#undef HD_WIRE_FROM_STATUS_
     }
+    return HD_SUCCESS(status) ? HD_WIRE_OK : HD_WIRE_ERR_INTERNAL; /* not a listed status */
+}
+
+void hd__wire_log_rejection(struct hd_engine *e, const char *what, uint32_t code)
+{
+    char hex[19];
+    const char *parts[] = {"wire: ", what, " rejected: ", hd__format_hex(hex, code, 8), " ",
+                           hd_wire_error_str(code), NULL};
+    hd__log_parts(e, HD_LOG_WARN, parts);
 }

@@ -8,33 +8,7 @@
  * rejected request leave the engine exactly as it was.
  */
 #include "internal/engine.h"
-
-#include <hdevent/wire.h>
-
-/* ---- little-endian field writes (the output may be unaligned) --------------------------- */
-
-static void wr32(uint8_t *b, size_t off, uint32_t v)
-{
-    for (unsigned i = 0; i < 4; i++)
-        b[off + i] = (uint8_t)(v >> (8 * i));
-}
-
-static void wr64(uint8_t *b, size_t off, uint64_t v)
-{
-    wr32(b, off, (uint32_t)v);
-    wr32(b, off + 4, (uint32_t)(v >> 32));
-}
-
-/* ---- logging (writer context: the backend's log op may sleep) --------------------------- */
-
-/* "wire: <what> rejected: 0xC0001001 <sentence>"; engine refusals are logged by the engine. */
-static void log_rejection(struct hd_engine *e, const char *what, uint32_t code)
-{
-    char hex[19];
-    const char *parts[] = {"wire: ", what, " rejected: ", hd__format_hex(hex, code, 8), " ",
-                           hd_wire_error_str(code), NULL};
-    hd__log_parts(e, HD_LOG_WARN, parts);
-}
+#include "internal/wire.h"
 
 /* ---- requests ---------------------------------------------------------------------------- */
 
@@ -43,7 +17,7 @@ static size_t write_result(void *out, uint32_t code)
 {
     uint8_t r[HD_WIRE_RESULT_SIZE] = {0};
     r[0] = code == HD_WIRE_OK;
-    wr32(r, 4, code);
+    hd__le_wr32(r, 4, code);
     hd_memcpy(out, r, sizeof(r));
     return sizeof(r);
 }
@@ -56,7 +30,7 @@ static size_t register_event(struct hd_engine *e, const void *in, size_t in_len,
     if (code == HD_WIRE_OK)
         code = hd_wire_error_from_status(hd_event_register(e, &desc, NULL));
     else
-        log_rejection(e, "register event", code);
+        hd__wire_log_rejection(e, "register event", code);
     return write_result(out, code); /* desc pointed into `in`: it is no longer used */
 }
 
@@ -69,7 +43,7 @@ static size_t add_action(struct hd_engine *e, const void *in, size_t in_len, voi
     if (code == HD_WIRE_OK)
         code = hd_wire_error_from_status(hd_action_add(e, tag, &action));
     else
-        log_rejection(e, "add action", code);
+        hd__wire_log_rejection(e, "add action", code);
     return write_result(out, code);
 }
 
@@ -112,8 +86,8 @@ static size_t modify_events(struct hd_engine *e, const void *in, size_t in_len, 
     if (code == HD_WIRE_OK)
         code = apply_modify(e, tag, type, &m[20]);
     else
-        log_rejection(e, "modify events", code);
-    wr64(m, 8, code);
+        hd__wire_log_rejection(e, "modify events", code);
+    hd__le_wr64(m, 8, code);
     hd_memcpy(out, m, sizeof(m));
     return sizeof(m);
 }
@@ -136,9 +110,9 @@ static size_t flush_buffers(struct hd_engine *e, void *out)
             queued += stats.queued;
     while (flushed < queued && hd_message_read(e, &info, NULL, 0) == HD_OK)
         flushed++;
-    wr32(f, 0, HD_WIRE_SUCCESS);
-    wr32(f, 4, flushed); /* every hdevent message comes from VMX root */
-    wr32(f, 8, 0);
+    hd__le_wr32(f, 0, HD_WIRE_SUCCESS);
+    hd__le_wr32(f, 4, flushed); /* every hdevent message comes from VMX root */
+    hd__le_wr32(f, 8, 0);
     hd_memcpy(out, f, sizeof(f));
     return sizeof(f);
 }

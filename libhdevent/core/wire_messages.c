@@ -49,11 +49,11 @@ enum hd_status hd_wire_read_messages(struct hd_engine *engine, void *out, size_t
         length = info.size < capacity ? info.size : (uint32_t)capacity;
         flags = (info.immediate ? HD_WIRE_MESSAGE_IMMEDIATE : 0) |
                 (info.truncated ? HD_WIRE_MESSAGE_TRUNCATED : 0);
-        hd_wire_wr64(b + used, MSG_TAG, info.tag);
-        hd_wire_wr32(b + used, MSG_CORE, info.core);
-        hd_wire_wr32(b + used, MSG_SIZE, info.size);
-        hd_wire_wr32(b + used, MSG_LENGTH, length);
-        hd_wire_wr32(b + used, MSG_FLAGS, flags);
+        hd__le_wr64(b + used, MSG_TAG, info.tag);
+        hd__le_wr32(b + used, MSG_CORE, info.core);
+        hd__le_wr32(b + used, MSG_SIZE, info.size);
+        hd__le_wr32(b + used, MSG_LENGTH, length);
+        hd__le_wr32(b + used, MSG_FLAGS, flags);
         /* Zero the padding: no stale kernel bytes reach user mode. */
         hd_memset(b + used + HD_WIRE_MESSAGE_HEADER_SIZE + length, 0,
                   record_bytes(length) - HD_WIRE_MESSAGE_HEADER_SIZE - length);

@@ -39,22 +39,22 @@ static uint32_t selftest_decode(const uint8_t *b, size_t len, uint32_t caller_pi
         return HD_WIRE_ERR_TRUNCATED;
     if (len > HD_WIRE_SELFTEST_SIZE)
         return HD_WIRE_ERR_TRAILING_BYTES;
-    flags = hd_wire_rd32(b, ST_FLAGS);
+    flags = hd__le_rd32(b, ST_FLAGS);
     if ((flags & ~HD_WIRE_SELFTEST_PID_GIVEN) || b[ST_RESERVED0] || b[ST_RESERVED0 + 1] ||
-        b[ST_RESERVED0 + 2] || hd_wire_rd32(b, ST_RESERVED1))
+        b[ST_RESERVED0 + 2] || hd__le_rd32(b, ST_RESERVED1))
         return HD_WIRE_ERR_SELFTEST_BAD_FLAGS;
     if (b[ST_CPL] > 3)
         return HD_WIRE_ERR_SELFTEST_BAD_CPL;
-    insn_len = hd_wire_rd32(b, ST_INSN_LEN);
+    insn_len = hd__le_rd32(b, ST_INSN_LEN);
     if (insn_len > 15)
         return HD_WIRE_ERR_SELFTEST_BAD_INSN_LEN;
-    r->want_core = hd_wire_rd32(b, ST_CORE);
+    r->want_core = hd__le_rd32(b, ST_CORE);
     if (r->want_core != HD_ALL && r->want_core >= hd_engine_core_count(r->e))
         return HD_WIRE_ERR_INVALID_CORE_ID;
     for (unsigned i = 0; i < HD_GUEST_REG_COUNT; i++)
-        *hd_guest_reg(&r->regs, i) = hd_wire_rd64(b, 8u * i);
-    r->rip = hd_wire_rd64(b, ST_RIP);
-    r->pid = (flags & HD_WIRE_SELFTEST_PID_GIVEN) ? hd_wire_rd32(b, ST_PID) : caller_pid;
+        *hd_guest_reg(&r->regs, i) = hd__le_rd64(b, 8u * i);
+    r->rip = hd__le_rd64(b, ST_RIP);
+    r->pid = (flags & HD_WIRE_SELFTEST_PID_GIVEN) ? hd__le_rd32(b, ST_PID) : caller_pid;
     r->insn_len = insn_len ? insn_len : 3; /* VMCALL is 0F 01 C1 */
     r->cpl = b[ST_CPL];
     return HD_WIRE_SUCCESS;
@@ -119,16 +119,16 @@ size_t hd__wire_selftest_run(struct hd_engine *e, const struct hd_wire_caller *c
         hd_memcpy(res, in, SR_STATUS);
     else
         for (unsigned i = 0; i < HD_GUEST_REG_COUNT; i++)
-            hd_wire_wr64(res, 8u * i, *hd_guest_reg(&r.regs, i));
+            hd__le_wr64(res, 8u * i, *hd_guest_reg(&r.regs, i));
     if (code == HD_WIRE_SUCCESS)
-        hd_wire_wr64(res, SR_RIP, r.rip);
-    hd_wire_wr32(res, SR_STATUS, code);
-    hd_wire_wr32(res, SR_CORE, r.core);
-    hd_wire_wr32(res, SR_PID, r.pid);
-    hd_wire_wr32(res, SR_VERDICT, r.verdict);
-    hd_wire_wr32(res, SR_FIRED_PRE, r.fired_pre);
-    hd_wire_wr32(res, SR_FIRED_POST, r.fired_post);
-    hd_wire_wr32(res, SR_FLAGS, r.result_flags);
+        hd__le_wr64(res, SR_RIP, r.rip);
+    hd__le_wr32(res, SR_STATUS, code);
+    hd__le_wr32(res, SR_CORE, r.core);
+    hd__le_wr32(res, SR_PID, r.pid);
+    hd__le_wr32(res, SR_VERDICT, r.verdict);
+    hd__le_wr32(res, SR_FIRED_PRE, r.fired_pre);
+    hd__le_wr32(res, SR_FIRED_POST, r.fired_post);
+    hd__le_wr32(res, SR_FLAGS, r.result_flags);
     hd_memcpy(out, res, sizeof(res));
     return sizeof(res);
 }

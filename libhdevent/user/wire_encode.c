@@ -10,17 +10,7 @@
 
 #include <hdevent/wire_encode.h>
 
-static void wr32(uint8_t *b, size_t off, uint32_t v)
-{
-    for (unsigned i = 0; i < 4; i++)
-        b[off + i] = (uint8_t)(v >> (8 * i));
-}
-
-static void wr64(uint8_t *b, size_t off, uint64_t v)
-{
-    wr32(b, off, (uint32_t)v);
-    wr32(b, off + 4, (uint32_t)(v >> 32));
-}
+#include "../core/internal/le.h"
 
 static bool tag_valid(uint64_t tag)
 {
@@ -80,15 +70,15 @@ static void put_event(uint8_t *out, const struct hd_event_desc *d, uint64_t tag,
                       const uint8_t *cond, uint32_t cond_size)
 {
     memset(out, 0, HD_WIRE_EVENT_SIZE);
-    wr32(out, 16, d->core);
-    wr32(out, 20, d->pid);
+    hd__le_wr32(out, 16, d->core);
+    hd__le_wr32(out, 20, d->pid);
     out[24] = d->enabled ? 1 : 0;
     out[25] = d->short_circuit ? 1 : 0;
-    wr32(out, 28, (uint32_t)d->stage);
-    wr32(out, 80, d->action_count);
-    wr64(out, 88, tag);
-    wr32(out, 96, HD_WIRE_EVENT_VMCALL);
-    wr32(out, 160, cond_size);
+    hd__le_wr32(out, 28, (uint32_t)d->stage);
+    hd__le_wr32(out, 80, d->action_count);
+    hd__le_wr64(out, 88, tag);
+    hd__le_wr32(out, 96, HD_WIRE_EVENT_VMCALL);
+    hd__le_wr32(out, 160, cond_size);
     if (cond_size)
         memcpy(out + HD_WIRE_EVENT_SIZE, cond, cond_size);
 }
@@ -98,11 +88,11 @@ static void put_action(uint8_t *out, const struct hd_action_desc *a, uint64_t ta
                        const uint8_t *payload, uint32_t size)
 {
     memset(out, 0, HD_WIRE_ACTION_SIZE);
-    wr64(out, 0, tag);
-    wr32(out, 8, (uint32_t)a->type);
+    hd__le_wr64(out, 0, tag);
+    hd__le_wr32(out, 8, (uint32_t)a->type);
     out[12] = a->immediate ? 1 : 0;
-    wr32(out, 16, a->buffer_size);
-    wr32(out, a->type == HD_ACTION_SCRIPT ? 24 : 20, size);
+    hd__le_wr32(out, 16, a->buffer_size);
+    hd__le_wr32(out, a->type == HD_ACTION_SCRIPT ? 24 : 20, size);
     if (size)
         memcpy(out + HD_WIRE_ACTION_SIZE, payload, size);
 }
@@ -158,8 +148,8 @@ enum hd_status hd_wire_encode_action(const struct hd_action_desc *action, uint64
 void hd_wire_encode_modify(uint64_t tag, uint32_t type, uint8_t out[HD_WIRE_MODIFY_SIZE])
 {
     memset(out, 0, HD_WIRE_MODIFY_SIZE);
-    wr64(out, 0, tag);
-    wr32(out, 16, type);
+    hd__le_wr64(out, 0, tag);
+    hd__le_wr32(out, 16, type);
 }
 
 enum hd_status hd_wire_encode_file(const struct hd_event_desc *desc, uint64_t tag, uint8_t **buf,

@@ -9,11 +9,7 @@
 
 #include <hdevent/wire_encode.h>
 
-static uint32_t rd32(const uint8_t *b, size_t off)
-{
-    return (uint32_t)b[off] | (uint32_t)b[off + 1] << 8 | (uint32_t)b[off + 2] << 16 |
-           (uint32_t)b[off + 3] << 24;
-}
+#include "../core/internal/le.h"
 
 /* Size of the buffer at @b, announced by its header, checked against @left bytes. */
 static uint32_t span_size(const uint8_t *b, size_t left, bool event, size_t *size)
@@ -23,9 +19,9 @@ static uint32_t span_size(const uint8_t *b, size_t left, bool event, size_t *siz
     if (left < (event ? HD_WIRE_EVENT_SIZE : HD_WIRE_ACTION_SIZE))
         return HD_WIRE_ERR_TRUNCATED;
     if (event)
-        total = (uint64_t)HD_WIRE_EVENT_SIZE + rd32(b, 160);
+        total = (uint64_t)HD_WIRE_EVENT_SIZE + hd__le_rd32(b, 160);
     else
-        total = (uint64_t)HD_WIRE_ACTION_SIZE + rd32(b, 20) + rd32(b, 24);
+        total = (uint64_t)HD_WIRE_ACTION_SIZE + hd__le_rd32(b, 20) + hd__le_rd32(b, 24);
     if (total > 0xFFFFFFFFull)
         return HD_WIRE_ERR_SIZE_OVERFLOW;
     if (total > (uint64_t)left)
@@ -47,7 +43,7 @@ uint32_t hd_wire_file_split(const void *buf, size_t len, struct hd_wire_file *ou
     if (code != HD_WIRE_OK)
         return code; /* error_index and error_offset 0: the event buffer */
     out->event = (struct hd_wire_span){b, size, 0};
-    out->count_of_actions = rd32(b, 80);
+    out->count_of_actions = hd__le_rd32(b, 80);
     at = size;
     while (at < len) {
         out->error_index = out->action_count + 1;

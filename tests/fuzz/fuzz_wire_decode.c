@@ -11,7 +11,9 @@
  * self-test VMCALL, read messages and list events; (selector >> 6) picks the core the
  * self-test "runs here" on. The self-test dispatches for real, so it is offered a run_here
  * only while no raw code from the input is registered (else it must refuse, unavailable).
- * Every record also goes through the three decoders directly, with core counts 4 and 0.
+ * Every record also goes through the three decoders directly, with core counts 4 and 0, and
+ * through the user-mode decoders of a device's replies; every reply the kernel side writes
+ * must pass those.
  *
  * Each input runs on a fresh engine (4 cores) over the host backend; nothing is ever
  * dispatched, so raw code from the input is stored but never run. Each record lives in a heap
@@ -30,6 +32,8 @@
 
 #include <hdevent/host.h>
 #include <hdevent/wire.h>
+#include <hdevent/wire_device.h>
+#include <hdevent/wire_encode.h>
 
 #define MAX_EVENTS 64
 
@@ -86,6 +90,62 @@ static bool same(const struct state *a, const struct state *b)
         }                                                                                    \
     } while (0)
 
+/*
+ * The user-mode decoders of a device's replies (wire_encode.h) on any bytes: they accept only
+ * what fits, and what they hand back stays inside the input. With @must_pass the bytes are a
+ * reply the kernel side just wrote, which they must accept whole.
+ */
+static void reply_messages(const uint8_t *rec, size_t n, bool must_pass)
+{
+    struct hd_wire_message m;
+    const uint8_t *text;
+    size_t off = 0, size;
+
+    while (off < n) {
+        uint32_t code = hd_wire_decode_message(rec + off, n - off, &m, &text, &size);
+        CHECK(!must_pass || code == HD_WIRE_OK);
+        if (code != HD_WIRE_OK)
+            return;
+        CHECK(size >= HD_WIRE_MESSAGE_HEADER_SIZE && size <= n - off && m.length <= m.size);
+        CHECK(text + m.length <= rec + n);
+        off += size;
+    }
+}
+
+static void reply_list(const uint8_t *rec, size_t n, bool must_pass)
+{
+    struct hd_wire_list_header h;
+    struct hd_wire_list_entry en;
+    uint32_t code = hd_wire_decode_list(rec, n, &h);
+
+    CHECK(!must_pass || code == HD_WIRE_OK);
+    if (code != HD_WIRE_OK)
+        return;
+    CHECK(n == HD_WIRE_LIST_HEADER_SIZE + (size_t)h.count * HD_WIRE_LIST_ENTRY_SIZE);
+    for (uint32_t i = 0; i < h.count; i++) {
+        code = hd_wire_decode_list_entry(rec, n, i, &en);
+        CHECK(code == HD_WIRE_OK || (!must_pass && code == HD_WIRE_ERR_REPLY_MALFORMED));
+    }
+    CHECK(hd_wire_decode_list_entry(rec, n, h.count, &en) == HD_WIRE_ERR_TRUNCATED);
+}
+
+static void replies(const uint8_t *rec, size_t n)
+{
+    struct hd_wire_result r;
+    struct hd_wire_modify m;
+    struct hd_wire_selftest_result t;
+
+    if (hd_wire_decode_result(rec, n, &r) == HD_WIRE_OK)
+        CHECK(n == HD_WIRE_RESULT_SIZE && r.is_successful == (r.error == HD_WIRE_OK));
+    if (hd_wire_decode_modify_reply(rec, n, &m) == HD_WIRE_OK)
+        CHECK(n == HD_WIRE_MODIFY_SIZE &&
+              (m.kernel_status != HD_WIRE_SUCCESS || m.type_of_action <= HD_WIRE_MODIFY_CLEAR));
+    if (hd_wire_decode_selftest_result(rec, n, &t) == HD_WIRE_OK)
+        CHECK(n == HD_WIRE_SELFTEST_RESULT_SIZE);
+    reply_list(rec, n, false);
+    reply_messages(rec, n, false);
+}
+
 static void decoders(const uint8_t *rec, size_t n)
 {
     struct hd_event_desc ev;
@@ -105,6 +165,7 @@ static void decoders(const uint8_t *rec, size_t n)
         CHECK(ac.type != HD_ACTION_CODE || n == HD_WIRE_ACTION_SIZE + (size_t)ac.code_size);
     if (hd_wire_decode_modify(rec, n, &tag, &type) == HD_WIRE_OK)
         CHECK(n == HD_WIRE_MODIFY_SIZE && type <= HD_WIRE_MODIFY_CLEAR);
+    replies(rec, n);
 }
 
 /* Raw code from the input is registered: a self-test would execute it. */
@@ -160,9 +221,15 @@ static void device_request(struct hd_engine *e, struct hd_host *h, uint8_t sel,
     }
     CHECK(written <= out_len);
     if ((sel & 7) == 0) {
+        struct hd_wire_selftest_result r;
         CHECK(written == HD_WIRE_SELFTEST_RESULT_SIZE);
+        CHECK(hd_wire_decode_selftest_result(out, written, &r) == HD_WIRE_OK);
         if (g_raw_registered) /* no run_here was offered: refused (for one reason or another) */
-            CHECK(rd32(out + 136) != HD_WIRE_SUCCESS);
+            CHECK(r.status != HD_WIRE_SUCCESS);
+    } else if ((sel & 7) == 1) {
+        reply_messages(out, written, true);
+    } else {
+        reply_list(out, written, true);
     }
 }
 
@@ -210,6 +277,10 @@ static void request(struct hd_engine *e, struct hd_host *h, uint8_t sel, const u
     case HD_IOCTL_ADD_ACTION:
         CHECK(written == HD_WIRE_RESULT_SIZE && out[8] == 0xAA);
         CHECK(out[0] == (rd32(out + 4) == HD_WIRE_OK));
+        {
+            struct hd_wire_result r;
+            CHECK(hd_wire_decode_result(out, written, &r) == HD_WIRE_OK);
+        }
         rejected = out[0] == 0;
         if (!rejected && code == HD_IOCTL_REGISTER_EVENT)
             CHECK(after.count == before.count + 1);
@@ -218,6 +289,10 @@ static void request(struct hd_engine *e, struct hd_host *h, uint8_t sel, const u
         break;
     case HD_IOCTL_MODIFY_EVENTS:
         CHECK(written == HD_WIRE_MODIFY_SIZE && out[24] == 0xAA);
+        {
+            struct hd_wire_modify m;
+            CHECK(hd_wire_decode_modify_reply(out, written, &m) == HD_WIRE_OK);
+        }
         rejected = rd32(out + 8) != HD_WIRE_SUCCESS;
         break;
     default:
@@ -267,7 +342,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 #else /* HD_FUZZ_SEEDS: write a corpus of valid requests */
 
-#include <hdevent/wire_encode.h>
 
 static FILE *seed_open(const char *dir, unsigned n)
 {

@@ -73,7 +73,7 @@ common=(-std=c11 -g -O1 -I "$src/include" -I "$src/libhdevent/core")
 core_flags=(-ffreestanding -fno-stack-protector -mgeneral-regs-only -fno-strict-aliasing)
 shopt -s nullglob
 core_srcs=("$src"/libhdevent/core/*.c "$src"/libhdevent/core/arch/x86_64/*.S)
-host_srcs=("$src"/backends/host/*.c)
+host_srcs=("$src"/backends/host/*.c "$src/libhdevent/user/wire_replies.c")
 
 # compile OUTDIR EXTRA-FLAGS... -- SOURCES...: objects into OUTDIR, their paths in $objs.
 compile() {

@@ -283,8 +283,8 @@ static inline struct hd_exit run_vcpu(struct fx *f, struct hd_vcpu *vcpu)
  * Take one VMCALL exit on (core, pid, cpl) with @p regs (NULL: zeroed registers that are
  * thrown away), asserting HD_OK, and return what the exit did.
  */
-static inline struct hd_exit run_exit(struct fx *f, uint32_t core, uint32_t pid,
-                                           uint8_t cpl, struct hd_guest_regs *regs)
+static inline struct hd_exit run_exit(struct fx *f, uint32_t core, uint32_t pid, uint8_t cpl,
+                                      struct hd_guest_regs *regs)
 {
     struct hd_guest_regs scratch;
     struct hd_vcpu vcpu;

@@ -10,7 +10,7 @@ struct status_row {
 };
 
 static const struct status_row ROWS[] = {
-#define ROW_(name, value, text) {name, #name},
+#define ROW_(name, value, wire, text) {name, #name},
     HD_STATUS_LIST(ROW_)
 #undef ROW_
 };

@@ -12,6 +12,7 @@
 #include "helpers.h"
 
 #include <hdevent/wire.h>
+#include <hdevent/wire_device.h>
 #include <hdevent/wire_encode.h>
 
 #define HDBG 0x47424448ull

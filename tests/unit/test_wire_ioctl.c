@@ -410,7 +410,7 @@ static void rejections_are_logged(void **state)
 static void every_status_maps_to_a_listed_code(void **state)
 {
     (void)state;
-#define MAP_(name, value, text)                                                              \
+#define MAP_(name, value, wire, text)                                                        \
     {                                                                                        \
         uint32_t c = hd_wire_error_from_status(name);                                        \
         assert_string_not_equal(hd_wire_error_name(c), "HD_WIRE_UNKNOWN");                   \

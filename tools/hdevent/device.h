@@ -3,8 +3,9 @@
  *
  * Two implementations: device_posix.c (Linux: open/ioctl with struct hd_linux_ioctl, read,
  * poll, sched_setaffinity) and device_win32.c (CreateFile, DeviceIoControl,
- * SetThreadAffinityMask). cmd_device.c uses only this interface. Every failing call writes a
- * sentence (what failed and why, the OS error included) into @p err.
+ * SetThreadAffinityMask). The device subcommands (device_cli.h) use only this interface.
+ * Every failing call writes a sentence (what failed and why, the OS error included) into
+ * @p err.
  */
 #ifndef HDEVENT_CLI_DEVICE_H
 #define HDEVENT_CLI_DEVICE_H

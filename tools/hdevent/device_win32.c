@@ -10,6 +10,7 @@
 #include "device.h"
 
 #include <hdevent/wire.h>
+#include <hdevent/wire_device.h>
 
 #include <stdio.h>
 #include <stdlib.h>

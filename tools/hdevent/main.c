@@ -7,11 +7,12 @@
  *   decode   validate and show IOCTL buffers as the kernel would          cmd_decode.c
  *   run      the host simulator: scenario files of commands and exits     cmd_run.c
  *   add, events, read, selftest-vmcall
- *            talk to a loaded kernel backend (/dev/hdevent, \\.\hdevent)  cmd_device.c
+ *            talk to a loaded kernel backend (/dev/hdevent, \\.\hdevent)  cmd_add.c,
+ *            cmd_events.c, cmd_read.c, cmd_selftest.c over device_cli.c
  *
  * HDEVENT_CLI_DEVICE_ONLY builds just the device subcommands (the mingw-w64 hdevent.exe,
  * which has no Zydis and no host backend); HDEVENT_CLI_HAVE_DEVICE is set by the build when
- * cmd_device.c exists.
+ * device_cli.c exists.
  */
 #include "cli.h"
 

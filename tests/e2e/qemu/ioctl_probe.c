@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <hdevent/device_linux.h>
 #include <hdevent/wire.h>
+#include <hdevent/wire_device.h>
 
 #include <errno.h>
 #include <fcntl.h>

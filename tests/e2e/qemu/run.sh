@@ -75,7 +75,8 @@ for f in "$src"/libhdevent/user/*.c; do
     case "$(basename "$f")" in code_*) ;; *) user_src+=("$f") ;; esac # no Zydis: shared only
 done
 gcc "${cflags[@]}" -DHDEVENT_CLI_DEVICE_ONLY -DHDEVENT_CLI_HAVE_DEVICE -DHDEVENT_NO_ZYDIS \
-    -o "$work/hdevent" "$src"/tools/hdevent/{main,cli_util,cli_command,cmd_device,device_posix}.c \
+    -o "$work/hdevent" "$src"/tools/hdevent/{main,cli_util,cli_command,device_cli,device_posix}.c \
+    "$src"/tools/hdevent/cmd_{add,events,read,selftest}.c \
     "${user_src[@]}" "${core_src[@]}" || die "static hdevent CLI build failed"
 gcc "${cflags[@]}" -o "$work/ioctl_probe" "$src/tests/e2e/qemu/ioctl_probe.c" ||
     die "ioctl_probe build failed"

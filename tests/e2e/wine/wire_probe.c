@@ -8,6 +8,7 @@
  * rejection must change nothing: the event list is compared before and after.
  */
 #include <hdevent/wire.h>
+#include <hdevent/wire_device.h>
 
 #include <stdio.h>
 #include <string.h>

@@ -1,0 +1,184 @@
+/*
+ * Decoders of what a device replies (wire_encode.h): the result, modify, self-test, list and
+ * message records hdevent's kernels write. The kernel is on the other side of a trust
+ * boundary too (another version, a bug, a hostile driver): every length is checked exactly,
+ * every field against its range, nothing is copied out of a reply that fails.
+ */
+#include <hdevent/wire_encode.h>
+
+#include "../core/internal/le.h"
+
+/* A record of exactly @size bytes. */
+static uint32_t exact(const void *buf, size_t len, size_t size)
+{
+    if (!buf)
+        return HD_WIRE_ERR_INVALID_ARGUMENT;
+    if (len < size)
+        return HD_WIRE_ERR_TRUNCATED;
+    return len > size ? HD_WIRE_ERR_TRAILING_BYTES : HD_WIRE_OK;
+}
+
+static bool is_flag(uint8_t v)
+{
+    return v <= 1;
+}
+
+uint32_t hd_wire_decode_result(const void *buf, size_t len, struct hd_wire_result *out)
+{
+    const uint8_t *b = buf;
+    uint32_t code = exact(buf, len, HD_WIRE_RESULT_SIZE), error;
+
+    if (code != HD_WIRE_OK || !out)
+        return out ? code : HD_WIRE_ERR_INVALID_ARGUMENT;
+    error = hd__le_rd32(b, 4);
+    if (!is_flag(b[0]) || (b[0] == 1) != (error == HD_WIRE_OK))
+        return HD_WIRE_ERR_REPLY_MALFORMED;
+    *out = (struct hd_wire_result){.is_successful = b[0], .error = error};
+    return HD_WIRE_OK;
+}
+
+uint32_t hd_wire_decode_modify_reply(const void *buf, size_t len, struct hd_wire_modify *out)
+{
+    const uint8_t *b = buf;
+    uint32_t code = exact(buf, len, HD_WIRE_MODIFY_SIZE), type;
+    uint64_t status;
+
+    if (code != HD_WIRE_OK || !out)
+        return out ? code : HD_WIRE_ERR_INVALID_ARGUMENT;
+    /* The request comes back as sent, so only a successful one has a known type, and only a
+     * successful query a meaningful IsEnabled. KernelStatus holds a 32-bit code. */
+    type = hd__le_rd32(b, 16);
+    status = hd__le_rd64(b, 8);
+    if (status > 0xFFFFFFFFu ||
+        (status == HD_WIRE_SUCCESS &&
+         (type > HD_WIRE_MODIFY_CLEAR || (type == HD_WIRE_MODIFY_QUERY && !is_flag(b[20])))))
+        return HD_WIRE_ERR_REPLY_MALFORMED;
+    *out = (struct hd_wire_modify){
+        .tag = hd__le_rd64(b, 0),
+        .kernel_status = status,
+        .type_of_action = type,
+        .is_enabled = b[20],
+    };
+    return HD_WIRE_OK;
+}
+
+uint32_t hd_wire_decode_selftest_result(const void *buf, size_t len,
+                                        struct hd_wire_selftest_result *out)
+{
+    const uint8_t *b = buf;
+    uint32_t code = exact(buf, len, HD_WIRE_SELFTEST_RESULT_SIZE);
+    struct hd_wire_selftest_result r;
+
+    if (code != HD_WIRE_OK || !out)
+        return out ? code : HD_WIRE_ERR_INVALID_ARGUMENT;
+    for (unsigned i = 0; i < HD_GUEST_REG_COUNT; i++)
+        *hd_guest_reg(&r.regs, i) = hd__le_rd64(b, 8 * i);
+    r.rip = hd__le_rd64(b, 128);
+    r.status = hd__le_rd32(b, 136);
+    r.core = hd__le_rd32(b, 140);
+    r.pid = hd__le_rd32(b, 144);
+    r.verdict = hd__le_rd32(b, 148);
+    r.fired_pre = hd__le_rd32(b, 152);
+    r.fired_post = hd__le_rd32(b, 156);
+    r.result_flags = hd__le_rd32(b, 160);
+    r.reserved0 = hd__le_rd32(b, 164);
+    if (r.result_flags & ~(HD_WIRE_SELFTEST_DEFAULT_RAN | HD_WIRE_SELFTEST_POST_RAN) ||
+        r.verdict & ~(HD_VERDICT_SHORT_CIRCUIT | HD_VERDICT_POST | HD_VERDICT_BREAK |
+                      HD_VERDICT_PROTECTED) ||
+        r.reserved0)
+        return HD_WIRE_ERR_REPLY_MALFORMED;
+    *out = r;
+    return HD_WIRE_OK;
+}
+
+uint32_t hd_wire_decode_list(const void *buf, size_t len, struct hd_wire_list_header *out)
+{
+    const uint8_t *b = buf;
+    struct hd_wire_list_header h;
+
+    if (!buf || !out)
+        return HD_WIRE_ERR_INVALID_ARGUMENT;
+    if (len < HD_WIRE_LIST_HEADER_SIZE)
+        return HD_WIRE_ERR_TRUNCATED;
+    h = (struct hd_wire_list_header){
+        .kernel_status = hd__le_rd32(b, 0),
+        .count = hd__le_rd32(b, 4),
+        .next_tag = hd__le_rd64(b, 8),
+        .last_tag = hd__le_rd64(b, 16),
+        .more = hd__le_rd32(b, 24),
+        .reserved0 = hd__le_rd32(b, 28),
+    };
+    /* 64-bit product: a hostile count cannot wrap the size check. */
+    if ((uint64_t)len - HD_WIRE_LIST_HEADER_SIZE < (uint64_t)h.count * HD_WIRE_LIST_ENTRY_SIZE)
+        return HD_WIRE_ERR_TRUNCATED;
+    if ((uint64_t)len - HD_WIRE_LIST_HEADER_SIZE > (uint64_t)h.count * HD_WIRE_LIST_ENTRY_SIZE)
+        return HD_WIRE_ERR_TRAILING_BYTES;
+    if (h.more > 1 || h.reserved0 || (h.kernel_status != HD_WIRE_SUCCESS && h.count))
+        return HD_WIRE_ERR_REPLY_MALFORMED;
+    *out = h;
+    return HD_WIRE_OK;
+}
+
+uint32_t hd_wire_decode_list_entry(const void *buf, size_t len, uint32_t index,
+                                   struct hd_wire_list_entry *out)
+{
+    const uint8_t *b = buf;
+    uint64_t off = HD_WIRE_LIST_HEADER_SIZE + (uint64_t)index * HD_WIRE_LIST_ENTRY_SIZE;
+    struct hd_wire_list_entry en;
+
+    if (!buf || !out)
+        return HD_WIRE_ERR_INVALID_ARGUMENT;
+    if (off > len || len - off < HD_WIRE_LIST_ENTRY_SIZE)
+        return HD_WIRE_ERR_TRUNCATED;
+    b += off;
+    en = (struct hd_wire_list_entry){
+        .tag = hd__le_rd64(b, 0),
+        .core = hd__le_rd32(b, 8),
+        .pid = hd__le_rd32(b, 12),
+        .stage = hd__le_rd32(b, 16),
+        .enabled = b[20],
+        .short_circuit = b[21],
+        .condition = b[22],
+        .reserved0 = b[23],
+        .action_count = hd__le_rd32(b, 24),
+        .reserved1 = hd__le_rd32(b, 28),
+        .hits = hd__le_rd64(b, 32),
+    };
+    if (en.stage < HD_STAGE_PRE || en.stage > HD_STAGE_ALL || !is_flag(en.enabled) ||
+        !is_flag(en.short_circuit) || en.condition > HD_CONDITION_NATIVE || en.reserved0 ||
+        en.reserved1 || en.action_count > HD_EVENT_MAX_ACTIONS)
+        return HD_WIRE_ERR_REPLY_MALFORMED;
+    *out = en;
+    return HD_WIRE_OK;
+}
+
+uint32_t hd_wire_decode_message(const void *buf, size_t len, struct hd_wire_message *out,
+                                const uint8_t **text, size_t *record_size)
+{
+    const uint8_t *b = buf;
+    struct hd_wire_message m;
+    uint64_t record;
+
+    if (!buf || !out || !text || !record_size)
+        return HD_WIRE_ERR_INVALID_ARGUMENT;
+    if (len < HD_WIRE_MESSAGE_HEADER_SIZE)
+        return HD_WIRE_ERR_TRUNCATED;
+    m = (struct hd_wire_message){
+        .tag = hd__le_rd64(b, 0),
+        .core = hd__le_rd32(b, 8),
+        .size = hd__le_rd32(b, 12),
+        .length = hd__le_rd32(b, 16),
+        .flags = hd__le_rd32(b, 20),
+    };
+    record = HD_WIRE_MESSAGE_HEADER_SIZE + (((uint64_t)m.length + 7) & ~(uint64_t)7);
+    if (record > len)
+        return HD_WIRE_ERR_TRUNCATED;
+    if (m.length > m.size ||
+        m.flags & ~(HD_WIRE_MESSAGE_IMMEDIATE | HD_WIRE_MESSAGE_TRUNCATED) ||
+        ((m.flags & HD_WIRE_MESSAGE_TRUNCATED) != 0) != (m.length < m.size))
+        return HD_WIRE_ERR_REPLY_MALFORMED;
+    *out = m;
+    *text = b + HD_WIRE_MESSAGE_HEADER_SIZE;
+    *record_size = (size_t)record;
+    return HD_WIRE_OK;
+}

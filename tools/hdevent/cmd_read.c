@@ -1,0 +1,109 @@
+/*
+ * hdevent read [--follow] [--timeout MS]: take the messages queued by a loaded kernel
+ * backend's actions (docs/cli.md).
+ */
+#include "cli.h"
+#include "device_cli.h"
+
+#include <hdevent/command.h>
+#include <hdevent/dispatch.h>
+#include <hdevent/wire.h>
+#include <hdevent/wire_device.h>
+#include <hdevent/wire_encode.h>
+
+#include <inttypes.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define READ_BYTES (64u * 1024u)
+
+/* Bytes before the first NUL in the first @p max bytes (strnlen is POSIX, not C11). */
+static size_t text_length(const uint8_t *p, size_t max)
+{
+    const uint8_t *nul = memchr(p, 0, max);
+    return nul ? (size_t)(nul - p) : max;
+}
+
+/* Print the records in @p b; @return messages printed, or -1 (printed). */
+static long print_records(const uint8_t *b, size_t n, bool text)
+{
+    long count = 0;
+
+    for (size_t off = 0, rec; off < n; off += rec, count++) {
+        struct hd_wire_message m;
+        const uint8_t *body;
+        size_t text_len;
+        uint32_t bad = hd_wire_decode_message(b + off, n - off, &m, &body, &rec);
+
+        if (bad != HD_WIRE_OK)
+            return dev_reply_fail("message record", bad), -1;
+        /* Custom code hands back a buffer; what people read is the C string at its start. */
+        text_len = text_length(body, m.length);
+        if (text) {
+            printf("message from event %" PRIu64 " on core %" PRIu32 ": \"%.*s\"%s\n",
+                   HD_EVENT_ID(m.tag), m.core, (int)text_len, (const char *)body,
+                   (m.flags & HD_WIRE_MESSAGE_TRUNCATED) ? " (truncated)" : "");
+        } else {
+            printf("{\"type\":\"message\",\"event\":%" PRIu64 ",\"tag\":\"0x%" PRIx64
+                   "\",\"core\":%" PRIu32 ",\"text\":",
+                   HD_EVENT_ID(m.tag), m.tag, m.core);
+            cli_json_bytes(stdout, body, text_len);
+            printf(",\"bytes\":%" PRIu32 ",\"immediate\":%s,\"truncated\":%s}\n", m.size,
+                   (m.flags & HD_WIRE_MESSAGE_IMMEDIATE) ? "true" : "false",
+                   (m.flags & HD_WIRE_MESSAGE_TRUNCATED) ? "true" : "false");
+        }
+    }
+    fflush(stdout);
+    return count;
+}
+
+int cmd_read(int argc, char **argv)
+{
+    struct dev_opts o;
+    struct cli_device *dev = NULL;
+    uint8_t *buf;
+    long total = 0;
+    char err[512];
+    int rc = dev_parse_opts(argc, argv, &o);
+
+    if (rc || o.argc)
+        return rc ? rc : cli_usage();
+    buf = malloc(READ_BYTES);
+    if (!buf)
+        return cli_fail("memory", "out of memory");
+    if (dev_open(&o, &dev)) {
+        free(buf);
+        return 1;
+    }
+    for (;;) {
+        size_t got = 0;
+        long n;
+        int w;
+
+        if (device_read(dev, buf, READ_BYTES, &got, err, sizeof(err)) != 0) {
+            rc = cli_fail("device", err);
+            break;
+        }
+        n = print_records(buf, got, o.text);
+        if (n < 0) {
+            rc = 1;
+            break;
+        }
+        total += n;
+        if (got)
+            continue; /* drain before waiting */
+        if (!o.follow)
+            break;
+        w = device_wait(dev, o.timeout_ms < 0 ? -1 : (int)o.timeout_ms, err, sizeof(err));
+        if (w < 0)
+            rc = cli_fail("device", err);
+        if (w <= 0)
+            break; /* error, or --timeout without a message */
+    }
+    if (rc == 0 && o.text && total == 0)
+        printf("no messages\n");
+    device_close(dev);
+    free(buf);
+    return rc;
+}

@@ -1,0 +1,138 @@
+/*
+ * hdevent selftest-vmcall core=N [pid=N] [cpl=N] [rip=N] [len=N] [rax=N ... r15=N]: a
+ * synthetic VMCALL exit on core N through the device's self-test IOCTL (docs/cli.md).
+ */
+#include "cli.h"
+#include "device_cli.h"
+
+#include <hdevent/command.h>
+#include <hdevent/dispatch.h>
+#include <hdevent/wire.h>
+#include <hdevent/wire_device.h>
+#include <hdevent/wire_encode.h>
+
+#include <inttypes.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* key=value words into @p in; @return 0, or 1 (printed). */
+static int parse_exit_words(const struct dev_opts *o, struct hd_wire_selftest *in)
+{
+    uint32_t seen = 0;
+
+    memset(in, 0, sizeof(*in));
+    in->core = HD_ALL;
+    for (int i = 0; i < o->argc; i++) {
+        char *w = o->argv[i], *eq = strchr(w, '=');
+        unsigned key = 99;
+        uint64_t v, max = UINT64_MAX;
+        char what[160];
+        size_t klen = eq ? (size_t)(eq - w) : 0;
+        static const char *const extra[] = {"core", "pid", "cpl", "rip", "len"};
+        static const uint64_t extra_max[] = {HD_ALL - 1u, UINT32_MAX, 3, UINT64_MAX, 15};
+
+        if (!eq || !klen)
+            return snprintf(what, sizeof(what), "'%s': exit words are key=value (core=, pid=, "
+                            "cpl=, rip=, len=, rax= ... r15=)", w), cli_fail("usage", what);
+        for (unsigned k = 0; k < HD_GUEST_REG_COUNT && key == 99; k++)
+            if (strlen(hd_guest_reg_name(k)) == klen && !strncmp(w, hd_guest_reg_name(k), klen))
+                key = k;
+        for (unsigned k = 0; k < 5 && key == 99; k++)
+            if (strlen(extra[k]) == klen && !strncmp(w, extra[k], klen))
+                key = 16 + k, max = extra_max[k];
+        if (key == 99)
+            return snprintf(what, sizeof(what), "unknown exit word '%.*s': use core=, pid=, "
+                            "cpl=, rip=, len= or a register rax= ... r15=", (int)klen, w),
+                   cli_fail("usage", what);
+        if (seen & (1u << key))
+            return snprintf(what, sizeof(what), "'%.*s' given twice", (int)klen, w),
+                   cli_fail("usage", what);
+        seen |= 1u << key;
+        if (hd_command_number(eq + 1, strlen(eq + 1), max, &v) != HD_OK)
+            return snprintf(what, sizeof(what), "%s: not a number up to 0x%" PRIx64 " (hex by "
+                            "default, prefix 0n for decimal)", w, max), cli_fail("usage", what);
+        if (key < 16)
+            *hd_guest_reg(&in->regs, key) = v;
+        else if (key == 16)
+            in->core = (uint32_t)v;
+        else if (key == 17)
+            in->pid = (uint32_t)v, in->flags |= HD_WIRE_SELFTEST_PID_GIVEN;
+        else if (key == 18)
+            in->cpl = (uint8_t)v;
+        else if (key == 19)
+            in->rip = v;
+        else
+            in->insn_len = (uint32_t)v;
+    }
+    if (!(seen & (1u << 16)))
+        return cli_fail("usage", "selftest-vmcall needs core=<hex>: the core the exit runs on");
+    return 0;
+}
+
+static void print_exit(const struct hd_wire_selftest *in, const struct hd_wire_selftest_result *r,
+                       bool text)
+{
+    bool sc = r->verdict & HD_VERDICT_SHORT_CIRCUIT, prot = r->verdict & HD_VERDICT_PROTECTED;
+    bool brk = r->verdict & HD_VERDICT_BREAK;
+    bool dflt = r->result_flags & HD_WIRE_SELFTEST_DEFAULT_RAN;
+    bool post = r->result_flags & HD_WIRE_SELFTEST_POST_RAN;
+
+    if (text) {
+        printf("exit core %" PRIu32 " pid 0x%" PRIx32 " cpl %u: fired %" PRIu32 " pre, %" PRIu32
+               " post%s%s%s%s\n",
+               r->core, r->pid, in->cpl, r->fired_pre, r->fired_post,
+               sc ? ", short-circuited" : "", prot ? ", protected" : "",
+               brk ? ", break" : "", dflt ? ", default handling ran" : "");
+        for (unsigned i = 0; i < HD_GUEST_REG_COUNT; i++) {
+            uint64_t a = *hd_guest_reg((struct hd_guest_regs *)&in->regs, i);
+            uint64_t b = *hd_guest_reg((struct hd_guest_regs *)&r->regs, i);
+            if (a != b)
+                printf("  %s: 0x%" PRIx64 " -> 0x%" PRIx64 "\n", hd_guest_reg_name(i), a, b);
+        }
+        return;
+    }
+    printf("{\"type\":\"exit\",\"core\":%" PRIu32 ",\"pid\":%" PRIu32 ",\"cpl\":%u,"
+           "\"fired\":%" PRIu32 ",\"fired_post\":%" PRIu32 ",\"short_circuit\":%s,"
+           "\"protected\":%s,\"break\":%s,\"default_handled\":%s,\"post_ran\":%s,\"regs\":{",
+           r->core, r->pid, in->cpl, r->fired_pre, r->fired_post, sc ? "true" : "false",
+           prot ? "true" : "false", brk ? "true" : "false", dflt ? "true" : "false",
+           post ? "true" : "false");
+    for (unsigned i = 0; i < HD_GUEST_REG_COUNT; i++)
+        printf("%s\"%s\":\"0x%" PRIx64 "\"", i ? "," : "", hd_guest_reg_name(i),
+               *hd_guest_reg((struct hd_guest_regs *)&r->regs, i));
+    printf("},\"rip\":\"0x%" PRIx64 "\"}\n", r->rip);
+}
+
+int cmd_selftest_vmcall(int argc, char **argv)
+{
+    struct dev_opts o;
+    struct cli_device *dev = NULL;
+    struct hd_wire_selftest in;
+    struct hd_wire_selftest_result r;
+    uint8_t out[HD_WIRE_SELFTEST_RESULT_SIZE];
+    size_t got = 0;
+    uint32_t bad;
+    char err[512];
+    int rc = dev_parse_opts(argc, argv, &o);
+
+    if (rc)
+        return rc;
+    if (parse_exit_words(&o, &in))
+        return 1;
+    if (device_pin_core(in.core, err, sizeof(err)) != 0)
+        return cli_fail("core", err);
+    if (dev_open(&o, &dev))
+        return 1;
+    if (device_ioctl(dev, HD_IOCTL_SELFTEST_VMCALL, &in, sizeof(in), out, sizeof(out), &got, err,
+                     sizeof(err)) != 0)
+        rc = cli_fail("device", err);
+    else if ((bad = hd_wire_decode_selftest_result(out, got, &r)) != HD_WIRE_OK)
+        rc = dev_reply_fail("self-test", bad);
+    else if (r.status != HD_WIRE_SUCCESS)
+        rc = dev_wire_fail("self-test VMCALL", r.status);
+    else
+        print_exit(&in, &r, o.text);
+    device_close(dev);
+    return rc;
+}

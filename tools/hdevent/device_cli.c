@@ -1,0 +1,143 @@
+/*
+ * What the device subcommands share (device_cli.h): options, opening the device, the requests
+ * they send and the error records they print.
+ */
+#include "cli.h"
+#include "device_cli.h"
+
+#include <hdevent/command.h>
+#include <hdevent/dispatch.h>
+#include <hdevent/wire.h>
+#include <hdevent/wire_device.h>
+#include <hdevent/wire_encode.h>
+
+#include <inttypes.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool text_out; /* --text of the running subcommand */
+
+/* Split the common options from the words; @return 0, or 2 for a usage error. */
+int dev_parse_opts(int argc, char **argv, struct dev_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->device = device_default_path();
+    o->timeout_ms = -1;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--device") && i + 1 < argc)
+            o->device = argv[++i];
+        else if (!strcmp(argv[i], "--text"))
+            o->text = true;
+        else if (!strcmp(argv[i], "--strict"))
+            o->strict = true;
+        else if (!strcmp(argv[i], "--follow"))
+            o->follow = true;
+        else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) {
+            char *end;
+            o->timeout_ms = strtol(argv[++i], &end, 10);
+            if (*end || end == argv[i] || o->timeout_ms < 0 || o->timeout_ms > INT_MAX)
+                return cli_fail("usage", "--timeout takes milliseconds (decimal, 0 or more)"), 2;
+        }
+        else if (argv[i][0] == '-' && argv[i][1] == '-')
+            return cli_usage();
+        else if (o->argc < (int)(sizeof(o->argv) / sizeof(o->argv[0])))
+            o->argv[o->argc++] = argv[i];
+        else
+            return cli_usage();
+    }
+    cli_set_text(o->text);
+    text_out = o->text;
+    return 0;
+}
+
+int dev_open(const struct dev_opts *o, struct cli_device **dev)
+{
+    char err[512];
+    if (device_open(o->device, dev, err, sizeof(err)) != 0)
+        return cli_fail("device", err);
+    return 0;
+}
+
+/* A wire rejection: {"type":"error","error":"0xC...","name":...,"request":...,"message":...}. */
+int dev_wire_fail(const char *request, uint32_t code)
+{
+    char what[256];
+    snprintf(what, sizeof(what), "%s: %s (0x%08" PRIX32 ")", request, hd_wire_error_str(code),
+             code);
+    if (text_out) {
+        printf("error: %s\n", what);
+        return 1;
+    }
+    printf("{\"type\":\"error\",\"error\":\"0x%08" PRIX32 "\",\"name\":\"%s\",\"request\":",
+           code, hd_wire_error_name(code));
+    cli_json_string(stdout, request);
+    printf(",\"message\":");
+    cli_json_string(stdout, what);
+    printf("}\n");
+    return 1;
+}
+
+/* A reply the decoders refused: the device is not speaking our format. */
+int dev_reply_fail(const char *request, uint32_t code)
+{
+    char what[256];
+    snprintf(what, sizeof(what), "the kernel's %s reply was refused: %s", request,
+             hd_wire_error_str(code));
+    return cli_fail("device", what);
+}
+
+/* One IOCTL whose result is DEBUGGER_EVENT_AND_ACTION_RESULT: @return its code, or -1 (printed). */
+int64_t dev_send_result(struct cli_device *dev, uint32_t code, const void *in, size_t len)
+{
+    uint8_t out[HD_WIRE_RESULT_SIZE];
+    struct hd_wire_result r;
+    size_t got = 0;
+    uint32_t bad;
+    char err[512];
+
+    if (device_ioctl(dev, code, in, len, out, sizeof(out), &got, err, sizeof(err)) != 0)
+        return cli_fail("device", err), -1;
+    if ((bad = hd_wire_decode_result(out, got, &r)) != HD_WIRE_OK)
+        return dev_reply_fail("result", bad), -1;
+    return r.error;
+}
+
+/* Modify request: @return its KernelStatus, or -1 (OS error, printed). */
+int64_t dev_send_modify(struct cli_device *dev, uint64_t tag, uint32_t type, bool *enabled)
+{
+    uint8_t m[HD_WIRE_MODIFY_SIZE];
+    struct hd_wire_modify r;
+    size_t got = 0;
+    uint32_t bad;
+    char err[512];
+
+    hd_wire_encode_modify(tag, type, m);
+    if (device_ioctl(dev, HD_IOCTL_MODIFY_EVENTS, m, sizeof(m), m, sizeof(m), &got, err,
+                     sizeof(err)) != 0)
+        return cli_fail("device", err), -1;
+    if ((bad = hd_wire_decode_modify_reply(m, got, &r)) != HD_WIRE_OK)
+        return dev_reply_fail("modify", bad), -1;
+    if (enabled)
+        *enabled = r.is_enabled != 0;
+    return (int64_t)(uint32_t)r.kernel_status;
+}
+
+/* LIST_EVENTS after @after into @out, its header in @h; @return bytes, or -1 (printed). */
+long dev_list_page(struct cli_device *dev, uint64_t after, uint8_t *out, size_t out_len,
+                      struct hd_wire_list_header *h)
+{
+    struct hd_wire_list_request rq = {.after_tag = after};
+    size_t got = 0;
+    uint32_t bad;
+    char err[512];
+
+    if (device_ioctl(dev, HD_IOCTL_LIST_EVENTS, &rq, sizeof(rq), out, out_len, &got, err,
+                     sizeof(err)) != 0)
+        return cli_fail("device", err), -1;
+    if ((bad = hd_wire_decode_list(out, got, h)) != HD_WIRE_OK)
+        return dev_reply_fail("event list", bad), -1;
+    if (h->kernel_status != HD_WIRE_SUCCESS)
+        return dev_wire_fail("list events", h->kernel_status), -1;
+    return (long)got;
+}
