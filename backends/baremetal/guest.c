@@ -6,7 +6,7 @@
  */
 #include "bm.h"
 
-#include <hd_vmx.h>
+#include <hdevent/vmx.h>
 
 #define HDBG 0x47424448ull /* 'HDBG', what the doc custom code looks for in r8 */
 #define HDB2 0x32424448ull /* 'HDB2', what it writes */

@@ -5,7 +5,7 @@
  */
 #include "bm.h"
 
-#include <hd_vmx.h>
+#include <hdevent/vmx.h>
 #include <hdevent/wire.h>
 
 #include "internal/le.h"

@@ -43,7 +43,7 @@ kmod_objs=""
 # The shared VMX layer (vmx=on), when the tree has it; without it kmod_vmx.c is left out and
 # vmx=on refuses to load.
 vmx_objs="" vmx_flags="-DHD_KMOD_HAVE_VMX_LAYER=0"
-if [ -e "$src/backends/vmx/hd_vmx.h" ]; then
+if [ -e "$src/backends/vmx/vmx_setup.c" ]; then
     for f in "$src"/backends/vmx/*.c "$src"/backends/vmx/*.S; do
         ln -s "$f" "$out/vmx/"
         base=$(basename "$f")

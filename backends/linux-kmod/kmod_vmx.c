@@ -1,5 +1,5 @@
 /*
- * vmx=on: every online CPU virtualized with the shared VMX layer (backends/vmx/hd_vmx.h), which
+ * vmx=on: every online CPU virtualized with the shared VMX layer (include/hdevent/vmx.h), which
  * does VMXON, the VMCS, the exit stub, the exit-reason switch and the RIP advance. This file is
  * only the Linux glue: pages, physical addresses, the pid, logging, the fatal path, and
  * starting and stopping the layer on each CPU from an IPI (interrupts off).
@@ -29,8 +29,7 @@
 #include <asm/pgtable.h>
 #include <asm/processor.h>
 
-#include <hd_vmx.h>
-#include <hdevent/wire.h>
+#include <hdevent/vmx.h>
 
 #include "kmod_internal.h"
 
@@ -67,13 +66,6 @@ static uint32_t vmx_current_pid(void *user, struct hd_vmx_cpu *cpu)
     (void)user;
     (void)cpu;
     return task_tgid_nr(current);
-}
-
-/* The same default as the self-test: own hypercalls succeed, others get -KVM_ENOSYS. */
-static void vmx_vmcall_default(void *user, struct hd_vmx_cpu *cpu, struct hd_vcpu *vcpu)
-{
-    (void)cpu;
-    hd_vmcall_default(user, vcpu);
 }
 
 /* Called only from hd_vmx_cpu_log_flush(), in process context: the layer buffers what it logs
@@ -141,12 +133,9 @@ static void vmx_start_here(void *info)
         vmx_result[cpu] = HD_ERR_INVALID_ARGUMENT;
         return;
     }
-    st = hd_vmx_cpu_on(vmx_cpus[cpu]);
-    if (st == HD_OK) {
-        st = hd_vmx_cpu_start(vmx_cpus[cpu]);
-        if (st != HD_OK)
-            hd_vmx_cpu_off(vmx_cpus[cpu]);
-    }
+    /* The glue leaves vmcall_default NULL: the layer's default is the self-test's (own
+     * hypercalls succeed, others get -KVM_ENOSYS). */
+    st = hd_vmx_cpu_enter(vmx_cpus[cpu]);
     vmx_result[cpu] = st;
 }
 
@@ -205,7 +194,6 @@ int hd_kmod_vmx_start(struct hd_engine *engine)
     glue.page_free = vmx_page_free;
     glue.virt_to_phys = vmx_virt_to_phys;
     glue.current_pid = vmx_current_pid;
-    glue.vmcall_default = vmx_vmcall_default;
     glue.log = vmx_log;
     glue.fatal = vmx_fatal;
     glue.host_cr3 = vmx_host_cr3;

@@ -222,7 +222,7 @@ static int vmx_leave(struct hd_vmx_cpu *cpu, struct hd_guest_regs *r)
 }
 
 /* The default handling of a VMCALL no event short-circuited: the layer's own VMXOFF
- * hypercall, else the glue's (NULL: rax is left alone). */
+ * hypercall, else the glue's (NULL: the default every in-tree backend shares). */
 struct vmcall_handling {
     struct hd_vmx_cpu *cpu;
     bool leave;
@@ -237,6 +237,8 @@ static void vmcall_default(void *user, struct hd_vcpu *v)
         h->leave = true;
     else if (h->cpu->glue.vmcall_default)
         h->cpu->glue.vmcall_default(h->cpu->glue.user, h->cpu, v);
+    else
+        hd_vmcall_default(NULL, v);
 }
 
 static int exit_vmcall(struct hd_vmx_cpu *cpu, struct hd_guest_regs *r)

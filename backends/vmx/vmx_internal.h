@@ -5,7 +5,7 @@
 #ifndef HD_VMX_INTERNAL_H
 #define HD_VMX_INTERNAL_H
 
-#include "hd_vmx.h"
+#include <hdevent/vmx.h>
 
 /* Host stack: 8 pages. Its top holds, from host RSP up: the hd_vmx_cpu pointer, then the
  * IRETQ frame (RIP, CS, RFLAGS, RSP, SS) the stub uses to return to the guest's context after

@@ -103,21 +103,26 @@ void hd_vmx_glue_init(struct hd_vmx_glue *glue)
 enum hd_status hd_vmx_cpu_create(const struct hd_vmx_glue *glue, struct hd_engine *engine,
                                  uint32_t core, struct hd_vmx_cpu **out)
 {
+    struct hd_vmx_glue copy;
     struct hd_vmx_cpu *cpu;
 
     if (!glue || !engine || !out)
         return HD_ERR_INVALID_ARGUMENT;
     *out = NULL;
-    if (glue->size < sizeof(*glue) || glue->version != HD_VMX_GLUE_VERSION || !glue->page_alloc ||
-        !glue->page_free || !glue->virt_to_phys || !glue->fatal)
+    /* The backend ops' copy rule: members past an older glue's size are NULL. */
+    if (glue->version < 1 || !hd_versioned_copy(&copy, sizeof(copy), glue, HD_VMX_GLUE_V1_SIZE) ||
+        !copy.page_alloc || !copy.page_free || !copy.virt_to_phys || !copy.fatal)
         return HD_ERR_BAD_OPS;
+    copy.size = sizeof(copy);
+    copy.version = HD_VMX_GLUE_VERSION;
+    glue = &copy;
     if (core >= hd_engine_core_count(engine))
         return HD_ERR_INVALID_CORE;
     HD__STATIC_ASSERT(sizeof(struct hd_vmx_cpu) <= PAGE, "hd_vmx_cpu fits a page");
     cpu = glue->page_alloc(glue->user, 1);
     if (!cpu)
         return HD_ERR_NO_MEMORY;
-    cpu->glue = *glue;
+    cpu->glue = copy;
     cpu->engine = engine;
     cpu->core = core;
     cpu->vmxon = glue->page_alloc(glue->user, 1);
@@ -401,6 +406,18 @@ void hd_vmx_cpu_off(struct hd_vmx_cpu *cpu)
     hd_vmxoff();
     hd_write_cr4(hd_read_cr4() & ~CR4_VMXE);
     cpu->vmx_on = false;
+}
+
+enum hd_status hd_vmx_cpu_enter(struct hd_vmx_cpu *cpu)
+{
+    enum hd_status st = hd_vmx_cpu_on(cpu);
+
+    if (st != HD_OK)
+        return st;
+    st = hd_vmx_cpu_start(cpu);
+    if (st != HD_OK)
+        hd_vmx_cpu_off(cpu); /* not launched: leave VMX operation again */
+    return st;
 }
 
 enum hd_status hd_vmx_cpu_stop(void)

@@ -105,27 +105,27 @@ $(O)/hdevent.exe: $(CLI_OBJS) $(O)/core-user/libhdevent_core.a
 
 $(O)/core/%.c.o: $(SRC)/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(KCFLAGS) -MMD -c $< -o $@
+	$(CC) $(KCFLAGS) -MMD -MP -c $< -o $@
 $(O)/core/%.S.o: $(SRC)/%.S
 	@mkdir -p $(dir $@)
-	$(CC) -D_AMD64_ -MMD -c $< -o $@
+	$(CC) -D_AMD64_ -MMD -MP -c $< -o $@
 $(O)/core-user/%.c.o: $(SRC)/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(UCORE_CFLAGS) -MMD -c $< -o $@
+	$(CC) $(UCORE_CFLAGS) -MMD -MP -c $< -o $@
 $(O)/core-user/%.S.o: $(SRC)/%.S
 	@mkdir -p $(dir $@)
-	$(CC) -MMD -c $< -o $@
+	$(CC) -MMD -MP -c $< -o $@
 $(O)/novmx/%.c.o: $(SRC)/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(DRV_CFLAGS) -DHDEVENT_NO_VMX -fno-tree-loop-distribute-patterns -MMD -c $< -o $@
+	$(CC) $(DRV_CFLAGS) -DHDEVENT_NO_VMX -fno-tree-loop-distribute-patterns -MMD -MP -c $< -o $@
 $(O)/vmx/%.c.o: $(SRC)/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(DRV_CFLAGS) -fno-tree-loop-distribute-patterns -MMD -c $< -o $@
+	$(CC) $(DRV_CFLAGS) -fno-tree-loop-distribute-patterns -MMD -MP -c $< -o $@
 $(O)/vmx/%.S.o: $(SRC)/%.S
 	@mkdir -p $(dir $@)
-	$(CC) -D_AMD64_ -I$(SRC)/include -I$(VMX_DIR) -MMD -c $< -o $@
+	$(CC) -D_AMD64_ -I$(SRC)/include -I$(VMX_DIR) -MMD -MP -c $< -o $@
 $(O)/cli/%.c.o: $(SRC)/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(UCFLAGS) -MMD -c $< -o $@
+	$(CC) $(UCFLAGS) -MMD -MP -c $< -o $@
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -1,20 +1,20 @@
 /*
- * The shared VMX layer's Windows glue (backends/vmx/hd_vmx.h): contiguous memory, physical
+ * The shared VMX layer's Windows glue (include/hdevent/vmx.h): contiguous memory, physical
  * addresses, the pid in VMX root, a bugcheck for exits the layer cannot resume from, and the
  * start and stop of every core through generic-call DPCs. Not part of the VMX-off build
  * (HDEVENT_NO_VMX), which is the one Wine can load.
  */
 #include "nt_compat.h"
 
-#include <hd_vmx.h>
+#include <hdevent/vmx.h>
 
 /* HYPERVISOR_ERROR: the documented bugcheck code for a hypervisor's fatal error. */
 #define HD_NT_BUGCHECK_HYPERVISOR_ERROR 0x20001u
 
 static struct hd_vmx_cpu **hd_nt_cpus;
 static uint32_t hd_nt_cpu_count;
-/* Per core: 1 after VMXON, 2 after a successful launch (the core is then a guest), 0 when
- * the core is out of VMX operation (never entered, or left). */
+/* Per core: 2 after a successful hd_vmx_cpu_enter (the core is then a guest), 0 when the
+ * core is out of VMX operation (never entered, or left). */
 static volatile LONG *hd_nt_cpu_state;
 static volatile LONG hd_nt_start_failures;
 /* HOST_CR3 of every core: the System process's page tables, read in hd_nt_vmx_start (called
@@ -76,15 +76,6 @@ static uint64_t glue_host_cr3(void *user)
     return hd_nt_host_cr3;
 }
 
-/* The same default as the self-test and the Linux module: own hypercalls (HD_VCPU_PROTECTED)
- * succeed with rax 0, any other VMCALL no hook short-circuited gets rax = -1000 (KVM's
- * -KVM_ENOSYS), as there is no hypervisor underneath to forward it to. docs/wire.md. */
-static void glue_vmcall_default(void *user, struct hd_vmx_cpu *cpu, struct hd_vcpu *vcpu)
-{
-    (void)cpu;
-    hd_vmcall_default(user, vcpu);
-}
-
 static void hd_nt_vmx_log_flush(void)
 {
     for (uint32_t i = 0; hd_nt_cpus && i < hd_nt_cpu_count; i++)
@@ -107,15 +98,8 @@ static VOID NTAPI hd_nt_vmx_start_dpc(PKDPC dpc, PVOID context, PVOID sys1, PVOI
     (void)context;
     if (cpu) {
         hd_nt_irq_disable(); /* the layer's rule: VMXON and VMLAUNCH with interrupts off */
-        if (hd_vmx_cpu_on(cpu) == HD_OK) {
-            hd_nt_cpu_state[core] = 1;
-            if (hd_vmx_cpu_start(cpu) == HD_OK) {
-                hd_nt_cpu_state[core] = 2; /* from here on this core runs as the guest */
-            } else {
-                hd_vmx_cpu_off(cpu);
-                hd_nt_cpu_state[core] = 0;
-            }
-        }
+        if (hd_vmx_cpu_enter(cpu) == HD_OK)
+            hd_nt_cpu_state[core] = 2; /* from here on this core runs as the guest */
         hd_nt_irq_enable();
     }
     if (!cpu || hd_nt_cpu_state[core] != 2)
@@ -169,7 +153,8 @@ NTSTATUS hd_nt_vmx_start(struct hd_engine *engine)
     glue.current_pid = glue_current_pid;
     glue.log = glue_log;
     glue.fatal = glue_fatal;
-    glue.vmcall_default = glue_vmcall_default;
+    /* vmcall_default stays NULL: the layer's default, shared with the self-test and the Linux
+     * module (own hypercalls succeed, others get -KVM_ENOSYS: nothing underneath). */
     glue.host_cr3 = glue_host_cr3;
     /* Kernel-mode CR3 (with KVA shadowing: the kernel directory base); drop PCID and the
      * no-flush bit 63, keep the page-table address. */

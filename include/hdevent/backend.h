@@ -140,6 +140,29 @@ struct hd_backend_ops {
 #define HD_BACKEND_OPS_V1_SIZE \
     (offsetof(struct hd_backend_ops, is_own_hypercall) + sizeof(void (*)(void)))
 
+/**
+ * The one copy rule of hdevent's versioned contracts (hd_backend_ops, hd_vmx_glue: `uint32_t
+ * size` first): copy @p src into @p dst (@p dst_size bytes) as far as both reach, so members
+ * past what the caller was compiled with are zero (NULL) and members the library does not
+ * know yet are ignored. Not on any hot path; a byte loop, so it needs no libc.
+ * @return false when @p src is NULL or its size is below @p min_size (the oldest layout the
+ *         library accepts); @p dst is then untouched.
+ */
+static inline bool hd_versioned_copy(void *dst, size_t dst_size, const void *src,
+                                     size_t min_size)
+{
+    const unsigned char *s = (const unsigned char *)src;
+    unsigned char *d = (unsigned char *)dst;
+    size_t n;
+
+    if (!src || *(const uint32_t *)src < min_size)
+        return false;
+    n = *(const uint32_t *)src < dst_size ? *(const uint32_t *)src : dst_size;
+    for (size_t i = 0; i < dst_size; i++)
+        d[i] = i < n ? s[i] : 0;
+    return true;
+}
+
 /** Zero @p ops and set size and version for this header. */
 HD_API void hd_backend_ops_init(struct hd_backend_ops *ops);
 

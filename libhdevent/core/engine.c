@@ -21,10 +21,9 @@ static uint32_t round_up_pow2(uint32_t v)
  */
 static enum hd_status copy_ops(struct hd_backend_ops *dst, const struct hd_backend_ops *src)
 {
-    if (!src || src->version < 1 || src->size < HD_BACKEND_OPS_V1_SIZE)
+    if (!src || src->version < 1 ||
+        !hd_versioned_copy(dst, sizeof(*dst), src, HD_BACKEND_OPS_V1_SIZE))
         return HD_ERR_BAD_OPS;
-    hd_memset(dst, 0, sizeof(*dst));
-    hd_memcpy(dst, src, src->size < sizeof(*dst) ? src->size : sizeof(*dst));
     dst->size = sizeof(*dst);
     dst->version = HD_BACKEND_OPS_VERSION;
     if (!dst->alloc || !dst->free || !dst->core_count)
