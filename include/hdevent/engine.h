@@ -32,12 +32,33 @@ struct hd_engine;
 /** Largest message_max_bytes an engine accepts. */
 #define HD_MESSAGE_BYTES_MAX 65536u
 
-/** Engine settings; pass NULL to hd_engine_create() for the defaults. */
+/** Default budget: sized for a small machine (a few GiB, a few cores). */
+#define HD_BUDGET_EVENTS_DEFAULT 65536u
+#define HD_BUDGET_ACTIONS_DEFAULT 262144u
+#define HD_BUDGET_CODE_BYTES_DEFAULT (16ull << 20)
+#define HD_BUDGET_BUFFER_BYTES_DEFAULT (64ull << 20)
+
+/**
+ * Engine settings; pass NULL to hd_engine_create() for the defaults. A zero member means its
+ * default. The budget bounds what registration may allocate, so that no caller — root with a
+ * loop, or a bug — can exhaust a kernel's memory by accident; a registration or action past it
+ * fails with HD_ERR_BUDGET_EXCEEDED and changes nothing. Memory of cleared events counts until
+ * it is freed after its grace period (a registration that would exceed first reclaims).
+ */
 struct hd_engine_config {
     /** Messages each core's queue holds; rounded up to a power of two. Default 64. */
     uint32_t message_slots;
     /** Largest message in bytes; longer ones are truncated (and flagged). Default 512. */
     uint32_t message_max_bytes;
+    /** Most events held at once. Default HD_BUDGET_EVENTS_DEFAULT. */
+    uint32_t max_events;
+    /** Most actions over every event. Default HD_BUDGET_ACTIONS_DEFAULT. */
+    uint32_t max_actions;
+    /** Most bytes of raw code over every event, RET included. Default 16 MiB. */
+    uint64_t max_code_bytes;
+    /** Most bytes of pre-allocated buffers, counted once per core (each core has its own).
+     *  Default 64 MiB. */
+    uint64_t max_buffer_bytes;
 };
 
 /**
@@ -82,8 +103,8 @@ HD_API uint32_t hd_engine_reclaim(struct hd_engine *engine);
  *         HD_ERR_EMPTY_CODE, HD_ERR_TOO_LARGE, HD_ERR_TOO_MANY_ACTIONS,
  *         HD_ERR_SCRIPT_NOT_SUPPORTED, HD_ERR_NOT_SUPPORTED (raw code without exec_alloc),
  *         HD_ERR_TAGS_EXHAUSTED, HD_ERR_INVALID_TAG and HD_ERR_TAG_IN_USE (for desc->tag),
- *         HD_ERR_NO_MEMORY. The backend's log op gets a line for
- *         each refusal.
+ *         HD_ERR_BUDGET_EXCEEDED (hd_engine_config), HD_ERR_NO_MEMORY. The backend's log op
+ *         gets a line for each refusal.
  */
 HD_API enum hd_status hd_event_register(struct hd_engine *engine, const struct hd_event_desc *desc,
                                         uint64_t *tag_out);
@@ -91,7 +112,8 @@ HD_API enum hd_status hd_event_register(struct hd_engine *engine, const struct h
 /**
  * Append an action to a registered event (HyperDbg's add-action IOCTL does this one action
  * at a time). It runs after the event's existing actions.
- * @return HD_OK; HD_ERR_NO_SUCH_EVENT; the action errors of hd_event_register().
+ * @return HD_OK; HD_ERR_NO_SUCH_EVENT; the action errors of hd_event_register();
+ *         HD_ERR_BUDGET_EXCEEDED.
  */
 HD_API enum hd_status hd_action_add(struct hd_engine *engine, uint64_t tag,
                                     const struct hd_action_desc *action);

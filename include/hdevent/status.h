@@ -65,7 +65,10 @@ HD_EXTERN_C_BEGIN
       "native conditions and actions are C function pointers: they have no wire form")             \
     X(HD_ERR_INVALID_CODE, -23, ERR_INTERNAL,                                                      \
       "raw code rejected: it does not decode fully, can run off its end, or branches outside "     \
-      "itself (hd_code_validate's report says where)")
+      "itself (hd_code_validate's report says where)")                                             \
+    X(HD_ERR_BUDGET_EXCEEDED, -24, ERR_BUDGET_EXCEEDED,                                            \
+      "the engine's budget (events, actions, code or buffer bytes: hd_engine_config) is used "     \
+      "up: clear events first")
 
 /** Status of every hdevent call. */
 enum hd_status {

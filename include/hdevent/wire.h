@@ -192,7 +192,10 @@ enum hd_wire_modify_type {
     /* ---- replies a user-mode decoder refuses (wire_encode.h) ---- */                          \
     X(HD_WIRE_ERR_REPLY_MALFORMED, 0xC000101Du,                                                 \
       "reply from the device: a field is out of range (a flag other than 0 or 1, a length "     \
-      "above its size, an unknown stage or kind, a success flag that contradicts the code)")
+      "above its size, an unknown stage or kind, a success flag that contradicts the code)")   \
+    X(HD_WIRE_ERR_BUDGET_EXCEEDED, 0xC000101Eu,                                                 \
+      "the kernel's budget for events, actions, code or buffer bytes is used up: clear "        \
+      "events first")
 
 /*
  * The codes as names. HyperDbg's values are above INT_MAX, which ISO C (before C23) does not

@@ -33,10 +33,21 @@ static enum hd_status copy_ops(struct hd_backend_ops *dst, const struct hd_backe
     return HD_OK;
 }
 
+/* The budget of @config; a zero member (or no config) takes the default. */
+static void budget_from(const struct hd_engine_config *c, struct hd_budget *b)
+{
+    b->events = c && c->max_events ? c->max_events : HD_BUDGET_EVENTS_DEFAULT;
+    b->actions = c && c->max_actions ? c->max_actions : HD_BUDGET_ACTIONS_DEFAULT;
+    b->code_bytes = c && c->max_code_bytes ? c->max_code_bytes : HD_BUDGET_CODE_BYTES_DEFAULT;
+    b->buffer_bytes = c && c->max_buffer_bytes ? c->max_buffer_bytes
+                                                : HD_BUDGET_BUFFER_BYTES_DEFAULT;
+}
+
 enum hd_status hd_engine_create(const struct hd_backend_ops *ops,
                                 const struct hd_engine_config *config, struct hd_engine **out)
 {
     struct hd_backend_ops copy;
+    struct hd_budget limit;
     struct hd_engine *e;
     void *raw;
     uint32_t cores, slots, max;
@@ -56,6 +67,7 @@ enum hd_status hd_engine_create(const struct hd_backend_ops *ops,
                                               : HD_DEFAULT_MESSAGE_MAX;
     if (slots > HD_MESSAGE_SLOTS_MAX || max > HD_MESSAGE_BYTES_MAX)
         return HD_ERR_INVALID_ARGUMENT;
+    budget_from(config, &limit);
 
     /* Placed at a line boundary: dispatch reads exactly the engine's first line. */
     raw = copy.alloc(copy.user, sizeof(*e) + HD_CACHELINE);
@@ -75,6 +87,7 @@ enum hd_status hd_engine_create(const struct hd_backend_ops *ops,
     e->message_max = max;
     e->slot_bytes = (uint32_t)hd_align_up(sizeof(struct hd_msg_slot) + max, (size_t)8);
     e->registry.next_tag = HD_TAG_BASE;
+    e->limit = limit;
 
     st = HD_ERR_NO_MEMORY;
     e->cores_raw = hd__zalloc(e, (size_t)cores * sizeof(struct hd_core) + HD_CACHELINE);

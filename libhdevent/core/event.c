@@ -56,6 +56,68 @@ static void code_unload(struct hd_engine *e, struct hd_code *code)
         e->ops.exec_free(e->ops.user, code->exec, code->size);
 }
 
+/* ---- the budget ---------------------------------------------------------------------- */
+
+static uint64_t code_cost(const uint8_t *code, uint32_t size)
+{
+    return code && size ? (uint64_t)size + needs_ret(code, size) : 0;
+}
+
+static uint64_t buffer_cost(const struct hd_engine *e, uint32_t size)
+{
+    return (uint64_t)hd_align_up(size, HD_CACHELINE) * e->core_count;
+}
+
+void hd__action_cost(const struct hd_engine *e, const struct hd_action_desc *d,
+                     struct hd_budget *cost)
+{
+    bool buffered = d->type == HD_ACTION_CODE || d->type == HD_ACTION_NATIVE;
+
+    cost->actions += 1;
+    if (d->type == HD_ACTION_CODE)
+        cost->code_bytes += code_cost(d->code, d->code_size);
+    if (buffered && d->buffer_size)
+        cost->buffer_bytes += buffer_cost(e, d->buffer_size);
+}
+
+void hd__event_cost(const struct hd_engine *e, const struct hd_event_desc *d,
+                    struct hd_budget *cost)
+{
+    *cost = (struct hd_budget){.events = 1};
+    if (d->condition.kind == HD_CONDITION_RAW)
+        cost->code_bytes += code_cost(d->condition.code, d->condition.code_size);
+    for (uint32_t i = 0; i < d->action_count; i++)
+        hd__action_cost(e, &d->actions[i], cost);
+}
+
+static bool fits(const struct hd_budget *used, const struct hd_budget *cost,
+                 const struct hd_budget *limit)
+{
+    return used->events + cost->events <= limit->events &&
+           used->actions + cost->actions <= limit->actions &&
+           used->code_bytes + cost->code_bytes <= limit->code_bytes &&
+           used->buffer_bytes + cost->buffer_bytes <= limit->buffer_bytes;
+}
+
+enum hd_status hd__budget_admit(struct hd_engine *e, const struct hd_budget *cost)
+{
+    if (fits(&e->used, cost, &e->limit))
+        return HD_OK;
+    hd__snapshot_reclaim(e, false); /* cleared events still waiting may be free by now */
+    return fits(&e->used, cost, &e->limit) ? HD_OK : HD_ERR_BUDGET_EXCEEDED;
+}
+
+/* Objects charge what they hold when made and give it back when freed. */
+static void charge(struct hd_engine *e, uint64_t events, uint64_t actions, uint64_t code,
+                   uint64_t buffers, bool give_back)
+{
+    uint64_t sign = give_back ? (uint64_t)-1 : 1; /* unsigned wrap: exact, never below 0 */
+    e->used.events += sign * events;
+    e->used.actions += sign * actions;
+    e->used.code_bytes += sign * code;
+    e->used.buffer_bytes += sign * buffers;
+}
+
 /* ---- actions -------------------------------------------------------------------------- */
 
 enum hd_status hd__action_check(const struct hd_engine *e, const struct hd_action_desc *a)
@@ -77,6 +139,8 @@ enum hd_status hd__action_check(const struct hd_engine *e, const struct hd_actio
 
 void hd__action_free(struct hd_engine *e, struct hd_action *a)
 {
+    charge(e, 0, 1, a->code.exec ? a->code.size : 0,
+           a->buffers ? (uint64_t)a->buffer_stride * e->core_count : 0, true);
     code_unload(e, &a->code);
     hd__free(e, a->buffers);
     hd__free(e, a);
@@ -88,6 +152,7 @@ enum hd_status hd__action_create(struct hd_engine *e, const struct hd_action_des
     struct hd_action *a = hd__zalloc(e, sizeof(*a));
     if (!a)
         return HD_ERR_NO_MEMORY;
+    charge(e, 0, 1, 0, 0, false); /* the rest is charged as it is made: free gives back all */
     a->type = d->type;
     a->immediate = d->immediate;
     a->fn = d->fn;
@@ -101,6 +166,7 @@ enum hd_status hd__action_create(struct hd_engine *e, const struct hd_action_des
             hd__action_free(e, a);
             return HD_ERR_NO_MEMORY;
         }
+        charge(e, 0, 0, 0, (uint64_t)a->buffer_stride * e->core_count, false);
     }
     if (d->type == HD_ACTION_CODE) {
         enum hd_status st = code_load(e, d->code, d->code_size, &a->code);
@@ -108,6 +174,7 @@ enum hd_status hd__action_create(struct hd_engine *e, const struct hd_action_des
             hd__action_free(e, a);
             return st;
         }
+        charge(e, 0, 0, a->code.size, 0, false);
     }
     *out = a;
     return HD_OK;
@@ -149,6 +216,7 @@ enum hd_status hd__event_check(const struct hd_engine *e, const struct hd_event_
 
 void hd__event_free(struct hd_engine *e, struct hd_event *ev)
 {
+    charge(e, 1, 0, ev->condition_code.exec ? ev->condition_code.size : 0, 0, true);
     for (uint32_t i = 0; i < ev->actions.count; i++)
         hd__action_free(e, ev->actions.at[i]);
     hd__free(e, ev->actions.at);
@@ -175,6 +243,7 @@ enum hd_status hd__event_create(struct hd_engine *e, const struct hd_event_desc 
 
     if (!ev)
         return HD_ERR_NO_MEMORY;
+    charge(e, 1, 0, 0, 0, false);
     ev->tag = tag;
     ev->pid = d->pid;
     ev->core = d->core;
@@ -200,6 +269,7 @@ enum hd_status hd__event_create(struct hd_engine *e, const struct hd_event_desc 
         st = code_load(e, d->condition.code, d->condition.code_size, &ev->condition_code);
         if (HD_FAILED(st))
             goto fail;
+        charge(e, 0, 0, ev->condition_code.size, 0, false);
     }
     if (d->action_count) {
         ev->actions.at = hd__alloc(e, (size_t)d->action_count * sizeof(void *));

@@ -81,6 +81,11 @@ enum hd_status hd_event_register(struct hd_engine *engine, const struct hd_event
         return HD_ERR_INVALID_ARGUMENT;
     hd__writer_lock(e);
     st = hd__event_check(e, desc);
+    if (HD_SUCCESS(st)) {
+        struct hd_budget cost;
+        hd__event_cost(e, desc, &cost);
+        st = hd__budget_admit(e, &cost);
+    }
     if (HD_SUCCESS(st))
         st = tag_for(&e->registry, desc->tag, &tag);
     if (HD_SUCCESS(st))
@@ -119,6 +124,11 @@ enum hd_status hd_action_add(struct hd_engine *engine, uint64_t tag,
         ev = hd__registry_event(&e->registry, (uint32_t)i);
         if (ev->actions.count >= HD_EVENT_MAX_ACTIONS)
             st = HD_ERR_TOO_MANY_ACTIONS;
+    }
+    if (HD_SUCCESS(st)) {
+        struct hd_budget cost = {0, 0, 0, 0};
+        hd__action_cost(e, action, &cost);
+        st = hd__budget_admit(e, &cost);
     }
     if (HD_SUCCESS(st))
         st = hd__action_create(e, action, &a);

@@ -333,6 +333,7 @@ static void table_covers_every_request_code(void **state)
         HD_WIRE_ERR_SELFTEST_BAD_FLAGS, HD_WIRE_ERR_SELFTEST_WRONG_CORE,
         HD_WIRE_ERR_SELFTEST_UNAVAILABLE, HD_WIRE_ERR_MESSAGE_BUFFER_TOO_SMALL,
         HD_WIRE_ERR_REPLY_MALFORMED,         /* user-mode reply decoders: test_wire_replies */
+        HD_WIRE_ERR_BUDGET_EXCEEDED,         /* the engine's budget: test_budget */
     };
 #define CHECK_(name, value, text)                                                            \
     {                                                                                        \

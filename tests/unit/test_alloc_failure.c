@@ -702,7 +702,7 @@ static void enable_disable_single(void **state)
 static void engine_create(void **state)
 {
     struct hd_host *host;
-    const struct hd_engine_config configs[2] = {{0, 0}, {.message_slots = 5, .message_max_bytes = 9}};
+    const struct hd_engine_config configs[2] = {{0}, {.message_slots = 5, .message_max_bytes = 9}};
     (void)state;
 
     assert_int_equal(hd_host_create(NULL, &host), HD_OK);

@@ -67,6 +67,26 @@ static inline const struct hd_action *hd__event_action(const struct hd_event *ev
     return (const struct hd_action *)ev->actions.at[i];
 }
 
+/* What objects hold against the engine's budget (hd_engine_config), and its limits. */
+struct hd_budget {
+    uint64_t events;
+    uint64_t actions;
+    uint64_t code_bytes;
+    uint64_t buffer_bytes;
+};
+
+/* The budget a descriptor would take (its actions included). */
+void hd__event_cost(const struct hd_engine *e, const struct hd_event_desc *d,
+                    struct hd_budget *cost);
+void hd__action_cost(const struct hd_engine *e, const struct hd_action_desc *d,
+                     struct hd_budget *cost);
+
+/*
+ * Would @cost fit the budget? When not, what retired objects are already free of every core
+ * is freed first and the question asked again. @return HD_OK or HD_ERR_BUDGET_EXCEEDED.
+ */
+enum hd_status hd__budget_admit(struct hd_engine *e, const struct hd_budget *cost);
+
 /*
  * Checks of a descriptor against the engine (core count, code sizes, executable memory),
  * made before anything is allocated. @return HD_OK or the status hd_event_register()
