@@ -52,5 +52,7 @@ bool bench_selected(const struct bench_options *o, const char *name);
 int bench_run_single(const struct bench_options *o);
 /* MC_scale and MC_churn: 0 or -1. */
 int bench_run_mc(const struct bench_options *o);
+/* W_churn (writers.c): the cost of one register + clear beside N events on other keys. */
+int bench_run_writers(const struct bench_options *o);
 
 #endif /* HDEVENT_BENCH_BENCH_H */

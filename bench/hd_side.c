@@ -140,6 +140,9 @@ static void t_run_on_every_core(void *user, void (*fn)(void *arg, uint32_t core)
     s->ipi(s->ipi_user, fn, arg);
 }
 
+/* Worlds of up to 100,000 events (W_churn): past a small machine's default budget. */
+static const struct hd_engine_config budget = {.max_events = 1u << 20, .max_actions = 1u << 22};
+
 bool hd_side_build(const struct world *w, hd_side_ipi_fn ipi, void *ipi_user,
                    struct hd_side *out)
 {
@@ -170,7 +173,7 @@ bool hd_side_build(const struct world *w, hd_side_ipi_fn ipi, void *ipi_user,
     out->ops.run_on_every_core = ipi ? t_run_on_every_core : NULL;
     out->ops.is_own_hypercall = NULL;
     out->ops.on_action = NULL; /* tracing off: the benchmark times dispatch alone */
-    st = hd_engine_create(&out->ops, NULL, &out->engine);
+    st = hd_engine_create(&out->ops, &budget, &out->engine);
     if (HD_FAILED(st))
         return fail("hd_engine_create", st);
 

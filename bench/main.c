@@ -24,7 +24,7 @@ const char *const bench_cache_names[CACHE_COUNT] = {"warm", "l3", "dram"};
 
 static const char *const known[] = {
     "P0_none", "P0_armed_nomatch", "P1_bare", "P1_cond_code", "P1_cond_false", "PN_core",
-    "PN_pid",  "PK_allmatch",      "MC_scale", "MC_churn",
+    "PN_pid",  "PK_allmatch",      "MC_scale", "MC_churn",     "W_churn",
 };
 
 #define MAX_RESULTS 256
@@ -80,7 +80,7 @@ static void usage(FILE *f)
             "  --quick             fewer samples: the whole run in under a minute\n"
             "  --scenario LIST     run only these (PN_core, PN_pid, PK_allmatch name all their N):\n"
             "                      P0_none P0_armed_nomatch P1_bare P1_cond_code P1_cond_false\n"
-            "                      PN_core PN_pid PK_allmatch MC_scale MC_churn\n"
+            "                      PN_core PN_pid PK_allmatch MC_scale MC_churn W_churn\n"
             "  --cache LIST        cache states of the single-thread scenarios: warm, l3 (L1/L2\n"
             "                      evicted by sweeping 2x L2), dram (structures clflushed);\n"
             "                      default all three. MC_* are always warm\n"
@@ -156,7 +156,7 @@ static int parse(int argc, char **argv, struct bench_options *o, char **lists)
                 if (!ok)
                     return bad("unknown scenario '%s'; known: P0_none P0_armed_nomatch P1_bare "
                                "P1_cond_code P1_cond_false PN_core PN_pid PK_allmatch MC_scale "
-                               "MC_churn",
+                               "MC_churn W_churn",
                                names[o->only_count + k]);
             }
             o->only = names;
@@ -293,6 +293,11 @@ static void summary_for(const char *hd)
     b = bench_find("MC_scale", hd, "warm", 1000);
     snprintf(what, sizeof(what), "%s MC_churn p99 / %s MC_scale p99", hd, hd);
     goal("churn_vs_scale_p99", what, a && b ? ratio(a, b, true) : 0, a && b, false, 1.2);
+    /* A writer's cost does not grow with the events on other keys (issue 13). */
+    a = bench_find("W_churn", hd, "warm", 100000);
+    b = bench_find("W_churn", hd, "warm", 10);
+    snprintf(what, sizeof(what), "%s W_churn N=100000 / N=10", hd);
+    goal("writer_flat", what, a && b ? ratio(a, b, false) : 0, a && b, false, 2);
 }
 
 static void summary(void)
@@ -352,6 +357,8 @@ int main(int argc, char **argv)
     rc = bench_run_single(&o);
     if (rc == 0)
         rc = bench_run_mc(&o);
+    if (rc == 0)
+        rc = bench_run_writers(&o);
     if (rc == 0)
         summary();
     bench_sweep_free();

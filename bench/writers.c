@@ -1,10 +1,11 @@
 /*
  * W_churn: the writer's cost. An engine holds N events on other keys (each on its own pid,
- * cores round-robin), and one writer registers an enabled event on core 0 / BENCH_PID, clears
- * it and reclaims what the two publications retired: one sample is that whole pair. A
+ * cores round-robin), and one writer registers an enabled event on core 0 / BENCH_PID and
+ * clears it: one sample is that pair, with the reclamation the writer calls do themselves. A
  * writer that rebuilt the snapshot would pay O(N) per sample; path copying pays for the key it
  * changes. hd: grace periods by per-core counters; hd_ipi: run_on_every_core (here every
- * simulated core is idle, so the "IPI" runs at once in the writer, as on idle cores).
+ * simulated core is idle, so the "IPI" runs at once in the writer, as on idle cores), whose
+ * broadcasts are batched: the line after each hd_ipi figure says how many a pair costs.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -61,7 +62,6 @@ static bool churn_once(struct hd_engine *e, uint64_t calib, uint64_t *out)
     st = hd_event_register(e, &d, &tag);
     if (!HD_FAILED(st))
         st = hd_event_clear(e, tag);
-    hd_engine_reclaim(e);
     t1 = bench_tsc_end();
     if (HD_FAILED(st)) {
         fprintf(stderr, "hdevent-bench: W_churn: %s\n", hd_status_str(st));

@@ -511,6 +511,13 @@ static int run_scenario(struct sim *s, char *text)
     return failed ? 1 : 0;
 }
 
+/*
+ * The simulator is not a kernel: its engine may hold a million events (a scenario that
+ * measures writers at scale needs more than a small machine's default budget, engine.h).
+ */
+static const struct hd_engine_config run_budget = {.max_events = 1u << 20,
+                                                   .max_actions = 1u << 22};
+
 int cmd_run(int argc, char **argv)
 {
     struct sim s = {.cores = 4, .next_tag = HD_TAG_BASE};
@@ -552,7 +559,7 @@ int cmd_run(int argc, char **argv)
     hc.on_action = on_action;
     hc.action_user = &s;
     if (hd_host_create(&hc, &s.host) != HD_OK ||
-        hd_engine_create(hd_host_ops(s.host), NULL, &s.engine) != HD_OK) {
+        hd_engine_create(hd_host_ops(s.host), &run_budget, &s.engine) != HD_OK) {
         hd_host_destroy(s.host);
         free(text);
         return cli_fail("HD_ERR_NO_MEMORY", "cannot create the simulated machine");
