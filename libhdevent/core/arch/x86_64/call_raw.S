@@ -6,7 +6,8 @@
  * code written for it must still run here, and code that follows the Windows ABI fully (uses
  * its 32-byte shadow space, relies on an aligned stack) must run too. So this stub:
  *   - saves every GPR either ABI calls callee-saved: rbx, rbp, rsi, rdi, r12-r15;
- *   - calls with rsp 16-byte aligned and 32 bytes of shadow space above the return address;
+ *   - calls with rsp 16-byte aligned, whatever the caller's alignment (a Linux kernel keeps
+ *     only 8), and 32 bytes of shadow space above the return address;
  *   - keeps nothing in a register across the call: the code may clobber any GPR, rbp
  *     included (HyperDbg's doc condition clobbers rbx). The price: the code must return
  *     with RET on a balanced stack, as both ABIs require, for there is no register left
@@ -43,6 +44,18 @@
 #define HD_SEH(directive)
 #endif
 
+#if defined(__KERNEL__) && defined(__linux__)
+/*
+ * Linux builds with retpolines: an indirect call must go through the kernel's thunk (objtool
+ * refuses a bare `call rax`). CALL_NOSPEC is written in AT&T syntax. No CLD after it: objtool
+ * knows DF is clear across every call in the kernel and rejects it as redundant; raw code that
+ * leaves DF set breaks the kernel's own ABI like any other code.
+ */
+#define HD_CALL_RAX .att_syntax prefix; CALL_NOSPEC rax; .intel_syntax noprefix
+#else
+#define HD_CALL_RAX call rax; cld
+#endif
+
     .intel_syntax noprefix
     .text
 
@@ -63,38 +76,45 @@ HD_FUNC_START(hd__arch_call_raw)
     HD_SEH(.seh_pushreg r14)
     push    r15
     HD_SEH(.seh_pushreg r15)
-    /* 8 pushes after the return address: rsp is 8 mod 16; 40 = 32 shadow + 8 to align. */
+#if defined(_WIN32)
+    /*
+     * The Windows x64 ABI keeps rsp 16-byte aligned at every call, and its unwind data needs a
+     * fixed prologue: 8 pushes after the return address leave rsp 8 mod 16; 40 = 32 shadow + 8.
+     */
     sub     rsp, 40
     HD_SEH(.seh_stackalloc 40)
     HD_SEH(.seh_endprologue)
-#if defined(_WIN32)
     mov     rax, rcx
     mov     rcx, rdx
     mov     rdx, r8
     mov     r8, r9
+    call    rax
+    cld
+    add     rsp, 40
 #else
     mov     rax, rdi
     mov     r8, rcx
     mov     rcx, rsi
     /* rdx already holds a2 */
-#endif
-#if defined(__KERNEL__) && defined(__linux__)
     /*
-     * Linux builds with retpolines: an indirect call must go through the kernel's thunk
-     * (objtool refuses a bare `call rax`). CALL_NOSPEC is written in AT&T syntax.
+     * The caller's alignment is not trusted: Linux builds the kernel with an 8-byte stack
+     * boundary (-mpreferred-stack-boundary=3), so rsp may be 0 or 8 mod 16 here. Two fixed
+     * frames, 32 bytes of shadow space with or without 8 bytes of padding, both give the code
+     * a 16-byte aligned rsp at the call; each tail undoes its own frame, so the paths join with
+     * the same stack state (what objtool checks) and no register must survive the call.
      */
-    .att_syntax prefix
-    CALL_NOSPEC rax
-    .intel_syntax noprefix
-    /*
-     * No CLD here: objtool knows DF is clear across every call in the kernel and rejects it as
-     * redundant; raw code that leaves DF set breaks the kernel's own ABI like any other code.
-     */
-#else
-    call    rax
-    cld
-#endif
+    test    rsp, 8
+    jnz     1f
+    sub     rsp, 32
+    HD_CALL_RAX
+    add     rsp, 32
+    jmp     2f
+1:
+    sub     rsp, 40
+    HD_CALL_RAX
     add     rsp, 40
+2:
+#endif
     pop     r15
     pop     r14
     pop     r13
