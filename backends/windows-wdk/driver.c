@@ -66,6 +66,15 @@ static NTSTATUS NTAPI hd_nt_device_control(PDEVICE_OBJECT device, PIRP irp)
      */
     if ((code & 3u) != METHOD_BUFFERED)
         return hd_nt_complete(irp, STATUS_INVALID_DEVICE_REQUEST, 0);
+    /*
+     * A handle opened by an administrator may be inherited or duplicated into a process that
+     * is not one, and HyperDbg's codes say FILE_ANY_ACCESS (changing them would break its
+     * clients), so the I/O manager checks nothing per request: every request but the event
+     * list changes state (registers code, runs hooks, consumes messages) and is checked
+     * against the requester's own token, here, in its thread.
+     */
+    if (code != HD_IOCTL_LIST_EVENTS && !hd_nt_requester_is_admin())
+        return hd_nt_complete(irp, STATUS_ACCESS_DENIED, 0);
     if (!buf && (in_len || out_len))
         return hd_nt_complete(irp, STATUS_INVALID_PARAMETER, 0);
 

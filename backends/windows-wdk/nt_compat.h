@@ -59,11 +59,12 @@ static __inline unsigned __int64 hd_nt_read_cr3(void)
 
 /* ExAllocatePool2's flags (Windows 10 2004+), for the pointer resolved at run time. */
 #define HD_NT_POOL_FLAG_NON_PAGED 0x0000000000000040ull
-#define HD_NT_POOL_FLAG_NON_PAGED_EXECUTE 0x0000000000000080ull
 /* NonPagedPoolNx is 512 in every header; mingw-w64's enum has it, older WDKs may not. */
 #define HD_NT_POOL_NX ((POOL_TYPE)512)
 /* mingw-w64 defines NonPagedPoolExecute as NonPagedPool (0): the executable pool. */
 #define HD_NT_POOL_EXECUTE ((POOL_TYPE)0)
+/* MmMapLockedPagesSpecifyCache priority flag (Windows 8+): map no-execute. */
+#define HD_NT_MDL_NO_EXECUTE 0x40000000u
 
 /** Pool tag 'hdev' as it reads in a pool dump. */
 #define HD_NT_POOL_TAG 0x76656468u /* bytes 'h' 'd' 'e' 'v' */
@@ -76,11 +77,11 @@ void hd_nt_init(void);
 /** IRP_MJ_CREATE: does the requester hold an administrator's token? */
 bool hd_nt_caller_is_admin(PIO_STACK_LOCATION sl);
 
+/** IRP_MJ_DEVICE_CONTROL, in the requester's thread: the same question. */
+bool hd_nt_requester_is_admin(void);
+
 /** Non-paged, non-executable pool (NULL on failure); @p size > 0. */
 void *hd_nt_pool_alloc(SIZE_T size);
-
-/** Executable non-paged pool (NULL on failure, e.g. under HVCI, which refuses it). */
-void *hd_nt_pool_alloc_exec(SIZE_T size);
 
 /** Free memory from either pool function. */
 void hd_nt_pool_free(void *p);

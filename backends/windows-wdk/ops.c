@@ -27,29 +27,63 @@ void hd_nt_init(void)
     hd_nt_pool2 = (hd_nt_pool2_fn)MmGetSystemRoutineAddress(&name);
     RtlInitUnicodeString(&name, L"SeTokenIsAdmin");
     hd_nt_token_is_admin = (hd_nt_token_is_admin_fn)MmGetSystemRoutineAddress(&name);
+#ifdef HDEVENT_NO_VMX
+    DbgPrintEx(DPFLTR_IHVDRIVER_ID, DPFLTR_ERROR_LEVEL,
+               "hdevent: VMX-off test build: administrators are checked at open only\n");
+#endif
     if (!hd_nt_token_is_admin)
         DbgPrintEx(DPFLTR_IHVDRIVER_ID, DPFLTR_ERROR_LEVEL,
-                   "hdevent: SeTokenIsAdmin missing: the device cannot check for administrators\n");
+                   "hdevent: SeTokenIsAdmin missing: nobody can be checked for administrators\n");
 }
 
 /*
  * The device hands ring-0 code execution to whoever registers raw code, and IoCreateDevice's
- * default security lets every user open it: opening therefore needs an administrator's token
- * (the requester's, impersonation included). Without SeTokenIsAdmin (Wine) nothing is checked.
+ * default security lets every user open it: opening needs an administrator's token (the
+ * requester's, impersonation included), and so does every request that changes state, since a
+ * handle can be inherited or duplicated into a process that is not an administrator's.
+ *
+ * Every Windows kernel has SeTokenIsAdmin and gives a token: where either is missing the
+ * driver that virtualizes refuses (fails closed). Wine loads only the VMX-off build, the
+ * plumbing test (tests/e2e/wine), whose ntoskrnl may lack SeTokenIsAdmin or answer no for
+ * every device control: that build checks the open only, and says so in the log at load.
  */
+static bool token_is_admin(PACCESS_TOKEN token)
+{
+    if (!hd_nt_token_is_admin || !token) {
+#ifdef HDEVENT_NO_VMX
+        return true;
+#else
+        return false;
+#endif
+    }
+    return hd_nt_token_is_admin(token) != FALSE;
+}
+
 bool hd_nt_caller_is_admin(PIO_STACK_LOCATION sl)
 {
     PSECURITY_SUBJECT_CONTEXT subject;
-    PACCESS_TOKEN token;
 
-    if (!hd_nt_token_is_admin)
-        return true;
     if (!sl->Parameters.Create.SecurityContext ||
         !sl->Parameters.Create.SecurityContext->AccessState)
-        return false;
+        return token_is_admin(NULL);
     subject = &sl->Parameters.Create.SecurityContext->AccessState->SubjectSecurityContext;
-    token = subject->ClientToken ? subject->ClientToken : subject->PrimaryToken;
-    return token && hd_nt_token_is_admin(token);
+    return token_is_admin(subject->ClientToken ? subject->ClientToken : subject->PrimaryToken);
+}
+
+bool hd_nt_requester_is_admin(void)
+{
+    SECURITY_SUBJECT_CONTEXT subject;
+    bool admin;
+
+#ifdef HDEVENT_NO_VMX
+    /* Wine's SeTokenIsAdmin says no for the requester of every device control: the plumbing
+     * test build checks at open only. */
+    return true;
+#endif
+    SeCaptureSubjectContext(&subject);
+    admin = token_is_admin(subject.ClientToken ? subject.ClientToken : subject.PrimaryToken);
+    SeReleaseSubjectContext(&subject);
+    return admin;
 }
 
 void *hd_nt_pool_alloc(SIZE_T size)
@@ -57,19 +91,6 @@ void *hd_nt_pool_alloc(SIZE_T size)
     if (hd_nt_pool2)
         return hd_nt_pool2(HD_NT_POOL_FLAG_NON_PAGED, size, HD_NT_POOL_TAG);
     return ExAllocatePoolWithTag(HD_NT_POOL_NX, size, HD_NT_POOL_TAG);
-}
-
-/*
- * Raw conditions and custom code run from here, so this pool must be executable (HyperDbg
- * allocates it non-executable since v0.18, and its raw code then faults). The executable
- * pool is writable too: W^X per page is not available from the pool, and under HVCI the
- * kernel refuses executable pool outright (NULL here, HD_ERR_NO_MEMORY to the caller).
- */
-void *hd_nt_pool_alloc_exec(SIZE_T size)
-{
-    if (hd_nt_pool2)
-        return hd_nt_pool2(HD_NT_POOL_FLAG_NON_PAGED_EXECUTE, size, HD_NT_POOL_TAG);
-    return ExAllocatePoolWithTag(HD_NT_POOL_EXECUTE, size, HD_NT_POOL_TAG);
 }
 
 void hd_nt_pool_free(void *p)
@@ -91,23 +112,105 @@ static void op_free(void *user, void *p)
     hd_nt_pool_free(p);
 }
 
-static bool op_exec_alloc(void *user, const void *code, size_t size, void **out)
-{
-    void *p = hd_nt_pool_alloc_exec(size);
+/*
+ * Raw code memory is W^X, as the Linux arena's: the pages come from MmAllocatePagesForMdl
+ * with no mapping of their own; the code is copied in through a temporary read-write,
+ * no-execute mapping that is then removed, and the pages are mapped once more and made
+ * read+execute only (MmProtectMdlSystemAddress). No writable mapping of raw code remains
+ * while it can run. (The executable pool HyperDbg uses is writable too.) Under HVCI the kernel
+ * refuses the execute protection: NULL here, HD_ERR_NO_MEMORY to the caller.
+ *
+ * The first 16 bytes of the pages keep the MDL for the free; the code follows, 16-byte
+ * aligned.
+ */
+struct hd_nt_exec_header {
+    PMDL mdl;
+    uint64_t reserved;
+};
 
-    (void)user;
+static void exec_pages_free(PMDL mdl)
+{
+    MmFreePagesFromMdl(mdl);
+    ExFreePool(mdl);
+}
+
+#ifdef HDEVENT_NO_VMX
+/*
+ * Wine's ntoskrnl has no MmAllocatePagesForMdl (a stub), and Wine loads only the VMX-off
+ * plumbing-test build: that build alone falls back to the executable pool, writable like
+ * HyperDbg's (a header with a NULL MDL marks it). The driver that virtualizes never does.
+ */
+static bool exec_alloc_pool(const void *code, size_t size, void **out)
+{
+    uint8_t *p = ExAllocatePoolWithTag(HD_NT_POOL_EXECUTE,
+                                       sizeof(struct hd_nt_exec_header) + size, HD_NT_POOL_TAG);
     if (!p)
         return false;
-    RtlCopyMemory(p, code, size); /* x86 keeps instruction fetch coherent with stores */
-    *out = p;
+    ((struct hd_nt_exec_header *)p)->mdl = NULL;
+    RtlCopyMemory(p + sizeof(struct hd_nt_exec_header), code, size);
+    *out = p + sizeof(struct hd_nt_exec_header);
+    return true;
+}
+#define EXEC_FALLBACK(code, size, out) exec_alloc_pool(code, size, out)
+#else
+#define EXEC_FALLBACK(code, size, out) false
+#endif
+
+static bool op_exec_alloc(void *user, const void *code, size_t size, void **out)
+{
+    PHYSICAL_ADDRESS low, high, skip;
+    SIZE_T total = sizeof(struct hd_nt_exec_header) + size;
+    uint8_t *rw, *rx;
+    PMDL mdl;
+
+    (void)user;
+    low.QuadPart = 0;
+    high.QuadPart = -1;
+    skip.QuadPart = 0;
+    mdl = MmAllocatePagesForMdl(low, high, skip, total);
+    if (!mdl)
+        return EXEC_FALLBACK(code, size, out);
+    if (MmGetMdlByteCount(mdl) < total) { /* fewer pages than asked: the call may do that */
+        exec_pages_free(mdl);
+        return false;
+    }
+    rw = MmMapLockedPagesSpecifyCache(mdl, KernelMode, MmCached, NULL, FALSE,
+                                      NormalPagePriority | HD_NT_MDL_NO_EXECUTE);
+    if (!rw) {
+        exec_pages_free(mdl);
+        return false;
+    }
+    ((struct hd_nt_exec_header *)rw)->mdl = mdl;
+    RtlCopyMemory(rw + sizeof(struct hd_nt_exec_header), code, size);
+    MmUnmapLockedPages(rw, mdl);
+    rx = MmMapLockedPagesSpecifyCache(mdl, KernelMode, MmCached, NULL, FALSE,
+                                      NormalPagePriority);
+    if (!rx) {
+        exec_pages_free(mdl);
+        return false;
+    }
+    if (!NT_SUCCESS(MmProtectMdlSystemAddress(mdl, PAGE_EXECUTE_READ))) {
+        MmUnmapLockedPages(rx, mdl);
+        exec_pages_free(mdl);
+        return false;
+    }
+    *out = rx + sizeof(struct hd_nt_exec_header); /* x86: fetch is coherent with stores */
     return true;
 }
 
 static void op_exec_free(void *user, void *code, size_t size)
 {
+    uint8_t *rx = (uint8_t *)code - sizeof(struct hd_nt_exec_header);
+    PMDL mdl = ((const struct hd_nt_exec_header *)rx)->mdl;
+
     (void)user;
     (void)size;
-    hd_nt_pool_free(code);
+    if (!mdl) { /* the VMX-off build's pool fallback */
+        hd_nt_pool_free(rx);
+        return;
+    }
+    MmUnmapLockedPages(rx, mdl);
+    exec_pages_free(mdl);
 }
 
 uint32_t hd_nt_core_count(void)
