@@ -98,9 +98,9 @@ struct hd_wire_file {
  * decode each span for that (or use hd_wire_file_decode()).
  * @return HD_WIRE_OK; HD_WIRE_ERR_TRUNCATED (a structure cut short);
  *         HD_WIRE_ERR_CONDITION_PAST_END / _PAYLOAD_PAST_END; HD_WIRE_ERR_SIZE_OVERFLOW;
- *         HD_WIRE_ERR_TOO_MANY_ACTIONS (more than HD_EVENT_MAX_ACTIONS action buffers, or
- *         CountOfActions above it);
- *         HD_WIRE_ERR_ACTION_COUNT_MISMATCH (not CountOfActions action buffers);
+ *         HD_WIRE_ERR_TOO_MANY_ACTIONS (CountOfActions above HD_EVENT_MAX_ACTIONS);
+ *         HD_WIRE_ERR_ACTION_COUNT_MISMATCH (fewer than CountOfActions action buffers);
+ *         HD_WIRE_ERR_TRAILING_BYTES (bytes after the CountOfActions-th action buffer);
  *         HD_WIRE_ERR_INVALID_ARGUMENT.
  */
 HD_API uint32_t hd_wire_file_split(const void *buf, size_t len, struct hd_wire_file *out);

@@ -44,24 +44,28 @@ uint32_t hd_wire_file_split(const void *buf, size_t len, struct hd_wire_file *ou
         return code; /* error_index and error_offset 0: the event buffer */
     out->event = (struct hd_wire_span){b, size, 0};
     out->count_of_actions = hd__le_rd32(b, 80);
+    if (out->count_of_actions > HD_EVENT_MAX_ACTIONS)
+        return HD_WIRE_ERR_TOO_MANY_ACTIONS; /* what the kernel would say of this event */
+    /* Exactly CountOfActions action buffers follow: what is left after them is not one. */
     at = size;
-    while (at < len) {
+    while (at < len && out->action_count < out->count_of_actions) {
         out->error_index = out->action_count + 1;
         out->error_offset = at;
-        if (out->action_count == HD_EVENT_MAX_ACTIONS)
-            return HD_WIRE_ERR_TOO_MANY_ACTIONS;
         code = span_size(b + at, len - at, false, &size);
         if (code != HD_WIRE_OK)
             return code;
         out->actions[out->action_count++] = (struct hd_wire_span){b + at, size, at};
         at += size;
     }
+    if (at < len) {
+        out->error_index = out->action_count + 1;
+        out->error_offset = at;
+        return HD_WIRE_ERR_TRAILING_BYTES;
+    }
     out->error_index = 0;
     out->error_offset = 0;
-    if (out->count_of_actions > HD_EVENT_MAX_ACTIONS)
-        return HD_WIRE_ERR_TOO_MANY_ACTIONS; /* what the kernel would say of this event */
     if (out->action_count != out->count_of_actions)
-        return HD_WIRE_ERR_ACTION_COUNT_MISMATCH; /* the event's field disagrees: index 0 */
+        return HD_WIRE_ERR_ACTION_COUNT_MISMATCH; /* fewer buffers than the event says: 0 */
     return HD_WIRE_OK;
 }
 

@@ -264,10 +264,22 @@ static void file_errors_name_the_buffer(void **state)
     assert_non_null(big);
     put32(big, 96, 21);
     put32(big, 80, 256);
-    assert_int_equal(hd_wire_file_split(big, 168 + 257 * 32, &split), HD_WIRE_ERR_TOO_MANY_ACTIONS);
+    /* A 257th buffer after the 256 the event announces: bytes left over, not an action. */
+    assert_int_equal(hd_wire_file_split(big, 168 + 257 * 32, &split), HD_WIRE_ERR_TRAILING_BYTES);
     assert_int_equal(split.error_index, 257);
+    assert_int_equal(split.error_offset, 168 + 256 * 32);
     assert_int_equal(hd_wire_file_split(big, 168 + 256 * 32, &split), HD_WIRE_OK);
     assert_int_equal(split.action_count, 256);
+    /* CountOfActions above the most an event may hold: the event's field, index 0. */
+    put32(big, 80, 257);
+    assert_int_equal(hd_wire_file_split(big, 168 + 257 * 32, &split), HD_WIRE_ERR_TOO_MANY_ACTIONS);
+    assert_int_equal(split.error_index, 0);
+    /* An event of no action followed by 1,000 zero bytes: trailing bytes, where they start. */
+    put32(big, 80, 0);
+    assert_int_equal(hd_wire_file_split(big, 168 + 1000, &split), HD_WIRE_ERR_TRAILING_BYTES);
+    assert_int_equal(split.error_index, 1);
+    assert_int_equal(split.error_offset, 168);
+    put32(big, 80, 256);
     /* A size sum that wraps 32 bits. */
     put32(big, 168 + 20, 0x80000000);
     put32(big, 168 + 24, 0x80000000);

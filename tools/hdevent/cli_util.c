@@ -143,17 +143,21 @@ int cli_read_file(const char *path, size_t max, uint8_t **buf, size_t *len, char
     }
     b = malloc(cap + 1);
     while (b) {
+        size_t next;
+        uint8_t *grown;
         n += fread(b + n, 1, cap - n, f);
-        if (n < cap || cap >= max)
-            break;
-        uint8_t *grown = realloc(b, cap * 2 + 1);
+        if (n < cap || n > max)
+            break; /* the end of the file, or one byte past the limit */
+        /* Room for one byte past the limit: a file of exactly max bytes is accepted. */
+        next = cap > (max + 1) / 2 ? max + 1 : cap * 2;
+        grown = realloc(b, next + 1);
         if (!grown) {
             free(b);
             b = NULL;
             break;
         }
         b = grown;
-        cap *= 2;
+        cap = next;
     }
     if (ferror(f)) {
         snprintf(err, err_size, "cannot read %s: %s", path, strerror(errno));
@@ -161,7 +165,7 @@ int cli_read_file(const char *path, size_t max, uint8_t **buf, size_t *len, char
         b = NULL;
     } else if (!b) {
         snprintf(err, err_size, "out of memory reading %s", path);
-    } else if (n >= max) {
+    } else if (n > max) {
         snprintf(err, err_size, "%s: larger than %zu bytes", path, max);
         free(b);
         b = NULL;
