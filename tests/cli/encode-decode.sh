@@ -36,4 +36,14 @@ for bad in '!vmcall pid 490x' '!vmcall sc on stage post' '!vmcall asm code {nop}
     [ $rc -eq 1 ] && grep -q '^{"type":"error"' <<<"$out" || fail "'$bad' gave rc=$rc: $out"
     [ ! -e "$dir/x.bin" ] || fail "'$bad' wrote a FILE"
 done
+# The size limit: a FILE of exactly 64 MiB is read (and judged: stray bytes after the event),
+# one byte more is refused unread.
+head -c 168 "$dir/b.bin" >"$dir/big.bin"
+truncate -s $((64 * 1024 * 1024)) "$dir/big.bin"
+out=$("$hdevent" decode "$dir/big.bin" || true)
+grep -q 'HD_WIRE_ERR_TRAILING_BYTES' <<<"$out" || fail "a 64 MiB FILE: $out"
+truncate -s $((64 * 1024 * 1024 + 1)) "$dir/big.bin"
+out=$("$hdevent" decode "$dir/big.bin" || true)
+grep -q 'larger than 67108864 bytes' <<<"$out" || fail "a FILE over 64 MiB: $out"
+rm -f "$dir/big.bin"
 echo "hdevent encode/decode: all checks passed"
