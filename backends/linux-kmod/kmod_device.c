@@ -124,6 +124,10 @@ static long hd_kmod_ioctl(struct file *file, unsigned int cmd, unsigned long arg
     long ret = 0;
 
     (void)file;
+    /* Checked per request, not only at open: a descriptor may be inherited or passed to a
+     * process without the capability. Only the event list changes nothing. */
+    if (cmd != HD_IOCTL_LIST_EVENTS && !capable(CAP_SYS_ADMIN))
+        return -EPERM;
     if (copy_from_user(&a, (const void __user *)arg, sizeof(a)))
         return -EFAULT;
     if (a.reserved) {
@@ -175,6 +179,12 @@ done:
     return ret;
 }
 
+/* Each record goes to the reader's buffer before its message is taken (a fault leaves it). */
+static bool copy_record(void *user, const void *record, size_t size, size_t offset)
+{
+    return copy_to_user((char __user *)user + offset, record, size) == 0;
+}
+
 static ssize_t hd_kmod_read(struct file *file, char __user *buf, size_t count, loff_t *pos)
 {
     size_t len = min_t(size_t, count, HD_KMOD_READ_MAX), written = 0;
@@ -182,13 +192,15 @@ static ssize_t hd_kmod_read(struct file *file, char __user *buf, size_t count, l
     void *tmp;
 
     (void)pos;
+    if (!capable(CAP_SYS_ADMIN)) /* reading takes the messages: a state change */
+        return -EPERM;
     if (count < HD_WIRE_MESSAGE_READ_MIN)
         return -EINVAL;
     tmp = kvzalloc(len, GFP_KERNEL);
     if (!tmp)
         return -ENOMEM;
     for (;;) {
-        st = hd_wire_read_messages(hd_kmod_engine, tmp, len, &written);
+        st = hd_wire_read_messages_to(hd_kmod_engine, tmp, len, copy_record, buf, &written);
         if (st != HD_EMPTY)
             break;
         if (file->f_flags & O_NONBLOCK) {
@@ -200,9 +212,7 @@ static ssize_t hd_kmod_read(struct file *file, char __user *buf, size_t count, l
             return -ERESTARTSYS;
         }
     }
-    if (st == HD_OK && copy_to_user(buf, tmp, written))
-        st = HD_ERR_INVALID_ARGUMENT; /* the messages are gone: say so below */
-    kvfree(tmp);
+    kvfree(tmp); /* HD_ERR_INVALID_ARGUMENT: the first record could not be copied, still queued */
     if (st != HD_OK)
         return st == HD_ERR_INVALID_ARGUMENT ? -EFAULT : status_errno(st);
     return (ssize_t)written;

@@ -19,6 +19,7 @@
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/smp.h>
 #include <linux/string.h>
 
 #include "hdevent_kmod.h"
@@ -52,9 +53,20 @@ static bool hd_kmod_vmx_running;
             return HD_ERR_INVALID_ARGUMENT;                                                    \
     } while (0)
 
+/*
+ * The exit must be dispatched on the CPU it names: per-core state (the snapshot the exit
+ * holds, messages, counters) is written by that core alone, with no lock.
+ */
+#define HD_KMOD_REQUIRE_THIS_CPU(vcpu)                                                      \
+    do {                                                                                    \
+        if (WARN_ON_ONCE((vcpu)->core != smp_processor_id()))                              \
+            return HD_ERR_BAD_VCPU;                                                         \
+    } while (0)
+
 enum hd_status hd_kmod_vmcall(struct hd_vcpu *vcpu, struct hd_verdict *verdict)
 {
     HD_KMOD_REQUIRE_IRQS_OFF();
+    HD_KMOD_REQUIRE_THIS_CPU(vcpu);
     return hd_dispatch_vmcall(READ_ONCE(hd_kmod_engine), vcpu, NULL, verdict);
 }
 EXPORT_SYMBOL_GPL(hd_kmod_vmcall);
@@ -62,6 +74,7 @@ EXPORT_SYMBOL_GPL(hd_kmod_vmcall);
 enum hd_status hd_kmod_vmcall_post(struct hd_vcpu *vcpu, struct hd_verdict *verdict)
 {
     HD_KMOD_REQUIRE_IRQS_OFF();
+    HD_KMOD_REQUIRE_THIS_CPU(vcpu);
     return hd_dispatch_vmcall_post(READ_ONCE(hd_kmod_engine), vcpu, NULL, verdict);
 }
 EXPORT_SYMBOL_GPL(hd_kmod_vmcall_post);
@@ -69,6 +82,7 @@ EXPORT_SYMBOL_GPL(hd_kmod_vmcall_post);
 enum hd_status hd_kmod_vmcall_end(const struct hd_vcpu *vcpu)
 {
     HD_KMOD_REQUIRE_IRQS_OFF();
+    HD_KMOD_REQUIRE_THIS_CPU(vcpu);
     return hd_dispatch_vmcall_end(READ_ONCE(hd_kmod_engine), vcpu);
 }
 EXPORT_SYMBOL_GPL(hd_kmod_vmcall_end);

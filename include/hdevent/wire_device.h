@@ -181,6 +181,22 @@ HD_API enum hd_status hd_wire_device_ioctl(struct hd_engine *engine,
 HD_API enum hd_status hd_wire_read_messages(struct hd_engine *engine, void *out, size_t out_len,
                                             size_t *written);
 
+/** Where hd_wire_read_messages_to() hands each record: false if it could not be passed on. */
+typedef bool (*hd_wire_deliver_fn)(void *user, const void *record, size_t size, size_t offset);
+
+/**
+ * hd_wire_read_messages(), for a reader whose copy to its destination can fail (Linux read()
+ * into a user buffer): each record is built in @p scratch (@p len bytes, at its offset in the
+ * read) and handed to @p deliver before its message is taken off its queue. When @p deliver
+ * fails, that message stays queued and the read ends: no message is lost to a bad buffer.
+ * @return HD_OK (*written: the bytes delivered); HD_EMPTY; HD_ERR_BUFFER_TOO_SMALL (@p len
+ *         below HD_WIRE_MESSAGE_READ_MIN); HD_ERR_INVALID_ARGUMENT (the first record could not
+ *         be delivered, or a NULL argument).
+ */
+HD_API enum hd_status hd_wire_read_messages_to(struct hd_engine *engine, void *scratch,
+                                               size_t len, hd_wire_deliver_fn deliver,
+                                               void *user, size_t *written);
+
 HD_EXTERN_C_END
 
 #endif /* HDEVENT_WIRE_DEVICE_H */

@@ -36,11 +36,16 @@ void hd__message_push(struct hd_engine *e, struct hd_core *core, uint64_t tag, b
 enum hd_status hd_message_read(struct hd_engine *engine, struct hd_message_info *info,
                                void *data, uint32_t capacity)
 {
-    struct hd_engine *e = engine;
+    if (!engine || !info || (!data && capacity))
+        return HD_ERR_INVALID_ARGUMENT;
+    return hd__message_take(engine, info, data, capacity, NULL, NULL);
+}
+
+enum hd_status hd__message_take(struct hd_engine *e, struct hd_message_info *info, void *data,
+                                uint32_t capacity, hd__message_accept_fn accept, void *user)
+{
     enum hd_status st = HD_EMPTY;
 
-    if (!e || !info || (!data && capacity))
-        return HD_ERR_INVALID_ARGUMENT;
     hd__writer_lock(e);
     for (uint32_t i = 0; i < e->core_count; i++) {
         uint32_t c = (e->read_cursor + i) % e->core_count;
@@ -60,6 +65,10 @@ enum hd_status hd_message_read(struct hd_engine *engine, struct hd_message_info 
         info->truncated = copy < slot->size;
         if (copy)
             hd_memcpy(data, slot + 1, copy);
+        if (accept && !accept(user, info)) {
+            st = HD_ERR_BUFFER_TOO_SMALL; /* not taken: the caller could not pass it on */
+            break;
+        }
         hd_store_release(&core->ring_tail, tail + 1);
         e->read_cursor = (c + 1) % e->core_count; /* next read starts at the next core */
         st = HD_OK;

@@ -18,48 +18,77 @@ static size_t record_bytes(uint32_t text)
     return HD_WIRE_MESSAGE_HEADER_SIZE + hd_align_up((size_t)text, (size_t)8);
 }
 
-enum hd_status hd_wire_read_messages(struct hd_engine *engine, void *out, size_t out_len,
-                                     size_t *written)
+/* One record being read: where it goes, and who passes it on. */
+struct reading {
+    uint8_t *at;            /* the record's header in the scratch buffer */
+    size_t offset;          /* its offset in the read */
+    uint32_t capacity;      /* text bytes it may hold */
+    size_t size;            /* set by finish: header + text + padding */
+    hd_wire_deliver_fn deliver;
+    void *user;
+};
+
+/* hd__message_take's accept: the text is in place; write the header, zero the padding (no
+ * stale kernel bytes reach user mode) and hand the record on before its message is taken. */
+static bool finish(void *arg, const struct hd_message_info *info)
 {
-    uint8_t *b = out;
+    struct reading *r = arg;
+    uint32_t length = info->size < r->capacity ? info->size : r->capacity;
+    uint32_t flags = (info->immediate ? HD_WIRE_MESSAGE_IMMEDIATE : 0) |
+                     (info->truncated ? HD_WIRE_MESSAGE_TRUNCATED : 0);
+
+    hd__le_wr64(r->at, MSG_TAG, info->tag);
+    hd__le_wr32(r->at, MSG_CORE, info->core);
+    hd__le_wr32(r->at, MSG_SIZE, info->size);
+    hd__le_wr32(r->at, MSG_LENGTH, length);
+    hd__le_wr32(r->at, MSG_FLAGS, flags);
+    r->size = record_bytes(length);
+    hd_memset(r->at + HD_WIRE_MESSAGE_HEADER_SIZE + length, 0,
+              r->size - HD_WIRE_MESSAGE_HEADER_SIZE - length);
+    return !r->deliver || r->deliver(r->user, r->at, r->size, r->offset);
+}
+
+enum hd_status hd_wire_read_messages_to(struct hd_engine *engine, void *scratch, size_t len,
+                                        hd_wire_deliver_fn deliver, void *user, size_t *written)
+{
+    uint8_t *b = scratch;
     size_t used = 0;
+    enum hd_status st = HD_OK;
 
     if (written)
         *written = 0;
-    if (!engine || !out)
+    if (!engine || !scratch)
         return HD_ERR_INVALID_ARGUMENT;
-    if (out_len < HD_WIRE_MESSAGE_READ_MIN) {
+    if (len < HD_WIRE_MESSAGE_READ_MIN) {
         hd__wire_log_rejection(engine, "read messages", HD_WIRE_ERR_MESSAGE_BUFFER_TOO_SMALL);
         return HD_ERR_BUFFER_TOO_SMALL;
     }
     for (;;) {
-        size_t left = out_len - used, capacity;
+        size_t left = len - used;
         struct hd_message_info info;
-        uint32_t length, flags;
+        struct reading r = {b + used, used, 0, 0, deliver, user};
 
         if (left >= record_bytes(engine->message_max))
-            capacity = engine->message_max;
+            r.capacity = engine->message_max;
         else if (used == 0)
-            capacity = (left - HD_WIRE_MESSAGE_HEADER_SIZE) & ~(size_t)7; /* first: cut short */
+            r.capacity = (uint32_t)((left - HD_WIRE_MESSAGE_HEADER_SIZE) & ~(size_t)7); /* cut */
         else
             break;
-        if (hd_message_read(engine, &info, b + used + HD_WIRE_MESSAGE_HEADER_SIZE,
-                            (uint32_t)capacity) != HD_OK)
+        st = hd__message_take(engine, &info, b + used + HD_WIRE_MESSAGE_HEADER_SIZE, r.capacity,
+                              finish, &r);
+        if (st != HD_OK)
             break;
-        length = info.size < capacity ? info.size : (uint32_t)capacity;
-        flags = (info.immediate ? HD_WIRE_MESSAGE_IMMEDIATE : 0) |
-                (info.truncated ? HD_WIRE_MESSAGE_TRUNCATED : 0);
-        hd__le_wr64(b + used, MSG_TAG, info.tag);
-        hd__le_wr32(b + used, MSG_CORE, info.core);
-        hd__le_wr32(b + used, MSG_SIZE, info.size);
-        hd__le_wr32(b + used, MSG_LENGTH, length);
-        hd__le_wr32(b + used, MSG_FLAGS, flags);
-        /* Zero the padding: no stale kernel bytes reach user mode. */
-        hd_memset(b + used + HD_WIRE_MESSAGE_HEADER_SIZE + length, 0,
-                  record_bytes(length) - HD_WIRE_MESSAGE_HEADER_SIZE - length);
-        used += record_bytes(length);
+        used += r.size;
     }
     if (written)
         *written = used;
-    return used ? HD_OK : HD_EMPTY;
+    if (used)
+        return HD_OK;
+    return st == HD_ERR_BUFFER_TOO_SMALL ? HD_ERR_INVALID_ARGUMENT : HD_EMPTY;
+}
+
+enum hd_status hd_wire_read_messages(struct hd_engine *engine, void *out, size_t out_len,
+                                     size_t *written)
+{
+    return hd_wire_read_messages_to(engine, out, out_len, NULL, NULL, written);
 }

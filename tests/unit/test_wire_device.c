@@ -381,6 +381,53 @@ static size_t list(struct fx *f, uint64_t after, uint8_t *out, size_t out_len)
     return written;
 }
 
+/* A reader that accepts @limit records, recording where each went. */
+struct sink {
+    unsigned limit, taken;
+    size_t offsets[8];
+};
+
+static bool sink_deliver(void *user, const void *record, size_t size, size_t offset)
+{
+    struct sink *k = user;
+    (void)record;
+    (void)size;
+    if (k->taken == k->limit)
+        return false; /* e.g. copy_to_user faulted */
+    k->offsets[k->taken++] = offset;
+    return true;
+}
+
+/* Issue 13: a message is taken off its queue only once its record was passed on. */
+static void messages_refused_by_the_reader_stay_queued(void **state)
+{
+    struct fx *f = *state;
+    struct hd_action_desc a = act_code(msg_code, sizeof(msg_code), 12);
+    struct hd_event_desc d = ev_desc(HD_ALL, HD_ALL, HD_STAGE_PRE, false, &a, 1);
+    struct sink k = {.limit = 1};
+    uint8_t scratch[4096];
+    size_t written = 0;
+
+    wire_register(f, &d, HD_TAG_BASE + 2);
+    fire(f, 0, 3);
+    assert_int_equal(hd_wire_read_messages_to(f->engine, scratch, sizeof(scratch), sink_deliver,
+                                              &k, &written),
+                     HD_OK);
+    assert_int_equal(written, 40); /* one record delivered, the second refused */
+    assert_int_equal(k.offsets[0], 0);
+    k.limit = 0;
+    k.taken = 0;
+    assert_int_equal(hd_wire_read_messages_to(f->engine, scratch, sizeof(scratch), sink_deliver,
+                                              &k, &written),
+                     HD_ERR_INVALID_ARGUMENT); /* nothing could be delivered */
+    assert_int_equal(written, 0);
+    /* Both messages the reader could not take are still there, in order. */
+    assert_int_equal(hd_wire_read_messages(f->engine, scratch, sizeof(scratch), &written), HD_OK);
+    assert_int_equal(written, 2 * 40);
+    assert_int_equal(hd_wire_read_messages(f->engine, scratch, sizeof(scratch), &written),
+                     HD_EMPTY);
+}
+
 static void list_events_and_next_tag(void **state)
 {
     struct fx *f = *state;
@@ -468,6 +515,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(selftest_in_out_same_buffer, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(messages_are_packed_records, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(messages_small_buffers, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(messages_refused_by_the_reader_stay_queued, fx_setup,
+                                        fx_teardown),
         cmocka_unit_test_setup_teardown(list_events_and_next_tag, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(list_rejects_bad_request, fx_setup, fx_teardown),
     };

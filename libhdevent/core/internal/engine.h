@@ -109,6 +109,17 @@ struct hd_engine {
 HD__STATIC_ASSERT(offsetof(struct hd_engine, ipi_grace) < HD_CACHELINE,
                  "the engine's dispatch-read fields fit one cache line");
 
+/*
+ * message.c: the one reader of the queues. Copy the next message (cores in turn, as
+ * hd_message_read documents) into @data and take it off its queue — unless @accept, called
+ * after the copy under the writer lock, says no: then the message stays queued and the call
+ * returns HD_ERR_BUFFER_TOO_SMALL. A reader whose copy onward can fail (a user buffer) takes a
+ * message only once it is safely where it goes.
+ */
+typedef bool (*hd__message_accept_fn)(void *user, const struct hd_message_info *info);
+enum hd_status hd__message_take(struct hd_engine *e, struct hd_message_info *info, void *data,
+                                uint32_t capacity, hd__message_accept_fn accept, void *user);
+
 /* message.c: queue a message on @core's ring (dispatch path; drops it when full, S20). */
 void hd__message_push(struct hd_engine *e, struct hd_core *core, uint64_t tag, bool immediate,
                      const uint8_t *data, uint32_t size);
