@@ -160,32 +160,34 @@ static const uint8_t *cond_bytes(uint8_t cond, uint32_t *size)
     return NULL;
 }
 
-bool hdbg_build(const struct world *w, bool shuffled, uint64_t seed, struct hdbg_set *out)
+/* How hdbg_build lays out its arena: the list table, then 2 * events equal slots. */
+struct arena_layout {
+    size_t slot;     /* bytes per pool block, event or action alike */
+    size_t table;    /* the list table, rounded up to a cache line */
+    uint32_t blocks; /* an event and its action each */
+    size_t size;     /* bytes to map: whole pages */
+};
+
+static struct arena_layout arena_layout(uint32_t events)
 {
     /* Every block gets the same slot size so that a shuffled order is a permutation of slots. */
-    size_t slot = block_bytes(sizeof(struct hdbg_event), 8);
+    struct arena_layout l;
     size_t aslot = block_bytes(sizeof(struct hdbg_action), sizeof(bench_code_ret));
-    uint32_t blocks = 2u * w->count; /* an event and its action each */
-    size_t table = (sizeof(struct hdbg_lists) + 63u) & ~(size_t)63u;
-    size_t size, page = 4096;
-    uint32_t *order;
-    struct hdbg_lists *lists;
-    uint8_t *arena, *slots;
-    uint32_t next = 0;
-    struct bench_rng rng = {seed};
+    size_t page = 4096;
 
-    if (aslot > slot)
-        slot = aslot;
-    size = (table + (size_t)blocks * slot + page - 1) & ~(page - 1);
-    arena = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    order = malloc(((size_t)blocks + 1) * sizeof(*order));
-    if (arena == MAP_FAILED || !order) {
-        fprintf(stderr, "hdevent-bench: cannot map %zu bytes for hdbg-sim\n", size);
-        if (arena != MAP_FAILED)
-            munmap(arena, size);
-        free(order);
-        return false;
-    }
+    l.slot = block_bytes(sizeof(struct hdbg_event), 8);
+    if (aslot > l.slot)
+        l.slot = aslot;
+    l.blocks = 2u * events;
+    l.table = (sizeof(struct hdbg_lists) + 63u) & ~(size_t)63u;
+    l.size = (l.table + (size_t)l.blocks * l.slot + page - 1) & ~(page - 1);
+    return l;
+}
+
+/* The order the pool hands out slots: one after another, or shuffled (a fragmented pool). */
+static void slot_order(uint32_t *order, uint32_t blocks, bool shuffled, uint64_t seed)
+{
+    struct bench_rng rng = {seed};
     for (uint32_t i = 0; i < blocks; i++)
         order[i] = i;
     if (shuffled)
@@ -195,63 +197,103 @@ bool hdbg_build(const struct world *w, bool shuffled, uint64_t seed, struct hdbg
             order[i - 1] = order[j];
             order[j] = t;
         }
+}
 
-    /* The list table is a global of the driver, at the start of the arena. */
-    lists = (struct hdbg_lists *)arena;
-    slots = arena + table;
-    for (uint32_t t = 0; t < HDBG_EVENT_TYPES; t++)
-        list_init(&lists->by_type[t]);
+/* Event @i's node in @block, its condition's bytes right behind it; no action yet. */
+static struct hdbg_event *place_event(uint8_t *block, const struct bench_event *be, uint32_t i)
+{
+    struct hdbg_event *ev = (struct hdbg_event *)block;
+    uint32_t csize;
+    const uint8_t *cbytes = cond_bytes(be->cond, &csize);
 
-    for (uint32_t i = 0; i < w->count; i++) {
-        const struct bench_event *be = &w->events[i];
-        struct hdbg_event *ev = (struct hdbg_event *)(slots + order[next++] * slot +
-                                                      HDBG_POOL_HEADER);
-        struct hdbg_action *a;
-        uint32_t csize;
-        const uint8_t *cbytes = cond_bytes(be->cond, &csize);
-
-        memset(ev, 0, sizeof(*ev));
-        ev->tag = 0x1000000u + i;
-        ev->core = be->core;
-        ev->pid = be->pid;
-        ev->enabled = 1;
-        ev->stage = HDBG_STAGE_PRE;
-        ev->type = HDBG_VMCALL;
-        list_init(&ev->actions);
-        if (csize) {
-            memcpy(ev + 1, cbytes, csize); /* the condition lives right behind the node */
-            ev->condition = ev + 1;
-            ev->condition_size = csize;
-        }
-        /* The add-action request comes after the event's: its block is the next one taken. */
-        a = (struct hdbg_action *)(slots + order[next++] * slot + HDBG_POOL_HEADER);
-        memset(a, 0, sizeof(*a));
-        a->tag = ev->tag;
-        a->immediate = 1;
-        if (be->action == BENCH_ACTION_CODE) {
-            a->type = HDBG_ACTION_CODE;
-            memcpy(a + 1, bench_code_ret, sizeof(bench_code_ret));
-            a->code = a + 1;
-            a->code_size = sizeof(bench_code_ret);
-        } else {
-            a->type = HDBG_ACTION_BREAK;
-        }
-        link_tail(&ev->actions, &a->link);
-        ev->action_count = 1;
-        link_head(&lists->by_type[HDBG_VMCALL], &ev->link); /* newest first */
+    memset(ev, 0, sizeof(*ev));
+    ev->tag = 0x1000000u + i;
+    ev->core = be->core;
+    ev->pid = be->pid;
+    ev->enabled = 1;
+    ev->stage = HDBG_STAGE_PRE;
+    ev->type = HDBG_VMCALL;
+    list_init(&ev->actions);
+    if (csize) {
+        memcpy(ev + 1, cbytes, csize); /* the condition lives right behind the node */
+        ev->condition = ev + 1;
+        ev->condition_size = csize;
     }
-    free(order);
+    return ev;
+}
 
-    /* W^X: nothing is written after this point, and the code behind the nodes may run. */
+/* @ev's one action in @block — custom code (its bytes behind the node) or a break — linked
+ * into the event's action list. */
+static void place_action(uint8_t *block, struct hdbg_event *ev, const struct bench_event *be)
+{
+    struct hdbg_action *a = (struct hdbg_action *)block;
+
+    memset(a, 0, sizeof(*a));
+    a->tag = ev->tag;
+    a->immediate = 1;
+    if (be->action == BENCH_ACTION_CODE) {
+        a->type = HDBG_ACTION_CODE;
+        memcpy(a + 1, bench_code_ret, sizeof(bench_code_ret));
+        a->code = a + 1;
+        a->code_size = sizeof(bench_code_ret);
+    } else {
+        a->type = HDBG_ACTION_BREAK;
+    }
+    link_tail(&ev->actions, &a->link);
+    ev->action_count = 1;
+}
+
+/* W^X: nothing is written after this point, and the code behind the nodes may run. */
+static bool seal_arena(uint8_t *arena, size_t size)
+{
     if (mprotect(arena, size, PROT_READ | PROT_EXEC) != 0) {
         perror("hdevent-bench: mprotect hdbg-sim arena");
         munmap(arena, size);
         return false;
     }
     __builtin___clear_cache((char *)arena, (char *)arena + size);
+    return true;
+}
+
+bool hdbg_build(const struct world *w, bool shuffled, uint64_t seed, struct hdbg_set *out)
+{
+    struct arena_layout l = arena_layout(w->count);
+    uint32_t *order;
+    struct hdbg_lists *lists;
+    uint8_t *arena, *slots;
+    uint32_t next = 0;
+
+    arena = mmap(NULL, l.size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    order = malloc(((size_t)l.blocks + 1) * sizeof(*order));
+    if (arena == MAP_FAILED || !order) {
+        fprintf(stderr, "hdevent-bench: cannot map %zu bytes for hdbg-sim\n", l.size);
+        if (arena != MAP_FAILED)
+            munmap(arena, l.size);
+        free(order);
+        return false;
+    }
+    slot_order(order, l.blocks, shuffled, seed);
+
+    /* The list table is a global of the driver, at the start of the arena. */
+    lists = (struct hdbg_lists *)arena;
+    slots = arena + l.table;
+    for (uint32_t t = 0; t < HDBG_EVENT_TYPES; t++)
+        list_init(&lists->by_type[t]);
+
+    for (uint32_t i = 0; i < w->count; i++) {
+        struct hdbg_event *ev =
+            place_event(slots + order[next++] * l.slot + HDBG_POOL_HEADER, &w->events[i], i);
+        /* The add-action request comes after the event's: its block is the next one taken. */
+        place_action(slots + order[next++] * l.slot + HDBG_POOL_HEADER, ev, &w->events[i]);
+        link_head(&lists->by_type[HDBG_VMCALL], &ev->link); /* newest first */
+    }
+    free(order);
+
+    if (!seal_arena(arena, l.size))
+        return false;
     out->arena = arena;
-    out->arena_size = size;
-    out->arena_used = table + (size_t)blocks * slot;
+    out->arena_size = l.size;
+    out->arena_used = l.table + (size_t)l.blocks * l.slot;
     out->lists = lists;
     return true;
 }

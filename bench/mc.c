@@ -230,129 +230,178 @@ static bool phase_selected(const struct bench_options *o, int p)
     return bench_selected(o, phase_scenario[p]);
 }
 
+/* What the main thread starts, besides the world the threads share (struct mc). */
+struct mc_threads {
+    struct worker *wk;      /* [threads] */
+    pthread_t *tid;         /* [threads] */
+    uint32_t started;       /* dispatch threads running */
+    pthread_t writer;
+    bool writer_started;
+};
+
+/* Sizes from the options and the machine, the IPI slots, the three implementations built on
+ * one world (@w, whose events are @ev), one sample array per phase. False: out of memory. */
+static bool mc_setup(struct mc *mc, const struct bench_options *o, struct world *w,
+                     struct bench_event *ev)
+{
+    mc->o = o;
+    mc->threads = (uint32_t)bench_online_cpus();
+    if (mc->threads > 256)
+        mc->threads = 256;
+    mc->cores = mc->threads + 4 > BENCH_CORES ? mc->threads + 4 : BENCH_CORES;
+    mc->rounds = o->quick ? 4 : 10;
+    mc->per = (uint32_t)((o->quick ? 2500 : 20000) * o->scale);
+    if (!mc->per)
+        mc->per = 1;
+    mc->ipi = aligned_alloc(64, sizeof(*mc->ipi) * mc->threads);
+    if (!mc->ipi)
+        return false;
+    memset(mc->ipi, 0, sizeof(*mc->ipi) * mc->threads);
+    make_world(w, ev, mc->threads, mc->cores);
+    if (!hd_side_build(w, NULL, NULL, &mc->hd[0]) ||
+        !hd_side_build(w, ipi_broadcast, mc, &mc->hd[1]) ||
+        !hdbg_build(w, false, mc->o->seed, &mc->hdbg))
+        return false;
+    hdbg_activate(&mc->hdbg);
+    for (int p = 0; p < PHASE_COUNT; p++) {
+        mc->samples[p] = malloc((size_t)mc->threads * mc->rounds * mc->per * sizeof(uint64_t));
+        if (!mc->samples[p])
+            return false;
+    }
+    return true;
+}
+
+/* One dispatch thread per CPU, and the writer when MC_churn runs. A thread that cannot start
+ * ends the process: the ones started wait at a barrier that could never open. */
+static bool mc_start_threads(struct mc *mc, struct mc_threads *th, bool churn)
+{
+    th->wk = calloc(mc->threads, sizeof(*th->wk));
+    th->tid = calloc(mc->threads, sizeof(*th->tid));
+    if (!th->wk || !th->tid)
+        return false;
+    for (; th->started < mc->threads; th->started++) {
+        th->wk[th->started] = (struct worker){mc, th->started};
+        if (pthread_create(&th->tid[th->started], NULL, worker_main, &th->wk[th->started]) != 0) {
+            fprintf(stderr, "hdevent-bench: cannot start MC thread %u\n", th->started);
+            exit(1);
+        }
+    }
+    mc->threads_live = true;
+    if (churn) {
+        if (pthread_create(&th->writer, NULL, writer_main, mc) != 0) {
+            fprintf(stderr, "hdevent-bench: cannot start the MC writer\n");
+            exit(1);
+        }
+        th->writer_started = true;
+    }
+    return true;
+}
+
+/* Phase @p of round @r: every thread times its exits on the phase's implementation, between
+ * two barriers. Returns the phase's wall-clock seconds (the churn writer's time base). */
+static double mc_run_phase(struct mc *mc, uint32_t r, int p)
+{
+    struct timespec a, b;
+    int engine = p == PHASE_CHURN_HD_IPI;
+    atomic_store(&mc->round, r);
+    atomic_store(&mc->phase, p);
+    atomic_store(&mc->churn, p >= PHASE_CHURN_HD ? 1 + engine : 0);
+    if (p >= PHASE_CHURN_HD) { /* time exits only once the writer is at work */
+        uint64_t before = atomic_load(&mc->churn_ops[engine]);
+        while (atomic_load(&mc->churn_ops[engine]) < before + 2)
+            sched_yield();
+    }
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    barrier(mc, -1);
+    barrier(mc, -1);
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    atomic_store(&mc->churn, 0);
+    return (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+}
+
+/* Every selected phase, round after round; @t_churn adds up the churn phases' seconds. */
+static void mc_run_rounds(struct mc *mc, double t_churn[2])
+{
+    for (uint32_t r = 0; r < mc->rounds; r++)
+        for (int p = 0; p < PHASE_COUNT; p++) {
+            double seconds;
+            if (!phase_selected(mc->o, p))
+                continue;
+            seconds = mc_run_phase(mc, r, p);
+            if (p >= PHASE_CHURN_HD)
+                t_churn[p == PHASE_CHURN_HD_IPI] += seconds;
+        }
+}
+
+static void mc_stop_threads(struct mc *mc, struct mc_threads *th)
+{
+    /* The writer first: it may wait for an IPI answer, and threads answer while waiting. */
+    atomic_store(&mc->churn, -1);
+    if (th->writer_started)
+        pthread_join(th->writer, NULL);
+    atomic_store(&mc->phase, PHASE_STOP);
+    barrier(mc, -1);
+    for (uint32_t t = 0; t < th->started; t++)
+        pthread_join(th->tid[t], NULL);
+    mc->threads_live = false; /* engine teardown below runs its IPIs directly */
+}
+
+static void mc_report(struct mc *mc, const struct world *w, bool churn, const double t_churn[2])
+{
+    uint64_t total = (uint64_t)mc->threads * mc->rounds * mc->per;
+    printf("# MC: %u dispatch threads (one per CPU), N=%u events, %llu samples of one exit "
+           "per line\n", mc->threads, w->count, (unsigned long long)total);
+    if (churn)
+        printf("# MC_churn writer: hd %llu publications in %.2f s, hd_ipi %llu in %.2f s\n",
+               (unsigned long long)atomic_load(&mc->churn_ops[0]), t_churn[0],
+               (unsigned long long)atomic_load(&mc->churn_ops[1]), t_churn[1]);
+    for (int p = 0; p < PHASE_COUNT; p++)
+        if (phase_selected(mc->o, p))
+            bench_report(phase_scenario[p], phase_impl[p], CACHE_WARM, w->count,
+                         mc->samples[p], total, 1);
+}
+
+/* Frees what mc_setup and mc_start_threads got, however far they came. */
+static void mc_free(struct mc *mc, struct mc_threads *th, struct bench_event *ev)
+{
+    for (int p = 0; p < PHASE_COUNT; p++)
+        free(mc->samples[p]);
+    free(th->wk);
+    free(th->tid);
+    hdbg_destroy(&mc->hdbg);
+    for (int k = 0; k < 2; k++)
+        if (mc->hd[k].engine || mc->hd[k].host)
+            hd_side_destroy(&mc->hd[k]);
+    free(mc->ipi);
+    free(ev);
+}
+
 int bench_run_mc(const struct bench_options *o)
 {
     bool churn = bench_selected(o, "MC_churn");
     struct mc mc;
+    struct mc_threads th;
     struct world w;
     struct bench_event *ev = calloc(MC_N, sizeof(*ev));
-    struct worker *wk = NULL;
-    pthread_t *tid = NULL, writer;
-    int rc = -1;
-    uint32_t started = 0;
-    bool writer_started = false;
     double t_churn[2] = {0, 0};
+    int rc = -1;
 
     memset(&mc, 0, sizeof(mc));
+    memset(&th, 0, sizeof(th));
     if (!ev)
         return -1;
     if (!bench_selected(o, "MC_scale") && !churn) {
         free(ev);
         return 0;
     }
-    mc.o = o;
-    mc.threads = (uint32_t)bench_online_cpus();
-    if (mc.threads > 256)
-        mc.threads = 256;
-    mc.cores = mc.threads + 4 > BENCH_CORES ? mc.threads + 4 : BENCH_CORES;
-    mc.rounds = o->quick ? 4 : 10;
-    mc.per = (uint32_t)((o->quick ? 2500 : 20000) * o->scale);
-    if (!mc.per)
-        mc.per = 1;
-    mc.ipi = aligned_alloc(64, sizeof(*mc.ipi) * mc.threads);
-    if (!mc.ipi)
-        goto out;
-    memset(mc.ipi, 0, sizeof(*mc.ipi) * mc.threads);
-    make_world(&w, ev, mc.threads, mc.cores);
-    if (!hd_side_build(&w, NULL, NULL, &mc.hd[0]) ||
-        !hd_side_build(&w, ipi_broadcast, &mc, &mc.hd[1]) ||
-        !hdbg_build(&w, false, o->seed, &mc.hdbg))
-        goto out;
-    hdbg_activate(&mc.hdbg);
-    for (int p = 0; p < PHASE_COUNT; p++) {
-        mc.samples[p] = malloc((size_t)mc.threads * mc.rounds * mc.per * sizeof(uint64_t));
-        if (!mc.samples[p])
-            goto out;
-    }
-    wk = calloc(mc.threads, sizeof(*wk));
-    tid = calloc(mc.threads, sizeof(*tid));
-    if (!wk || !tid)
-        goto out;
-    for (; started < mc.threads; started++) {
-        wk[started] = (struct worker){&mc, started};
-        if (pthread_create(&tid[started], NULL, worker_main, &wk[started]) != 0) {
-            fprintf(stderr, "hdevent-bench: cannot start MC thread %u\n", started);
-            exit(1); /* the started threads wait at a barrier that can never open */
-        }
-    }
-    mc.threads_live = true;
-    if (churn) {
-        if (pthread_create(&writer, NULL, writer_main, &mc) != 0) {
-            fprintf(stderr, "hdevent-bench: cannot start the MC writer\n");
-            exit(1);
-        }
-        writer_started = true;
-    }
-
-    for (uint32_t r = 0; r < mc.rounds; r++)
-        for (int p = 0; p < PHASE_COUNT; p++) {
-            struct timespec a, b;
-            int engine = p == PHASE_CHURN_HD_IPI;
-            if (!phase_selected(o, p))
-                continue;
-            atomic_store(&mc.round, r);
-            atomic_store(&mc.phase, p);
-            atomic_store(&mc.churn, p >= PHASE_CHURN_HD ? 1 + engine : 0);
-            if (p >= PHASE_CHURN_HD) { /* time exits only once the writer is at work */
-                uint64_t before = atomic_load(&mc.churn_ops[engine]);
-                while (atomic_load(&mc.churn_ops[engine]) < before + 2)
-                    sched_yield();
-            }
-            clock_gettime(CLOCK_MONOTONIC, &a);
-            barrier(&mc, -1);
-            barrier(&mc, -1);
-            clock_gettime(CLOCK_MONOTONIC, &b);
-            atomic_store(&mc.churn, 0);
-            if (p >= PHASE_CHURN_HD)
-                t_churn[engine] +=
-                    (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
-        }
-    /* The writer first: it may wait for an IPI answer, and threads answer while waiting. */
-    atomic_store(&mc.churn, -1);
-    if (writer_started)
-        pthread_join(writer, NULL);
-    atomic_store(&mc.phase, PHASE_STOP);
-    barrier(&mc, -1);
-    for (uint32_t t = 0; t < started; t++)
-        pthread_join(tid[t], NULL);
-    mc.threads_live = false; /* engine teardown below runs its IPIs directly */
-
-    {
-        uint64_t total = (uint64_t)mc.threads * mc.rounds * mc.per;
-        printf("# MC: %u dispatch threads (one per CPU), N=%u events, %llu samples of one exit "
-               "per line\n", mc.threads, w.count, (unsigned long long)total);
-        if (churn)
-            printf("# MC_churn writer: hd %llu publications in %.2f s, hd_ipi %llu in %.2f s\n",
-                   (unsigned long long)atomic_load(&mc.churn_ops[0]), t_churn[0],
-                   (unsigned long long)atomic_load(&mc.churn_ops[1]), t_churn[1]);
-        for (int p = 0; p < PHASE_COUNT; p++)
-            if (phase_selected(o, p))
-                bench_report(phase_scenario[p], phase_impl[p], CACHE_WARM, w.count,
-                             mc.samples[p], total, 1);
-    }
-    rc = 0;
-out:
-    if (rc != 0)
+    if (mc_setup(&mc, o, &w, ev) && mc_start_threads(&mc, &th, churn)) {
+        mc_run_rounds(&mc, t_churn);
+        mc_stop_threads(&mc, &th);
+        mc_report(&mc, &w, churn, t_churn);
+        rc = 0;
+    } else {
         fprintf(stderr, "hdevent-bench: MC scenarios could not be set up (out of memory)\n");
-    for (int p = 0; p < PHASE_COUNT; p++)
-        free(mc.samples[p]);
-    free(wk);
-    free(tid);
-    hdbg_destroy(&mc.hdbg);
-    for (int k = 0; k < 2; k++)
-        if (mc.hd[k].engine || mc.hd[k].host)
-            hd_side_destroy(&mc.hd[k]);
-    free(mc.ipi);
-    free(ev);
+    }
+    mc_free(&mc, &th, ev);
     return rc;
 }

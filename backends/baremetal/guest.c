@@ -105,77 +105,83 @@ static void provoke_triple_fault(void)
     bm_puts("guest: still running after the triple fault\n");
 }
 
-/* ---- the cases ---------------------------------------------------------------------------- */
+/* ---- the cases: events and default handling ---------------------------------------------- */
 
-unsigned bm_guest_main(void)
+/*
+ * Each case runs between case_begin() and case_end(), in the order of guest_cases[] below,
+ * which is the order of tests/e2e/bochs/expected.txt: the exit numbers printed there count
+ * every VMCALL of the cases before, so cases are never reordered, only appended.
+ */
+
+/* HyperDbg's doc condition (rdx == 0x1000) + doc custom code (r8 'HDBG' -> 'HDB2'). */
+static void case_condition_true(void)
 {
-    struct hd_guest_regs r;
-    uint32_t cpuid[4];
-
-    if (&bm_fatal_mode && bm_fatal_mode) {
-        provoke_triple_fault();
-        return 1;
-    }
-
-    /* HyperDbg's doc condition (rdx == 0x1000) + doc custom code (r8 'HDBG' -> 'HDB2'). */
-    case_begin("condition-true");
+    struct hd_guest_regs r = {.rdx = 0x1000, .r8 = HDBG, .rbx = 0x1234};
     bm_current_pid = 0x100;
-    r = (struct hd_guest_regs){.rdx = 0x1000, .r8 = HDBG, .rbx = 0x1234};
     bm_vmcall(&r);
     expect("r8", r.r8, HDB2);
     expect("rbx", r.rbx, 0x1234); /* the condition clobbers rbx: the host's, never the guest's */
     expect("rax", r.rax, BM_DEFAULT_RAX);
-    case_end();
+}
 
-    case_begin("condition-false");
-    r = (struct hd_guest_regs){.rdx = 0x2000, .r8 = HDBG};
+static void case_condition_false(void)
+{
+    struct hd_guest_regs r = {.rdx = 0x2000, .r8 = HDBG};
+    bm_current_pid = 0x100; /* condition-true's event: only the condition's input differs */
     bm_vmcall(&r);
     expect("r8", r.r8, HDBG);
     expect("rax", r.rax, BM_DEFAULT_RAX);
-    case_end();
+}
 
-    case_begin("pid-filter");
+static void case_pid_filter(void)
+{
+    struct hd_guest_regs r = {.rdx = 0x1000, .r8 = HDBG};
     bm_current_pid = 0x101;
-    r = (struct hd_guest_regs){.rdx = 0x1000, .r8 = HDBG};
     bm_vmcall(&r);
     expect("r8", r.r8, HDBG);
-    case_end();
+}
 
-    case_begin("break");
+static void case_break(void)
+{
+    struct hd_guest_regs r = {0};
     bm_current_pid = 0x200;
-    r = (struct hd_guest_regs){0};
     bm_vmcall(&r);
     expect("rax", r.rax, BM_DEFAULT_RAX);
     expect("breaks", hypercall(BM_HC_BREAKS, 0, 0), 1);
-    case_end();
+}
 
-    case_begin("short-circuit");
+static void case_short_circuit(void)
+{
+    struct hd_guest_regs r = {.rax = 0x1111};
     bm_current_pid = 0x300;
-    r = (struct hd_guest_regs){.rax = 0x1111};
     bm_vmcall(&r);
     expect("rax", r.rax, 0x1111); /* default handling skipped */
     expect("r9", r.r9, 0x5C);
-    case_end();
+}
 
-    case_begin("pre-default-post");
+static void case_pre_default_post(void)
+{
+    struct hd_guest_regs r = {0};
     bm_current_pid = 0x400;
-    r = (struct hd_guest_regs){0};
     bm_vmcall(&r);
     expect("r13 (pre)", r.r13, 0x7E);
     expect("r14 (default saw pre)", r.r14, 0x7E);
     expect("r15 (post saw default)", r.r15, 0x7E);
     expect("rax", r.rax, BM_DEFAULT_RAX);
-    case_end();
+}
 
-    case_begin("core-filter");
+static void case_core_filter(void)
+{
+    struct hd_guest_regs r = {0};
     bm_current_pid = 0x500;
-    r = (struct hd_guest_regs){0};
     bm_vmcall(&r);
     expect("r9", r.r9, 0xC0);
     expect("core-1 event", hypercall(BM_HC_MODIFY, TAG_CORE1, MODIFY_QUERY), WIRE_MODIFY_INVALID_TAG);
-    case_end();
+}
 
-    case_begin("disabled-event");
+static void case_disabled_event(void)
+{
+    struct hd_guest_regs r;
     expect("disable", hypercall(BM_HC_MODIFY, TAG_DISABLED, MODIFY_DISABLE), WIRE_SUCCESS);
     bm_current_pid = 0x600;
     r = (struct hd_guest_regs){0};
@@ -186,18 +192,21 @@ unsigned bm_guest_main(void)
     r = (struct hd_guest_regs){0};
     bm_vmcall(&r);
     expect("r9 enabled again", r.r9, 0xD1);
-    case_end();
+}
 
-    case_begin("protected-hypercall");
+static void case_protected_hypercall(void)
+{
+    struct hd_guest_regs r = {.rcx = BM_HC_PING};
     bm_current_pid = 0x700;
-    r = (struct hd_guest_regs){.rcx = BM_HC_PING};
     set_magic(&r);
     bm_vmcall(&r);
     expect("r9 (hook's write discarded)", r.r9, 0);
     expect("rax (not short-circuited)", r.rax, BM_PING_REPLY);
-    case_end();
+}
 
-    case_begin("cpl3-plain");
+/* Both VMCALLs of user_main() at CPL 3; this case checks the plain one. */
+static void case_cpl3_plain(void)
+{
     bm_current_pid = 0x800;
     user_plain = (struct hd_guest_regs){0};
     user_magic = (struct hd_guest_regs){.rcx = BM_HC_PING};
@@ -205,97 +214,127 @@ unsigned bm_guest_main(void)
     bm_user_run(user_main, (uint64_t)(uintptr_t)(user_stack + sizeof(user_stack)));
     expect("r9", user_plain.r9, 0x33);
     expect("rax", user_plain.rax, BM_DEFAULT_RAX);
-    case_end();
+}
 
-    case_begin("cpl3-magic-not-own");
+/* The second VMCALL of cpl3-plain's run: the magic registers from CPL 3 are no own hypercall. */
+static void case_cpl3_magic_not_own(void)
+{
     expect("r9 (hook's write kept)", user_magic.r9, 0x33);
     expect("rax (plain default handling)", user_magic.rax, BM_DEFAULT_RAX);
-    case_end();
+}
 
-    case_begin("cpuid-exit");
+/* ---- the cases: the VMX layer's other exits ------------------------------------------------ */
+
+static void case_cpuid_exit(void)
+{
+    uint32_t cpuid[4];
     __asm__ volatile("cpuid" : "=a"(cpuid[0]), "=b"(cpuid[1]), "=c"(cpuid[2]), "=d"(cpuid[3]) : "a"(1), "c"(0));
     expect("CPUID.1:ECX.VMX", (cpuid[2] >> 5) & 1, 0);
     __asm__ volatile("invd" : : : "memory");
     expect("CPUID exits", hd_vmx_cpu_exits(bm_cpu, 10), 1);
     expect("INVD exits", hd_vmx_cpu_exits(bm_cpu, 13), 1);
-    case_end();
+}
 
-    /* RDMSR of an MSR outside both MSR-bitmap ranges exits; the layer injects #GP(0). */
-    case_begin("msr-outside-bitmap-gp");
+/* RDMSR of an MSR outside both MSR-bitmap ranges exits; the layer injects #GP(0). */
+static void case_msr_outside_bitmap_gp(void)
+{
+    uint32_t lo, hi;
     bm_trap = (struct bm_trap){.armed = true, .vector = 13, .skip = 2};
-    {
-        uint32_t lo, hi;
-        __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(0x40000000u));
-    }
+    __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(0x40000000u));
     hd_vmx_cpu_log_flush(bm_cpu); /* the layer buffered its line in VMX root: print it here */
     expect("#GP taken", bm_trap.seen, 1);
     expect("error code", bm_trap.error, 0);
     expect("RDMSR exits", hd_vmx_cpu_exits(bm_cpu, 31), 1);
-    case_end();
+}
 
-    /* XSETBV always exits: the layer checks XCR0 as the CPU would, then sets it. */
-    case_begin("xsetbv");
-    {
-        uint32_t lo, hi;
-        __asm__ volatile("xsetbv" : : "c"(0), "a"(3), "d"(0));
-        __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-        expect("XCR0 after XSETBV 3", ((uint64_t)hi << 32) | lo, 3);
-        bm_trap = (struct bm_trap){.armed = true, .vector = 13, .skip = 3};
-        __asm__ volatile("xsetbv" : : "c"(0), "a"(4), "d"(0)); /* AVX without x87/SSE */
-        expect("#GP for XCR0 = 4", bm_trap.seen, 1);
-        __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-        expect("XCR0 unchanged", ((uint64_t)hi << 32) | lo, 3);
-        expect("XSETBV exits", hd_vmx_cpu_exits(bm_cpu, 55), 2);
-    }
-    case_end();
+/* XSETBV always exits: the layer checks XCR0 as the CPU would, then sets it. */
+static void case_xsetbv(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("xsetbv" : : "c"(0), "a"(3), "d"(0));
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    expect("XCR0 after XSETBV 3", ((uint64_t)hi << 32) | lo, 3);
+    bm_trap = (struct bm_trap){.armed = true, .vector = 13, .skip = 3};
+    __asm__ volatile("xsetbv" : : "c"(0), "a"(4), "d"(0)); /* AVX without x87/SSE */
+    expect("#GP for XCR0 = 4", bm_trap.seen, 1);
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    expect("XCR0 unchanged", ((uint64_t)hi << 32) | lo, 3);
+    expect("XSETBV exits", hd_vmx_cpu_exits(bm_cpu, 55), 2);
+}
 
-    /* A single-stepped VMCALL: hd_vmx_rip_advance() owes the guest a #DB right after it. */
-    case_begin("single-step-vmcall");
+/* A single-stepped VMCALL: hd_vmx_rip_advance() owes the guest a #DB right after it. */
+static void case_single_step_vmcall(void)
+{
+    uint64_t after;
     bm_current_pid = 0;
     bm_trap = (struct bm_trap){.armed = true, .vector = 1};
-    {
-        uint64_t after;
-        __asm__ volatile("lea 1f(%%rip), %0\n\t"
-                         "pushfq\n\t"
-                         "orq $0x100, (%%rsp)\n\t"
-                         "popfq\n\t"
-                         "vmcall\n"
-                         "1:\tnop"
-                         : "=&r"(after)
-                         :
-                         : "rax", "r14", "memory", "cc");
-        expect("#DB taken", bm_trap.seen, 1);
-        expect("#DB RIP (after the VMCALL)", bm_trap.rip, after);
-    }
-    case_end();
+    __asm__ volatile("lea 1f(%%rip), %0\n\t"
+                     "pushfq\n\t"
+                     "orq $0x100, (%%rsp)\n\t"
+                     "popfq\n\t"
+                     "vmcall\n"
+                     "1:\tnop"
+                     : "=&r"(after)
+                     :
+                     : "rax", "r14", "memory", "cc");
+    expect("#DB taken", bm_trap.seen, 1);
+    expect("#DB RIP (after the VMCALL)", bm_trap.rip, after);
+}
 
-    /* CR4.VMXE is the host's: the guest reads its own view (shadow), and a write that
-     * changes it exits and only moves the shadow. */
-    case_begin("cr4-vmxe-shadow");
-    {
-        uint64_t cr4, seen;
-        __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
-        expect("CR4.VMXE as the guest sees it", (cr4 >> 13) & 1, 0);
-        __asm__ volatile("mov %0, %%cr4" : : "r"(cr4 | (1ull << 13)));
-        __asm__ volatile("mov %%cr4, %0" : "=r"(seen));
-        expect("CR4.VMXE after the guest set it", (seen >> 13) & 1, 1);
-        __asm__ volatile("mov %0, %%cr4" : : "r"(cr4));
-        __asm__ volatile("mov %%cr4, %0" : "=r"(seen));
-        expect("CR4 after the guest restored it", seen, cr4);
-        expect("CR access exits", hd_vmx_cpu_exits(bm_cpu, 28), 2);
-    }
-    case_end();
+/* CR4.VMXE is the host's: the guest reads its own view (shadow), and a write that
+ * changes it exits and only moves the shadow. */
+static void case_cr4_vmxe_shadow(void)
+{
+    uint64_t cr4, seen;
+    __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+    expect("CR4.VMXE as the guest sees it", (cr4 >> 13) & 1, 0);
+    __asm__ volatile("mov %0, %%cr4" : : "r"(cr4 | (1ull << 13)));
+    __asm__ volatile("mov %%cr4, %0" : "=r"(seen));
+    expect("CR4.VMXE after the guest set it", (seen >> 13) & 1, 1);
+    __asm__ volatile("mov %0, %%cr4" : : "r"(cr4));
+    __asm__ volatile("mov %%cr4, %0" : "=r"(seen));
+    expect("CR4 after the guest restored it", seen, cr4);
+    expect("CR access exits", hd_vmx_cpu_exits(bm_cpu, 28), 2);
+}
 
-    case_begin("vmxoff");
+/* Last: VMX operation ends here; main.c prints the verdict and shuts down. */
+static void case_vmxoff(void)
+{
+    uint64_t cr4;
     bm_current_pid = 0;
     expect("hd_vmx_cpu_stop", (uint64_t)(int64_t)hd_vmx_cpu_stop(), HD_OK);
-    {
-        uint64_t cr4;
-        __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
-        expect("CR4.VMXE", (cr4 >> 13) & 1, 0);
-    }
-    case_end();
+    __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+    expect("CR4.VMXE", (cr4 >> 13) & 1, 0);
+}
 
+/* ---- the script ------------------------------------------------------------------------------ */
+
+static const struct guest_case {
+    const char *name; /* printed in "case <name>: PASS" */
+    void (*run)(void);
+} guest_cases[] = {
+    {"condition-true", case_condition_true},
+    {"condition-false", case_condition_false},
+    {"pid-filter", case_pid_filter},
+    {"break", case_break},
+    {"short-circuit", case_short_circuit},
+    {"pre-default-post", case_pre_default_post},
+    {"core-filter", case_core_filter},
+    {"disabled-event", case_disabled_event},
+    {"protected-hypercall", case_protected_hypercall},
+    {"cpl3-plain", case_cpl3_plain},
+    {"cpl3-magic-not-own", case_cpl3_magic_not_own},
+    {"cpuid-exit", case_cpuid_exit},
+    {"msr-outside-bitmap-gp", case_msr_outside_bitmap_gp},
+    {"xsetbv", case_xsetbv},
+    {"single-step-vmcall", case_single_step_vmcall},
+    {"cr4-vmxe-shadow", case_cr4_vmxe_shadow},
+    {"vmxoff", case_vmxoff},
+};
+
+/* After the cases (last line of expected.txt): exit counts, breaks, failed cases. */
+static void print_totals(void)
+{
     bm_puts("exits: VMCALL=");
     bm_dec(hd_vmx_cpu_exits(bm_cpu, 18));
     bm_puts(" CPUID=");
@@ -307,5 +346,19 @@ unsigned bm_guest_main(void)
     bm_puts(" failed=");
     bm_dec(failures);
     bm_putc('\n');
+}
+
+unsigned bm_guest_main(void)
+{
+    if (&bm_fatal_mode && bm_fatal_mode) {
+        provoke_triple_fault();
+        return 1;
+    }
+    for (unsigned i = 0; i < sizeof(guest_cases) / sizeof(guest_cases[0]); i++) {
+        case_begin(guest_cases[i].name);
+        guest_cases[i].run();
+        case_end();
+    }
+    print_totals();
     return failures;
 }

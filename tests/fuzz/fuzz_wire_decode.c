@@ -385,16 +385,84 @@ static int seed_event(const char *dir, unsigned n, const struct hd_event_desc *d
     return fclose(f) != 0;
 }
 
+/* The bytes the seed events carry: HyperDbg's doc condition and custom code (rdx == 0x1000;
+ * r8 'HDBG' -> 'HDB2'), nops that get a RET appended, and a script (refused, but decoded). */
+static const uint8_t SEED_COND[] = {0x48, 0x8B, 0x59, 0x10, 0x48, 0x81, 0xFB, 0x00, 0x10,
+                                    0x00, 0x00, 0x74, 0x05, 0x48, 0x31, 0xC0, 0xEB, 0x07,
+                                    0x48, 0xC7, 0xC0, 0x01, 0x00, 0x00, 0x00, 0xC3};
+static const uint8_t SEED_CODE[] = {0x48, 0x8B, 0x5A, 0x40, 0x48, 0x81, 0xFB, 0x48,
+                                    0x44, 0x42, 0x47, 0x74, 0x02, 0xEB, 0x08, 0x48,
+                                    0xC7, 0x42, 0x40, 0x48, 0x44, 0x42, 0x32, 0xC3};
+static const uint8_t SEED_NOPS[] = {0x90, 0x90, 0x90};
+static const uint8_t SEED_SCRIPT[] = {1, 2, 3, 4};
+
+/* Variant @v of the seed event: the bits of v pick the filters, stage, short-circuit,
+ * condition, the first action's kind, and how many of the three actions it has. */
+static void seed_variant(unsigned v, struct hd_event_desc *d, struct hd_action_desc acts[3])
+{
+    hd_event_desc_init(d);
+    d->pid = v & 1 ? 0x490 : HD_ALL;
+    d->core = v & 2 ? v % 4 : HD_ALL;
+    d->stage = (enum hd_stage)(1 + v % 3);
+    d->short_circuit = d->stage == HD_STAGE_PRE && (v & 4);
+    d->enabled = v != 5;
+    if (v & 1) {
+        d->condition.kind = HD_CONDITION_RAW;
+        d->condition.code = v & 2 ? SEED_NOPS : SEED_COND;
+        d->condition.code_size = v & 2 ? sizeof(SEED_NOPS) : sizeof(SEED_COND);
+    }
+    hd_action_desc_init(&acts[0], v & 4 ? HD_ACTION_BREAK : HD_ACTION_CODE);
+    acts[0].code = SEED_CODE;
+    acts[0].code_size = sizeof(SEED_CODE);
+    acts[0].buffer_size = v * 16;
+    acts[0].immediate = v % 3 != 0;
+    hd_action_desc_init(&acts[1], HD_ACTION_CODE);
+    acts[1].code = SEED_NOPS;
+    acts[1].code_size = sizeof(SEED_NOPS);
+    hd_action_desc_init(&acts[2], HD_ACTION_SCRIPT);
+    acts[2].script = SEED_SCRIPT;
+    acts[2].script_size = sizeof(SEED_SCRIPT);
+    d->actions = acts;
+    d->action_count = v % 4;
+}
+
+/* hdevent's own requests after a break-only event: a self-test on core 1 that fires it,
+ * a message read and an event list (selector bit 5: the device entry point). Returns 1 when
+ * the seed could not be written. */
+static int seed_device_requests(const char *dir, unsigned n)
+{
+    struct hd_event_desc d;
+    struct hd_action_desc act;
+    struct hd_wire_selftest t;
+    uint8_t after[8] = {0};
+    uint8_t *buf;
+    size_t len;
+    FILE *f = seed_open(dir, n);
+
+    hd_event_desc_init(&d);
+    hd_action_desc_init(&act, HD_ACTION_BREAK);
+    d.actions = &act;
+    d.action_count = 1;
+    memset(&t, 0, sizeof(t));
+    t.core = HD_ALL;
+    t.regs.rax = 0x1234;
+    if (!f || hd_wire_encode_event(&d, HD_TAG_BASE, &buf, &len) != HD_OK)
+        return 1;
+    put_record(f, 0, buf, len);
+    free(buf);
+    if (hd_wire_encode_action(&act, HD_TAG_BASE, &buf, &len) == HD_OK) {
+        put_record(f, 1, buf, len);
+        free(buf);
+    }
+    put_record(f, 0x60, (const uint8_t *)&t, sizeof(t)); /* self-test, core 1 */
+    put_record(f, 0x21, NULL, 0);                        /* read messages */
+    put_record(f, 0x22, after, sizeof(after));           /* list events */
+    fclose(f);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
-    static const uint8_t cond[] = {0x48, 0x8B, 0x59, 0x10, 0x48, 0x81, 0xFB, 0x00, 0x10,
-                                   0x00, 0x00, 0x74, 0x05, 0x48, 0x31, 0xC0, 0xEB, 0x07,
-                                   0x48, 0xC7, 0xC0, 0x01, 0x00, 0x00, 0x00, 0xC3};
-    static const uint8_t code[] = {0x48, 0x8B, 0x5A, 0x40, 0x48, 0x81, 0xFB, 0x48,
-                                   0x44, 0x42, 0x47, 0x74, 0x02, 0xEB, 0x08, 0x48,
-                                   0xC7, 0x42, 0x40, 0x48, 0x44, 0x42, 0x32, 0xC3};
-    static const uint8_t nops[] = {0x90, 0x90, 0x90};
-    static const uint8_t script[] = {1, 2, 3, 4};
     struct hd_action_desc acts[3];
     struct hd_event_desc d;
     unsigned n = 0;
@@ -405,63 +473,10 @@ int main(int argc, char **argv)
         return 2;
     }
     for (unsigned v = 0; v < 12; v++) {
-        hd_event_desc_init(&d);
-        d.pid = v & 1 ? 0x490 : HD_ALL;
-        d.core = v & 2 ? v % 4 : HD_ALL;
-        d.stage = (enum hd_stage)(1 + v % 3);
-        d.short_circuit = d.stage == HD_STAGE_PRE && (v & 4);
-        d.enabled = v != 5;
-        if (v & 1) {
-            d.condition.kind = HD_CONDITION_RAW;
-            d.condition.code = v & 2 ? nops : cond;
-            d.condition.code_size = v & 2 ? sizeof(nops) : sizeof(cond);
-        }
-        hd_action_desc_init(&acts[0], v & 4 ? HD_ACTION_BREAK : HD_ACTION_CODE);
-        acts[0].code = code;
-        acts[0].code_size = sizeof(code);
-        acts[0].buffer_size = v * 16;
-        acts[0].immediate = v % 3 != 0;
-        hd_action_desc_init(&acts[1], HD_ACTION_CODE);
-        acts[1].code = nops;
-        acts[1].code_size = sizeof(nops);
-        hd_action_desc_init(&acts[2], HD_ACTION_SCRIPT);
-        acts[2].script = script;
-        acts[2].script_size = sizeof(script);
-        d.actions = acts;
-        d.action_count = v % 4;
+        seed_variant(v, &d, acts);
         bad |= seed_event(argv[1], n++, &d, HD_TAG_BASE + v * 3);
     }
-    /* hdevent's own requests after a break-only event: a self-test on core 1 that fires it,
-     * a message read and an event list (selector bit 5: the device entry point). */
-    {
-        struct hd_wire_selftest t;
-        uint8_t after[8] = {0};
-        uint8_t *buf;
-        size_t len;
-        FILE *f = seed_open(argv[1], n++);
-
-        hd_event_desc_init(&d);
-        hd_action_desc_init(&acts[0], HD_ACTION_BREAK);
-        d.actions = acts;
-        d.action_count = 1;
-        memset(&t, 0, sizeof(t));
-        t.core = HD_ALL;
-        t.regs.rax = 0x1234;
-        if (!f || hd_wire_encode_event(&d, HD_TAG_BASE, &buf, &len) != HD_OK) {
-            bad = 1;
-        } else {
-            put_record(f, 0, buf, len);
-            free(buf);
-            if (hd_wire_encode_action(&acts[0], HD_TAG_BASE, &buf, &len) == HD_OK) {
-                put_record(f, 1, buf, len);
-                free(buf);
-            }
-            put_record(f, 0x60, (const uint8_t *)&t, sizeof(t)); /* self-test, core 1 */
-            put_record(f, 0x21, NULL, 0);                        /* read messages */
-            put_record(f, 0x22, after, sizeof(after));           /* list events */
-            fclose(f);
-        }
-    }
+    bad |= seed_device_requests(argv[1], n++);
     if (bad)
         fprintf(stderr, "%s: could not write every seed\n", argv[0]);
     printf("wrote %u seeds to %s\n", n, argv[1]);

@@ -1,8 +1,11 @@
 /*
- * Every error of hd_event_register() / hd_action_add() listed in engine.h, and the engine's
- * creation errors. After each failure nothing changed: no tag was used up (the next successful
- * registration gets the next tag), no event appeared or changed, and the host's live
- * allocation count is what it was.
+ * Every error of hd_event_register() / hd_action_add() listed in engine.h. After each failure
+ * nothing changed: no tag was used up (the next successful registration gets the next tag), no
+ * event appeared or changed, and the host's live allocation count is what it was. Each refusal
+ * is logged through the backend.
+ *
+ * Neighbours: hd_engine_create()'s errors are in test_engine_create_errors.c; what a successful
+ * registration does to raw code (RET appended, bytes copied) in test_registration_code.c.
  */
 #include "helpers.h"
 
@@ -441,174 +444,6 @@ static void refusals_are_logged_through_the_backend(void **state)
     assert_non_null(strstr(g_log.last, "0x1000005"));
 }
 
-/* ---- RET appended -------------------------------------------------------------------- */
-
-static void ret_is_appended_to_custom_code_without_ret(void **state)
-{
-    struct fx *f = *state;
-    static const uint8_t mov_rax_5[] = {0x48, 0xC7, 0xC0, 0x05, 0x00, 0x00, 0x00}; /* mov rax, 5 */
-    struct hd_action_desc acts[2] = {act_code(mov_rax_5, sizeof(mov_rax_5), 0), act_log(1)};
-    reg_event(f, HD_ALL, HD_ALL, HD_STAGE_PRE, false, acts, 2);
-    struct hd_exit x = run_exit(f, 0, 1, 0, NULL);
-    assert_int_equal(x.pre.fired, 1);
-    assert_int_equal(tlog_count(), 1); /* the code returned and the next action ran */
-}
-
-static void ret_is_appended_to_a_condition_without_ret(void **state)
-{
-    struct fx *f = *state;
-    static const uint8_t mov_rax_5[] = {0x48, 0xC7, 0xC0, 0x05, 0x00, 0x00, 0x00}; /* mov rax, 5 */
-    struct hd_action_desc a = act_log(1);
-    struct hd_event_desc d = ev_desc(HD_ALL, HD_ALL, HD_STAGE_PRE, false, &a, 1);
-    d.condition.kind = HD_CONDITION_RAW;
-    d.condition.code = mov_rax_5;
-    d.condition.code_size = sizeof(mov_rax_5);
-    reg_desc(f, &d);
-    run_exit(f, 0, 1, 0, NULL);
-    assert_int_equal(tlog_count(), 1); /* returned 5: true */
-}
-
-static void ret_is_appended_and_code_writes_registers(void **state)
-{
-    struct fx *f = *state;
-    /* mov qword [rdx], 5  (guest rax = 5), no RET */
-    static const uint8_t set_rax_5[] = {0x48, 0xC7, 0x02, 0x05, 0x00, 0x00, 0x00};
-    struct hd_guest_regs regs = {.rax = 1};
-    struct hd_action_desc a = act_code(set_rax_5, sizeof(set_rax_5), 0);
-    reg_event(f, HD_ALL, HD_ALL, HD_STAGE_PRE, true, &a, 1); /* sc: keep what it wrote */
-    run_exit(f, 0, 1, 0, &regs);
-    assert_int_equal(regs.rax, 5);
-}
-
-static void registration_copies_code_so_the_caller_may_reuse_it(void **state)
-{
-    struct fx *f = *state;
-    uint8_t code[9] = {0x48, 0xC7, 0x42, 0x40, 0x34, 0x12, 0x00, 0x00, 0xC3}; /* r8 = 0x1234 */
-    struct hd_guest_regs regs = {0};
-    struct hd_action_desc a = act_code(code, sizeof(code), 0);
-    reg_event(f, HD_ALL, HD_ALL, HD_STAGE_PRE, false, &a, 1);
-    memset(code, 0xCC, sizeof(code)); /* int3 everywhere: would trap if it were used */
-    run_exit(f, 0, 1, 0, &regs);
-    assert_int_equal(regs.r8, 0x1234);
-}
-
-/* ---- hd_engine_create ---------------------------------------------------------------- */
-
-static uint32_t zero_cores(void *user)
-{
-    (void)user;
-    return 0;
-}
-
-static uint32_t too_many_cores(void *user)
-{
-    (void)user;
-    return HD_CORES_MAX + 1;
-}
-
-static void lock_noop(void *user)
-{
-    (void)user;
-}
-
-static void expect_create(struct fx *f, const struct hd_backend_ops *ops,
-                          const struct hd_engine_config *cfg, enum hd_status want)
-{
-    struct hd_engine *e = (struct hd_engine *)(uintptr_t)0x1;
-    uint64_t live = hd_host_live_allocations(f->host);
-    assert_int_equal(hd_engine_create(ops, cfg, &e), want);
-    assert_null(e);
-    assert_int_equal(hd_host_live_allocations(f->host), live);
-}
-
-static void create_with_bad_ops_is_bad_ops(void **state)
-{
-    struct fx *f = *state;
-    const struct hd_backend_ops good = *hd_host_ops(f->host);
-    struct hd_backend_ops ops;
-
-    expect_create(f, NULL, NULL, HD_ERR_BAD_OPS);
-    ops = good;
-    ops.size = HD_BACKEND_OPS_V1_SIZE - 1;
-    expect_create(f, &ops, NULL, HD_ERR_BAD_OPS);
-    ops.size = 0;
-    expect_create(f, &ops, NULL, HD_ERR_BAD_OPS);
-    ops = good;
-    ops.version = 0;
-    expect_create(f, &ops, NULL, HD_ERR_BAD_OPS);
-    ops = good;
-    ops.alloc = NULL;
-    expect_create(f, &ops, NULL, HD_ERR_BAD_OPS);
-    ops = good;
-    ops.free = NULL;
-    expect_create(f, &ops, NULL, HD_ERR_BAD_OPS);
-    ops = good;
-    ops.core_count = NULL;
-    expect_create(f, &ops, NULL, HD_ERR_BAD_OPS);
-    ops = good;
-    ops.core_count = zero_cores;
-    expect_create(f, &ops, NULL, HD_ERR_BAD_OPS);
-    ops.core_count = too_many_cores;
-    expect_create(f, &ops, NULL, HD_ERR_BAD_OPS);
-    ops = good;
-    ops.exec_free = NULL; /* exec_alloc without exec_free */
-    expect_create(f, &ops, NULL, HD_ERR_BAD_OPS);
-    ops = good;
-    ops.exec_alloc = NULL;
-    expect_create(f, &ops, NULL, HD_ERR_BAD_OPS);
-    ops = good;
-    ops.unlock = NULL; /* lock without unlock */
-    expect_create(f, &ops, NULL, HD_ERR_BAD_OPS);
-    ops = good;
-    ops.lock = NULL;
-    ops.unlock = lock_noop;
-    expect_create(f, &ops, NULL, HD_ERR_BAD_OPS);
-}
-
-static void create_accepts_minimal_ops(void **state)
-{
-    struct fx *f = *state;
-    const struct hd_backend_ops *good = hd_host_ops(f->host);
-    struct hd_backend_ops ops;
-    hd_backend_ops_init(&ops);
-    assert_int_equal(ops.size, sizeof(ops));
-    assert_int_equal(ops.version, HD_BACKEND_OPS_VERSION);
-    ops.user = good->user;
-    ops.alloc = good->alloc;
-    ops.free = good->free;
-    ops.core_count = good->core_count;
-    ops.size = (uint32_t)HD_BACKEND_OPS_V1_SIZE;
-    fx_recreate(f, &ops, NULL);
-    assert_int_equal(hd_engine_core_count(f->engine), 4);
-    reg_logged(f, HD_ALL, HD_ALL, HD_STAGE_PRE, 1);
-    run_exit(f, 0, 1, 0, NULL);
-    assert_int_equal(tlog_count(), 1);
-}
-
-static void create_argument_errors(void **state)
-{
-    struct fx *f = *state;
-    struct hd_engine_config cfg = {.message_slots = HD_MESSAGE_SLOTS_MAX + 1};
-    assert_int_equal(hd_engine_create(hd_host_ops(f->host), NULL, NULL),
-                     HD_ERR_INVALID_ARGUMENT);
-    expect_create(f, hd_host_ops(f->host), &cfg, HD_ERR_INVALID_ARGUMENT);
-    cfg = (struct hd_engine_config){.message_max_bytes = HD_MESSAGE_BYTES_MAX + 1};
-    expect_create(f, hd_host_ops(f->host), &cfg, HD_ERR_INVALID_ARGUMENT);
-    /* the maxima themselves are accepted */
-    cfg = (struct hd_engine_config){.message_slots = HD_MESSAGE_SLOTS_MAX, .message_max_bytes = 8};
-    fx_recreate(f, hd_host_ops(f->host), &cfg);
-}
-
-static void create_allocation_failure_is_no_memory(void **state)
-{
-    struct fx *f = *state;
-    for (int64_t n = 0; n < 3; n++) { /* engine, cores, rings (the empty snapshot is static) */
-        hd_host_fail_allocation(f->host, n);
-        expect_create(f, hd_host_ops(f->host), NULL, HD_ERR_NO_MEMORY);
-    }
-    hd_host_fail_allocation(f->host, -1);
-}
-
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
@@ -631,16 +466,7 @@ int main(void)
         T(add_errors_leave_the_event_as_it_was),
         T(add_to_unknown_or_cleared_tag_is_no_such_event),
         T(refusals_are_logged_through_the_backend),
-        T(ret_is_appended_to_custom_code_without_ret),
-        T(ret_is_appended_to_a_condition_without_ret),
-        T(ret_is_appended_and_code_writes_registers),
-        T(registration_copies_code_so_the_caller_may_reuse_it),
-        T(create_with_bad_ops_is_bad_ops),
-        T(create_accepts_minimal_ops),
-        T(create_argument_errors),
-        T(create_allocation_failure_is_no_memory),
     };
 #undef T
-    return cmocka_run_group_tests_name("registration and engine creation errors", tests, NULL,
-                                       NULL);
+    return cmocka_run_group_tests_name("registration errors", tests, NULL, NULL);
 }

@@ -100,26 +100,11 @@ static void event_base(uint8_t *b, uint64_t tag)
     put32(b, 96, HD_WIRE_EVENT_VMCALL);
 }
 
-int main(void)
+/* Register-event requests the decoder must refuse, one rule each. */
+static void probe_event_detail(uint64_t tag)
 {
-    uint8_t ev[HD_WIRE_EVENT_SIZE + 64], act[HD_WIRE_ACTION_SIZE + 8], mod[HD_WIRE_MODIFY_SIZE];
-    uint8_t st[HD_WIRE_SELFTEST_SIZE], out[HD_WIRE_SELFTEST_RESULT_SIZE];
-    uint64_t tag, tag_after;
-    uint32_t count, count_after;
-    DWORD got, err;
+    uint8_t ev[HD_WIRE_EVENT_SIZE + 64];
 
-    dev = CreateFileA("\\\\.\\hdevent", GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING,
-                      FILE_ATTRIBUTE_NORMAL, NULL);
-    if (dev == INVALID_HANDLE_VALUE) {
-        printf("FAIL open: \\\\.\\hdevent: Win32 error %lu\n", (unsigned long)GetLastError());
-        return 1;
-    }
-    if (list_state(&tag, &count)) {
-        printf("FAIL list: HD_IOCTL_LIST_EVENTS did not answer\n");
-        return 1;
-    }
-
-    /* ---- event detail ---- */
     event_base(ev, tag);
     expect_result("event_truncated_167", HD_IOCTL_REGISTER_EVENT, ev, 167, HD_WIRE_ERR_TRUNCATED);
     event_base(ev, tag);
@@ -146,8 +131,13 @@ int main(void)
     event_base(ev, tag);
     ev[24] = 2;
     expect_result("event_is_enabled_2", HD_IOCTL_REGISTER_EVENT, ev, 168, HD_WIRE_ERR_BAD_IS_ENABLED);
+}
 
-    /* ---- action ---- */
+/* Add-action requests the decoder must refuse; each builds on the one before. */
+static void probe_add_action(uint64_t tag)
+{
+    uint8_t act[HD_WIRE_ACTION_SIZE + 8];
+
     memset(act, 0, sizeof(act));
     put64(act, 0, tag + 100); /* no such event */
     act[12] = 1;
@@ -160,8 +150,14 @@ int main(void)
     put32(act, 20, 9);
     expect_result("action_code_past_end", HD_IOCTL_ADD_ACTION, act, 32 + 8,
                   HD_WIRE_ERR_PAYLOAD_PAST_END);
+}
 
-    /* ---- modify: in/out, the code comes back in KernelStatus ---- */
+/* Modify is in/out: the code comes back in KernelStatus. */
+static void probe_modify(uint64_t tag)
+{
+    uint8_t mod[HD_WIRE_MODIFY_SIZE];
+    DWORD got, err;
+
     memset(mod, 0, sizeof(mod));
     put64(mod, 0, tag + 100);
     put32(mod, 16, 9);
@@ -174,8 +170,14 @@ int main(void)
     err = ioctl(HD_IOCTL_MODIFY_EVENTS, mod, 24, mod, 24, &got);
     check("modify_unknown_tag", !err && get64(mod, 8) == HD_WIRE_ERR_MODIFY_INVALID_TAG,
           "KernelStatus 0x%llX (Win32 error %llu)", get64(mod, 8), err);
+}
 
-    /* ---- the IRP layer: NTSTATUS mapped to Win32 errors ---- */
+/* The IRP layer: requests failed before the core sees them, their NTSTATUS mapped to Win32
+ * errors. The self-test request is refused for its output size; its bytes do not matter. */
+static void probe_irp_layer(uint64_t tag)
+{
+    uint8_t ev[HD_WIRE_EVENT_SIZE + 64], st[HD_WIRE_SELFTEST_SIZE] = {0};
+
     event_base(ev, tag);
     expect_win32("register_output_too_small", HD_IOCTL_REGISTER_EVENT, ev, 168, 4,
                  ERROR_INSUFFICIENT_BUFFER);
@@ -189,8 +191,14 @@ int main(void)
                  ERROR_INSUFFICIENT_BUFFER);
     expect_win32("selftest_output_too_small", HD_IOCTL_SELFTEST_VMCALL, st, sizeof(st), 100,
                  ERROR_INSUFFICIENT_BUFFER);
+}
 
-    /* ---- self-test request checks ---- */
+/* Self-test requests the core must refuse: the status comes back in the result. */
+static void probe_selftest(void)
+{
+    uint8_t st[HD_WIRE_SELFTEST_SIZE], out[HD_WIRE_SELFTEST_RESULT_SIZE];
+    DWORD got, err;
+
     memset(st, 0, sizeof(st));
     put32(st, 136, HD_ALL);
     st[148] = 4;
@@ -207,8 +215,31 @@ int main(void)
     err = ioctl(HD_IOCTL_SELFTEST_VMCALL, st, sizeof(st) - 1, out, sizeof(out), &got);
     check("selftest_truncated", !err && get32(out, 136) == HD_WIRE_ERR_TRUNCATED,
           "status 0x%llX (Win32 error %llu)", get32(out, 136), err);
+}
 
-    /* ---- nothing above changed anything ---- */
+int main(void)
+{
+    uint64_t tag, tag_after;
+    uint32_t count, count_after;
+
+    dev = CreateFileA("\\\\.\\hdevent", GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING,
+                      FILE_ATTRIBUTE_NORMAL, NULL);
+    if (dev == INVALID_HANDLE_VALUE) {
+        printf("FAIL open: \\\\.\\hdevent: Win32 error %lu\n", (unsigned long)GetLastError());
+        return 1;
+    }
+    if (list_state(&tag, &count)) {
+        printf("FAIL list: HD_IOCTL_LIST_EVENTS did not answer\n");
+        return 1;
+    }
+
+    probe_event_detail(tag);
+    probe_add_action(tag);
+    probe_modify(tag);
+    probe_irp_layer(tag);
+    probe_selftest();
+
+    /* Nothing above changed anything. */
     if (list_state(&tag_after, &count_after)) {
         printf("FAIL list_after: HD_IOCTL_LIST_EVENTS did not answer\n");
         return 1;
