@@ -508,14 +508,17 @@ static void run_lists(struct hd_pass *p, struct hd_lists *l)
 
 /*
  * The hypervisor's own hypercall: the hooks work on a copy of the registers (and a vCPU view
- * pointing at it), refreshed for each event, so whatever they write is discarded (S14). Out
- * of line: its 200 bytes of stack stay off the ordinary exit's frame.
+ * pointing at it), refreshed for each event, so whatever they write is discarded (S14). The
+ * view has no backend_data: through it a hook could reach the backend's own state (the VMX
+ * layer's points at the real guest frame) and trigger or suppress the call after all. Out of
+ * line: its 200 bytes of stack stay off the ordinary exit's frame.
  */
 static void run_protected(struct hd_pass *p, struct hd_lists *l, const struct hd_vcpu *vcpu)
 {
     struct hd_guest_regs copy;
     struct hd_vcpu view = *vcpu;
     view.regs = &copy;
+    view.backend_data = NULL;
     p->regs = &copy;
     p->vcpu = &view;
     run_lists(p, l);

@@ -40,6 +40,7 @@ static struct hd_exit magic_exit(struct fx *f, struct hd_vcpu *vcpu,
 struct seen {
     struct hd_guest_regs regs;
     uint8_t vcpu_flags;
+    void *backend_data;
     unsigned calls;
 };
 
@@ -48,6 +49,7 @@ static void *record_and_scribble(struct hd_hook *h)
     struct seen *s = h->user;
     s->regs = *h->regs;
     s->vcpu_flags = h->vcpu->flags;
+    s->backend_data = h->vcpu->backend_data;
     s->calls++;
     for (unsigned i = 0; i < HD_GUEST_REG_COUNT; i++)
         *hd_guest_reg(h->regs, i) = 0xBAD0000 + i;
@@ -250,6 +252,33 @@ static void s14_break_on_own_hypercall_records_the_real_values(void **state)
     assert_int_equal(b.regs.rcx, GUEST_RCX);
 }
 
+/* Issue 13: through backend_data a hook could reach the backend's own state (the VMX layer's
+ * real guest frame) and undo the protection; a protected pass hands hooks none. */
+static void s14_protected_pass_hides_the_backends_data(void **state)
+{
+    struct fx *f = *state;
+    struct seen s = {0};
+    struct hd_action_desc a = act_native(record_and_scribble, &s);
+    struct hd_guest_regs regs;
+    struct hd_vcpu vcpu;
+    int mine;
+
+    reg_event(f, HD_ALL, HD_ALL, HD_STAGE_PRE, false, &a, 1);
+    guest_regs(&regs);
+    hd_host_vcpu_init(&vcpu, &regs, 1, 0x490);
+    vcpu.backend_data = &mine;
+    run_vcpu(f, &vcpu);
+    assert_int_equal(s.calls, 1);
+    assert_true(s.vcpu_flags & HD_VCPU_PROTECTED);
+    assert_null(s.backend_data);
+    assert_ptr_equal(vcpu.backend_data, &mine); /* the backend's own record is untouched */
+    /* An ordinary VMCALL: hooks get the backend's data. */
+    regs.r10 = 0;
+    run_vcpu(f, &vcpu);
+    assert_int_equal(s.calls, 2);
+    assert_ptr_equal(s.backend_data, &mine);
+}
+
 static void s15_magic_from_cpl3_is_not_protected(void **state)
 {
     struct fx *f = *state;
@@ -439,6 +468,7 @@ int main(void)
         T(s14_short_circuit_is_refused),
         T(s14_verdict_and_vcpu_are_marked_protected),
         T(s14_break_on_own_hypercall_records_the_real_values),
+        T(s14_protected_pass_hides_the_backends_data),
         T(s15_magic_from_cpl3_is_not_protected),
         T(s15_sc_works_for_magic_from_cpl3),
         T(s15_magic_from_cpl1_and_cpl2_is_not_protected),

@@ -21,9 +21,16 @@ void hook_error(struct core_ctx *c, const char *fmt, ...)
     }
 }
 
+/* The dispatcher's context: backend_data, except on the hypervisor's own hypercalls, whose
+ * hooks see none (S14: nothing of the backend's reachable from a protected pass). */
 static struct core_ctx *hook_ctx(const struct hd_hook *h)
 {
     struct core_ctx *c = h->vcpu->backend_data;
+    bool protected_call = h->vcpu->flags & HD_VCPU_PROTECTED;
+    if (protected_call && c)
+        hook_error(c, "a protected pass hands hooks the backend's data");
+    if (!c)
+        c = &g_ctx[h->vcpu->core];
     if (c->core != h->vcpu->core)
         hook_error(c, "hook sees core %u on the dispatcher of core %u", h->vcpu->core, c->core);
     return c;
