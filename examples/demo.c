@@ -250,10 +250,12 @@ static void print_events(struct hd_engine *engine)
     printf("  id  state     hits  cond=0  command\n");
     while ((st = hd_event_next(engine, after, &info)) == HD_OK) {
         struct hd_event_counters c;
+        char command[59]; /* the first 58 bytes are shown */
         TRY(hd_event_counters(engine, info.tag, HD_ALL, &c));
-        printf("  %-2" PRIu64 "  %-8s  %4" PRIu64 "  %6" PRIu64 "  %.58s%s\n",
+        TRY(hd_event_command(engine, info.tag, command, sizeof(command), NULL));
+        printf("  %-2" PRIu64 "  %-8s  %4" PRIu64 "  %6" PRIu64 "  %s%s\n",
                (uint64_t)HD_EVENT_ID(info.tag), info.enabled ? "enabled" : "disabled", c.hits,
-               c.condition_false, info.command, strlen(info.command) > 58 ? "..." : "");
+               c.condition_false, command, info.command_length > 58 ? "..." : "");
         after = info.tag;
     }
     TRY(st);

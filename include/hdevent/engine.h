@@ -153,11 +153,8 @@ struct hd_event_info {
     bool enabled;
     enum hd_condition_kind condition;
     uint32_t action_count;
-    /**
-     * Command text given at registration ("" if none). Points into the engine: valid until
-     * the event is cleared, so a caller that clears from another thread must copy it first.
-     */
-    const char *command;
+    /** Bytes of the command text given at registration (hd_event_command()), NUL excluded. */
+    uint32_t command_length;
 };
 
 /**
@@ -173,6 +170,18 @@ HD_API enum hd_status hd_event_query(struct hd_engine *engine, uint64_t tag,
  */
 HD_API enum hd_status hd_event_next(struct hd_engine *engine, uint64_t after_tag,
                                     struct hd_event_info *info);
+
+/**
+ * Copy the command text event @p tag was registered with ("" if none) into @p buf, cut to
+ * @p size - 1 bytes and NUL-terminated. A copy, taken under the writer lock, so a clear on
+ * another thread can never leave the caller with freed text (hd_event_info has only its
+ * length). @p length (may be NULL) receives the full length, NUL excluded: call with size 0
+ * to learn it.
+ * @return HD_OK; HD_ERR_NO_SUCH_EVENT; HD_ERR_INVALID_ARGUMENT (engine NULL, or buf NULL with
+ *         a size).
+ */
+HD_API enum hd_status hd_event_command(struct hd_engine *engine, uint64_t tag, char *buf,
+                                       size_t size, size_t *length);
 
 /** Per-core counters of one event. */
 struct hd_event_counters {

@@ -264,6 +264,7 @@ enum hd_status hd__event_create(struct hd_engine *e, const struct hd_event_desc 
     if (command_len)
         hd_memcpy(ev->command, d->command, command_len);
     ev->command[command_len] = '\0';
+    ev->command_length = (uint32_t)command_len;
 
     if (ev->condition == HD_CONDITION_RAW) {
         st = code_load(e, d->condition.code, d->condition.code_size, &ev->condition_code);

@@ -256,7 +256,32 @@ static void describe(const struct hd_event *ev, struct hd_event_info *info)
     info->enabled = ev->enabled;
     info->condition = ev->condition;
     info->action_count = ev->actions.count;
-    info->command = ev->command;
+    info->command_length = ev->command_length;
+}
+
+enum hd_status hd_event_command(struct hd_engine *engine, uint64_t tag, char *buf, size_t size,
+                                size_t *length)
+{
+    enum hd_status st = HD_ERR_NO_SUCH_EVENT;
+    int64_t i;
+
+    if (!engine || (!buf && size))
+        return HD_ERR_INVALID_ARGUMENT;
+    hd__writer_lock(engine);
+    i = event_index(&engine->registry, tag);
+    if (i >= 0) {
+        const struct hd_event *ev = hd__registry_event(&engine->registry, (uint32_t)i);
+        size_t n = size && ev->command_length >= size ? size - 1 : ev->command_length;
+        if (size) {
+            hd_memcpy(buf, ev->command, n);
+            buf[n] = '\0';
+        }
+        if (length)
+            *length = ev->command_length;
+        st = HD_OK;
+    }
+    hd__writer_unlock(engine);
+    return st;
 }
 
 enum hd_status hd_event_query(struct hd_engine *engine, uint64_t tag,

@@ -369,7 +369,12 @@ static void parsed_doc_condition_and_code_run_on_simulated_exits(void **state)
     assert_int_equal(info.pid, 0x490);
     assert_int_equal(info.condition, HD_CONDITION_RAW);
     assert_int_equal(info.action_count, 1);
-    assert_non_null(strstr(info.command, "!vmcall pid 490 condition {48 8B"));
+    {
+        char command[256];
+        assert_int_equal(hd_event_command(f->engine, tag, command, sizeof(command), NULL),
+                         HD_OK);
+        assert_non_null(strstr(command, "!vmcall pid 490 condition {48 8B"));
+    }
 
     struct hd_guest_regs regs = {.rdx = 0x1000, .r8 = HDBG, .rbx = 0xB0B};
     run_exit(f, 1, 0x490, 0, &regs);

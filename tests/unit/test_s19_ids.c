@@ -184,8 +184,25 @@ static void s19_event_query_reports_every_field(void **state)
     assert_true(info.enabled);
     assert_int_equal(info.condition, HD_CONDITION_RAW);
     assert_int_equal(info.action_count, 3);
-    assert_non_null(info.command);
-    assert_string_equal(info.command, "!vmcall pid 490 core 2 sc on");
+    {
+        char command[64], small[8];
+        size_t length = 0;
+        assert_int_equal(info.command_length, strlen("!vmcall pid 490 core 2 sc on"));
+        assert_int_equal(hd_event_command(f->engine, t, command, sizeof(command), &length),
+                         HD_OK);
+        assert_string_equal(command, "!vmcall pid 490 core 2 sc on");
+        assert_int_equal(length, info.command_length);
+        /* Cut to the buffer, NUL-terminated; the full length still reported. */
+        assert_int_equal(hd_event_command(f->engine, t, small, sizeof(small), &length), HD_OK);
+        assert_string_equal(small, "!vmcall");
+        assert_int_equal(length, info.command_length);
+        /* Size 0 asks for the length alone; a NULL buffer with a size is refused. */
+        assert_int_equal(hd_event_command(f->engine, t, NULL, 0, &length), HD_OK);
+        assert_int_equal(hd_event_command(f->engine, t, NULL, 4, &length),
+                         HD_ERR_INVALID_ARGUMENT);
+        assert_int_equal(hd_event_command(f->engine, t + 100, command, sizeof(command), NULL),
+                         HD_ERR_NO_SUCH_EVENT);
+    }
 
     /* a second one with the other values */
     struct hd_event_desc d2 = ev_desc(HD_ALL, HD_ALL, HD_STAGE_ALL, false, NULL, 0);
@@ -201,7 +218,12 @@ static void s19_event_query_reports_every_field(void **state)
     assert_false(info.enabled);
     assert_int_equal(info.condition, HD_CONDITION_NATIVE);
     assert_int_equal(info.action_count, 0);
-    assert_string_equal(info.command, ""); /* no command: empty text, not NULL */
+    {
+        char command[4] = "x";
+        assert_int_equal(info.command_length, 0);
+        assert_int_equal(hd_event_command(f->engine, t2, command, sizeof(command), NULL), HD_OK);
+        assert_string_equal(command, ""); /* no command: empty text */
+    }
 }
 
 static void s19_query_follows_enable_and_action_add(void **state)
@@ -242,9 +264,12 @@ static void s19_long_command_text_is_kept_up_to_the_maximum(void **state)
     struct hd_event_desc d = ev_desc(HD_ALL, HD_ALL, HD_STAGE_PRE, false, NULL, 0);
     d.command = text;
     uint64_t t = reg_desc(f, &d);
+    static char kept[HD_COMMAND_MAX_BYTES + 100];
     assert_int_equal(hd_event_query(f->engine, t, &info), HD_OK);
-    assert_int_equal(strlen(info.command), HD_COMMAND_MAX_BYTES);
-    assert_int_equal(info.command[0], 'c');
+    assert_int_equal(info.command_length, HD_COMMAND_MAX_BYTES);
+    assert_int_equal(hd_event_command(f->engine, t, kept, sizeof(kept), NULL), HD_OK);
+    assert_int_equal(strlen(kept), HD_COMMAND_MAX_BYTES);
+    assert_int_equal(kept[0], 'c');
 }
 
 static void s19_hooks_see_their_events_tag(void **state)

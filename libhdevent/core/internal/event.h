@@ -55,6 +55,7 @@ struct hd_event {
     struct hd_counter_line *counters; /* [core count], cache-line aligned inside counters_raw */
     void *counters_raw;
     char *command;                    /* NUL-terminated copy, never NULL */
+    uint32_t command_length;          /* its length, NUL excluded */
 
     /* Writer state: never read by dispatch. */
     bool enabled;

@@ -20,8 +20,9 @@ void record_registry(struct fx *f, struct registry_record *r)
     while ((st = hd_event_next(f->engine, after, &info)) == HD_OK) {
         assert_true(r->n < REC_MAX);
         r->ev[r->n] = info;
-        snprintf(r->command[r->n], sizeof(r->command[0]), "%s", info.command);
-        r->ev[r->n].command = NULL;
+        assert_int_equal(hd_event_command(f->engine, info.tag, r->command[r->n],
+                                          sizeof(r->command[0]), NULL),
+                         HD_OK);
         after = info.tag;
         r->n++;
     }
