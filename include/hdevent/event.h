@@ -23,6 +23,14 @@ HD_EXTERN_C_BEGIN
 #define HD_TAG_BASE ((uint64_t)0x1000000)
 /** Tag meaning "every event" in enable/disable/clear (HyperDbg's all-ones tag). */
 #define HD_TAG_ALL ((uint64_t)0xFFFFFFFFFFFFFFFF)
+/**
+ * Highest tag an event may have: HyperDbg numbers events in 32 bits. With HD_TAG_SKIP_MAX it
+ * keeps the numbering from being used up by one request (a tag of 2^64 - 2 once did that).
+ */
+#define HD_TAG_MAX ((uint64_t)0xFFFFFFFF)
+/** Most a caller-chosen tag may lie above the next free tag (S19; HyperDbg clients skip tags
+ *  their failed registrations used). */
+#define HD_TAG_SKIP_MAX ((uint64_t)0x10000)
 /** Event ID as `events` shows it: tag − 0x1000000. */
 #define HD_EVENT_ID(tag) ((uint64_t)(tag) - HD_TAG_BASE)
 /** Tag of the event `events` shows as @p id. */

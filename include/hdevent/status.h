@@ -56,7 +56,7 @@ HD_EXTERN_C_BEGIN
     X(HD_ERR_TAG_IN_USE, -18, ERR_TAG_IN_USE,                                                      \
       "tag already given out: tags are used once, in ascending order, and never reused")           \
     X(HD_ERR_INVALID_TAG, -19, ERR_TAG_INVALID,                                                    \
-      "tag is below 0x1000000 or is the all-events tag")                                           \
+      "tag is outside 0x1000000..0xFFFFFFFF, or more than 0x10000 above the next free tag")        \
     X(HD_ERR_BUFFER_TOO_SMALL, -20, ERR_OUTPUT_TOO_SMALL,                                          \
       "output buffer too small for the result: nothing was done")                                  \
     X(HD_ERR_UNKNOWN_IOCTL, -21, ERR_UNKNOWN_IOCTL,                                                \

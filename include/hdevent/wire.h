@@ -149,7 +149,8 @@ enum hd_wire_modify_type {
     X(HD_WIRE_ERR_CUSTOM_OUTPUT_UNSUPPORTED, 0xC000100Au,                                       \
       "HasCustomOutput is 1: output forwarding (output {...}) is not supported")               \
     X(HD_WIRE_ERR_TAG_INVALID, 0xC000100Bu,                                                     \
-      "Tag is below 0x1000000 or all ones: user mode numbers events from 0x1000000")           \
+      "Tag is outside 0x1000000..0xFFFFFFFF or more than 0x10000 above the next free tag: "     \
+      "user mode numbers events from 0x1000000, one after another")                            \
     X(HD_WIRE_ERR_TAG_IN_USE, 0xC000100Cu,                                                      \
       "Tag is not above every tag given out: tags are used once, ascending, never reused")     \
     X(HD_WIRE_ERR_TOO_MANY_ACTIONS, 0xC000100Du,                                                \

@@ -54,16 +54,22 @@ static enum hd_status append_and_publish(struct hd_engine *e, struct hd_ptrs *li
 
 /* ---- tags ------------------------------------------------------------------------------- */
 
-/* S19: the tag a registration gets, checked: given ones must be valid and above every tag. */
+/*
+ * S19: the tag a registration gets, checked: given ones must be valid, above every tag given
+ * out, and at most HD_TAG_SKIP_MAX above the next free one, so that no single request can use
+ * up the 32-bit numbering; it lasts 4 billion registrations.
+ */
 static enum hd_status tag_for(const struct hd_registry *reg, uint64_t given, uint64_t *tag)
 {
     *tag = given ? given : reg->next_tag;
-    if (*tag < HD_TAG_BASE || (given && given == HD_TAG_ALL))
+    if (*tag < HD_TAG_BASE || (given && given > HD_TAG_MAX))
         return HD_ERR_INVALID_TAG;
     if (*tag < reg->next_tag)
         return HD_ERR_TAG_IN_USE; /* never reused, always ascending */
-    if (*tag == HD_TAG_ALL)
+    if (*tag > HD_TAG_MAX)
         return HD_ERR_TAGS_EXHAUSTED;
+    if (given && given - reg->next_tag > HD_TAG_SKIP_MAX)
+        return HD_ERR_INVALID_TAG;
     return HD_OK;
 }
 

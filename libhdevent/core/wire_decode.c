@@ -86,7 +86,7 @@ uint32_t hd_wire_decode_event(const void *buf, size_t len, uint32_t core_count,
     if (core_count && core != HD_ALL && core >= core_count)
         return HD_WIRE_ERR_INVALID_CORE_ID;
     tag = hd__le_rd64(b, EV_TAG);
-    if (tag < HD_TAG_BASE || tag == HD_TAG_ALL)
+    if (tag < HD_TAG_BASE || tag > HD_TAG_MAX) /* how far it skips is the engine's to judge */
         return HD_WIRE_ERR_TAG_INVALID;
     if (hd__le_rd32(b, EV_COUNT) > HD_EVENT_MAX_ACTIONS)
         return HD_WIRE_ERR_TOO_MANY_ACTIONS;

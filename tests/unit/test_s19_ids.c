@@ -74,12 +74,32 @@ static void s19_caller_chosen_tag_already_given_out_is_refused(void **state)
     assert_int_equal(hd_event_register(f->engine, &d, NULL), HD_ERR_TAG_IN_USE);
     d.tag = a; /* cleared: never reused */
     assert_int_equal(hd_event_register(f->engine, &d, NULL), HD_ERR_TAG_IN_USE);
+    /* Outside the 32-bit numbering, or a jump that would use it up: refused (issue 13). */
+    d.tag = HD_TAG_MAX + 1;
+    assert_int_equal(hd_event_register(f->engine, &d, NULL), HD_ERR_INVALID_TAG);
+    d.tag = HD_TAG_ALL - 1;
+    assert_int_equal(hd_event_register(f->engine, &d, NULL), HD_ERR_INVALID_TAG);
+    d.tag = b + 1 + HD_TAG_SKIP_MAX + 1;
+    assert_int_equal(hd_event_register(f->engine, &d, NULL), HD_ERR_INVALID_TAG);
     d.tag = HD_TAG_BASE - 1;
     assert_int_equal(hd_event_register(f->engine, &d, NULL), HD_ERR_INVALID_TAG);
     d.tag = HD_TAG_ALL;
     assert_int_equal(hd_event_register(f->engine, &d, NULL), HD_ERR_INVALID_TAG);
     assert_int_equal(hd_host_live_allocations(f->host), live);
     assert_int_equal(reg_event(f, HD_ALL, HD_ALL, HD_STAGE_PRE, false, NULL, 0), b + 1);
+}
+
+/* A caller-chosen tag may skip up to HD_TAG_SKIP_MAX tags, and numbering goes on after it. */
+static void s19_caller_chosen_tag_may_skip_at_most_the_limit(void **state)
+{
+    struct fx *f = *state;
+    struct hd_event_desc d = ev_desc(HD_ALL, HD_ALL, HD_STAGE_PRE, false, NULL, 0);
+    uint64_t t;
+
+    d.tag = HD_TAG_BASE + HD_TAG_SKIP_MAX;
+    assert_int_equal(hd_event_register(f->engine, &d, &t), HD_OK);
+    assert_int_equal(t, HD_TAG_BASE + HD_TAG_SKIP_MAX);
+    assert_int_equal(reg_event(f, HD_ALL, HD_ALL, HD_STAGE_PRE, false, NULL, 0), t + 1);
 }
 
 static void s19_tags_are_not_reused_after_clear_all(void **state)
@@ -293,6 +313,7 @@ int main(void)
         T(s19_tags_are_not_reused_after_clear_all),
         T(s19_caller_chosen_tag_is_used_and_numbering_continues),
         T(s19_caller_chosen_tag_already_given_out_is_refused),
+        T(s19_caller_chosen_tag_may_skip_at_most_the_limit),
         T(s19_failed_registrations_do_not_use_a_tag),
         T(s19_register_without_tag_out_still_uses_a_tag),
         T(s19_event_next_walks_in_tag_order_and_ends_with_empty),
