@@ -100,17 +100,18 @@ static enum hd_status bind(struct hd__asm *a, const struct key *keys)
 
 enum hd_status hd__asm_bind_labels(struct hd__asm *a)
 {
-    struct key *keys = malloc(sizeof(*keys) * (a->label_count ? a->label_count : 1));
+    struct key *keys = NULL;
     enum hd_status st;
 
-    if (!keys)
+    if (a->label_count && !(keys = malloc(sizeof(*keys) * a->label_count)))
         return hd__asm_no_memory(a);
     for (uint32_t i = 0; i < a->label_count; i++) {
         keys[i].p = a->text + a->labels[i].name.off;
         keys[i].n = a->labels[i].name.len;
         keys[i].label = i;
     }
-    qsort(keys, a->label_count, sizeof(*keys), cmp_key);
+    if (a->label_count > 1)
+        qsort(keys, a->label_count, sizeof(*keys), cmp_key);
     st = bind(a, keys);
     free(keys);
     return st;

@@ -6,7 +6,8 @@
 # Two harnesses (--target, default all: both, one after the other, each for --time seconds):
 #   wire     fuzz_wire_decode.c: the wire decoders, hd_wire_ioctl() and hd_wire_device_ioctl()
 #            (self-test VMCALL, message records, event list) on the host backend.
-#   command  fuzz_command_parse.c: the command parser, parse -> format -> parse round trip.
+#   command  fuzz_command_parse.c: the command parser, parse -> format -> parse round trip
+#            (asm bodies through the assembler).
 #
 # The main build uses gcc, which has no libFuzzer, so this script compiles the harnesses and
 # what they test with clang directly: the core with its own flags (freestanding, general
@@ -14,10 +15,10 @@
 #
 # wire: a seed corpus of valid requests is written by the encoder (the harness built with
 # -DHD_FUZZ_SEEDS); the growing corpus is kept in BUILD/corpus between runs, crashes go to
-# BUILD/artifacts/. command: the parser sources (libhdevent/user/command*.c, libc only) and the
-# core's descriptors.c; seeds are tests/fuzz/corpus/command/ (commands from HyperDbg's docs),
-# with the keyword dictionary tests/fuzz/command.dict; corpus, artifacts and log under
-# BUILD/command/.
+# BUILD/artifacts/. command: the parser sources (libhdevent/user/command*.c), the assembler
+# (asm*.c, code_disasm.c; Debian's shared Zydis) and the core's descriptors.c; seeds are
+# tests/fuzz/corpus/command/ (commands from HyperDbg's docs), with the keyword dictionary
+# tests/fuzz/command.dict; corpus, artifacts and log under BUILD/command/.
 #
 # --coverage: afterwards, replay each corpus through a source-coverage build and print the line
 # and branch coverage of the wire files or the parser files (llvm-cov; skipped when missing).
@@ -166,13 +167,14 @@ fuzz_wire() {
 # ---- command: the parser, parse -> format -> parse ---------------------------------------
 fuzz_command() {
     local dir=$build/command
-    local parser_srcs=("$src"/libhdevent/user/command*.c "$src/libhdevent/core/descriptors.c")
+    local parser_srcs=("$src"/libhdevent/user/command*.c "$src"/libhdevent/user/asm*.c
+                       "$src/libhdevent/user/code_disasm.c" "$src/libhdevent/core/descriptors.c")
     mkdir -p "$dir/corpus" "$dir/artifacts"
 
     echo "== build $dir/fuzz_command_parse ($cc, libFuzzer + ASan + UBSan)"
     compile "$build/obj/fuzz-command" "${san[@]}" -fsanitize=fuzzer-no-link -- "${parser_srcs[@]}"
     "$cc" "${common[@]}" "${san[@]}" -fsanitize=fuzzer "$src/tests/fuzz/fuzz_command_parse.c" \
-        "${objs[@]}" -o "$dir/fuzz_command_parse"
+        "${objs[@]}" -lZydis -o "$dir/fuzz_command_parse"
 
     echo "== run for ${time}s (corpus $dir/corpus, seeds tests/fuzz/corpus/command, artifacts $dir/artifacts)"
     run_libfuzzer "$dir/fuzz_command_parse" "$dir" -max_len=4096 \
@@ -190,7 +192,7 @@ fuzz_command() {
         echo "== coverage of the corpus (source-based, parser files)"
         local cov=(-fprofile-instr-generate -fcoverage-mapping)
         "$cc" "${common[@]}" "${cov[@]}" -fsanitize=fuzzer "$src/tests/fuzz/fuzz_command_parse.c" \
-            "${parser_srcs[@]}" -o "$dir/fuzz_command_parse_cov"
+            "${parser_srcs[@]}" -lZydis -o "$dir/fuzz_command_parse_cov"
         rm -f "$dir"/cov-*.profraw
         LLVM_PROFILE_FILE="$dir/cov-%p.profraw" "$dir/fuzz_command_parse_cov" -runs=0 \
             "$dir/corpus" "$src/tests/fuzz/corpus/command" >"$dir/coverage-run.log" 2>&1
