@@ -22,6 +22,7 @@
 
 int cmd_parse(int argc, char **argv);
 int cmd_disasm(int argc, char **argv);
+int cmd_asm(int argc, char **argv);
 int cmd_encode(int argc, char **argv);
 int cmd_decode(int argc, char **argv);
 int cmd_run(int argc, char **argv);
