@@ -142,13 +142,21 @@ static enum hd_status fail_size(struct hd__asm *a, const struct hd__asm_stmt *s,
                              (int)y->span.len, a->text + y->span.off, operand_bits(y));
 }
 
+static bool has_immediate(const struct hd__asm_stmt *s)
+{
+    for (int i = 0; i < s->op_count; i++)
+        if (s->ops[i].kind == HD__ASM_OP_IMM && !s->ops[i].target)
+            return true;
+    return false;
+}
+
 static enum hd_status fail_immediate(struct hd__asm *a, const struct hd__asm_stmt *s)
 {
     const struct hd__asm_operand *imm = NULL;
     unsigned bits = 0;
 
     for (int i = 0; i < s->op_count; i++) {
-        if (s->ops[i].kind == HD__ASM_OP_IMM && !imm)
+        if (s->ops[i].kind == HD__ASM_OP_IMM && !s->ops[i].target && !imm)
             imm = &s->ops[i];
         else if (!bits)
             bits = operand_bits(&s->ops[i]);
@@ -180,6 +188,15 @@ enum hd_status hd__asm_diagnose(struct hd__asm *a, const struct hd__asm_stmt *s,
                                  "movabs takes a 64-bit register and a number (movabs rax, "
                                  "0x1122334455667788), or al/ax/eax/rax and an address "
                                  "without registers (movabs rax, [0x1122334455667788])");
+    if (s->target_op >= 0 && s->forced_width) {
+        memset(&v, 0, sizeof(v));
+        v.is4 = -1;
+        v.prefixes = s->prefixes;
+        v.width = s->forced_width == 8 ? 32 : 8;
+        if (hd__asm_encodes(s, &v))
+            return hd__asm_fail_span(a, s->mnem, "%s has no %s form", mn,
+                                     s->forced_width == 8 ? "short (rel8)" : "near (rel32)");
+    }
     for (int mask = s->evex ? 1 : 0; mask < 2; mask++) {
         memset(&v, 0, sizeof(v));
         v.mask = mask;
@@ -189,16 +206,13 @@ enum hd_status hd__asm_diagnose(struct hd__asm *a, const struct hd__asm_stmt *s,
         if (size_mismatch(s, &v, &i, &j))
             return fail_size(a, s, i, j);
         v.zero_imm = true;
-        if (hd__asm_encodes(s, &v))
+        if (has_immediate(s) && hd__asm_encodes(s, &v))
             return fail_immediate(a, s);
         v.zero_imm = false;
         v.no_prefixes = true;
         if (s->prefixes && hd__asm_encodes(s, &v))
             return hd__asm_fail_span(a, s->body, "%s does not take this prefix", mn);
     }
-    if (s->target_op >= 0 && s->forced_width)
-        return hd__asm_fail_span(a, s->mnem, "%s has no %s form", mn,
-                                 s->forced_width == 8 ? "short (rel8)" : "near (rel32)");
     for (i = 0; i < s->op_count; i++) {
         const struct hd__asm_operand *op = &s->ops[i];
         if (op->kind == HD__ASM_OP_MEM && op->base != ZYDIS_REGISTER_NONE &&

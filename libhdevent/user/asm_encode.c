@@ -1,6 +1,5 @@
 /*
- * asm_encode.c — one instruction as written to a request Zydis's encoder takes, and the
- * final bytes once it is placed.
+ * asm_encode.c — which form of an instruction to encode, and its final bytes once placed.
  *
  * Intel syntax leaves things to the assembler that Zydis's request spells out, so each
  * instruction is tried in a few forms (variants), each encoded and decoded back:
@@ -13,10 +12,13 @@
  *     one that fits is taken; several with a size word between them are an error that names
  *     them (`dec [rax]`: say byte/word/dword/qword ptr); sizes no word names (fxsave's 512)
  *     are taken as they come, the shortest encoding first;
- *   - a branch to a label or a number is sized for a rel8 and a rel32 (asm_layout.c picks);
- *   - `movabs` is encoded with a value that needs 64 bits, then the real value is written
- *     over it: Zydis otherwise picks mov's shortest form.
+ *   - immediates are given to Zydis as written, then sign-extended (Zydis reads 0xDD for al
+ *     as a signed value that does not fit; -0x23 does);
+ *   - an index written without a scale is tried with scale 0 (MPX's bndldx/bndstx);
+ *   - a branch to a label or a number is sized for a rel8 and a rel32 (asm_layout.c picks).
  *
+ * A form is one request (asm_request.c, which also steers Zydis to movabs and to the ModRM
+ * form of absolute addresses).
  * A form counts only if it decodes back to the instruction asked for (asm_verify.c) and is far
  * exactly when `far` was written. When none does, asm_diagnose.c says why.
  */
@@ -30,172 +32,6 @@
  * those without one (bndldx 24, fnstenv 14/28, fnsave 94/108, fxsave 512, xsave 576). */
 static const uint16_t named_sizes[] = {1, 2, 4, 8, 16, 32, 64, 10, 6};
 static const uint16_t unnamed_sizes[] = {14, 24, 28, 94, 108, 512, 576};
-
-#define PLACEHOLDER_64 0x8000000000000000ull
-
-static ZydisInstructionAttributes segment_prefix(ZydisRegister seg)
-{
-    switch (seg) {
-    case ZYDIS_REGISTER_ES: return ZYDIS_ATTRIB_HAS_SEGMENT_ES;
-    case ZYDIS_REGISTER_CS: return ZYDIS_ATTRIB_HAS_SEGMENT_CS;
-    case ZYDIS_REGISTER_SS: return ZYDIS_ATTRIB_HAS_SEGMENT_SS;
-    case ZYDIS_REGISTER_DS: return ZYDIS_ATTRIB_HAS_SEGMENT_DS;
-    case ZYDIS_REGISTER_FS: return ZYDIS_ATTRIB_HAS_SEGMENT_FS;
-    case ZYDIS_REGISTER_GS: return ZYDIS_ATTRIB_HAS_SEGMENT_GS;
-    default: return 0;
-    }
-}
-
-static void convert_operand(const struct hd__asm_operand *op, const struct hd__asm_variant *v,
-                            ZydisEncoderOperand *e, ZydisEncoderRequest *r)
-{
-    memset(e, 0, sizeof(*e));
-    switch (op->kind) {
-    case HD__ASM_OP_REG:
-        e->type = ZYDIS_OPERAND_TYPE_REGISTER;
-        e->reg.value = op->reg;
-        break;
-    case HD__ASM_OP_MEM:
-        e->type = ZYDIS_OPERAND_TYPE_MEMORY;
-        e->mem.base = op->base;
-        e->mem.index = op->index;
-        e->mem.scale = op->index != ZYDIS_REGISTER_NONE && !(v->no_scale && !op->scale_written)
-                           ? op->scale
-                           : 0;
-        e->mem.displacement = (ZyanI64)op->value;
-        e->mem.size = op->size ? op->size : v->size;
-        r->prefixes |= segment_prefix(op->segment);
-        break;
-    case HD__ASM_OP_IMM:
-        e->type = ZYDIS_OPERAND_TYPE_IMMEDIATE;
-        e->imm.u = op->target ? 0 : op->value;
-        break;
-    case HD__ASM_OP_LABEL:
-        e->type = ZYDIS_OPERAND_TYPE_IMMEDIATE;
-        break;
-    }
-}
-
-bool hd__asm_build(const struct hd__asm_stmt *s, const struct hd__asm_variant *v,
-                   ZydisEncoderRequest *r, int8_t *index_of)
-{
-    uint8_t n = 0;
-
-    memset(r, 0, sizeof(*r));
-    r->machine_mode = ZYDIS_MACHINE_MODE_LONG_64;
-    /* MVEX (Knights Corner) never: no CPU that runs a hypervisor has it. */
-    r->allowed_encodings = ZYDIS_ENCODABLE_ENCODING_LEGACY | ZYDIS_ENCODABLE_ENCODING_3DNOW |
-                           ZYDIS_ENCODABLE_ENCODING_XOP | ZYDIS_ENCODABLE_ENCODING_VEX |
-                           ZYDIS_ENCODABLE_ENCODING_EVEX;
-    r->mnemonic = s->mnemonic;
-    r->prefixes = v->no_prefixes ? 0 : v->prefixes;
-    if (s->far)
-        r->branch_type = ZYDIS_BRANCH_TYPE_FAR;
-    else if (v->width && !v->untyped)
-        r->branch_type = v->width == 8 ? ZYDIS_BRANCH_TYPE_SHORT : ZYDIS_BRANCH_TYPE_NEAR;
-    if (!v->untyped)
-        r->branch_width = v->width == 8    ? ZYDIS_BRANCH_WIDTH_8
-                          : v->width == 32 ? ZYDIS_BRANCH_WIDTH_32
-                                           : ZYDIS_BRANCH_WIDTH_NONE;
-    r->evex.broadcast = s->broadcast;
-    r->evex.rounding = s->rounding;
-    r->evex.sae = s->sae;
-    r->evex.zeroing_mask = s->zeroing;
-    if (s->op_count + (v->mask ? 1 : 0) > ZYDIS_ENCODER_MAX_OPERANDS)
-        return false;
-    for (uint8_t i = 0; i < s->op_count; i++) {
-        if (v->mask && i == 1)
-            n++; /* the mask's place */
-        convert_operand(&s->ops[i], v, &r->operands[n], r);
-        if (s->ops[i].kind == HD__ASM_OP_REG && v->regs[i] != ZYDIS_REGISTER_NONE)
-            r->operands[n].reg.value = v->regs[i];
-        if (s->ops[i].kind == HD__ASM_OP_IMM && v->zero_imm)
-            r->operands[n].imm.u = 0;
-        if (index_of)
-            index_of[i] = (int8_t)n;
-        n++;
-    }
-    if (v->mask) {
-        uint8_t at = s->op_count >= 1 ? 1 : 0;
-        r->operands[at].type = ZYDIS_OPERAND_TYPE_REGISTER;
-        r->operands[at].reg.value = s->mask != ZYDIS_REGISTER_NONE ? s->mask : ZYDIS_REGISTER_K0;
-        if (s->op_count <= 1)
-            n++;
-    }
-    if (v->is4 >= 0 && v->is4 < n && r->operands[v->is4].type == ZYDIS_OPERAND_TYPE_REGISTER)
-        r->operands[v->is4].reg.is4 = ZYAN_TRUE;
-    r->operand_count = n;
-    return true;
-}
-
-/* The operand movabs gives 64 bits: the immediate, or an address without registers. */
-static int movabs_operand(const ZydisEncoderRequest *r)
-{
-    for (int i = 0; i < r->operand_count; i++) {
-        const ZydisEncoderOperand *o = &r->operands[i];
-        if (o->type == ZYDIS_OPERAND_TYPE_IMMEDIATE ||
-            (o->type == ZYDIS_OPERAND_TYPE_MEMORY && o->mem.base == ZYDIS_REGISTER_NONE &&
-             o->mem.index == ZYDIS_REGISTER_NONE))
-            return i;
-    }
-    return -1;
-}
-
-/* @p v sign-extended from the smallest of 8, 16, 32 bits that holds it, when its top bit
- * there is set (0xDD -> -0x23); else @p v. */
-static uint64_t sign_extend(uint64_t v)
-{
-    for (unsigned bits = 8; bits <= 32; bits *= 2) {
-        if (v >> bits)
-            continue;
-        return v >> (bits - 1) & 1 ? v | ~(((uint64_t)1 << bits) - 1) : v;
-    }
-    return v;
-}
-
-bool hd__asm_encode_request(const struct hd__asm_stmt *s, const ZydisEncoderRequest *want,
-                            bool imm_ext, uint8_t *out, uint8_t *len, char *why, size_t cap)
-{
-    ZydisEncoderRequest r = *want;
-    ZyanUSize n = ZYDIS_MAX_INSTRUCTION_LENGTH;
-    int mo = s->movabs ? movabs_operand(&r) : -1;
-    uint64_t value = 0;
-
-    why[0] = '\0';
-    /* Zydis takes an immediate as a signed value of the operand's size: 0xDD for al is -0x23.
-     * The request compared below keeps the value as written. */
-    for (int i = 0; imm_ext && s->target_op < 0 && i < r.operand_count; i++)
-        if (r.operands[i].type == ZYDIS_OPERAND_TYPE_IMMEDIATE && i != s->target_op)
-            r.operands[i].imm.u = sign_extend(r.operands[i].imm.u);
-    if (s->movabs) {
-        if (mo < 0)
-            return false;
-        /* A value no shorter form holds makes Zydis pick the 64-bit one. */
-        if (r.operands[mo].type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
-            value = r.operands[mo].imm.u;
-            r.operands[mo].imm.u = PLACEHOLDER_64;
-        } else {
-            value = (uint64_t)r.operands[mo].mem.displacement;
-            r.operands[mo].mem.displacement = (ZyanI64)PLACEHOLDER_64;
-        }
-    }
-    if (!ZYAN_SUCCESS(ZydisEncoderEncodeInstruction(&r, out, &n)))
-        return false;
-    if (s->movabs) {
-        struct hd_zydis_insn d;
-        if (!ZYAN_SUCCESS(hd_zydis_decode(out, n, 0, &d)))
-            return false;
-        bool imm = want->operands[mo].type == ZYDIS_OPERAND_TYPE_IMMEDIATE;
-        uint8_t size = imm ? d.insn.raw.imm[0].size : d.insn.raw.disp.size;
-        uint8_t at = imm ? d.insn.raw.imm[0].offset : d.insn.raw.disp.offset;
-        if (size != 64 || at + 8u > n)
-            return false;
-        for (int k = 0; k < 8; k++)
-            out[at + k] = (uint8_t)(value >> (8 * k));
-    }
-    *len = (uint8_t)n;
-    return hd__asm_verify(want, s->far, out, n, why, cap);
-}
 
 /* ---- choosing the form ---------------------------------------------------------------------- */
 
@@ -219,7 +55,9 @@ static bool try_variant(const struct hd__asm_stmt *s, const struct hd__asm_varia
         return false;
     if (hd__asm_encode_request(s, &r, v->imm_ext, out, len, why, sizeof(why)))
         return true;
-    if (why[0] && last) {
+    /* A sign-extended immediate that decodes as another value was the wrong reading of what
+     * was written (0xFFFFFFF8 for rax is not -8): no encoder mistake to report. */
+    if (why[0] && last && !v->imm_ext) {
         last->encoded_other = true;
         memcpy(last->why, why, sizeof(why));
     }
@@ -233,11 +71,15 @@ bool hd__asm_encodes(const struct hd__asm_stmt *s, const struct hd__asm_variant 
 
     for (int ext = 0; ext < 2; ext++) {
         w.imm_ext = ext;
-        if (s->target_op < 0 && try_variant(s, &w, &len, NULL))
-            return true;
-        for (w.width = 8; s->target_op >= 0 && w.width <= 32; w.width = (uint8_t)(w.width + 24))
+        if (s->target_op < 0 || v->width) {
             if (try_variant(s, &w, &len, NULL))
                 return true;
+            continue;
+        }
+        for (w.width = 8; w.width <= 32; w.width = (uint8_t)(w.width + 24))
+            if (try_variant(s, &w, &len, NULL))
+                return true;
+        w.width = 0;
     }
     return false;
 }
@@ -283,6 +125,20 @@ static enum hd_status choose_size(struct hd__asm *a, struct hd__asm_stmt *s,
     return HD_OK;
 }
 
+/* Form @p v without a branch type (xbegin), if Zydis encodes it with a rel32. */
+static bool untyped_rel32(const struct hd__asm_stmt *s, const struct hd__asm_variant *v,
+                          uint8_t *len)
+{
+    ZydisEncoderRequest r;
+    struct hd_zydis_insn d;
+    uint8_t out[ZYDIS_MAX_INSTRUCTION_LENGTH];
+    char why[160];
+
+    return hd__asm_build(s, v, &r, NULL) &&
+           hd__asm_encode_request(s, &r, v->imm_ext, out, len, why, sizeof(why)) &&
+           ZYAN_SUCCESS(hd_zydis_decode(out, *len, 0, &d)) && d.insn.raw.imm[0].size == 32;
+}
+
 /* A branch: its lengths with a rel8 and a rel32; it starts short when it can. */
 static bool choose_widths(struct hd__asm_stmt *s, struct hd__asm_variant *v,
                           struct hd__asm_attempt *last)
@@ -297,7 +153,7 @@ static bool choose_widths(struct hd__asm_stmt *s, struct hd__asm_variant *v,
     /* xbegin is no branch to Zydis's encoder: no type, no width, and only a rel32. */
     if (!s->size8 && !s->size32 && s->forced_width != 8) {
         v->untyped = true;
-        if (!try_variant(s, v, &s->size32, last))
+        if (!untyped_rel32(s, v, &s->size32))
             s->size32 = 0;
     }
     s->width = s->size8 ? 8 : 32;
@@ -337,6 +193,9 @@ static enum hd_status classify(struct hd__asm *a, struct hd__asm_stmt *s)
     int last = s->op_count - 1;
     bool rel = false;
 
+    if (s->far && last >= 0 && s->ops[last].kind == HD__ASM_OP_LABEL)
+        return hd__asm_fail_span(a, s->body, "a far branch takes its target from memory: "
+                                             "%s far fword ptr [rax]", mn);
     if (last >= 0 && (s->ops[last].kind == HD__ASM_OP_LABEL || s->ops[last].kind == HD__ASM_OP_IMM))
         rel = is_relative(s, last);
     for (uint8_t i = 0; i < s->op_count; i++) {
@@ -351,9 +210,6 @@ static enum hd_status classify(struct hd__asm *a, struct hd__asm_stmt *s)
     if (rel) {
         s->target_op = (int8_t)last;
         s->ops[last].target = true;
-        if (s->far)
-            return hd__asm_fail_span(a, s->body, "a far branch takes its target from memory: "
-                                                 "%s far fword ptr [rax]", mn);
     } else if (s->forced_width) {
         return hd__asm_fail_span(a, s->mnem, "short and near go before the target of a "
                                              "branch: jmp short done");

@@ -6,9 +6,12 @@
  *   asm_names.c   names from Zydis's own tables: mnemonics (and condition-code synonyms),
  *                 registers; operand keywords and prefixes
  *   asm_parse.c   one statement: labels, prefixes, mnemonic or data, operands, decorators
- *   asm_encode.c  one instruction to a Zydis request: memory sizes, EVEX masks, prefix forms,
- *                 branch widths; the diagnosis when nothing encodes
+ *   asm_encode.c  which form of an instruction to encode: memory sizes, EVEX masks, prefix
+ *                 forms, branch widths; its final bytes
+ *   asm_request.c one form as a Zydis request and its bytes (movabs, absolute addresses)
+ *   asm_diagnose.c the reason when no form encodes
  *   asm_verify.c  every encoded instruction decoded back and compared with its request
+ *   asm_command.c `asm` bodies of commands (command_vmcall.c)
  *   asm_layout.c  labels, short/near relaxation, the final bytes
  */
 #ifndef HDEVENT_USER_ASM_INTERNAL_H
@@ -240,7 +243,7 @@ bool hd__asm_reserved(const char *p, uint32_t n);
 enum hd_status hd__asm_parse_stmt(struct hd__asm *a, struct hd__asm_span span, uint32_t line,
                                   uint32_t column);
 
-/* ---- encoding (asm_encode.c, asm_diagnose.c) ------------------------------------------------ */
+/* ---- encoding (asm_encode.c, asm_request.c, asm_diagnose.c) ---------------------------------- */
 
 /** Choose the form of instruction @p s (asm_encode.c): sizes, mask, prefix form, widths;
  *  s->size (s->size8 / s->size32 for a branch) is its length. */
@@ -268,7 +271,8 @@ bool hd__asm_build(const struct hd__asm_stmt *s, const struct hd__asm_variant *v
 bool hd__asm_encode_request(const struct hd__asm_stmt *s, const ZydisEncoderRequest *want,
                             bool imm_ext, uint8_t *out, uint8_t *len, char *why, size_t cap);
 
-/** True if form @p v of @p s encodes (branches: with either width). */
+/** True if form @p v of @p s encodes, immediates as written or sign-extended (branches: with
+ *  v->width, or either width when it is 0). */
 bool hd__asm_encodes(const struct hd__asm_stmt *s, const struct hd__asm_variant *v);
 
 /** Nothing encoded @p s: fail with the reason (asm_diagnose.c). */

@@ -33,20 +33,20 @@ static int cmp_key(const void *x, const void *y)
     return c ? c : (a->label > b->label) - (a->label < b->label);
 }
 
+/* The first definition of the name (equal names sort by label index: the leftmost). */
 static int find(const struct key *keys, uint32_t count, const char *p, uint32_t n)
 {
     uint32_t lo = 0, hi = count;
 
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
-        int c = cmp_name(keys[mid].p, keys[mid].n, p, n);
-        if (c == 0)
-            return (int)keys[mid].label; /* the first definition: equal names sort by index */
-        if (c < 0)
+        if (cmp_name(keys[mid].p, keys[mid].n, p, n) < 0)
             lo = mid + 1;
         else
             hi = mid;
     }
+    if (lo < count && cmp_name(keys[lo].p, keys[lo].n, p, n) == 0)
+        return (int)keys[lo].label;
     return -1;
 }
 

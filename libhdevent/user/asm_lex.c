@@ -125,6 +125,11 @@ static enum hd_status lex(struct hd__asm_lexer *lx, struct hd__asm_tok *tok)
                             "separated by commas");
     while (lx->pos < lx->end && is_word_char(t[lx->pos]))
         lx->pos++;
+    /* st(0) .. st(7): MASM's and GAS's names for Zydis's st0 .. st7, one word. */
+    if (lx->pos - tok->span.off == 2 && (c | 0x20) == 's' && (t[tok->span.off + 1] | 0x20) == 't' &&
+        lx->pos + 3 <= lx->end && t[lx->pos] == '(' && t[lx->pos + 1] >= '0' &&
+        t[lx->pos + 1] <= '7' && t[lx->pos + 2] == ')')
+        lx->pos += 3;
     tok->span.len = lx->pos - tok->span.off;
     if (is_word_start(c)) {
         tok->kind = HD__ASM_TOK_WORD;

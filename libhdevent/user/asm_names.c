@@ -7,7 +7,8 @@
  * write its synonyms (je, ja, setge, cmovc), so a name that is not in Zydis's table is tried
  * again with each synonym of its condition suffix — the x86 condition codes, not mnemonics.
  * Besides those: `movabs` (mov's 64-bit immediate / 64-bit address forms), `retf` (ret far),
- * `retn`, `xlatb` and `wait`, spellings of Zydis's ret, xlat and fwait.
+ * `retn`, `xlatb` and `wait`, spellings of Zydis's ret, xlat and fwait; and registers
+ * `st(0)`..`st(7)`, MASM's spelling of Zydis's st0..st7.
  */
 #include "asm_internal.h"
 
@@ -101,6 +102,10 @@ ZydisMnemonic hd__asm_mnemonic(const char *p, uint32_t n, bool *movabs)
 
 ZydisRegister hd__asm_register(const char *p, uint32_t n)
 {
+    if (n == 5 && same(p, 3, "st(") && p[4] == ')') { /* st(3) is st3 */
+        char st[3] = {'s', 't', p[3]};
+        return hd__asm_register(st, 3);
+    }
     if (n == 0 || n > 16)
         return ZYDIS_REGISTER_NONE;
     for (int r = ZYDIS_REGISTER_NONE + 1; r <= ZYDIS_REGISTER_MAX_VALUE; r++) {

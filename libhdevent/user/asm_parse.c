@@ -67,7 +67,7 @@ static enum hd_status set_decorator(struct hd__asm *a, struct hd__asm_stmt *s, i
     for (int i = 0; i < 6; i++) {
         if (!decorator_is(p, n, bcast[i]))
             continue;
-        if (s->ops[opi].kind != HD__ASM_OP_MEM || s->broadcast)
+        if (opi < 0 || s->ops[opi].kind != HD__ASM_OP_MEM || s->broadcast)
             return hd__asm_fail_span(a, span, "a broadcast goes once, on a memory operand: "
                                               "dword ptr [rax] {1to16}");
         s->broadcast = (ZydisBroadcastMode)(ZYDIS_BROADCAST_MODE_1_TO_2 + i);
@@ -91,7 +91,8 @@ static enum hd_status set_decorator(struct hd__asm *a, struct hd__asm_stmt *s, i
     return hd__asm_fail_span(a, span, "unknown decorator: " EXPECT_DECORATOR);
 }
 
-/* The '{' at @p open was just read: read up to '}' and apply what is inside. */
+/* The '{' at @p open was just read: read up to '}' and apply what is inside, to operand
+ * @p opi, or (-1) written where an operand goes: `zmm2, {rn-sae}`, as GAS writes rounding. */
 static enum hd_status parse_decorator(struct hd__asm_lexer *lx, struct hd__asm_stmt *s, int opi,
                                       const struct hd__asm_tok *open)
 {
@@ -383,11 +384,14 @@ static enum hd_status parse_data(struct hd__asm_lexer *lx, struct hd__asm_stmt *
             uint8_t le[8];
             uint32_t start = t.span.off;
             HD_CHECK(parse_value(lx, t, &v));
-            if (unit < 8 && v >> (8 * unit) && (int64_t)v < -((int64_t)1 << (8 * unit - 1)))
+            /* As written unsigned (0xFF), or negative and no smaller than the unit holds. */
+            int64_t low = unit < 8 ? -((int64_t)1 << (8 * unit - 1)) : INT64_MIN;
+            bool fits = unit == 8 || v >> (8 * unit) == 0 || ((int64_t)v < 0 && (int64_t)v >= low);
+            if (!fits)
                 return hd__asm_fail_span(a, tok_to(lx, start),
-                                         "does not fit in %u bits (a %s holds %u byte%s)",
-                                         8 * unit, hd__asm_size_name((uint16_t)unit), unit,
-                                         unit > 1 ? "s" : "");
+                                         "does not fit in %u bits: %s takes %lld to %llu", 8 * unit,
+                                         unit == 1 ? "db" : unit == 2 ? "dw" : "dd", (long long)low,
+                                         (unsigned long long)(((uint64_t)1 << (8 * unit)) - 1));
             for (unsigned k = 0; k < unit; k++)
                 le[k] = (uint8_t)(v >> (8 * k));
             HD_CHECK(put_data(a, le, unit));
@@ -462,11 +466,16 @@ static enum hd_status parse_operands(struct hd__asm_lexer *lx, struct hd__asm_st
     if (t.kind == HD__ASM_TOK_END)
         return HD_OK;
     for (;;) {
-        if (s->op_count == HD__ASM_MAX_OPS)
+        if (hd__asm_is_punct(&t, '{') && s->op_count > 0) {
+            HD_CHECK(hd__asm_next(lx, &t));
+            HD_CHECK(parse_decorator(lx, s, -1, &t));
+        } else if (s->op_count == HD__ASM_MAX_OPS) {
             return hd__asm_fail_span(a, t.span, "too many operands: an instruction has at "
                                                 "most %d", HD__ASM_MAX_OPS);
-        HD_CHECK(parse_operand(lx, s, s->op_count));
-        s->op_count++;
+        } else {
+            HD_CHECK(parse_operand(lx, s, s->op_count));
+            s->op_count++;
+        }
         HD_CHECK(hd__asm_next(lx, &t));
         if (t.kind == HD__ASM_TOK_END)
             return HD_OK;
