@@ -35,6 +35,16 @@ for want in "\"code\":\"$code\"" '"condition":"31 C0 FF C0 C3"'; do
     grep -qF "$want" <<<"$out" || fail "asm: decode lacks $want: $out"
 done
 
+# --strict holds assembled code to what it holds hex to: a privileged instruction is refused.
+"$hdevent" encode '!vmcall asm code {cli}' -o "$dir/w.bin" | grep -q '"type":"warning"' ||
+    fail "asm code {cli}: no warning"
+set +e
+out=$("$hdevent" encode --strict '!vmcall asm code {cli}' -o "$dir/s.bin")
+rc=$?
+set -e
+[ $rc -eq 1 ] && grep -q '"finding":"privileged"' <<<"$out" && [ ! -e "$dir/s.bin" ] ||
+    fail "--strict asm code {cli} gave rc=$rc: $out"
+
 # Refusals: located error, exit 1, no FILE written.
 for bad in '!vmcall pid 490x' '!vmcall sc on stage post' '!vmcall asm code {mov rax, bl}' \
            '!vmcall script { printf("x"); }' 'events d 1'; do
