@@ -296,6 +296,10 @@ static enum hd_status parse_memory(struct hd__asm_lexer *lx, struct hd__asm_oper
         HD_CHECK(hd__asm_peek(lx, &next));
         if (seg != ZYDIS_REGISTER_NONE && ZydisRegisterGetClass(seg) == ZYDIS_REGCLASS_SEGMENT &&
             hd__asm_is_punct(&next, ':')) {
+            if (seg != ZYDIS_REGISTER_FS && seg != ZYDIS_REGISTER_GS)
+                return hd__asm_fail_span(a, t.span, "64-bit mode ignores cs:, ds:, es: and ss: "
+                                                    "(only fs: and gs: move an address): "
+                                                    "leave it out");
             op->segment = seg;
             HD_CHECK(hd__asm_next(lx, &next));
             HD_CHECK(hd__asm_next(lx, &t));

@@ -25,17 +25,12 @@
 #define MOVABS_STAND_IN 0x8000000000000000ull
 #define DISP32_STAND_IN (-0x80000000ll)
 
+/* fs: and gs:, the overrides 64-bit mode honours (asm_parse.c refuses the others). */
 static ZydisInstructionAttributes segment_prefix(ZydisRegister seg)
 {
-    switch (seg) {
-    case ZYDIS_REGISTER_ES: return ZYDIS_ATTRIB_HAS_SEGMENT_ES;
-    case ZYDIS_REGISTER_CS: return ZYDIS_ATTRIB_HAS_SEGMENT_CS;
-    case ZYDIS_REGISTER_SS: return ZYDIS_ATTRIB_HAS_SEGMENT_SS;
-    case ZYDIS_REGISTER_DS: return ZYDIS_ATTRIB_HAS_SEGMENT_DS;
-    case ZYDIS_REGISTER_FS: return ZYDIS_ATTRIB_HAS_SEGMENT_FS;
-    case ZYDIS_REGISTER_GS: return ZYDIS_ATTRIB_HAS_SEGMENT_GS;
-    default: return 0;
-    }
+    return seg == ZYDIS_REGISTER_FS   ? ZYDIS_ATTRIB_HAS_SEGMENT_FS
+           : seg == ZYDIS_REGISTER_GS ? ZYDIS_ATTRIB_HAS_SEGMENT_GS
+                                      : 0;
 }
 
 static void convert_operand(const struct hd__asm_operand *op, const struct hd__asm_variant *v,
