@@ -85,7 +85,9 @@ struct hd_code_insn {
     uint32_t length;
     /** false: the bytes at `offset` are not a complete instruction; `text` says which. */
     bool valid;
-    /** Intel syntax; relative branch targets as offsets from the buffer's start ("jz 0x12"). */
+    /** Intel syntax; relative branch targets as offsets from the buffer's start ("jz 0x12");
+     *  memory operands with their size ("qword ptr [rdx+0x40]"), rip-relative addresses as
+     *  [rip+disp], mov's 64-bit forms as movabs: text the assembler (asm.h) reads back. */
     char text[96];
 };
 

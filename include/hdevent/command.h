@@ -5,7 +5,11 @@
  * `events d 3`) into a ready event descriptor or an events request. Every form in HyperDbg's
  * documentation parses, and more (spaced hex, `asm condition` with `asm code`); a bad command
  * gets an error that names the token, its column and the expected form, and allocates nothing.
- * The grammar, each option and each error are in docs/commands.md.
+ * `asm` bodies are assembled here (hdevent/asm.h) into bytes like hex bodies. The grammar,
+ * each option and each error are in docs/commands.md.
+ *
+ * Builds of these files with HDEVENT_NO_ZYDIS (the device-only CLIs, which have no Zydis)
+ * leave `asm` bodies as text without bytes; hd_command_check_supported() then refuses them.
  *
  *     struct hd_command cmd;
  *     struct hd_command_error err;
@@ -64,18 +68,18 @@ enum hd_command_kind {
     HD_COMMAND_EVENTS_SC,      /**< `events sc on|off` (debugger mode: the event being handled) */
 };
 
-/** hd_command.flags: the condition was `asm condition {…}`: event.condition is RAW with no
- *  bytes (registration refuses it) and the text is in asm_condition. */
+/** hd_command.flags: the condition was `asm condition {…}`: event.condition is RAW with the
+ *  assembled bytes (RET appended) and the text is in asm_condition. */
 #define HD_COMMAND_ASM_CONDITION (1u << 0)
-/** hd_command.flags: the code was `asm code {…}`: the code action has no bytes (registration
- *  refuses it) and the text is in asm_code. */
+/** hd_command.flags: the code was `asm code {…}`: the code action has the assembled bytes
+ *  (RET appended) and the text is in asm_code. */
 #define HD_COMMAND_ASM_CODE (1u << 1)
 /** hd_command.flags: the command has a `script {…}` action (registration refuses it until the
  *  script engine lands). */
 #define HD_COMMAND_SCRIPT (1u << 2)
 /** hd_command.flags: the script was `script {file:PATH}`: script.text is PATH, not read. */
 #define HD_COMMAND_SCRIPT_FILE (1u << 3)
-/** Either asm flag: the command needs the assembler, which has not landed. */
+/** Either asm flag: the command's raw code came from the assembler. */
 #define HD_COMMAND_NEEDS_ASSEMBLER (HD_COMMAND_ASM_CONDITION | HD_COMMAND_ASM_CODE)
 
 /** A `{…}` body carried as text (assembly, script, script path). */
@@ -99,7 +103,8 @@ struct hd_command {
 
     /**
      * Ready for hd_event_register(): pid, core, stage, short_circuit, enabled; a RAW condition
-     * whose bytes end in RET (0xC3, appended when missing); `actions` in command order: one
+     * whose bytes (hex, or assembled from `asm condition`) end in RET (0xC3, appended when
+     * missing); `actions` in command order: one
      * HD_ACTION_CODE for `code`/`asm code`, one HD_ACTION_SCRIPT for `script` (its `script`
      * points into this struct's script.text), or, with neither, one HD_ACTION_BREAK (HyperDbg's
      * rule). Every action has `immediate` from `imm`; code and script actions have
@@ -152,12 +157,14 @@ HD_API enum hd_status hd_command_parse(const char *text, struct hd_command *out,
 HD_API void hd_command_free(struct hd_command *cmd);
 
 /**
- * Say whether @p cmd can be registered today. `asm` bodies need the assembler and `script`
- * actions the script engine; neither has landed. Registering such a command anyway fails in
- * hd_event_register() (HD_ERR_INVALID_CONDITION, HD_ERR_EMPTY_CODE or
- * HD_ERR_SCRIPT_NOT_SUPPORTED); this call gives the clear reason first, pointing at the body.
- * @return HD_OK (non-VMCALL commands too); HD_ERR_NOT_SUPPORTED for an asm body;
- *         HD_ERR_SCRIPT_NOT_SUPPORTED for a script; HD_ERR_INVALID_ARGUMENT for NULL @p cmd.
+ * Say whether @p cmd can be registered here. `script` actions need the script engine, which
+ * has not landed; `asm` bodies are assembled by hd_command_parse(), except in builds without
+ * Zydis (HDEVENT_NO_ZYDIS), which leave them without bytes. Registering such a command anyway
+ * fails in hd_event_register() (HD_ERR_SCRIPT_NOT_SUPPORTED, HD_ERR_INVALID_CONDITION or
+ * HD_ERR_EMPTY_CODE); this call gives the clear reason first, pointing at the body.
+ * @return HD_OK (non-VMCALL commands too); HD_ERR_SCRIPT_NOT_SUPPORTED for a script;
+ *         HD_ERR_NOT_SUPPORTED for an asm body in a build without the assembler;
+ *         HD_ERR_INVALID_ARGUMENT for NULL @p cmd.
  *         @p err (may be NULL) is filled on failure, the token being the keyword.
  */
 HD_API enum hd_status hd_command_check_supported(const struct hd_command *cmd,

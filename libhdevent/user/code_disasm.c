@@ -22,6 +22,17 @@ ZyanStatus hd__zydis_decode(const uint8_t *code, size_t size, uint32_t offset,
     return ZydisDecoderDecodeFull(&decoder, code + offset, size - offset, &out->insn, out->ops);
 }
 
+/* mov with a 64-bit immediate (REX.W B8+r) or a 64-bit address (A0-A3): the forms GAS and
+ * objdump call movabs. Zydis prints both as "mov", which reads back as the short forms. */
+static bool is_movabs(const ZydisDecodedInstruction *insn)
+{
+    if (insn->mnemonic != ZYDIS_MNEMONIC_MOV)
+        return false;
+    if (insn->raw.imm[0].size == 64)
+        return true;
+    return insn->opcode >= 0xA0 && insn->opcode <= 0xA3 && insn->raw.disp.size == 64;
+}
+
 void hd__zydis_format(const struct hd_zydis_insn *d, uint32_t offset, char *buf, size_t cap)
 {
     ZydisFormatter f;
@@ -32,12 +43,26 @@ void hd__zydis_format(const struct hd_zydis_insn *d, uint32_t offset, char *buf,
     /* "jz 0x12", not "jz 0x0000000000000012": offsets into a small buffer. */
     ZydisFormatterSetProperty(&f, ZYDIS_FORMATTER_PROP_ADDR_PADDING_ABSOLUTE,
                               ZYDIS_PADDING_DISABLED);
+    /* Every memory operand with its size: Zydis 4.0 leaves it out of one-operand forms
+     * ("dec [rax]" is any of four instructions), and the assembler (asm.h) must read back
+     * exactly what is printed here. */
+    ZydisFormatterSetProperty(&f, ZYDIS_FORMATTER_PROP_FORCE_SIZE, ZYAN_TRUE);
+    /* [rip+0x10], not the absolute [0x17]: the code runs at an address unknown here, and
+     * [0x17] would read back as an absolute address. */
+    ZydisFormatterSetProperty(&f, ZYDIS_FORMATTER_PROP_FORCE_RELATIVE_RIPREL, ZYAN_TRUE);
     /* Runtime address = the offset: a "jz" then prints its target as an offset into the
      * buffer, which is what a reader of a condition wants to see. */
     if (!ZYAN_SUCCESS(ZydisFormatterFormatInstruction(&f, &d->insn, d->ops,
                                                       d->insn.operand_count_visible, buf, cap,
-                                                      offset, NULL)))
+                                                      offset, NULL))) {
         buf[0] = 0;
+        return;
+    }
+    size_t n = strlen(buf);
+    if (is_movabs(&d->insn) && strncmp(buf, "mov ", 4) == 0 && n + 3 < cap) {
+        memmove(buf + 6, buf + 3, n - 3 + 1);
+        memcpy(buf, "movabs", 6);
+    }
 }
 
 enum hd_status hd_code_disasm(const void *code, size_t size, uint32_t offset,

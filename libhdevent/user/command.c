@@ -1,5 +1,5 @@
 /*
- * command.c — the command parser's entry points: parse, free, the "supported yet" check and
+ * command.c — the command parser's entry points: parse, free, the "supported here" check and
  * the error formatter. The grammar lives in command_vmcall.c and command_events.c.
  */
 #define _POSIX_C_SOURCE 200809L /* strnlen */
@@ -82,20 +82,33 @@ static enum hd_status unsupported(struct hd_command_error *err, enum hd_status s
     return st;
 }
 
+/* The code action of @p cmd, or NULL. */
+static const struct hd_action_desc *code_action(const struct hd_command *cmd)
+{
+    for (uint32_t i = 0; i < cmd->event.action_count; i++)
+        if (cmd->event.actions[i].type == HD_ACTION_CODE)
+            return &cmd->event.actions[i];
+    return NULL;
+}
+
 enum hd_status hd_command_check_supported(const struct hd_command *cmd,
                                           struct hd_command_error *err)
 {
+    const struct hd_action_desc *code;
+
     if (!cmd)
         return hd__cmd_fail(NULL, err, "", 0, "no command");
     if (cmd->kind != HD_COMMAND_VMCALL)
         return HD_OK;
-    if (cmd->flags & HD_COMMAND_ASM_CONDITION)
+    /* asm bodies have bytes, except in builds without Zydis (HDEVENT_NO_ZYDIS). */
+    if ((cmd->flags & HD_COMMAND_ASM_CONDITION) && !cmd->event.condition.code)
         return unsupported(err, HD_ERR_NOT_SUPPORTED, cmd->asm_condition.column, "asm condition",
-                           "assembly is not supported yet (the assembler has not landed): give "
+                           "this build has no assembler (it was built without Zydis): give "
                            "the condition as hex bytes, condition {...}");
-    if (cmd->flags & HD_COMMAND_ASM_CODE)
+    code = code_action(cmd);
+    if ((cmd->flags & HD_COMMAND_ASM_CODE) && code && !code->code)
         return unsupported(err, HD_ERR_NOT_SUPPORTED, cmd->asm_code.column, "asm code",
-                           "assembly is not supported yet (the assembler has not landed): give "
+                           "this build has no assembler (it was built without Zydis): give "
                            "the code as hex bytes, code {...}");
     if (cmd->flags & HD_COMMAND_SCRIPT)
         return unsupported(err, HD_ERR_SCRIPT_NOT_SUPPORTED, cmd->script.column, "script",

@@ -90,6 +90,17 @@ enum hd_status hd__cmd_hex_body(const struct cmd_lexer *lx, const struct cmd_tok
                             const char *what, uint8_t **code, uint32_t *size,
                             struct hd_command_error *err);
 
+/* ---- asm bodies (asm_command.c; not in HDEVENT_NO_ZYDIS builds) ---- */
+
+/**
+ * Assemble the `asm` body @p brace (the `{…}` token) of option @p what ("condition", "code")
+ * into a fresh malloc'd buffer ending in RET. Errors point into the body: their column is
+ * the command's. @return HD_OK, or an error with @p err filled.
+ */
+enum hd_status hd__asm_command_body(const struct cmd_lexer *lx, const struct cmd_token *brace,
+                                    const char *what, uint8_t **code, uint32_t *size,
+                                    struct hd_command_error *err);
+
 /* ---- commands (command_vmcall.c, command_events.c): the rest after the first word ---- */
 
 enum hd_status hd__cmd_parse_vmcall(struct cmd_lexer *lx, struct hd_command *out,

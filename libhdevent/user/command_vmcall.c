@@ -294,7 +294,9 @@ static enum hd_status build_event(const struct cmd_lexer *lx, struct vstate *s,
     out->immediate = s->imm;
     out->buffer_size = s->buffer;
     if (s->key[OPT_CONDITION].p) {
-        ev->condition.kind = HD_CONDITION_RAW; /* asm: no bytes, so registration refuses it */
+        /* asm: assembled bytes (no bytes in builds without the assembler, which registration
+         * refuses) */
+        ev->condition.kind = HD_CONDITION_RAW;
         ev->condition.code = s->cond;
         ev->condition.code_size = s->cond_size;
         s->cond = NULL;
@@ -309,7 +311,7 @@ static enum hd_status build_event(const struct cmd_lexer *lx, struct vstate *s,
     /* Actions run in the order the command gives them. */
     if (has_code && (!has_script || s->key[OPT_CODE].p < s->key[OPT_SCRIPT].p)) {
         hd_action_desc_init(&acts[i], HD_ACTION_CODE);
-        acts[i].code = s->code; /* NULL for asm code: registration refuses it */
+        acts[i].code = s->code; /* asm code without the assembler: NULL, refused */
         acts[i++].code_size = s->code_size;
         s->code = NULL;
         has_code = false;
@@ -334,6 +336,28 @@ static enum hd_status build_event(const struct cmd_lexer *lx, struct vstate *s,
     ev->command = copy_text(lx->text, lx->len);
     if (!ev->command)
         return hd__cmd_no_memory(err);
+    return HD_OK;
+}
+
+/* `asm` bodies become bytes once the command's options are all read and checked, so that a
+ * mistake in the options is reported before one in the assembly; the earlier body first. */
+static enum hd_status assemble(const struct cmd_lexer *lx, struct vstate *s,
+                               const struct hd_command *out, struct hd_command_error *err)
+{
+#ifdef HDEVENT_NO_ZYDIS
+    (void)lx, (void)s, (void)out, (void)err; /* no assembler: the bodies stay text */
+#else
+    bool cond = out->flags & HD_COMMAND_ASM_CONDITION, code = out->flags & HD_COMMAND_ASM_CODE;
+    bool code_first = code && (!cond || s->val[OPT_CODE].p < s->val[OPT_CONDITION].p);
+
+    if (code_first)
+        HD_CHECK(hd__asm_command_body(lx, &s->val[OPT_CODE], "code", &s->code, &s->code_size, err));
+    if (cond)
+        HD_CHECK(hd__asm_command_body(lx, &s->val[OPT_CONDITION], "condition", &s->cond,
+                                      &s->cond_size, err));
+    if (code && !code_first)
+        HD_CHECK(hd__asm_command_body(lx, &s->val[OPT_CODE], "code", &s->code, &s->code_size, err));
+#endif
     return HD_OK;
 }
 
@@ -381,6 +405,7 @@ static enum hd_status parse_options(struct cmd_lexer *lx, struct vstate *s,
     if (st != HD_EMPTY)
         return st;
     HD_CHECK(cross_check(lx, s, err));
+    HD_CHECK(assemble(lx, s, out, err));
     return build_event(lx, s, out, err);
 }
 

@@ -26,8 +26,27 @@ grep -q '"kind":"break"' <<<"$("$hdevent" decode "$dir/b.bin")" || fail "break a
 "$hdevent" encode '!vmcall code {90 90 90}' -o "$dir/r.bin" >/dev/null
 grep -q '"code":"90 90 90 C3"' <<<"$("$hdevent" decode "$dir/r.bin")" || fail "RET append"
 
+# asm bodies travel as the bytes they assemble to, the RET appended, condition and code apart.
+"$hdevent" encode "!vmcall asm code {mov rbx, qword ptr [rdx+0x40]; cmp rbx, 0x47424448; je l1
+jmp l2; l1: mov qword ptr [rdx+0x40], 0x32424448; l2: ret} asm condition {xor eax, eax; inc eax}" \
+    -o "$dir/a.bin" >/dev/null
+out=$("$hdevent" decode "$dir/a.bin")
+for want in "\"code\":\"$code\"" '"condition":"31 C0 FF C0 C3"'; do
+    grep -qF "$want" <<<"$out" || fail "asm: decode lacks $want: $out"
+done
+
+# --strict holds assembled code to what it holds hex to: a privileged instruction is refused.
+"$hdevent" encode '!vmcall asm code {cli}' -o "$dir/w.bin" | grep -q '"type":"warning"' ||
+    fail "asm code {cli}: no warning"
+set +e
+out=$("$hdevent" encode --strict '!vmcall asm code {cli}' -o "$dir/s.bin")
+rc=$?
+set -e
+[ $rc -eq 1 ] && grep -q '"finding":"privileged"' <<<"$out" && [ ! -e "$dir/s.bin" ] ||
+    fail "--strict asm code {cli} gave rc=$rc: $out"
+
 # Refusals: located error, exit 1, no FILE written.
-for bad in '!vmcall pid 490x' '!vmcall sc on stage post' '!vmcall asm code {nop}' \
+for bad in '!vmcall pid 490x' '!vmcall sc on stage post' '!vmcall asm code {mov rax, bl}' \
            '!vmcall script { printf("x"); }' 'events d 1'; do
     set +e
     out=$("$hdevent" encode "$bad" -o "$dir/x.bin")

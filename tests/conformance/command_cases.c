@@ -59,7 +59,6 @@
 #define ASM_BOTH (HD_COMMAND_ASM_CONDITION | HD_COMMAND_ASM_CODE)
 #define SCRIPT_FLAGS (HD_COMMAND_SCRIPT)
 #define FILE_FLAGS (HD_COMMAND_SCRIPT | HD_COMMAND_SCRIPT_FILE)
-#define NO_ASM .supported = HD_ERR_NOT_SUPPORTED
 #define NO_SCRIPT .supported = HD_ERR_SCRIPT_NOT_SUPPORTED
 #define TAG(v) .id = (v), .tag = HD_EVENT_TAG(v)
 
@@ -80,10 +79,10 @@ const struct command_case command_cases[] = {
     {.name = "doc_pid_400", .text = "!vmcall pid 400", .pid = CC_NUM(0x400), .canonical = "!vmcall pid 0x400"},
     {.name = "doc_pid_490_code", .text = "!vmcall pid 490 code {90 90 90}", PID490, .actions = CC_CODE, .code = "90 90 90 C3", .canonical = "!vmcall pid 0x490 code {90 90 90 C3}"},
     {.name = "doc_pid_490_code_condition", .text = "!vmcall pid 490 code {90 90 90} condition {90 90 90}", PID490, .condition = "90 90 90 C3", .actions = CC_CODE, .code = "90 90 90 C3", .canonical = "!vmcall pid 0x490 condition {90 90 90 C3} code {90 90 90 C3}"},
-    {.name = "doc_pid_490_asm_code_asm_condition", .text = "!vmcall pid 490 asm code {nop; nop; nop} asm condition {nop; nop; nop}", PID490, .actions = CC_CODE, .flags = ASM_BOTH, .asm_condition = "nop; nop; nop", .asm_code = "nop; nop; nop", NO_ASM, .canonical = "!vmcall pid 0x490 asm condition {nop; nop; nop} asm code {nop; nop; nop}"},
+    {.name = "doc_pid_490_asm_code_asm_condition", .text = "!vmcall pid 490 asm code {nop; nop; nop} asm condition {nop; nop; nop}", PID490, .actions = CC_CODE, .condition = "90 90 90 C3", .code = "90 90 90 C3", .flags = ASM_BOTH, .asm_condition = "nop; nop; nop", .asm_code = "nop; nop; nop", .canonical = "!vmcall pid 0x490 asm condition {nop; nop; nop} asm code {nop; nop; nop}"},
     {.name = "doc_script_printf_context", .text = "!vmcall script { printf(\"VMCALL executed with context: %llx\\n\", $context); }", .actions = CC_SCRIPT, .flags = SCRIPT_FLAGS, .script = " printf(\"VMCALL executed with context: %llx\\n\", $context); ", NO_SCRIPT, .canonical = "!vmcall script { printf(\"VMCALL executed with context: %llx\\n\", $context); }"},
     {.name = "doc_condition_rdx_0x1000_and_code_hdbg", .text = "!vmcall condition {48 8B 59 10 48 81 FB 00 10 00 00 74 05 48 31 C0 EB 07 48 C7 C0 01 00 00 00 C3} code {48 8B 5A 40 48 81 FB 48 44 42 47 74 02 EB 08 48 C7 42 40 48 44 42 32 C3}", .condition = "48 8B 59 10 48 81 FB 00 10 00 00 74 05 48 31 C0 EB 07 48 C7 C0 01 00 00 00 C3", .actions = CC_CODE, .code = "48 8B 5A 40 48 81 FB 48 44 42 47 74 02 EB 08 48 C7 42 40 48 44 42 32 C3", .canonical = "!vmcall condition {48 8B 59 10 48 81 FB 00 10 00 00 74 05 48 31 C0 EB 07 48 C7 C0 01 00 00 00 C3} code {48 8B 5A 40 48 81 FB 48 44 42 47 74 02 EB 08 48 C7 42 40 48 44 42 32 C3}"},
-    {.name = "doc_every_option_of_the_current_form", .text = "!vmcall pid 490 core 2 imm yes sc on stage pre buffer 40 script {x} asm condition {nop} asm code {nop} output {a, b}", PID490, .core = CC_NUM(2), .sc = true, .buffer = 0x40, .actions = CC_SCRIPT_CODE, .flags = ASM_BOTH | SCRIPT_FLAGS, .asm_condition = "nop", .asm_code = "nop", .script = "x", .outputs = "a,b", NO_ASM, .canonical = "!vmcall pid 0x490 core 0x2 sc on buffer 0x40 asm condition {nop} script {x} asm code {nop} output {a, b}"},
+    {.name = "doc_every_option_of_the_current_form", .text = "!vmcall pid 490 core 2 imm yes sc on stage pre buffer 40 script {x} asm condition {nop} asm code {nop} output {a, b}", PID490, .core = CC_NUM(2), .sc = true, .buffer = 0x40, .actions = CC_SCRIPT_CODE, .condition = "90 C3", .code = "90 C3", .flags = ASM_BOTH | SCRIPT_FLAGS, .asm_condition = "nop", .asm_code = "nop", .script = "x", .outputs = "a,b", NO_SCRIPT, .canonical = "!vmcall pid 0x490 core 0x2 sc on buffer 0x40 asm condition {nop} script {x} asm code {nop} output {a, b}"},
 
     /* ---- events ---- */
     {.name = "events_list", .text = "events", .kind = HD_COMMAND_EVENTS_LIST, .canonical = "events"},
@@ -180,10 +179,10 @@ const struct command_case command_cases[] = {
     {.name = "hex_condition_65536_rets", .text = "!vmcall condition {<<65536*C3>>}", .condition = "<<65535*C3 >>C3", .canonical = "!vmcall condition {<<65535*C3 >>C3}"},
 
     /* ---- asm, script and output bodies ---- */
-    {.name = "asm_applies_to_the_next_keyword", .text = "!vmcall asm condition {nop} code {90}", .actions = CC_CODE, .code = "90 C3", .flags = HD_COMMAND_ASM_CONDITION, .asm_condition = "nop", NO_ASM, .canonical = "!vmcall asm condition {nop} code {90 C3}"},
-    {.name = "asm_code_with_hex_condition", .text = "!vmcall condition {90} ASM CODE {nop}", .condition = "90 C3", .actions = CC_CODE, .flags = HD_COMMAND_ASM_CODE, .asm_code = "nop", NO_ASM, .canonical = "!vmcall condition {90 C3} asm code {nop}"},
-    {.name = "asm_body_verbatim_multiline", .text = "!vmcall asm condition {\n  cmp rdx, 0x1000\n  sete al\n}", .flags = HD_COMMAND_ASM_CONDITION, .asm_condition = "\n  cmp rdx, 0x1000\n  sete al\n", NO_ASM, .canonical = "!vmcall asm condition {\n  cmp rdx, 0x1000\n  sete al\n}"},
-    {.name = "asm_code_then_script", .text = "!vmcall asm   code {l: jmp l} script {y}", .actions = CC_CODE_SCRIPT, .flags = HD_COMMAND_ASM_CODE | SCRIPT_FLAGS, .asm_code = "l: jmp l", .script = "y", NO_ASM, .canonical = "!vmcall asm code {l: jmp l} script {y}"},
+    {.name = "asm_applies_to_the_next_keyword", .text = "!vmcall asm condition {nop} code {90}", .condition = "90 C3", .actions = CC_CODE, .code = "90 C3", .flags = HD_COMMAND_ASM_CONDITION, .asm_condition = "nop", .canonical = "!vmcall asm condition {nop} code {90 C3}"},
+    {.name = "asm_code_with_hex_condition", .text = "!vmcall condition {90} ASM CODE {nop}", .condition = "90 C3", .actions = CC_CODE, .code = "90 C3", .flags = HD_COMMAND_ASM_CODE, .asm_code = "nop", .canonical = "!vmcall condition {90 C3} asm code {nop}"},
+    {.name = "asm_body_verbatim_multiline", .text = "!vmcall asm condition {\n  cmp rdx, 0x1000\n  sete al\n}", .condition = "48 81 FA 00 10 00 00 0F 94 C0 C3", .flags = HD_COMMAND_ASM_CONDITION, .asm_condition = "\n  cmp rdx, 0x1000\n  sete al\n", .canonical = "!vmcall asm condition {\n  cmp rdx, 0x1000\n  sete al\n}"},
+    {.name = "asm_code_then_script", .text = "!vmcall asm   code {l: jmp l} script {y}", .actions = CC_CODE_SCRIPT, .code = "EB FE C3", .flags = HD_COMMAND_ASM_CODE | SCRIPT_FLAGS, .asm_code = "l: jmp l", .script = "y", NO_SCRIPT, .canonical = "!vmcall asm code {l: jmp l} script {y}"},
     {.name = "script_then_code", .text = "!vmcall script {x} code {90}", .actions = CC_SCRIPT_CODE, .code = "90 C3", .flags = SCRIPT_FLAGS, .script = "x", NO_SCRIPT, .canonical = "!vmcall script {x} code {90 C3}"},
     {.name = "code_then_script", .text = "!vmcall code {90} script {x}", .actions = CC_CODE_SCRIPT, .code = "90 C3", .flags = SCRIPT_FLAGS, .script = "x", NO_SCRIPT, .canonical = "!vmcall code {90 C3} script {x}"},
     {.name = "script_nested_braces_and_strings", .text = "!vmcall script {if ($rax == 1) { printf(\"}{\\\"\"); }}", .actions = CC_SCRIPT, .flags = SCRIPT_FLAGS, .script = "if ($rax == 1) { printf(\"}{\\\"\"); }", NO_SCRIPT, .canonical = "!vmcall script {if ($rax == 1) { printf(\"}{\\\"\"); }}"},
@@ -243,6 +242,10 @@ const struct command_case command_cases[] = {
     ERR("err_output_not_a_body", "!vmcall output a", 16, "a", "expected a {...} body: " M_OUTPUT),
     ERR("err_asm_code_empty", "!vmcall asm code { }", 18, "{ }", "empty body: " M_ASM_CODE),
     ERR("err_asm_condition_empty", "!vmcall asm condition {}", 23, "{}", "empty body: " M_ASM_CONDITION),
+    /* assembly errors point into the body (the assembler's own errors: test_asm_errors.c) */
+    ERR("err_asm_code_size_mismatch", "!vmcall asm code {mov rax, bl}", 19, "mov rax, bl", "asm code: operand size mismatch: rax is 64-bit, bl is 8-bit"),
+    ERR("err_asm_condition_second_line", "!vmcall asm condition {xor eax, eax\n  jne nowhere}", 43, "nowhere", "asm condition: undefined label: no 'nowhere:' in the text"),
+    ERR("err_asm_code_only_semicolons", "!vmcall asm code { ; }", 19, "", "asm code: no instruction: the text is empty"),
     ERR("err_script_empty", "!vmcall script { }", 16, "{ }", "empty script: " M_SCRIPT),
     ERR("err_script_newline_only", "!vmcall script {\n}", 16, "{ }", "empty script: " M_SCRIPT),
     ERR("err_script_file_no_path", "!vmcall script {file:}", 16, "{file:}", "no path after 'file:': " M_SCRIPT),

@@ -56,10 +56,10 @@ struct command_case {
     bool sc;
     bool imm_no;
     uint32_t buffer;
-    /** Condition bytes as spaced hex ("90 C3"); NULL: no hex condition. */
+    /** Condition bytes as spaced hex ("90 C3"), hex or assembled; NULL: no condition. */
     const char *condition;
     enum cc_actions actions;
-    /** Code action bytes as spaced hex; NULL for an asm code or no code action. */
+    /** Code action bytes as spaced hex, hex or assembled; NULL: no code action. */
     const char *code;
     /** HD_COMMAND_* flags. */
     uint32_t flags;
@@ -71,7 +71,7 @@ struct command_case {
     uint64_t id, tag;
     /** events sc on. */
     bool sc_on;
-    /** What hd_command_check_supported() returns (HD_OK unless asm or script). */
+    /** What hd_command_check_supported() returns (HD_OK unless script). */
     enum hd_status supported;
     /** The exact output of hd_command_format(). */
     const char *canonical;

@@ -204,12 +204,7 @@ static void check_fields(const struct command_case *c, const struct hd_command *
 
     assert_null(e->condition.fn);
     assert_null(e->condition.user);
-    if (c->flags & HD_COMMAND_ASM_CONDITION) {
-        assert_null(c->condition); /* a row cannot have both */
-        assert_int_equal(e->condition.kind, HD_CONDITION_RAW);
-        assert_null(e->condition.code);
-        assert_int_equal(e->condition.code_size, 0);
-    } else if (c->condition) {
+    if (c->condition) { /* hex, or assembled (asm condition) */
         assert_int_equal(e->condition.kind, HD_CONDITION_RAW);
         bytes_are("condition", e->condition.code, e->condition.code_size, c->condition);
     } else {
@@ -229,7 +224,7 @@ static void check_fields(const struct command_case *c, const struct hd_command *
         assert_int_equal(a->buffer_size, a->type == HD_ACTION_BREAK ? 0 : c->buffer);
         assert_null(a->fn);
         assert_null(a->user);
-        if (a->type == HD_ACTION_CODE && !(c->flags & HD_COMMAND_ASM_CODE)) {
+        if (a->type == HD_ACTION_CODE) { /* hex, or assembled (asm code) */
             bytes_are("code", a->code, a->code_size, c->code);
         } else {
             assert_null(a->code);
@@ -243,8 +238,10 @@ static void check_fields(const struct command_case *c, const struct hd_command *
             assert_int_equal(a->script_size, 0);
         }
     }
-    if (c->actions == CC_BREAK || c->actions == 0 || c->flags & HD_COMMAND_ASM_CODE)
+    if (c->actions == CC_BREAK || c->actions == 0)
         assert_null(c->code); /* the row is consistent: no bytes to expect */
+    if (c->flags & HD_COMMAND_ASM_CONDITION)
+        assert_non_null(c->condition); /* an assembled condition has bytes to check */
 }
 
 static void check_supported(const struct command_case *c, const struct hd_command *cmd)
@@ -255,15 +252,10 @@ static void check_supported(const struct command_case *c, const struct hd_comman
     assert_int_equal(st, c->supported);
     if (st == HD_OK)
         return;
-    /* The token is the keyword, the column the body's. */
-    const struct hd_command_body *b = (cmd->flags & HD_COMMAND_ASM_CONDITION) ? &cmd->asm_condition
-                                      : (cmd->flags & HD_COMMAND_ASM_CODE)    ? &cmd->asm_code
-                                                                              : &cmd->script;
-    const char *tok = (cmd->flags & HD_COMMAND_ASM_CONDITION) ? "asm condition"
-                      : (cmd->flags & HD_COMMAND_ASM_CODE)    ? "asm code"
-                                                              : "script";
-    assert_int_equal(err.column, b->column);
-    assert_string_equal(err.token, tok);
+    /* Scripts only (asm bodies are assembled): the token is the keyword, the column the
+     * body's. */
+    assert_int_equal(err.column, cmd->script.column);
+    assert_string_equal(err.token, "script");
     assert_non_null(strstr(err.message, "not supported yet"));
     assert_int_equal(hd_command_check_supported(cmd, NULL), st);
 }
@@ -460,6 +452,7 @@ static void table_covers_every_error_form(void **state)
         "missing value: sc", "missing value: stage", "missing value: a buffer",
         "missing value: condition", "missing value: code", "missing value: asm condition",
         "missing value: asm code", "missing value: script", "missing value: output",
+        "asm code: ", "asm condition: ",
         "unknown events action: ", "missing event ID: ", "missing value: events sc",
         "events sc takes", "unexpected text after the command: events sc",
         "unexpected text after the command: events e|d|c",

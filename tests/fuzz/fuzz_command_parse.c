@@ -3,12 +3,14 @@
  *
  * Input: arbitrary bytes, parsed as one NUL-terminated command (a NUL inside ends the text,
  * as for any C string). Built from the parser's own sources (libhdevent/user/command*.c and
- * the core's descriptors.c: libc only), with ASan and UBSan; LeakSanitizer reports any block a
- * parse leaves behind. Invariants checked (abort on failure):
+ * the core's descriptors.c), the assembler it runs on asm bodies (libhdevent/user/asm*.c,
+ * code_disasm.c) and Debian's shared Zydis, with ASan and UBSan; LeakSanitizer reports any
+ * block a parse leaves behind. Invariants checked (abort on failure):
  *
  *   accepted: the command is well formed (kind, actions 1..2 of the right types, code bytes
- *     ending in RET and within HD_CODE_MAX_BYTES, bodies' lengths, at most 5 non-empty
- *     outputs, event.command is the text); hd_command_check_supported() agrees with the flags;
+ *     (hex or assembled) ending in RET and within HD_CODE_MAX_BYTES, bodies' lengths, at most
+ *     5 non-empty outputs, event.command is the text); hd_command_check_supported() agrees
+ *     with the flags (only scripts are refused);
  *     hd_command_format() succeeds, its text parses to the same command (command_same.h) and
  *     prints the same text again.
  *   refused: HD_ERR_INVALID_ARGUMENT, the output zeroed, a message, a column and token inside
@@ -41,12 +43,8 @@ static bool is_zero(const struct hd_command *c)
     return memcmp(c, &zero, sizeof(zero)) == 0;
 }
 
-static void check_code(const uint8_t *code, uint32_t size, bool is_asm)
+static void check_code(const uint8_t *code, uint32_t size)
 {
-    if (is_asm) {
-        CHECK(code == NULL && size == 0);
-        return;
-    }
     CHECK(code != NULL && size >= 1 && size <= HD_CODE_MAX_BYTES);
     CHECK(code[size - 1] == 0xC3);
 }
@@ -81,8 +79,7 @@ static void check_accepted(const struct hd_command *c, const char *text)
     CHECK(c->buffer_size <= HD_BUFFER_MAX_BYTES);
     CHECK(e->enabled && e->tag == 0);
     if (e->condition.kind == HD_CONDITION_RAW)
-        check_code(e->condition.code, e->condition.code_size,
-                   c->flags & HD_COMMAND_ASM_CONDITION);
+        check_code(e->condition.code, e->condition.code_size);
     else
         CHECK(e->condition.kind == HD_CONDITION_NONE && !(c->flags & HD_COMMAND_ASM_CONDITION));
     CHECK(e->actions != NULL && e->action_count >= 1 && e->action_count <= 2);
@@ -90,7 +87,7 @@ static void check_accepted(const struct hd_command *c, const char *text)
         const struct hd_action_desc *a = &e->actions[i];
         CHECK(a->immediate == c->immediate);
         if (a->type == HD_ACTION_CODE) {
-            check_code(a->code, a->code_size, c->flags & HD_COMMAND_ASM_CODE);
+            check_code(a->code, a->code_size);
             CHECK(a->buffer_size == c->buffer_size);
         } else if (a->type == HD_ACTION_SCRIPT) {
             CHECK(a->script == c->script.text && a->script_size == c->script.length);
@@ -114,9 +111,7 @@ static void check_supported(const struct hd_command *c)
 {
     struct hd_command_error err;
     enum hd_status st = hd_command_check_supported(c, &err);
-    if (c->flags & HD_COMMAND_NEEDS_ASSEMBLER)
-        CHECK(st == HD_ERR_NOT_SUPPORTED);
-    else if (c->flags & HD_COMMAND_SCRIPT)
+    if (c->flags & HD_COMMAND_SCRIPT)
         CHECK(st == HD_ERR_SCRIPT_NOT_SUPPORTED);
     else
         CHECK(st == HD_OK);

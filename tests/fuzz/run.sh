@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Build the fuzzers with clang (libFuzzer + ASan + UBSan) and run each for a while.
 #
-#   run.sh [--target wire|command|all] [--time SECONDS] [--build DIR] [--src DIR] [--coverage]
+#   run.sh [--target wire|command|asm|all] [--time SECONDS] [--build DIR] [--src DIR] [--coverage]
 #
-# Two harnesses (--target, default all: both, one after the other, each for --time seconds):
+# Three harnesses (--target, default all: each in turn, each for --time seconds):
 #   wire     fuzz_wire_decode.c: the wire decoders, hd_wire_ioctl() and hd_wire_device_ioctl()
 #            (self-test VMCALL, message records, event list) on the host backend.
-#   command  fuzz_command_parse.c: the command parser, parse -> format -> parse round trip.
+#   command  fuzz_command_parse.c: the command parser, parse -> format -> parse round trip
+#            (asm bodies through the assembler).
+#   asm      fuzz_asm.c: the assembler; every success round-trips through the disassembler.
 #
 # The main build uses gcc, which has no libFuzzer, so this script compiles the harnesses and
 # what they test with clang directly: the core with its own flags (freestanding, general
@@ -14,13 +16,15 @@
 #
 # wire: a seed corpus of valid requests is written by the encoder (the harness built with
 # -DHD_FUZZ_SEEDS); the growing corpus is kept in BUILD/corpus between runs, crashes go to
-# BUILD/artifacts/. command: the parser sources (libhdevent/user/command*.c, libc only) and the
-# core's descriptors.c; seeds are tests/fuzz/corpus/command/ (commands from HyperDbg's docs),
-# with the keyword dictionary tests/fuzz/command.dict; corpus, artifacts and log under
-# BUILD/command/.
+# BUILD/artifacts/. command: the parser sources (libhdevent/user/command*.c), the assembler
+# (asm*.c, code_disasm.c; Debian's shared Zydis) and the core's descriptors.c; seeds are
+# tests/fuzz/corpus/command/ (commands from HyperDbg's docs), with the keyword dictionary
+# tests/fuzz/command.dict; corpus, artifacts and log under BUILD/command/. asm: the assembler
+# (asm*.c, code_disasm.c; Zydis); seeds tests/fuzz/corpus/asm/, dictionary tests/fuzz/asm.dict;
+# under BUILD/asm/ (asm_command.c, the parser's side, is the command harness's).
 #
 # --coverage: afterwards, replay each corpus through a source-coverage build and print the line
-# and branch coverage of the wire files or the parser files (llvm-cov; skipped when missing).
+# and branch coverage of the wire, parser or assembler files (llvm-cov; skipped when missing).
 #
 # Exit status: libFuzzer's (0: clean; non-zero: a crash, leak, UB or broken invariant);
 # 77 when clang or its fuzzer runtime is missing (ctest reports the test as skipped). libFuzzer
@@ -34,7 +38,7 @@ src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build=
 coverage=0
 target=all
-usage="usage: $0 [--target wire|command|all] [--time SECONDS] [--build DIR] [--src DIR] [--coverage]"
+usage="usage: $0 [--target wire|command|asm|all] [--time SECONDS] [--build DIR] [--src DIR] [--coverage]"
 while [ $# -gt 0 ]; do
     case "$1" in
         --coverage) coverage=1; shift ;;
@@ -46,7 +50,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 case "$target" in
-    wire|command|all) ;;
+    wire|command|asm|all) ;;
     *) echo "$usage" >&2; exit 2 ;;
 esac
 build=${build:-$src/build/fuzz}
@@ -166,13 +170,14 @@ fuzz_wire() {
 # ---- command: the parser, parse -> format -> parse ---------------------------------------
 fuzz_command() {
     local dir=$build/command
-    local parser_srcs=("$src"/libhdevent/user/command*.c "$src/libhdevent/core/descriptors.c")
+    local parser_srcs=("$src"/libhdevent/user/command*.c "$src"/libhdevent/user/asm*.c
+                       "$src/libhdevent/user/code_disasm.c" "$src/libhdevent/core/descriptors.c")
     mkdir -p "$dir/corpus" "$dir/artifacts"
 
     echo "== build $dir/fuzz_command_parse ($cc, libFuzzer + ASan + UBSan)"
     compile "$build/obj/fuzz-command" "${san[@]}" -fsanitize=fuzzer-no-link -- "${parser_srcs[@]}"
     "$cc" "${common[@]}" "${san[@]}" -fsanitize=fuzzer "$src/tests/fuzz/fuzz_command_parse.c" \
-        "${objs[@]}" -o "$dir/fuzz_command_parse"
+        "${objs[@]}" -lZydis -o "$dir/fuzz_command_parse"
 
     echo "== run for ${time}s (corpus $dir/corpus, seeds tests/fuzz/corpus/command, artifacts $dir/artifacts)"
     run_libfuzzer "$dir/fuzz_command_parse" "$dir" -max_len=4096 \
@@ -190,7 +195,7 @@ fuzz_command() {
         echo "== coverage of the corpus (source-based, parser files)"
         local cov=(-fprofile-instr-generate -fcoverage-mapping)
         "$cc" "${common[@]}" "${cov[@]}" -fsanitize=fuzzer "$src/tests/fuzz/fuzz_command_parse.c" \
-            "${parser_srcs[@]}" -o "$dir/fuzz_command_parse_cov"
+            "${parser_srcs[@]}" -lZydis -o "$dir/fuzz_command_parse_cov"
         rm -f "$dir"/cov-*.profraw
         LLVM_PROFILE_FILE="$dir/cov-%p.profraw" "$dir/fuzz_command_parse_cov" -runs=0 \
             "$dir/corpus" "$src/tests/fuzz/corpus/command" >"$dir/coverage-run.log" 2>&1
@@ -201,12 +206,55 @@ fuzz_command() {
     return 0
 }
 
+# ---- asm: the assembler, every success read back ----------------------------------------
+fuzz_asm() {
+    local dir=$build/asm
+    local asm_srcs=("$src/libhdevent/user/code_disasm.c") f
+    for f in "$src"/libhdevent/user/asm*.c; do # asm_command.c is the command parser's
+        [ "$(basename "$f")" = asm_command.c ] || asm_srcs+=("$f")
+    done
+    mkdir -p "$dir/corpus" "$dir/artifacts"
+
+    echo "== build $dir/fuzz_asm ($cc, libFuzzer + ASan + UBSan)"
+    compile "$build/obj/fuzz-asm" "${san[@]}" -fsanitize=fuzzer-no-link -- "${asm_srcs[@]}"
+    "$cc" "${common[@]}" "${san[@]}" -fsanitize=fuzzer "$src/tests/fuzz/fuzz_asm.c" \
+        "${objs[@]}" -lZydis -o "$dir/fuzz_asm"
+
+    echo "== run for ${time}s (corpus $dir/corpus, seeds tests/fuzz/corpus/asm, artifacts $dir/artifacts)"
+    run_libfuzzer "$dir/fuzz_asm" "$dir" -max_len=2048 -dict="$src/tests/fuzz/asm.dict" \
+        "$dir/corpus" "$src/tests/fuzz/corpus/asm" || return $?
+
+    if [ "$coverage" -eq 1 ]; then
+        local profdata llvmcov
+        profdata=$(command -v llvm-profdata || true)
+        llvmcov=$(command -v llvm-cov || true)
+        if [ -z "$profdata" ] || [ -z "$llvmcov" ]; then
+            echo "== coverage: skipped (llvm-profdata / llvm-cov not found)"
+            return 0
+        fi
+        echo "== coverage of the corpus (source-based, assembler files)"
+        local cov=(-fprofile-instr-generate -fcoverage-mapping)
+        "$cc" "${common[@]}" "${cov[@]}" -fsanitize=fuzzer "$src/tests/fuzz/fuzz_asm.c" \
+            "${asm_srcs[@]}" -lZydis -o "$dir/fuzz_asm_cov"
+        rm -f "$dir"/cov-*.profraw
+        LLVM_PROFILE_FILE="$dir/cov-%p.profraw" "$dir/fuzz_asm_cov" -runs=0 \
+            "$dir/corpus" "$src/tests/fuzz/corpus/asm" >"$dir/coverage-run.log" 2>&1
+        "$profdata" merge -sparse "$dir"/cov-*.profraw -o "$dir/cov.profdata"
+        "$llvmcov" report "$dir/fuzz_asm_cov" -instr-profile="$dir/cov.profdata" \
+            "$src"/libhdevent/user/asm*.c | tee "$dir/coverage.txt"
+    fi
+    return 0
+}
+
 # Called as plain commands so that set -e stops at a failed build or run (inside `f || …`
-# bash would ignore errors in f). With all, a failing wire run ends the script.
-if [ "$target" != command ]; then
+# bash would ignore errors in f). With all, a failing run ends the script.
+if [ "$target" = all ] || [ "$target" = wire ]; then
     fuzz_wire
 fi
-if [ "$target" != wire ]; then
+if [ "$target" = all ] || [ "$target" = command ]; then
     fuzz_command
+fi
+if [ "$target" = all ] || [ "$target" = asm ]; then
+    fuzz_asm
 fi
 exit 0

@@ -225,8 +225,8 @@ static void bad_arguments(void **state)
 static void disassembly_uses_intel_syntax_and_buffer_offsets(void **state)
 {
     static const char *want[] = {
-        "mov rbx, [rcx+0x10]", "cmp rbx, 0x1000", "jz 0x12", "xor rax, rax",
-        "jmp 0x19",            "mov rax, 0x01",   "ret",
+        "mov rbx, qword ptr [rcx+0x10]", "cmp rbx, 0x1000", "jz 0x12", "xor rax, rax",
+        "jmp 0x19",                      "mov rax, 0x01",   "ret",
     };
     struct hd_code_insn insn;
     uint32_t n, off = 0;
@@ -252,6 +252,37 @@ static void disassembly_uses_intel_syntax_and_buffer_offsets(void **state)
     assert_int_equal(insn.length, 2);
 }
 
+/* What is printed reads back as the same instruction (the assembler, asm.h, takes it):
+ * every memory operand has its size (Zydis 4.0 leaves it out of one-operand forms), a
+ * rip-relative address stays relative, and mov's 64-bit forms are movabs. */
+static void disassembly_reads_back_unambiguously(void **state)
+{
+    static const struct {
+        const char *bytes;
+        unsigned len;
+        const char *text;
+    } cases[] = {
+        {"\xFE\x08", 2, "dec byte ptr [rax]"},
+        {"\x48\xFF\x08", 3, "dec qword ptr [rax]"},
+        {"\xFF\x30", 2, "push qword ptr [rax]"},
+        {"\x48\x8B\x05\x10\x00\x00\x00", 7, "mov rax, qword ptr [rip+0x10]"},
+        {"\x48\xB8\x01\x00\x00\x00\x00\x00\x00\x00", 10, "movabs rax, 0x01"},
+        {"\x48\xA1\x34\x12\x00\x00\x00\x00\x00\x00", 10,
+         "movabs rax, qword ptr [0x1234]"},
+        {"\x48\xC7\xC0\x01\x00\x00\x00", 7, "mov rax, 0x01"},
+        {"\x65\x48\x8B\x04\x25\x88\x01\x00\x00", 9, "mov rax, qword ptr gs:[0x188]"},
+    };
+    struct hd_code_insn insn;
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        assert_int_equal(hd_code_disasm(cases[i].bytes, cases[i].len, 0, &insn), HD_OK);
+        assert_true(insn.valid);
+        assert_int_equal(insn.length, cases[i].len);
+        assert_string_equal(insn.text, cases[i].text);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -270,6 +301,7 @@ int main(void)
         cmocka_unit_test(findings_are_counted_beyond_what_is_kept),
         cmocka_unit_test(bad_arguments),
         cmocka_unit_test(disassembly_uses_intel_syntax_and_buffer_offsets),
+        cmocka_unit_test(disassembly_reads_back_unambiguously),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

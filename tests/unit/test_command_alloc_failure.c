@@ -50,14 +50,17 @@ static const struct alloc_case cases[] = {
     {"bare_vmcall", "!vmcall", 2, HD_OK},
     /* + condition bytes + code bytes */
     {"condition_and_code", "!vmcall pid 490 core 2 condition {90 90} code {48 31 C0}", 4, HD_OK},
-    /* + two asm texts */
-    {"asm_condition_and_asm_code", "!vmcall asm condition {nop} asm code {nop; nop}", 4, HD_OK},
+    /* + two asm texts, and per body the assembler's statements, bytes and lines, and the
+     * bytes with the RET */
+    {"asm_condition_and_asm_code", "!vmcall asm condition {nop} asm code {nop; nop}", 12, HD_OK},
+    /* + labels, data and the label index */
+    {"asm_labels_and_data", "!vmcall asm code {l: nop; jmp l; db 1}", 10, HD_OK},
     /* + the script text */
     {"script", "!vmcall script { printf(\"%llx\\n\", $context); }", 3, HD_OK},
     {"script_file_and_output", "!vmcall script {file:/tmp/x.ds} output {a, b}", 3, HD_OK},
     {"everything", "!vmcall pid 490 imm yes buffer 40 stage pre sc on condition {90} code {90} "
                    "script {x} output {a,b,c,d,e}", 5, HD_OK},
-    {"asm_condition_code_script", "!vmcall code {90} asm condition {nop} script {y}", 5, HD_OK},
+    {"asm_condition_code_script", "!vmcall code {90} asm condition {nop} script {y}", 9, HD_OK},
     /* events commands allocate nothing */
     {"events_list", "events", 0, HD_OK},
     {"events_enable", "events e 1", 0, HD_OK},
@@ -67,6 +70,7 @@ static const struct alloc_case cases[] = {
     {"cross_check_after_condition", "!vmcall condition {90} stage post sc on", 1,
      HD_ERR_INVALID_ARGUMENT},
     {"duplicate_after_asm", "!vmcall asm code {nop} code {90}", 1, HD_ERR_INVALID_ARGUMENT},
+    {"assembly_error", "!vmcall asm code {nop; movx}", 2, HD_ERR_INVALID_ARGUMENT},
     {"unterminated_after_code", "!vmcall code {90} condition {90", 1, HD_ERR_INVALID_ARGUMENT},
 };
 

@@ -1,8 +1,9 @@
 /*
  * `!vmcall` commands: every form in HyperDbg's docs (hyperdbg-facts.md), every option, any
- * order and case, the actions a command makes (break when neither code nor script), asm and
- * script bodies carried but refused at registration, and a parsed command registering on the
- * host backend and running HyperDbg's doc condition and code on simulated exits.
+ * order and case, the actions a command makes (break when neither code nor script), asm
+ * bodies assembled (condition and code apart, unlike HyperDbg), script bodies carried but
+ * refused at registration, and parsed commands registering on the host backend and running
+ * HyperDbg's doc condition and code, as hex and as assembly, on simulated exits.
  */
 #include "command_helpers.h"
 
@@ -74,7 +75,7 @@ static void doc_code_and_condition(void **state)
     hd_command_free(&c);
 }
 
-static void doc_asm_code_and_asm_condition_are_carried_verbatim(void **state)
+static void doc_asm_code_and_asm_condition_are_assembled(void **state)
 {
     (void)state;
     struct hd_command c =
@@ -85,13 +86,64 @@ static void doc_asm_code_and_asm_condition_are_carried_verbatim(void **state)
     assert_int_equal(c.asm_code.column, 17);
     assert_string_equal(c.asm_condition.text, "nop; nop; nop");
     assert_int_equal(c.asm_condition.column, 42);
-    /* Nothing pretends to run them: no bytes, so registration would refuse them. */
+    /* Assembled, with the RET raw code gets, as code {90 90 90} condition {90 90 90}. */
     assert_int_equal(c.event.condition.kind, HD_CONDITION_RAW);
-    assert_null(c.event.condition.code);
+    CODE_IS(c.event.condition.code, c.event.condition.code_size, 0x90, 0x90, 0x90, 0xC3);
     assert_int_equal(c.event.action_count, 1);
     assert_int_equal(c.event.actions[0].type, HD_ACTION_CODE);
-    assert_null(c.event.actions[0].code);
+    CODE_IS(c.event.actions[0].code, c.event.actions[0].code_size, 0x90, 0x90, 0x90, 0xC3);
     hd_command_free(&c);
+}
+
+/* HyperDbg: `asm condition {…}` and `asm code {…}` in one command break each other. Here each
+ * body is its own text and its own bytes, in either order. */
+static void asm_condition_and_asm_code_do_not_mix(void **state)
+{
+    static const char *const texts[] = {
+        "!vmcall asm condition {xor eax, eax; inc eax} asm code {mov qword ptr [rdx+0x40], 7}",
+        "!vmcall asm code {mov qword ptr [rdx+0x40], 7} asm condition {xor eax, eax; inc eax}",
+    };
+    (void)state;
+    for (unsigned i = 0; i < 2; i++) {
+        struct hd_command c = parse_ok(texts[i]);
+        assert_string_equal(c.asm_condition.text, "xor eax, eax; inc eax");
+        assert_string_equal(c.asm_code.text, "mov qword ptr [rdx+0x40], 7");
+        CODE_IS(c.event.condition.code, c.event.condition.code_size, 0x31, 0xC0, 0xFF, 0xC0,
+                0xC3);
+        CODE_IS(c.event.actions[0].code, c.event.actions[0].code_size, 0x48, 0xC7, 0x42, 0x40,
+                0x07, 0x00, 0x00, 0x00, 0xC3);
+        hd_command_free(&c);
+    }
+}
+
+/* The RET is appended unless the last statement is one: an immediate byte C3 is no return. */
+static void asm_bodies_get_a_ret_unless_they_end_in_one(void **state)
+{
+    (void)state;
+    struct hd_command c = parse_ok("!vmcall asm code {nop; ret} asm condition {add bl, 0xC3}");
+    CODE_IS(c.event.actions[0].code, c.event.actions[0].code_size, 0x90, 0xC3);
+    CODE_IS(c.event.condition.code, c.event.condition.code_size, 0x80, 0xC3, 0xC3, 0xC3);
+    hd_command_free(&c);
+    c = parse_ok("!vmcall asm code {done:}");
+    CODE_IS(c.event.actions[0].code, c.event.actions[0].code_size, 0xC3);
+    hd_command_free(&c);
+}
+
+/* An assembler error is the command's: its column points into the body, on its line. */
+static void asm_errors_point_into_the_body(void **state)
+{
+    (void)state;
+    parse_fails("!vmcall asm code {mov rax, bl}", 19, "mov rax, bl",
+                "asm code: operand size mismatch: rax is 64-bit, bl is 8-bit");
+    parse_fails("!vmcall pid 1 asm condition {nop\n  movx eax, 1}", 36, "movx",
+                "asm condition: unknown mnemonic");
+    parse_fails("!vmcall asm code {jmp out}", 23, "out", "asm code: undefined label");
+    /* The options are checked first: a mistake there is reported before one in a body. */
+    parse_fails("!vmcall asm code {movx} pid 12g", 29, "12g", "a pid is a hex number");
+    /* Both bodies wrong: the earlier one is reported. */
+    parse_fails("!vmcall asm code {nop; bad1} asm condition {bad2}", 24, "bad1", "asm code");
+    parse_fails("!vmcall asm condition {bad2} asm code {nop; bad1}", 24, "bad2",
+                "asm condition");
 }
 
 static void doc_script_is_carried_verbatim(void **state)
@@ -291,7 +343,7 @@ static void asm_applies_to_the_next_keyword_only(void **state)
 
 /* ---- hd_command_check_supported, hd_command_free --------------------------------------- */
 
-static void check_supported_names_asm_and_script(void **state)
+static void check_supported_names_scripts(void **state)
 {
     (void)state;
     struct hd_command_error e;
@@ -299,17 +351,13 @@ static void check_supported_names_asm_and_script(void **state)
     assert_int_equal(hd_command_check_supported(&c, &e), HD_OK);
     hd_command_free(&c);
 
+    /* asm bodies are assembled: nothing stops them (only builds without Zydis do). */
     c = parse_ok("!vmcall pid 1 asm code {nop}");
-    assert_int_equal(hd_command_check_supported(&c, &e), HD_ERR_NOT_SUPPORTED);
-    assert_int_equal(e.column, 15);
-    assert_string_equal(e.token, "asm code");
-    assert_non_null(strstr(e.message, "not supported yet"));
+    assert_int_equal(hd_command_check_supported(&c, &e), HD_OK);
     hd_command_free(&c);
 
     c = parse_ok("!vmcall asm condition {nop}");
-    assert_int_equal(hd_command_check_supported(&c, &e), HD_ERR_NOT_SUPPORTED);
-    assert_string_equal(e.token, "asm condition");
-    assert_int_equal(e.column, 9);
+    assert_int_equal(hd_command_check_supported(&c, &e), HD_OK);
     hd_command_free(&c);
 
     c = parse_ok("!vmcall imm no script {x}");
@@ -328,7 +376,7 @@ static void check_supported_names_asm_and_script(void **state)
 static void free_is_idempotent_and_takes_null(void **state)
 {
     (void)state;
-    struct hd_command c = parse_ok("!vmcall condition {90} script {x} asm code {y}");
+    struct hd_command c = parse_ok("!vmcall condition {90} script {x} asm code {nop}");
     hd_command_free(&c);
     assert_true(command_is_zero(&c));
     hd_command_free(&c);
@@ -435,25 +483,49 @@ static void parsed_sc_on_short_circuits(void **state)
     assert_int_equal(regs.rax, HD_VMCALL_ENOSYS);
 }
 
-static void asm_and_script_commands_register_nothing(void **state)
+static void script_commands_register_nothing(void **state)
 {
     struct fx *f = *state;
-    static const struct {
-        const char *text;
-        enum hd_status st;
-    } cases[] = {
-        {"!vmcall asm code {nop}", HD_ERR_EMPTY_CODE},
-        {"!vmcall asm condition {nop}", HD_ERR_INVALID_CONDITION},
-        {"!vmcall script {printf(\"x\");}", HD_ERR_SCRIPT_NOT_SUPPORTED},
-        {"!vmcall script {file:/tmp/x.ds}", HD_ERR_SCRIPT_NOT_SUPPORTED},
+    static const char *const cases[] = {
+        "!vmcall script {printf(\"x\");}",
+        "!vmcall script {file:/tmp/x.ds}",
     };
     for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct hd_command c = parse_ok(cases[i].text);
-        assert_int_equal(hd_event_register(f->engine, &c.event, NULL), cases[i].st);
+        struct hd_command c = parse_ok(cases[i]);
+        assert_int_equal(hd_event_register(f->engine, &c.event, NULL),
+                         HD_ERR_SCRIPT_NOT_SUPPORTED);
         hd_command_free(&c);
     }
     assert_int_equal(event_count(f), 0);
     assert_int_equal(register_text(f, "!vmcall"), HD_TAG_BASE); /* no tag was used up */
+}
+
+/* HyperDbg's documented condition and custom code, written as assembly in one command (the
+ * form HyperDbg breaks), run as the hex bodies do. */
+static void parsed_asm_doc_condition_and_code_run_on_simulated_exits(void **state)
+{
+    struct fx *f = *state;
+    uint32_t n;
+    const uint8_t *doc;
+    const char *text =
+        "!vmcall pid 490 asm condition {mov rbx, qword ptr [rcx+0x10]; cmp rbx, 0x1000; je yes; "
+        "xor rax, rax; jmp done; yes: mov rax, 1; done: ret} asm code {mov rbx, qword ptr "
+        "[rdx+0x40]; cmp rbx, 0x47424448; je set; jmp out; set: mov qword ptr [rdx+0x40], "
+        "0x32424448; out: ret}";
+    struct hd_command c = parse_ok(text);
+    doc = doc_condition(&n);
+    code_is(c.event.condition.code, c.event.condition.code_size, doc, n);
+    doc = doc_code(&n);
+    code_is(c.event.actions[0].code, c.event.actions[0].code_size, doc, n);
+    hd_command_free(&c);
+
+    register_text(f, text);
+    struct hd_guest_regs regs = {.rdx = 0x1000, .r8 = HDBG};
+    run_exit(f, 1, 0x490, 0, &regs);
+    assert_int_equal(regs.r8, HDB2); /* condition true, code ran */
+    regs = (struct hd_guest_regs){.rdx = 0x2000, .r8 = HDBG};
+    run_exit(f, 1, 0x490, 0, &regs);
+    assert_int_equal(regs.r8, HDBG); /* condition false */
 }
 
 int main(void)
@@ -466,7 +538,10 @@ int main(void)
         T(doc_pid_400),
         T(doc_pid_490_code_nops_gets_a_ret),
         T(doc_code_and_condition),
-        T(doc_asm_code_and_asm_condition_are_carried_verbatim),
+        T(doc_asm_code_and_asm_condition_are_assembled),
+        T(asm_condition_and_asm_code_do_not_mix),
+        T(asm_bodies_get_a_ret_unless_they_end_in_one),
+        T(asm_errors_point_into_the_body),
         T(doc_script_is_carried_verbatim),
         T(every_option_in_any_order_and_case),
         T(pid_and_core_take_all),
@@ -480,13 +555,14 @@ int main(void)
         T(script_file_carries_the_path),
         T(braces_may_touch_keywords),
         T(asm_applies_to_the_next_keyword_only),
-        T(check_supported_names_asm_and_script),
+        T(check_supported_names_scripts),
         T(free_is_idempotent_and_takes_null),
         TF(parsed_doc_condition_and_code_run_on_simulated_exits),
         TF(parsed_doc_code_in_the_0x_and_backslash_forms_runs),
         TF(parsed_break_command_breaks_on_its_core_and_pid),
         TF(parsed_sc_on_short_circuits),
-        TF(asm_and_script_commands_register_nothing),
+        TF(script_commands_register_nothing),
+        TF(parsed_asm_doc_condition_and_code_run_on_simulated_exits),
     };
 #undef T
 #undef TF

@@ -22,6 +22,7 @@
 
 int cmd_parse(int argc, char **argv);
 int cmd_disasm(int argc, char **argv);
+int cmd_asm(int argc, char **argv);
 int cmd_encode(int argc, char **argv);
 int cmd_decode(int argc, char **argv);
 int cmd_run(int argc, char **argv);
@@ -86,7 +87,7 @@ uint32_t cli_code_report(const char *buffer, int action, const uint8_t *code, ui
 /**
  * Parse @p text as one HyperDbg command and, where Zydis is built in, validate every raw
  * condition and code buffer, printing errors and warnings as cli_command_load() does. Does
- * not refuse what cannot be registered yet (asm, scripts): `hdevent parse` shows those.
+ * not refuse what cannot be registered yet (scripts): `hdevent parse` shows those.
  * @return 0 with *cmd filled (release it with hd_command_free); 1 when rejected.
  */
 int cli_command_parse(const char *text, bool strict, bool text_out, struct hd_command *cmd);
@@ -101,8 +102,9 @@ int cli_command_reject(const char *text, enum hd_status st, const struct hd_comm
                        bool text_out);
 
 /**
- * Parse @p text as one HyperDbg command, check that it can be registered (scripts and asm
- * are not supported yet) and, where Zydis is built in, validate every raw condition and code
+ * Parse @p text as one HyperDbg command (asm bodies assembled), check that it can be
+ * registered (scripts are not supported yet, nor asm bodies in builds without Zydis) and,
+ * where Zydis is built in, validate every raw condition and code
  * buffer (errors always; privileged-instruction warnings are errors when @p strict). Every
  * error and warning is printed on stdout: one JSON line, or a line for people when
  * @p text_out. Every subcommand that takes command text goes through here.

@@ -99,7 +99,8 @@ int cli_command_parse(const char *text, bool strict, bool text_out, struct hd_co
         const struct hd_event_desc *e = &cmd->event;
         uint32_t errors = 0;
 
-        /* asm bodies have no bytes yet (condition.code / code NULL): nothing to validate. */
+        /* Hex and assembled bodies alike; only a build without the assembler leaves an asm
+         * body without bytes (NULL: nothing to validate, hd_command_check_supported refuses). */
         if (e->condition.kind == HD_CONDITION_RAW && e->condition.code)
             errors += cli_code_report("condition", -1, e->condition.code,
                                       e->condition.code_size, strict, text_out);

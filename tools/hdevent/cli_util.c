@@ -94,6 +94,7 @@ int cli_usage(void)
 #ifndef HDEVENT_CLI_DEVICE_ONLY
           "  hdevent parse [--text] [--strict] '<command>'\n"
           "  hdevent disasm [--text] [--strict] <hex>\n"
+          "  hdevent asm [--text] '<assembly>' | -\n"
           "  hdevent encode [--strict] '<command>' -o FILE [--tag HEX]\n"
           "  hdevent decode [--text] [--cores N] FILE\n"
           "  hdevent run [--text] [--strict] [--cores N] [SCENARIO|-]\n"

@@ -1,9 +1,11 @@
 /*
  * hdevent parse [--text] [--strict] '<command>': the event and actions a command makes, its
- * canonical text, and a disassembly of every raw buffer (docs/cli.md).
+ * canonical text, a disassembly of every raw buffer, and for `asm` bodies which source
+ * statement made which bytes (docs/cli.md).
  */
 #include "cli.h"
 
+#include <hdevent/asm.h>
 #include <hdevent/code.h>
 #include <hdevent/command.h>
 
@@ -35,6 +37,53 @@ static void print_disasm(const char *buffer, int action, const uint8_t *code, ui
         cli_json_string(stdout, insn.text);
         printf("}\n");
     }
+}
+
+/* The bytes of one listing line, cut to 30 columns. */
+static void listing_hex(const uint8_t *p, uint32_t n, char *out, size_t cap)
+{
+    size_t k = 0;
+    uint32_t shown = n > 10 ? 9 : n;
+
+    out[0] = '\0';
+    for (uint32_t i = 0; i < shown && k + 4 < cap; i++)
+        k += (size_t)snprintf(out + k, cap - k, "%s%02X", i ? " " : "", p[i]);
+    if (shown < n)
+        snprintf(out + k, cap - k, " ...");
+}
+
+/* An asm body: each source statement and the bytes it made (the parser assembled the same
+ * text into @p code, so assembling it again gives the same lines), then the RET the parser
+ * appended, if it did. JSON {"type":"source",...} lines; text lines "line N  +0x0000  ...". */
+static void print_source(const char *buffer, int action, const struct hd_command_body *body,
+                         const uint8_t *code, uint32_t size, bool text)
+{
+    struct hd_asm_result r;
+    char hex[40];
+
+    if (hd_asm_assemble(body->text, body->length, &r, NULL) != HD_OK)
+        return;
+    for (uint32_t i = 0; i < r.line_count; i++) {
+        const struct hd_asm_line *l = &r.lines[i];
+        const char *src = body->text + l->text_offset;
+        if (text) {
+            listing_hex(code + l->offset, l->size, hex, sizeof(hex));
+            printf("    line %-3" PRIu32 " +0x%04" PRIX32 "  %-30s %.*s\n", l->line, l->offset,
+                   hex, (int)l->text_length, src);
+            continue;
+        }
+        printf("{\"type\":\"source\",\"buffer\":\"%s\",", buffer);
+        if (action >= 0)
+            printf("\"action\":%d,", action);
+        printf("\"line\":%" PRIu32 ",\"offset\":%" PRIu32 ",\"bytes\":\"", l->line, l->offset);
+        cli_hex_bytes(stdout, code + l->offset, l->size);
+        printf("\",\"text\":");
+        cli_json_bytes(stdout, (const uint8_t *)src, l->text_length);
+        printf("}\n");
+    }
+    if (text && r.size < size)
+        printf("             +0x%04" PRIX32 "  %-30s (ret appended)\n", r.size, "C3");
+    hd_asm_free(&r);
 }
 
 static const char *kind_name(enum hd_command_kind k)
@@ -87,13 +136,16 @@ static void print_event(const struct hd_command *c, bool text)
         }
         printf("]}\n");
     }
-    if (c->flags & HD_COMMAND_ASM_CONDITION) {
+    if (e->condition.kind == HD_CONDITION_RAW) {
+        bool is_asm = c->flags & HD_COMMAND_ASM_CONDITION;
         if (text)
-            printf("  condition: assembly {%s}\n", c->asm_condition.text);
-    } else if (e->condition.kind == HD_CONDITION_RAW) {
-        if (text)
-            printf("  condition (%" PRIu32 " bytes):\n", e->condition.code_size);
-        print_disasm("condition", -1, e->condition.code, e->condition.code_size, text);
+            printf("  condition (%" PRIu32 " bytes)%s:\n", e->condition.code_size,
+                   is_asm ? ", assembled" : "");
+        if (is_asm)
+            print_source("condition", -1, &c->asm_condition, e->condition.code,
+                         e->condition.code_size, text);
+        if (!is_asm || !text)
+            print_disasm("condition", -1, e->condition.code, e->condition.code_size, text);
     }
     for (uint32_t i = 0; i < e->action_count; i++) {
         const struct hd_action_desc *a = &e->actions[i];
@@ -103,10 +155,8 @@ static void print_event(const struct hd_command *c, bool text)
                                                        : NULL;
         if (text) {
             printf("  action %" PRIu32 ": %s", i, cli_action_name(a->type));
-            if (a->type == HD_ACTION_CODE && !is_asm)
-                printf(" (%" PRIu32 " bytes)", a->code_size);
-            if (is_asm)
-                printf(", assembly {%s}", body);
+            if (a->type == HD_ACTION_CODE)
+                printf(" (%" PRIu32 " bytes)%s", a->code_size, is_asm ? ", assembled" : "");
             if (a->type == HD_ACTION_SCRIPT)
                 printf((c->flags & HD_COMMAND_SCRIPT_FILE) ? ", file %s" : ", {%s}", body);
             printf("\n");
@@ -122,7 +172,9 @@ static void print_event(const struct hd_command *c, bool text)
             }
             printf("}\n");
         }
-        if (a->type == HD_ACTION_CODE && !is_asm)
+        if (is_asm)
+            print_source("code", (int)i, &c->asm_code, a->code, a->code_size, text);
+        if (a->type == HD_ACTION_CODE && (!is_asm || !text))
             print_disasm("code", (int)i, a->code, a->code_size, text);
     }
 }
@@ -168,7 +220,7 @@ int cmd_parse(int argc, char **argv)
     }
     if (cmd.kind == HD_COMMAND_VMCALL)
         print_event(&cmd, text);
-    /* What registration would refuse (asm, scripts until they land): say so, do not fail. */
+    /* What registration would refuse (scripts until they land): say so, do not fail. */
     if (hd_command_check_supported(&cmd, &err) != HD_OK) {
         if (text)
             printf("note: cannot be registered yet: %s\n", err.message);

@@ -3,6 +3,7 @@
  *
  *   parse    the event and actions a command makes, with disassembly      cmd_parse.c
  *   disasm   Zydis disassembly of a hex buffer, with validation           cmd_disasm.c
+ *   asm      Intel-syntax assembly to bytes (Zydis's encoder)             cmd_asm.c
  *   encode   the IOCTL buffers a command makes                            cmd_encode.c
  *   decode   validate and show IOCTL buffers as the kernel would          cmd_decode.c
  *   run      the host simulator: scenario files of commands and exits     cmd_run.c
@@ -25,6 +26,7 @@ static const struct {
 #ifndef HDEVENT_CLI_DEVICE_ONLY
     {"parse", cmd_parse},
     {"disasm", cmd_disasm},
+    {"asm", cmd_asm},
     {"encode", cmd_encode},
     {"decode", cmd_decode},
     {"run", cmd_run},

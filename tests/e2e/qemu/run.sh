@@ -72,7 +72,7 @@ cflags=(-std=c11 -O2 -Wall -Wextra -Werror -static -I"$src/include" -I"$src/libh
 core_src=("$src"/libhdevent/core/*.c "$src"/libhdevent/core/arch/x86_64/call_raw.S)
 user_src=()
 for f in "$src"/libhdevent/user/*.c; do
-    case "$(basename "$f")" in code_*) ;; *) user_src+=("$f") ;; esac # no Zydis: shared only
+    case "$(basename "$f")" in code_*|asm*) ;; *) user_src+=("$f") ;; esac # no Zydis: shared only
 done
 gcc "${cflags[@]}" -DHDEVENT_CLI_DEVICE_ONLY -DHDEVENT_CLI_HAVE_DEVICE -DHDEVENT_NO_ZYDIS \
     -o "$work/hdevent" "$src"/tools/hdevent/{main,cli_util,cli_command,device_cli,device_posix}.c \
