@@ -8,10 +8,14 @@
 #       tests/consumer/core: find_package(hdevent COMPONENTS core) with Zydis made unfindable
 #       (and, as a control, the same without COMPONENTS must then fail), pkg-config
 #       hdevent_core; a backend of its own, a native hook, one exit.
+#   run.sh cxx <cmake> <hdevent-build-dir> <consumer-source-dir> <cc> <c++>...
+#       tests/consumer/cxx, C++17 with -Wall -Wextra -Werror -pedantic, once per C++ compiler
+#       given (g++ and clang++ in ctest): every public header, the host backend, a native hook.
 set -euo pipefail
 
-[ $# -eq 5 ] || { echo "usage: $0 full|core <cmake> <builddir> <consumer-srcdir> <cc>" >&2; exit 2; }
+[ $# -ge 5 ] || { echo "usage: $0 full|core|cxx <cmake> <builddir> <consumer-srcdir> <cc> [c++...]" >&2; exit 2; }
 mode=$1 cmake=$2 builddir=$3 srcdir=$4 cc=$5
+shift 5
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -82,6 +86,30 @@ core)
         "$srcdir/core/consumer_core.c" -o "$tmp/consumer-core-pc" $flags
     "$tmp/consumer-core-pc"
     echo "OK: the core alone, via find_package(COMPONENTS core) and pkg-config hdevent_core"
+    ;;
+cxx)
+    [ $# -gt 0 ] || { echo "cxx: name at least one C++ compiler" >&2; exit 2; }
+    for cxx in "$@"; do
+        command -v "$cxx" >/dev/null || { echo "FAIL: C++ compiler $cxx not found" >&2; exit 1; }
+        echo "== C++17 consumer with $cxx"
+        configure "$srcdir/cxx" "$tmp/build-$(basename "$cxx")" -DCMAKE_CXX_COMPILER="$cxx"
+        b=$tmp/build-$(basename "$cxx")
+        "$cmake" --build "$b" -- VERBOSE=1 >"$b/build.log" || { cat "$b/build.log"; exit 1; }
+        grep -E -- '-std=c\+\+17' "$b/build.log" | head -1
+        if grep -E -- "-isystem [^ ]*$prefix" "$b/build.log"; then
+            echo "FAIL: the installed headers came in as system headers: no warning would show" >&2
+            exit 1
+        fi
+        # C linkage, seen from the object: every hd_ function it calls is unmangled.
+        obj=$(find "$b" -name 'consumer.cpp.o' -print -quit)
+        calls=$(nm -u "$obj" | awk '{print $2}' | grep -c '^hd_' || true)
+        mangled=$(nm -u "$obj" | awk '{print $2}' | grep -E '^_Z.*hd_[a-z]' || true)
+        [ -z "$mangled" ] || { echo "FAIL: C++-mangled hdevent calls: $mangled" >&2; exit 1; }
+        [ "$calls" -ge 10 ] || { echo "FAIL: only $calls unmangled hd_ calls in $obj" >&2; exit 1; }
+        echo "$calls hd_* functions called with C linkage"
+        "$b/consumer_cxx"
+    done
+    echo "OK: C++17 consumer built with $* (-Wall -Wextra -Werror -pedantic) and ran"
     ;;
 *) echo "unknown mode $mode" >&2; exit 2 ;;
 esac
