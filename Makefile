@@ -1,6 +1,6 @@
 # Thin wrapper around CMake/CTest. The real build is CMakeLists.txt.
 #   make deps | build | demo | test | test-default | test-asan | test-tsan | bench | bench-quick
-#        | test-bochs | test-qemu | test-wine | windows | fuzz | install | clean
+#        | test-bochs | test-qemu | test-wine | test-msvc | windows | fuzz | install | clean
 
 BUILD      ?= build
 BUILD_ASAN ?= $(BUILD)-asan
@@ -102,12 +102,15 @@ bench-quick: build
 # One end-to-end test each (also part of `make test`): the Bochs image (real VMX exits), the
 # Linux module in QEMU, the Windows driver's plumbing under Wine. `make windows` cross-builds
 # hdevent.sys (both variants) and hdevent.exe with mingw-w64 into $(BUILD)/windows-wdk/.
-.PHONY: test-bochs test-qemu test-wine windows
+.PHONY: test-bochs test-qemu test-wine test-msvc windows
 test-bochs: build
 	$(CTEST) --test-dir $(BUILD) -L e2e-bochs --output-on-failure
 test-qemu: build
 	$(CTEST) --test-dir $(BUILD) -L e2e-qemu --output-on-failure
 test-wine: build
 	$(CTEST) --test-dir $(BUILD) -L e2e-wine --output-on-failure
+# The core with an MSVC toolchain (clang-cl, llvm-ml, lld-link /lib) under Wine (tests/msvc).
+test-msvc: build
+	$(CTEST) --test-dir $(BUILD) -L msvc --output-on-failure
 windows: build
 	$(CMAKE) --build $(BUILD) --target hdevent-windows

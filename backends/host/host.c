@@ -13,7 +13,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#define HD_HOST_DEFAULT_CORES 4u
 #define HD_HOST_BREAKS_KEPT 4096u
 
 struct hd_host {
@@ -170,14 +169,18 @@ static void host_unlock(void *user)
 
 /* ---- public ------------------------------------------------------------------------- */
 
+void hd_host_config_init(struct hd_host_config *config)
+{
+    memset(config, 0, sizeof(*config));
+    config->cores = HD_HOST_CORES_DEFAULT;
+}
+
 enum hd_status hd_host_create(const struct hd_host_config *config, struct hd_host **out)
 {
     struct hd_host *h;
     if (!out)
         return HD_ERR_INVALID_ARGUMENT;
     *out = NULL;
-    if (config && config->cores == 0)
-        return HD_ERR_INVALID_ARGUMENT;
     h = calloc(1, sizeof(*h));
     if (!h)
         return HD_ERR_NO_MEMORY;
@@ -186,7 +189,7 @@ enum hd_status hd_host_create(const struct hd_host_config *config, struct hd_hos
         free(h);
         return HD_ERR_NO_MEMORY;
     }
-    h->cores = config ? config->cores : HD_HOST_DEFAULT_CORES;
+    h->cores = config && config->cores ? config->cores : HD_HOST_CORES_DEFAULT; /* 0: default */
     h->log_to_stderr = config && config->log_to_stderr;
     h->on_action = config ? config->on_action : NULL;
     h->action_user = config ? config->action_user : NULL;

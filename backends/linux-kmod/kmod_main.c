@@ -204,6 +204,8 @@ static void __exit hd_kmod_exit(void)
 module_init(hd_kmod_init);
 module_exit(hd_kmod_exit);
 
-MODULE_LICENSE("GPL");
+/* The tree is MIT (LICENSE); "Dual MIT/GPL" is the kernel's GPL-compatible name for it, which
+ * the EXPORT_SYMBOL_GPL symbols this module uses (gdt_page, ...) require. */
+MODULE_LICENSE("Dual MIT/GPL");
 MODULE_DESCRIPTION("hdevent: HyperDbg-style VMCALL event hooks (/dev/hdevent)");
 MODULE_AUTHOR("hdevent");

@@ -127,7 +127,7 @@ struct hd_backend_ops {
 
     /**
      * Optional, dispatch path. Called after each action ran, in run order: a trace for
-     * simulators and tests (the host backend forwards it to hd_host_set_action_observer()).
+     * simulators and tests (the host backend forwards it to hd_host_config.on_action).
      * Leave it NULL in a kernel: each action then costs one not-taken branch.
      */
     void (*on_action)(void *user, const struct hd_action_info *info);

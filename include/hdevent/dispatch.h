@@ -8,7 +8,10 @@
  *     struct hd_exit x;
  *     if (HD_FAILED(hd_dispatch_vmcall_exit(engine, &v, NULL, my_vmcall, me, &x)))
  *         my_vmcall(me, &v);                     // record refused: nothing ran
- *     advance_rip(&v);                           // always, even when short-circuited
+ *     advance_rip(&v);                           // even when short-circuited
+ *
+ * (only a VMCALL that my_vmcall refuses with a fault keeps its RIP: docs/c-api.md, "Embedding
+ * in your hypervisor").
  *
  * which runs the pre pass, the backend's default handling (my_vmcall; NULL means
  * hd_vmcall_default) unless an event short-circuited it, and the post pass when a post or

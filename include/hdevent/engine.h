@@ -32,6 +32,10 @@ struct hd_engine;
 /** Largest message_max_bytes an engine accepts. */
 #define HD_MESSAGE_BYTES_MAX 65536u
 
+/** Default hd_engine_config.message_slots and .message_max_bytes. */
+#define HD_MESSAGE_SLOTS_DEFAULT 64u
+#define HD_MESSAGE_BYTES_DEFAULT 512u
+
 /** Default budget: sized for a small machine (a few GiB, a few cores). */
 #define HD_BUDGET_EVENTS_DEFAULT 65536u
 #define HD_BUDGET_ACTIONS_DEFAULT 262144u
@@ -39,16 +43,19 @@ struct hd_engine;
 #define HD_BUDGET_BUFFER_BYTES_DEFAULT (64ull << 20)
 
 /**
- * Engine settings; pass NULL to hd_engine_create() for the defaults. A zero member means its
- * default. The budget bounds what registration may allocate, so that no caller — root with a
+ * Engine settings; pass NULL to hd_engine_create() for the defaults. Start from
+ * hd_engine_config_init(), or from zero: a zero member means its default (docs/c-api.md, "Structs
+ * you fill in"), so `{.message_slots = 256}` alone is a complete config. The budget bounds what registration may allocate, so that no caller — root with a
  * loop, or a bug — can exhaust a kernel's memory by accident; a registration or action past it
  * fails with HD_ERR_BUDGET_EXCEEDED and changes nothing. Memory of cleared events counts until
  * it is freed after its grace period (a registration that would exceed first reclaims).
  */
 struct hd_engine_config {
-    /** Messages each core's queue holds; rounded up to a power of two. Default 64. */
+    /** Messages each core's queue holds; rounded up to a power of two. Default 64
+     *  (HD_MESSAGE_SLOTS_DEFAULT). */
     uint32_t message_slots;
-    /** Largest message in bytes; longer ones are truncated (and flagged). Default 512. */
+    /** Largest message in bytes; longer ones are truncated (and flagged). Default 512
+     *  (HD_MESSAGE_BYTES_DEFAULT). */
     uint32_t message_max_bytes;
     /** Most events held at once. Default HD_BUDGET_EVENTS_DEFAULT. */
     uint32_t max_events;
@@ -60,6 +67,9 @@ struct hd_engine_config {
      *  Default 64 MiB. */
     uint64_t max_buffer_bytes;
 };
+
+/** Set every member of @p config to its default (the same engine as a NULL or zeroed config). */
+HD_API void hd_engine_config_init(struct hd_engine_config *config);
 
 /**
  * Create an engine served by @p ops (copied; `ops->user` must outlive the engine).

@@ -16,9 +16,7 @@
 #include "types.h"
 #include "vcpu.h"
 
-/** Library version, as in the CMake project. */
-#define HD_VERSION_MAJOR 0
-#define HD_VERSION_MINOR 1
-#define HD_VERSION_PATCH 0
+/* The version macros (HD_VERSION_MAJOR, ...) are in <hdevent/version.h>, which the build
+ * generates from the CMake project's version and installs beside this header. */
 
 #endif /* HDEVENT_HDEVENT_H */

@@ -26,9 +26,17 @@ HD_EXTERN_C_BEGIN
 
 struct hd_host;
 
-/** Host backend settings; NULL means the defaults. */
+/** Simulated cores when hd_host_config.cores is 0. */
+#define HD_HOST_CORES_DEFAULT 4u
+
+/**
+ * Host backend settings; NULL means the defaults. Start from hd_host_config_init(), or from
+ * zero: a zero member means its default, so `{.log_to_stderr = true}` alone is a complete
+ * config (docs/c-api.md, "Structs you fill in").
+ */
 struct hd_host_config {
-    /** Simulated cores (hd_backend_ops.core_count). Default 4. */
+    /** Simulated cores (hd_backend_ops.core_count; hd_engine_create() refuses more than
+     *  HD_CORES_MAX). 0: the default, HD_HOST_CORES_DEFAULT (4). */
     uint32_t cores;
     /** Print the engine's log lines on stderr. Default false. */
     bool log_to_stderr;
@@ -41,7 +49,10 @@ struct hd_host_config {
     void *action_user;
 };
 
-/** Create a host backend. @return HD_OK, HD_ERR_INVALID_ARGUMENT (0 cores), HD_ERR_NO_MEMORY. */
+/** Set every member of @p config to its default (the same host as a NULL or zeroed config). */
+HD_API void hd_host_config_init(struct hd_host_config *config);
+
+/** Create a host backend. @return HD_OK, HD_ERR_INVALID_ARGUMENT (@p out NULL), HD_ERR_NO_MEMORY. */
 HD_API enum hd_status hd_host_create(const struct hd_host_config *config, struct hd_host **out);
 
 /** Free the host backend. Destroy engines using it first. NULL is ignored. */

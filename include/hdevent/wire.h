@@ -201,8 +201,9 @@ enum hd_wire_modify_type {
 /*
  * The codes as names. HyperDbg's values are above INT_MAX, which ISO C (before C23) does not
  * allow an enumerator; GCC and Clang accept it and give the enum an unsigned type, and the
- * pragma keeps -Wpedantic builds of includers quiet. Carry codes in uint32_t, as every function
- * here does, and use the enum for the names.
+ * pragma keeps -Wpedantic builds of includers quiet. The MSVC ABI (cl, clang-cl) makes every
+ * enum an int, so there HD_WIRE_SUCCESS is -1. Carry codes in uint32_t, as every function here
+ * does, use the enum for the names, and compare as (uint32_t)HD_WIRE_SUCCESS.
  */
 #if defined(__GNUC__)
 #pragma GCC diagnostic push

@@ -1,5 +1,6 @@
 /* Defaults of the public descriptors, and small facts about them. */
 #include <hdevent/backend.h>
+#include <hdevent/engine.h>
 #include <hdevent/event.h>
 #include <hdevent/regs.h>
 
@@ -19,6 +20,17 @@ void hd_action_desc_init(struct hd_action_desc *desc, enum hd_action_type type)
     hd_memset(desc, 0, sizeof(*desc));
     desc->type = type;
     desc->immediate = true;
+}
+
+void hd_engine_config_init(struct hd_engine_config *config)
+{
+    hd_memset(config, 0, sizeof(*config));
+    config->message_slots = HD_MESSAGE_SLOTS_DEFAULT;
+    config->message_max_bytes = HD_MESSAGE_BYTES_DEFAULT;
+    config->max_events = HD_BUDGET_EVENTS_DEFAULT;
+    config->max_actions = HD_BUDGET_ACTIONS_DEFAULT;
+    config->max_code_bytes = HD_BUDGET_CODE_BYTES_DEFAULT;
+    config->max_buffer_bytes = HD_BUDGET_BUFFER_BYTES_DEFAULT;
 }
 
 void hd_backend_ops_init(struct hd_backend_ops *ops)

@@ -4,8 +4,6 @@
  */
 #include "internal/engine.h"
 
-#define HD_DEFAULT_MESSAGE_SLOTS 64u
-#define HD_DEFAULT_MESSAGE_MAX 512u
 
 static uint32_t round_up_pow2(uint32_t v)
 {
@@ -62,9 +60,9 @@ enum hd_status hd_engine_create(const struct hd_backend_ops *ops,
     cores = copy.core_count(copy.user);
     if (cores == 0 || cores > HD_CORES_MAX)
         return HD_ERR_BAD_OPS;
-    slots = config && config->message_slots ? config->message_slots : HD_DEFAULT_MESSAGE_SLOTS;
+    slots = config && config->message_slots ? config->message_slots : HD_MESSAGE_SLOTS_DEFAULT;
     max = config && config->message_max_bytes ? config->message_max_bytes
-                                              : HD_DEFAULT_MESSAGE_MAX;
+                                              : HD_MESSAGE_BYTES_DEFAULT;
     if (slots > HD_MESSAGE_SLOTS_MAX || max > HD_MESSAGE_BYTES_MAX)
         return HD_ERR_INVALID_ARGUMENT;
     budget_from(config, &limit);

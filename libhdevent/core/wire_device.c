@@ -59,7 +59,7 @@ static size_t list_events(struct hd_engine *e, const void *in, size_t in_len, vo
         code = HD_WIRE_ERR_TRAILING_BYTES;
     else
         after = hd__le_rd64(in, 0); /* read before the output (which may be `in`) is written */
-    if (code == HD_WIRE_SUCCESS) {
+    if (code == (uint32_t)HD_WIRE_SUCCESS) {
         last = after;
         while (hd_event_next(e, last, &info) == HD_OK) {
             if (count == room) {

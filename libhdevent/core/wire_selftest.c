@@ -105,22 +105,22 @@ size_t hd__wire_selftest_run(struct hd_engine *e, const struct hd_wire_caller *c
     r.e = e;
     r.core = HD_ALL;
     code = selftest_decode(in, in_len, caller ? caller->pid : 0, &r);
-    if (code == HD_WIRE_SUCCESS && (!caller || !caller->run_here))
+    if (code == (uint32_t)HD_WIRE_SUCCESS && (!caller || !caller->run_here))
         code = HD_WIRE_ERR_SELFTEST_UNAVAILABLE;
-    if (code == HD_WIRE_SUCCESS) {
+    if (code == (uint32_t)HD_WIRE_SUCCESS) {
         r.status = HD_WIRE_ERR_INTERNAL; /* overwritten by selftest_exit when it runs */
         caller->run_here(caller->user, selftest_exit, &r);
         code = r.status;
     }
-    if (code != HD_WIRE_SUCCESS)
+    if (code != (uint32_t)HD_WIRE_SUCCESS)
         hd__wire_log_rejection(e, "self-test VMCALL", code);
     /* On a rejection regs and rip echo the input (r holds what was decoded, else zeros). */
-    if (code != HD_WIRE_SUCCESS && in && in_len >= HD_WIRE_SELFTEST_SIZE)
+    if (code != (uint32_t)HD_WIRE_SUCCESS && in && in_len >= HD_WIRE_SELFTEST_SIZE)
         hd_memcpy(res, in, SR_STATUS);
     else
         for (unsigned i = 0; i < HD_GUEST_REG_COUNT; i++)
             hd__le_wr64(res, 8u * i, *hd_guest_reg(&r.regs, i));
-    if (code == HD_WIRE_SUCCESS)
+    if (code == (uint32_t)HD_WIRE_SUCCESS)
         hd__le_wr64(res, SR_RIP, r.rip);
     hd__le_wr32(res, SR_STATUS, code);
     hd__le_wr32(res, SR_CORE, r.core);

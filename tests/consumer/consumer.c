@@ -1,6 +1,8 @@
 #include <stdio.h>
+#include <string.h>
 
 #include <hdevent/hdevent.h>
+#include <hdevent/version.h>
 
 int main(void)
 {
@@ -9,5 +11,8 @@ int main(void)
     if (s == NULL)
         return 1;
     printf("hd_status_str(HD_OK) = %s\n", s);
-    return 0;
+    printf("HD_VERSION_STRING = %s (package %s)\n", HD_VERSION_STRING, EXPECT_VERSION);
+    if (strcmp(HD_VERSION_STRING, EXPECT_VERSION) != 0)
+        return 1;
+    return HD_VERSION == HD_VERSION_MAJOR * 10000 + HD_VERSION_MINOR * 100 + HD_VERSION_PATCH ? 0 : 1;
 }

@@ -19,6 +19,9 @@
  *
  * Entry arguments: System V (code rdi, a1 rsi, a2 rdx, a3 rcx) or, for Windows builds,
  * Windows x64 (code rcx, a1 rdx, a2 r8, a3 r9).
+ *
+ * call_raw.asm is the MASM twin of the _WIN32 branch for MSVC toolchains: tests/msvc checks
+ * that both assemble to the same instructions and unwind data and behave alike under Wine.
  */
 #if defined(__KERNEL__) && defined(__linux__)
 #include <linux/linkage.h>
