@@ -36,6 +36,8 @@ struct hd_engine;
 #define HD_MESSAGE_SLOTS_DEFAULT 64u
 #define HD_MESSAGE_BYTES_DEFAULT 512u
 
+/** The most events an engine may be configured for (the snapshot's geometry stays in range). */
+#define HD_BUDGET_EVENTS_MAX (1u << 24)
 /** Default budget: sized for a small machine (a few GiB, a few cores). */
 #define HD_BUDGET_EVENTS_DEFAULT 65536u
 #define HD_BUDGET_ACTIONS_DEFAULT 262144u
@@ -57,7 +59,8 @@ struct hd_engine_config {
     /** Largest message in bytes; longer ones are truncated (and flagged). Default 512
      *  (HD_MESSAGE_BYTES_DEFAULT). */
     uint32_t message_max_bytes;
-    /** Most events held at once. Default HD_BUDGET_EVENTS_DEFAULT. */
+    /** Most events held at once. Default HD_BUDGET_EVENTS_DEFAULT; at most
+     *  HD_BUDGET_EVENTS_MAX. */
     uint32_t max_events;
     /** Most actions over every event. Default HD_BUDGET_ACTIONS_DEFAULT. */
     uint32_t max_actions;
@@ -75,7 +78,8 @@ HD_API void hd_engine_config_init(struct hd_engine_config *config);
  * Create an engine served by @p ops (copied; `ops->user` must outlive the engine).
  * @return HD_OK; HD_ERR_BAD_OPS if the ops' size, version or required members are wrong or
  *         core_count is 0 or above HD_CORES_MAX; HD_ERR_INVALID_ARGUMENT for @p out NULL or
- *         a config above HD_MESSAGE_SLOTS_MAX / HD_MESSAGE_BYTES_MAX; HD_ERR_NO_MEMORY.
+ *         a config above HD_MESSAGE_SLOTS_MAX / HD_MESSAGE_BYTES_MAX / HD_BUDGET_EVENTS_MAX;
+ *         HD_ERR_NO_MEMORY.
  */
 HD_API enum hd_status hd_engine_create(const struct hd_backend_ops *ops,
                                        const struct hd_engine_config *config,

@@ -12,7 +12,7 @@
  * (this core, any pid), (any core, this pid) and (any core, any pid) — only for the key shapes
  * some event has, usually one — each already in registration order, and a merge of at most
  * four lists runs the events oldest first (S8). The lists hold copies of the events' hot
- * fields (internal/engine.h), so dispatch never follows a pointer to an event or action.
+ * fields (internal/snapshot.h), so dispatch never follows a pointer to an event or action.
  *
  * Shape of the code: the ordinary exit (one key shape, not the hypervisor's own call) runs in
  * one function with no call but those into the hooks; the merge, the own-hypercall copy,
@@ -215,7 +215,7 @@ static bool decide_protected(struct hd_engine *e, struct hd_vcpu *vcpu,
 /*
  * Take the current snapshot for this exit; 0 when no event is enabled (S1: nothing runs).
  *
- * Grace periods (snapshot.c): with per-core counters the core's sequence is odd while it
+ * Grace periods (snapshot_retire.c): with per-core counters the core's sequence is odd while it
  * holds a snapshot, and a fence orders that store before the snapshot load (Dekker's
  * pattern: without it x86 may let the load pass the store, and a writer could see "outside"
  * while the core reads the old set). A backend with run_on_every_core proves grace periods by

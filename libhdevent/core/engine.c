@@ -66,6 +66,8 @@ enum hd_status hd_engine_create(const struct hd_backend_ops *ops,
     if (slots > HD_MESSAGE_SLOTS_MAX || max > HD_MESSAGE_BYTES_MAX)
         return HD_ERR_INVALID_ARGUMENT;
     budget_from(config, &limit);
+    if (limit.events > HD_BUDGET_EVENTS_MAX)
+        return HD_ERR_INVALID_ARGUMENT; /* 2^30 keys would overflow the shard geometry */
 
     /* Placed at a line boundary: dispatch reads exactly the engine's first line. */
     raw = copy.alloc(copy.user, sizeof(*e) + HD_CACHELINE);

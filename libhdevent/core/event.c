@@ -214,6 +214,18 @@ enum hd_status hd__event_check(const struct hd_engine *e, const struct hd_event_
     return HD_OK;
 }
 
+size_t hd__event_bytes(const struct hd_engine *e, const struct hd_event *ev)
+{
+    size_t bytes = ev->condition_code.size;
+    for (uint32_t i = 0; i < ev->actions.count; i++) {
+        const struct hd_action *a = hd__event_action(ev, i);
+        bytes += a->code.size;
+        if (a->buffers)
+            bytes += (size_t)a->buffer_stride * e->core_count;
+    }
+    return bytes;
+}
+
 void hd__event_free(struct hd_engine *e, struct hd_event *ev)
 {
     charge(e, 1, 0, ev->condition_code.exec ? ev->condition_code.size : 0, 0, true);

@@ -33,6 +33,13 @@ bool hd__is_empty_shard(uintptr_t shard_word)
     return hd_snap_node(shard_word) == (const void *)empty_shard;
 }
 
+/* A node's body, not a word: compared whole (a list body is aligned to 64 bytes only, so
+ * masking its low bits could make a neighbour of the sentinel look like it). */
+bool hd__is_empty_shard_body(const void *body)
+{
+    return body == (const void *)empty_shard;
+}
+
 void *hd__node_alloc(struct hd_engine *e, enum hd_node_kind kind, size_t size, size_t align)
 {
     size_t total = sizeof(struct hd_node) + align + size;
@@ -56,7 +63,7 @@ void hd__node_free(struct hd_engine *e, const void *body)
 {
     struct hd_node *n;
 
-    if (!body || hd__is_empty_shard((uintptr_t)body))
+    if (!body || hd__is_empty_shard_body(body))
         return;
     n = hd__node_of(body);
     if (n->kind == HD_NODE_LIST && ((const struct hd_snap_list *)body)->chunks > 1) {

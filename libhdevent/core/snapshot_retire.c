@@ -37,6 +37,8 @@ struct hd_retire_batch {
     uint64_t seq[];             /* [core count] */
 };
 
+static void seal(struct hd_engine *e, struct hd_retire_batch *b);
+
 static void batch_free(struct hd_engine *e, struct hd_retire_batch *b)
 {
     while (b->nodes) {
@@ -80,7 +82,7 @@ void hd__retire_node(struct hd_engine *e, const void *body)
     struct hd_retire_batch *b = open_batch(e);
     struct hd_node *n = hd__node_of(body);
 
-    if (hd__is_empty_shard((uintptr_t)body))
+    if (hd__is_empty_shard_body(body))
         return;
     n->next = b->nodes;
     b->nodes = n;
@@ -92,6 +94,7 @@ void hd__retire_event(struct hd_engine *e, struct hd_event *ev)
     struct hd_retire_batch *b = open_batch(e);
     ev->free_next = b->events;
     b->events = ev;
+    b->bytes += hd__event_bytes(e, ev); /* code and buffers count toward sealing it */
 }
 
 /*
@@ -109,6 +112,14 @@ void hd__retire_unpublished_event(struct hd_engine *e, struct hd_event *ev)
     }
     ev->free_next = b->events;
     b->events = ev;
+    if (!b->sealed) {
+        /* A writer call of its own (it went through no hd__retire_end): count it, so that
+         * with IPI grace periods its memory does not wait for 63 other calls. */
+        b->bytes += hd__event_bytes(e, ev);
+        b->ops++;
+        if (b->ops >= HD_RETIRE_BATCH_OPS || b->bytes >= HD_RETIRE_BATCH_BYTES)
+            seal(e, b);
+    }
 }
 
 /* Every node reachable from @word, each handed to @fn once (lists and chunks via the lists). */

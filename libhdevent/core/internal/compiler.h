@@ -23,7 +23,7 @@
 #define hd_store_release(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
 
 /*
- * Store-load barrier for the dispatcher's "I am inside" mark (see snapshot.c). GCC emits
+ * Store-load barrier for the dispatcher's "I am inside" mark (see snapshot_retire.c). GCC emits
  * `lock or [rsp], 0` for a seq_cst fence, and the dispatch path must not execute a locked
  * instruction, so x86-64 uses MFENCE itself. The writer side may use a locked instruction.
  *
@@ -41,7 +41,7 @@
 #endif
 
 #if defined(HD_TSAN)
-extern uint32_t hd__tsan_fence_word; /* defined in snapshot.c */
+extern uint32_t hd__tsan_fence_word; /* defined in snapshot_retire.c */
 #define hd_fence_store_load() ((void)__atomic_fetch_add(&hd__tsan_fence_word, 0, __ATOMIC_SEQ_CST))
 #define hd_fence_full() ((void)__atomic_fetch_add(&hd__tsan_fence_word, 0, __ATOMIC_SEQ_CST))
 #elif defined(__x86_64__)

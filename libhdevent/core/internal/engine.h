@@ -26,7 +26,7 @@ struct hd_core {
      * Dispatch sequence: odd while the core holds a snapshot — with counter grace periods
      * during every armed exit (pre pass until the end of the post pass), with IPI grace
      * periods only while a two-call exit waits for its post pass — even otherwise. Writers
-     * wait for it to move before freeing what it may use (snapshot.c).
+     * wait for it to move before freeing what it may use (snapshot_retire.c).
      */
     uint64_t seq;
     uintptr_t exit_word;                    /* the pre pass's set, for the post pass */

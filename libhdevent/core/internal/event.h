@@ -105,6 +105,9 @@ enum hd_status hd__event_create(struct hd_engine *e, const struct hd_event_desc 
 enum hd_status hd__action_create(struct hd_engine *e, const struct hd_action_desc *d,
                                  struct hd_action **out);
 
+/* Bytes an event holds beyond its object: code and per-core buffers (retire accounting). */
+size_t hd__event_bytes(const struct hd_engine *e, const struct hd_event *ev);
+
 /* Free an object and everything it owns (its actions, for an event). */
 void hd__event_free(struct hd_engine *e, struct hd_event *ev);
 void hd__action_free(struct hd_engine *e, struct hd_action *a);

@@ -56,6 +56,7 @@ void hd__node_free(struct hd_engine *e, const void *body);
 /* The shard an empty snapshot (and an empty part of a root) uses: static, never freed. */
 uintptr_t hd__empty_shard_word(void);
 bool hd__is_empty_shard(uintptr_t shard_word);
+bool hd__is_empty_shard_body(const void *body);
 
 /* ---- lists (snapshot_list.c) --------------------------------------------------------- */
 
