@@ -104,6 +104,10 @@ enum hd_status hd__event_create(struct hd_engine *e, const struct hd_event_desc 
 enum hd_status hd__action_create(struct hd_engine *e, const struct hd_action_desc *d,
                                  struct hd_action **out);
 
+/* Does @address lie in @ev's raw condition or one of its code actions? Fills @out if so. */
+bool hd__event_code_owner(const struct hd_event *ev, uintptr_t address,
+                          struct hd_code_owner *out);
+
 /* Free an object and everything it owns (its actions, for an event). */
 void hd__event_free(struct hd_engine *e, struct hd_event *ev);
 void hd__action_free(struct hd_engine *e, struct hd_action *a);
