@@ -84,6 +84,7 @@ struct window {
     uint32_t tick_ms;
     /* Written by the handler that stopped the hook. */
     volatile int status, signal, code, syscall_nr;
+    volatile uint32_t syscall_arch;
     volatile uintptr_t address, rip;
     /* The thread's setup (hd_host_contain_prepare). */
     bool prepared;
@@ -299,6 +300,7 @@ static HD_HOST_SIGNAL_SAFE void on_signal(int sig, siginfo_t *si, void *ucontext
     w->signal = sig;
     w->code = si->si_code;
     w->syscall_nr = sig == SIGSYS ? si->si_syscall : -1;
+    w->syscall_arch = sig == SIGSYS ? si->si_arch : 0;
     w->address = timer ? 0 : (uintptr_t)si->si_addr;
     w->rip = rip;
     leave(uc, &w->cur);
@@ -463,6 +465,7 @@ static enum hd_status stopped(struct hd_host *h, struct hd_engine *engine,
     f.signal = w->signal;
     f.code = w->code;
     f.syscall = w->syscall_nr;
+    f.syscall_arch = w->syscall_arch;
     f.address = w->address;
     f.rip = w->rip;
     f.core = vcpu->core;

@@ -131,6 +131,8 @@ struct hd_host_fault {
     int code;
     /** SIGSYS: the system call a seccomp filter refused; otherwise -1. */
     int syscall;
+    /** SIGSYS: its ABI as an AUDIT_ARCH_* value (x86-64, or i386 for `int 0x80`); else 0. */
+    uint32_t syscall_arch;
     /**
      * The signal's si_addr: the address accessed (SIGSEGV, SIGBUS), the instruction (SIGILL,
      * SIGFPE), the instruction after it (SIGTRAP, SIGSYS); 0 for a timeout.
