@@ -497,11 +497,11 @@ static enum hd_status exit_in_window(struct window *w, struct hd_host *h,
     w->cur.limit_ticks = 0;
     if (sigsetjmp(w->cur.jump, 0))
         return stopped(h, engine, vcpu);
+    w->windows++; /* first: a tick from now on does not find the thread idle and stop */
     if (w->timer_made && h->time_limit_ms &&
         atomic_load_explicit(&h->code_regions, memory_order_relaxed) != 0)
         ticks_for(w, h);
     w->cur.open_ticks = w->ticks;
-    w->windows++;
     w->cur.open = 1;
     st = hd_dispatch_vmcall_exit(engine, vcpu, NULL, h->vmcall, h->vmcall_user, exit);
     w->cur.open = 0;
