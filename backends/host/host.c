@@ -4,9 +4,8 @@
  * engine and simulates the exit handler around hd_dispatch_vmcall().
  */
 #define _GNU_SOURCE
-#include <hdevent/host.h>
+#include "host_internal.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,24 +13,9 @@
 #include <unistd.h>
 
 #define HD_HOST_BREAKS_KEPT 4096u
-
-struct hd_host {
-    struct hd_backend_ops ops;
-    uint32_t cores;
-    bool log_to_stderr;
-    void (*on_action)(void *user, const struct hd_action_info *info);
-    void *action_user;
-    hd_vmcall_handler vmcall;
-    void *vmcall_user;
-
-    pthread_mutex_t writer_lock;   /* the engine's writer lock */
-    pthread_mutex_t state_lock;    /* breaks and allocation accounting */
-    struct hd_host_break *breaks;  /* the first HD_HOST_BREAKS_KEPT */
-    uint32_t break_count;
-    uint64_t live;
-    uint64_t calls;
-    int64_t fail_at;               /* calls value at which to fail once; -1: never */
-};
+/* Each region of raw code starts with this much room for its slot in the region table; the
+ * code follows, 16-byte aligned. */
+#define HD_HOST_EXEC_HEADER 16u
 
 /* ---- allocation accounting and failure injection -------------------------------------- */
 
@@ -75,32 +59,54 @@ static void host_free(void *user, void *ptr)
     allocation_gone(user);
 }
 
-/* W^X: map writable, copy, then make it read+execute; it is never writable and executable. */
+/*
+ * W^X: map writable, copy, then make it read+execute; it is never writable and executable.
+ * The region is entered in the region table first (its slot kept in the header before the
+ * code), so the time limit knows it as raw code from the moment it can run.
+ */
 static bool host_exec_alloc(void *user, const void *code, size_t size, void **out)
 {
     struct hd_host *h = user;
-    void *p;
+    size_t total = size + HD_HOST_EXEC_HEADER;
+    uint8_t *p;
+    uint32_t slot;
+
     if (allocation_call(h))
         return false;
-    p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    p = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) {
         allocation_gone(h);
         return false;
     }
-    memcpy(p, code, size);
-    if (mprotect(p, size, PROT_READ | PROT_EXEC) != 0) {
-        munmap(p, size);
+    memcpy(p + HD_HOST_EXEC_HEADER, code, size);
+    pthread_mutex_lock(&h->state_lock);
+    slot = hd__host_region_add(h, (uintptr_t)p + HD_HOST_EXEC_HEADER, size);
+    pthread_mutex_unlock(&h->state_lock);
+    memcpy(p, &slot, sizeof(slot));
+    if (mprotect(p, total, PROT_READ | PROT_EXEC) != 0) {
+        pthread_mutex_lock(&h->state_lock);
+        hd__host_region_remove(h, slot);
+        pthread_mutex_unlock(&h->state_lock);
+        munmap(p, total);
         allocation_gone(h);
         return false;
     }
-    *out = p;
+    *out = p + HD_HOST_EXEC_HEADER;
     return true;
 }
 
 static void host_exec_free(void *user, void *code, size_t size)
 {
-    munmap(code, size);
-    allocation_gone(user);
+    struct hd_host *h = user;
+    uint8_t *p = (uint8_t *)code - HD_HOST_EXEC_HEADER;
+    uint32_t slot;
+
+    memcpy(&slot, p, sizeof(slot));
+    pthread_mutex_lock(&h->state_lock);
+    hd__host_region_remove(h, slot);
+    pthread_mutex_unlock(&h->state_lock);
+    munmap(p, size + HD_HOST_EXEC_HEADER);
+    allocation_gone(h);
 }
 
 /* ---- the other ops ------------------------------------------------------------------- */
@@ -167,6 +173,8 @@ static void host_unlock(void *user)
     pthread_mutex_unlock(&((struct hd_host *)user)->writer_lock);
 }
 
+static _Atomic(uint64_t) serials;
+
 /* ---- public ------------------------------------------------------------------------- */
 
 void hd_host_config_init(struct hd_host_config *config)
@@ -184,19 +192,26 @@ enum hd_status hd_host_create(const struct hd_host_config *config, struct hd_hos
     h = calloc(1, sizeof(*h));
     if (!h)
         return HD_ERR_NO_MEMORY;
+    pthread_mutex_init(&h->writer_lock, NULL);
+    pthread_mutex_init(&h->state_lock, NULL);
+    h->cores = config && config->cores ? config->cores : HD_HOST_CORES_DEFAULT; /* 0: default */
     h->breaks = calloc(HD_HOST_BREAKS_KEPT, sizeof(*h->breaks));
-    if (!h->breaks) {
-        free(h);
+    h->faults = calloc(h->cores, sizeof(*h->faults));
+    h->faulted = calloc(h->cores, sizeof(*h->faulted));
+    if (!h->breaks || !h->faults || !h->faulted) {
+        hd_host_destroy(h);
         return HD_ERR_NO_MEMORY;
     }
-    h->cores = config && config->cores ? config->cores : HD_HOST_CORES_DEFAULT; /* 0: default */
+    h->serial = atomic_fetch_add(&serials, 1) + 1;
     h->log_to_stderr = config && config->log_to_stderr;
+    h->contain = !(config && config->no_containment);
+    h->time_limit_ms = !config || config->time_limit_ms == 0 ? HD_HOST_DEFAULT_TIME_LIMIT_MS
+                       : config->time_limit_ms == HD_HOST_NO_TIME_LIMIT ? 0
+                                                                         : config->time_limit_ms;
     h->on_action = config ? config->on_action : NULL;
     h->action_user = config ? config->action_user : NULL;
     h->vmcall = hd_vmcall_default;
     h->fail_at = -1;
-    pthread_mutex_init(&h->writer_lock, NULL);
-    pthread_mutex_init(&h->state_lock, NULL);
 
     hd_backend_ops_init(&h->ops);
     h->ops.user = h;
@@ -226,9 +241,12 @@ void hd_host_destroy(struct hd_host *host)
 {
     if (!host)
         return;
+    hd__host_regions_free(host);
     pthread_mutex_destroy(&host->writer_lock);
     pthread_mutex_destroy(&host->state_lock);
     free(host->breaks);
+    free(host->faults);
+    free(host->faulted);
     free(host);
 }
 
@@ -263,10 +281,13 @@ enum hd_status hd_host_vmcall(struct hd_host *host, struct hd_engine *engine,
 
     if (!host || !engine || !vcpu)
         return HD_ERR_INVALID_ARGUMENT;
-    st = hd_dispatch_vmcall_exit(engine, vcpu, NULL, host->vmcall, host->vmcall_user,
-                                 exit ? exit : &x);
+    if (host->contain)
+        st = hd__host_exit_contained(host, engine, vcpu, exit ? exit : &x);
+    else
+        st = hd_dispatch_vmcall_exit(engine, vcpu, NULL, host->vmcall, host->vmcall_user,
+                                     exit ? exit : &x);
     if (HD_FAILED(st))
-        return st; /* the record was refused: nothing ran, the VMCALL did not retire */
+        return st; /* refused (nothing ran) or abandoned: the VMCALL did not retire */
     vcpu->rip += vcpu->insn_len; /* short-circuited or not, the VMCALL retires */
     return HD_OK;
 }

@@ -135,6 +135,28 @@ HD_API enum hd_status hd_dispatch_vmcall_post(struct hd_engine *engine, struct h
  */
 HD_API enum hd_status hd_dispatch_vmcall_end(struct hd_engine *engine, const struct hd_vcpu *vcpu);
 
+/* ---------------------------------------------------------------------------------------- */
+/* A hook that never returned                                                               */
+/* ---------------------------------------------------------------------------------------- */
+
+/**
+ * End the exit in flight on @p core after the backend stopped a hook that did not return: a
+ * fault or a time limit it contained, leaving the exit's frames behind (the host backend's
+ * hd_host_vmcall() does). Such an exit still holds its event set: with counter grace periods
+ * the core's sequence is odd, and a two-call exit may have its post pass pending, so writers
+ * could never free what they retire, and the next exit would see the hold inverted. This
+ * makes the core quiescent (sequence even, pending post pass ended). Nothing else of the exit
+ * is finished: the default handling and the post pass do not run, and RIP is the backend's
+ * to decide.
+ *
+ * Call it from the context that owns the core's exit (the thread or CPU that ran it), once
+ * the hook is stopped and before the core's next exit; ask hd_event_code_owner() which event
+ * it was before, while the set is still held. The ordinary exit pays nothing for it.
+ * @return HD_OK, also when the core held nothing; HD_ERR_INVALID_ARGUMENT (engine NULL);
+ *         HD_ERR_INVALID_CORE (@p core is not below the core count).
+ */
+HD_API enum hd_status hd_dispatch_vmcall_abandon(struct hd_engine *engine, uint32_t core);
+
 HD_EXTERN_C_END
 
 #endif /* HDEVENT_DISPATCH_H */

@@ -212,6 +212,32 @@ struct hd_event_counters {
 HD_API enum hd_status hd_event_counters(struct hd_engine *engine, uint64_t tag, uint32_t core,
                                         struct hd_event_counters *out);
 
+/** Where an address inside an event's raw code lies (hd_event_code_owner()). */
+struct hd_code_owner {
+    /** The event. */
+    uint64_t tag;
+    /** Index of the code action that holds the address; -1 for the event's condition. */
+    int32_t action;
+    /** The address's offset from the start of that buffer. */
+    uint32_t offset;
+    /** The buffer's size in the executable copy (the appended RET included). */
+    uint32_t size;
+};
+
+/**
+ * Which event's raw code holds @p address: its condition or one of its code actions. For a
+ * backend that caught a fault or stopped a hook inside raw code and wants to name it (the
+ * host backend's hd_host_fault_get() does). Every registered event is looked at, and every
+ * cleared one whose memory is not freed yet: asked before hd_dispatch_vmcall_abandon(),
+ * while the exit still holds its event set, the answer names the code that ran even when
+ * another core cleared its event meanwhile. Writer context (takes the backend's lock); a walk
+ * over every event, not for a hot path.
+ * @return HD_OK; HD_ERR_NO_SUCH_EVENT (no live raw code holds @p address);
+ *         HD_ERR_INVALID_ARGUMENT.
+ */
+HD_API enum hd_status hd_event_code_owner(struct hd_engine *engine, const void *address,
+                                         struct hd_code_owner *out);
+
 /* ---------------------------------------------------------------------------------------- */
 /* Messages (S18, S20)                                                                      */
 /* ---------------------------------------------------------------------------------------- */

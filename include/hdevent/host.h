@@ -47,7 +47,23 @@ struct hd_host_config {
      */
     void (*on_action)(void *user, const struct hd_action_info *info);
     void *action_user;
+    /**
+     * How long, in milliseconds of wall-clock time, an exit's hooks may run before the host
+     * stops the raw code running then and abandons the exit (HD_ERR_HOOK_TIMEOUT). 0: the
+     * default, HD_HOST_DEFAULT_TIME_LIMIT_MS; HD_HOST_NO_TIME_LIMIT: none.
+     */
+    uint32_t time_limit_ms;
+    /**
+     * Let a fault in a hook take the process down, as it would without the host (a debugger
+     * then stops where the code faulted), and run no timer. Default false: contained.
+     */
+    bool no_containment;
 };
+
+/** The time limit of an exit's hooks when hd_host_config.time_limit_ms is 0: one second. */
+#define HD_HOST_DEFAULT_TIME_LIMIT_MS 1000u
+/** hd_host_config.time_limit_ms: no time limit. */
+#define HD_HOST_NO_TIME_LIMIT 0xFFFFFFFFu
 
 /** Set every member of @p config to its default (the same host as a NULL or zeroed config). */
 HD_API void hd_host_config_init(struct hd_host_config *config);
@@ -75,7 +91,17 @@ HD_API void hd_host_vcpu_init(struct hd_vcpu *vcpu, struct hd_guest_regs *regs, 
  * Take a VMCALL exit on vcpu->core through hd_dispatch_vmcall_exit() — pre pass, the default
  * handling (hd_vmcall_default() unless replaced) unless short-circuited, post pass if asked
  * for — then rip += insn_len. Thread-safe for different cores. @p exit may be NULL.
- * @return HD_OK; HD_ERR_INVALID_ARGUMENT; HD_ERR_BAD_VCPU (nothing ran, RIP unchanged).
+ *
+ * Hooks are contained (unless hd_host_config.no_containment): a fault while the exit runs
+ * (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, or SIGSYS from a seccomp filter that traps a
+ * system call) stops the hook that faulted, and so does raw code still running when the time
+ * limit passes. The exit is then abandoned where it stood (hd_dispatch_vmcall_abandon()):
+ * what ran before stays done, nothing after runs — no further hook, no default handling, no
+ * post pass — RIP is not advanced, and @p exit holds what the passes had filled in.
+ * hd_host_fault_get() says what happened. Signals outside an exit keep their own handling:
+ * the host's handler passes them to the one it found installed, or to the default action.
+ * @return HD_OK; HD_ERR_INVALID_ARGUMENT; HD_ERR_BAD_VCPU (nothing ran, RIP unchanged);
+ *         HD_ERR_HOOK_FAULTED; HD_ERR_HOOK_TIMEOUT.
  */
 HD_API enum hd_status hd_host_vmcall(struct hd_host *host, struct hd_engine *engine,
                                      struct hd_vcpu *vcpu, struct hd_exit *exit);
@@ -105,6 +131,55 @@ HD_API bool hd_host_break_get(struct hd_host *host, uint32_t index, struct hd_ho
 
 /** Forget the recorded breaks. */
 HD_API void hd_host_break_reset(struct hd_host *host);
+
+/** A hook the host stopped: what hd_host_vmcall() returned HD_ERR_HOOK_* for. */
+struct hd_host_fault {
+    /** HD_ERR_HOOK_FAULTED or HD_ERR_HOOK_TIMEOUT. */
+    enum hd_status status;
+    /** SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP or SIGSYS; for a timeout, the timer's signal. */
+    int signal;
+    /** The signal's si_code (SEGV_MAPERR, ILL_ILLOPN, SYS_SECCOMP, ...; SI_TIMER). */
+    int code;
+    /** SIGSYS: the system call a seccomp filter refused; otherwise -1. */
+    int syscall;
+    /** SIGSYS: its ABI as an AUDIT_ARCH_* value (x86-64, or i386 for `int 0x80`); else 0. */
+    uint32_t syscall_arch;
+    /**
+     * The signal's si_addr: the address accessed (SIGSEGV, SIGBUS), the instruction (SIGILL,
+     * SIGFPE), the instruction after it (SIGTRAP, SIGSYS); 0 for a timeout.
+     */
+    uint64_t address;
+    /** Where the hook was stopped. */
+    uint64_t rip;
+    /** The exit's core and pid. */
+    uint32_t core;
+    uint32_t pid;
+    /** rip lies in raw code the host made executable (a wild jump leaves it false). */
+    bool in_code;
+    /** in_code, and the engine named the code: `owner` says whose it is. */
+    bool named;
+    struct hd_code_owner owner;
+};
+
+/**
+ * The last hook stopped on @p core (each core keeps its own, until the next one).
+ * @return false when no hook was stopped on that core, or @p core is out of range.
+ */
+HD_API bool hd_host_fault_get(struct hd_host *host, uint32_t core, struct hd_host_fault *out);
+
+/** Hooks stopped so far, on every core. */
+HD_API uint64_t hd_host_fault_count(struct hd_host *host);
+
+/**
+ * Set up the calling thread to take contained exits now rather than at its first
+ * hd_host_vmcall(): its alternate signal stack (when it has none), its timer, the signal
+ * handlers. For a program that then restricts its own system calls (`hdevent run`'s
+ * seccomp filter): afterwards an exit needs only rt_sigaction, timer_settime and
+ * rt_sigreturn. The thread's timer and stack are freed when it exits.
+ * @return HD_OK; HD_ERR_NOT_SUPPORTED when containment is off or a piece could not be set
+ *         up (faults are still contained when only the timer or the stack is missing).
+ */
+HD_API enum hd_status hd_host_contain_prepare(struct hd_host *host);
 
 /** Blocks from alloc plus regions from exec_alloc not yet freed. */
 HD_API uint64_t hd_host_live_allocations(struct hd_host *host);

@@ -68,7 +68,13 @@ HD_EXTERN_C_BEGIN
       "itself (hd_code_validate's report says where)")                                             \
     X(HD_ERR_BUDGET_EXCEEDED, -24, ERR_BUDGET_EXCEEDED,                                            \
       "the engine's budget (events, actions, code or buffer bytes: hd_engine_config) is used "     \
-      "up: clear events first")
+      "up: clear events first")                                                                    \
+    X(HD_ERR_HOOK_FAULTED, -25, ERR_INTERNAL,                                                      \
+      "a hook faulted (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, or SIGSYS for a refused system "  \
+      "call): the host backend stopped it and abandoned the exit (hd_host_fault_get says where)")  \
+    X(HD_ERR_HOOK_TIMEOUT, -26, ERR_INTERNAL,                                                      \
+      "a hook's raw code ran past the host backend's time limit (hd_host_config.time_limit_ms): "  \
+      "it was stopped and the exit abandoned")
 
 /** Status of every hdevent call. */
 enum hd_status {

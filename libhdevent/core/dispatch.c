@@ -2,7 +2,8 @@
  * The hot path: one VMCALL exit, from the entry a backend calls down to the hooks it runs.
  *
  * Read top to bottom: the entries — hd_dispatch_vmcall_exit(), the one every in-tree backend
- * uses, then the two-call form for hypervisors that handle the VMCALL themselves — then the
+ * uses, then the two-call form for hypervisors that handle the VMCALL themselves, then the
+ * end of an exit whose hook a backend stopped (hd_dispatch_vmcall_abandon) — then the
  * exit's frame (the own-hypercall decision, holding and releasing a snapshot), one pass (the
  * lookup and the list walk), one event, and the rare paths last.
  *
@@ -170,6 +171,29 @@ enum hd_status hd_dispatch_vmcall_end(struct hd_engine *e, const struct hd_vcpu 
         return HD_ERR_BAD_VCPU;
     if (core->post_pending)
         post_pending_end(core);
+    return HD_OK;
+}
+
+/*
+ * A backend stopped a hook that never returned: the exit's frames are gone, its hold is not.
+ * Ends it as the exit itself would have: a pending two-call exit as hd_dispatch_vmcall_end()
+ * does, an exit of either form holding its snapshot under counter grace periods (sequence
+ * odd, snapshot_hold) as snapshot_release() does. Under IPI grace periods an exit makes no
+ * mark unless a post pass is pending, so there is nothing else to end.
+ */
+enum hd_status hd_dispatch_vmcall_abandon(struct hd_engine *e, uint32_t core_index)
+{
+    struct hd_core *core;
+
+    if (!e)
+        return HD_ERR_INVALID_ARGUMENT;
+    if (core_index >= e->core_count)
+        return HD_ERR_INVALID_CORE;
+    core = &e->cores[core_index];
+    if (core->post_pending)
+        post_pending_end(core);
+    else if (hd_load_relaxed(&core->seq) & 1u)
+        snapshot_release(e, core);
     return HD_OK;
 }
 

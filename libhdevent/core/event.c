@@ -56,6 +56,35 @@ static void code_unload(struct hd_engine *e, struct hd_code *code)
         e->ops.exec_free(e->ops.user, code->exec, code->size);
 }
 
+static bool code_holds(const struct hd_code *code, uintptr_t address)
+{
+    return code->exec && address - (uintptr_t)code->exec < code->size;
+}
+
+bool hd__event_code_owner(const struct hd_event *ev, uintptr_t address,
+                          struct hd_code_owner *out)
+{
+    const struct hd_code *found = NULL;
+    int32_t action = -1;
+
+    if (ev->condition == HD_CONDITION_RAW && code_holds(&ev->condition_code, address))
+        found = &ev->condition_code;
+    for (uint32_t i = 0; !found && i < ev->actions.count; i++) {
+        const struct hd_action *a = hd__event_action(ev, i);
+        if (a->type == HD_ACTION_CODE && code_holds(&a->code, address)) {
+            found = &a->code;
+            action = (int32_t)i;
+        }
+    }
+    if (!found)
+        return false;
+    out->tag = ev->tag;
+    out->action = action;
+    out->offset = (uint32_t)(address - (uintptr_t)found->exec);
+    out->size = found->size;
+    return true;
+}
+
 /* ---- the budget ---------------------------------------------------------------------- */
 
 static uint64_t code_cost(const uint8_t *code, uint32_t size)

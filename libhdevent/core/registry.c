@@ -354,3 +354,22 @@ enum hd_status hd_event_counters(struct hd_engine *engine, uint64_t tag, uint32_
     hd__writer_unlock(engine);
     return st;
 }
+
+/* A rare path (a backend naming the code it stopped): every event is looked at. */
+enum hd_status hd_event_code_owner(struct hd_engine *engine, const void *address,
+                                   struct hd_code_owner *out)
+{
+    const struct hd_registry *reg;
+    bool found = false;
+
+    if (!engine || !out)
+        return HD_ERR_INVALID_ARGUMENT;
+    reg = &engine->registry;
+    hd__writer_lock(engine);
+    for (uint32_t i = 0; !found && i < reg->events.count; i++)
+        found = hd__event_code_owner(hd__registry_event(reg, i), (uintptr_t)address, out);
+    if (!found) /* cleared while the exit ran: its code lives until the exit lets go */
+        found = hd__retired_code_owner(engine, (uintptr_t)address, out);
+    hd__writer_unlock(engine);
+    return found ? HD_OK : HD_ERR_NO_SUCH_EVENT;
+}

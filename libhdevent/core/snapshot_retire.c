@@ -122,6 +122,16 @@ void hd__retire_unpublished_event(struct hd_engine *e, struct hd_event *ev)
     }
 }
 
+bool hd__retired_code_owner(const struct hd_engine *e, uintptr_t address,
+                            struct hd_code_owner *out)
+{
+    for (const struct hd_retire_batch *b = e->retire_head; b; b = b->next)
+        for (const struct hd_event *ev = b->events; ev; ev = ev->free_next)
+            if (hd__event_code_owner(ev, address, out))
+                return true;
+    return false;
+}
+
 /* Every node reachable from @word, each handed to @fn once (lists and chunks via the lists). */
 static void walk_tree(struct hd_engine *e, uintptr_t word, void (*fn)(struct hd_engine *,
                                                                     const void *))

@@ -97,7 +97,8 @@ int cli_usage(void)
           "  hdevent asm [--text] '<assembly>' | -\n"
           "  hdevent encode [--strict] '<command>' -o FILE [--tag HEX]\n"
           "  hdevent decode [--text] [--cores N] FILE\n"
-          "  hdevent run [--text] [--strict] [--cores N] [SCENARIO|-]\n"
+          "  hdevent run [--text] [--strict] [--cores N] [--time-limit MS] [--no-filter]\n"
+          "              [SCENARIO|-]\n"
 #endif
 #ifdef HDEVENT_CLI_HAVE_DEVICE
           "  hdevent add [--strict] [--text] [--device PATH] '<!vmcall command>'\n"

@@ -1,5 +1,6 @@
 /*
- * hdevent run [--text] [--strict] [--cores N] [SCENARIO|-]: the host simulator (docs/cli.md).
+ * hdevent run [--text] [--strict] [--cores N] [--time-limit MS] [--no-filter] [SCENARIO|-]:
+ * the host simulator (docs/cli.md).
  *
  * A scenario holds HyperDbg commands and exit lines. Commands travel the route a kernel's
  * would: parsed and validated here (cli_command_load), encoded to HyperDbg's IOCTL buffers,
@@ -7,9 +8,13 @@
  * backend does. Exit lines go through the host backend's simulated exit: hd_dispatch_vmcall
  * (pre), the default handling (host-backend.md), the post pass, rip += 3. A bad line prints an
  * error naming the line and the run goes on; the exit status says whether any line failed.
+ * A hook that faults or runs past the time limit is stopped by the host backend: its line
+ * gets an error (run_fault.c) and an abandoned exit, and the run goes on. The scenario's code
+ * runs under a seccomp filter once setup is done (run_filter.c).
  */
 #define _POSIX_C_SOURCE 200809L /* strdup, strtok_r, strnlen */
 #include "cli.h"
+#include "run.h"
 
 #include <hdevent/command.h>
 #include <hdevent/host.h>
@@ -19,6 +24,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define SCENARIO_MAX (16u * 1024u * 1024u)
 #define FIRED_MAX 64u
@@ -28,7 +34,9 @@ struct sim {
     struct hd_engine *engine;
     bool text, strict;
     bool narrating; /* the last line was a "##" line (text mode) */
+    bool no_filter;
     uint32_t cores;
+    uint32_t time_limit_ms; /* hd_host_config's: 0 is the default */
     uint64_t next_tag;
     /* Command text per event ID: user mode keeps it, as HyperDbg's does (the wire carries
      * no text). */
@@ -271,73 +279,6 @@ static bool run_command(struct sim *s, const char *text)
 
 /* ---- exits ---------------------------------------------------------------------------- */
 
-/* Parse "key=value" words after `vmcall`. */
-static bool parse_exit(struct sim *s, char *args, struct hd_vcpu *vcpu, struct hd_guest_regs *r)
-{
-    bool have_core = false, have_pid = false;
-    uint32_t seen = 0; /* bit per register, bits 16..18 core, pid, cpl */
-    char *save = NULL;
-
-    memset(r, 0, sizeof(*r));
-    hd_host_vcpu_init(vcpu, r, 0, 0);
-    for (char *w = strtok_r(args, " \t\r", &save); w; w = strtok_r(NULL, " \t\r", &save)) {
-        char *eq = strchr(w, '=');
-        unsigned key = 99;
-        uint64_t v, max = UINT64_MAX;
-        char what[96];
-
-        if (!eq || eq == w)
-            return line_error("'%s': exit words are key=value (core=, pid=, cpl=, rax= ... "
-                              "r15=)", w), false;
-        *eq = 0;
-        if (!strcmp(w, "core")) {
-            key = 16, max = s->cores - 1u;
-        } else if (!strcmp(w, "pid")) {
-            key = 17, max = UINT32_MAX;
-        } else if (!strcmp(w, "cpl")) {
-            key = 18, max = 3;
-        } else {
-            for (unsigned i = 0; i < HD_GUEST_REG_COUNT; i++)
-                if (!strcmp(w, hd_guest_reg_name(i)))
-                    key = i;
-        }
-        if (key == 99)
-            return line_error("unknown exit word '%s': use core=, pid=, cpl= or a register "
-                              "rax= ... r15=", w), false;
-        if (seen & (1u << key))
-            return line_error("'%s' given twice", w), false;
-        seen |= 1u << key;
-        enum hd_status st = hd_command_number(eq + 1, strlen(eq + 1), max, &v);
-        if (st != HD_OK) {
-            if (key == 16)
-                snprintf(what, sizeof(what), "core=%s: a core is a hex number below %u "
-                         "(--cores)", eq + 1, s->cores);
-            else if (key == 17)
-                snprintf(what, sizeof(what), "pid=%s: a pid is a 32-bit hex number (prefix 0n "
-                         "for decimal)", eq + 1);
-            else if (key == 18)
-                snprintf(what, sizeof(what), "cpl=%s: the CPL is 0, 1, 2 or 3", eq + 1);
-            else
-                snprintf(what, sizeof(what), "%s=%s: a register value is a 64-bit hex number "
-                         "(prefix 0n for decimal)", w, eq + 1);
-            return line_error("%s", what), false;
-        }
-        if (key == 16)
-            vcpu->core = (uint32_t)v, have_core = true;
-        else if (key == 17)
-            vcpu->pid = (uint32_t)v, have_pid = true;
-        else if (key == 18)
-            vcpu->cpl = (uint8_t)v;
-        else
-            *hd_guest_reg(r, key) = v;
-    }
-    if (!have_core || !have_pid)
-        return line_error("%s", "an exit line needs core= and pid=: "
-                                "vmcall core=<hex> pid=<hex> [cpl=<n>] [rax=<hex> ...]"),
-               false;
-    return true;
-}
-
 static void drain_messages(struct sim *s)
 {
     struct hd_message_info info;
@@ -366,14 +307,19 @@ static bool run_exit(struct sim *s, char *args)
     struct hd_exit exit;
     enum hd_status st;
 
-    if (!parse_exit(s, args, &vcpu, &regs))
+    if (!run_parse_exit(args, s->cores, &vcpu, &regs))
         return false;
     before = regs;
     s->fired_count = 0;
     s->fired_more = 0;
     st = hd_host_vmcall(s->host, s->engine, &vcpu, &exit);
     drain_messages(s);
-    if (st != HD_OK)
+    bool abandoned = st == HD_ERR_HOOK_FAULTED || st == HD_ERR_HOOK_TIMEOUT;
+    if (abandoned) /* the line fails; its exit record says what the passes had done */
+        run_fault_report(s->host, vcpu.core, st,
+                         s->time_limit_ms ? s->time_limit_ms : HD_HOST_DEFAULT_TIME_LIMIT_MS,
+                         s->text);
+    else if (st != HD_OK)
         return cli_fail(hd_status_name(st), hd_status_str(st)), false;
 
     bool sc = exit.pre.flags & HD_VERDICT_SHORT_CIRCUIT;
@@ -385,14 +331,14 @@ static bool run_exit(struct sim *s, char *args)
             printf("%s%" PRIu64, i ? ", " : "", HD_EVENT_ID(s->fired[i]));
         if (s->fired_more)
             printf(", and %" PRIu64 " more", s->fired_more);
-        printf("]%s%s%s\n", sc ? ", short-circuited" : "", prot ? ", protected" : "",
-               exit.default_handled ? ", default handling ran" : "");
+        printf("]%s%s%s%s\n", abandoned ? ", abandoned" : "", sc ? ", short-circuited" : "",
+               prot ? ", protected" : "", exit.default_handled ? ", default handling ran" : "");
         for (unsigned i = 0; i < HD_GUEST_REG_COUNT; i++) {
             uint64_t a = *hd_guest_reg(&before, i), b = *hd_guest_reg(&regs, i);
             if (a != b)
                 printf("  %s: 0x%" PRIx64 " -> 0x%" PRIx64 "\n", hd_guest_reg_name(i), a, b);
         }
-        return true;
+        return !abandoned;
     }
     printf("{\"type\":\"exit\",\"core\":%" PRIu32 ",\"pid\":%" PRIu32 ",\"cpl\":%u,\"fired\":[",
            vcpu.core, vcpu.pid, vcpu.cpl);
@@ -401,6 +347,8 @@ static bool run_exit(struct sim *s, char *args)
     printf("]");
     if (s->fired_more)
         printf(",\"fired_more\":%" PRIu64, s->fired_more);
+    if (abandoned)
+        printf(",\"abandoned\":true");
     printf(",\"short_circuit\":%s,\"protected\":%s,\"default_handled\":%s,\"regs\":{",
            sc ? "true" : "false", prot ? "true" : "false",
            exit.default_handled ? "true" : "false");
@@ -408,7 +356,7 @@ static bool run_exit(struct sim *s, char *args)
         printf("%s\"%s\":\"0x%" PRIx64 "\"", i ? "," : "", hd_guest_reg_name(i),
                *hd_guest_reg(&regs, i));
     printf("},\"rip\":\"0x%" PRIx64 "\"}\n", vcpu.rip);
-    return true;
+    return !abandoned;
 }
 
 /* ---- the scenario ------------------------------------------------------------------------ */
@@ -518,37 +466,74 @@ static int run_scenario(struct sim *s, char *text)
 static const struct hd_engine_config run_budget = {.max_events = 1u << 20,
                                                    .max_actions = 1u << 22};
 
-int cmd_run(int argc, char **argv)
+/* The options; @return -1 to go on, else the exit status (usage). */
+static int options(struct sim *s, int argc, char **argv, const char **path)
 {
-    struct sim s = {.cores = 4, .next_tag = HD_TAG_BASE};
-    const char *path = "-";
     bool have_path = false;
-    struct hd_host_config hc = {0};
-    uint8_t *text = NULL;
-    size_t len;
-    char err[512];
-    int rc;
 
     for (int i = 0; i < argc; i++) {
+        uint64_t n;
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(argv[i], "--text")) {
-            s.text = true;
+            s->text = true;
             cli_set_text(true);
         } else if (!strcmp(argv[i], "--strict")) {
-            s.strict = true;
-        } else if (!strcmp(argv[i], "--cores") && i + 1 < argc) {
-            uint64_t n;
-            const char *v = argv[++i];
+            s->strict = true;
+        } else if (!strcmp(argv[i], "--no-filter")) {
+            s->no_filter = true;
+        } else if (!strcmp(argv[i], "--cores") && v && ++i) {
             if (hd_command_number(v, strlen(v), HD_CORES_MAX, &n) != HD_OK || n == 0)
                 return cli_fail("usage", "--cores takes the number of simulated cores, 1 to "
                                          "0n4096 (hex by default, 0n for decimal)");
-            s.cores = (uint32_t)n;
+            s->cores = (uint32_t)n;
+        } else if (!strcmp(argv[i], "--time-limit") && v && ++i) {
+            if (hd_command_number(v, strlen(v), HD_HOST_NO_TIME_LIMIT - 1, &n) != HD_OK)
+                return cli_fail("usage", "--time-limit takes the milliseconds an exit's hooks "
+                                         "may run (hex by default, 0n for decimal; 0: 0n1000)");
+            s->time_limit_ms = (uint32_t)n;
         } else if (!have_path && (argv[i][0] != '-' || !strcmp(argv[i], "-"))) {
-            path = argv[i];
+            *path = argv[i];
             have_path = true;
         } else {
             return cli_usage();
         }
     }
+    return -1;
+}
+
+/*
+ * Setup is over: from here on the scenario's code runs. Everything the filter would refuse
+ * is done first — the exit thread's signal stack and timer, stdout's buffer (stdio would
+ * otherwise allocate it, and fstat the descriptor, at the first line).
+ */
+static bool lock_down(struct sim *s)
+{
+    static char out[1 << 16];
+    char err[256];
+
+    if (!s->no_filter)
+        run_filter_catch_own();
+    if (hd_host_contain_prepare(s->host) != HD_OK)
+        return !cli_fail("HD_ERR_NOT_SUPPORTED", "cannot set up the containment of hooks "
+                                                 "(signal stack, timer)");
+    setvbuf(stdout, out, isatty(1) ? _IOLBF : _IOFBF, sizeof(out));
+    if (s->no_filter || run_filter_install(err, sizeof(err)) != RUN_FILTER_FAILED)
+        return true;
+    return !cli_fail("seccomp", err);
+}
+
+int cmd_run(int argc, char **argv)
+{
+    struct sim s = {.cores = 4, .next_tag = HD_TAG_BASE};
+    const char *path = "-";
+    struct hd_host_config hc = {0};
+    uint8_t *text = NULL;
+    size_t len;
+    char err[512];
+    int rc = options(&s, argc, argv, &path);
+
+    if (rc >= 0)
+        return rc;
     if (cli_read_file(path, SCENARIO_MAX, &text, &len, err, sizeof(err)) != 0)
         return cli_fail("io", err);
     if (memchr(text, 0, len)) {
@@ -556,6 +541,7 @@ int cmd_run(int argc, char **argv)
         return cli_fail("io", "the scenario holds a NUL byte: it must be text");
     }
     hc.cores = s.cores;
+    hc.time_limit_ms = s.time_limit_ms;
     hc.on_action = on_action;
     hc.action_user = &s;
     if (hd_host_create(&hc, &s.host) != HD_OK ||
@@ -564,12 +550,12 @@ int cmd_run(int argc, char **argv)
         free(text);
         return cli_fail("HD_ERR_NO_MEMORY", "cannot create the simulated machine");
     }
-    rc = run_scenario(&s, (char *)text);
+    rc = lock_down(&s) ? run_scenario(&s, (char *)text) : 1;
     hd_engine_destroy(s.engine);
     hd_host_destroy(s.host);
     for (uint64_t i = 0; i < s.command_count; i++)
         free(s.commands[i]);
     free(s.commands);
     free(text);
-    return rc;
+    return run_filter_refused_own() ? 3 : rc; /* stderr said which call: a missing rule */
 }

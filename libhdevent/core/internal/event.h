@@ -108,6 +108,10 @@ enum hd_status hd__action_create(struct hd_engine *e, const struct hd_action_des
 /* Bytes an event holds beyond its object: code and per-core buffers (retire accounting). */
 size_t hd__event_bytes(const struct hd_engine *e, const struct hd_event *ev);
 
+/* Does @address lie in @ev's raw condition or one of its code actions? Fills @out if so. */
+bool hd__event_code_owner(const struct hd_event *ev, uintptr_t address,
+                          struct hd_code_owner *out);
+
 /* Free an object and everything it owns (its actions, for an event). */
 void hd__event_free(struct hd_engine *e, struct hd_event *ev);
 void hd__action_free(struct hd_engine *e, struct hd_action *a);

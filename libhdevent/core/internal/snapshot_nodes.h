@@ -87,6 +87,9 @@ void hd__retire_unpublished_event(struct hd_engine *e, struct hd_event *ev);
 void hd__retire_tree(struct hd_engine *e, uintptr_t word);
 void hd__free_tree(struct hd_engine *e, uintptr_t word);
 void hd__retire_end(struct hd_engine *e);
+/* Cleared events not freed yet: the one whose raw code holds @address (hd__event_code_owner). */
+bool hd__retired_code_owner(const struct hd_engine *e, uintptr_t address,
+                            struct hd_code_owner *out);
 /* A writer call that failed after hd__retire_begin: nothing it opened stays allocated. */
 void hd__retire_cancel(struct hd_engine *e);
 

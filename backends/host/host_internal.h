@@ -1,0 +1,90 @@
+/*
+ * The host backend's private state, shared by host.c (the backend ops and the simulated exit)
+ * and contain.c (faults and time limits of hooks: signals, timers, the raw-code regions a
+ * signal handler may look at). Nobody else includes it.
+ */
+#ifndef HDEVENT_HOST_INTERNAL_H
+#define HDEVENT_HOST_INTERNAL_H
+
+#include <hdevent/host.h>
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+/*
+ * Where raw code lives, readable from a signal handler on any thread: slots of {start, end}
+ * in chunks that are never freed or moved while the host lives, set and cleared with atomic
+ * stores by writers (under state_lock) and scanned without a lock by the time-limit handler.
+ * A slot read mid-change can only concern a region that is being made or freed, and the code
+ * a thread is running is neither (its exit holds the event), so such a race cannot make the
+ * handler take code for raw code or the reverse.
+ */
+#define HD_HOST_REGION_CHUNK 1024u
+
+struct hd_host_region {
+    _Atomic(uintptr_t) start;
+    _Atomic(uintptr_t) end; /* 0: free slot */
+};
+
+struct hd_host_region_chunk {
+    struct hd_host_region slot[HD_HOST_REGION_CHUNK];
+    _Atomic(struct hd_host_region_chunk *) next;
+};
+
+struct hd_host_regions {
+    _Atomic(struct hd_host_region_chunk *) head;  /* what the handler walks */
+    struct hd_host_region_chunk **chunks;         /* writers: slot i is in chunks[i / CHUNK] */
+    uint32_t chunk_count;
+    uint32_t used;                                /* slots ever handed out */
+    uint32_t *free;                               /* freed slots, reused first */
+    uint32_t free_count, free_cap;
+};
+
+struct hd_host {
+    struct hd_backend_ops ops;
+    uint32_t cores;
+    bool log_to_stderr;
+    bool contain;                  /* !config.no_containment */
+    uint32_t time_limit_ms;        /* 0: none */
+    uint64_t serial;               /* tells hosts apart, even one made where another was */
+    void (*on_action)(void *user, const struct hd_action_info *info);
+    void *action_user;
+    hd_vmcall_handler vmcall;
+    void *vmcall_user;
+
+    pthread_mutex_t writer_lock;   /* the engine's writer lock */
+    pthread_mutex_t state_lock;    /* breaks, faults, regions and allocation accounting */
+    struct hd_host_break *breaks;  /* the first HD_HOST_BREAKS_KEPT */
+    uint32_t break_count;
+    uint64_t live;
+    uint64_t calls;
+    int64_t fail_at;               /* calls value at which to fail once; -1: never */
+
+    struct hd_host_regions regions;
+    _Atomic(uint32_t) code_regions; /* live regions: no raw code, no timer to arm */
+    struct hd_host_fault *faults;  /* [cores]: the last fault contained on each core */
+    bool *faulted;                 /* [cores]: faults[c] holds one */
+    uint64_t fault_count;
+};
+
+/* ---- contain.c ------------------------------------------------------------------------- */
+
+/*
+ * A region of raw code was made or is about to be freed (state_lock held). Add returns the
+ * slot to hand back to remove, or UINT32_MAX when the table could not grow (the region is
+ * then simply not known to the time limit: a run in it is not stopped).
+ */
+uint32_t hd__host_region_add(struct hd_host *h, uintptr_t start, size_t size);
+void hd__host_region_remove(struct hd_host *h, uint32_t slot);
+void hd__host_regions_free(struct hd_host *h);
+
+/*
+ * hd_host_vmcall's exit with its hooks contained: hd_dispatch_vmcall_exit() inside the
+ * window where a fault or the time limit brings the thread back here. @return HD_OK, a
+ * dispatch failure, HD_ERR_HOOK_FAULTED or HD_ERR_HOOK_TIMEOUT (the exit abandoned, its
+ * fault recorded for hd_host_fault_get()).
+ */
+enum hd_status hd__host_exit_contained(struct hd_host *h, struct hd_engine *engine,
+                                       struct hd_vcpu *vcpu, struct hd_exit *exit);
+
+#endif /* HDEVENT_HOST_INTERNAL_H */

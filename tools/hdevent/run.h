@@ -1,0 +1,69 @@
+/*
+ * tools/hdevent/run.h — the parts of `hdevent run` (cmd_run.c) that live in files of their
+ * own: the words of an exit line (run_exit.c), the report of a hook the host backend stopped
+ * (run_fault.c) and the seccomp filter the scenario's code runs under (run_filter.c).
+ * docs/cli.md describes them.
+ */
+#ifndef HDEVENT_CLI_RUN_H
+#define HDEVENT_CLI_RUN_H
+
+#include <hdevent/host.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- run_exit.c ------------------------------------------------------------------------- */
+
+/**
+ * Parse the words after `vmcall` on an exit line (@p args, changed in place) into @p vcpu and
+ * @p r (zeroed first; hd_host_vcpu_init's defaults), for a machine of @p cores. On a mistake
+ * prints the line's error. @return false then.
+ */
+bool run_parse_exit(char *args, uint32_t cores, struct hd_vcpu *vcpu, struct hd_guest_regs *r);
+
+/* ---- run_fault.c ------------------------------------------------------------------------ */
+
+/**
+ * Print the error record of an exit line whose hook the host stopped (hd_host_vmcall()
+ * returned @p st, HD_ERR_HOOK_FAULTED or HD_ERR_HOOK_TIMEOUT) on @p core: what stopped it,
+ * whose code it was, where. @p limit_ms is the time limit in force, for the message.
+ */
+void run_fault_report(struct hd_host *host, uint32_t core, enum hd_status st,
+                      uint32_t limit_ms, bool text_out);
+
+/* ---- run_filter.c ----------------------------------------------------------------------- */
+
+/** What run_filter_install() did. */
+enum run_filter {
+    RUN_FILTER_ON,    /**< the filter is in force */
+    RUN_FILTER_NONE,  /**< this build has no libseccomp: no filter */
+    RUN_FILTER_FAILED /**< it could not be installed: the run must not go on */
+};
+
+/**
+ * Make a SIGSYS that no hook raised (hdevent's own call refused by the filter: a bug) print
+ * a line on stderr and fail that call with EPERM. Call it before hd_host_contain_prepare():
+ * the host backend's handler takes SIGSYS inside an exit and passes this one the others.
+ */
+void run_filter_catch_own(void);
+
+/** Did the filter refuse one of hdevent's own calls? (`hdevent run` then exits with 3.) */
+bool run_filter_refused_own(void);
+
+/**
+ * Restrict the process's system calls to what the simulator needs from now on (docs/cli.md,
+ * "What the scenario's code may do"); anything else traps (SIGSYS). Call it once setup is
+ * done: the scenario read, the engine made, hd_host_contain_prepare() called, stdout's buffer
+ * in place (and run_filter_catch_own() before all that). On RUN_FILTER_FAILED a sentence is
+ * left in @p err.
+ */
+enum run_filter run_filter_install(char *err, size_t err_size);
+
+/**
+ * The name of system call @p nr of ABI @p arch (an AUDIT_ARCH_* value, as SIGSYS reports it):
+ * "getpid", or "?" when unknown. Writes into @p buf.
+ */
+const char *run_syscall_name(uint32_t arch, int nr, char *buf, size_t size);
+
+#endif /* HDEVENT_CLI_RUN_H */

@@ -1,0 +1,181 @@
+/*
+ * `hdevent run`: the seccomp filter the scenario's code runs under (run.h, docs/cli.md).
+ *
+ * A scenario's raw code runs in this process. After setup the simulator itself needs very
+ * little of the kernel: writes to stdout and stderr, memory for events (brk, mmap without
+ * PROT_EXEC, mprotect to read+write or read+execute but never both, munmap), the host
+ * backend's per-exit signal handlers and timer, and exit. Everything else — opening files,
+ * sockets, processes, other descriptors — traps: SIGSYS, which the host backend contains
+ * like any fault when a hook made the call (the line's error names the call), and which
+ * ends the run with status 3 when hdevent itself did (a missing rule: a bug).
+ *
+ * This is defence in depth, not a sandbox: the code still reads and writes all of the
+ * process's memory and may use whatever the list allows.
+ */
+#define _GNU_SOURCE
+#include "run.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#if defined(HDEVENT_HAVE_SECCOMP)
+#include <seccomp.h>
+#include <sys/mman.h>
+#endif
+
+static volatile sig_atomic_t own_refused;
+
+/*
+ * A SIGSYS no hook raised: hdevent's own call was refused (a rule is missing: a bug). Say so
+ * on stderr and let the call fail with EPERM, so the run ends cleanly (status 3, cmd_run.c)
+ * and a sanitizer's report still gets printed. Async-signal-safe: write only.
+ */
+static void own_call_refused(int sig, siginfo_t *si, void *ucontext)
+{
+    static const char head[] = "hdevent: the scenario's seccomp filter refused system call ";
+    static const char tail[] = " made by hdevent itself, not by a hook (a bug): it fails "
+                               "with EPERM\n";
+    ucontext_t *uc = ucontext;
+    char digits[12];
+    int n = 0, nr = si->si_syscall;
+
+    (void)sig;
+    do
+        digits[sizeof(digits) - 1 - n++] = (char)('0' + nr % 10);
+    while ((nr /= 10) > 0 && n < (int)sizeof(digits));
+    if (write(2, head, sizeof(head) - 1) < 0 ||
+        write(2, digits + sizeof(digits) - n, (size_t)n) < 0 ||
+        write(2, tail, sizeof(tail) - 1) < 0)
+        own_refused = 1;
+    uc->uc_mcontext.gregs[REG_RAX] = -EPERM; /* the call's result: it was not made */
+    own_refused = 1;
+}
+
+bool run_filter_refused_own(void)
+{
+    return own_refused;
+}
+
+void run_filter_catch_own(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_sigaction = own_call_refused;
+    sa.sa_flags = SA_SIGINFO;
+    sigaction(SIGSYS, &sa, NULL);
+}
+
+#if defined(HDEVENT_HAVE_SECCOMP)
+
+static int allow(scmp_filter_ctx ctx, int nr)
+{
+    return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+}
+
+static int allow_if(scmp_filter_ctx ctx, int nr, struct scmp_arg_cmp cmp)
+{
+    return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, cmp);
+}
+
+/*
+ * What the sanitizer runtimes need (test builds only): LeakSanitizer stops the world at exit
+ * with a tracer thread that lists /proc/self/task and ptraces every thread, with SIGSYS
+ * blocked, so nothing it needs may trap. Anything else they try (a report's symbolizer)
+ * fails with EPERM through own_call_refused().
+ */
+static int allow_sanitizers(scmp_filter_ctx ctx)
+{
+    int rc = 0;
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    static const int calls[] = {
+        SCMP_SYS(open), SCMP_SYS(read), SCMP_SYS(close), SCMP_SYS(lseek), SCMP_SYS(getdents),
+        SCMP_SYS(getdents64), SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(getppid),
+        SCMP_SYS(sched_yield), SCMP_SYS(sigaltstack), SCMP_SYS(prctl), SCMP_SYS(clone),
+        SCMP_SYS(ptrace), SCMP_SYS(wait4),
+    };
+    for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++)
+        rc |= allow(ctx, calls[i]);
+#else
+    (void)ctx;
+#endif
+    return rc;
+}
+
+static int allow_simulator(scmp_filter_ctx ctx)
+{
+    static const int calls[] = {
+        SCMP_SYS(brk), SCMP_SYS(munmap), SCMP_SYS(mremap), SCMP_SYS(madvise),
+        SCMP_SYS(futex), SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigaction),
+        SCMP_SYS(rt_sigprocmask), SCMP_SYS(timer_settime), SCMP_SYS(clock_gettime),
+        SCMP_SYS(exit), SCMP_SYS(exit_group),
+    };
+    static const unsigned prots[] = {PROT_NONE, PROT_READ, PROT_READ | PROT_WRITE,
+                                     PROT_READ | PROT_EXEC};
+    int rc = 0;
+
+    for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++)
+        rc |= allow(ctx, calls[i]);
+    rc |= allow_if(ctx, SCMP_SYS(write), SCMP_A0(SCMP_CMP_EQ, 1));
+    rc |= allow_if(ctx, SCMP_SYS(write), SCMP_A0(SCMP_CMP_EQ, 2));
+    rc |= allow_if(ctx, SCMP_SYS(mmap), SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+    for (size_t i = 0; i < sizeof(prots) / sizeof(prots[0]); i++) /* W^X: never both */
+        rc |= allow_if(ctx, SCMP_SYS(mprotect), SCMP_A2(SCMP_CMP_EQ, prots[i]));
+    return rc;
+}
+
+enum run_filter run_filter_install(char *err, size_t err_size)
+{
+    scmp_filter_ctx ctx;
+    int rc;
+
+    ctx = seccomp_init(SCMP_ACT_TRAP);
+    if (!ctx) {
+        snprintf(err, err_size, "cannot set up the seccomp filter (out of memory)");
+        return RUN_FILTER_FAILED;
+    }
+    /* A call through another ABI (int 0x80: i386) traps too, rather than killing us. */
+    rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_TRAP);
+    rc |= allow_simulator(ctx) | allow_sanitizers(ctx);
+    if (rc == 0)
+        rc = seccomp_load(ctx);
+    seccomp_release(ctx);
+    if (rc != 0) {
+        snprintf(err, err_size, "cannot install the seccomp filter: %s", strerror(-rc));
+        return RUN_FILTER_FAILED;
+    }
+    return RUN_FILTER_ON;
+}
+
+const char *run_syscall_name(uint32_t arch, int nr, char *buf, size_t size)
+{
+    char *name = seccomp_syscall_resolve_num_arch(arch, nr); /* SCMP_ARCH_* are AUDIT_ARCH_* */
+
+    snprintf(buf, size, "%s%s", arch == SCMP_ARCH_X86 ? "i386 " : "", name ? name : "?");
+    free(name);
+    return buf;
+}
+
+#else /* no libseccomp in this build: CMake said so at configure time */
+
+enum run_filter run_filter_install(char *err, size_t err_size)
+{
+    (void)err;
+    (void)err_size;
+    return RUN_FILTER_NONE;
+}
+
+const char *run_syscall_name(uint32_t arch, int nr, char *buf, size_t size)
+{
+    (void)arch;
+    (void)nr;
+    snprintf(buf, size, "?");
+    return buf;
+}
+
+#endif
