@@ -14,9 +14,6 @@
 #include "internal/engine.h"
 #include "internal/snapshot_nodes.h"
 
-#define HD_SHARD_KEYS 256u      /* keys per shard a rebuild aims at */
-#define HD_SHARD_KEYS_MAX 512u  /* above this on average, a rebuild adds shards */
-#define HD_SHARD_KEYS_MIN 64u   /* below this on average (more than one shard), fewer */
 
 /* ---- nodes ----------------------------------------------------------------------------- */
 
@@ -79,7 +76,7 @@ void hd__node_free(struct hd_engine *e, const void *body)
 
 /* ---- shards and roots ----------------------------------------------------------------- */
 
-static uint32_t log2_for(uint32_t keys)
+uint32_t hd__shard_log2_for(uint32_t keys)
 {
     uint32_t log2 = 1;
     while ((1u << log2) < 2u * keys) /* load factor <= 1/2 keeps probes short */
@@ -87,8 +84,8 @@ static uint32_t log2_for(uint32_t keys)
     return log2;
 }
 
-static void shard_put(uintptr_t shard, uint64_t key, const struct hd_snap_list *pre,
-                      const struct hd_snap_list *post)
+void hd__shard_put(uintptr_t shard, uint64_t key, const struct hd_snap_list *pre,
+                   const struct hd_snap_list *post)
 {
     struct hd_snap_bucket *b =
         (struct hd_snap_bucket *)hd_snap_probe(shard, hd_snap_hash(key), key);
@@ -116,7 +113,7 @@ static uintptr_t shard_with(struct hd_engine *e, uintptr_t old, uint64_t key,
     keys = keys - had + (pre || post);
     if (!keys)
         return hd__empty_shard_word();
-    log2 = log2_for(keys);
+    log2 = hd__shard_log2_for(keys);
     node = hd__node_alloc(e, HD_NODE_SHARD, sizeof(struct hd_snap_bucket) << log2,
                           HD_SNAP_ALIGN);
     if (!node)
@@ -125,15 +122,14 @@ static uintptr_t shard_with(struct hd_engine *e, uintptr_t old, uint64_t key,
     shard = hd_snap_word(node, log2, 0, false);
     for (uint32_t i = 0; i < n; i++)
         if ((ob[i].pre || ob[i].post) && ob[i].key != key)
-            shard_put(shard, ob[i].key, ob[i].pre, ob[i].post);
+            hd__shard_put(shard, ob[i].key, ob[i].pre, ob[i].post);
     if (pre || post)
-        shard_put(shard, key, pre, post);
+        hd__shard_put(shard, key, pre, post);
     return shard;
 }
 
-/* A root of 2^@log2 shard words, each @fill; NULL when out of memory. */
-static uintptr_t *root_new(struct hd_engine *e, uint32_t log2, const uintptr_t *copy,
-                           uintptr_t fill)
+uintptr_t *hd__root_new(struct hd_engine *e, uint32_t log2, const uintptr_t *copy,
+                        uintptr_t fill)
 {
     uintptr_t *root = hd__node_alloc(e, HD_NODE_ROOT, sizeof(uintptr_t) << log2, HD_SNAP_ALIGN);
     if (!root)
@@ -153,32 +149,6 @@ struct tree {
     const void *replaced[4];        /* old lists, shard, root: retire or free */
 };
 
-/* The lists @ev is in: the pre list unless stage post, the post list unless stage pre. */
-static bool in_pre(const struct hd_event *ev)
-{
-    return ev->stage != HD_STAGE_POST;
-}
-
-static bool in_post(const struct hd_event *ev)
-{
-    return ev->stage != HD_STAGE_PRE;
-}
-
-static void count_key(struct hd_index *x, const struct hd_event *ev, int delta)
-{
-    x->keys += (uint32_t)delta;
-    x->shape_keys[__builtin_ctz(hd_snap_shape(ev->core, ev->pid))] += (uint32_t)delta;
-}
-
-static uint32_t shapes_of(const struct hd_index *x)
-{
-    uint32_t shapes = 0;
-    for (uint32_t k = 0; k < 4; k++)
-        if (x->shape_keys[k])
-            shapes |= 1u << k;
-    return shapes;
-}
-
 /*
  * Apply @change for @ev to @t, copying the path to its lists. On failure @t is unchanged and
  * nothing is left allocated; on success t->replaced lists what the old tree held there.
@@ -197,14 +167,14 @@ static enum hd_status tree_change(struct hd_engine *e, struct tree *t, const str
     uintptr_t *root = NULL;
     enum hd_status st = HD_OK;
 
-    if (in_pre(ev))
+    if (hd__in_pre(ev))
         st = hd__list_splice(e, pre, ev, change, &new_pre);
-    if (HD_SUCCESS(st) && in_post(ev))
+    if (HD_SUCCESS(st) && hd__in_post(ev))
         st = hd__list_splice(e, post, ev, change, &new_post);
     new_shard = HD_SUCCESS(st) ? shard_with(e, shard, key, new_pre, new_post) : 0;
     if (new_shard && rooted) {
         uint32_t log2 = hd_snap_log2(t->word);
-        root = root_new(e, log2, hd_snap_node(t->word), 0);
+        root = hd__root_new(e, log2, hd_snap_node(t->word), 0);
         if (root)
             root[hash >> (32u - log2)] = new_shard;
     }
@@ -223,36 +193,32 @@ static enum hd_status tree_change(struct hd_engine *e, struct tree *t, const str
     t->replaced[2] = hd_snap_node(shard);
     t->replaced[3] = rooted ? hd_snap_node(t->word) : NULL;
     if (!b && (new_pre || new_post))
-        count_key(&t->index, ev, +1);
+        hd__index_count_key(&t->index, ev, +1);
     else if (b && !new_pre && !new_post)
-        count_key(&t->index, ev, -1);
+        hd__index_count_key(&t->index, ev, -1);
     t->index.events += change == HD_INDEX_ADD ? 1u : change == HD_INDEX_REMOVE ? (uint32_t)-1 : 0;
-    t->word = rooted ? hd_snap_word(root, hd_snap_log2(t->word), shapes_of(&t->index), true)
-                     : new_shard | shapes_of(&t->index);
+    t->word = rooted ? hd_snap_word(root, hd_snap_log2(t->word), hd__index_shapes(&t->index), true)
+                     : new_shard | hd__index_shapes(&t->index);
     return HD_OK;
 }
 
 /* ---- publishing ------------------------------------------------------------------------ */
 
+void hd__snapshot_publish(struct hd_engine *e, uintptr_t word, const struct hd_index *index)
+{
+    e->index = *index;
+    hd_store_release(&e->current_word, word);
+    hd_store_relaxed(&e->armed, index->events != 0);
+}
+
 static void publish(struct hd_engine *e, const struct tree *t)
 {
-    e->index = t->index;
-    hd_store_release(&e->current_word, t->word);
-    hd_store_relaxed(&e->armed, t->index.events != 0);
+    hd__snapshot_publish(e, t->word, &t->index);
 }
 
 static uint32_t shards_log2(const struct hd_engine *e)
 {
     return e->current_word & HD_SNAP_ROOT ? hd_snap_log2(e->current_word) : 0;
-}
-
-/* The root size a rebuild gives @keys keys: HD_SHARD_KEYS per shard. */
-static uint32_t shards_log2_for(uint32_t keys)
-{
-    uint32_t log2 = 0;
-    while (log2 < 24 && (HD_SHARD_KEYS << log2) < keys)
-        log2++;
-    return log2;
 }
 
 /* Would a change of @ev leave the geometry outside its bounds (then rebuild instead)? */
@@ -266,7 +232,7 @@ static bool needs_regeometry(const struct hd_engine *e, const struct hd_event *e
         keys++;
     else if (change == HD_INDEX_REMOVE && b)
         keys -= (b->pre ? b->pre->count : 0) + (b->post ? b->post->count : 0) ==
-                (uint32_t)in_pre(ev) + (uint32_t)in_post(ev);
+                (uint32_t)hd__in_pre(ev) + (uint32_t)hd__in_post(ev);
     return keys > HD_SHARD_KEYS_MAX * shards || (shards > 1 && keys < HD_SHARD_KEYS_MIN * shards);
 }
 
@@ -293,94 +259,6 @@ enum hd_status hd__snapshot_change(struct hd_engine *e, const struct hd_event *e
             hd__retire_node(e, t.replaced[i]);
     if (free_event)
         hd__retire_event(e, free_event);
-    hd__retire_end(e);
-    return HD_OK;
-}
-
-/* ---- rebuilding --------------------------------------------------------------------- */
-
-static bool included(const struct hd_event *ev, enum hd_build_mode mode)
-{
-    return mode == HD_BUILD_ALL || (mode == HD_BUILD_ENABLED && ev->enabled);
-}
-
-/* Distinct keys among the events @mode selects (a rebuild sizes its root by them). */
-static enum hd_status count_keys(struct hd_engine *e, enum hd_build_mode mode, uint32_t *out)
-{
-    const struct hd_registry *reg = &e->registry;
-    uint32_t log2 = log2_for(reg->events.count), mask = (1u << log2) - 1, keys = 0;
-    uint64_t *seen;
-
-    *out = 0;
-    if (mode == HD_BUILD_NONE || !reg->events.count)
-        return HD_OK;
-    seen = hd__alloc(e, (sizeof(uint64_t) + 1) << log2);
-    if (!seen)
-        return HD_ERR_NO_MEMORY;
-    uint8_t *used = (uint8_t *)(seen + (1u << log2));
-    hd_memset(used, 0, (size_t)1 << log2);
-    for (uint32_t i = 0; i < reg->events.count; i++) {
-        const struct hd_event *ev = hd__registry_event(reg, i);
-        uint64_t key = hd_snap_key(ev->core, ev->pid);
-        uint32_t k = hd_snap_hash(key) & mask;
-        if (!included(ev, mode))
-            continue;
-        while (used[k] && seen[k] != key)
-            k = (k + 1) & mask;
-        if (!used[k]) {
-            used[k] = 1;
-            seen[k] = key;
-            keys++;
-        }
-    }
-    hd__free(e, seen);
-    *out = keys;
-    return HD_OK;
-}
-
-enum hd_status hd__snapshot_rebuild(struct hd_engine *e, enum hd_build_mode mode,
-                                    struct hd_event *free_events)
-{
-    const struct hd_registry *reg = &e->registry;
-    struct tree t = {.word = hd__empty_shard_word()};
-    uint32_t keys, log2;
-    enum hd_status st;
-
-    HD_CHECK(hd__retire_begin(e));
-    st = count_keys(e, mode, &keys);
-    log2 = shards_log2_for(keys);
-    if (HD_SUCCESS(st) && log2) {
-        uintptr_t *root = root_new(e, log2, NULL, hd__empty_shard_word());
-        st = root ? HD_OK : HD_ERR_NO_MEMORY;
-        if (root)
-            t.word = hd_snap_word(root, log2, 0, true);
-    }
-    if (HD_FAILED(st)) {
-        hd__retire_cancel(e);
-        return st;
-    }
-    /* Registry order is tag order: every record is appended to the end of its lists. The
-     * tree is private until published, so what a step replaces is freed at once. */
-    for (uint32_t i = 0; i < reg->events.count; i++) {
-        const struct hd_event *ev = hd__registry_event(reg, i);
-        if (!included(ev, mode))
-            continue;
-        st = tree_change(e, &t, ev, HD_INDEX_ADD);
-        if (HD_FAILED(st)) {
-            hd__free_tree(e, t.word);
-            hd__retire_cancel(e);
-            return st;
-        }
-        for (unsigned k = 0; k < 4; k++)
-            hd__node_free(e, t.replaced[k]);
-    }
-    hd__retire_tree(e, e->current_word);
-    publish(e, &t);
-    while (free_events) {
-        struct hd_event *ev = free_events;
-        free_events = ev->free_next;
-        hd__retire_event(e, ev);
-    }
     hd__retire_end(e);
     return HD_OK;
 }

@@ -313,3 +313,40 @@ enum hd_status hd__list_splice(struct hd_engine *e, const struct hd_snap_list *o
     *out = l;
     return HD_OK;
 }
+
+enum hd_status hd__list_build(struct hd_engine *e, const struct hd_event *const *events,
+                              uint32_t n, const struct hd_snap_list **out)
+{
+    const struct runs none = {NULL, 0, {NULL, 0, 0}};
+    uint64_t total = 0;
+    uint32_t bytes;
+    const struct hd_snap_list *l;
+    uint8_t *records, *at;
+
+    *out = NULL;
+    if (!n)
+        return HD_OK;
+    for (uint32_t i = 0; i < n; i++)
+        total += event_record_bytes(events[i]);
+    if (total > 0xFFFFFFFFu - sizeof(struct hd_snap_list))
+        return HD_ERR_NO_MEMORY; /* a list's byte counts are 32-bit */
+    bytes = (uint32_t)total;
+    records = hd__alloc(e, bytes);
+    if (!records)
+        return HD_ERR_NO_MEMORY;
+    at = records;
+    for (uint32_t i = 0; i < n; i++) {
+        record_fill((struct hd_snap_entry *)at, events[i]);
+        at += event_record_bytes(events[i]);
+    }
+    /* The same two shapes a splice makes, with nothing before or after the new records. */
+    if (fits_one_node(n, bytes))
+        l = one_node(e, &none, 0, 0, records, bytes, n, bytes);
+    else
+        l = chunked(e, &none, 0, 0, records, n, n, false);
+    hd__free(e, records);
+    if (!l)
+        return HD_ERR_NO_MEMORY;
+    *out = l;
+    return HD_OK;
+}

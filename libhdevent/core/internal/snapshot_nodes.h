@@ -6,6 +6,7 @@
 #ifndef HDEVENT_INTERNAL_SNAPSHOT_NODES_H
 #define HDEVENT_INTERNAL_SNAPSHOT_NODES_H
 
+#include "engine.h"
 #include "snapshot.h"
 
 /* ---- nodes ------------------------------------------------------------------------- */
@@ -58,6 +59,51 @@ uintptr_t hd__empty_shard_word(void);
 bool hd__is_empty_shard(uintptr_t shard_word);
 bool hd__is_empty_shard_body(const void *body);
 
+/* ---- geometry, shards and publishing (snapshot.c) -------------------------------------- */
+
+#define HD_SHARD_KEYS 256u      /* keys per shard a rebuild aims at */
+#define HD_SHARD_KEYS_MAX 512u  /* above this on average, a rebuild adds shards */
+#define HD_SHARD_KEYS_MIN 64u   /* below this on average (more than one shard), fewer */
+
+/* log2 of the buckets a shard of @keys keys gets: a load factor of at most 1/2. */
+uint32_t hd__shard_log2_for(uint32_t keys);
+/* Put (@key, @pre, @post) in the shard @shard is a word of (a private one: no reader yet). */
+void hd__shard_put(uintptr_t shard, uint64_t key, const struct hd_snap_list *pre,
+                   const struct hd_snap_list *post);
+/* A root of 2^@log2 shard words, copied from @copy or each @fill; NULL when out of memory. */
+uintptr_t *hd__root_new(struct hd_engine *e, uint32_t log2, const uintptr_t *copy,
+                        uintptr_t fill);
+/* Make @word the current snapshot (one release store) with @index its counts. */
+void hd__snapshot_publish(struct hd_engine *e, uintptr_t word, const struct hd_index *index);
+
+/* The lists @ev is in: the pre list unless stage post, the post list unless stage pre. */
+static inline bool hd__in_pre(const struct hd_event *ev)
+{
+    return ev->stage != HD_STAGE_POST;
+}
+
+static inline bool hd__in_post(const struct hd_event *ev)
+{
+    return ev->stage != HD_STAGE_PRE;
+}
+
+/* A key of @ev's shape comes (+1) into the index or leaves it (-1). */
+static inline void hd__index_count_key(struct hd_index *x, const struct hd_event *ev, int delta)
+{
+    x->keys += (uint32_t)delta;
+    x->shape_keys[__builtin_ctz(hd_snap_shape(ev->core, ev->pid))] += (uint32_t)delta;
+}
+
+/* The key shapes an index holds, as the snapshot word's bits 0-3. */
+static inline uint32_t hd__index_shapes(const struct hd_index *x)
+{
+    uint32_t shapes = 0;
+    for (uint32_t k = 0; k < 4; k++)
+        if (x->shape_keys[k])
+            shapes |= 1u << k;
+    return shapes;
+}
+
 /* ---- lists (snapshot_list.c) --------------------------------------------------------- */
 
 /*
@@ -68,6 +114,13 @@ bool hd__is_empty_shard_body(const void *body);
 enum hd_status hd__list_splice(struct hd_engine *e, const struct hd_snap_list *old,
                                const struct hd_event *ev, enum hd_index_change change,
                                const struct hd_snap_list **out);
+
+/*
+ * A list of the @n events @events (in tag order) as one new node, records in that order, or
+ * NULL in *@out when @n is 0. @return HD_OK or HD_ERR_NO_MEMORY (nothing left allocated).
+ */
+enum hd_status hd__list_build(struct hd_engine *e, const struct hd_event *const *events,
+                              uint32_t n, const struct hd_snap_list **out);
 
 /* ---- retirement (snapshot_retire.c) --------------------------------------------------- */
 
