@@ -541,12 +541,29 @@ static void hook_fill(struct hd_hook *hook, const struct hd_pass *p,
     };
 }
 
-/* Break and native actions: out of the raw-code path's way. */
+/* Break, native and script actions: out of the raw-code path's way. */
 static void run_other_action(struct hd_pass *p, const struct hd_snap_entry *en,
                              const struct hd_snap_action *a, uint8_t *buffer,
                              struct hd_hook *hook, bool *hooked)
 {
+    const struct hd_script_run run = {
+        .e = p->e, .core = p->core, .regs = p->regs, .vcpu = p->vcpu, .context = p->context,
+        .tag = en->tag, .buffer = buffer, .buffer_size = a->buffer_size,
+        .core_index = p->core_index, .stage = p->stage, .immediate = a->immediate,
+    };
+
     switch (a->type) {
+    case HD_ACTION_SCRIPT:
+        /* event_sc(x) is carried like a native hook's short_circuit and judged the same way
+         * in run_event: pre pass only, never for own hypercalls (S12, S14). */
+        if (hd__script_run(a->run.script, &run)) {
+            if (!*hooked) {
+                hook_fill(hook, p, en);
+                *hooked = true;
+            }
+            hook->short_circuit = true;
+        }
+        break;
     case HD_ACTION_BREAK:
         p->verdict->flags |= HD_VERDICT_BREAK;
         if (p->e->on_break) {
@@ -570,10 +587,11 @@ static void run_other_action(struct hd_pass *p, const struct hd_snap_entry *en,
                 deliver(p, en, a, buffer, returned);
         }
         break;
-    default: /* HD_ACTION_SCRIPT: refused at registration until the script engine lands */
+    default:
         break;
     }
 }
+
 
 /* S18: a returned pointer inside this core's buffer makes the rest of the buffer a message. */
 static void deliver(struct hd_pass *p, const struct hd_snap_entry *en,

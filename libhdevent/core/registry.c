@@ -137,7 +137,7 @@ enum hd_status hd_action_add(struct hd_engine *engine, uint64_t tag,
         st = hd__budget_admit(e, &cost);
     }
     if (HD_SUCCESS(st))
-        st = hd__action_create(e, action, &a);
+        st = hd__action_create(e, action, ev->script_steps, &a);
     if (HD_SUCCESS(st)) {
         st = append_and_publish(e, &ev->actions, a, ev, HD_INDEX_REPLACE);
         if (HD_FAILED(st))

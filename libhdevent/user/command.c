@@ -58,7 +58,7 @@ void hd_command_free(struct hd_command *cmd)
         struct hd_action_desc *a = (struct hd_action_desc *)cmd->event.actions;
         for (uint32_t i = 0; i < cmd->event.action_count; i++)
             if (a[i].type == HD_ACTION_CODE)
-                free((void *)a[i].code); /* script actions point into cmd->script */
+                free((void *)a[i].code); /* script actions point at cmd->script_program */
         free(a);
     }
     free((void *)cmd->event.condition.code);
@@ -66,7 +66,52 @@ void hd_command_free(struct hd_command *cmd)
     free(cmd->asm_condition.text);
     free(cmd->asm_code.text);
     free(cmd->script.text);
+    hd_script_program_free(&cmd->script_program);
     memset(cmd, 0, sizeof(*cmd));
+}
+
+/* The command's script action (a command makes at most one). */
+static struct hd_action_desc *script_action(struct hd_command *cmd)
+{
+    struct hd_action_desc *a = (struct hd_action_desc *)cmd->event.actions;
+    for (uint32_t i = 0; a && i < cmd->event.action_count; i++)
+        if (a[i].type == HD_ACTION_SCRIPT)
+            return &a[i];
+    return NULL;
+}
+
+enum hd_status hd_command_load_script(struct hd_command *cmd, struct hd_command_error *err)
+{
+    struct hd_script_error se;
+    struct hd_action_desc *a;
+    enum hd_status st;
+
+    if (!cmd)
+        return hd__cmd_fail(NULL, err, "", 0, "no command");
+    a = script_action(cmd);
+    if (cmd->kind != HD_COMMAND_VMCALL || !(cmd->flags & HD_COMMAND_SCRIPT_FILE) || !a ||
+        cmd->script_program.code)
+        return HD_OK;
+    st = hd_script_compile_file(cmd->script.text, &cmd->script_program, &se);
+    if (st == HD_OK) {
+        a->script = cmd->script_program.code;
+        a->script_size = cmd->script_program.size;
+        return HD_OK;
+    }
+    if (err) {
+        memset(err, 0, sizeof(*err));
+        err->column = cmd->script.column;
+        err->length = 6;
+        snprintf(err->token, sizeof(err->token), "script");
+        if (se.line) /* the message first: a long path must not push it out */
+            snprintf(err->message, sizeof(err->message), "line %u, column %u of %.*s: %.*s",
+                     se.line, se.column, 60, cmd->script.text, 150, se.message);
+        else
+            snprintf(err->message, sizeof(err->message), "%.*s", 250, se.message);
+        err->script_line = se.line;
+        err->script_column = se.column;
+    }
+    return st;
 }
 
 static enum hd_status unsupported(struct hd_command_error *err, enum hd_status st,
@@ -97,10 +142,10 @@ enum hd_status hd_command_check_supported(const struct hd_command *cmd,
         return unsupported(err, HD_ERR_NOT_SUPPORTED, cmd->asm_code.column, "asm code",
                            "assembly is not supported yet (the assembler has not landed): give "
                            "the code as hex bytes, code {...}");
-    if (cmd->flags & HD_COMMAND_SCRIPT)
-        return unsupported(err, HD_ERR_SCRIPT_NOT_SUPPORTED, cmd->script.column, "script",
-                           "scripts are not supported yet (the script engine has not landed): "
-                           "nothing would run this script");
+    if ((cmd->flags & HD_COMMAND_SCRIPT_FILE) && !cmd->script_program.code)
+        return unsupported(err, HD_ERR_NOT_SUPPORTED, cmd->script.column, "script",
+                           "the script file is not read yet: hd_command_load_script() reads "
+                           "and compiles it");
     return HD_OK;
 }
 

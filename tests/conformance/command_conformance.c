@@ -201,6 +201,8 @@ static void check_fields(const struct command_case *c, const struct hd_command *
     assert_string_equal(e->command, text);
     assert_int_equal(cmd->immediate, !c->imm_no);
     assert_int_equal(cmd->buffer_size, c->buffer);
+    assert_int_equal(cmd->steps, c->steps);
+    assert_int_equal(cmd->event.script_steps, c->steps);
 
     assert_null(e->condition.fn);
     assert_null(e->condition.user);
@@ -235,9 +237,14 @@ static void check_fields(const struct command_case *c, const struct hd_command *
             assert_null(a->code);
             assert_int_equal(a->code_size, 0);
         }
-        if (a->type == HD_ACTION_SCRIPT) {
-            assert_ptr_equal(a->script, cmd->script.text);
-            assert_int_equal(a->script_size, cmd->script.length);
+        if (a->type == HD_ACTION_SCRIPT && (c->flags & HD_COMMAND_SCRIPT_FILE)) {
+            assert_null(a->script); /* the parser reads no file: hd_command_load_script() */
+            assert_int_equal(a->script_size, 0);
+        } else if (a->type == HD_ACTION_SCRIPT) { /* the bytecode the parser compiled */
+            assert_non_null(cmd->script_program.code);
+            assert_ptr_equal(a->script, cmd->script_program.code);
+            assert_int_equal(a->script_size, cmd->script_program.size);
+            assert_int_equal(hd_script_verify(a->script, a->script_size, NULL), HD_OK);
         } else {
             assert_null(a->script);
             assert_int_equal(a->script_size, 0);
@@ -264,7 +271,8 @@ static void check_supported(const struct command_case *c, const struct hd_comman
                                                               : "script";
     assert_int_equal(err.column, b->column);
     assert_string_equal(err.token, tok);
-    assert_non_null(strstr(err.message, "not supported yet"));
+    assert_non_null(strstr(err.message, b == &cmd->script ? "hd_command_load_script()"
+                                                          : "not supported yet"));
     assert_int_equal(hd_command_check_supported(cmd, NULL), st);
 }
 
@@ -392,8 +400,10 @@ static void run_refused(const struct command_case *c, const char *text)
     st = hd_command_parse(text, &cmd, &err);
     if (st == HD_OK)
         hd_command_free(&cmd);
-    if (st != HD_ERR_INVALID_ARGUMENT)
-        fail_msg("expected HD_ERR_INVALID_ARGUMENT, got %s", hd_status_name(st));
+    if (st != (c->error ? c->error : HD_ERR_INVALID_ARGUMENT))
+        fail_msg("expected %s, got %s",
+                 hd_status_name(c->error ? c->error : HD_ERR_INVALID_ARGUMENT),
+                 hd_status_name(st));
     assert_true(is_zero(&cmd));
     assert_int_equal(alloc_wrap_live, live); /* nothing allocated remains */
 
@@ -407,7 +417,8 @@ static void run_refused(const struct command_case *c, const char *text)
 
     /* Without an error struct: the same status, the same nothing left behind. */
     memset(&cmd, 0xA5, sizeof(cmd));
-    assert_int_equal(hd_command_parse(text, &cmd, NULL), HD_ERR_INVALID_ARGUMENT);
+    assert_int_equal(hd_command_parse(text, &cmd, NULL),
+                     c->error ? c->error : HD_ERR_INVALID_ARGUMENT);
     assert_true(is_zero(&cmd));
     assert_int_equal(alloc_wrap_live, live);
     free(token);
@@ -463,6 +474,10 @@ static void table_covers_every_error_form(void **state)
         "unknown events action: ", "missing event ID: ", "missing value: events sc",
         "events sc takes", "unexpected text after the command: events sc",
         "unexpected text after the command: events e|d|c",
+        "steps limits the instructions", "a step budget of 0", "a step budget is",
+        "no digits: a step budget", "too large, the most is 0x1000000: a step budget",
+        "a {...} body is not a number: a step budget", "missing value: a step budget",
+        "steps given twice", "script line ",
     };
     for (size_t f = 0; f < sizeof(forms) / sizeof(forms[0]); f++) {
         bool found = false;

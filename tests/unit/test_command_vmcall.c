@@ -1,8 +1,9 @@
 /*
  * `!vmcall` commands: every form in HyperDbg's docs (hyperdbg-facts.md), every option, any
- * order and case, the actions a command makes (break when neither code nor script), asm and
- * script bodies carried but refused at registration, and a parsed command registering on the
- * host backend and running HyperDbg's doc condition and code on simulated exits.
+ * order and case, the actions a command makes (break when neither code nor script), asm bodies
+ * carried but refused at registration, script bodies compiled by the parser (script files by
+ * hd_command_load_script), and a parsed command registering on the host backend and running
+ * HyperDbg's doc condition and code on simulated exits.
  */
 #include "command_helpers.h"
 
@@ -94,7 +95,7 @@ static void doc_asm_code_and_asm_condition_are_carried_verbatim(void **state)
     hd_command_free(&c);
 }
 
-static void doc_script_is_carried_verbatim(void **state)
+static void doc_script_is_carried_verbatim_and_compiled(void **state)
 {
     (void)state;
     const char *text =
@@ -106,8 +107,11 @@ static void doc_script_is_carried_verbatim(void **state)
     assert_int_equal(c.script.column, 9);
     assert_int_equal(c.event.action_count, 1);
     assert_int_equal(c.event.actions[0].type, HD_ACTION_SCRIPT);
-    assert_ptr_equal(c.event.actions[0].script, c.script.text);
-    assert_int_equal(c.event.actions[0].script_size, c.script.length);
+    /* The action carries the bytecode the parser compiled, which the verifier accepts. */
+    assert_non_null(c.script_program.code);
+    assert_ptr_equal(c.event.actions[0].script, c.script_program.code);
+    assert_int_equal(c.event.actions[0].script_size, c.script_program.size);
+    assert_int_equal(hd_script_verify(c.script_program.code, c.script_program.size, NULL), HD_OK);
     assert_string_equal(c.event.command, text);
     hd_command_free(&c);
 }
@@ -200,7 +204,7 @@ static void buffer_goes_to_code_and_script_actions_not_break(void **state)
     assert_int_equal(c.event.actions[0].buffer_size, 0);
     hd_command_free(&c);
 
-    c = parse_ok("!vmcall script {x} code {c3} buffer 10");
+    c = parse_ok("!vmcall script {x = 1;} code {c3} buffer 10");
     assert_int_equal(c.event.action_count, 2);
     assert_int_equal(c.event.actions[0].type, HD_ACTION_SCRIPT);
     assert_int_equal(c.event.actions[0].buffer_size, 0x10);
@@ -213,7 +217,7 @@ static void buffer_goes_to_code_and_script_actions_not_break(void **state)
 static void code_and_script_actions_keep_command_order(void **state)
 {
     (void)state;
-    struct hd_command c = parse_ok("!vmcall code {90} script {x}");
+    struct hd_command c = parse_ok("!vmcall code {90} script {x = 1;}");
     assert_int_equal(c.event.action_count, 2);
     assert_int_equal(c.event.actions[0].type, HD_ACTION_CODE);
     assert_int_equal(c.event.actions[1].type, HD_ACTION_SCRIPT);
@@ -312,12 +316,20 @@ static void check_supported_names_asm_and_script(void **state)
     assert_int_equal(e.column, 9);
     hd_command_free(&c);
 
-    c = parse_ok("!vmcall imm no script {x}");
-    assert_int_equal(hd_command_check_supported(&c, &e), HD_ERR_SCRIPT_NOT_SUPPORTED);
+    c = parse_ok("!vmcall imm no script {x = 1;}");
+    assert_int_equal(hd_command_check_supported(&c, &e), HD_OK); /* compiled by the parser */
+    hd_command_free(&c);
+
+    /* A script file is read by hd_command_load_script(), never by the parser. */
+    c = parse_ok("!vmcall imm no script {file:/nonexistent/x.ds}");
+    assert_int_equal(hd_command_check_supported(&c, &e), HD_ERR_NOT_SUPPORTED);
     assert_int_equal(e.column, 16);
     assert_string_equal(e.token, "script");
-    assert_non_null(strstr(e.message, "not supported yet"));
-    assert_int_equal(hd_command_check_supported(&c, NULL), HD_ERR_SCRIPT_NOT_SUPPORTED);
+    assert_non_null(strstr(e.message, "hd_command_load_script"));
+    assert_int_equal(hd_command_check_supported(&c, NULL), HD_ERR_NOT_SUPPORTED);
+    assert_int_equal(hd_command_load_script(&c, &e), HD_ERR_INVALID_ARGUMENT);
+    assert_int_equal(e.column, 16);
+    assert_non_null(strstr(e.message, "/nonexistent/x.ds"));
     hd_command_free(&c);
 
     c = parse_ok("events");
@@ -328,7 +340,7 @@ static void check_supported_names_asm_and_script(void **state)
 static void free_is_idempotent_and_takes_null(void **state)
 {
     (void)state;
-    struct hd_command c = parse_ok("!vmcall condition {90} script {x} asm code {y}");
+    struct hd_command c = parse_ok("!vmcall condition {90} script {x = 1;} asm code {y}");
     hd_command_free(&c);
     assert_true(command_is_zero(&c));
     hd_command_free(&c);
@@ -435,7 +447,7 @@ static void parsed_sc_on_short_circuits(void **state)
     assert_int_equal(regs.rax, HD_VMCALL_ENOSYS);
 }
 
-static void asm_and_script_commands_register_nothing(void **state)
+static void asm_and_unread_script_files_register_nothing(void **state)
 {
     struct fx *f = *state;
     static const struct {
@@ -444,8 +456,7 @@ static void asm_and_script_commands_register_nothing(void **state)
     } cases[] = {
         {"!vmcall asm code {nop}", HD_ERR_EMPTY_CODE},
         {"!vmcall asm condition {nop}", HD_ERR_INVALID_CONDITION},
-        {"!vmcall script {printf(\"x\");}", HD_ERR_SCRIPT_NOT_SUPPORTED},
-        {"!vmcall script {file:/tmp/x.ds}", HD_ERR_SCRIPT_NOT_SUPPORTED},
+        {"!vmcall script {file:/tmp/x.ds}", HD_ERR_EMPTY_CODE}, /* not compiled: no bytes */
     };
     for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct hd_command c = parse_ok(cases[i].text);
@@ -467,7 +478,7 @@ int main(void)
         T(doc_pid_490_code_nops_gets_a_ret),
         T(doc_code_and_condition),
         T(doc_asm_code_and_asm_condition_are_carried_verbatim),
-        T(doc_script_is_carried_verbatim),
+        T(doc_script_is_carried_verbatim_and_compiled),
         T(every_option_in_any_order_and_case),
         T(pid_and_core_take_all),
         T(imm_yes_and_no),
@@ -486,7 +497,7 @@ int main(void)
         TF(parsed_doc_code_in_the_0x_and_backslash_forms_runs),
         TF(parsed_break_command_breaks_on_its_core_and_pid),
         TF(parsed_sc_on_short_circuits),
-        TF(asm_and_script_commands_register_nothing),
+        TF(asm_and_unread_script_files_register_nothing),
     };
 #undef T
 #undef TF

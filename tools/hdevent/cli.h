@@ -29,6 +29,14 @@ int cmd_add(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_read(int argc, char **argv);
 int cmd_selftest_vmcall(int argc, char **argv);
+int cmd_script(int argc, char **argv);
+
+/**
+ * Print the bytecode listing of a compiled script: JSON {"type":"script_insn",["action":N,]
+ * "index":I,"text":...} lines, or the listing itself for people (indented under its action
+ * when @p action >= 0, as `hdevent parse` shows it). @return 0, or 1 (an error was printed).
+ */
+int cli_script_listing(const uint8_t *code, uint32_t size, int action, bool text_out);
 
 /* ---- output ---------------------------------------------------------------------------- */
 

@@ -25,8 +25,11 @@ int cli_command_reject(const char *text, enum hd_status st, const struct hd_comm
     } else {
         printf("{\"type\":\"error\",");
         cli_where(false);
-        printf("\"error\":\"%s\",\"column\":%" PRIu32 ",\"message\":",
-               hd_status_name(st), err->column);
+        printf("\"error\":\"%s\",\"column\":%" PRIu32, hd_status_name(st), err->column);
+        if (err->script_line) /* where inside the script, as well as in the command */
+            printf(",\"script_line\":%" PRIu32 ",\"script_column\":%" PRIu32, err->script_line,
+                   err->script_column);
+        printf(",\"message\":");
         cli_json_string(stdout, line);
         printf("}\n");
     }
@@ -94,6 +97,11 @@ int cli_command_parse(const char *text, bool strict, bool text_out, struct hd_co
 
     if (st != HD_OK)
         return cli_command_reject(text, st, &err, text_out);
+    st = hd_command_load_script(cmd, &err); /* script {file:PATH}: the tool reads files */
+    if (st != HD_OK) {
+        hd_command_free(cmd);
+        return cli_command_reject(text, st, &err, text_out);
+    }
 #ifndef HDEVENT_NO_ZYDIS
     if (cmd->kind == HD_COMMAND_VMCALL) {
         const struct hd_event_desc *e = &cmd->event;

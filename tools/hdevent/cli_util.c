@@ -97,6 +97,7 @@ int cli_usage(void)
           "  hdevent encode [--strict] '<command>' -o FILE [--tag HEX]\n"
           "  hdevent decode [--text] [--cores N] FILE\n"
           "  hdevent run [--text] [--strict] [--cores N] [SCENARIO|-]\n"
+          "  hdevent script [--text] '<script>' | --file PATH\n"
 #endif
 #ifdef HDEVENT_CLI_HAVE_DEVICE
           "  hdevent add [--strict] [--text] [--device PATH] '<!vmcall command>'\n"

@@ -62,11 +62,14 @@ static void print_event(const struct hd_command *c, bool text)
 
     if (text) {
         printf("event: pid %s%.0" PRIX32 ", core %s%.0" PRIX32 ", stage %s, sc %s, imm %s, "
-               "buffer %" PRIu32 "\n",
+               "buffer %" PRIu32,
                e->pid == HD_ALL ? "all" : "0x", e->pid == HD_ALL ? 0 : e->pid,
                e->core == HD_ALL ? "all" : "0x", e->core == HD_ALL ? 0 : e->core,
                cli_stage_name(e->stage), e->short_circuit ? "on" : "off",
                c->immediate ? "yes" : "no", c->buffer_size);
+        if (c->steps)
+            printf(", steps %" PRIu32, c->steps);
+        printf("\n");
     } else {
         printf("{\"type\":\"event\",\"pid\":\"0x%" PRIx32 "\",\"core\":\"0x%" PRIx32
                "\",\"stage\":\"%s\",\"short_circuit\":%s,\"immediate\":%s,\"buffer\":%" PRIu32
@@ -79,6 +82,8 @@ static void print_event(const struct hd_command *c, bool text)
             printf("\"raw\"");
         else
             printf("null");
+        if (c->steps)
+            printf(",\"steps\":%" PRIu32, c->steps);
         printf(",\"actions\":%" PRIu32 ",\"outputs\":[", e->action_count);
         for (uint32_t i = 0; i < c->output_count; i++) {
             if (i)
@@ -124,6 +129,8 @@ static void print_event(const struct hd_command *c, bool text)
         }
         if (a->type == HD_ACTION_CODE && !is_asm)
             print_disasm("code", (int)i, a->code, a->code_size, text);
+        if (a->type == HD_ACTION_SCRIPT && a->script)
+            cli_script_listing(a->script, a->script_size, (int)i, text);
     }
 }
 

@@ -338,6 +338,27 @@ static bool parse_exit(struct sim *s, char *args, struct hd_vcpu *vcpu, struct h
     return true;
 }
 
+/* A script's run stopped: "HD_ERR_SCRIPT_...: what (instruction N)" from the core. */
+static void print_script_error(const struct sim *s, const struct hd_message_info *info,
+                               const uint8_t *data, size_t n)
+{
+    const char *name = hd_status_name(info->status);
+    size_t skip = strlen(name) + 2; /* the record starts with the name and ": " */
+    const char *what = (const char *)data + (n >= skip ? skip : n);
+    int len = (int)(n >= skip ? n - skip : 0);
+
+    if (s->text) {
+        printf("  script of event %" PRIu64 " stopped on core %" PRIu32 ": %s: %.*s\n",
+               HD_EVENT_ID(info->tag), info->core, name, len, what);
+        return;
+    }
+    printf("{\"type\":\"script_error\",\"event\":%" PRIu64 ",\"core\":%" PRIu32
+           ",\"error\":\"%s\",\"message\":",
+           HD_EVENT_ID(info->tag), info->core, name);
+    cli_json_bytes(stdout, (const uint8_t *)what, (size_t)len);
+    printf("}\n");
+}
+
 static void drain_messages(struct sim *s)
 {
     struct hd_message_info info;
@@ -345,7 +366,13 @@ static void drain_messages(struct sim *s)
 
     while (hd_message_read(s->engine, &info, data, sizeof(data)) == HD_OK) {
         size_t n = info.size < sizeof(data) ? info.size : sizeof(data);
-        size_t text_len = strnlen((const char *)data, n); /* a C string in the buffer */
+        /* Custom code hands back a buffer: a C string at its start. A script's printf is its
+         * text, exactly. */
+        size_t text_len = info.kind == HD_MESSAGE_PRINT ? n : strnlen((const char *)data, n);
+        if (info.kind == HD_MESSAGE_SCRIPT_ERROR) {
+            print_script_error(s, &info, data, n);
+            continue;
+        }
         if (s->text) {
             printf("  message from event %" PRIu64 " on core %" PRIu32 ": \"%.*s\"\n",
                    HD_EVENT_ID(info.tag), info.core, (int)text_len, (const char *)data);

@@ -13,6 +13,8 @@
 
 #include "alloc.h"
 
+struct hd_script;
+
 /* Per-core counters of one event, one cache line each so cores never share a written line. */
 struct hd_counter_line {
     uint64_t hits;
@@ -41,6 +43,7 @@ struct hd_action {
     struct hd_code code;        /* HD_ACTION_CODE */
     hd_action_fn fn;            /* HD_ACTION_NATIVE */
     void *user;
+    struct hd_script *script;   /* HD_ACTION_SCRIPT */
 };
 
 struct hd_event {
@@ -56,6 +59,7 @@ struct hd_event {
     void *counters_raw;
     char *command;                    /* NUL-terminated copy, never NULL */
     uint32_t command_length;          /* its length, NUL excluded */
+    uint32_t script_steps;            /* hd_event_desc.script_steps, for every script action */
 
     /* Writer state: never read by dispatch. */
     bool enabled;
@@ -103,7 +107,7 @@ enum hd_status hd__action_check(const struct hd_engine *e, const struct hd_actio
 enum hd_status hd__event_create(struct hd_engine *e, const struct hd_event_desc *d,
                                 uint64_t tag, struct hd_event **out);
 enum hd_status hd__action_create(struct hd_engine *e, const struct hd_action_desc *d,
-                                 struct hd_action **out);
+                                 uint32_t script_steps, struct hd_action **out);
 
 /* Free an object and everything it owns (its actions, for an event). */
 void hd__event_free(struct hd_engine *e, struct hd_event *ev);
