@@ -108,6 +108,7 @@ enum hd_status hd_event_register(struct hd_engine *engine, const struct hd_event
     } else {
         hd__log_refusal(e, "event registration refused", 0, st);
     }
+    hd__script_state_settle(e, HD_SUCCESS(st));
     hd__writer_unlock(e);
     return st;
 }
@@ -145,6 +146,7 @@ enum hd_status hd_action_add(struct hd_engine *engine, uint64_t tag,
     }
     if (HD_FAILED(st))
         hd__log_refusal(e, "action refused for event", tag, st);
+    hd__script_state_settle(e, HD_SUCCESS(st));
     hd__writer_unlock(e);
     return st;
 }

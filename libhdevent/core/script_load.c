@@ -38,6 +38,17 @@ static enum hd_status state_create(struct hd_engine *e)
     return HD_OK;
 }
 
+void hd__script_state_settle(struct hd_engine *e, bool success)
+{
+    struct hd_script_state *st = e->script;
+    if (!st)
+        return;
+    if (success)
+        st->kept = true;
+    else if (!st->kept && !st->users)
+        hd__script_state_free(e);
+}
+
 void hd__script_state_free(struct hd_engine *e)
 {
     struct hd_script_state *st = e->script;
@@ -208,6 +219,7 @@ enum hd_status hd__script_load(struct hd_engine *e, const void *code, uint32_t s
         return st;
     }
     s->globals = e->script->values;
+    e->script->users++;
     s->steps = steps ? steps : HD_SCRIPT_STEPS_DEFAULT;
     s->bytes = size;
     hd__script_fast_build(s);
@@ -219,6 +231,8 @@ void hd__script_free(struct hd_engine *e, struct hd_script *s)
 {
     if (!s)
         return;
+    if (s->globals) /* loaded: it counts as a user of the engine's state */
+        e->script->users--;
     hd__free(e, s->scratch_raw);
     hd__free(e, s->raw);
 }

@@ -83,8 +83,8 @@ static bool all_hex(const char *p, uint32_t n)
 bool hd__sc_is_name(const struct sc *c, const struct sc_token *t)
 {
     const char *p = c->text + t->pos;
-    return t->kind == TK_WORD && (digit(p[0]) > 9 || p[0] == '_') && p[0] != '`' &&
-           !all_hex(p, t->len);
+    return t->kind == TK_WORD && (digit(p[0]) > 9 || p[0] == '_') && !all_hex(p, t->len) &&
+           !memchr(p, '`', t->len); /* backticks belong to numbers only */
 }
 
 /* The base a number's prefix gives (0x 0n 0o 0y, either case), and its length. */

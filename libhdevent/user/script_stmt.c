@@ -61,6 +61,8 @@ static struct sc_node *target(struct sc *c, bool create)
         sc_fail_tok(c, "'%.*s' is a number (hex digits): a local's name needs a letter past "
                        "'f' or a '_' (such as x, count, _a)",
                     (int)t.len, c->text + t.pos);
+    } else if (t.kind == TK_WORD && !hd__sc_is_name(c, &t)) {
+        sc_fail_tok(c, "'%.*s' is neither a number nor a name", (int)t.len, c->text + t.pos);
     } else if (hd__sc_is_name(c, &t)) {
         r = hd__sc_local(c, &t, create);
         if (r < 0)
@@ -233,6 +235,8 @@ static void skip_step(struct sc *c)
     while (!(hd__sc_is(c, P_RPAREN) && depth == 0)) {
         if (c->tok.kind == TK_EOF)
             hd__sc_fail(c, c->tok.pos, 0, "expected ')' before the end of the script");
+        if (hd__sc_is(c, P_LBRACE) || hd__sc_is(c, P_SEMI)) /* no step holds these */
+            sc_fail_tok(c, "expected ')' here");
         depth += hd__sc_is(c, P_LPAREN);
         depth -= hd__sc_is(c, P_RPAREN);
         hd__sc_next(c);

@@ -95,6 +95,8 @@ struct hd_script_state {
     uint32_t capacity;
     struct hd_script_pending *pending; /* [core count], line-aligned inside pending_raw */
     void *pending_raw;
+    uint32_t users;            /* loaded scripts */
+    bool kept;                 /* a registration with a script succeeded: lives with the engine */
 };
 
 /* ---- what one run sees (filled by dispatch) ---------------------------------------------- */
@@ -124,6 +126,9 @@ void hd__script_free(struct hd_engine *e, struct hd_script *s);
 uint64_t hd__script_scratch_bytes(const struct hd_script_info *info, uint32_t cores);
 /* Free the engine-wide state (engine teardown). */
 void hd__script_state_free(struct hd_engine *e);
+/* A writer call ends: on success the state (if any) stays for the engine's life; after a
+ * failure, a state this call made for scripts it then gave up goes again (changes nothing). */
+void hd__script_state_settle(struct hd_engine *e, bool success);
 
 /* script_fast.c: recognise the fast-path filter at the start of @s (sets fast_count). */
 void hd__script_fast_build(struct hd_script *s);
