@@ -5,8 +5,9 @@
  * would: parsed and validated here (cli_command_load), encoded to HyperDbg's IOCTL buffers,
  * then handed to hd_wire_ioctl(), which decodes, validates and registers them as a kernel
  * backend does. Exit lines go through the host backend's simulated exit: hd_dispatch_vmcall
- * (pre), the default handling (host-backend.md), the post pass, rip += 3. A bad line prints an
- * error naming the line and the run goes on; the exit status says whether any line failed.
+ * (pre), the default handling (host-backend.md), the post pass, rip += 3. `memory ADDRESS
+ * BYTES…` lines give scripts simulated guest memory. A bad line prints an error naming the line
+ * and the run goes on; the exit status says whether any line failed.
  */
 #define _POSIX_C_SOURCE 200809L /* strdup, strtok_r, strnlen */
 #include "cli.h"
@@ -338,6 +339,23 @@ static bool parse_exit(struct sim *s, char *args, struct hd_vcpu *vcpu, struct h
     return true;
 }
 
+/* Text for people on one line: \n \t \\ \" and \xNN for other bytes outside printable ASCII. */
+static void print_escaped(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == '\n')
+            fputs("\\n", stdout);
+        else if (p[i] == '\t')
+            fputs("\\t", stdout);
+        else if (p[i] == '\\' || p[i] == '"')
+            printf("\\%c", p[i]);
+        else if (p[i] < 0x20 || p[i] >= 0x7F)
+            printf("\\x%02X", p[i]);
+        else
+            putchar(p[i]);
+    }
+}
+
 /* A script's run stopped: "HD_ERR_SCRIPT_...: what (instruction N)" from the core. */
 static void print_script_error(const struct sim *s, const struct hd_message_info *info,
                                const uint8_t *data, size_t n)
@@ -371,6 +389,13 @@ static void drain_messages(struct sim *s)
         size_t text_len = info.kind == HD_MESSAGE_PRINT ? n : strnlen((const char *)data, n);
         if (info.kind == HD_MESSAGE_SCRIPT_ERROR) {
             print_script_error(s, &info, data, n);
+            continue;
+        }
+        if (s->text && info.kind == HD_MESSAGE_PRINT) {
+            printf("  event %" PRIu64 " printed on core %" PRIu32 ": \"", HD_EVENT_ID(info.tag),
+                   info.core);
+            print_escaped(data, text_len); /* one line per message, newlines shown as \n */
+            printf("\"\n");
             continue;
         }
         if (s->text) {
@@ -438,6 +463,49 @@ static bool run_exit(struct sim *s, char *args)
     return true;
 }
 
+/* ---- simulated guest memory --------------------------------------------------------------- */
+
+#define MEMORY_LINE_MAX 4096u
+
+/* `memory <hex address> <hex byte>...`: a region of guest memory for scripts' poi, eb, … */
+static bool run_memory(struct sim *s, char *args)
+{
+    uint8_t bytes[MEMORY_LINE_MAX];
+    uint64_t address, v;
+    uint32_t n = 0;
+    char *save = NULL, *w = strtok_r(args, " \t\r", &save);
+    enum hd_status st;
+
+    if (!w || hd_command_number(w, strlen(w), UINT64_MAX, &address) != HD_OK)
+        return line_error("%s", "a memory line is: memory <hex address> <hex byte> ... "
+                                "(at least one byte)"),
+               false;
+    for (w = strtok_r(NULL, " \t\r", &save); w; w = strtok_r(NULL, " \t\r", &save)) {
+        if (n == MEMORY_LINE_MAX || hd_command_number(w, strlen(w), 0xFF, &v) != HD_OK)
+            return line_error(n == MEMORY_LINE_MAX ? "more than 4096 bytes on one memory line"
+                                                   : "'%s': a byte is a hex number up to FF",
+                              w),
+                   false;
+        bytes[n++] = (uint8_t)v;
+    }
+    if (!n)
+        return line_error("%s", "a memory line needs at least one byte after the address"),
+               false;
+    st = hd_host_memory_map(s->host, address, n, bytes);
+    if (st != HD_OK)
+        return cli_fail(hd_status_name(st), st == HD_ERR_INVALID_ARGUMENT
+                                                ? "memory: the range overlaps another region or "
+                                                  "wraps around"
+                                                : "memory: no region left (16 at most)"),
+               false;
+    if (s->text)
+        printf("memory 0x%" PRIx64 ": %" PRIu32 " byte%s\n", address, n, n == 1 ? "" : "s");
+    else
+        printf("{\"type\":\"memory\",\"address\":\"0x%" PRIx64 "\",\"bytes\":%" PRIu32 "}\n",
+               address, n);
+    return true;
+}
+
 /* ---- the scenario ------------------------------------------------------------------------ */
 
 static char *trim(char *p)
@@ -479,10 +547,13 @@ static bool run_line(struct sim *s, char *line, uint32_t line_no)
     cli_set_line(line_no);
     if (is_word(p, "vmcall"))
         return run_exit(s, p + 6);
+    if (is_word(p, "memory"))
+        return run_memory(s, p + 6);
     if (p[0] == '!' || is_word(p, "events"))
         return run_command(s, p);
-    return !line_error("'%.40s' is neither a command (!vmcall, events) nor an exit line "
-                       "(vmcall core=... pid=...)", p);
+    return !line_error("'%.40s' is neither a command (!vmcall, events), an exit line "
+                       "(vmcall core=... pid=...) nor a memory line (memory <address> <bytes>)",
+                       p);
 }
 
 /* Does the line at @p p start a command, an exit or a comment? Then no open body swallows
@@ -491,7 +562,8 @@ static bool starts_line_of_its_own(const char *p)
 {
     while (*p == ' ' || *p == '\t')
         p++;
-    return *p == '!' || *p == '#' || is_word(p, "vmcall") || is_word(p, "events");
+    return *p == '!' || *p == '#' || is_word(p, "vmcall") || is_word(p, "events") ||
+           is_word(p, "memory");
 }
 
 static int run_scenario(struct sim *s, char *text)
