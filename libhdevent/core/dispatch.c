@@ -541,28 +541,32 @@ static void hook_fill(struct hd_hook *hook, const struct hd_pass *p,
     };
 }
 
-/* Break, native and script actions: out of the raw-code path's way. */
-static void run_other_action(struct hd_pass *p, const struct hd_snap_entry *en,
-                             const struct hd_snap_action *a, uint8_t *buffer,
-                             struct hd_hook *hook, bool *hooked)
+/* A script action in the VM (script_vm.c): whether it asked to short-circuit. */
+static bool run_script(struct hd_pass *p, const struct hd_snap_entry *en,
+                       const struct hd_snap_action *a, uint8_t *buffer)
 {
     const struct hd_script_run run = {
         .e = p->e, .core = p->core, .regs = p->regs, .vcpu = p->vcpu, .context = p->context,
         .tag = en->tag, .buffer = buffer, .buffer_size = a->buffer_size,
         .core_index = p->core_index, .stage = p->stage, .immediate = a->immediate,
     };
+    return hd__script_run(a->run.script, &run);
+}
+
+/* Break, native and script actions: out of the raw-code path's way. */
+static void run_other_action(struct hd_pass *p, const struct hd_snap_entry *en,
+                             const struct hd_snap_action *a, uint8_t *buffer,
+                             struct hd_hook *hook, bool *hooked)
+{
+    const struct hd_script *s = a->run.script;
 
     switch (a->type) {
-    case HD_ACTION_SCRIPT:
-        /* event_sc(x) is carried like a native hook's short_circuit and judged the same way
-         * in run_event: pre pass only, never for own hypercalls (S12, S14). */
-        if (hd__script_run(a->run.script, &run)) {
-            if (!*hooked) {
-                hook_fill(hook, p, en);
-                *hooked = true;
-            }
-            hook->short_circuit = true;
-        }
+    case HD_ACTION_SCRIPT: /* a filter and nothing else runs as its compares, right here */
+        if ((s->fast_only ? hd__script_filter(s, (const uint64_t *)(const void *)p->regs,
+                                              p->vcpu->pid, p->core_index)
+                          : run_script(p, en, a, buffer)) &&
+            p->stage == HD_STAGE_PRE && !p->protected_call) /* judged as a hook's (S12, S14) */
+            p->verdict->flags |= HD_VERDICT_SHORT_CIRCUIT;
         break;
     case HD_ACTION_BREAK:
         p->verdict->flags |= HD_VERDICT_BREAK;
@@ -591,7 +595,6 @@ static void run_other_action(struct hd_pass *p, const struct hd_snap_entry *en,
         break;
     }
 }
-
 
 /* S18: a returned pointer inside this core's buffer makes the rest of the buffer a message. */
 static void deliver(struct hd_pass *p, const struct hd_snap_entry *en,

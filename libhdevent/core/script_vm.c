@@ -303,6 +303,26 @@ static bool loop(const struct hd_script *s, const struct hd_script_run *r, uint6
     }
 }
 
+/* The fast-path filter (script_fast.c built it): every compare at once (independent loads and
+ * range tests), one table look-up, then the slots of the compares the VM would have run, in
+ * its order, and their steps. Returns the exit the chain takes. */
+static const struct hd_fast_exit *fast_run(const struct hd_script *s,
+                                           const struct hd_script_run *r, uint64_t *slots,
+                                           uint32_t *steps)
+{
+    uint64_t values[HD_SCRIPT_FAST_TERMS];
+    uint32_t holds = hd__script_fast_holds(s, (const uint64_t *)(const void *)r->regs,
+                                           r->vcpu->pid, r->core_index, values);
+    uint32_t decision = s->fast_table[holds];
+    for (uint32_t ran = (decision >> 8) & 0xFF; ran; ran &= ran - 1) {
+        uint32_t k = (uint32_t)__builtin_ctz(ran);
+        slots[s->fast[k].value_slot] = values[k];
+        slots[s->fast[k].result_slot] = (holds >> k) & 1;
+    }
+    *steps -= decision >> 16; /* never below 0: the budget covers the whole chain */
+    return &s->fast_exits[decision & 0xFF];
+}
+
 bool hd__script_run(const struct hd_script *s, const struct hd_script_run *r)
 {
     uint64_t *x = NULL;
@@ -314,9 +334,14 @@ bool hd__script_run(const struct hd_script *s, const struct hd_script_run *r)
     if (s->local_count)
         hd_memset(x, 0, (size_t)s->local_count * sizeof(uint64_t)); /* locals: zero per run */
     if (s->fast_count) {
-        pc = hd__script_fast_run(s, r, x, &steps);
-        if (s->code[pc].op == HD_SOP_END)
+        const struct hd_fast_exit *out = fast_run(s, r, x, &steps);
+        if (out->tail == HD_FAST_END)
             return false; /* decided by the filter, and nothing else to run */
+        if (out->tail == HD_FAST_SC) {
+            x[out->slot] = out->k; /* event_sc(k), as the VM would have run it */
+            return out->k != 0;
+        }
+        pc = out->pc;
     }
     /* A run that stops or faults is handled as usual: what it asked for is dropped. */
     return loop(s, r, x, pc, steps, &sc) && sc;

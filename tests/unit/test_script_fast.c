@@ -3,6 +3,8 @@
  * registration, and that a run through the filter is the same run as through the VM alone —
  * same output, same slots, same step charge — for every operator, the sign boundaries and
  * random values. The twin of each program has its filter switched off (fast_count = 0).
+ * Filters that are the whole program (every way out an END or event_sc(k): fast_only) run in
+ * dispatch as hd__script_filter(): the same answer, and the S12/S14 rules on event_sc.
  */
 #include "script_helpers.h"
 
@@ -131,6 +133,126 @@ static void a_filtered_run_is_the_vm_run(void **state)
     }
 }
 
+/* Which filters are the whole program: every exit an END, or `event_sc(k)` then END. */
+static void filters_that_are_the_whole_program(void **state)
+{
+    struct fx *f = *state;
+    static const struct {
+        const char *text;
+        bool only;
+    } cases[] = {
+        {"if (@rax == 1234 && $pid == 4) { event_sc(1); }", true},
+        {"if (@rax == 1 || @rbx != 2 || $core == 3) { event_sc(0); }", true},
+        {"if (@rax == 1) { }", true},
+        {"if (@rax == 1) { event_sc(1); printf(\"x\"); }", false},
+        {"if (@rax == 1) { event_sc(@rbx); }", false}, /* not a constant */
+        {"if (@rax == 1) { event_sc(1); } else { event_sc(0); }", false}, /* a jmp, no end */
+        {"if (@rax == 1) { printf(\"x\"); }", false},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct hd_script *s = load(f, cases[i].text, 0);
+        assert_true(s->fast_count > 0);
+        if (s->fast_only != cases[i].only)
+            fail_msg("'%s': fast_only %d, expected %d", cases[i].text, s->fast_only,
+                     cases[i].only);
+        unload(f, s);
+    }
+    /* event_sc(k) after a two-term chain takes 3 more steps than the chain's 6: with 8 the VM
+     * would stop before the END, so the tail stays in the VM; with 9 it is the filter's. */
+    {
+        const char *text = "if (@rax == 1234 && $pid == 4) { event_sc(1); }";
+        struct hd_script *s = load(f, text, 8);
+        assert_int_equal(s->fast_count, 2);
+        assert_false(s->fast_only);
+        unload(f, s);
+        s = load(f, text, 9);
+        assert_true(s->fast_only);
+        unload(f, s);
+    }
+}
+
+/* A fast_only filter gives the VM's answer, through hd__script_filter() (what dispatch runs)
+ * and through hd__script_run() (the filter, then the event_sc tail in place of the VM). */
+static void a_whole_program_filter_is_the_vm_run(void **state)
+{
+    struct fx *f = *state;
+    static const char *const scripts[] = {
+        "if (@rax == 1234 && $pid == 4) { event_sc(1); }",
+        "if (@rax < 5 || @rbx > 8000000000000000 || $core != 0) { event_sc(1); }",
+        "if ((@rcx <= 0 && @rdx >= ffffffffffffffff) || !(@r8 == 7)) { event_sc(1); }",
+        "if (@rax >= 8000000000000000 && @rbx <= 7fffffffffffffff) { event_sc(0); }",
+    };
+    static const uint64_t edges[] = {0, 1, 4, 5, 7, 0x1234, 0x7FFFFFFFFFFFFFFFull,
+                                     0x8000000000000000ull, 0xFFFFFFFFFFFFFFFFull};
+    uint64_t seed = 0x2545F4914F6CDD1Dull;
+
+    for (size_t k = 0; k < sizeof(scripts) / sizeof(scripts[0]); k++) {
+        struct hd_script *fast = load(f, scripts[k], 0), *slow = load(f, scripts[k], 0);
+        assert_true(fast->fast_only);
+        slow->fast_count = 0;
+        slow->fast_only = false;
+        for (unsigned n = 0; n < 2000; n++) {
+            struct hd_guest_regs a, b;
+            uint64_t sa[HD_SCRIPT_SLOTS_MAX], sb[HD_SCRIPT_SLOTS_MAX];
+            char oa[256], ob[256];
+            uint32_t pid = n % 3 ? 4 : (uint32_t)next_random(&seed);
+            memset(&a, 0, sizeof(a));
+            for (unsigned r = 0; r < HD_GUEST_REG_COUNT; r++)
+                *hd_guest_reg(&a, r) = n < 500 ? edges[next_random(&seed) % 9]
+                                               : next_random(&seed);
+            b = a;
+            bool sc_f = hd__script_filter(fast, (const uint64_t *)(const void *)&a, pid, 0);
+            bool sc_a = run_once(f, fast, &a, pid, oa, sa);
+            bool sc_b = run_once(f, slow, &b, pid, ob, sb);
+            assert_int_equal(sc_f, sc_b);
+            assert_int_equal(sc_a, sc_b);
+            assert_string_equal(oa, ob);
+            assert_memory_equal(&a, &b, sizeof(a));
+            assert_memory_equal(sa, sb, fast->slot_count * sizeof(uint64_t));
+        }
+        unload(f, fast);
+        unload(f, slow);
+    }
+}
+
+/* Through dispatch: event_sc from a fast_only filter short-circuits the pre pass only, and
+ * never the hypervisor's own hypercall (S12, S14); a false filter changes nothing. */
+static void a_whole_program_filter_in_dispatch(void **state)
+{
+    struct fx *f = *state;
+    struct hd_script_program p = compile_ok("if (@rax == 1234 && $pid == 4) { event_sc(1); }");
+    struct hd_action_desc a;
+    struct hd_event_desc d;
+    struct hd_guest_regs regs = {.rax = 0x1234};
+    struct hd_exit x;
+
+    hd_action_desc_init(&a, HD_ACTION_SCRIPT);
+    a.script = p.code;
+    a.script_size = p.size;
+    d = ev_desc(HD_ALL, HD_ALL, HD_STAGE_ALL, false, &a, 1);
+    reg_desc(f, &d);
+    hd_script_program_free(&p);
+
+    x = run_exit(f, 0, 4, 0, &regs);
+    assert_true(x.pre.flags & HD_VERDICT_SHORT_CIRCUIT);
+    assert_int_equal(x.pre.fired, 1);
+    assert_false(x.default_handled);
+    assert_false(x.post_ran); /* short-circuited: no post pass (S12) */
+
+    regs.rax = 0x1234;
+    x = run_exit(f, 0, 5, 0, &regs); /* $pid 5: the filter is false */
+    assert_false(x.pre.flags & HD_VERDICT_SHORT_CIRCUIT);
+    assert_true(x.default_handled);
+    assert_true(x.post_ran);
+    assert_false(x.post.flags & HD_VERDICT_SHORT_CIRCUIT); /* post: never */
+
+    regs.rax = 0x1234;
+    set_hyperdbg_magic(&regs);
+    x = run_exit(f, 0, 4, 0, &regs);
+    assert_false(x.pre.flags & HD_VERDICT_SHORT_CIRCUIT); /* S14: own hypercall */
+    assert_true(x.pre.flags & HD_VERDICT_PROTECTED);
+}
+
 /* The filter charges the VM's steps: a loop guarded by it stops at the same instruction. */
 static void the_filter_charges_the_same_steps(void **state)
 {
@@ -159,6 +281,9 @@ int main(void)
         T(filters_that_are_recognised),
         T(a_filtered_run_is_the_vm_run),
         T(the_filter_charges_the_same_steps),
+        T(filters_that_are_the_whole_program),
+        T(a_whole_program_filter_is_the_vm_run),
+        T(a_whole_program_filter_in_dispatch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -38,14 +38,34 @@ HD__STATIC_ASSERT(sizeof(struct hd_sinsn) == 8, "an instruction is 8 bytes");
  * unsigned order), the compare holds when ((u - lo) <= span) ^ invert. Every ==, !=, <, >,
  * <=, >= against a constant is one such test: no branch on the operator.
  */
+#define HD_FAST_SIGN 0x8000000000000000ull
+
 struct hd_fast_term {
     uint64_t lo;
     uint64_t span;
     uint8_t src;          /* 0..15 a register, HD_SCRIPT_FAST_PID, HD_SCRIPT_FAST_CORE */
     uint8_t invert;
-    uint8_t next[2];      /* [holds]: a term index below count, or count + exit number */
     uint16_t value_slot;  /* what the VM would have written: the loaded value … */
     uint16_t result_slot; /* … and the compare's 0 or 1 */
+};
+
+/* What follows a decided filter. */
+enum hd_fast_tail {
+    HD_FAST_RUN, /* the VM goes on from pc */
+    HD_FAST_END, /* an END: the run is over */
+    HD_FAST_SC,  /* `ldk t, #k; evsc t; end` (event_sc(k)): slot t = k, short-circuit if k */
+};
+
+/* A fast_table entry: the exit (bits 0-7), the terms run (bits 8-15), their steps (16-31). */
+#define HD_FAST_DECISION(exit, ran, steps) ((uint32_t)(exit) | (uint32_t)(ran) << 8 | \
+                                            (uint32_t)(steps) << 16)
+
+/* One way out of the filter. */
+struct hd_fast_exit {
+    uint32_t pc;
+    uint8_t tail;   /* enum hd_fast_tail */
+    uint16_t slot;  /* HD_FAST_SC: t … */
+    uint64_t k;     /* … and k */
 };
 
 /* A loaded script: one per action, immutable once published. */
@@ -63,8 +83,17 @@ struct hd_script {
     uint32_t fast_count;       /* 0: no fast path */
     const char *strings;
     uint32_t string_bytes;
-    uint32_t fast_exits[HD_SCRIPT_FAST_TERMS + 1]; /* where a decided filter goes on */
     struct hd_fast_term fast[HD_SCRIPT_FAST_TERMS];
+    struct hd_fast_exit fast_exits[HD_SCRIPT_FAST_TERMS + 1]; /* where a decided filter goes */
+    /* By the mask of the compares that hold (bit k: term k; every term is computed, none has
+     * a side effect): which exit the chain takes, which terms the VM would have run, and
+     * their steps (HD_FAST_DECISION). Only the first 1 << fast_count entries are used. */
+    uint32_t fast_table[1u << HD_SCRIPT_FAST_TERMS];
+    /* Every exit is an END or event_sc(k): the filter is the whole program, the VM never runs,
+     * and its slots are never read (each run writes them before anything could): a run is
+     * the compares and one bit of fast_sc (by mask: the run short-circuits). */
+    bool fast_only;
+    uint64_t fast_sc[(1u << HD_SCRIPT_FAST_TERMS) / 64];
 
     /* Writer side. */
     void *raw;                 /* the block holding this, the code, constants and strings */
@@ -130,12 +159,33 @@ void hd__script_state_free(struct hd_engine *e);
  * failure, a state this call made for scripts it then gave up goes again (changes nothing). */
 void hd__script_state_settle(struct hd_engine *e, bool success);
 
-/* script_fast.c: recognise the fast-path filter at the start of @s (sets fast_count). */
+/* script_fast.c: recognise the fast-path filter at the start of @s (sets fast_count). The
+ * VM (script_vm.c) runs it, or dispatch runs hd__script_filter() when fast_only. */
 void hd__script_fast_build(struct hd_script *s);
-/* Run the filter: the pc the VM goes on from; slots written and @steps charged as the VM
- * would have. */
-uint32_t hd__script_fast_run(const struct hd_script *s, const struct hd_script_run *r,
-                             uint64_t *slots, uint32_t *steps);
+
+/* The mask of the fast path's compares that hold (bit k: term k). */
+static inline uint32_t hd__script_fast_holds(const struct hd_script *s, const uint64_t *regs,
+                                             uint32_t pid, uint32_t core, uint64_t *values)
+{
+    uint32_t holds = 0;
+    for (uint32_t k = 0; k < s->fast_count; k++) {
+        const struct hd_fast_term *t = &s->fast[k];
+        uint64_t v = t->src < 16 ? regs[t->src] : t->src == HD_SCRIPT_FAST_PID ? pid : core;
+        if (values)
+            values[k] = v;
+        holds |= (uint32_t)((((v ^ HD_FAST_SIGN) - t->lo) <= t->span) ^ t->invert) << k;
+    }
+    return holds;
+}
+
+/* A whole run of a fast_only script (what dispatch calls instead of hd__script_run): whether
+ * it short-circuits. No slot, no step: nothing could observe them. */
+static inline bool hd__script_filter(const struct hd_script *s, const uint64_t *regs,
+                                     uint32_t pid, uint32_t core)
+{
+    uint32_t holds = hd__script_fast_holds(s, regs, pid, core, NULL);
+    return (s->fast_sc[holds / 64] >> (holds % 64)) & 1;
+}
 
 /* script_vm.c: one run of @s. @return true when it asked to short-circuit (event_sc). */
 bool hd__script_run(const struct hd_script *s, const struct hd_script_run *r);
