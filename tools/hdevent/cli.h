@@ -18,6 +18,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+struct hd_engine;
+
 /* ---- subcommands (main.c's table) ------------------------------------------------------ */
 
 int cmd_parse(int argc, char **argv);
@@ -65,6 +67,13 @@ void cli_set_line(uint32_t line);
 
 /** Print `"line":N,` (JSON) or `line N: ` (@p text_out) when a line is set; else nothing. */
 void cli_where(bool text_out);
+
+/** Write @p n bytes as text for people on one line: \n \t \\ \" escaped, \xNN for other
+ *  bytes outside printable ASCII. */
+void cli_text_escaped(FILE *out, const uint8_t *p, size_t n);
+
+/** hdevent run: print every message queued on @p engine (cmd_run_messages.c). */
+void cli_run_messages(struct hd_engine *engine, bool text);
 
 /** Write @p n bytes as a JSON string; bytes outside printable ASCII become \u00XX. */
 void cli_json_bytes(FILE *out, const uint8_t *p, size_t n);

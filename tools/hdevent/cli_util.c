@@ -53,6 +53,22 @@ void cli_where(bool text_out)
         printf("\"line\":%u,", (unsigned)current_line);
 }
 
+void cli_text_escaped(FILE *out, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == '\n')
+            fputs("\\n", out);
+        else if (p[i] == '\t')
+            fputs("\\t", out);
+        else if (p[i] == '\\' || p[i] == '"')
+            fprintf(out, "\\%c", p[i]);
+        else if (p[i] < 0x20 || p[i] >= 0x7F)
+            fprintf(out, "\\x%02X", p[i]);
+        else
+            fputc(p[i], out);
+    }
+}
+
 void cli_json_bytes(FILE *out, const uint8_t *p, size_t n)
 {
     fputc('"', out);

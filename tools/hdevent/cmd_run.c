@@ -339,78 +339,6 @@ static bool parse_exit(struct sim *s, char *args, struct hd_vcpu *vcpu, struct h
     return true;
 }
 
-/* Text for people on one line: \n \t \\ \" and \xNN for other bytes outside printable ASCII. */
-static void print_escaped(const uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] == '\n')
-            fputs("\\n", stdout);
-        else if (p[i] == '\t')
-            fputs("\\t", stdout);
-        else if (p[i] == '\\' || p[i] == '"')
-            printf("\\%c", p[i]);
-        else if (p[i] < 0x20 || p[i] >= 0x7F)
-            printf("\\x%02X", p[i]);
-        else
-            putchar(p[i]);
-    }
-}
-
-/* A script's run stopped: "HD_ERR_SCRIPT_...: what (instruction N)" from the core. */
-static void print_script_error(const struct sim *s, const struct hd_message_info *info,
-                               const uint8_t *data, size_t n)
-{
-    const char *name = hd_status_name(info->status);
-    size_t skip = strlen(name) + 2; /* the record starts with the name and ": " */
-    const char *what = (const char *)data + (n >= skip ? skip : n);
-    int len = (int)(n >= skip ? n - skip : 0);
-
-    if (s->text) {
-        printf("  script of event %" PRIu64 " stopped on core %" PRIu32 ": %s: %.*s\n",
-               HD_EVENT_ID(info->tag), info->core, name, len, what);
-        return;
-    }
-    printf("{\"type\":\"script_error\",\"event\":%" PRIu64 ",\"core\":%" PRIu32
-           ",\"error\":\"%s\",\"message\":",
-           HD_EVENT_ID(info->tag), info->core, name);
-    cli_json_bytes(stdout, (const uint8_t *)what, (size_t)len);
-    printf("}\n");
-}
-
-static void drain_messages(struct sim *s)
-{
-    struct hd_message_info info;
-    uint8_t data[4096];
-
-    while (hd_message_read(s->engine, &info, data, sizeof(data)) == HD_OK) {
-        size_t n = info.size < sizeof(data) ? info.size : sizeof(data);
-        /* Custom code hands back a buffer: a C string at its start. A script's printf is its
-         * text, exactly. */
-        size_t text_len = info.kind == HD_MESSAGE_PRINT ? n : strnlen((const char *)data, n);
-        if (info.kind == HD_MESSAGE_SCRIPT_ERROR) {
-            print_script_error(s, &info, data, n);
-            continue;
-        }
-        if (s->text && info.kind == HD_MESSAGE_PRINT) {
-            printf("  event %" PRIu64 " printed on core %" PRIu32 ": \"", HD_EVENT_ID(info.tag),
-                   info.core);
-            print_escaped(data, text_len); /* one line per message, newlines shown as \n */
-            printf("\"\n");
-            continue;
-        }
-        if (s->text) {
-            printf("  message from event %" PRIu64 " on core %" PRIu32 ": \"%.*s\"\n",
-                   HD_EVENT_ID(info.tag), info.core, (int)text_len, (const char *)data);
-            continue;
-        }
-        printf("{\"type\":\"message\",\"event\":%" PRIu64 ",\"core\":%" PRIu32 ",\"text\":",
-               HD_EVENT_ID(info.tag), info.core);
-        cli_json_bytes(stdout, data, text_len);
-        printf(",\"bytes\":%" PRIu32 ",\"truncated\":%s}\n", info.size,
-               info.truncated ? "true" : "false");
-    }
-}
-
 static bool run_exit(struct sim *s, char *args)
 {
     struct hd_vcpu vcpu;
@@ -424,7 +352,7 @@ static bool run_exit(struct sim *s, char *args)
     s->fired_count = 0;
     s->fired_more = 0;
     st = hd_host_vmcall(s->host, s->engine, &vcpu, &exit);
-    drain_messages(s);
+    cli_run_messages(s->engine, s->text);
     if (st != HD_OK)
         return cli_fail(hd_status_name(st), hd_status_str(st)), false;
 
