@@ -161,6 +161,43 @@ static void outputs_are(const struct hd_command *cmd, const char *want)
 }
 
 /* Every field of @p cmd, parsed from @p text, against row @p c. */
+/* The event's actions: @want's types in order, each with the row's bytes or the compiled
+ * script, nothing else set. */
+static void actions_are(const struct command_case *c, const struct hd_command *cmd,
+                        const enum hd_action_type *want)
+{
+    const struct hd_event_desc *e = &cmd->event;
+    uint32_t n = want[1] ? 2 : 1;
+    assert_non_null(e->actions);
+    assert_int_equal(e->action_count, n);
+    for (uint32_t i = 0; i < n; i++) {
+        const struct hd_action_desc *a = &e->actions[i];
+        assert_int_equal(a->type, want[i]);
+        assert_int_equal(a->immediate, !c->imm_no);
+        assert_int_equal(a->buffer_size, a->type == HD_ACTION_BREAK ? 0 : c->buffer);
+        assert_null(a->fn);
+        assert_null(a->user);
+        if (a->type == HD_ACTION_CODE && !(c->flags & HD_COMMAND_ASM_CODE)) {
+            bytes_are("code", a->code, a->code_size, c->code);
+        } else {
+            assert_null(a->code);
+            assert_int_equal(a->code_size, 0);
+        }
+        if (a->type == HD_ACTION_SCRIPT && (c->flags & HD_COMMAND_SCRIPT_FILE)) {
+            assert_null(a->script); /* the parser reads no file: hd_command_load_script() */
+            assert_int_equal(a->script_size, 0);
+        } else if (a->type == HD_ACTION_SCRIPT) { /* the bytecode the parser compiled */
+            assert_non_null(cmd->script_program.code);
+            assert_ptr_equal(a->script, cmd->script_program.code);
+            assert_int_equal(a->script_size, cmd->script_program.size);
+            assert_int_equal(hd_script_verify(a->script, a->script_size, NULL), HD_OK);
+        } else {
+            assert_null(a->script);
+            assert_int_equal(a->script_size, 0);
+        }
+    }
+}
+
 static void check_fields(const struct command_case *c, const struct hd_command *cmd,
                          const char *text)
 {
@@ -220,36 +257,7 @@ static void check_fields(const struct command_case *c, const struct hd_command *
         assert_int_equal(e->condition.code_size, 0);
     }
 
-    const enum hd_action_type *want = lists[c->actions ? c->actions : CC_BREAK];
-    uint32_t n = want[1] ? 2 : 1;
-    assert_non_null(e->actions);
-    assert_int_equal(e->action_count, n);
-    for (uint32_t i = 0; i < n; i++) {
-        const struct hd_action_desc *a = &e->actions[i];
-        assert_int_equal(a->type, want[i]);
-        assert_int_equal(a->immediate, !c->imm_no);
-        assert_int_equal(a->buffer_size, a->type == HD_ACTION_BREAK ? 0 : c->buffer);
-        assert_null(a->fn);
-        assert_null(a->user);
-        if (a->type == HD_ACTION_CODE && !(c->flags & HD_COMMAND_ASM_CODE)) {
-            bytes_are("code", a->code, a->code_size, c->code);
-        } else {
-            assert_null(a->code);
-            assert_int_equal(a->code_size, 0);
-        }
-        if (a->type == HD_ACTION_SCRIPT && (c->flags & HD_COMMAND_SCRIPT_FILE)) {
-            assert_null(a->script); /* the parser reads no file: hd_command_load_script() */
-            assert_int_equal(a->script_size, 0);
-        } else if (a->type == HD_ACTION_SCRIPT) { /* the bytecode the parser compiled */
-            assert_non_null(cmd->script_program.code);
-            assert_ptr_equal(a->script, cmd->script_program.code);
-            assert_int_equal(a->script_size, cmd->script_program.size);
-            assert_int_equal(hd_script_verify(a->script, a->script_size, NULL), HD_OK);
-        } else {
-            assert_null(a->script);
-            assert_int_equal(a->script_size, 0);
-        }
-    }
+    actions_are(c, cmd, lists[c->actions ? c->actions : CC_BREAK]);
     if (c->actions == CC_BREAK || c->actions == 0 || c->flags & HD_COMMAND_ASM_CODE)
         assert_null(c->code); /* the row is consistent: no bytes to expect */
 }
