@@ -59,6 +59,11 @@ int bench_run_single(const struct bench_options *o);
  */
 int bench_measure_world(const struct bench_options *o, const char *name, uint32_t n,
                         const struct world *w);
+/* Several worlds measured together: every round takes one batch of each world and
+ * implementation, so drift on a shared machine hits them all alike (@names[j] for @w[j]). */
+#define BENCH_WORLDS_MAX 8u
+int bench_measure_worlds(const struct bench_options *o, const char *const *names, uint32_t n,
+                         const struct world *w, uint32_t count);
 /* The script scenarios S_filter, S_filter_miss, S_empty, S_printf (script.c): 0 or -1. */
 int bench_run_script(const struct bench_options *o);
 /* MC_scale and MC_churn: 0 or -1. */

@@ -4,13 +4,15 @@
  * hd runs hdevent's bytecode (compiled here from the text); hdbg runs the same script as the
  * re-created HyperDbg symbol stream (hdbg_script.c).
  *
+ *   S_bare         the same event with custom code `ret` and no script: the reference, measured
+ *                  in the same rounds as the others (P1_bare's event, with these registers)
  *   S_filter       if (@rax == 1234 && $pid == 4) { event_sc(1); }  — rax 1234, pid 4: the
  *                  condition holds and the VMCALL is short-circuited (issue 14's scenario)
  *   S_filter_miss  the same script on pid 5: both compares run, the condition fails
  *   S_empty        an empty script: the cost of a script action with nothing in it
  *   S_printf       printf("%llx %llx\n", @rax, @rbx);  — one message, "1234 abc\n"
  *
- * S_filter_miss - P1_bare is what the fast-path filter costs beyond an action that does
+ * S_filter_miss - S_bare is what the fast-path filter costs beyond an action that does
  * nothing (custom code `ret`); S_empty is a script action that enters the VM only to end.
  * Before timing, one exit of each side is checked to do the same thing: the same verdict, the
  * same printed text.
@@ -29,7 +31,7 @@
 
 struct script_scenario {
     const char *name;
-    const char *text;
+    const char *text;   /* NULL: no script, custom code `ret` (the reference) */
     enum hdbg_script_kind kind;
     uint32_t pid;
     bool short_circuits; /* the exit is short-circuited */
@@ -37,6 +39,7 @@ struct script_scenario {
 };
 
 static const struct script_scenario scenarios[] = {
+    {"S_bare", NULL, HDBG_SCRIPT_EMPTY, 4, false, NULL},
     {"S_filter", "if (@rax == 1234 && $pid == 4) { event_sc(1); }", HDBG_SCRIPT_FILTER, 4, true,
      NULL},
     {"S_filter_miss", "if (@rax == 1234 && $pid == 4) { event_sc(1); }", HDBG_SCRIPT_FILTER, 5,
@@ -45,6 +48,7 @@ static const struct script_scenario scenarios[] = {
     {"S_printf", "printf(\"%llx %llx\\n\", @rax, @rbx);", HDBG_SCRIPT_PRINTF, 4, false,
      "1234 abc\n"},
 };
+#define SCENARIOS (sizeof(scenarios) / sizeof(scenarios[0]))
 
 #define EXIT_RAX 0x1234u /* 1234 in the script language's hexadecimal */
 #define EXIT_RBX 0xABCu
@@ -101,52 +105,74 @@ static bool check_hdbg(const struct script_scenario *sc, const struct world *w)
     return ok;
 }
 
-static int run_one(const struct bench_options *o, const struct script_scenario *sc)
+/* One scenario's world (its event in @ev, its programs in @script, the bytecode in @prog);
+ * checked to do the same work on both sides. False (printed) when it cannot be made. */
+static bool make_world(const struct script_scenario *sc, struct world *w, struct bench_event *ev,
+                       struct bench_script *script, struct hdbg_symbol *symbols,
+                       struct hd_script_program *prog)
 {
-    static struct hdbg_symbol symbols[64];
-    struct hd_script_program prog;
     struct hd_script_error err;
-    struct bench_event ev = {BENCH_ALL, BENCH_ALL, BENCH_COND_NONE, BENCH_ACTION_SCRIPT};
-    struct bench_script script = {0};
-    struct world w;
-    int rc = -1;
 
-    if (hd_script_compile(sc->text, &prog, &err) != HD_OK) {
+    *ev = (struct bench_event){BENCH_ALL, BENCH_ALL, BENCH_COND_NONE,
+                               sc->text ? BENCH_ACTION_SCRIPT : BENCH_ACTION_CODE};
+    memset(script, 0, sizeof(*script));
+    memset(prog, 0, sizeof(*prog));
+    if (sc->text && hd_script_compile(sc->text, prog, &err) != HD_OK) {
         fprintf(stderr, "hdevent-bench: %s: the script does not compile: %s\n", sc->name,
                 err.message);
-        return -1;
+        return false;
     }
-    script.hd_code = prog.code;
-    script.hd_size = prog.size;
-    script.hdbg_code = symbols;
-    script.hdbg_count = hdbg_script_build(sc->kind, symbols, 64);
-    script.hdbg_bytes = script.hdbg_count * (uint32_t)sizeof(struct hdbg_symbol);
-    script.prints = sc->prints != NULL;
-    memset(&w, 0, sizeof(w));
-    w.events = &ev;
-    w.count = 1;
-    w.cores = BENCH_CORES;
-    w.exit_pid = sc->pid;
-    w.exit_rax = EXIT_RAX;
-    w.exit_rbx = EXIT_RBX;
-    w.script = &script;
+    script->hd_code = prog->code;
+    script->hd_size = prog->size;
+    script->hdbg_code = symbols;
+    script->hdbg_count = hdbg_script_build(sc->kind, symbols, 64);
+    script->hdbg_bytes = script->hdbg_count * (uint32_t)sizeof(struct hdbg_symbol);
+    script->prints = sc->prints != NULL;
+    memset(w, 0, sizeof(*w));
+    w->events = ev;
+    w->count = 1;
+    w->cores = BENCH_CORES;
+    w->exit_pid = sc->pid;
+    w->exit_rax = EXIT_RAX;
+    w->exit_rbx = EXIT_RBX;
+    w->script = sc->text ? script : NULL;
     bench_os_enter(0, sc->pid);
-    if (check_hd(sc, &w) && check_hdbg(sc, &w))
-        rc = bench_measure_world(o, sc->name, 1, &w);
-    hd_script_program_free(&prog);
-    return rc;
+    return !sc->text || (check_hd(sc, w) && check_hdbg(sc, w));
 }
 
+/* The selected scenarios, measured together with S_bare (the same event with custom code `ret`
+ * instead of a script) so that every difference the goals take is within one set of rounds. */
 int bench_run_script(const struct bench_options *o)
 {
+    static struct hdbg_symbol symbols[SCENARIOS][64];
+    struct hd_script_program progs[SCENARIOS];
+    struct bench_script scripts[SCENARIOS];
+    struct bench_event events[SCENARIOS];
+    struct world worlds[SCENARIOS];
+    const char *names[SCENARIOS];
+    uint32_t count = 0;
+    int rc = 0;
+
+    for (size_t i = 0; i < SCENARIOS; i++)
+        count += bench_selected(o, scenarios[i].name);
+    if (!count)
+        return 0; /* none selected; otherwise S_bare always comes along */
     if (bench_pin(0) != 0)
         perror("hdevent-bench: pinning to CPU 0 (continuing unpinned)");
-    for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
-        if (!bench_selected(o, scenarios[i].name))
+    count = 0;
+    for (size_t i = 0; i < SCENARIOS && rc == 0; i++) {
+        if (i && !bench_selected(o, scenarios[i].name))
             continue;
-        if (run_one(o, &scenarios[i]) != 0)
-            return -1;
+        names[count] = scenarios[i].name;
+        if (!make_world(&scenarios[i], &worlds[count], &events[count], &scripts[count],
+                        symbols[count], &progs[count]))
+            rc = -1;
+        count++;
     }
+    if (rc == 0)
+        rc = bench_measure_worlds(o, names, 1, worlds, count);
+    for (uint32_t j = 0; j < count; j++)
+        hd_script_program_free(&progs[j]);
     bench_os_enter(0, BENCH_PID);
-    return 0;
+    return rc;
 }
