@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "world.h"
+
 enum bench_cache { CACHE_WARM, CACHE_L3, CACHE_DRAM, CACHE_COUNT };
 
 struct bench_options {
@@ -50,6 +52,20 @@ bool bench_selected(const struct bench_options *o, const char *name);
 
 /* The single-thread scenarios (P0_*, P1_*, PN_*, PK_*): 0 or -1 on a setup failure. */
 int bench_run_single(const struct bench_options *o);
+/*
+ * Measure one world on core @w->exit_core as process @w->exit_pid, for hd, hd_ipi, hdbg and
+ * hdbg_shuf in every selected cache state, reported as scenario @name, N @n (single.c).
+ * 0 or -1 on a setup failure.
+ */
+int bench_measure_world(const struct bench_options *o, const char *name, uint32_t n,
+                        const struct world *w);
+/* Several worlds measured together: every round takes one batch of each world and
+ * implementation, so drift on a shared machine hits them all alike (@names[j] for @w[j]). */
+#define BENCH_WORLDS_MAX 8u
+int bench_measure_worlds(const struct bench_options *o, const char *const *names, uint32_t n,
+                         const struct world *w, uint32_t count);
+/* The script scenarios S_filter, S_filter_miss, S_empty, S_printf (script.c): 0 or -1. */
+int bench_run_script(const struct bench_options *o);
 /* MC_scale and MC_churn: 0 or -1. */
 int bench_run_mc(const struct bench_options *o);
 /* W_churn (writers.c): the cost of one register + clear beside N events on other keys. */

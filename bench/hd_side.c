@@ -167,7 +167,9 @@ bool hd_side_build(const struct world *w, hd_side_ipi_fn ipi, void *ipi_user,
     out->ops.log = t_log;
     out->ops.current_pid = out->inner->current_pid ? t_current_pid : NULL;
     out->ops.on_break = out->inner->on_break ? t_on_break : NULL;
-    out->ops.read_memory = NULL; /* never used by dispatch */
+    out->ops.read_memory = NULL; /* the benchmark's scripts read and write no guest memory */
+    out->ops.write_memory = NULL;
+    out->ops.current_tid = NULL;  /* nor $tid (these three would need wrapping for `user`) */
     out->ipi = ipi;
     out->ipi_user = ipi_user;
     out->ops.run_on_every_core = ipi ? t_run_on_every_core : NULL;
@@ -197,6 +199,10 @@ bool hd_side_build(const struct world *w, hd_side_ipi_fn ipi, void *ipi_user,
             hd_action_desc_init(&a, HD_ACTION_CODE);
             a.code = bench_code_ret;
             a.code_size = sizeof(bench_code_ret);
+        } else if (be->action == BENCH_ACTION_SCRIPT && w->script) {
+            hd_action_desc_init(&a, HD_ACTION_SCRIPT);
+            a.script = w->script->hd_code;
+            a.script_size = w->script->hd_size;
         } else {
             hd_action_desc_init(&a, HD_ACTION_BREAK);
         }
@@ -221,6 +227,14 @@ void hd_side_destroy(struct hd_side *s)
     hd_host_destroy(s->host);
     free(s->regions);
     memset(s, 0, sizeof(*s));
+}
+
+void hd_side_drain(struct hd_engine *e)
+{
+    struct hd_message_info info;
+    char data[64];
+    while (hd_message_read(e, &info, data, sizeof(data)) == HD_OK) {
+    }
 }
 
 void hd_side_flush(const struct hd_side *s)

@@ -42,6 +42,8 @@ bool hd_side_build(const struct world *w, hd_side_ipi_fn ipi, void *ipi_user,
 void hd_side_destroy(struct hd_side *s);
 /* clflush every live allocation of the engine (events, snapshots, code, per-core state). */
 void hd_side_flush(const struct hd_side *s);
+/* Take every queued message (what scripts printed), outside any timed region. */
+void hd_side_drain(struct hd_engine *e);
 
 /* One VMCALL exit as a VMX exit handler makes it: fill the record, dispatch the pre pass. */
 static inline uint32_t hd_side_exit(struct hd_engine *e, struct hd_vcpu *v,

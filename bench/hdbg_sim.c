@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "hdbg_script.h"
 #include "rng.h"
 #include "timing.h"
 
@@ -56,7 +57,7 @@ struct hdbg_action {
     uint32_t code_size;           /*  36 */
     void *buffer;                 /*  40 */
     void *code;                   /*  48: the bytes behind this node */
-    uint64_t script[4];           /*  56: script buffer, size, pointer (unused here) */
+    uint64_t script[4];           /*  56: script symbols (behind this node), bytes, count */
     uint64_t reserved_;           /*  88 */
 };
 _Static_assert(sizeof(struct hdbg_action) == 96, "HyperDbg's action node is 96 bytes");
@@ -113,12 +114,19 @@ static void hdbg_trigger_events(uint32_t type, uint32_t stage, struct hd_guest_r
             continue;
         for (const struct hdbg_link *al = ev->actions.next; al != &ev->actions; al = al->next) {
             const struct hdbg_action *a = (const struct hdbg_action *)al;
-            if (a->type == HDBG_ACTION_CODE)
+            if (a->type == HDBG_ACTION_CODE) {
                 hdbg_call(a->code, (uintptr_t)a->buffer, (uintptr_t)regs, (uintptr_t)context);
-            /* break and script actions never run in the benchmark's worlds */
+            } else if (a->type == HDBG_ACTION_SCRIPT) {
+                struct hdbg_script_ctx ctx = {a->tag, context};
+                hdbg_script_run((const struct hdbg_symbol *)(uintptr_t)a->script[0],
+                                (uint32_t)a->script[2], regs, &ctx);
+            }
+            /* break actions never run in the benchmark's worlds */
         }
-        if (ev->short_circuit)
+        if (ev->short_circuit || hdbg_script_short_circuit) {
             *short_circuit = true; /* HyperDbg: the last event to run decides */
+            hdbg_script_short_circuit = false;
+        }
     }
 }
 
@@ -168,11 +176,15 @@ struct arena_layout {
     size_t size;     /* bytes to map: whole pages */
 };
 
-static struct arena_layout arena_layout(uint32_t events)
+static struct arena_layout arena_layout(const struct world *w)
 {
     /* Every block gets the same slot size so that a shuffled order is a permutation of slots. */
     struct arena_layout l;
-    size_t aslot = block_bytes(sizeof(struct hdbg_action), sizeof(bench_code_ret));
+    size_t aslot = block_bytes(sizeof(struct hdbg_action),
+                               w->script && w->script->hdbg_bytes > sizeof(bench_code_ret)
+                                   ? w->script->hdbg_bytes
+                                   : sizeof(bench_code_ret));
+    uint32_t events = w->count;
     size_t page = 4096;
 
     l.slot = block_bytes(sizeof(struct hdbg_event), 8);
@@ -222,9 +234,10 @@ static struct hdbg_event *place_event(uint8_t *block, const struct bench_event *
     return ev;
 }
 
-/* @ev's one action in @block — custom code (its bytes behind the node) or a break — linked
- * into the event's action list. */
-static void place_action(uint8_t *block, struct hdbg_event *ev, const struct bench_event *be)
+/* @ev's one action in @block — custom code or a script (its bytes behind the node) or a
+ * break — linked into the event's action list. */
+static void place_action(uint8_t *block, struct hdbg_event *ev, const struct bench_event *be,
+                         const struct bench_script *script)
 {
     struct hdbg_action *a = (struct hdbg_action *)block;
 
@@ -236,6 +249,12 @@ static void place_action(uint8_t *block, struct hdbg_event *ev, const struct ben
         memcpy(a + 1, bench_code_ret, sizeof(bench_code_ret));
         a->code = a + 1;
         a->code_size = sizeof(bench_code_ret);
+    } else if (be->action == BENCH_ACTION_SCRIPT && script) {
+        a->type = HDBG_ACTION_SCRIPT;
+        memcpy(a + 1, script->hdbg_code, script->hdbg_bytes); /* 16-aligned: symbols are u64 */
+        a->script[0] = (uintptr_t)(a + 1);
+        a->script[1] = script->hdbg_bytes;
+        a->script[2] = script->hdbg_count;
     } else {
         a->type = HDBG_ACTION_BREAK;
     }
@@ -257,7 +276,7 @@ static bool seal_arena(uint8_t *arena, size_t size)
 
 bool hdbg_build(const struct world *w, bool shuffled, uint64_t seed, struct hdbg_set *out)
 {
-    struct arena_layout l = arena_layout(w->count);
+    struct arena_layout l = arena_layout(w);
     uint32_t *order;
     struct hdbg_lists *lists;
     uint8_t *arena, *slots;
@@ -284,7 +303,8 @@ bool hdbg_build(const struct world *w, bool shuffled, uint64_t seed, struct hdbg
         struct hdbg_event *ev =
             place_event(slots + order[next++] * l.slot + HDBG_POOL_HEADER, &w->events[i], i);
         /* The add-action request comes after the event's: its block is the next one taken. */
-        place_action(slots + order[next++] * l.slot + HDBG_POOL_HEADER, ev, &w->events[i]);
+        place_action(slots + order[next++] * l.slot + HDBG_POOL_HEADER, ev, &w->events[i],
+                     w->script);
         link_head(&lists->by_type[HDBG_VMCALL], &ev->link); /* newest first */
     }
     free(order);

@@ -23,9 +23,13 @@
 const char *const bench_cache_names[CACHE_COUNT] = {"warm", "l3", "dram"};
 
 static const char *const known[] = {
-    "P0_none", "P0_armed_nomatch", "P1_bare", "P1_cond_code", "P1_cond_false", "PN_core",
-    "PN_pid",  "PK_allmatch",      "MC_scale", "MC_churn",     "W_churn",
+    "P0_none",  "P0_armed_nomatch", "P1_bare",  "P1_cond_code",  "P1_cond_false", "PN_core",
+    "PN_pid",   "PK_allmatch",      "MC_scale", "MC_churn",      "W_churn",       "S_bare",
+    "S_filter", "S_filter_miss",    "S_empty",  "S_printf",
 };
+
+/* TSC ticks per nanosecond (the script goals are in nanoseconds). */
+static double tsc_per_ns = 1.0;
 
 #define MAX_RESULTS 256
 static struct bench_result results[MAX_RESULTS];
@@ -81,6 +85,8 @@ static void usage(FILE *f)
             "  --scenario LIST     run only these (PN_core, PN_pid, PK_allmatch name all their N):\n"
             "                      P0_none P0_armed_nomatch P1_bare P1_cond_code P1_cond_false\n"
             "                      PN_core PN_pid PK_allmatch MC_scale MC_churn W_churn\n"
+            "                      S_bare S_filter S_filter_miss S_empty S_printf (script\n"
+            "                      actions; any of them brings S_bare, the reference)\n"
             "  --cache LIST        cache states of the single-thread scenarios: warm, l3 (L1/L2\n"
             "                      evicted by sweeping 2x L2), dram (structures clflushed);\n"
             "                      default all three. MC_* are always warm\n"
@@ -156,7 +162,7 @@ static int parse(int argc, char **argv, struct bench_options *o, char **lists)
                 if (!ok)
                     return bad("unknown scenario '%s'; known: P0_none P0_armed_nomatch P1_bare "
                                "P1_cond_code P1_cond_false PN_core PN_pid PK_allmatch MC_scale "
-                               "MC_churn W_churn",
+                               "MC_churn W_churn S_bare S_filter S_filter_miss S_empty S_printf",
                                names[o->only_count + k]);
             }
             o->only = names;
@@ -300,6 +306,37 @@ static void summary_for(const char *hd)
     goal("writer_flat", what, a && b ? ratio(a, b, false) : 0, a && b, false, 2);
 }
 
+/* Issue 14's goals for script actions, for one hd configuration. S_bare (the same event with
+ * custom code `ret`: P1_bare's) was measured in the same rounds as the script scenarios. */
+static void summary_script(const char *hd)
+{
+    const struct bench_result *f = bench_find("S_filter", hd, "warm", 1);
+    const struct bench_result *bare = bench_find("S_bare", hd, "warm", 1);
+    const struct bench_result *hf = bench_find("S_filter", "hdbg", "warm", 1);
+    const struct bench_result *hbare = bench_find("S_bare", "hdbg", "warm", 1);
+    const struct bench_result *miss = bench_find("S_filter_miss", hd, "warm", 1);
+    char what[128];
+
+    snprintf(what, sizeof(what), "%s S_filter - %s S_bare warm (ns)", hd, hd);
+    goal("script_filter_extra", what, f && bare ? (f->p50 - bare->p50) / tsc_per_ns : 0,
+         f && bare, false, 10);
+    snprintf(what, sizeof(what), "hdbg/%s S_filter warm", hd);
+    goal("script_filter_vs_hdbg", what, f && hf ? ratio(hf, f, false) : 0, f && hf, true, 5);
+    /* The filter that says no, against an action that does nothing (custom code `ret`). */
+    snprintf(what, sizeof(what), "%s S_filter_miss - %s S_bare warm (ns)", hd, hd);
+    goal("script_fast_filter", what, miss && bare ? (miss->p50 - bare->p50) / tsc_per_ns : 0,
+         miss && bare, false, 3);
+    if (f && bare && hf && hbare) { /* below one cycle of work counts as one */
+        snprintf(what, sizeof(what), "hdbg/%s S_filter - S_bare (script work)", hd);
+        printf("summary %-22s %-50s %10.2f (no goal)\n", "info", what,
+               (hf->p50 - hbare->p50) / (f->p50 - bare->p50 < 1 ? 1 : f->p50 - bare->p50));
+    }
+    snprintf(what, sizeof(what), "hdbg/%s S_printf warm", hd);
+    info(what, bench_find("S_printf", "hdbg", "warm", 1), bench_find("S_printf", hd, "warm", 1));
+    snprintf(what, sizeof(what), "hdbg/%s S_empty warm", hd);
+    info(what, bench_find("S_empty", "hdbg", "warm", 1), bench_find("S_empty", hd, "warm", 1));
+}
+
 static void summary(void)
 {
     printf("# summary: <goal> <quantity> <value> <op> <limit> PASS|MISS (medians unless p99 is "
@@ -307,6 +344,8 @@ static void summary(void)
            "backends)\n");
     summary_for("hd");
     summary_for("hd_ipi");
+    summary_script("hd");
+    summary_script("hd_ipi");
 }
 
 int main(int argc, char **argv)
@@ -337,6 +376,7 @@ int main(int argc, char **argv)
         perror("hdevent-bench: pinning to CPU 0 (continuing unpinned)");
     o.calib = bench_calibrate(o.quick ? 20000 : 200000);
     hz = bench_tsc_hz(o.quick ? 100 : 400);
+    tsc_per_ns = hz > 0 ? hz / 1e9 : 1.0;
 
     printf("# hdevent-bench: hd = hd_dispatch_vmcall on the host backend (hd_ipi: with "
            "run_on_every_core, as kernel backends); hdbg = HyperDbg's dispatch re-created "
@@ -355,6 +395,8 @@ int main(int argc, char **argv)
     printf("# <scenario> <impl> <cache> <N> <median_cycles> <p99_cycles>\n");
 
     rc = bench_run_single(&o);
+    if (rc == 0)
+        rc = bench_run_script(&o);
     if (rc == 0)
         rc = bench_run_mc(&o);
     if (rc == 0)

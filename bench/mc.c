@@ -120,6 +120,7 @@ static void barrier(struct mc *mc, int32_t thread)
 static void make_world(struct world *w, struct bench_event *ev, uint32_t threads, uint32_t cores)
 {
     uint32_t i = 0;
+    memset(w, 0, sizeof(*w));
     w->events = ev;
     w->cores = cores;
     w->exit_core = 0;

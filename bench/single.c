@@ -46,6 +46,7 @@ static const struct bench_event match = {BENCH_ALL, BENCH_ALL, BENCH_COND_TRUE, 
 /* Fill @w for @sc; the matching event of PN_* is registered first, so hdbg meets it last. */
 static void make_world(const struct scenario *sc, struct world *w, struct bench_event *ev)
 {
+    memset(w, 0, sizeof(*w));
     w->events = ev;
     w->count = sc->n;
     w->cores = BENCH_CORES;
@@ -149,13 +150,22 @@ static void prepare(enum bench_cache c, const struct sides *s, enum impl impl)
     }
 }
 
+/* The measured exit's registers. */
+static void exit_regs(const struct world *w, struct hd_guest_regs *regs)
+{
+    memset(regs, 0, sizeof(*regs));
+    regs->rax = w->exit_rax;
+    regs->rbx = w->exit_rbx;
+}
+
 /* One batch: @count samples of one exit each, the calibrated empty region subtracted. */
 static void batch(const struct bench_options *o, enum bench_cache c, struct sides *s,
-                  enum impl impl, uint64_t *out, uint32_t count)
+                  const struct world *w, enum impl impl, uint64_t *out, uint32_t count)
 {
     struct hd_guest_regs regs;
     struct hd_vcpu vcpu;
-    memset(&regs, 0, sizeof(regs));
+    bool drain = w->script && w->script->prints;
+    exit_regs(w, &regs);
     memset(&vcpu, 0, sizeof(vcpu));
 
     struct hd_engine *e = impl <= IMPL_HD_IPI ? s->hd[impl].engine : NULL;
@@ -192,73 +202,122 @@ static void batch(const struct bench_options *o, enum bench_cache c, struct side
             t1 = bench_tsc_end();
         }
         out[i] = t1 - t0 > o->calib ? t1 - t0 - o->calib : 0;
+        if (drain && hd) /* untimed: the queue never fills (hdbg's ring wraps) */
+            hd_side_drain(e);
     }
+    if (drain && hd)
+        hd_side_drain(e);
+}
+
+/* Build @w's four sides and check that hd does the work the world says (counts what fired). */
+static bool sides_build(const struct bench_options *o, const char *name, uint32_t n,
+                        const struct world *w, struct sides *s)
+{
+    memset(s, 0, sizeof(*s));
+    bench_os_enter(w->exit_core, w->exit_pid);
+    if (!hd_side_build(w, NULL, NULL, &s->hd[0]) || !hd_side_build(w, ipi_direct, NULL, &s->hd[1]) ||
+        !hdbg_build(w, false, o->seed, &s->hdbg[0]) ||
+        !hdbg_build(w, true, o->seed ^ n, &s->hdbg[1]))
+        return false;
+    for (int k = 0; k < 2; k++) {
+        struct hd_guest_regs regs;
+        struct hd_vcpu vcpu;
+        uint32_t fired;
+        exit_regs(w, &regs);
+        fired = hd_side_exit(s->hd[k].engine, &vcpu, &regs);
+        if (w->script)
+            hd_side_drain(s->hd[k].engine);
+        if (fired != expected_fired(w)) {
+            fprintf(stderr, "hdevent-bench: %s N=%u: hd ran %u events, expected %u\n", name, n,
+                    fired, expected_fired(w));
+            return false;
+        }
+    }
+    return true;
+}
+
+static void sides_destroy(struct sides *s)
+{
+    hdbg_destroy(&s->hdbg[0]);
+    hdbg_destroy(&s->hdbg[1]);
+    for (int k = 0; k < 2; k++)
+        if (s->hd[k].engine || s->hd[k].host)
+            hd_side_destroy(&s->hd[k]);
+}
+
+/* One cache state: @rounds rounds, each one batch per world and implementation (who goes
+ * first rotates), then one line per world and implementation. False: out of memory. */
+static bool measure_cache(const struct bench_options *o, enum bench_cache c,
+                          const char *const *names, uint32_t n, const struct world *w,
+                          struct sides *s, uint32_t count)
+{
+    uint32_t rounds, per, slots = count * IMPL_COUNT;
+    uint64_t *samples[BENCH_WORLDS_MAX * IMPL_COUNT];
+    bool ok = true;
+
+    plan(o, c, n, &rounds, &per);
+    for (uint32_t i = 0; i < slots; i++) {
+        samples[i] = malloc((size_t)rounds * per * sizeof(uint64_t));
+        ok = ok && samples[i];
+    }
+    for (uint32_t r = 0; ok && r < rounds; r++)
+        for (uint32_t k = 0; k < slots; k++) {
+            uint32_t i = (r + k) % slots, j = i / IMPL_COUNT;
+            bench_os_enter(w[j].exit_core, w[j].exit_pid);
+            batch(o, c, &s[j], &w[j], (enum impl)(i % IMPL_COUNT),
+                  samples[i] + (size_t)r * per, per);
+        }
+    for (uint32_t i = 0; ok && i < slots; i++)
+        bench_report(names[i / IMPL_COUNT], impl_names[i % IMPL_COUNT], c, n, samples[i],
+                     (uint64_t)rounds * per, c == CACHE_WARM ? BENCH_WARM_EXITS : 1);
+    for (uint32_t i = 0; i < slots; i++)
+        free(samples[i]);
+    if (!ok)
+        fprintf(stderr, "hdevent-bench: out of memory for samples\n");
+    fflush(stdout);
+    return ok;
+}
+
+int bench_measure_worlds(const struct bench_options *o, const char *const *names, uint32_t n,
+                         const struct world *w, uint32_t count)
+{
+    struct sides s[BENCH_WORLDS_MAX];
+    uint32_t built = 0;
+    int rc = -1;
+
+    if (count == 0 || count > BENCH_WORLDS_MAX)
+        return -1;
+    for (; built < count; built++)
+        if (!sides_build(o, names[built], n, &w[built], &s[built])) {
+            built++; /* partly built: destroyed below */
+            goto out;
+        }
+    for (int c = 0; c < CACHE_COUNT; c++)
+        if ((o->caches & (1u << c)) && !measure_cache(o, (enum bench_cache)c, names, n, w, s, count))
+            goto out;
+    rc = 0;
+out:
+    for (uint32_t j = 0; j < built; j++)
+        sides_destroy(&s[j]);
+    return rc;
+}
+
+int bench_measure_world(const struct bench_options *o, const char *name, uint32_t n,
+                        const struct world *w)
+{
+    return bench_measure_worlds(o, &name, n, w, 1);
 }
 
 static int measure(const struct bench_options *o, const struct scenario *sc)
 {
     struct bench_event *ev = calloc(sc->n ? sc->n : 1, sizeof(*ev));
     struct world w;
-    struct sides s;
-    int rc = -1;
+    int rc;
 
-    memset(&s, 0, sizeof(s));
     if (!ev)
         return -1;
     make_world(sc, &w, ev);
-    if (!hd_side_build(&w, NULL, NULL, &s.hd[0]) || !hd_side_build(&w, ipi_direct, NULL, &s.hd[1]) ||
-        !hdbg_build(&w, false, o->seed, &s.hdbg[0]) ||
-        !hdbg_build(&w, true, o->seed ^ sc->n, &s.hdbg[1]))
-        goto out;
-
-    for (int k = 0; k < 2; k++) { /* hd must do the work the world says: count what fired */
-        struct hd_guest_regs regs = {0};
-        struct hd_vcpu vcpu;
-        uint32_t fired = hd_side_exit(s.hd[k].engine, &vcpu, &regs);
-        if (fired != expected_fired(&w)) {
-            fprintf(stderr, "hdevent-bench: %s N=%u: hd ran %u events, expected %u\n", sc->name,
-                    sc->n, fired, expected_fired(&w));
-            goto out;
-        }
-    }
-
-    for (int c = 0; c < CACHE_COUNT; c++) {
-        uint32_t rounds, per;
-        uint64_t *samples[IMPL_COUNT];
-        bool ok = true;
-        if (!(o->caches & (1u << c)))
-            continue;
-        plan(o, (enum bench_cache)c, sc->n, &rounds, &per);
-        for (int i = 0; i < IMPL_COUNT; i++) {
-            samples[i] = malloc((size_t)rounds * per * sizeof(uint64_t));
-            ok = ok && samples[i];
-        }
-        if (ok) {
-            for (uint32_t r = 0; r < rounds; r++)
-                for (int k = 0; k < IMPL_COUNT; k++) { /* rotate who goes first */
-                    int i = (int)((r + (uint32_t)k) % IMPL_COUNT);
-                    batch(o, (enum bench_cache)c, &s, (enum impl)i, samples[i] + (size_t)r * per,
-                          per);
-                }
-            for (int i = 0; i < IMPL_COUNT; i++)
-                bench_report(sc->name, impl_names[i], (enum bench_cache)c, sc->n, samples[i],
-                             (uint64_t)rounds * per, c == CACHE_WARM ? BENCH_WARM_EXITS : 1);
-        }
-        for (int i = 0; i < IMPL_COUNT; i++)
-            free(samples[i]);
-        if (!ok) {
-            fprintf(stderr, "hdevent-bench: out of memory for samples\n");
-            goto out;
-        }
-        fflush(stdout);
-    }
-    rc = 0;
-out:
-    hdbg_destroy(&s.hdbg[0]);
-    hdbg_destroy(&s.hdbg[1]);
-    for (int k = 0; k < 2; k++)
-        if (s.hd[k].engine || s.hd[k].host)
-            hd_side_destroy(&s.hd[k]);
+    rc = bench_measure_world(o, sc->name, sc->n, &w);
     free(ev);
     return rc;
 }

@@ -21,8 +21,19 @@ enum bench_cond {
 };
 
 enum bench_action {
-    BENCH_ACTION_BREAK, /* HyperDbg's default action; only on events that never match */
-    BENCH_ACTION_CODE,  /* custom code: ret */
+    BENCH_ACTION_BREAK,  /* HyperDbg's default action; only on events that never match */
+    BENCH_ACTION_CODE,   /* custom code: ret */
+    BENCH_ACTION_SCRIPT, /* the world's script (struct bench_script) */
+};
+
+/* A script action: one program in each implementation's form (script.c makes them). */
+struct bench_script {
+    const uint8_t *hd_code;  /* hdevent bytecode (hd_script_compile) */
+    uint32_t hd_size;
+    const void *hdbg_code;   /* the re-created HyperDbg symbol stream (hdbg_script.h) */
+    uint32_t hdbg_bytes;
+    uint32_t hdbg_count;     /* symbols in it */
+    int prints;              /* it prints: queued messages are drained between samples */
 };
 
 struct bench_event {
@@ -38,6 +49,8 @@ struct world {
     uint32_t cores;     /* simulated cores of the engine */
     uint32_t exit_core;
     uint32_t exit_pid;
+    uint64_t exit_rax, exit_rbx;       /* the measured exit's registers (others are 0) */
+    const struct bench_script *script; /* what BENCH_ACTION_SCRIPT runs; NULL: none */
 };
 
 /* The machine code both implementations run: the same bytes, each in its own W^X memory. */

@@ -11,6 +11,7 @@
 #define BM_HC_PING 0x48440001ull   /* rax = BM_PING_REPLY */
 #define BM_HC_MODIFY 0x48440002ull /* rdx = tag, r8 = type: the modify IOCTL; rax = status */
 #define BM_HC_BREAKS 0x48440003ull /* rax = break actions counted so far */
+#define BM_HC_MESSAGES 0x48440004ull /* print every queued message; rax = how many */
 #define BM_PING_REPLY 0x600Dull
 /* What the default handling does with a plain VMCALL: rax = BM_DEFAULT_RAX, r14 = r13
  * (so a post hook can show it ran after the default handling, which ran after pre). */

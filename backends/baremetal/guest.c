@@ -297,6 +297,17 @@ static void case_cr4_vmxe_shadow(void)
     expect("CR access exits", hd_vmx_cpu_exits(bm_cpu, 28), 2);
 }
 
+/* HyperDbg's doc script (events.list "script"): one VMCALL, then the image reads the message
+ * queue and prints "message script: VMCALL executed with context: 0". */
+static void case_script_printf(void)
+{
+    struct hd_guest_regs r = {.rax = 0x5C};
+    bm_current_pid = 0x900;
+    bm_vmcall(&r);
+    expect("default handling after the script", r.rax, BM_DEFAULT_RAX);
+    expect("messages", hypercall(BM_HC_MESSAGES, 0, 0), 1);
+}
+
 /* Last: VMX operation ends here; main.c prints the verdict and shuts down. */
 static void case_vmxoff(void)
 {
@@ -329,6 +340,7 @@ static const struct guest_case {
     {"xsetbv", case_xsetbv},
     {"single-step-vmcall", case_single_step_vmcall},
     {"cr4-vmxe-shadow", case_cr4_vmxe_shadow},
+    {"script-printf", case_script_printf},
     {"vmxoff", case_vmxoff},
 };
 

@@ -283,6 +283,29 @@ static uint64_t bm_modify(uint64_t tag, uint32_t type)
     return status;
 }
 
+/* The messages queued so far (what scripts printed, run errors, custom code's buffers), one
+ * line each, "message <event>: <text>", as a debugger front end would read them. */
+static uint64_t bm_messages(void)
+{
+    static char text[1024];
+    struct hd_message_info info;
+    uint64_t count = 0;
+
+    while (hd_message_read(bm_engine, &info, text, sizeof(text) - 1) == HD_OK) {
+        uint32_t n = info.size < sizeof(text) - 1 ? info.size : (uint32_t)sizeof(text) - 1;
+        text[n] = '\0';
+        if (n && text[n - 1] == '\n')
+            text[n - 1] = '\0'; /* a printf's own newline ends the line */
+        bm_puts("message ");
+        bm_puts(event_name(info.tag));
+        bm_puts(info.kind == HD_MESSAGE_SCRIPT_ERROR ? " (script error): " : ": ");
+        bm_puts(text);
+        bm_putc('\n');
+        count++;
+    }
+    return count;
+}
+
 /* Default VMCALL handling (skipped when a hook short-circuits). Own hypercalls are this
  * image's services; any other VMCALL gets the visible effect documented in bm.h. */
 static void glue_vmcall_default(void *user, struct hd_vmx_cpu *cpu, struct hd_vcpu *v)
@@ -304,6 +327,9 @@ static void glue_vmcall_default(void *user, struct hd_vmx_cpu *cpu, struct hd_vc
         break;
     case BM_HC_BREAKS:
         r->rax = bm_breaks;
+        break;
+    case BM_HC_MESSAGES:
+        r->rax = bm_messages();
         break;
     default:
         r->rax = ~0ull;

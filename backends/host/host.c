@@ -17,6 +17,9 @@
  * code follows, 16-byte aligned. */
 #define HD_HOST_EXEC_HEADER 16u
 
+/* The largest region of simulated guest memory (hd_host_memory_map). */
+#define HD_HOST_MEMORY_MAX (16u << 20)
+
 /* ---- allocation accounting and failure injection -------------------------------------- */
 
 /* Count a call; true if this one must fail. */
@@ -153,14 +156,95 @@ static void host_on_break(void *user, const struct hd_break_info *info)
     pthread_mutex_unlock(&h->state_lock);
 }
 
+/* ---- simulated guest memory ------------------------------------------------------------ */
+
+/* The bytes for [address, address + size) inside one region, or NULL. Under state_lock. */
+static uint8_t *region_bytes(struct hd_host *h, uint64_t address, size_t size)
+{
+    for (unsigned i = 0; i < HD_HOST_MEMORY_REGIONS; i++) {
+        struct host_region *r = &h->memory[i];
+        if (r->bytes && address >= r->address && size <= r->size &&
+            address - r->address <= r->size - size)
+            return r->bytes + (address - r->address);
+    }
+    return NULL;
+}
+
+/*
+ * Simulated guests share our address space and there is no safe probe of it, so guest memory
+ * is only what hd_host_memory_map() made: everything else is unreadable, as an unmapped page
+ * would be.
+ */
 static bool host_read_memory(void *user, uint64_t address, void *out, size_t size)
 {
-    /* Simulated guests share our address space; there is no safe probe, so refuse. */
-    (void)user;
-    (void)address;
-    (void)out;
-    (void)size;
-    return false;
+    struct hd_host *h = user;
+    uint8_t *p;
+    pthread_mutex_lock(&h->state_lock);
+    p = region_bytes(h, address, size);
+    if (p)
+        memcpy(out, p, size);
+    pthread_mutex_unlock(&h->state_lock);
+    return p != NULL;
+}
+
+static bool host_write_memory(void *user, uint64_t address, const void *in, size_t size)
+{
+    struct hd_host *h = user;
+    uint8_t *p;
+    pthread_mutex_lock(&h->state_lock);
+    p = region_bytes(h, address, size);
+    if (p)
+        memcpy(p, in, size);
+    pthread_mutex_unlock(&h->state_lock);
+    return p != NULL;
+}
+
+enum hd_status hd_host_memory_map(struct hd_host *host, uint64_t address, size_t size,
+                                  const void *init)
+{
+    enum hd_status st = HD_ERR_TOO_LARGE;
+
+    if (!host || !size || address + (size - 1) < address)
+        return HD_ERR_INVALID_ARGUMENT;
+    if (size > HD_HOST_MEMORY_MAX)
+        return HD_ERR_TOO_LARGE;
+    pthread_mutex_lock(&host->state_lock);
+    for (unsigned i = 0; i < HD_HOST_MEMORY_REGIONS; i++) {
+        const struct host_region *r = &host->memory[i];
+        if (r->bytes && address <= r->address + (r->size - 1) &&
+            r->address <= address + (size - 1)) {
+            st = HD_ERR_INVALID_ARGUMENT; /* overlaps a region */
+            break;
+        }
+    }
+    for (unsigned i = 0; st == HD_ERR_TOO_LARGE && i < HD_HOST_MEMORY_REGIONS; i++) {
+        struct host_region *r = &host->memory[i];
+        if (r->bytes)
+            continue;
+        r->bytes = calloc(1, size);
+        if (!r->bytes) {
+            st = HD_ERR_NO_MEMORY;
+            break;
+        }
+        if (init)
+            memcpy(r->bytes, init, size);
+        r->address = address;
+        r->size = size;
+        st = HD_OK;
+    }
+    pthread_mutex_unlock(&host->state_lock);
+    return st;
+}
+
+void *hd_host_memory(struct hd_host *host, uint64_t address, size_t size)
+{
+    void *p;
+    if (!host || !size)
+        return NULL;
+    pthread_mutex_lock(&host->state_lock);
+    p = region_bytes(host, address, size);
+    pthread_mutex_unlock(&host->state_lock);
+    return p;
 }
 
 static void host_lock(void *user)
@@ -224,6 +308,7 @@ enum hd_status hd_host_create(const struct hd_host_config *config, struct hd_hos
     h->ops.log = host_log;
     h->ops.on_break = host_on_break;
     h->ops.read_memory = host_read_memory;
+    h->ops.write_memory = host_write_memory;
     if (h->on_action) /* only when asked: the benchmark measures the host backend */
         h->ops.on_action = host_on_action;
     /*
@@ -244,6 +329,8 @@ void hd_host_destroy(struct hd_host *host)
     hd__host_regions_free(host);
     pthread_mutex_destroy(&host->writer_lock);
     pthread_mutex_destroy(&host->state_lock);
+    for (unsigned i = 0; i < HD_HOST_MEMORY_REGIONS; i++)
+        free(host->memory[i].bytes);
     free(host->breaks);
     free(host->faults);
     free(host->faulted);
@@ -289,6 +376,7 @@ enum hd_status hd_host_vmcall(struct hd_host *host, struct hd_engine *engine,
     if (HD_FAILED(st))
         return st; /* refused (nothing ran) or abandoned: the VMCALL did not retire */
     vcpu->rip += vcpu->insn_len; /* short-circuited or not, the VMCALL retires */
+    hd_engine_run_deferred(engine); /* the exit is over: scripts' event requests apply now */
     return HD_OK;
 }
 

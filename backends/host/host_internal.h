@@ -40,6 +40,13 @@ struct hd_host_regions {
     uint32_t free_count, free_cap;
 };
 
+/* A region of simulated guest memory (hd_host_memory_map). */
+struct host_region {
+    uint64_t address;
+    size_t size;
+    uint8_t *bytes; /* NULL: a free entry */
+};
+
 struct hd_host {
     struct hd_backend_ops ops;
     uint32_t cores;
@@ -65,6 +72,7 @@ struct hd_host {
     struct hd_host_fault *faults;  /* [cores]: the last fault contained on each core */
     bool *faulted;                 /* [cores]: faults[c] holds one */
     uint64_t fault_count;
+    struct host_region memory[HD_HOST_MEMORY_REGIONS]; /* guest memory, under state_lock */
 };
 
 /* ---- contain.c ------------------------------------------------------------------------- */

@@ -52,12 +52,14 @@ LDFLAGS_SYS := -shared -nostdlib -nostartfiles -Wl,--subsystem,native \
                -Wl,--major-os-version,10 -Wl,--minor-os-version,0
 LIBS_SYS := -lntoskrnl -lhal -lgcc
 
-# The Windows CLI: device subcommands only, no Zydis (Debian has no mingw Zydis).
+# The Windows CLI: device subcommands only, no Zydis (Debian has no mingw Zydis); the script
+# compiler, so that `hdevent add '!vmcall script {...}'` sends bytecode.
 CLI_DIR := $(SRC)/tools/hdevent
 CLI_SRCS := $(CLI_DIR)/main.c $(CLI_DIR)/device_cli.c $(CLI_DIR)/cmd_add.c \
             $(CLI_DIR)/cmd_events.c $(CLI_DIR)/cmd_read.c $(CLI_DIR)/cmd_selftest.c \
             $(CLI_DIR)/cli_util.c $(CLI_DIR)/cli_command.c $(CLI_DIR)/device_win32.c \
             $(sort $(wildcard $(SRC)/libhdevent/user/command*.c)) \
+            $(sort $(wildcard $(SRC)/libhdevent/user/script*.c)) \
             $(SRC)/libhdevent/user/wire_encode.c $(SRC)/libhdevent/user/wire_replies.c
 UCFLAGS := -std=c11 -O2 -Wall -Wextra -Werror -D__USE_MINGW_ANSI_STDIO=1 \
            -DHDEVENT_CLI_DEVICE_ONLY -DHDEVENT_CLI_HAVE_DEVICE -DHDEVENT_NO_ZYDIS \

@@ -5,9 +5,9 @@
  * grows at the end: a backend built against an older header keeps working, and the core
  * treats every member past `size` as NULL. Members marked "optional" may be NULL.
  *
- * Only three members are called on the dispatch path: `on_break`, `is_own_hypercall` and
- * `on_action`.
- * Everything else runs in writer context (register, enable, …), where sleeping is allowed.
+ * Members called on the dispatch path: `on_break`, `is_own_hypercall`, `on_action`, and, from
+ * scripts only, `read_memory`, `write_memory` and `current_tid`. Everything else runs in
+ * writer context (register, enable, …), where sleeping is allowed.
  */
 #ifndef HDEVENT_BACKEND_H
 #define HDEVENT_BACKEND_H
@@ -18,7 +18,7 @@
 HD_EXTERN_C_BEGIN
 
 /** Version of struct hd_backend_ops this header describes. */
-#define HD_BACKEND_OPS_VERSION 2u
+#define HD_BACKEND_OPS_VERSION 3u
 
 /** Log levels passed to hd_backend_ops.log. */
 enum hd_log_level {
@@ -95,8 +95,10 @@ struct hd_backend_ops {
     void (*on_break)(void *user, const struct hd_break_info *info);
 
     /**
-     * Optional. Read @p size bytes of guest memory at @p address without faulting; false
-     * if any byte is unreadable. For the script engine; unused by the dispatcher.
+     * Optional, dispatch path (scripts: poi, db, dw, dd, dq, check_address). Read @p size
+     * (1, 2, 4 or 8) bytes of guest memory at @p address into @p out without faulting; false
+     * if any byte is unreadable. NULL: every such read fails (HD_ERR_SCRIPT_MEMORY; for
+     * check_address, 0), except inside the action's own pre-allocated buffer.
      */
     bool (*read_memory)(void *user, uint64_t address, void *out, size_t size);
 
@@ -131,6 +133,22 @@ struct hd_backend_ops {
      * Leave it NULL in a kernel: each action then costs one not-taken branch.
      */
     void (*on_action)(void *user, const struct hd_action_info *info);
+
+    /* ---- version 3 ---- */
+
+    /**
+     * Optional, dispatch path (scripts: eb, ed, eq). Write @p size (1, 4 or 8) bytes from
+     * @p in to guest memory at @p address without faulting; false (and nothing written) if
+     * any byte is not writable. NULL: every script write fails with HD_ERR_SCRIPT_MEMORY,
+     * except inside the action's own pre-allocated buffer.
+     */
+    bool (*write_memory)(void *user, uint64_t address, const void *in, size_t size);
+
+    /**
+     * Optional, dispatch path (scripts: $tid). The thread the exit on @p vcpu came from.
+     * NULL: $tid is 0.
+     */
+    uint64_t (*current_tid)(void *user, const struct hd_vcpu *vcpu);
 };
 
 /**

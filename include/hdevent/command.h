@@ -18,6 +18,7 @@
  *         hd_command_error_format(&err, text, line, sizeof(line));   // message, text, caret
  *         ...
  *     } else if (cmd.kind == HD_COMMAND_VMCALL &&
+ *                hd_command_load_script(&cmd, &err) == HD_OK &&      // script {file:PATH}
  *                hd_command_check_supported(&cmd, &err) == HD_OK) {
  *         hd_event_register(engine, &cmd.event, &tag);
  *     }
@@ -27,6 +28,7 @@
 #define HDEVENT_COMMAND_H
 
 #include "event.h"
+#include "script.h"
 #include "status.h"
 #include "types.h"
 
@@ -56,6 +58,12 @@ struct hd_command_error {
     /** The sentence: what is wrong and the expected form, e.g. "a pid is a hex number
      *  (prefix 0n for decimal) or 'all'". No column or token in it: see hd_command_error_format. */
     char message[256];
+    /** A script that does not compile: the 1-based line and column inside the script (its
+     *  `{…}` body, or the file of `script {file:PATH}`), also named in the message; `column`
+     *  above is the token's place in the command (the `script` keyword's for a file). 0 for
+     *  every other error. */
+    uint32_t script_line;
+    uint32_t script_column;
 };
 
 /** What a command asks for. */
@@ -74,10 +82,12 @@ enum hd_command_kind {
 /** hd_command.flags: the code was `asm code {…}`: the code action has the assembled bytes
  *  (RET appended) and the text is in asm_code. */
 #define HD_COMMAND_ASM_CODE (1u << 1)
-/** hd_command.flags: the command has a `script {…}` action (registration refuses it until the
- *  script engine lands). */
+/** hd_command.flags: the command has a `script {…}` action: its body was compiled by the
+ *  parser (script_program), or, with HD_COMMAND_SCRIPT_FILE, is compiled by
+ *  hd_command_load_script(). */
 #define HD_COMMAND_SCRIPT (1u << 2)
-/** hd_command.flags: the script was `script {file:PATH}`: script.text is PATH, not read. */
+/** hd_command.flags: the script was `script {file:PATH}`: script.text is PATH; the parser does
+ *  not read files, hd_command_load_script() does. */
 #define HD_COMMAND_SCRIPT_FILE (1u << 3)
 /** Either asm flag: the command's raw code came from the assembler. */
 #define HD_COMMAND_NEEDS_ASSEMBLER (HD_COMMAND_ASM_CONDITION | HD_COMMAND_ASM_CODE)
@@ -102,25 +112,31 @@ struct hd_command {
     /* ---- HD_COMMAND_VMCALL ---- */
 
     /**
-     * Ready for hd_event_register(): pid, core, stage, short_circuit, enabled; a RAW condition
-     * whose bytes (hex, or assembled from `asm condition`) end in RET (0xC3, appended when
-     * missing); `actions` in command order: one
-     * HD_ACTION_CODE for `code`/`asm code`, one HD_ACTION_SCRIPT for `script` (its `script`
-     * points into this struct's script.text), or, with neither, one HD_ACTION_BREAK (HyperDbg's
-     * rule). Every action has `immediate` from `imm`; code and script actions have
-     * `buffer_size` from `buffer`. `command` is a copy of the whole text.
+     * Ready for hd_event_register(): pid, core, stage, short_circuit, enabled, script_steps; a
+     * RAW condition whose bytes (hex, or assembled from `asm condition`) end in RET (0xC3,
+     * appended when missing); `actions` in command order: one HD_ACTION_CODE for
+     * `code`/`asm code`, one HD_ACTION_SCRIPT for `script` (its `script` points at this
+     * struct's script_program.code), or, with neither, one HD_ACTION_BREAK (HyperDbg's rule).
+     * Every action has `immediate` from `imm`; code and script actions have `buffer_size` from
+     * `buffer`. `command` is a copy of the whole text.
      */
     struct hd_event_desc event;
     /** `imm yes|no` (default yes). */
     bool immediate;
     /** `buffer N` (default 0, no buffer). */
     uint32_t buffer_size;
+    /** `steps N`: the script step budget (default 0: HD_SCRIPT_STEPS_DEFAULT); also in
+     *  event.script_steps. */
+    uint32_t steps;
     /** `asm condition {…}` text, or NULL. */
     struct hd_command_body asm_condition;
     /** `asm code {…}` text, or NULL. */
     struct hd_command_body asm_code;
     /** `script {…}` text, or the PATH of `script {file:PATH}` (HD_COMMAND_SCRIPT_FILE), or NULL. */
     struct hd_command_body script;
+    /** The compiled script: the script action's `script` points at script_program.code.
+     *  Empty for `script {file:PATH}` until hd_command_load_script(). */
+    struct hd_script_program script_program;
     /** Names given in `output {…}`, in order, each NUL-terminated. */
     char outputs[HD_COMMAND_MAX_OUTPUTS][HD_COMMAND_OUTPUT_NAME_BYTES];
     uint32_t output_count;
@@ -157,15 +173,35 @@ HD_API enum hd_status hd_command_parse(const char *text, struct hd_command *out,
 HD_API void hd_command_free(struct hd_command *cmd);
 
 /**
- * Say whether @p cmd can be registered here. `script` actions need the script engine, which
- * has not landed; `asm` bodies are assembled by hd_command_parse(), except in builds without
- * Zydis (HDEVENT_NO_ZYDIS), which leave them without bytes. Registering such a command anyway
- * fails in hd_event_register() (HD_ERR_SCRIPT_NOT_SUPPORTED, HD_ERR_INVALID_CONDITION or
- * HD_ERR_EMPTY_CODE); this call gives the clear reason first, pointing at the body.
- * @return HD_OK (non-VMCALL commands too); HD_ERR_SCRIPT_NOT_SUPPORTED for a script;
- *         HD_ERR_NOT_SUPPORTED for an asm body in a build without the assembler;
- *         HD_ERR_INVALID_ARGUMENT for NULL @p cmd.
- *         @p err (may be NULL) is filled on failure, the token being the keyword.
+ * Read and compile the file of `script {file:PATH}` into @p cmd (script_program, and the
+ * script action's bytes). Nothing to do for other commands. The parser itself never touches
+ * a file system; this is the one call that does.
+ * @return HD_OK; HD_ERR_SCRIPT_COMPILE (the file's line and column in err->script_line and
+ *         script_column, the `script` keyword's column in err->column);
+ *         HD_ERR_INVALID_ARGUMENT (the file cannot be read, or NULL @p cmd); HD_ERR_NO_MEMORY.
+ */
+HD_API enum hd_status hd_command_load_script(struct hd_command *cmd,
+                                             struct hd_command_error *err);
+
+/**
+ * hd_command_load_script() for a caller that reads the file itself (a sandbox, an embedded
+ * file system, a GUI's editor buffer): compile the @p length bytes at @p text as the contents
+ * of the file `script {file:PATH}` names. Nothing to do for other commands.
+ * @return as hd_command_load_script(); HD_ERR_INVALID_ARGUMENT for NULL @p cmd, or NULL
+ *         @p text with a nonzero @p length.
+ */
+HD_API enum hd_status hd_command_load_script_text(struct hd_command *cmd, const char *text,
+                                                  size_t length, struct hd_command_error *err);
+
+/**
+ * Say whether @p cmd can be registered here. `asm` bodies are assembled by
+ * hd_command_parse(), except in builds without Zydis (HDEVENT_NO_ZYDIS), which leave them
+ * without bytes; a `script {file:PATH}` is compiled only by hd_command_load_script().
+ * Registering such a command anyway fails in hd_event_register() (HD_ERR_INVALID_CONDITION
+ * or HD_ERR_EMPTY_CODE); this call gives the clear reason first, pointing at the body.
+ * @return HD_OK (non-VMCALL commands too); HD_ERR_NOT_SUPPORTED for an asm body in a build
+ *         without the assembler, or a script file not read yet; HD_ERR_INVALID_ARGUMENT for
+ *         NULL @p cmd. @p err (may be NULL) is filled on failure, the token being the keyword.
  */
 HD_API enum hd_status hd_command_check_supported(const struct hd_command *cmd,
                                                  struct hd_command_error *err);

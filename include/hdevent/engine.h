@@ -43,6 +43,9 @@ struct hd_engine;
 #define HD_BUDGET_ACTIONS_DEFAULT 262144u
 #define HD_BUDGET_CODE_BYTES_DEFAULT (16ull << 20)
 #define HD_BUDGET_BUFFER_BYTES_DEFAULT (64ull << 20)
+/** Default and largest number of distinct script globals (`.name`) an engine holds. */
+#define HD_SCRIPT_GLOBALS_DEFAULT 256u
+#define HD_SCRIPT_GLOBALS_LIMIT 4096u
 
 /**
  * Engine settings; pass NULL to hd_engine_create() for the defaults. Start from
@@ -66,9 +69,16 @@ struct hd_engine_config {
     uint32_t max_actions;
     /** Most bytes of raw code over every event, RET included. Default 16 MiB. */
     uint64_t max_code_bytes;
-    /** Most bytes of pre-allocated buffers, counted once per core (each core has its own).
-     *  Default 64 MiB. */
+    /** Most bytes of pre-allocated buffers and script slots, counted once per core (each core
+     *  has its own). Default 64 MiB. Script bytecode counts as code bytes. */
     uint64_t max_buffer_bytes;
+    /**
+     * Distinct script globals (`.name`) the engine holds, for all its events and its whole
+     * life: a name is bound at the first registration that uses it and keeps its value after
+     * that event is cleared. Default HD_SCRIPT_GLOBALS_DEFAULT, at most
+     * HD_SCRIPT_GLOBALS_LIMIT; past it, registration fails with HD_ERR_SCRIPT_GLOBALS.
+     */
+    uint32_t script_globals;
 };
 
 /** Set every member of @p config to its default (the same engine as a NULL or zeroed config). */
@@ -78,8 +88,8 @@ HD_API void hd_engine_config_init(struct hd_engine_config *config);
  * Create an engine served by @p ops (copied; `ops->user` must outlive the engine).
  * @return HD_OK; HD_ERR_BAD_OPS if the ops' size, version or required members are wrong or
  *         core_count is 0 or above HD_CORES_MAX; HD_ERR_INVALID_ARGUMENT for @p out NULL or
- *         a config above HD_MESSAGE_SLOTS_MAX / HD_MESSAGE_BYTES_MAX / HD_BUDGET_EVENTS_MAX;
- *         HD_ERR_NO_MEMORY.
+ *         a config above HD_MESSAGE_SLOTS_MAX / HD_MESSAGE_BYTES_MAX / HD_BUDGET_EVENTS_MAX /
+ *         HD_SCRIPT_GLOBALS_LIMIT; HD_ERR_NO_MEMORY.
  */
 HD_API enum hd_status hd_engine_create(const struct hd_backend_ops *ops,
                                        const struct hd_engine_config *config,
@@ -107,15 +117,29 @@ HD_API uint32_t hd_engine_reclaim(struct hd_engine *engine);
 /* ---------------------------------------------------------------------------------------- */
 
 /**
+ * Apply the event_enable / event_disable / event_clear requests scripts made (scripts run on
+ * the dispatch path, where no writer may run, so each request waits on its core's queue,
+ * at most 16 per core). Writer context. The host backend calls this after every exit, and
+ * hd_wire_device_ioctl() / hd_wire_read_messages*() before each request; a kernel backend that
+ * wants the changes sooner calls it from deferred work. A request for an event that does not
+ * exist is logged and dropped.
+ * @return the requests taken (applied or refused); 0 for a NULL engine.
+ */
+HD_API uint32_t hd_engine_run_deferred(struct hd_engine *engine);
+
+/**
  * Register a VMCALL event with its actions. Raw code gets a RET appended if it does not
- * end in 0xC3 and is copied into executable memory from the backend.
+ * end in 0xC3 and is copied into executable memory from the backend; script bytecode is
+ * verified (hd_script_verify()) and loaded.
  * @param tag_out receives the new tag (HD_TAG_BASE, HD_TAG_BASE + 1, … in order, or
  *        desc->tag when given; S19). May be NULL.
  * @return HD_OK; HD_ERR_INVALID_ARGUMENT (engine or desc NULL, or actions NULL with a
  *         non-zero action_count); HD_ERR_INVALID_STAGE, HD_ERR_SC_WITH_POST,
  *         HD_ERR_INVALID_CORE, HD_ERR_INVALID_CONDITION, HD_ERR_INVALID_ACTION_TYPE,
- *         HD_ERR_EMPTY_CODE, HD_ERR_TOO_LARGE, HD_ERR_TOO_MANY_ACTIONS,
- *         HD_ERR_SCRIPT_NOT_SUPPORTED, HD_ERR_NOT_SUPPORTED (raw code without exec_alloc),
+ *         HD_ERR_EMPTY_CODE, HD_ERR_TOO_LARGE, HD_ERR_TOO_MANY_ACTIONS, the verifier's
+ *         HD_ERR_SCRIPT_* (script_bytecode.h), HD_ERR_SCRIPT_BUDGET (script_steps),
+ *         HD_ERR_SCRIPT_GLOBALS (no room for a new global), HD_ERR_NOT_SUPPORTED (raw code
+ *         without exec_alloc),
  *         HD_ERR_TAGS_EXHAUSTED, HD_ERR_INVALID_TAG and HD_ERR_TAG_IN_USE (for desc->tag),
  *         HD_ERR_BUDGET_EXCEEDED (hd_engine_config), HD_ERR_NO_MEMORY. The backend's log op
  *         gets a line for each refusal.
@@ -242,6 +266,16 @@ HD_API enum hd_status hd_event_code_owner(struct hd_engine *engine, const void *
 /* Messages (S18, S20)                                                                      */
 /* ---------------------------------------------------------------------------------------- */
 
+/** Where a message comes from. */
+enum hd_message_kind {
+    /** Custom code or a native action returned a pointer into its buffer (S18). */
+    HD_MESSAGE_BUFFER = 0,
+    /** A script's printf or print: the text, exactly. */
+    HD_MESSAGE_PRINT = 1,
+    /** A script run stopped: "HD_ERR_SCRIPT_…: what (instruction N)"; `status` says which. */
+    HD_MESSAGE_SCRIPT_ERROR = 2,
+};
+
 /** A message taken from a core's queue. */
 struct hd_message_info {
     /** Tag of the event whose action produced it. */
@@ -258,6 +292,10 @@ struct hd_message_info {
      * taken off the queue either way.
      */
     bool truncated;
+    /** enum hd_message_kind. */
+    uint8_t kind;
+    /** HD_MESSAGE_SCRIPT_ERROR: the HD_ERR_SCRIPT_* that stopped the run; else HD_OK. */
+    enum hd_status status;
 };
 
 /**

@@ -118,7 +118,7 @@ struct hd_condition_desc {
 /** Action types. The first three are HyperDbg's wire values. */
 enum hd_action_type {
     HD_ACTION_BREAK = 0,  /**< call the backend's break op (S17) */
-    HD_ACTION_SCRIPT = 1, /**< run a script: refused until the script engine lands */
+    HD_ACTION_SCRIPT = 1, /**< run a script: compiled bytecode (script.h, script_bytecode.h) */
     HD_ACTION_CODE = 2,   /**< raw x86-64 custom code: rcx = buffer, rdx = regs, r8 = context */
     HD_ACTION_NATIVE = 3, /**< a C function */
 };
@@ -129,8 +129,9 @@ struct hd_action_desc {
     /** HyperDbg's `imm yes|no`; carried to each message as hd_message_info.immediate. */
     bool immediate;
     /**
-     * Bytes of zeroed buffer handed to the code (rcx) or native hook (hook->buffer).
-     * hdevent gives each core its own buffer (HyperDbg shares one between cores, a race).
+     * Bytes of zeroed buffer handed to the code (rcx), native hook (hook->buffer) or script
+     * ($buffer). hdevent gives each core its own buffer (HyperDbg shares one between cores,
+     * a race).
      */
     uint32_t buffer_size;
     /** HD_ACTION_CODE: the code; a RET (0xC3) is appended if it does not end in one. */
@@ -139,7 +140,10 @@ struct hd_action_desc {
     /** HD_ACTION_NATIVE: the function and its user pointer. */
     hd_action_fn fn;
     void *user;
-    /** HD_ACTION_SCRIPT: compiled script bytes (kept for the script engine's issue). */
+    /**
+     * HD_ACTION_SCRIPT: the bytecode hd_script_compile() made (or any bytes: registration
+     * verifies them, hd_script_verify()) and its size. Copied at registration.
+     */
     const void *script;
     uint32_t script_size;
 };
@@ -167,6 +171,12 @@ struct hd_event_desc {
      * must be above every tag given out so far (tags stay ascending and are never reused).
      */
     uint64_t tag;
+    /**
+     * Instructions each run of this event's script actions may execute (`steps N`); 0 means
+     * HD_SCRIPT_STEPS_DEFAULT (100000). At most HD_SCRIPT_STEPS_MAX, else registration fails
+     * with HD_ERR_SCRIPT_BUDGET. A run that uses it up stops with HD_ERR_SCRIPT_STEPS.
+     */
+    uint32_t script_steps;
 };
 
 /** Defaults: all pids, all cores, stage pre, no short-circuit, enabled, no condition. */

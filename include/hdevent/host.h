@@ -90,7 +90,8 @@ HD_API void hd_host_vcpu_init(struct hd_vcpu *vcpu, struct hd_guest_regs *regs, 
 /**
  * Take a VMCALL exit on vcpu->core through hd_dispatch_vmcall_exit() — pre pass, the default
  * handling (hd_vmcall_default() unless replaced) unless short-circuited, post pass if asked
- * for — then rip += insn_len. Thread-safe for different cores. @p exit may be NULL.
+ * for — then rip += insn_len, then hd_engine_run_deferred() (the event requests of the exit's
+ * scripts). Thread-safe for different cores. @p exit may be NULL.
  *
  * Hooks are contained (unless hd_host_config.no_containment): a fault while the exit runs
  * (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, or SIGSYS from a seccomp filter that traps a
@@ -180,6 +181,28 @@ HD_API uint64_t hd_host_fault_count(struct hd_host *host);
  *         up (faults are still contained when only the timer or the stack is missing).
  */
 HD_API enum hd_status hd_host_contain_prepare(struct hd_host *host);
+
+/** Most regions of simulated guest memory a host backend holds. */
+#define HD_HOST_MEMORY_REGIONS 16u
+
+/**
+ * Simulated guest memory, what scripts' poi, db, dw, dd, dq, eb, ed, eq and check_address
+ * reach through the read_memory and write_memory ops: @p size bytes (at most 16 MiB) at guest
+ * address @p address, filled from @p init (NULL: zeros). The host owns the bytes until it is
+ * destroyed. Addresses outside every region are unreadable and unwritable, as an unmapped
+ * page would be (the simulated guest shares the host's address space: nothing else is safe).
+ * @return HD_OK; HD_ERR_INVALID_ARGUMENT (size 0, the range wraps or overlaps a region);
+ *         HD_ERR_TOO_LARGE (above 16 MiB, or HD_HOST_MEMORY_REGIONS regions already);
+ *         HD_ERR_NO_MEMORY.
+ */
+HD_API enum hd_status hd_host_memory_map(struct hd_host *host, uint64_t address, size_t size,
+                                         const void *init);
+
+/**
+ * The bytes of simulated guest memory at [@p address, @p address + @p size), when one region
+ * holds them all; NULL otherwise. For tests that look at what a script wrote.
+ */
+HD_API void *hd_host_memory(struct hd_host *host, uint64_t address, size_t size);
 
 /** Blocks from alloc plus regions from exec_alloc not yet freed. */
 HD_API uint64_t hd_host_live_allocations(struct hd_host *host);

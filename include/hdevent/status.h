@@ -40,12 +40,13 @@ HD_EXTERN_C_BEGIN
     X(HD_ERR_INVALID_ACTION_TYPE, -9, ERR_INVALID_ACTION_TYPE,                                     \
       "action type must be break, script, code or native")                                         \
     X(HD_ERR_EMPTY_CODE, -10, ERR_ACTION_BUFFER_SIZE_IS_ZERO,                                      \
-      "custom code action without code bytes or callback")                                         \
+      "custom code action without code bytes or callback, or script action without bytecode")      \
     X(HD_ERR_TOO_LARGE, -11, ERR_CODE_TOO_LARGE,                                                   \
       "code or pre-allocated buffer larger than the documented maximum")                           \
     X(HD_ERR_NO_SUCH_EVENT, -12, ERR_TAG_NOT_EXISTS, "no registered event has this tag")           \
     X(HD_ERR_SCRIPT_NOT_SUPPORTED, -13, ERR_SCRIPT_UNSUPPORTED,                                    \
-      "script actions are not supported yet: the script engine has not landed")                    \
+      "script actions are not supported here (no longer returned since the script engine "         \
+      "landed; kept because values are ABI)")                                                      \
     X(HD_ERR_TAGS_EXHAUSTED, -14, ERR_TAG_INVALID, "every event tag has been given out")           \
     X(HD_ERR_BAD_VCPU, -15, ERR_INTERNAL,                                                          \
       "vCPU record: regs is NULL or core is not below the core count")                             \
@@ -69,10 +70,47 @@ HD_EXTERN_C_BEGIN
     X(HD_ERR_BUDGET_EXCEEDED, -24, ERR_BUDGET_EXCEEDED,                                            \
       "the engine's budget (events, actions, code or buffer bytes: hd_engine_config) is used "     \
       "up: clear events first")                                                                    \
-    X(HD_ERR_HOOK_FAULTED, -25, ERR_INTERNAL,                                                      \
+    X(HD_ERR_SCRIPT_HEADER, -25, ERR_SCRIPT_HEADER,                                                \
+      "script bytecode: shorter than its 32-byte header, or not HDSC version 1 (magic, "           \
+      "version, header size, reserved bytes)")                                                     \
+    X(HD_ERR_SCRIPT_SIZE, -26, ERR_SCRIPT_SIZE,                                                    \
+      "script bytecode: a count above its limit, no instruction, sections that do not add up "     \
+      "to the buffer's length, or a string pool that does not end in a NUL")                       \
+    X(HD_ERR_SCRIPT_STACK, -27, ERR_SCRIPT_STACK,                                                  \
+      "script bytecode: its register file (locals and temporaries, the VM's stack) is above "      \
+      "1024 slots or smaller than its locals, or printf arguments run past it")                    \
+    X(HD_ERR_SCRIPT_GLOBALS, -28, ERR_SCRIPT_GLOBALS,                                              \
+      "script: a global name is not 1-31 characters of [A-Za-z0-9_] or is listed twice, or "       \
+      "the engine's table of globals is full (hd_engine_config.script_globals)")                   \
+    X(HD_ERR_SCRIPT_OPCODE, -29, ERR_SCRIPT_OPCODE,                                                \
+      "script bytecode: an unknown opcode, a flag the opcode does not take, or an operand it "     \
+      "does not use that is not 0")                                                                \
+    X(HD_ERR_SCRIPT_OPERAND, -30, ERR_SCRIPT_OPERAND,                                              \
+      "script bytecode: a slot, register, view, pseudo-register, constant, global, width or "      \
+      "string operand out of range")                                                               \
+    X(HD_ERR_SCRIPT_JUMP, -31, ERR_SCRIPT_JUMP,                                                    \
+      "script bytecode: a jump past the last instruction, or a last instruction that is not "      \
+      "END or JMP (a run could fall off the end)")                                                 \
+    X(HD_ERR_SCRIPT_PRINTF, -32, ERR_SCRIPT_PRINTF,                                                \
+      "script bytecode: a printf format with a conversion other than %llx %llX %llu %lld %x "      \
+      "%X %u %d %c %p %%, more than 8 of them, or not as many as its arguments")                   \
+    X(HD_ERR_SCRIPT_BUDGET, -33, ERR_SCRIPT_BUDGET,                                                \
+      "script step budget (steps N) above 0x1000000")                                              \
+    X(HD_ERR_SCRIPT_COMPILE, -34, ERR_INTERNAL,                                                    \
+      "the script does not compile (the error says what and where)")                               \
+    X(HD_ERR_SCRIPT_STEPS, -35, ERR_INTERNAL,                                                      \
+      "script run stopped: it used up its step budget (steps N; default 100000 instructions)")     \
+    X(HD_ERR_SCRIPT_DIVIDE_BY_ZERO, -36, ERR_INTERNAL,                                             \
+      "script run stopped: division or modulo by zero")                                            \
+    X(HD_ERR_SCRIPT_MEMORY, -37, ERR_INTERNAL,                                                     \
+      "script run stopped: the backend refused a memory access, or has no safe accessor for it")   \
+    X(HD_ERR_SCRIPT_EVENT_QUEUE, -38, ERR_INTERNAL,                                                \
+      "script run stopped: event_enable/disable/clear: this core already holds 16 requests "       \
+      "waiting to be applied")                                                                 \
+    X(HD_ERR_HOOK_FAULTED, -39, ERR_INTERNAL,                                                      \
       "a hook faulted (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, or SIGSYS for a refused system "  \
       "call): the host backend stopped it and abandoned the exit (hd_host_fault_get says where)")  \
-    X(HD_ERR_HOOK_TIMEOUT, -26, ERR_INTERNAL,                                                      \
+    X(HD_ERR_HOOK_TIMEOUT, -40, ERR_INTERNAL,                                                      \
       "a hook's raw code ran past the host backend's time limit (hd_host_config.time_limit_ms): "  \
       "it was stopped and the exit abandoned")
 

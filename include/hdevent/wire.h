@@ -21,6 +21,7 @@
 #include "dispatch.h"
 #include "engine.h"
 #include "event.h"
+#include "script_bytecode.h"
 #include "status.h"
 #include "types.h"
 
@@ -159,8 +160,8 @@ enum hd_wire_modify_type {
       "ConditionBufferSize or CustomCodeBufferSize is above 65536 bytes (RET included)")       \
     X(HD_WIRE_ERR_BUFFER_TOO_LARGE, 0xC000100Fu,                                                \
       "PreAllocatedBuffer is above 1048576 bytes (1 MiB)")                                      \
-    X(HD_WIRE_ERR_SCRIPT_UNSUPPORTED, 0xC0001010u,                                              \
-      "ActionType 1 (script): scripts are not supported yet")                                  \
+    X(HD_WIRE_ERR_SCRIPT_UNSUPPORTED, 0xC0001010u,                                                 \
+      "ActionType 1 (script) is not supported here (no longer returned: scripts are)")             \
     X(HD_WIRE_ERR_UNEXPECTED_PAYLOAD, 0xC0001011u,                                              \
       "a size field the ActionType does not use is set (break: both payload sizes 0; "          \
       "code: ScriptBufferSize 0; script: CustomCodeBufferSize 0)")                              \
@@ -195,8 +196,34 @@ enum hd_wire_modify_type {
       "reply from the device: a field is out of range (a flag other than 0 or 1, a length "     \
       "above its size, an unknown stage or kind, a success flag that contradicts the code)")   \
     X(HD_WIRE_ERR_BUDGET_EXCEEDED, 0xC000101Eu,                                                 \
-      "the kernel's budget for events, actions, code or buffer bytes is used up: clear "        \
-      "events first")
+      "the kernel's budget for events, actions, code or buffer bytes is used up: clear "           \
+      "events first")                                                                              \
+    /* ---- script bytecode (script_bytecode.h: what hd_script_verify() refuses) ---- */           \
+    X(HD_WIRE_ERR_SCRIPT_HEADER, 0xC000101Fu,                                                      \
+      "script: the payload is shorter than its 32-byte header, or not HDSC bytecode version 1")    \
+    X(HD_WIRE_ERR_SCRIPT_SIZE, 0xC0001020u,                                                        \
+      "script: a count above its limit, no instruction, sections that do not add up to "           \
+      "ScriptBufferSize, or a string pool that does not end in a NUL")                             \
+    X(HD_WIRE_ERR_SCRIPT_STACK, 0xC0001021u,                                                       \
+      "script: more than 1024 slots, fewer slots than locals, or printf arguments past the "       \
+      "last slot")                                                                                 \
+    X(HD_WIRE_ERR_SCRIPT_GLOBALS, 0xC0001022u,                                                     \
+      "script: a global name is not 1-31 characters of [A-Za-z0-9_] or is listed twice, or "       \
+      "the kernel's table of globals is full")                                                     \
+    X(HD_WIRE_ERR_SCRIPT_OPCODE, 0xC0001023u,                                                      \
+      "script: an unknown opcode, a flag the opcode does not take, or an unused operand not 0")    \
+    X(HD_WIRE_ERR_SCRIPT_OPERAND, 0xC0001024u,                                                     \
+      "script: an operand (slot, register, view, pseudo-register, constant, global, width, "       \
+      "string) out of range")                                                                      \
+    X(HD_WIRE_ERR_SCRIPT_JUMP, 0xC0001025u,                                                        \
+      "script: a jump past the last instruction, or a last instruction that is not END or JMP")    \
+    X(HD_WIRE_ERR_SCRIPT_PRINTF, 0xC0001026u,                                                      \
+      "script: a printf format with an unknown conversion, more than 8 conversions, or not as "    \
+      "many conversions as arguments")                                                             \
+    X(HD_WIRE_ERR_SCRIPT_BUDGET, 0xC0001027u,                                                      \
+      "Options[0] (the event's script step budget) is above 0x1000000")                            \
+    X(HD_WIRE_ERR_SCRIPT_INSN_COUNT, 0xC0001028u,                                                  \
+      "ScriptBufferPointer is not the bytecode's instruction count (header offset 8)")
 
 /*
  * The codes as names. HyperDbg's values are above INT_MAX, which ISO C (before C23) does not
@@ -252,11 +279,13 @@ HD_API uint32_t hd_wire_error_from_status(enum hd_status status);
 #define HD_WIRE_MODIFY_SIZE 24u
 #define HD_WIRE_FLUSH_SIZE 12u
 /**
- * Longest input any valid request has today (an event with the largest condition). A backend
- * that must copy the input first (Linux copy_from_user) may refuse longer input before copying;
- * it grows when scripts land.
+ * Longest input any valid request has: a script action with the largest bytecode (an event
+ * with the largest condition is shorter). A backend that must copy the input first (Linux
+ * copy_from_user) may refuse longer input before copying.
  */
-#define HD_WIRE_INPUT_MAX (HD_WIRE_EVENT_SIZE + HD_CODE_MAX_BYTES)
+#define HD_WIRE_INPUT_MAX (HD_WIRE_ACTION_SIZE + HD_SCRIPT_MAX_BYTES)
+HD__STATIC_ASSERT(HD_WIRE_INPUT_MAX >= HD_WIRE_EVENT_SIZE + HD_CODE_MAX_BYTES,
+                 "the longest request is a script action");
 
 /**
  * DEBUGGER_GENERAL_EVENT_DETAIL, followed by condition_buffer_size bytes of condition code.
@@ -280,7 +309,7 @@ struct hd_wire_event {
     uint64_t tag;                     /**< 88: the event's tag (ID + 0x1000000) */
     uint32_t event_type;              /**< 96: HD_WIRE_EVENT_VMCALL */
     uint32_t reserved3;               /**< 100 */
-    uint64_t options[6];              /**< 104: unused for VMCALL, ignored */
+    uint64_t options[6];              /**< 104: [0] the script step budget (0: default), rest ignored */
     uint64_t command_string_buffer;   /**< 152: user-mode pointer, ignored */
     uint32_t condition_buffer_size;   /**< 160: bytes of condition code at offset 168 */
     uint32_t reserved4;               /**< 164 */
@@ -295,7 +324,7 @@ struct hd_wire_action {
     uint32_t pre_allocated_buffer;     /**< 16: bytes, at most HD_BUFFER_MAX_BYTES */
     uint32_t custom_code_buffer_size;  /**< 20: code bytes at offset 32 (code actions) */
     uint32_t script_buffer_size;       /**< 24: script bytes at offset 32 (script actions) */
-    uint32_t script_buffer_pointer;    /**< 28: HyperDbg: number of script symbols; ignored */
+    uint32_t script_buffer_pointer;    /**< 28: script actions: the bytecode's instruction count */
 };
 
 /** DEBUGGER_EVENT_AND_ACTION_RESULT: the output of register and add-action. */
@@ -385,10 +414,11 @@ HD_WIRE_ASSERT_(hd_wire_flush, messages_vmx_non_root, 8);
  *        mode decoding a file; registration checks the core again).
  * @param out filled on success only: HyperDbg's defaults plus the buffer's fields; tag = Tag;
  *        a RAW condition whose code points INTO @p buf (valid while buf is) when
- *        ConditionBufferSize > 0; no actions (they come by add-action); no command text.
+ *        ConditionBufferSize > 0; script_steps = Options[0]; no actions (they come by
+ *        add-action); no command text.
  * @return HD_WIRE_OK or the wire error code of the first problem found. Order: length and
  *         sizes, then EventType, the three flags, stage, short-circuit, core, tag,
- *         CountOfActions, condition size, custom output.
+ *         CountOfActions, condition size, custom output, script step budget.
  */
 HD_API uint32_t hd_wire_decode_event(const void *buf, size_t len, uint32_t core_count,
                                      struct hd_event_desc *out);
@@ -396,11 +426,12 @@ HD_API uint32_t hd_wire_decode_event(const void *buf, size_t len, uint32_t core_
 /**
  * Decode and validate an action buffer (hd_wire_action + payload).
  * @param tag receives EventTag on success. The decoder does not look the tag up.
- * @param out filled on success only: type, immediate, buffer_size, and for a code action the
- *        code pointing INTO @p buf.
+ * @param out filled on success only: type, immediate, buffer_size, and for a code or script
+ *        action the payload pointing INTO @p buf.
  * @return HD_WIRE_OK or the wire error code of the first problem found. Order: length and
  *         sizes, ActionType, ImmediateMessagePassing, sizes the type does not use, empty
- *         payload, PreAllocatedBuffer, code size, script (not supported yet).
+ *         payload, PreAllocatedBuffer, code size; for a script, hd_script_verify() (its
+ *         HD_WIRE_ERR_SCRIPT_* code), then ScriptBufferPointer against the instruction count.
  */
 HD_API uint32_t hd_wire_decode_action(const void *buf, size_t len, uint64_t *tag,
                                       struct hd_action_desc *out);

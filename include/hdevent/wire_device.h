@@ -78,6 +78,11 @@ struct hd_wire_selftest_result {
 #define HD_WIRE_MESSAGE_IMMEDIATE 0x1u
 /** hd_wire_message.flags: fewer than `size` bytes follow. */
 #define HD_WIRE_MESSAGE_TRUNCATED 0x2u
+/** hd_wire_message.flags: a script's printf or print (HD_MESSAGE_PRINT): the text, exactly. */
+#define HD_WIRE_MESSAGE_PRINT 0x4u
+/** hd_wire_message.flags: a script run stopped (HD_MESSAGE_SCRIPT_ERROR): the text is
+ *  "HD_ERR_SCRIPT_…: what (instruction N)". Neither this nor PRINT: custom code's buffer. */
+#define HD_WIRE_MESSAGE_SCRIPT_ERROR 0x8u
 
 /**
  * One message record: this header, `length` bytes of text, zero padding to a multiple of 8.
@@ -158,6 +163,7 @@ struct hd_wire_caller {
  *   caller->run_here: hd_dispatch_vmcall, the default handling (HD_VMCALL_ENOSYS) unless
  *   short-circuited, hd_dispatch_vmcall_post when asked, rip += insn_len.
  * - READ_MESSAGES: input ignored; out as hd_wire_read_messages() (*written may be 0).
+ * Every request first applies what scripts asked of events (hd_engine_run_deferred()).
  * - LIST_EVENTS: in hd_wire_list_request (8 bytes); out the header and as many entries as fit.
  *
  * @param caller may be NULL for HyperDbg's IOCTLs and the list; the self-test needs it.

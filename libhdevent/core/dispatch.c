@@ -565,12 +565,33 @@ static void hook_fill(struct hd_hook *hook, const struct hd_pass *p,
     };
 }
 
-/* Break and native actions: out of the raw-code path's way. */
+/* A script action in the VM (script_vm.c): whether it asked to short-circuit. */
+static bool run_script(struct hd_pass *p, const struct hd_snap_entry *en,
+                       const struct hd_snap_action *a, uint8_t *buffer)
+{
+    const struct hd_script_run run = {
+        .e = p->e, .core = p->core, .regs = p->regs, .vcpu = p->vcpu, .context = p->context,
+        .tag = en->tag, .buffer = buffer, .buffer_size = a->buffer_size,
+        .core_index = p->core_index, .stage = p->stage, .immediate = a->immediate,
+    };
+    return hd__script_run(a->run.script, &run);
+}
+
+/* Break, native and script actions: out of the raw-code path's way. */
 static void run_other_action(struct hd_pass *p, const struct hd_snap_entry *en,
                              const struct hd_snap_action *a, uint8_t *buffer,
                              struct hd_hook *hook, bool *hooked)
 {
+    const struct hd_script *s = a->run.script;
+
     switch (a->type) {
+    case HD_ACTION_SCRIPT: /* a filter and nothing else runs as its compares, right here */
+        if ((s->fast_only ? hd__script_filter(s, (const uint64_t *)(const void *)p->regs,
+                                              p->vcpu->pid, p->core_index)
+                          : run_script(p, en, a, buffer)) &&
+            p->stage == HD_STAGE_PRE && !p->protected_call) /* judged as a hook's (S12, S14) */
+            p->verdict->flags |= HD_VERDICT_SHORT_CIRCUIT;
+        break;
     case HD_ACTION_BREAK:
         p->verdict->flags |= HD_VERDICT_BREAK;
         if (p->e->on_break) {
@@ -594,7 +615,7 @@ static void run_other_action(struct hd_pass *p, const struct hd_snap_entry *en,
                 deliver(p, en, a, buffer, returned);
         }
         break;
-    default: /* HD_ACTION_SCRIPT: refused at registration until the script engine lands */
+    default:
         break;
     }
 }

@@ -63,7 +63,8 @@ enum hd_status hd_engine_create(const struct hd_backend_ops *ops,
     slots = config && config->message_slots ? config->message_slots : HD_MESSAGE_SLOTS_DEFAULT;
     max = config && config->message_max_bytes ? config->message_max_bytes
                                               : HD_MESSAGE_BYTES_DEFAULT;
-    if (slots > HD_MESSAGE_SLOTS_MAX || max > HD_MESSAGE_BYTES_MAX)
+    if (slots > HD_MESSAGE_SLOTS_MAX || max > HD_MESSAGE_BYTES_MAX ||
+        (config && config->script_globals > HD_SCRIPT_GLOBALS_LIMIT))
         return HD_ERR_INVALID_ARGUMENT;
     budget_from(config, &limit);
     if (limit.events > HD_BUDGET_EVENTS_MAX)
@@ -88,6 +89,8 @@ enum hd_status hd_engine_create(const struct hd_backend_ops *ops,
     e->slot_bytes = (uint32_t)hd_align_up(sizeof(struct hd_msg_slot) + max, (size_t)8);
     e->registry.next_tag = HD_TAG_BASE;
     e->limit = limit;
+    e->script_globals = config && config->script_globals ? config->script_globals
+                                                         : HD_SCRIPT_GLOBALS_DEFAULT;
 
     st = HD_ERR_NO_MEMORY;
     e->cores_raw = hd__zalloc(e, (size_t)cores * sizeof(struct hd_core) + HD_CACHELINE);
@@ -126,6 +129,7 @@ void hd_engine_destroy(struct hd_engine *engine)
     for (uint32_t i = 0; i < e->registry.events.count; i++)
         hd__event_free(e, hd__registry_event(&e->registry, i));
     hd__free(e, e->registry.events.at);
+    hd__script_state_free(e);
     hd__free(e, e->rings);
     hd__free(e, e->cores_raw);
     hd__free(e, e->raw);

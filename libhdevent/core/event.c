@@ -1,7 +1,7 @@
 /*
  * Event and action objects (internal/event.h): the checks a descriptor passes before anything
  * is allocated, and the making and freeing of what registration keeps — executable copies of
- * raw code, per-core counters and buffers, the command text.
+ * raw code, loaded scripts, per-core counters and buffers, the command text.
  */
 #include "internal/engine.h"
 
@@ -97,15 +97,32 @@ static uint64_t buffer_cost(const struct hd_engine *e, uint32_t size)
     return (uint64_t)hd_align_up(size, HD_CACHELINE) * e->core_count;
 }
 
+/* Actions that get a pre-allocated buffer per core. */
+static bool buffered(enum hd_action_type type)
+{
+    return type == HD_ACTION_CODE || type == HD_ACTION_NATIVE || type == HD_ACTION_SCRIPT;
+}
+
+/* A checked script's bytes and its per-core slots (the header's slot count, verified). */
+static void script_cost(const struct hd_engine *e, const struct hd_action_desc *d,
+                        struct hd_budget *cost)
+{
+    const uint8_t *b = d->script;
+    struct hd_script_info info = {.slot_count = (uint32_t)(b[HD_SCRIPT_H_SLOTS] |
+                                                           b[HD_SCRIPT_H_SLOTS + 1] << 8)};
+    cost->code_bytes += d->script_size;
+    cost->buffer_bytes += hd__script_scratch_bytes(&info, e->core_count);
+}
+
 void hd__action_cost(const struct hd_engine *e, const struct hd_action_desc *d,
                      struct hd_budget *cost)
 {
-    bool buffered = d->type == HD_ACTION_CODE || d->type == HD_ACTION_NATIVE;
-
     cost->actions += 1;
     if (d->type == HD_ACTION_CODE)
         cost->code_bytes += code_cost(d->code, d->code_size);
-    if (buffered && d->buffer_size)
+    if (d->type == HD_ACTION_SCRIPT)
+        script_cost(e, d, cost);
+    if (buffered(d->type) && d->buffer_size)
         cost->buffer_bytes += buffer_cost(e, d->buffer_size);
 }
 
@@ -157,7 +174,9 @@ enum hd_status hd__action_check(const struct hd_engine *e, const struct hd_actio
     case HD_ACTION_BREAK:
         return HD_OK;
     case HD_ACTION_SCRIPT:
-        return HD_ERR_SCRIPT_NOT_SUPPORTED;
+        if (!a->script || !a->script_size)
+            return HD_ERR_EMPTY_CODE;
+        return hd_script_verify(a->script, a->script_size, NULL);
     case HD_ACTION_CODE:
         return code_check(e, a->code, a->code_size, HD_ERR_EMPTY_CODE);
     case HD_ACTION_NATIVE:
@@ -170,13 +189,16 @@ void hd__action_free(struct hd_engine *e, struct hd_action *a)
 {
     charge(e, 0, 1, a->code.exec ? a->code.size : 0,
            a->buffers ? (uint64_t)a->buffer_stride * e->core_count : 0, true);
+    if (a->script)
+        charge(e, 0, 0, a->script->bytes, a->script->scratch_bytes, true);
+    hd__script_free(e, a->script);
     code_unload(e, &a->code);
     hd__free(e, a->buffers);
     hd__free(e, a);
 }
 
 enum hd_status hd__action_create(struct hd_engine *e, const struct hd_action_desc *d,
-                                 struct hd_action **out)
+                                 uint32_t script_steps, struct hd_action **out)
 {
     struct hd_action *a = hd__zalloc(e, sizeof(*a));
     if (!a)
@@ -186,7 +208,7 @@ enum hd_status hd__action_create(struct hd_engine *e, const struct hd_action_des
     a->immediate = d->immediate;
     a->fn = d->fn;
     a->user = d->user;
-    if (d->buffer_size && (d->type == HD_ACTION_CODE || d->type == HD_ACTION_NATIVE)) {
+    if (d->buffer_size && buffered(d->type)) {
         /* One zeroed buffer per core: cores never race on it (HyperDbg shares one). */
         a->buffer_size = d->buffer_size;
         a->buffer_stride = hd_align_up(d->buffer_size, HD_CACHELINE); /* no shared lines */
@@ -205,6 +227,15 @@ enum hd_status hd__action_create(struct hd_engine *e, const struct hd_action_des
         }
         charge(e, 0, 0, a->code.size, 0, false);
     }
+    if (d->type == HD_ACTION_SCRIPT) {
+        enum hd_status st = hd__script_load(e, d->script, d->script_size, script_steps,
+                                            &a->script);
+        if (HD_FAILED(st)) {
+            hd__action_free(e, a);
+            return st;
+        }
+        charge(e, 0, 0, a->script->bytes, a->script->scratch_bytes, false);
+    }
     *out = a;
     return HD_OK;
 }
@@ -219,6 +250,8 @@ enum hd_status hd__event_check(const struct hd_engine *e, const struct hd_event_
         return HD_ERR_INVALID_STAGE;
     if (d->short_circuit && d->stage != HD_STAGE_PRE)
         return HD_ERR_SC_WITH_POST; /* S13 */
+    if (d->script_steps > HD_SCRIPT_STEPS_MAX)
+        return HD_ERR_SCRIPT_BUDGET;
     if (d->core != HD_ALL && d->core >= e->core_count)
         return HD_ERR_INVALID_CORE;
     switch (c->kind) {
@@ -291,6 +324,7 @@ enum hd_status hd__event_create(struct hd_engine *e, const struct hd_event_desc 
     ev->stage = d->stage;
     ev->short_circuit = d->short_circuit;
     ev->enabled = d->enabled;
+    ev->script_steps = d->script_steps;
     ev->condition = d->condition.kind;
     ev->native.fn = d->condition.fn;
     ev->native.user = d->condition.user;
@@ -322,7 +356,7 @@ enum hd_status hd__event_create(struct hd_engine *e, const struct hd_event_desc 
     }
     for (uint32_t i = 0; i < d->action_count; i++) {
         struct hd_action *a;
-        st = hd__action_create(e, &d->actions[i], &a);
+        st = hd__action_create(e, &d->actions[i], d->script_steps, &a);
         if (HD_FAILED(st))
             goto fail;
         ev->actions.at[ev->actions.count++] = a;

@@ -14,23 +14,41 @@ static struct hd_msg_slot *slot_at(const struct hd_engine *e, const struct hd_co
                                   (size_t)(position & (e->message_slots - 1)) * e->slot_bytes);
 }
 
-void hd__message_push(struct hd_engine *e, struct hd_core *core, uint64_t tag, bool immediate,
-                     const uint8_t *data, uint32_t size)
+uint8_t *hd__message_begin(struct hd_engine *e, struct hd_core *core)
 {
     uint32_t head = core->ring_head;
-    struct hd_msg_slot *slot;
 
     if (head - hd_load_acquire(&core->ring_tail) >= e->message_slots) {
         hd_store_relaxed(&core->ring_dropped, core->ring_dropped + 1);
-        return;
+        return NULL;
     }
-    slot = slot_at(e, core, head);
+    return (uint8_t *)(slot_at(e, core, head) + 1);
+}
+
+void hd__message_commit(struct hd_engine *e, struct hd_core *core, uint64_t tag, bool immediate,
+                        uint8_t kind, enum hd_status status, uint32_t size)
+{
+    uint32_t head = core->ring_head;
+    struct hd_msg_slot *slot = slot_at(e, core, head);
+
     slot->tag = tag;
     slot->size = size;
     slot->stored = size < e->message_max ? size : e->message_max;
     slot->immediate = immediate;
-    hd_memcpy(slot + 1, data, slot->stored);
-    hd_store_release(&core->ring_head, head + 1);
+    slot->kind = kind;
+    slot->status = (int32_t)status;
+    hd_store_release(&core->ring_head, head + 1); /* the reader sees the payload with it */
+}
+
+void hd__message_push(struct hd_engine *e, struct hd_core *core, uint64_t tag, bool immediate,
+                     const uint8_t *data, uint32_t size)
+{
+    uint8_t *payload = hd__message_begin(e, core);
+
+    if (!payload)
+        return;
+    hd_memcpy(payload, data, size < e->message_max ? size : e->message_max);
+    hd__message_commit(e, core, tag, immediate, HD_MESSAGE_BUFFER, HD_OK, size);
 }
 
 enum hd_status hd_message_read(struct hd_engine *engine, struct hd_message_info *info,
@@ -63,6 +81,8 @@ enum hd_status hd__message_take(struct hd_engine *e, struct hd_message_info *inf
         info->size = slot->size;
         info->immediate = slot->immediate != 0;
         info->truncated = copy < slot->size;
+        info->kind = slot->kind;
+        info->status = (enum hd_status)slot->status;
         if (copy)
             hd_memcpy(data, slot + 1, copy);
         if (accept && !accept(user, info)) {

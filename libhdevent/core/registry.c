@@ -108,6 +108,7 @@ enum hd_status hd_event_register(struct hd_engine *engine, const struct hd_event
     } else {
         hd__log_refusal(e, "event registration refused", 0, st);
     }
+    hd__script_state_settle(e, HD_SUCCESS(st));
     hd__writer_unlock(e);
     return st;
 }
@@ -137,7 +138,7 @@ enum hd_status hd_action_add(struct hd_engine *engine, uint64_t tag,
         st = hd__budget_admit(e, &cost);
     }
     if (HD_SUCCESS(st))
-        st = hd__action_create(e, action, &a);
+        st = hd__action_create(e, action, ev->script_steps, &a);
     if (HD_SUCCESS(st)) {
         st = append_and_publish(e, &ev->actions, a, ev, HD_INDEX_REPLACE);
         if (HD_FAILED(st))
@@ -145,6 +146,7 @@ enum hd_status hd_action_add(struct hd_engine *engine, uint64_t tag,
     }
     if (HD_FAILED(st))
         hd__log_refusal(e, "action refused for event", tag, st);
+    hd__script_state_settle(e, HD_SUCCESS(st));
     hd__writer_unlock(e);
     return st;
 }

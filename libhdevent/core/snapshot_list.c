@@ -44,6 +44,8 @@ static void record_fill(struct hd_snap_entry *en, const struct hd_event *ev)
         acts[i].buffers = a->buffers;
         if (a->type == HD_ACTION_NATIVE)
             acts[i].run.fn = a->fn;
+        else if (a->type == HD_ACTION_SCRIPT)
+            acts[i].run.script = a->script;
         else
             acts[i].run.code = a->code.exec;
         acts[i].user = a->user;

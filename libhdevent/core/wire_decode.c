@@ -49,6 +49,7 @@ enum {
     EV_COUNT = 80,
     EV_TAG = 88,
     EV_TYPE = 96,
+    EV_OPTIONS = 104,
     EV_COND_SIZE = 160,
 };
 
@@ -96,6 +97,10 @@ uint32_t hd_wire_decode_event(const void *buf, size_t len, uint32_t core_count,
      * so accepting the flag would silently drop the user's output sources. */
     if (b[EV_OUTPUT])
         return HD_WIRE_ERR_CUSTOM_OUTPUT_UNSUPPORTED;
+    /* Options are HyperDbg's event-specific parameters; VMCALL had none, and hdevent gives the
+     * first to its scripts' step budget (HyperDbg's user mode leaves it 0: the default). */
+    if (hd__le_rd64(b, EV_OPTIONS) > HD_SCRIPT_STEPS_MAX)
+        return HD_WIRE_ERR_SCRIPT_BUDGET;
 
     hd_event_desc_init(out);
     out->core = core;
@@ -104,6 +109,7 @@ uint32_t hd_wire_decode_event(const void *buf, size_t len, uint32_t core_count,
     out->short_circuit = b[EV_SC] != 0;
     out->enabled = b[EV_ENABLED] != 0;
     out->tag = tag;
+    out->script_steps = (uint32_t)hd__le_rd64(b, EV_OPTIONS);
     if (cond_size) {
         out->condition.kind = HD_CONDITION_RAW;
         out->condition.code = b + HD_WIRE_EVENT_SIZE;
@@ -121,7 +127,23 @@ enum {
     AC_BUFFER = 16,
     AC_CODE_SIZE = 20,
     AC_SCRIPT_SIZE = 24,
+    AC_SCRIPT_INSNS = 28,
 };
+
+/* The RUN_SCRIPT payload: the verifier's code for it, then ScriptBufferPointer, which
+ * HyperDbg used for its symbol count and hdevent for the instruction count (a cross-check that
+ * the payload is what the sender compiled). */
+static uint32_t check_script(const uint8_t *b, uint32_t size)
+{
+    struct hd_script_info info;
+    enum hd_status st = hd_script_verify(b + HD_WIRE_ACTION_SIZE, size, &info);
+
+    if (HD_FAILED(st))
+        return hd_wire_error_from_status(st);
+    if (hd__le_rd32(b, AC_SCRIPT_INSNS) != info.insn_count)
+        return HD_WIRE_ERR_SCRIPT_INSN_COUNT;
+    return HD_WIRE_OK;
+}
 
 uint32_t hd_wire_decode_action(const void *buf, size_t len, uint64_t *tag,
                                struct hd_action_desc *out)
@@ -159,8 +181,8 @@ uint32_t hd_wire_decode_action(const void *buf, size_t len, uint64_t *tag,
         return HD_WIRE_ERR_BUFFER_TOO_LARGE;
     if (type == HD_WIRE_ACTION_CODE && code_too_large(b + HD_WIRE_ACTION_SIZE, code_size))
         return HD_WIRE_ERR_CODE_TOO_LARGE;
-    if (type == HD_WIRE_ACTION_SCRIPT)
-        return HD_WIRE_ERR_SCRIPT_UNSUPPORTED; /* goes when the script engine lands */
+    if (type == HD_WIRE_ACTION_SCRIPT && (st = check_script(b, script_size)) != HD_WIRE_OK)
+        return st;
 
     hd_action_desc_init(out, (enum hd_action_type)type);
     out->immediate = b[AC_IMM] != 0;
@@ -168,6 +190,9 @@ uint32_t hd_wire_decode_action(const void *buf, size_t len, uint64_t *tag,
     if (type == HD_WIRE_ACTION_CODE) {
         out->code = b + HD_WIRE_ACTION_SIZE;
         out->code_size = code_size;
+    } else if (type == HD_WIRE_ACTION_SCRIPT) {
+        out->script = b + HD_WIRE_ACTION_SIZE;
+        out->script_size = script_size;
     }
     *tag = hd__le_rd64(b, AC_TAG);
     return HD_WIRE_OK;

@@ -93,6 +93,7 @@ enum hd_status hd_wire_device_ioctl(struct hd_engine *engine, const struct hd_wi
         *written = 0;
     if (!engine)
         return HD_ERR_INVALID_ARGUMENT;
+    hd_engine_run_deferred(engine); /* what scripts asked of events since the last request */
     switch (code) {
     case HD_IOCTL_SELFTEST_VMCALL:
         need = HD_WIRE_SELFTEST_RESULT_SIZE;

@@ -35,7 +35,9 @@ static bool finish(void *arg, const struct hd_message_info *info)
     struct reading *r = arg;
     uint32_t length = info->size < r->capacity ? info->size : r->capacity;
     uint32_t flags = (info->immediate ? HD_WIRE_MESSAGE_IMMEDIATE : 0) |
-                     (info->truncated ? HD_WIRE_MESSAGE_TRUNCATED : 0);
+                     (info->truncated ? HD_WIRE_MESSAGE_TRUNCATED : 0) |
+                     (info->kind == HD_MESSAGE_PRINT ? HD_WIRE_MESSAGE_PRINT : 0) |
+                     (info->kind == HD_MESSAGE_SCRIPT_ERROR ? HD_WIRE_MESSAGE_SCRIPT_ERROR : 0);
 
     hd__le_wr64(r->at, MSG_TAG, info->tag);
     hd__le_wr32(r->at, MSG_CORE, info->core);
@@ -63,6 +65,7 @@ enum hd_status hd_wire_read_messages_to(struct hd_engine *engine, void *scratch,
         hd__wire_log_rejection(engine, "read messages", HD_WIRE_ERR_MESSAGE_BUFFER_TOO_SMALL);
         return HD_ERR_BUFFER_TOO_SMALL;
     }
+    hd_engine_run_deferred(engine); /* a reader's call is writer context: scripts' requests */
     for (;;) {
         size_t left = len - used;
         struct hd_message_info info;

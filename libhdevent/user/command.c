@@ -58,7 +58,7 @@ void hd_command_free(struct hd_command *cmd)
         struct hd_action_desc *a = (struct hd_action_desc *)cmd->event.actions;
         for (uint32_t i = 0; i < cmd->event.action_count; i++)
             if (a[i].type == HD_ACTION_CODE)
-                free((void *)a[i].code); /* script actions point into cmd->script */
+                free((void *)a[i].code); /* script actions point at cmd->script_program */
         free(a);
     }
     free((void *)cmd->event.condition.code);
@@ -66,7 +66,92 @@ void hd_command_free(struct hd_command *cmd)
     free(cmd->asm_condition.text);
     free(cmd->asm_code.text);
     free(cmd->script.text);
+    hd_script_program_free(&cmd->script_program);
     memset(cmd, 0, sizeof(*cmd));
+}
+
+/* The command's script action (a command makes at most one). */
+static struct hd_action_desc *script_action(struct hd_command *cmd)
+{
+    struct hd_action_desc *a = (struct hd_action_desc *)cmd->event.actions;
+    for (uint32_t i = 0; a && i < cmd->event.action_count; i++)
+        if (a[i].type == HD_ACTION_SCRIPT)
+            return &a[i];
+    return NULL;
+}
+
+/* The script action that `script {file:PATH}` left without bytes, or NULL: nothing to load. */
+static struct hd_action_desc *unloaded_script_file(struct hd_command *cmd)
+{
+    struct hd_action_desc *a = script_action(cmd);
+
+    if (cmd->kind != HD_COMMAND_VMCALL || !(cmd->flags & HD_COMMAND_SCRIPT_FILE) || !a ||
+        cmd->script_program.code)
+        return NULL;
+    return a;
+}
+
+/* The file's script compiled (@st, @se): point the action at it, or fill @err. */
+static enum hd_status script_loaded(struct hd_command *cmd, struct hd_action_desc *a,
+                                    enum hd_status st, const struct hd_script_error *se,
+                                    struct hd_command_error *err)
+{
+    if (st == HD_OK) {
+        a->script = cmd->script_program.code;
+        a->script_size = cmd->script_program.size;
+        return HD_OK;
+    }
+    if (err) {
+        memset(err, 0, sizeof(*err));
+        err->column = cmd->script.column;
+        err->length = 6;
+        snprintf(err->token, sizeof(err->token), "script");
+        if (se->line) { /* the path cut short: it must not push the message out */
+            int n = snprintf(err->message, sizeof(err->message), "line %u, column %u of %.*s: ",
+                             se->line, se->column, 60, cmd->script.text);
+            size_t used = n > 0 ? (size_t)n : 0;
+            size_t len = strnlen(se->message, sizeof(err->message) - 1 - used);
+            memcpy(err->message + used, se->message, len);
+            err->message[used + len] = 0;
+        } else {
+            snprintf(err->message, sizeof(err->message), "%.*s", 250, se->message);
+        }
+        err->script_line = se->line;
+        err->script_column = se->column;
+    }
+    return st;
+}
+
+enum hd_status hd_command_load_script(struct hd_command *cmd, struct hd_command_error *err)
+{
+    struct hd_script_error se;
+    struct hd_action_desc *a;
+
+    if (!cmd)
+        return hd__cmd_fail(NULL, err, "", 0, "no command");
+    a = unloaded_script_file(cmd);
+    if (!a)
+        return HD_OK;
+    return script_loaded(cmd, a, hd_script_compile_file(cmd->script.text, &cmd->script_program,
+                                                        &se),
+                         &se, err);
+}
+
+enum hd_status hd_command_load_script_text(struct hd_command *cmd, const char *text,
+                                           size_t length, struct hd_command_error *err)
+{
+    struct hd_script_error se;
+    struct hd_action_desc *a;
+
+    if (!cmd || (!text && length))
+        return hd__cmd_fail(NULL, err, "", 0, "no command or no text");
+    a = unloaded_script_file(cmd);
+    if (!a)
+        return HD_OK;
+    return script_loaded(cmd, a,
+                         hd_script_compile_n(text ? text : "", length, &cmd->script_program,
+                                             &se),
+                         &se, err);
 }
 
 static enum hd_status unsupported(struct hd_command_error *err, enum hd_status st,
@@ -110,10 +195,10 @@ enum hd_status hd_command_check_supported(const struct hd_command *cmd,
         return unsupported(err, HD_ERR_NOT_SUPPORTED, cmd->asm_code.column, "asm code",
                            "this build has no assembler (it was built without Zydis): give "
                            "the code as hex bytes, code {...}");
-    if (cmd->flags & HD_COMMAND_SCRIPT)
-        return unsupported(err, HD_ERR_SCRIPT_NOT_SUPPORTED, cmd->script.column, "script",
-                           "scripts are not supported yet (the script engine has not landed): "
-                           "nothing would run this script");
+    if ((cmd->flags & HD_COMMAND_SCRIPT_FILE) && !cmd->script_program.code)
+        return unsupported(err, HD_ERR_NOT_SUPPORTED, cmd->script.column, "script",
+                           "the script file is not read yet: hd_command_load_script() reads "
+                           "and compiles it");
     return HD_OK;
 }
 

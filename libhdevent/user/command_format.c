@@ -63,6 +63,8 @@ static void format_vmcall(const struct hd_command *c, struct out *o)
         put(o, " stage %s", e->stage == HD_STAGE_POST ? "post" : "all");
     if (c->buffer_size)
         put(o, " buffer 0x%X", c->buffer_size);
+    if (c->steps)
+        put(o, " steps 0x%X", c->steps);
     if (c->flags & HD_COMMAND_ASM_CONDITION)
         put_body(o, "asm condition", &c->asm_condition, false);
     else if (e->condition.kind == HD_CONDITION_RAW)

@@ -16,6 +16,7 @@ enum opt {
     OPT_SC,
     OPT_STAGE,
     OPT_BUFFER,
+    OPT_STEPS,
     OPT_CONDITION,
     OPT_CODE,
     OPT_SCRIPT,
@@ -24,7 +25,7 @@ enum opt {
 };
 
 static const char *const opt_name[OPT_COUNT] = {
-    "pid", "core", "imm", "sc", "stage", "buffer", "condition", "code", "script", "output",
+    "pid", "core", "imm", "sc", "stage", "buffer", "steps", "condition", "code", "script", "output",
 };
 
 #define EXPECT_PID "a pid is a hex number (prefix 0n for decimal) or 'all'"
@@ -33,6 +34,9 @@ static const char *const opt_name[OPT_COUNT] = {
 #define EXPECT_SC "sc takes 'on' or 'off'"
 #define EXPECT_STAGE "stage takes 'pre', 'post' or 'all'"
 #define EXPECT_BUFFER "a buffer size is a hex number of bytes (prefix 0n for decimal)"
+#define EXPECT_STEPS                                                                            \
+    "a step budget is a hex number of script instructions per run, 1 to 0x1000000 (prefix 0n "  \
+    "for decimal)"
 #define EXPECT_CONDITION "condition takes hex bytes in braces, such as condition {90 90 90}"
 #define EXPECT_CODE "code takes hex bytes in braces, such as code {90 90 90}"
 #define EXPECT_ASM_CONDITION "asm condition takes assembly in braces, such as asm condition {nop; nop}"
@@ -41,14 +45,14 @@ static const char *const opt_name[OPT_COUNT] = {
 #define EXPECT_OUTPUT "output takes 1 to 5 output names in braces, such as output {name1, name2}"
 #define EXPECT_ASM "'asm' applies to condition or code: asm condition {...} or asm code {...}"
 #define EXPECT_OPTION                                                                           \
-    "unknown option: !vmcall takes pid, core, imm, sc, stage, buffer, condition, code, "        \
+    "unknown option: !vmcall takes pid, core, imm, sc, stage, buffer, steps, condition, code, " \
     "asm condition, asm code, script and output"
 
 /* What the options said, before the event is built. */
 struct vstate {
     struct cmd_token key[OPT_COUNT]; /* keyword as typed (`asm code` spans both); p NULL: absent */
     struct cmd_token val[OPT_COUNT];
-    uint32_t pid, core, buffer;
+    uint32_t pid, core, buffer, steps;
     enum hd_stage stage;
     bool sc, imm;
     uint8_t *cond, *code; /* owned until moved into the event */
@@ -66,8 +70,8 @@ static int opt_lookup(const struct cmd_token *tok)
 static const char *expected_of(int opt, bool is_asm)
 {
     static const char *const e[OPT_COUNT] = {
-        EXPECT_PID,   EXPECT_CORE,      EXPECT_IMM,  EXPECT_SC,     EXPECT_STAGE,
-        EXPECT_BUFFER, EXPECT_CONDITION, EXPECT_CODE, EXPECT_SCRIPT, EXPECT_OUTPUT,
+        EXPECT_PID,   EXPECT_CORE,  EXPECT_IMM,       EXPECT_SC,   EXPECT_STAGE,  EXPECT_BUFFER,
+        EXPECT_STEPS, EXPECT_CONDITION, EXPECT_CODE, EXPECT_SCRIPT, EXPECT_OUTPUT,
     };
     if (is_asm)
         return opt == OPT_CONDITION ? EXPECT_ASM_CONDITION : EXPECT_ASM_CODE;
@@ -103,7 +107,29 @@ static bool body_blank(const struct cmd_token *t)
     return true;
 }
 
-/* `script {…}` / `script {file:PATH}`. */
+/* Compile the body @b .. @e: a script that does not compile is an error of the command, at
+ * the script's token (its line and column inside the body are in the message and in err). */
+static enum hd_status compile_body(const struct cmd_lexer *lx, const char *b, const char *e,
+                                   struct hd_command *out, struct hd_command_error *err)
+{
+    struct hd_script_error se;
+    enum hd_status st = hd_script_compile_n(b, (size_t)(e - b), &out->script_program, &se);
+
+    if (st == HD_ERR_NO_MEMORY)
+        return hd__cmd_no_memory(err);
+    if (st != HD_OK) {
+        hd__cmd_fail(lx, err, b + se.offset, se.length, "script line %u, column %u: %s",
+                     se.line, se.column, se.message);
+        if (err) {
+            err->script_line = se.line;
+            err->script_column = se.column;
+        }
+        return HD_ERR_SCRIPT_COMPILE;
+    }
+    return HD_OK;
+}
+
+/* `script {…}` (compiled here) / `script {file:PATH}` (compiled by hd_command_load_script). */
 static enum hd_status parse_script(const struct cmd_lexer *lx, const struct cmd_token *key,
                                    const struct cmd_token *v, struct hd_command *out,
                                    struct hd_command_error *err)
@@ -126,7 +152,8 @@ static enum hd_status parse_script(const struct cmd_lexer *lx, const struct cmd_
         return set_body(&out->script, p, (size_t)(q - p), hd__cmd_column(lx, key->p), err);
     }
     out->flags |= HD_COMMAND_SCRIPT;
-    return set_body(&out->script, b, (size_t)(e - b), hd__cmd_column(lx, key->p), err);
+    HD_CHECK(set_body(&out->script, b, (size_t)(e - b), hd__cmd_column(lx, key->p), err));
+    return compile_body(lx, b, e, out, err);
 }
 
 /* `output {a, b, …}`: 1 to 5 distinct one-word names. */
@@ -201,6 +228,14 @@ static enum hd_status parse_value(const struct cmd_lexer *lx, int opt, bool is_a
             return hd__cmd_fail_number(lx, err, v, r, HD_BUFFER_MAX_BYTES, expect);
         s->buffer = (uint32_t)n;
         return HD_OK;
+    case OPT_STEPS:
+        if ((r = v->brace ? CMD_NUM_BAD : hd__cmd_number(v->p, v->len, HD_SCRIPT_STEPS_MAX, &n)) !=
+            CMD_NUM_OK)
+            return hd__cmd_fail_number(lx, err, v, r, HD_SCRIPT_STEPS_MAX, expect);
+        if (n == 0)
+            return cmd_fail_tok(lx, err, v, "a step budget of 0 runs nothing: %s", expect);
+        s->steps = (uint32_t)n;
+        return HD_OK;
     case OPT_IMM:
         if (!hd__cmd_is(v, "yes") && !hd__cmd_is(v, "no"))
             return cmd_fail_tok(lx, err, v, "%s", expect);
@@ -265,6 +300,10 @@ static enum hd_status cross_check(const struct cmd_lexer *lx, const struct vstat
                             s->stage == HD_STAGE_POST ? "post" : "all",
                             hd__cmd_column(lx, s->val[OPT_STAGE].p));
     }
+    if (s->key[OPT_STEPS].p && !s->key[OPT_SCRIPT].p)
+        return cmd_fail_tok(lx, err, &s->key[OPT_STEPS],
+                            "steps limits the instructions of a script run: give it with "
+                            "script {...}");
     if (!s->imm && s->key[OPT_OUTPUT].p) {
         int o = later(s, OPT_IMM, OPT_OUTPUT);
         const struct cmd_token *t = o == OPT_IMM ? &s->val[OPT_IMM] : &s->key[OPT_OUTPUT];
@@ -291,8 +330,10 @@ static enum hd_status build_event(const struct cmd_lexer *lx, struct vstate *s,
     ev->core = s->core;
     ev->stage = s->stage;
     ev->short_circuit = s->sc;
+    ev->script_steps = s->steps;
     out->immediate = s->imm;
     out->buffer_size = s->buffer;
+    out->steps = s->steps;
     if (s->key[OPT_CONDITION].p) {
         /* asm: assembled bytes (no bytes in builds without the assembler, which registration
          * refuses) */
@@ -316,10 +357,10 @@ static enum hd_status build_event(const struct cmd_lexer *lx, struct vstate *s,
         s->code = NULL;
         has_code = false;
     }
-    if (has_script) {
+    if (has_script) { /* no bytes yet for a file: hd_command_load_script() compiles it */
         hd_action_desc_init(&acts[i], HD_ACTION_SCRIPT);
-        acts[i].script = out->script.text;
-        acts[i++].script_size = out->script.length;
+        acts[i].script = out->script_program.code;
+        acts[i++].script_size = out->script_program.size;
     }
     if (has_code) {
         hd_action_desc_init(&acts[i], HD_ACTION_CODE);

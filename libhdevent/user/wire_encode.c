@@ -3,7 +3,8 @@
  *
  * Fields are written byte by byte as little-endian at the offsets wire.h pins, so the bytes
  * are the same whatever the host's byte order and whether user mode is 32- or 64-bit. The
- * fields the kernel ignores (list link, command pointer, options, output tags, padding) are 0.
+ * fields the kernel ignores (list link, command pointer, Options[1..5], output tags, padding)
+ * are 0; Options[0] carries the script step budget, ScriptBufferPointer the instruction count.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +79,7 @@ static void put_event(uint8_t *out, const struct hd_event_desc *d, uint64_t tag,
     hd__le_wr32(out, 80, d->action_count);
     hd__le_wr64(out, 88, tag);
     hd__le_wr32(out, 96, HD_WIRE_EVENT_VMCALL);
+    hd__le_wr64(out, 104, d->script_steps); /* Options[0] */
     hd__le_wr32(out, 160, cond_size);
     if (cond_size)
         memcpy(out + HD_WIRE_EVENT_SIZE, cond, cond_size);
@@ -93,6 +95,8 @@ static void put_action(uint8_t *out, const struct hd_action_desc *a, uint64_t ta
     out[12] = a->immediate ? 1 : 0;
     hd__le_wr32(out, 16, a->buffer_size);
     hd__le_wr32(out, a->type == HD_ACTION_SCRIPT ? 24 : 20, size);
+    if (a->type == HD_ACTION_SCRIPT && size >= HD_SCRIPT_H_INSNS + 4) /* ScriptBufferPointer */
+        hd__le_wr32(out, 28, hd__le_rd32(payload, HD_SCRIPT_H_INSNS));
     if (size)
         memcpy(out + HD_WIRE_ACTION_SIZE, payload, size);
 }

@@ -174,7 +174,9 @@ uint32_t hd_wire_decode_message(const void *buf, size_t len, struct hd_wire_mess
     if (record > len)
         return HD_WIRE_ERR_TRUNCATED;
     if (m.length > m.size ||
-        m.flags & ~(HD_WIRE_MESSAGE_IMMEDIATE | HD_WIRE_MESSAGE_TRUNCATED) ||
+        m.flags & ~(HD_WIRE_MESSAGE_IMMEDIATE | HD_WIRE_MESSAGE_TRUNCATED |
+                    HD_WIRE_MESSAGE_PRINT | HD_WIRE_MESSAGE_SCRIPT_ERROR) ||
+        (m.flags & HD_WIRE_MESSAGE_PRINT && m.flags & HD_WIRE_MESSAGE_SCRIPT_ERROR) ||
         ((m.flags & HD_WIRE_MESSAGE_TRUNCATED) != 0) != (m.length < m.size))
         return HD_WIRE_ERR_REPLY_MALFORMED;
     *out = m;

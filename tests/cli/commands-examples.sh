@@ -3,6 +3,7 @@
 # `hdevent parse`: the example column of the `!vmcall` options table (`pid 490` is run as
 # `!vmcall pid 490`), HyperDbg's documented forms, and each line of the hex-body block. The
 # error tables and the code-validation table show refusals on purpose and are not read.
+# The examples run in a scratch directory holding a small script at each `file:` path.
 #
 #   commands-examples.sh <hdevent> <docs/commands.md>
 set -uo pipefail
@@ -39,6 +40,13 @@ examples=$(awk '
         print "!vmcall " line
     }
 ' "$md")
+
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+cd "$scratch" || exit 1
+while IFS= read -r path; do
+    mkdir -p "$(dirname "$path")" && printf 'printf("%%llx\\n", @rax);\n' >"$path"
+done < <(grep -o 'file:[^}]*' <<<"$examples" | sed 's/^file://; s/[[:space:]]*$//')
 
 total=0 failed=0
 [ -z "${VERBOSE:-}" ] || printf "%s\n" "$examples"

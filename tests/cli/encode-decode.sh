@@ -45,9 +45,18 @@ set -e
 [ $rc -eq 1 ] && grep -q '"finding":"privileged"' <<<"$out" && [ ! -e "$dir/s.bin" ] ||
     fail "--strict asm code {cli} gave rc=$rc: $out"
 
+# A script travels as bytecode (RUN_SCRIPT: ScriptBufferSize bytes, ScriptBufferPointer
+# instructions), its step budget in the event's Options[0].
+"$hdevent" encode '!vmcall steps 0n500 script { printf("%llx", @rax); }' -o "$dir/s.bin" >/dev/null
+out=$("$hdevent" decode "$dir/s.bin")
+for want in '"steps":500' '"kind":"script"' '"instructions":3'; do
+    grep -qF "$want" <<<"$out" || fail "decode of a script lacks $want: $out"
+done
+
 # Refusals: located error, exit 1, no FILE written.
 for bad in '!vmcall pid 490x' '!vmcall sc on stage post' '!vmcall asm code {mov rax, bl}' \
-           '!vmcall script { printf("x"); }' 'events d 1'; do
+           '!vmcall script { printf("x", 1); }' '!vmcall script {file:/nonexistent.ds}' \
+           'events d 1'; do
     set +e
     out=$("$hdevent" encode "$bad" -o "$dir/x.bin")
     rc=$?

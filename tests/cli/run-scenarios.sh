@@ -12,7 +12,8 @@ for scenario in "$dir"/*.scenario; do
     name=$(basename "$scenario" .scenario)
     expected="$dir/$name.expected"
     count=$((count + 1))
-    actual=$("$hdevent" run "$scenario")
+    # From the scenario's directory: paths in it (script {file:...}) are relative to it.
+    actual=$(cd "$dir" && "$hdevent" run "$name.scenario")
     rc=$?
     want_rc=0
     grep -q '"type":"summary".*"failed":0}' "$expected" || want_rc=1

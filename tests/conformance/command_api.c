@@ -70,10 +70,11 @@ void command_api_format_stays_within_the_text_limit(void **state)
     assert_non_null(text);
     assert_non_null(out);
 
-    /* `!vmcall script {xxx…}`, exactly max bytes: canonical is the text itself. */
-    p = text + sprintf(text, "!vmcall script {");
-    memset(p, 'x', max - 17);
-    strcpy(p + max - 17, "}");
+    /* `!vmcall script {//xxx…}`, exactly max bytes (a script that is one comment):
+     * canonical is the text itself. */
+    p = text + sprintf(text, "!vmcall script {//");
+    memset(p, 'x', max - 19);
+    strcpy(p + max - 19, "}");
     assert_int_equal(strlen(text), max);
     parse_ok(text, &cmd);
     assert_int_equal(hd_command_format(&cmd, out, 2 * max), HD_OK);
@@ -90,7 +91,7 @@ void command_api_format_stays_within_the_text_limit(void **state)
     p += sprintf(p, "} code {");
     for (int i = 0; i < 65535; i++, p += 2)
         memcpy(p, "90", 2);
-    p += sprintf(p, "} script {");
+    p += sprintf(p, "} script {//");
     memset(p, 'x', max - (size_t)(p - text) - 1);
     strcpy(text + max - 1, "}");
     assert_int_equal(strlen(text), max);

@@ -25,8 +25,14 @@
 #define M_OUTPUT "output takes 1 to 5 output names in braces, such as output {name1, name2}"
 #define M_ASM "'asm' applies to condition or code: asm condition {...} or asm code {...}"
 #define M_OPTION                                                                                \
-    "unknown option: !vmcall takes pid, core, imm, sc, stage, buffer, condition, code, asm "    \
-    "condition, asm code, script and output"
+    "unknown option: !vmcall takes pid, core, imm, sc, stage, buffer, steps, condition, code, " \
+    "asm condition, asm code, script and output"
+#define M_STEPS                                                                                 \
+    "a step budget is a hex number of script instructions per run, 1 to 0x1000000 (prefix 0n "  \
+    "for decimal)"
+#define M_FUNCTIONS                                                                             \
+    "a script may call printf, print, event_sc, event_enable, event_disable, event_clear, poi, " \
+    "db, dw, dd, dq, eb, ed, eq, check_address, interlocked_* and rdtsc"
 #define M_STRAY_BODY                                                                            \
     "a {...} body must follow condition, code, asm condition, asm code, script or output"
 #define M_ID "an event ID is a hex number (prefix 0n for decimal) or 'all'"
@@ -59,7 +65,7 @@
 #define ASM_BOTH (HD_COMMAND_ASM_CONDITION | HD_COMMAND_ASM_CODE)
 #define SCRIPT_FLAGS (HD_COMMAND_SCRIPT)
 #define FILE_FLAGS (HD_COMMAND_SCRIPT | HD_COMMAND_SCRIPT_FILE)
-#define NO_SCRIPT .supported = HD_ERR_SCRIPT_NOT_SUPPORTED
+#define NO_FILE .supported = HD_ERR_NOT_SUPPORTED /* script {file:PATH}: not read by the parser */
 #define TAG(v) .id = (v), .tag = HD_EVENT_TAG(v)
 
 /* A row where `pid <form>` must give pid 0x490. */
@@ -70,6 +76,8 @@
     {.name = n, .text = "!vmcall code {" body "}", .actions = CC_CODE, .code = bytes, .canonical = "!vmcall code {" bytes "}"}
 /* A refused row. */
 #define ERR(n, t, col, tok, msg) {.name = n, .text = t, .column = col, .token = tok, .message = msg}
+/* A refused row whose script does not compile (HD_ERR_SCRIPT_COMPILE). */
+#define SCRIPT_ERR(n, t, col, tok, msg) {.name = n, .text = t, .column = col, .token = tok, .message = msg, .error = HD_ERR_SCRIPT_COMPILE}
 
 /* clang-format off */
 const struct command_case command_cases[] = {
@@ -79,10 +87,10 @@ const struct command_case command_cases[] = {
     {.name = "doc_pid_400", .text = "!vmcall pid 400", .pid = CC_NUM(0x400), .canonical = "!vmcall pid 0x400"},
     {.name = "doc_pid_490_code", .text = "!vmcall pid 490 code {90 90 90}", PID490, .actions = CC_CODE, .code = "90 90 90 C3", .canonical = "!vmcall pid 0x490 code {90 90 90 C3}"},
     {.name = "doc_pid_490_code_condition", .text = "!vmcall pid 490 code {90 90 90} condition {90 90 90}", PID490, .condition = "90 90 90 C3", .actions = CC_CODE, .code = "90 90 90 C3", .canonical = "!vmcall pid 0x490 condition {90 90 90 C3} code {90 90 90 C3}"},
-    {.name = "doc_pid_490_asm_code_asm_condition", .text = "!vmcall pid 490 asm code {nop; nop; nop} asm condition {nop; nop; nop}", PID490, .actions = CC_CODE, .condition = "90 90 90 C3", .code = "90 90 90 C3", .flags = ASM_BOTH, .asm_condition = "nop; nop; nop", .asm_code = "nop; nop; nop", .canonical = "!vmcall pid 0x490 asm condition {nop; nop; nop} asm code {nop; nop; nop}"},
-    {.name = "doc_script_printf_context", .text = "!vmcall script { printf(\"VMCALL executed with context: %llx\\n\", $context); }", .actions = CC_SCRIPT, .flags = SCRIPT_FLAGS, .script = " printf(\"VMCALL executed with context: %llx\\n\", $context); ", NO_SCRIPT, .canonical = "!vmcall script { printf(\"VMCALL executed with context: %llx\\n\", $context); }"},
+    {.name = "doc_pid_490_asm_code_asm_condition", .text = "!vmcall pid 490 asm code {nop; nop; nop} asm condition {nop; nop; nop}", .code = "90 90 90 C3", .condition = "90 90 90 C3", PID490, .actions = CC_CODE, .flags = ASM_BOTH, .asm_condition = "nop; nop; nop", .asm_code = "nop; nop; nop", .canonical = "!vmcall pid 0x490 asm condition {nop; nop; nop} asm code {nop; nop; nop}"},
+    {.name = "doc_script_printf_context", .text = "!vmcall script { printf(\"VMCALL executed with context: %llx\\n\", $context); }", .actions = CC_SCRIPT, .flags = SCRIPT_FLAGS, .script = " printf(\"VMCALL executed with context: %llx\\n\", $context); ", .canonical = "!vmcall script { printf(\"VMCALL executed with context: %llx\\n\", $context); }"},
     {.name = "doc_condition_rdx_0x1000_and_code_hdbg", .text = "!vmcall condition {48 8B 59 10 48 81 FB 00 10 00 00 74 05 48 31 C0 EB 07 48 C7 C0 01 00 00 00 C3} code {48 8B 5A 40 48 81 FB 48 44 42 47 74 02 EB 08 48 C7 42 40 48 44 42 32 C3}", .condition = "48 8B 59 10 48 81 FB 00 10 00 00 74 05 48 31 C0 EB 07 48 C7 C0 01 00 00 00 C3", .actions = CC_CODE, .code = "48 8B 5A 40 48 81 FB 48 44 42 47 74 02 EB 08 48 C7 42 40 48 44 42 32 C3", .canonical = "!vmcall condition {48 8B 59 10 48 81 FB 00 10 00 00 74 05 48 31 C0 EB 07 48 C7 C0 01 00 00 00 C3} code {48 8B 5A 40 48 81 FB 48 44 42 47 74 02 EB 08 48 C7 42 40 48 44 42 32 C3}"},
-    {.name = "doc_every_option_of_the_current_form", .text = "!vmcall pid 490 core 2 imm yes sc on stage pre buffer 40 script {x} asm condition {nop} asm code {nop} output {a, b}", PID490, .core = CC_NUM(2), .sc = true, .buffer = 0x40, .actions = CC_SCRIPT_CODE, .condition = "90 C3", .code = "90 C3", .flags = ASM_BOTH | SCRIPT_FLAGS, .asm_condition = "nop", .asm_code = "nop", .script = "x", .outputs = "a,b", NO_SCRIPT, .canonical = "!vmcall pid 0x490 core 0x2 sc on buffer 0x40 asm condition {nop} script {x} asm code {nop} output {a, b}"},
+    {.name = "doc_every_option_of_the_current_form", .text = "!vmcall pid 490 core 2 imm yes sc on stage pre buffer 40 script {x=1;} asm condition {nop} asm code {nop} output {a, b}", .code = "90 C3", .condition = "90 C3", PID490, .core = CC_NUM(2), .sc = true, .buffer = 0x40, .actions = CC_SCRIPT_CODE, .flags = ASM_BOTH | SCRIPT_FLAGS, .asm_condition = "nop", .asm_code = "nop", .script = "x=1;", .outputs = "a,b", .canonical = "!vmcall pid 0x490 core 0x2 sc on buffer 0x40 asm condition {nop} script {x=1;} asm code {nop} output {a, b}"},
 
     /* ---- events ---- */
     {.name = "events_list", .text = "events", .kind = HD_COMMAND_EVENTS_LIST, .canonical = "events"},
@@ -149,7 +157,7 @@ const struct command_case command_cases[] = {
     {.name = "stage_all", .text = "!vmcall stage all", .stage = HD_STAGE_ALL, .canonical = "!vmcall stage all"},
     {.name = "sc_on_with_stage_pre", .text = "!vmcall stage pre sc on", .sc = true, .canonical = "!vmcall sc on"},
     {.name = "sc_off_with_stage_all", .text = "!vmcall sc off stage all", .stage = HD_STAGE_ALL, .canonical = "!vmcall stage all"},
-    {.name = "imm_no_code_all_actions_not_immediate", .text = "!vmcall imm no buffer 40 script {x} code {90}", .imm_no = true, .buffer = 0x40, .actions = CC_SCRIPT_CODE, .code = "90 C3", .flags = SCRIPT_FLAGS, .script = "x", NO_SCRIPT, .canonical = "!vmcall imm no buffer 0x40 script {x} code {90 C3}"},
+    {.name = "imm_no_code_all_actions_not_immediate", .text = "!vmcall imm no buffer 40 script {x=1;} code {90}", .imm_no = true, .buffer = 0x40, .actions = CC_SCRIPT_CODE, .code = "90 C3", .flags = SCRIPT_FLAGS, .script = "x=1;", .canonical = "!vmcall imm no buffer 0x40 script {x=1;} code {90 C3}"},
 
     /* ---- hex bodies ---- */
     CODE_FORM("hex_spaced", "90 90 90", "90 90 90 C3"),
@@ -180,15 +188,18 @@ const struct command_case command_cases[] = {
 
     /* ---- asm, script and output bodies ---- */
     {.name = "asm_applies_to_the_next_keyword", .text = "!vmcall asm condition {nop} code {90}", .condition = "90 C3", .actions = CC_CODE, .code = "90 C3", .flags = HD_COMMAND_ASM_CONDITION, .asm_condition = "nop", .canonical = "!vmcall asm condition {nop} code {90 C3}"},
-    {.name = "asm_code_with_hex_condition", .text = "!vmcall condition {90} ASM CODE {nop}", .condition = "90 C3", .actions = CC_CODE, .code = "90 C3", .flags = HD_COMMAND_ASM_CODE, .asm_code = "nop", .canonical = "!vmcall condition {90 C3} asm code {nop}"},
+    {.name = "asm_code_with_hex_condition", .text = "!vmcall condition {90} ASM CODE {nop}", .code = "90 C3", .condition = "90 C3", .actions = CC_CODE, .flags = HD_COMMAND_ASM_CODE, .asm_code = "nop", .canonical = "!vmcall condition {90 C3} asm code {nop}"},
     {.name = "asm_body_verbatim_multiline", .text = "!vmcall asm condition {\n  cmp rdx, 0x1000\n  sete al\n}", .condition = "48 81 FA 00 10 00 00 0F 94 C0 C3", .flags = HD_COMMAND_ASM_CONDITION, .asm_condition = "\n  cmp rdx, 0x1000\n  sete al\n", .canonical = "!vmcall asm condition {\n  cmp rdx, 0x1000\n  sete al\n}"},
-    {.name = "asm_code_then_script", .text = "!vmcall asm   code {l: jmp l} script {y}", .actions = CC_CODE_SCRIPT, .code = "EB FE C3", .flags = HD_COMMAND_ASM_CODE | SCRIPT_FLAGS, .asm_code = "l: jmp l", .script = "y", NO_SCRIPT, .canonical = "!vmcall asm code {l: jmp l} script {y}"},
-    {.name = "script_then_code", .text = "!vmcall script {x} code {90}", .actions = CC_SCRIPT_CODE, .code = "90 C3", .flags = SCRIPT_FLAGS, .script = "x", NO_SCRIPT, .canonical = "!vmcall script {x} code {90 C3}"},
-    {.name = "code_then_script", .text = "!vmcall code {90} script {x}", .actions = CC_CODE_SCRIPT, .code = "90 C3", .flags = SCRIPT_FLAGS, .script = "x", NO_SCRIPT, .canonical = "!vmcall code {90 C3} script {x}"},
-    {.name = "script_nested_braces_and_strings", .text = "!vmcall script {if ($rax == 1) { printf(\"}{\\\"\"); }}", .actions = CC_SCRIPT, .flags = SCRIPT_FLAGS, .script = "if ($rax == 1) { printf(\"}{\\\"\"); }", NO_SCRIPT, .canonical = "!vmcall script {if ($rax == 1) { printf(\"}{\\\"\"); }}"},
-    {.name = "script_multiline", .text = "!vmcall script {\n  printf(\"a\");\n  printf(\"b\");\n}", .actions = CC_SCRIPT, .flags = SCRIPT_FLAGS, .script = "\n  printf(\"a\");\n  printf(\"b\");\n", NO_SCRIPT, .canonical = "!vmcall script {\n  printf(\"a\");\n  printf(\"b\");\n}"},
-    {.name = "script_file", .text = "!vmcall script {file:C:\\scripts\\vmcall.ds}", .actions = CC_SCRIPT, .flags = FILE_FLAGS, .script = "C:\\scripts\\vmcall.ds", NO_SCRIPT, .canonical = "!vmcall script {file:C:\\scripts\\vmcall.ds}"},
-    {.name = "script_file_any_case_blanks_trimmed", .text = "!vmcall script {  File:  /tmp/a b.ds \n}", .actions = CC_SCRIPT, .flags = FILE_FLAGS, .script = "/tmp/a b.ds", NO_SCRIPT, .canonical = "!vmcall script {file:/tmp/a b.ds}"},
+    {.name = "asm_code_then_script", .text = "!vmcall asm   code {l: jmp l} script {y=2;}", .code = "EB FE C3", .actions = CC_CODE_SCRIPT, .flags = HD_COMMAND_ASM_CODE | SCRIPT_FLAGS, .asm_code = "l: jmp l", .script = "y=2;", .canonical = "!vmcall asm code {l: jmp l} script {y=2;}"},
+    {.name = "script_then_code", .text = "!vmcall script {x=1;} code {90}", .actions = CC_SCRIPT_CODE, .code = "90 C3", .flags = SCRIPT_FLAGS, .script = "x=1;", .canonical = "!vmcall script {x=1;} code {90 C3}"},
+    {.name = "code_then_script", .text = "!vmcall code {90} script {x=1;}", .actions = CC_CODE_SCRIPT, .code = "90 C3", .flags = SCRIPT_FLAGS, .script = "x=1;", .canonical = "!vmcall code {90 C3} script {x=1;}"},
+    {.name = "script_nested_braces_and_strings", .text = "!vmcall script {if (@rax == 1) { printf(\"}{\\\"\"); }}", .actions = CC_SCRIPT, .flags = SCRIPT_FLAGS, .script = "if (@rax == 1) { printf(\"}{\\\"\"); }", .canonical = "!vmcall script {if (@rax == 1) { printf(\"}{\\\"\"); }}"},
+    {.name = "script_multiline", .text = "!vmcall script {\n  printf(\"a\");\n  printf(\"b\");\n}", .actions = CC_SCRIPT, .flags = SCRIPT_FLAGS, .script = "\n  printf(\"a\");\n  printf(\"b\");\n", .canonical = "!vmcall script {\n  printf(\"a\");\n  printf(\"b\");\n}"},
+    {.name = "script_filter_hyperdbg_style", .text = "!vmcall pid 4 script { if (@rax == 1234 && $pid == 4) { event_sc(1); } }", .pid = CC_NUM(4), .actions = CC_SCRIPT, .flags = SCRIPT_FLAGS, .script = " if (@rax == 1234 && $pid == 4) { event_sc(1); } ", .canonical = "!vmcall pid 0x4 script { if (@rax == 1234 && $pid == 4) { event_sc(1); } }"},
+    {.name = "steps_decimal_with_a_script", .text = "!vmcall steps 0n500 script {x=1;}", .steps = 0x1F4, .actions = CC_SCRIPT, .flags = SCRIPT_FLAGS, .script = "x=1;", .canonical = "!vmcall steps 0x1F4 script {x=1;}"},
+    {.name = "steps_maximum_any_case", .text = "!vmcall script {x=1;} STEPS 1000000", .steps = 0x1000000, .actions = CC_SCRIPT, .flags = SCRIPT_FLAGS, .script = "x=1;", .canonical = "!vmcall steps 0x1000000 script {x=1;}"},
+    {.name = "script_file", .text = "!vmcall script {file:C:\\scripts\\vmcall.ds}", .actions = CC_SCRIPT, .flags = FILE_FLAGS, .script = "C:\\scripts\\vmcall.ds", NO_FILE, .canonical = "!vmcall script {file:C:\\scripts\\vmcall.ds}"},
+    {.name = "script_file_any_case_blanks_trimmed", .text = "!vmcall script {  File:  /tmp/a b.ds \n}", .actions = CC_SCRIPT, .flags = FILE_FLAGS, .script = "/tmp/a b.ds", NO_FILE, .canonical = "!vmcall script {file:/tmp/a b.ds}"},
     {.name = "output_one", .text = "!vmcall output {a}", .outputs = "a", .canonical = "!vmcall output {a}"},
     {.name = "output_doc_names", .text = "!vmcall output {MyOutput1, file2}", .outputs = "MyOutput1,file2", .canonical = "!vmcall output {MyOutput1, file2}"},
     {.name = "output_blanks_around_names", .text = "!vmcall output { a ,b\n,c }", .outputs = "a,b,c", .canonical = "!vmcall output {a, b, c}"},
@@ -226,6 +237,19 @@ const struct command_case command_cases[] = {
     ERR("err_missing_asm_code", "!vmcall ASM Code", 9, "ASM Code", "missing value: " M_ASM_CODE),
     ERR("err_missing_script", "!vmcall script", 9, "script", "missing value: " M_SCRIPT),
     ERR("err_missing_output", "!vmcall output", 9, "output", "missing value: " M_OUTPUT),
+    ERR("err_missing_steps", "!vmcall script {x=1;} steps", 23, "steps", "missing value: " M_STEPS),
+
+    /* ---- errors: steps ---- */
+    ERR("err_steps_without_script", "!vmcall steps 10", 9, "steps", "steps limits the instructions of a script run: give it with script {...}"),
+    ERR("err_steps_zero", "!vmcall steps 0 script {x=1;}", 15, "0", "a step budget of 0 runs nothing: " M_STEPS),
+    ERR("err_steps_too_large", "!vmcall steps 1000001 script {x=1;}", 15, "1000001", "too large, the most is 0x1000000: " M_STEPS),
+    ERR("err_steps_not_a_number", "!vmcall steps many script {x=1;}", 15, "many", M_STEPS),
+    ERR("err_steps_no_digits", "!vmcall steps 0n script {x=1;}", 15, "0n", "no digits: " M_STEPS),
+    ERR("err_steps_body", "!vmcall steps {10} script {x=1;}", 15, "{10}", "a {...} body is not a number: " M_STEPS),
+
+    /* ---- errors: a script that does not compile, at its token, with its own line and column ---- */
+    SCRIPT_ERR("err_script_unknown_function", "!vmcall script { foo(1); }", 18, "foo", "script line 1, column 2: unknown function 'foo': " M_FUNCTIONS),
+    SCRIPT_ERR("err_script_third_line", "!vmcall script {\n  x = 1;\n  y = x +;\n}", 36, ";", "script line 3, column 10: expected a value: a number, a name, .global, @register, $pseudo-register, a call or ( ... )"),
     ERR("err_asm_alone", "!vmcall asm", 9, "asm", "missing 'condition' or 'code': " M_ASM),
     ERR("err_asm_script", "!vmcall asm script {x}", 13, "script", M_ASM),
     ERR("err_asm_body", "!vmcall asm {nop}", 13, "{nop}", M_ASM),
@@ -322,7 +346,8 @@ const struct command_case command_cases[] = {
     ERR("err_twice_code_then_asm_code", "!vmcall code {90} asm code {nop}", 19, "asm code", M_TWICE("code", 9)),
     ERR("err_twice_asm_condition_then_condition", "!vmcall asm condition {nop} condition {90}", 29, "condition", M_TWICE("condition", 9)),
     ERR("err_twice_asm_code", "!vmcall asm code {a} asm code {b}", 22, "asm code", M_TWICE("code", 9)),
-    ERR("err_twice_script", "!vmcall script {a} script {b}", 20, "script", M_TWICE("script", 9)),
+    ERR("err_twice_script", "!vmcall script {x=1;} script {b}", 23, "script", M_TWICE("script", 9)),
+    ERR("err_twice_steps", "!vmcall steps 1 steps 2 script {x=1;}", 17, "steps", M_TWICE("steps", 9)),
     ERR("err_twice_output", "!vmcall output {a} output {b}", 20, "output", M_TWICE("output", 9)),
 
     /* ---- errors: cross-checks, at the later of the two options ---- */

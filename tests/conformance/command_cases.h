@@ -45,6 +45,9 @@ struct command_case {
     const char *token;
     /** hd_command_error.length; 0 means strlen(token). */
     uint32_t length;
+    /** What hd_command_parse() returns; 0 means HD_ERR_INVALID_ARGUMENT (HD_ERR_SCRIPT_COMPILE
+     *  for a script that does not compile). */
+    enum hd_status error;
 
     /* ---- an accepted row ---- */
 
@@ -56,6 +59,8 @@ struct command_case {
     bool sc;
     bool imm_no;
     uint32_t buffer;
+    /** `steps N`: the script step budget (also event.script_steps). */
+    uint32_t steps;
     /** Condition bytes as spaced hex ("90 C3"), hex or assembled; NULL: no condition. */
     const char *condition;
     enum cc_actions actions;
@@ -71,7 +76,8 @@ struct command_case {
     uint64_t id, tag;
     /** events sc on. */
     bool sc_on;
-    /** What hd_command_check_supported() returns (HD_OK unless script). */
+    /** What hd_command_check_supported() returns (HD_OK unless a script file not read, or asm
+     *  in a build without Zydis). */
     enum hd_status supported;
     /** The exact output of hd_command_format(). */
     const char *canonical;

@@ -161,6 +161,43 @@ static void outputs_are(const struct hd_command *cmd, const char *want)
 }
 
 /* Every field of @p cmd, parsed from @p text, against row @p c. */
+/* The event's actions: @want's types in order, each with the row's bytes or the compiled
+ * script, nothing else set. */
+static void actions_are(const struct command_case *c, const struct hd_command *cmd,
+                        const enum hd_action_type *want)
+{
+    const struct hd_event_desc *e = &cmd->event;
+    uint32_t n = want[1] ? 2 : 1;
+    assert_non_null(e->actions);
+    assert_int_equal(e->action_count, n);
+    for (uint32_t i = 0; i < n; i++) {
+        const struct hd_action_desc *a = &e->actions[i];
+        assert_int_equal(a->type, want[i]);
+        assert_int_equal(a->immediate, !c->imm_no);
+        assert_int_equal(a->buffer_size, a->type == HD_ACTION_BREAK ? 0 : c->buffer);
+        assert_null(a->fn);
+        assert_null(a->user);
+        if (a->type == HD_ACTION_CODE) { /* hex, or assembled (asm code) */
+            bytes_are("code", a->code, a->code_size, c->code);
+        } else {
+            assert_null(a->code);
+            assert_int_equal(a->code_size, 0);
+        }
+        if (a->type == HD_ACTION_SCRIPT && (c->flags & HD_COMMAND_SCRIPT_FILE)) {
+            assert_null(a->script); /* the parser reads no file: hd_command_load_script() */
+            assert_int_equal(a->script_size, 0);
+        } else if (a->type == HD_ACTION_SCRIPT) { /* the bytecode the parser compiled */
+            assert_non_null(cmd->script_program.code);
+            assert_ptr_equal(a->script, cmd->script_program.code);
+            assert_int_equal(a->script_size, cmd->script_program.size);
+            assert_int_equal(hd_script_verify(a->script, a->script_size, NULL), HD_OK);
+        } else {
+            assert_null(a->script);
+            assert_int_equal(a->script_size, 0);
+        }
+    }
+}
+
 static void check_fields(const struct command_case *c, const struct hd_command *cmd,
                          const char *text)
 {
@@ -201,6 +238,8 @@ static void check_fields(const struct command_case *c, const struct hd_command *
     assert_string_equal(e->command, text);
     assert_int_equal(cmd->immediate, !c->imm_no);
     assert_int_equal(cmd->buffer_size, c->buffer);
+    assert_int_equal(cmd->steps, c->steps);
+    assert_int_equal(cmd->event.script_steps, c->steps);
 
     assert_null(e->condition.fn);
     assert_null(e->condition.user);
@@ -213,31 +252,7 @@ static void check_fields(const struct command_case *c, const struct hd_command *
         assert_int_equal(e->condition.code_size, 0);
     }
 
-    const enum hd_action_type *want = lists[c->actions ? c->actions : CC_BREAK];
-    uint32_t n = want[1] ? 2 : 1;
-    assert_non_null(e->actions);
-    assert_int_equal(e->action_count, n);
-    for (uint32_t i = 0; i < n; i++) {
-        const struct hd_action_desc *a = &e->actions[i];
-        assert_int_equal(a->type, want[i]);
-        assert_int_equal(a->immediate, !c->imm_no);
-        assert_int_equal(a->buffer_size, a->type == HD_ACTION_BREAK ? 0 : c->buffer);
-        assert_null(a->fn);
-        assert_null(a->user);
-        if (a->type == HD_ACTION_CODE) { /* hex, or assembled (asm code) */
-            bytes_are("code", a->code, a->code_size, c->code);
-        } else {
-            assert_null(a->code);
-            assert_int_equal(a->code_size, 0);
-        }
-        if (a->type == HD_ACTION_SCRIPT) {
-            assert_ptr_equal(a->script, cmd->script.text);
-            assert_int_equal(a->script_size, cmd->script.length);
-        } else {
-            assert_null(a->script);
-            assert_int_equal(a->script_size, 0);
-        }
-    }
+    actions_are(c, cmd, lists[c->actions ? c->actions : CC_BREAK]);
     if (c->actions == CC_BREAK || c->actions == 0)
         assert_null(c->code); /* the row is consistent: no bytes to expect */
     if (c->flags & HD_COMMAND_ASM_CONDITION)
@@ -252,11 +267,11 @@ static void check_supported(const struct command_case *c, const struct hd_comman
     assert_int_equal(st, c->supported);
     if (st == HD_OK)
         return;
-    /* Scripts only (asm bodies are assembled): the token is the keyword, the column the
-     * body's. */
+    /* Only a script file not read yet (asm bodies are assembled): the token is the keyword,
+     * the column the body's. */
     assert_int_equal(err.column, cmd->script.column);
     assert_string_equal(err.token, "script");
-    assert_non_null(strstr(err.message, "not supported yet"));
+    assert_non_null(strstr(err.message, "hd_command_load_script()"));
     assert_int_equal(hd_command_check_supported(cmd, NULL), st);
 }
 
@@ -384,8 +399,10 @@ static void run_refused(const struct command_case *c, const char *text)
     st = hd_command_parse(text, &cmd, &err);
     if (st == HD_OK)
         hd_command_free(&cmd);
-    if (st != HD_ERR_INVALID_ARGUMENT)
-        fail_msg("expected HD_ERR_INVALID_ARGUMENT, got %s", hd_status_name(st));
+    if (st != (c->error ? c->error : HD_ERR_INVALID_ARGUMENT))
+        fail_msg("expected %s, got %s",
+                 hd_status_name(c->error ? c->error : HD_ERR_INVALID_ARGUMENT),
+                 hd_status_name(st));
     assert_true(is_zero(&cmd));
     assert_int_equal(alloc_wrap_live, live); /* nothing allocated remains */
 
@@ -399,7 +416,8 @@ static void run_refused(const struct command_case *c, const char *text)
 
     /* Without an error struct: the same status, the same nothing left behind. */
     memset(&cmd, 0xA5, sizeof(cmd));
-    assert_int_equal(hd_command_parse(text, &cmd, NULL), HD_ERR_INVALID_ARGUMENT);
+    assert_int_equal(hd_command_parse(text, &cmd, NULL),
+                     c->error ? c->error : HD_ERR_INVALID_ARGUMENT);
     assert_true(is_zero(&cmd));
     assert_int_equal(alloc_wrap_live, live);
     free(token);
@@ -456,6 +474,10 @@ static void table_covers_every_error_form(void **state)
         "unknown events action: ", "missing event ID: ", "missing value: events sc",
         "events sc takes", "unexpected text after the command: events sc",
         "unexpected text after the command: events e|d|c",
+        "steps limits the instructions", "a step budget of 0", "a step budget is",
+        "no digits: a step budget", "too large, the most is 0x1000000: a step budget",
+        "a {...} body is not a number: a step budget", "missing value: a step budget",
+        "steps given twice", "script line ",
     };
     for (size_t f = 0; f < sizeof(forms) / sizeof(forms[0]); f++) {
         bool found = false;

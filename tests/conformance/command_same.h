@@ -68,6 +68,11 @@ static inline const char *cs_command_diff(const struct hd_command *a, const stru
         return "event.command (presence)";
     if (a->immediate != b->immediate || a->buffer_size != b->buffer_size)
         return "immediate/buffer_size";
+    if (a->steps != b->steps || x->script_steps != y->script_steps)
+        return "steps";
+    if (!cs_bytes_same(a->script_program.code, a->script_program.size, b->script_program.code,
+                       b->script_program.size))
+        return "script_program";
     if (!cs_body_same(&a->asm_condition, &b->asm_condition))
         return "asm_condition";
     if (!cs_body_same(&a->asm_code, &b->asm_code))

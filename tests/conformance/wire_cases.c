@@ -7,6 +7,10 @@
  *          96 EventType, 104 Options[6], 152 CommandStringBuffer, 160 ConditionBufferSize
  *   action 0 EventTag, 8 ActionType, 12 ImmediateMessagePassing, 16 PreAllocatedBuffer,
  *          20 CustomCodeBufferSize, 24 ScriptBufferSize, 28 ScriptBufferPointer
+ *   script bytecode at action offset 32 (script_bytecode.h; WC_ACTION_SCRIPT's program, below):
+ *          +0 magic, +4 version, +6 header size, +8 instructions, +12 constants, +16 globals,
+ *          +20 string bytes, +24 slots, +26 locals, +28 reserved; +32 the 4 instructions,
+ *          +64 the constant, +72 the global table, +76 the strings "%llx\n" and "g"
  *   modify 0 Tag, 8 KernelStatus, 16 TypeOfAction, 20 IsEnabled
  */
 #include <stdio.h>
@@ -18,6 +22,7 @@
 /* ---- patches ------------------------------------------------------------------------------ */
 
 #define P1(o, v) {(o), 1, (v)}
+#define P2(o, v) {(o), 2, (v)}
 #define P4(o, v) {(o), 4, (v)}
 #define P8(o, v) {(o), 8, (v)}
 
@@ -32,6 +37,7 @@
 #define E_TAG(v) P8(88, v)
 #define E_TYPE(v) P4(96, v)
 #define E_COND(v) P4(160, v)
+#define E_STEPS(v) P8(104, v)
 /* Action fields. */
 #define A_TAG(v) P8(0, v)
 #define A_TYPE(v) P4(8, v)
@@ -39,6 +45,10 @@
 #define A_BUFFER(v) P4(16, v)
 #define A_CODE(v) P4(20, v)
 #define A_SCRIPT(v) P4(24, v)
+#define A_INSNS(v) P4(28, v)
+/* The script program of WC_ACTION_SCRIPT, by its offset in the payload. */
+#define S(off) (32 + (off))
+#define S_INSN(i, field) (S(32) + 8 * (i) + (field)) /* field: 0 op, 1 flags, 2 d, 4 a, 6 b */
 /* Modify fields. */
 #define M_TAG(v) P8(0, v)
 #define M_TYPE(v) P4(16, v)
@@ -61,6 +71,8 @@ const struct wire_case wire_cases[] = {
     {.name = "action_valid_doc_code", .base = WC_ACTION_CODE, .expect = HD_WIRE_OK, .effect = WC_CHANGES},
     {.name = "action_valid_buffer_1mib", .base = WC_ACTION_CODE, .patch = {A_BUFFER(0x100000)}, .expect = HD_WIRE_OK, .effect = WC_CHANGES},
     {.name = "action_valid_code_65535_plus_ret", .base = WC_ACTION_NOPS, .nops = 65535, .expect = HD_WIRE_OK, .effect = WC_CHANGES},
+    {.name = "action_valid_script", .base = WC_ACTION_SCRIPT, .expect = HD_WIRE_OK, .effect = WC_CHANGES},
+    {.name = "event_valid_script_steps_maximum", .base = WC_EVENT, .patch = {E_STEPS(0x1000000)}, .expect = HD_WIRE_OK, .effect = WC_CHANGES},
     {.name = "modify_valid_disable", .base = WC_MODIFY, .expect = HD_WIRE_SUCCESS, .effect = WC_CHANGES},
     {.name = "modify_valid_clear_all", .base = WC_MODIFY, .patch = {M_TAG(ALL64), M_TYPE(3)}, .expect = HD_WIRE_SUCCESS, .effect = WC_CHANGES},
     {.name = "modify_valid_query", .base = WC_MODIFY, .patch = {M_TYPE(0)}, .expect = HD_WIRE_SUCCESS, .effect = WC_UNCHANGED},
@@ -84,7 +96,7 @@ const struct wire_case wire_cases[] = {
     {.name = "event_condition_size_largest_without_wrap", .base = WC_EVENT, .patch = {E_COND(0xFFFFFF57)}, .expect = HD_WIRE_ERR_CONDITION_PAST_END},
     {.name = "action_code_cut_by_one_byte", .base = WC_ACTION_CODE, .resize = -1, .expect = HD_WIRE_ERR_PAYLOAD_PAST_END},
     {.name = "action_code_size_1_without_bytes", .base = WC_ACTION_BREAK, .patch = {A_TYPE(2), A_CODE(1)}, .expect = HD_WIRE_ERR_PAYLOAD_PAST_END},
-    {.name = "action_script_size_past_end", .base = WC_ACTION_SCRIPT, .patch = {A_SCRIPT(9)}, .expect = HD_WIRE_ERR_PAYLOAD_PAST_END},
+    {.name = "action_script_size_past_end", .base = WC_ACTION_SCRIPT, .patch = {A_SCRIPT(85)}, .expect = HD_WIRE_ERR_PAYLOAD_PAST_END},
     {.name = "action_code_size_largest_without_wrap", .base = WC_ACTION_CODE, .patch = {A_CODE(0xFFFFFFDF)}, .expect = HD_WIRE_ERR_PAYLOAD_PAST_END},
 
     /* ---- sums that overflow 32 bits ---- */
@@ -154,7 +166,36 @@ const struct wire_case wire_cases[] = {
     {.name = "action_break_with_code_bytes", .base = WC_ACTION_CODE, .patch = {A_TYPE(0)}, .expect = HD_WIRE_ERR_UNEXPECTED_PAYLOAD},
     {.name = "action_code_with_script_size", .base = WC_ACTION_CODE, .patch = {A_SCRIPT(1)}, .resize = 1, .expect = HD_WIRE_ERR_UNEXPECTED_PAYLOAD},
     {.name = "action_script_with_code_size", .base = WC_ACTION_SCRIPT, .patch = {A_CODE(1)}, .resize = 1, .expect = HD_WIRE_ERR_UNEXPECTED_PAYLOAD},
-    {.name = "action_script_not_supported_yet", .base = WC_ACTION_SCRIPT, .expect = HD_WIRE_ERR_SCRIPT_UNSUPPORTED},
+
+    /* ---- script bytecode: what the verifier refuses, each rule once (docs/script.md) ---- */
+    {.name = "action_script_magic", .base = WC_ACTION_SCRIPT, .patch = {P4(S(0), 0x43534448 + 1)}, .expect = HD_WIRE_ERR_SCRIPT_HEADER},
+    {.name = "action_script_version_2", .base = WC_ACTION_SCRIPT, .patch = {P2(S(4), 2)}, .expect = HD_WIRE_ERR_SCRIPT_HEADER},
+    {.name = "action_script_header_size_16", .base = WC_ACTION_SCRIPT, .patch = {P2(S(6), 16)}, .expect = HD_WIRE_ERR_SCRIPT_HEADER},
+    {.name = "action_script_reserved_set", .base = WC_ACTION_SCRIPT, .patch = {P4(S(28), 1)}, .expect = HD_WIRE_ERR_SCRIPT_HEADER},
+    {.name = "action_script_shorter_than_its_header", .base = WC_ACTION_SCRIPT, .patch = {A_SCRIPT(31)}, .resize = -53, .expect = HD_WIRE_ERR_SCRIPT_HEADER},
+    {.name = "action_script_no_instruction", .base = WC_ACTION_SCRIPT, .patch = {P4(S(8), 0), A_INSNS(0)}, .expect = HD_WIRE_ERR_SCRIPT_SIZE},
+    {.name = "action_script_16385_instructions", .base = WC_ACTION_SCRIPT, .patch = {P4(S(8), 16385), A_INSNS(16385)}, .expect = HD_WIRE_ERR_SCRIPT_SIZE},
+    {.name = "action_script_one_byte_more_than_its_sections", .base = WC_ACTION_SCRIPT, .patch = {A_SCRIPT(85)}, .resize = 1, .expect = HD_WIRE_ERR_SCRIPT_SIZE},
+    {.name = "action_script_constants_past_the_payload", .base = WC_ACTION_SCRIPT, .patch = {P4(S(12), 2)}, .expect = HD_WIRE_ERR_SCRIPT_SIZE},
+    {.name = "action_script_string_pool_without_nul", .base = WC_ACTION_SCRIPT, .patch = {P1(S(83), 'x')}, .expect = HD_WIRE_ERR_SCRIPT_SIZE},
+    {.name = "action_script_1025_slots", .base = WC_ACTION_SCRIPT, .patch = {P2(S(24), 1025)}, .expect = HD_WIRE_ERR_SCRIPT_STACK},
+    {.name = "action_script_more_locals_than_slots", .base = WC_ACTION_SCRIPT, .patch = {P2(S(26), 2)}, .expect = HD_WIRE_ERR_SCRIPT_STACK},
+    {.name = "action_script_global_name_not_a_name", .base = WC_ACTION_SCRIPT, .patch = {P1(S(82), '-')}, .expect = HD_WIRE_ERR_SCRIPT_GLOBALS},
+    {.name = "action_script_global_name_outside_the_pool", .base = WC_ACTION_SCRIPT, .patch = {P4(S(72), 8)}, .expect = HD_WIRE_ERR_SCRIPT_GLOBALS},
+    {.name = "action_script_opcode_41", .base = WC_ACTION_SCRIPT, .patch = {P1(S_INSN(0, 0), 41)}, .expect = HD_WIRE_ERR_SCRIPT_OPCODE},
+    {.name = "action_script_constant_flag_on_ldk", .base = WC_ACTION_SCRIPT, .patch = {P1(S_INSN(0, 1), 1)}, .expect = HD_WIRE_ERR_SCRIPT_OPCODE},
+    {.name = "action_script_end_with_an_operand", .base = WC_ACTION_SCRIPT, .patch = {P2(S_INSN(3, 2), 1)}, .expect = HD_WIRE_ERR_SCRIPT_OPCODE},
+    {.name = "action_script_slot_1_of_1", .base = WC_ACTION_SCRIPT, .patch = {P2(S_INSN(0, 2), 1)}, .expect = HD_WIRE_ERR_SCRIPT_OPERAND},
+    {.name = "action_script_constant_1_of_1", .base = WC_ACTION_SCRIPT, .patch = {P2(S_INSN(0, 4), 1)}, .expect = HD_WIRE_ERR_SCRIPT_OPERAND},
+    {.name = "action_script_global_1_of_1", .base = WC_ACTION_SCRIPT, .patch = {P2(S_INSN(1, 2), 1)}, .expect = HD_WIRE_ERR_SCRIPT_OPERAND},
+    {.name = "action_script_format_outside_the_pool", .base = WC_ACTION_SCRIPT, .patch = {P2(S_INSN(2, 2), 8)}, .expect = HD_WIRE_ERR_SCRIPT_OPERAND},
+    {.name = "action_script_jump_past_the_end", .base = WC_ACTION_SCRIPT, .patch = {P1(S_INSN(3, 0), 27), P2(S_INSN(3, 2), 4)}, .expect = HD_WIRE_ERR_SCRIPT_JUMP},
+    {.name = "action_script_falls_off_the_end", .base = WC_ACTION_SCRIPT, .patch = {P1(S_INSN(3, 0), 1)}, .expect = HD_WIRE_ERR_SCRIPT_JUMP},
+    {.name = "action_script_printf_two_arguments_for_one_conversion", .base = WC_ACTION_SCRIPT, .patch = {P2(S_INSN(2, 6), 2)}, .expect = HD_WIRE_ERR_SCRIPT_PRINTF},
+    {.name = "action_script_printf_nine_arguments", .base = WC_ACTION_SCRIPT, .patch = {P2(S_INSN(2, 6), 9)}, .expect = HD_WIRE_ERR_SCRIPT_PRINTF},
+    {.name = "action_script_printf_percent_s", .base = WC_ACTION_SCRIPT, .patch = {P1(S(77), 's')}, .expect = HD_WIRE_ERR_SCRIPT_PRINTF},
+    {.name = "action_script_pointer_is_not_the_instruction_count", .base = WC_ACTION_SCRIPT, .patch = {A_INSNS(1)}, .expect = HD_WIRE_ERR_SCRIPT_INSN_COUNT},
+    {.name = "event_script_steps_above_the_maximum", .base = WC_EVENT, .patch = {E_STEPS(0x1000001)}, .expect = HD_WIRE_ERR_SCRIPT_BUDGET},
     {.name = "modify_type_4", .base = WC_MODIFY, .patch = {M_TYPE(4)}, .expect = HD_WIRE_ERR_MODIFY_INVALID_TYPE},
     {.name = "modify_type_all_ones", .base = WC_MODIFY, .patch = {M_TYPE(0xFFFFFFFF)}, .expect = HD_WIRE_ERR_MODIFY_INVALID_TYPE},
 
@@ -198,6 +239,25 @@ static const uint8_t DOC_CONDITION[26] = {0x48, 0x8B, 0x59, 0x10, 0x48, 0x81, 0x
 static const uint8_t DOC_CODE[24] = {0x48, 0x8B, 0x5A, 0x40, 0x48, 0x81, 0xFB, 0x48,
                                      0x44, 0x42, 0x47, 0x74, 0x02, 0xEB, 0x08, 0x48,
                                      0xC7, 0x42, 0x40, 0x48, 0x44, 0x42, 0x32, 0xC3};
+
+/*
+ * A script written byte by byte, not by the compiler: `.g = 0x1234; printf("%llx\n", .g);`
+ * as ldk t0, #0x1234 / stg .g, t0 / printf "%llx\n", t0 / end, with one constant, one global
+ * and two strings, so every section of the format is there for a row to break.
+ */
+static const uint8_t SCRIPT[84] = {
+    'H', 'D', 'S', 'C', 1, 0, 32, 0,  /* magic, version 1, header 32 bytes */
+    4, 0, 0, 0, 1, 0, 0, 0,           /* 4 instructions, 1 constant */
+    1, 0, 0, 0, 8, 0, 0, 0,           /* 1 global, 8 string bytes */
+    1, 0, 0, 0, 0, 0, 0, 0,           /* 1 slot, 0 locals, reserved */
+    2, 0, 0, 0, 0, 0, 0, 0,           /* ldk    slot 0 = constant 0 */
+    7, 0, 0, 0, 0, 0, 0, 0,           /* stg    global 0 = slot 0 */
+    30, 0, 0, 0, 0, 0, 1, 0,          /* printf string 0, slot 0, 1 argument */
+    0, 0, 0, 0, 0, 0, 0, 0,           /* end */
+    0x34, 0x12, 0, 0, 0, 0, 0, 0,     /* constant 0: 0x1234 */
+    6, 0, 0, 0,                       /* global 0: its name at string offset 6 */
+    '%', 'l', 'l', 'x', '\n', 0, 'g', 0, /* strings */
+};
 
 static void need(size_t n, size_t cap, const char *name)
 {
@@ -262,12 +322,12 @@ static size_t base_action(const struct wire_case *c, uint8_t *b, size_t cap)
         put(b, 20, 4, c->nops);
         break;
     case WC_ACTION_SCRIPT:
-        need(n + 8, cap, c->name);
-        memcpy(b + n, "\x01\x02\x03\x04\x05\x06\x07\x08", 8);
-        n += 8;
+        need(n + sizeof(SCRIPT), cap, c->name);
+        memcpy(b + n, SCRIPT, sizeof(SCRIPT));
+        n += sizeof(SCRIPT);
         put(b, 8, 4, 1);
-        put(b, 24, 4, 8);
-        put(b, 28, 4, 1); /* ScriptBufferPointer: HyperDbg's symbol count */
+        put(b, 24, 4, (uint32_t)sizeof(SCRIPT));
+        put(b, 28, 4, 4); /* ScriptBufferPointer: the instruction count */
         break;
     default: /* break: type 0, no payload */
         break;

@@ -33,7 +33,7 @@ enum wc_base {
     WC_ACTION_BREAK,  /* 32 bytes: break, for WC_TAG_OLD, imm 1 */
     WC_ACTION_CODE,   /* 32 + HyperDbg's doc custom code (24 bytes), for WC_TAG_OLD */
     WC_ACTION_NOPS,   /* 32 + `nops` bytes of 0x90 (last one 0xC3 when `ret`) */
-    WC_ACTION_SCRIPT, /* 32 + 8 script bytes, for WC_TAG_OLD */
+    WC_ACTION_SCRIPT, /* 32 + an 84-byte script (wire_cases.c: SCRIPT), for WC_TAG_OLD */
     WC_MODIFY,        /* 24 bytes: disable WC_TAG_OLD */
     WC_FLUSH,         /* no input */
 };

@@ -335,6 +335,7 @@ static void table_covers_every_request_code(void **state)
         HD_WIRE_ERR_SELFTEST_UNAVAILABLE, HD_WIRE_ERR_MESSAGE_BUFFER_TOO_SMALL,
         HD_WIRE_ERR_REPLY_MALFORMED,         /* user-mode reply decoders: test_wire_replies */
         HD_WIRE_ERR_BUDGET_EXCEEDED,         /* the engine's budget: test_budget */
+        HD_WIRE_ERR_SCRIPT_UNSUPPORTED,      /* no longer returned: scripts are supported */
     };
 #define CHECK_(name, value, text)                                                            \
     {                                                                                        \

@@ -2,19 +2,22 @@
  * tests/fuzz/fuzz_command_parse.c — libFuzzer harness for the command parser.
  *
  * Input: arbitrary bytes, parsed as one NUL-terminated command (a NUL inside ends the text,
- * as for any C string). Built from the parser's own sources (libhdevent/user/command*.c and
- * the core's descriptors.c), the assembler it runs on asm bodies (libhdevent/user/asm*.c,
- * code_disasm.c) and Debian's shared Zydis, with ASan and UBSan; LeakSanitizer reports any
- * block a parse leaves behind. Invariants checked (abort on failure):
+ * as for any C string). Built from the parser's own sources (libhdevent/user/command*.c, the
+ * script compiler script_*.c and the core's descriptors.c, script_verify.c, script_format.c
+ * and status.c), the assembler it runs on asm bodies (libhdevent/user/asm*.c, code_disasm.c)
+ * and Debian's shared Zydis, with ASan and UBSan; LeakSanitizer reports any block a parse
+ * leaves behind. Invariants checked (abort on failure):
  *
  *   accepted: the command is well formed (kind, actions 1..2 of the right types, code bytes
- *     (hex or assembled) ending in RET and within HD_CODE_MAX_BYTES, bodies' lengths, at most
- *     5 non-empty outputs, event.command is the text); hd_command_check_supported() agrees
- *     with the flags (only scripts are refused);
+ *     (hex or assembled) ending in RET and within HD_CODE_MAX_BYTES, an inline script's
+ *     bytecode passing the verifier, `steps` only with a script, bodies' lengths, at most 5
+ *     non-empty outputs, event.command is the text); hd_command_check_supported() agrees
+ *     with the flags (only a script file not read yet is refused);
  *     hd_command_format() succeeds, its text parses to the same command (command_same.h) and
  *     prints the same text again.
- *   refused: HD_ERR_INVALID_ARGUMENT, the output zeroed, a message, a column and token inside
- *     the text; hd_command_error_format() runs on it.
+ *   refused: HD_ERR_INVALID_ARGUMENT, or HD_ERR_SCRIPT_COMPILE with the script's own line and
+ *     column; the output zeroed, a message, a column and token inside the text;
+ *     hd_command_error_format() runs on it.
  *
  * hd_command_number() also reads the whole input with a bound taken from its first byte.
  */
@@ -25,6 +28,7 @@
 #include <string.h>
 
 #include <hdevent/command.h>
+#include <hdevent/script_bytecode.h>
 
 #include "../conformance/command_same.h"
 
@@ -59,6 +63,20 @@ static void check_body(const struct hd_command_body *b, bool present, const char
     CHECK(b->column >= 1 && b->column <= strlen(text));
 }
 
+/* A script action: the compiled program (verified), or nothing yet for a file; `steps` with it. */
+static void check_script(const struct hd_command *c, const struct hd_action_desc *a)
+{
+    CHECK(c->flags & HD_COMMAND_SCRIPT);
+    CHECK(a->buffer_size == c->buffer_size);
+    CHECK(c->steps == c->event.script_steps && c->steps <= HD_SCRIPT_STEPS_MAX);
+    if (c->flags & HD_COMMAND_SCRIPT_FILE) {
+        CHECK(a->script == NULL && a->script_size == 0 && c->script_program.code == NULL);
+        return;
+    }
+    CHECK(a->script == c->script_program.code && a->script_size == c->script_program.size);
+    CHECK(hd_script_verify(a->script, a->script_size, NULL) == HD_OK);
+}
+
 static void check_accepted(const struct hd_command *c, const char *text)
 {
     const struct hd_event_desc *e = &c->event;
@@ -90,8 +108,7 @@ static void check_accepted(const struct hd_command *c, const char *text)
             check_code(a->code, a->code_size);
             CHECK(a->buffer_size == c->buffer_size);
         } else if (a->type == HD_ACTION_SCRIPT) {
-            CHECK(a->script == c->script.text && a->script_size == c->script.length);
-            CHECK(a->buffer_size == c->buffer_size);
+            check_script(c, a);
         } else {
             CHECK(a->type == HD_ACTION_BREAK && e->action_count == 1 && a->buffer_size == 0);
         }
@@ -100,6 +117,7 @@ static void check_accepted(const struct hd_command *c, const char *text)
     check_body(&c->asm_code, c->flags & HD_COMMAND_ASM_CODE, text);
     check_body(&c->script, c->flags & HD_COMMAND_SCRIPT, text);
     CHECK(!(c->flags & HD_COMMAND_SCRIPT_FILE) || (c->flags & HD_COMMAND_SCRIPT));
+    CHECK((c->flags & HD_COMMAND_SCRIPT) || (c->steps == 0 && e->script_steps == 0));
     CHECK(c->output_count <= HD_COMMAND_MAX_OUTPUTS);
     for (uint32_t i = 0; i < c->output_count; i++) {
         size_t n = strnlen(c->outputs[i], HD_COMMAND_OUTPUT_NAME_BYTES);
@@ -111,8 +129,8 @@ static void check_supported(const struct hd_command *c)
 {
     struct hd_command_error err;
     enum hd_status st = hd_command_check_supported(c, &err);
-    if (c->flags & HD_COMMAND_SCRIPT)
-        CHECK(st == HD_ERR_SCRIPT_NOT_SUPPORTED);
+    if (c->flags & HD_COMMAND_SCRIPT_FILE) /* not read yet: hd_command_load_script() */
+        CHECK(st == HD_ERR_NOT_SUPPORTED);
     else
         CHECK(st == HD_OK);
     if (st != HD_OK)
@@ -183,8 +201,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         CHECK(is_zero(&cmd));
     } else {
         char out[1024];
-        CHECK(st == HD_ERR_INVALID_ARGUMENT);
+        CHECK(st == HD_ERR_INVALID_ARGUMENT || st == HD_ERR_SCRIPT_COMPILE);
         CHECK(is_zero(&cmd));
+        CHECK(st == HD_ERR_SCRIPT_COMPILE ? err.script_line >= 1 && err.script_column >= 1
+                                          : err.script_line == 0 && err.script_column == 0);
         CHECK(err.message[0] != '\0' && memchr(err.message, 0, sizeof(err.message)));
         CHECK(memchr(err.token, 0, sizeof(err.token)) != NULL);
         CHECK(err.column >= 1 && err.column <= len + 1);

@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include <hdevent/host.h>
+#include <hdevent/script.h>
 #include <hdevent/wire.h>
 #include <hdevent/wire_device.h>
 #include <hdevent/wire_encode.h>
@@ -386,7 +387,7 @@ static int seed_event(const char *dir, unsigned n, const struct hd_event_desc *d
 }
 
 /* The bytes the seed events carry: HyperDbg's doc condition and custom code (rdx == 0x1000;
- * r8 'HDBG' -> 'HDB2'), nops that get a RET appended, and a script (refused, but decoded). */
+ * r8 'HDBG' -> 'HDB2'), nops that get a RET appended, and a script (compiled in main()). */
 static const uint8_t SEED_COND[] = {0x48, 0x8B, 0x59, 0x10, 0x48, 0x81, 0xFB, 0x00, 0x10,
                                     0x00, 0x00, 0x74, 0x05, 0x48, 0x31, 0xC0, 0xEB, 0x07,
                                     0x48, 0xC7, 0xC0, 0x01, 0x00, 0x00, 0x00, 0xC3};
@@ -394,7 +395,7 @@ static const uint8_t SEED_CODE[] = {0x48, 0x8B, 0x5A, 0x40, 0x48, 0x81, 0xFB, 0x
                                     0x44, 0x42, 0x47, 0x74, 0x02, 0xEB, 0x08, 0x48,
                                     0xC7, 0x42, 0x40, 0x48, 0x44, 0x42, 0x32, 0xC3};
 static const uint8_t SEED_NOPS[] = {0x90, 0x90, 0x90};
-static const uint8_t SEED_SCRIPT[] = {1, 2, 3, 4};
+static struct hd_script_program seed_script;
 
 /* Variant @v of the seed event: the bits of v pick the filters, stage, short-circuit,
  * condition, the first action's kind, and how many of the three actions it has. */
@@ -420,16 +421,16 @@ static void seed_variant(unsigned v, struct hd_event_desc *d, struct hd_action_d
     acts[1].code = SEED_NOPS;
     acts[1].code_size = sizeof(SEED_NOPS);
     hd_action_desc_init(&acts[2], HD_ACTION_SCRIPT);
-    acts[2].script = SEED_SCRIPT;
-    acts[2].script_size = sizeof(SEED_SCRIPT);
+    acts[2].script = seed_script.code;
+    acts[2].script_size = seed_script.size;
     d->actions = acts;
     d->action_count = v % 4;
 }
 
-/* hdevent's own requests after a break-only event: a self-test on core 1 that fires it,
- * a message read and an event list (selector bit 5: the device entry point). Returns 1 when
- * the seed could not be written. */
-static int seed_device_requests(const char *dir, unsigned n)
+/* hdevent's own requests after a break-only event (or a script event): a self-test on core 1
+ * that fires it, a message read and an event list (selector bit 5: the device entry point).
+ * Returns 1 when the seed could not be written. */
+static int seed_device_requests(const char *dir, unsigned n, bool script)
 {
     struct hd_event_desc d;
     struct hd_action_desc act;
@@ -440,7 +441,9 @@ static int seed_device_requests(const char *dir, unsigned n)
     FILE *f = seed_open(dir, n);
 
     hd_event_desc_init(&d);
-    hd_action_desc_init(&act, HD_ACTION_BREAK);
+    hd_action_desc_init(&act, script ? HD_ACTION_SCRIPT : HD_ACTION_BREAK);
+    act.script = script ? seed_script.code : NULL;
+    act.script_size = script ? seed_script.size : 0;
     d.actions = &act;
     d.action_count = 1;
     memset(&t, 0, sizeof(t));
@@ -472,11 +475,19 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s DIR\n", argv[0]);
         return 2;
     }
+    if (hd_script_compile("printf(\"VMCALL executed with context: %llx\\n\", $context);\n"
+                          "if (@rax == 1234) { event_sc(1); } .n += 1; x = poi($buffer);",
+                          &seed_script, NULL) != HD_OK) {
+        fprintf(stderr, "%s: the seed script does not compile\n", argv[0]);
+        return 1;
+    }
     for (unsigned v = 0; v < 12; v++) {
         seed_variant(v, &d, acts);
         bad |= seed_event(argv[1], n++, &d, HD_TAG_BASE + v * 3);
     }
-    bad |= seed_device_requests(argv[1], n++);
+    bad |= seed_device_requests(argv[1], n++, false);
+    bad |= seed_device_requests(argv[1], n++, true);
+    hd_script_program_free(&seed_script);
     if (bad)
         fprintf(stderr, "%s: could not write every seed\n", argv[0]);
     printf("wrote %u seeds to %s\n", n, argv[1]);

@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
 # Build the fuzzers with clang (libFuzzer + ASan + UBSan) and run each for a while.
 #
-#   run.sh [--target wire|command|asm|all] [--time SECONDS] [--build DIR] [--src DIR] [--coverage]
+#   run.sh [--target TARGET] [--time SECONDS] [--build DIR] [--src DIR] [--coverage]
 #
-# Three harnesses (--target, default all: each in turn, each for --time seconds):
-#   wire     fuzz_wire_decode.c: the wire decoders, hd_wire_ioctl() and hd_wire_device_ioctl()
-#            (self-test VMCALL, message records, event list) on the host backend.
-#   command  fuzz_command_parse.c: the command parser, parse -> format -> parse round trip
-#            (asm bodies through the assembler).
-#   asm      fuzz_asm.c: the assembler; every success round-trips through the disassembler.
+# Six harnesses (--target, default all: each, one after the other, each for --time seconds):
+#   wire           fuzz_wire_decode.c: the wire decoders, hd_wire_ioctl() and
+#                  hd_wire_device_ioctl() (self-test VMCALL, message records, event list) on
+#                  the host backend.
+#   command        fuzz_command_parse.c: the command parser, parse -> format -> parse round trip
+#                  (asm bodies through the assembler, inline scripts through the compiler).
+#   asm            fuzz_asm.c: the assembler; every success round-trips through the disassembler.
+#   script-compile fuzz_script_compile.c: the script compiler; what it accepts must verify,
+#                  disassemble, register and run.
+#   script-verify  fuzz_script_verify.c: the bytecode verifier on raw bytes; what it accepts
+#                  must disassemble, register and run, what it refuses registration refuses.
+#   script-vm      fuzz_script_vm.c: programs built to pass the verifier, run by the VM; the
+#                  fast path against the interpreter (differential).
 #
 # The main build uses gcc, which has no libFuzzer, so this script compiles the harnesses and
 # what they test with clang directly: the core with its own flags (freestanding, general
@@ -22,6 +29,11 @@
 # tests/fuzz/command.dict; corpus, artifacts and log under BUILD/command/. asm: the assembler
 # (asm*.c, code_disasm.c; Zydis); seeds tests/fuzz/corpus/asm/, dictionary tests/fuzz/asm.dict;
 # under BUILD/asm/ (asm_command.c, the parser's side, is the command harness's).
+#
+# script-*: the user library's script*.c and command*.c, the core and the host backend; text
+# seeds tests/fuzz/corpus/script/ with tests/fuzz/script.dict (compile), bytecode seeds compiled
+# from them (verify; the harness built with -DHD_FUZZ_SEEDS), none (vm: its input is a recipe);
+# corpus, artifacts and log under BUILD/script-compile/, BUILD/script-verify/, BUILD/script-vm/.
 #
 # --coverage: afterwards, replay each corpus through a source-coverage build and print the line
 # and branch coverage of the wire, parser or assembler files (llvm-cov; skipped when missing).
@@ -38,7 +50,7 @@ src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build=
 coverage=0
 target=all
-usage="usage: $0 [--target wire|command|asm|all] [--time SECONDS] [--build DIR] [--src DIR] [--coverage]"
+usage="usage: $0 [--target wire|command|asm|script-compile|script-verify|script-vm|all] [--time SECONDS] [--build DIR] [--src DIR] [--coverage]"
 while [ $# -gt 0 ]; do
     case "$1" in
         --coverage) coverage=1; shift ;;
@@ -50,7 +62,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 case "$target" in
-    wire|command|asm|all) ;;
+    wire|command|asm|script-compile|script-verify|script-vm|all) ;;
     *) echo "$usage" >&2; exit 2 ;;
 esac
 build=${build:-$src/build/fuzz}
@@ -78,6 +90,7 @@ core_flags=(-ffreestanding -fno-stack-protector -mgeneral-regs-only -fno-strict-
 shopt -s nullglob
 core_srcs=("$src"/libhdevent/core/*.c "$src"/libhdevent/core/arch/x86_64/*.S)
 host_srcs=("$src"/backends/host/*.c "$src/libhdevent/user/wire_replies.c")
+script_srcs=("$src"/libhdevent/user/script_*.c)
 
 # compile OUTDIR EXTRA-FLAGS... -- SOURCES...: objects into OUTDIR, their paths in $objs.
 compile() {
@@ -134,7 +147,8 @@ fuzz_wire() {
     compile "$build/obj/seed-core" "${core_flags[@]}" -- "${core_srcs[@]}"
     seed_core=("${objs[@]}")
     "$cc" "${common[@]}" -DHD_FUZZ_SEEDS "$src/tests/fuzz/fuzz_wire_decode.c" \
-        "$src/libhdevent/user/wire_encode.c" "${host_srcs[@]}" "${seed_core[@]}" -lpthread \
+        "$src/libhdevent/user/wire_encode.c" "${script_srcs[@]}" "${host_srcs[@]}" \
+        "${seed_core[@]}" -lpthread \
         -o "$build/fuzz_seeds"
     rm -f "$build/seeds"/seed-*
     "$build/fuzz_seeds" "$build/seeds"
@@ -170,8 +184,12 @@ fuzz_wire() {
 # ---- command: the parser, parse -> format -> parse ---------------------------------------
 fuzz_command() {
     local dir=$build/command
+    # The parser assembles asm bodies and compiles inline scripts: the assembler, the
+    # compiler and the core's verifier come along.
     local parser_srcs=("$src"/libhdevent/user/command*.c "$src"/libhdevent/user/asm*.c
-                       "$src/libhdevent/user/code_disasm.c" "$src/libhdevent/core/descriptors.c")
+                       "$src/libhdevent/user/code_disasm.c" "${script_srcs[@]}"
+                       "$src/libhdevent/core/descriptors.c" "$src/libhdevent/core/script_verify.c"
+                       "$src/libhdevent/core/script_format.c" "$src/libhdevent/core/status.c")
     mkdir -p "$dir/corpus" "$dir/artifacts"
 
     echo "== build $dir/fuzz_command_parse ($cc, libFuzzer + ASan + UBSan)"
@@ -246,15 +264,64 @@ fuzz_asm() {
     return 0
 }
 
+# ---- script: the compiler, the verifier, the VM ------------------------------------------
+# fuzz_script NAME: build tests/fuzz/fuzz_NAME.c (NAME script_compile, script_verify,
+# script_vm) with the user library's script and command sources, the core and the host backend.
+# Objects per harness: ctest may run the three at once in one BUILD.
+build_script_objs() {
+    compile "$build/obj/$1-core" "${core_flags[@]}" "${san[@]}" -fsanitize=fuzzer-no-link -- "${core_srcs[@]}"
+    script_objs=("${objs[@]}")
+    compile "$build/obj/$1-user" "${san[@]}" -fsanitize=fuzzer-no-link -- \
+        "${host_srcs[@]}" "${script_srcs[@]}"
+    script_objs+=("${objs[@]}")
+}
+
+fuzz_script() {
+    local name=$1 dir=$build/${1//_/-}
+    local bin=$dir/fuzz_$name
+    local extra=()
+    mkdir -p "$dir/corpus" "$dir/artifacts"
+    echo "== build $bin ($cc, libFuzzer + ASan + UBSan)"
+    build_script_objs "$name"
+    "$cc" "${common[@]}" "${san[@]}" -fsanitize=fuzzer "$src/tests/fuzz/fuzz_$name.c" \
+        "${script_objs[@]}" -lpthread -o "$bin"
+    case "$name" in
+        script_compile)
+            extra=(-max_len=4096 -dict="$src/tests/fuzz/script.dict" "$dir/corpus"
+                   "$src/tests/fuzz/corpus/script") ;;
+        script_verify)
+            echo "== seeds: the text corpus compiled"
+            mkdir -p "$dir/seeds"
+            rm -f "$dir/seeds"/seed-*
+            "$cc" "${common[@]}" -DHD_FUZZ_SEEDS "$src/tests/fuzz/fuzz_script_verify.c" \
+                "${script_objs[@]}" "${san[@]}" -lpthread -o "$dir/fuzz_script_seeds"
+            "$dir/fuzz_script_seeds" "$src/tests/fuzz/corpus/script" "$dir/seeds"
+            extra=(-max_len=16384 "$dir/corpus" "$dir/seeds") ;;
+        *)
+            extra=(-max_len=1400 "$dir/corpus") ;;
+    esac
+    echo "== run for ${time}s (corpus $dir/corpus, artifacts $dir/artifacts)"
+    run_libfuzzer "$bin" "$dir" "${extra[@]}" || return $?
+    if [ "$coverage" -eq 1 ]; then
+        echo "== coverage: not measured for the script harnesses (the wire and command ones only)"
+    fi
+    return 0
+}
+
 # Called as plain commands so that set -e stops at a failed build or run (inside `f || …`
 # bash would ignore errors in f). With all, a failing run ends the script.
-if [ "$target" = all ] || [ "$target" = wire ]; then
-    fuzz_wire
-fi
-if [ "$target" = all ] || [ "$target" = command ]; then
-    fuzz_command
-fi
-if [ "$target" = all ] || [ "$target" = asm ]; then
-    fuzz_asm
-fi
+case "$target" in
+    wire|all) fuzz_wire ;;
+esac
+case "$target" in
+    command|all) fuzz_command ;;
+esac
+case "$target" in
+    asm|all) fuzz_asm ;;
+esac
+for t in script-compile script-verify script-vm; do
+    if [ "$target" = "$t" ] || [ "$target" = all ]; then
+        fuzz_script "${t//-/_}"
+    fi
+done
 exit 0

@@ -55,18 +55,21 @@ static const struct alloc_case cases[] = {
     {"asm_condition_and_asm_code", "!vmcall asm condition {nop} asm code {nop; nop}", 12, HD_OK},
     /* + labels, data and the label index */
     {"asm_labels_and_data", "!vmcall asm code {l: nop; jmp l; db 1}", 10, HD_OK},
-    /* + the script text */
-    {"script", "!vmcall script { printf(\"%llx\\n\", $context); }", 3, HD_OK},
+    /* + the script text, and its compilation: the compiler's state, its node arena, code,
+     * strings (here; constants and locals when it has some), and the bytecode */
+    {"script", "!vmcall script { printf(\"%llx\\n\", $context); }", 8, HD_OK},
     {"script_file_and_output", "!vmcall script {file:/tmp/x.ds} output {a, b}", 3, HD_OK},
     {"everything", "!vmcall pid 490 imm yes buffer 40 stage pre sc on condition {90} code {90} "
-                   "script {x} output {a,b,c,d,e}", 5, HD_OK},
-    {"asm_condition_code_script", "!vmcall code {90} asm condition {nop} script {y}", 9, HD_OK},
+                   "script {x = 1;} output {a,b,c,d,e}", 11, HD_OK},
+    {"asm_condition_code_script", "!vmcall code {90} asm condition {nop} script {y = 2;}", 15,
+     HD_OK},
     /* events commands allocate nothing */
     {"events_list", "events", 0, HD_OK},
     {"events_enable", "events e 1", 0, HD_OK},
     {"events_sc", "events sc on", 0, HD_OK},
     /* refused after allocating: what was allocated is freed whichever way it ends */
-    {"bad_pid_after_bodies", "!vmcall code {90} script {x} pid 490x", 2, HD_ERR_INVALID_ARGUMENT},
+    {"bad_pid_after_bodies", "!vmcall code {90} script {x = 1;} pid 490x", 8,
+     HD_ERR_INVALID_ARGUMENT},
     {"cross_check_after_condition", "!vmcall condition {90} stage post sc on", 1,
      HD_ERR_INVALID_ARGUMENT},
     {"duplicate_after_asm", "!vmcall asm code {nop} code {90}", 1, HD_ERR_INVALID_ARGUMENT},

@@ -40,8 +40,8 @@ static void unknown_options_and_stray_bodies(void **state)
     (void)state;
     static const struct err_case cases[] = {
         {"!vmcall foo 1", 9, "foo",
-         "unknown option: !vmcall takes pid, core, imm, sc, stage, buffer, condition, code, "
-         "asm condition, asm code, script and output"},
+         "unknown option: !vmcall takes pid, core, imm, sc, stage, buffer, steps, condition, "
+         "code, asm condition, asm code, script and output"},
         {"!vmcall pid 1 2", 15, "2", "unknown option"},
         {"!vmcall process 4", 9, "process", "unknown option"},
         {"!vmcall {90}", 9, "{90}",
@@ -153,7 +153,7 @@ static void duplicate_options_are_errors(void **state)
          "code given twice (first at column 9)"},
         {"!vmcall asm condition {nop} condition {90}", 29, "condition",
          "condition given twice (first at column 9)"},
-        {"!vmcall script {a} script {b}", 20, "script", "script given twice"},
+        {"!vmcall script {x=1;} script {b}", 23, "script", "script given twice"},
         {"!vmcall output {a} output {b}", 20, "output", "output given twice"},
     };
     RUN_CASES(cases);
@@ -294,8 +294,8 @@ static void format_shows_the_line_of_a_multiline_command(void **state)
 {
     (void)state;
     char out[512];
-    format("!vmcall script {\n  x\n} pid\tzz\r\n", out, sizeof(out));
-    assert_string_equal(out, "column 28: 'zz': a pid is a hex number (prefix 0n for decimal) or "
+    format("!vmcall script {\n  x=1;\n} pid\tzz\r\n", out, sizeof(out));
+    assert_string_equal(out, "column 31: 'zz': a pid is a hex number (prefix 0n for decimal) or "
                              "'all'\n"
                              "} pid\tzz\n"
                              "     \t^^");

@@ -1,9 +1,10 @@
 /*
  * `!vmcall` commands: every form in HyperDbg's docs (hyperdbg-facts.md), every option, any
  * order and case, the actions a command makes (break when neither code nor script), asm
- * bodies assembled (condition and code apart, unlike HyperDbg), script bodies carried but
- * refused at registration, and parsed commands registering on the host backend and running
- * HyperDbg's doc condition and code, as hex and as assembly, on simulated exits.
+ * bodies assembled (condition and code apart, unlike HyperDbg), script bodies compiled by the
+ * parser (script files by hd_command_load_script), and parsed commands registering on the
+ * host backend and running HyperDbg's doc condition and code, as hex and as assembly, on
+ * simulated exits.
  */
 #include "command_helpers.h"
 
@@ -146,7 +147,7 @@ static void asm_errors_point_into_the_body(void **state)
                 "asm condition");
 }
 
-static void doc_script_is_carried_verbatim(void **state)
+static void doc_script_is_carried_verbatim_and_compiled(void **state)
 {
     (void)state;
     const char *text =
@@ -158,8 +159,11 @@ static void doc_script_is_carried_verbatim(void **state)
     assert_int_equal(c.script.column, 9);
     assert_int_equal(c.event.action_count, 1);
     assert_int_equal(c.event.actions[0].type, HD_ACTION_SCRIPT);
-    assert_ptr_equal(c.event.actions[0].script, c.script.text);
-    assert_int_equal(c.event.actions[0].script_size, c.script.length);
+    /* The action carries the bytecode the parser compiled, which the verifier accepts. */
+    assert_non_null(c.script_program.code);
+    assert_ptr_equal(c.event.actions[0].script, c.script_program.code);
+    assert_int_equal(c.event.actions[0].script_size, c.script_program.size);
+    assert_int_equal(hd_script_verify(c.script_program.code, c.script_program.size, NULL), HD_OK);
     assert_string_equal(c.event.command, text);
     hd_command_free(&c);
 }
@@ -252,7 +256,7 @@ static void buffer_goes_to_code_and_script_actions_not_break(void **state)
     assert_int_equal(c.event.actions[0].buffer_size, 0);
     hd_command_free(&c);
 
-    c = parse_ok("!vmcall script {x} code {c3} buffer 10");
+    c = parse_ok("!vmcall script {x = 1;} code {c3} buffer 10");
     assert_int_equal(c.event.action_count, 2);
     assert_int_equal(c.event.actions[0].type, HD_ACTION_SCRIPT);
     assert_int_equal(c.event.actions[0].buffer_size, 0x10);
@@ -265,7 +269,7 @@ static void buffer_goes_to_code_and_script_actions_not_break(void **state)
 static void code_and_script_actions_keep_command_order(void **state)
 {
     (void)state;
-    struct hd_command c = parse_ok("!vmcall code {90} script {x}");
+    struct hd_command c = parse_ok("!vmcall code {90} script {x = 1;}");
     assert_int_equal(c.event.action_count, 2);
     assert_int_equal(c.event.actions[0].type, HD_ACTION_CODE);
     assert_int_equal(c.event.actions[1].type, HD_ACTION_SCRIPT);
@@ -360,12 +364,20 @@ static void check_supported_names_scripts(void **state)
     assert_int_equal(hd_command_check_supported(&c, &e), HD_OK);
     hd_command_free(&c);
 
-    c = parse_ok("!vmcall imm no script {x}");
-    assert_int_equal(hd_command_check_supported(&c, &e), HD_ERR_SCRIPT_NOT_SUPPORTED);
+    c = parse_ok("!vmcall imm no script {x = 1;}");
+    assert_int_equal(hd_command_check_supported(&c, &e), HD_OK); /* compiled by the parser */
+    hd_command_free(&c);
+
+    /* A script file is read by hd_command_load_script(), never by the parser. */
+    c = parse_ok("!vmcall imm no script {file:/nonexistent/x.ds}");
+    assert_int_equal(hd_command_check_supported(&c, &e), HD_ERR_NOT_SUPPORTED);
     assert_int_equal(e.column, 16);
     assert_string_equal(e.token, "script");
-    assert_non_null(strstr(e.message, "not supported yet"));
-    assert_int_equal(hd_command_check_supported(&c, NULL), HD_ERR_SCRIPT_NOT_SUPPORTED);
+    assert_non_null(strstr(e.message, "hd_command_load_script"));
+    assert_int_equal(hd_command_check_supported(&c, NULL), HD_ERR_NOT_SUPPORTED);
+    assert_int_equal(hd_command_load_script(&c, &e), HD_ERR_INVALID_ARGUMENT);
+    assert_int_equal(e.column, 16);
+    assert_non_null(strstr(e.message, "/nonexistent/x.ds"));
     hd_command_free(&c);
 
     c = parse_ok("events");
@@ -376,7 +388,7 @@ static void check_supported_names_scripts(void **state)
 static void free_is_idempotent_and_takes_null(void **state)
 {
     (void)state;
-    struct hd_command c = parse_ok("!vmcall condition {90} script {x} asm code {nop}");
+    struct hd_command c = parse_ok("!vmcall condition {90} script {x = 1;} asm code {nop}");
     hd_command_free(&c);
     assert_true(command_is_zero(&c));
     hd_command_free(&c);
@@ -483,17 +495,18 @@ static void parsed_sc_on_short_circuits(void **state)
     assert_int_equal(regs.rax, HD_VMCALL_ENOSYS);
 }
 
-static void script_commands_register_nothing(void **state)
+static void unread_script_files_register_nothing(void **state)
 {
     struct fx *f = *state;
-    static const char *const cases[] = {
-        "!vmcall script {printf(\"x\");}",
-        "!vmcall script {file:/tmp/x.ds}",
+    static const struct {
+        const char *text;
+        enum hd_status st;
+    } cases[] = {
+        {"!vmcall script {file:/tmp/x.ds}", HD_ERR_EMPTY_CODE}, /* not compiled: no bytes */
     };
     for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct hd_command c = parse_ok(cases[i]);
-        assert_int_equal(hd_event_register(f->engine, &c.event, NULL),
-                         HD_ERR_SCRIPT_NOT_SUPPORTED);
+        struct hd_command c = parse_ok(cases[i].text);
+        assert_int_equal(hd_event_register(f->engine, &c.event, NULL), cases[i].st);
         hd_command_free(&c);
     }
     assert_int_equal(event_count(f), 0);
@@ -542,7 +555,7 @@ int main(void)
         T(asm_condition_and_asm_code_do_not_mix),
         T(asm_bodies_get_a_ret_unless_they_end_in_one),
         T(asm_errors_point_into_the_body),
-        T(doc_script_is_carried_verbatim),
+        T(doc_script_is_carried_verbatim_and_compiled),
         T(every_option_in_any_order_and_case),
         T(pid_and_core_take_all),
         T(imm_yes_and_no),
@@ -561,7 +574,7 @@ int main(void)
         TF(parsed_doc_code_in_the_0x_and_backslash_forms_runs),
         TF(parsed_break_command_breaks_on_its_core_and_pid),
         TF(parsed_sc_on_short_circuits),
-        TF(script_commands_register_nothing),
+        TF(unread_script_files_register_nothing),
         TF(parsed_asm_doc_condition_and_code_run_on_simulated_exits),
     };
 #undef T

@@ -182,7 +182,8 @@ static void reg_code_action_without_code_is_empty_code(void **state)
     assert_next_tag(f, &m);
 }
 
-static void reg_script_action_is_script_not_supported(void **state)
+/* Bytes that are no bytecode are refused by the verifier; no bytes at all are empty code. */
+static void reg_script_action_is_verified(void **state)
 {
     struct fx *f = *state;
     static const uint8_t script[] = {1, 2, 3, 4};
@@ -192,10 +193,10 @@ static void reg_script_action_is_script_not_supported(void **state)
     hd_action_desc_init(&a, HD_ACTION_SCRIPT);
     a.script = script;
     a.script_size = sizeof(script);
-    expect_register_action(f, &a, HD_ERR_SCRIPT_NOT_SUPPORTED, &m);
+    expect_register_action(f, &a, HD_ERR_SCRIPT_HEADER, &m);
     a.script = NULL;
     a.script_size = 0;
-    expect_register_action(f, &a, HD_ERR_SCRIPT_NOT_SUPPORTED, &m);
+    expect_register_action(f, &a, HD_ERR_EMPTY_CODE, &m);
     assert_next_tag(f, &m);
 }
 
@@ -377,7 +378,7 @@ static void add_errors_leave_the_event_as_it_was(void **state)
     a = act_code(nops(HD_CODE_MAX_BYTES + 1, 0xC3), HD_CODE_MAX_BYTES + 1, 0);
     expect_add(f, t0, &a, HD_ERR_TOO_LARGE, &m);
     hd_action_desc_init(&a, HD_ACTION_SCRIPT);
-    expect_add(f, t0, &a, HD_ERR_SCRIPT_NOT_SUPPORTED, &m);
+    expect_add(f, t0, &a, HD_ERR_EMPTY_CODE, &m);
 
     run_exit(f, 0, 1, 0, NULL);
     assert_int_equal(tlog_count(), 1); /* still exactly its one action */
@@ -455,7 +456,7 @@ int main(void)
         T(reg_bad_condition_is_invalid_condition),
         T(reg_bad_action_type_is_invalid_action_type),
         T(reg_code_action_without_code_is_empty_code),
-        T(reg_script_action_is_script_not_supported),
+        T(reg_script_action_is_verified),
         T(reg_too_many_actions),
         T(reg_code_larger_than_max_is_too_large),
         T(reg_code_of_exactly_max_bytes_is_accepted_and_runs),

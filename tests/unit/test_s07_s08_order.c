@@ -6,6 +6,8 @@
  */
 #include "helpers.h"
 
+#include <hdevent/script.h>
+
 /* inc qword [rdx] ; ret  — the guest's rax += 1 */
 static const uint8_t RAW_INC_RAX[] = {0x48, 0xFF, 0x02, 0xC3};
 
@@ -41,6 +43,42 @@ static void s07_raw_and_native_actions_interleave_in_order(void **state)
     assert_int_equal(tlog_at(1)->rax, 11);
     assert_int_equal(tlog_at(2)->rax, 12);
     assert_int_equal(regs.rax, 12);
+}
+
+/*
+ * Scripts take their place in the order like any action: HyperDbg runs a script action before
+ * a custom-code action of the same event whatever the order given; hdevent keeps the order
+ * (the command parser gives code and script actions in the order they are written).
+ */
+static void s07_script_actions_run_in_the_order_given(void **state)
+{
+    struct fx *f = *state;
+    struct hd_guest_regs regs = {.rax = 10};
+    struct hd_script_program p;
+    struct hd_message_info info;
+    char text[32];
+    assert_int_equal(hd_script_compile("printf(\"%llu\", @rax); @rax = @rax * 0n10;", &p, NULL),
+                     HD_OK);
+    struct hd_action_desc acts[5] = {
+        act_code(RAW_INC_RAX, sizeof(RAW_INC_RAX), 0), act_log(1), act_log(2), act_log(3),
+        act_code(RAW_INC_RAX, sizeof(RAW_INC_RAX), 0),
+    };
+    hd_action_desc_init(&acts[1], HD_ACTION_SCRIPT);
+    acts[1].script = p.code;
+    acts[1].script_size = p.size;
+    acts[3] = acts[1];
+    reg_event(f, HD_ALL, HD_ALL, HD_STAGE_PRE, true, acts, 5); /* sc: keep rax */
+    hd_script_program_free(&p);
+    run_exit(f, 0, 1, 0, &regs);
+    /* code (11), script prints 11 and makes 110, native sees 110, script prints 110 and makes
+     * 1100, code (1101). */
+    assert_int_equal(tlog_count(), 1);
+    assert_int_equal(tlog_at(0)->rax, 110);
+    assert_int_equal(regs.rax, 1101);
+    assert_int_equal(hd_message_read(f->engine, &info, text, sizeof(text)), HD_OK);
+    assert_memory_equal(text, "11", 2);
+    assert_int_equal(hd_message_read(f->engine, &info, text, sizeof(text)), HD_OK);
+    assert_memory_equal(text, "110", 3);
 }
 
 static void s07_added_actions_run_after_the_existing_ones(void **state)
@@ -196,6 +234,7 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
     const struct CMUnitTest tests[] = {
+        T(s07_script_actions_run_in_the_order_given),
         T(s07_actions_run_in_the_order_given),
         T(s07_raw_and_native_actions_interleave_in_order),
         T(s07_added_actions_run_after_the_existing_ones),

@@ -117,7 +117,7 @@ static void ignored_event_fields_may_hold_anything(void **state)
     memset(c + 40, 0x77, 40);          /* OutputSourceTags, HasCustomOutput = 0 */
     memset(c + 84, 0xEE, 4);           /* padding */
     memset(c + 100, 0xEE, 4);          /* padding */
-    memset(c + 104, 0x55, 48);         /* Options */
+    memset(c + 112, 0x55, 40);         /* Options[1..5] ([0] is the script step budget) */
     put(c, 152, 8, 0x7FFE00001234ull); /* CommandStringBuffer: a user pointer */
     memset(c + 164, 0xEE, 4);          /* padding */
     assert_int_equal(hd_wire_decode_event(b, n, 4, &d1), HD_WIRE_OK);
@@ -130,6 +130,26 @@ static void ignored_event_fields_may_hold_anything(void **state)
     assert_int_equal(d1.tag, d2.tag);
     assert_int_equal(d1.condition.code_size, d2.condition.code_size);
     assert_memory_equal(d1.condition.code, d2.condition.code, d1.condition.code_size);
+}
+
+/* Options[0] (OptionalParam1, unused by HyperDbg's VMCALL event) is hdevent's script step
+ * budget: 0 the default, at most HD_SCRIPT_STEPS_MAX. */
+static void options_0_is_the_script_step_budget(void **state)
+{
+    (void)state;
+    uint8_t b[256];
+    struct hd_event_desc d;
+    size_t n = hyperdbg_event(b);
+
+    assert_int_equal(hd_wire_decode_event(b, n, 4, &d), HD_WIRE_OK);
+    assert_int_equal(d.script_steps, 0);
+    put(b, 104, 8, HD_SCRIPT_STEPS_MAX);
+    assert_int_equal(hd_wire_decode_event(b, n, 4, &d), HD_WIRE_OK);
+    assert_int_equal(d.script_steps, HD_SCRIPT_STEPS_MAX);
+    put(b, 104, 8, HD_SCRIPT_STEPS_MAX + 1);
+    assert_int_equal(hd_wire_decode_event(b, n, 4, &d), HD_WIRE_ERR_SCRIPT_BUDGET);
+    put(b, 104, 8, 0x100000000ull); /* all 64 bits count: no truncation to 0 */
+    assert_int_equal(hd_wire_decode_event(b, n, 4, &d), HD_WIRE_ERR_SCRIPT_BUDGET);
 }
 
 static void core_count_zero_skips_the_core_check(void **state)
@@ -338,6 +358,7 @@ int main(void)
         cmocka_unit_test(hand_built_event_decodes),
         cmocka_unit_test(hand_built_event_every_stage_and_flag),
         cmocka_unit_test(ignored_event_fields_may_hold_anything),
+        cmocka_unit_test(options_0_is_the_script_step_budget),
         cmocka_unit_test(core_count_zero_skips_the_core_check),
         cmocka_unit_test(hand_built_code_action_decodes),
         cmocka_unit_test(hand_built_break_action_decodes),

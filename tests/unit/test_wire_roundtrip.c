@@ -6,6 +6,7 @@
  */
 #include "helpers.h"
 
+#include <hdevent/script.h>
 #include <hdevent/wire.h>
 #include <hdevent/wire_encode.h>
 
@@ -22,6 +23,7 @@ static void assert_event_equal(const struct hd_event_desc *a, const struct hd_ev
     assert_int_equal(a->stage, b->stage);
     assert_int_equal(a->short_circuit, b->short_circuit);
     assert_int_equal(a->enabled, b->enabled);
+    assert_int_equal(a->script_steps, b->script_steps);
     assert_int_equal(a->condition.kind, b->condition.kind);
     assert_int_equal(a->condition.code_size, b->condition.code_size);
     if (a->condition.code_size)
@@ -49,6 +51,7 @@ static void make_desc(unsigned v, struct hd_event_desc *d, struct hd_action_desc
     d->stage = (enum hd_stage)(1 + v % 3);
     d->short_circuit = d->stage == HD_STAGE_PRE && (v & 4);
     d->enabled = (v & 8) == 0;
+    d->script_steps = v * 1000; /* Options[0] */
     if (v % 3 == 1) {
         d->condition.kind = HD_CONDITION_RAW;
         d->condition.code = doc_condition(&size);
@@ -110,24 +113,44 @@ static void tag_comes_from_the_descriptor_when_zero(void **state)
     free(b);
 }
 
-static void script_action_encodes_and_the_decoder_refuses_it(void **state)
+/* RUN_SCRIPT: ScriptBufferSize = bytes, ScriptBufferPointer = instructions, the bytecode at
+ * offset 32; the decoder verifies it and points into the buffer. */
+static void script_action_round_trips_and_bad_bytecode_is_refused(void **state)
 {
     (void)state;
-    static const uint8_t script[] = {1, 2, 3, 4, 5};
+    static const uint8_t junk[] = {1, 2, 3, 4, 5};
+    struct hd_script_program p;
     struct hd_action_desc a, back;
     uint8_t *b;
     size_t n;
     uint64_t tag;
+
+    assert_int_equal(hd_script_compile("printf(\"%llx\\n\", @rax);", &p, NULL), HD_OK);
     hd_action_desc_init(&a, HD_ACTION_SCRIPT);
-    a.script = script;
-    a.script_size = sizeof(script);
+    a.script = p.code;
+    a.script_size = p.size;
+    a.buffer_size = 0x40;
     assert_int_equal(hd_wire_encode_action(&a, HD_TAG_BASE, &b, &n), HD_OK);
-    assert_int_equal(n, 32 + sizeof(script));
+    assert_int_equal(n, 32 + p.size);
     assert_int_equal(b[8], 1);
-    assert_int_equal(b[24], sizeof(script)); /* ScriptBufferSize */
-    assert_int_equal(b[20], 0);              /* CustomCodeBufferSize */
-    assert_memory_equal(b + 32, script, sizeof(script));
-    assert_int_equal(hd_wire_decode_action(b, n, &tag, &back), HD_WIRE_ERR_SCRIPT_UNSUPPORTED);
+    assert_int_equal(b[24] | b[25] << 8, p.size); /* ScriptBufferSize */
+    assert_int_equal(b[28], p.insn_count);        /* ScriptBufferPointer */
+    assert_int_equal(b[20], 0);                   /* CustomCodeBufferSize */
+    assert_memory_equal(b + 32, p.code, p.size);
+    assert_int_equal(hd_wire_decode_action(b, n, &tag, &back), HD_WIRE_OK);
+    assert_int_equal(back.type, HD_ACTION_SCRIPT);
+    assert_ptr_equal(back.script, b + 32);
+    assert_int_equal(back.script_size, p.size);
+    assert_int_equal(back.buffer_size, 0x40);
+    b[28]++; /* an instruction count that is not the bytecode's */
+    assert_int_equal(hd_wire_decode_action(b, n, &tag, &back), HD_WIRE_ERR_SCRIPT_INSN_COUNT);
+    free(b);
+    hd_script_program_free(&p);
+
+    a.script = junk;
+    a.script_size = sizeof(junk);
+    assert_int_equal(hd_wire_encode_action(&a, HD_TAG_BASE, &b, &n), HD_OK);
+    assert_int_equal(hd_wire_decode_action(b, n, &tag, &back), HD_WIRE_ERR_SCRIPT_HEADER);
     free(b);
 }
 
@@ -372,7 +395,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(events_and_actions_round_trip),
         cmocka_unit_test(tag_comes_from_the_descriptor_when_zero),
-        cmocka_unit_test(script_action_encodes_and_the_decoder_refuses_it),
+        cmocka_unit_test(script_action_round_trips_and_bad_bytecode_is_refused),
         cmocka_unit_test(modify_requests_round_trip),
         cmocka_unit_test(files_round_trip),
         cmocka_unit_test_setup_teardown(decoded_file_registers, fx_setup, fx_teardown),

@@ -18,6 +18,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+struct hd_engine;
+
 /* ---- subcommands (main.c's table) ------------------------------------------------------ */
 
 int cmd_parse(int argc, char **argv);
@@ -30,6 +32,14 @@ int cmd_add(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_read(int argc, char **argv);
 int cmd_selftest_vmcall(int argc, char **argv);
+int cmd_script(int argc, char **argv);
+
+/**
+ * Print the bytecode listing of a compiled script: JSON {"type":"script_insn",["action":N,]
+ * "index":I,"text":...} lines, or the listing itself for people (indented under its action
+ * when @p action >= 0, as `hdevent parse` shows it). @return 0, or 1 (an error was printed).
+ */
+int cli_script_listing(const uint8_t *code, uint32_t size, int action, bool text_out);
 
 /* ---- output ---------------------------------------------------------------------------- */
 
@@ -59,6 +69,13 @@ void cli_set_line(uint32_t line);
 /** Print `"line":N,` (JSON) or `line N: ` (@p text_out) when a line is set; else nothing. */
 void cli_where(bool text_out);
 
+/** Write @p n bytes as text for people on one line: \n \t \\ \" escaped, \xNN for other
+ *  bytes outside printable ASCII. */
+void cli_text_escaped(FILE *out, const uint8_t *p, size_t n);
+
+/** hdevent run: print every message queued on @p engine (cmd_run_messages.c). */
+void cli_run_messages(struct hd_engine *engine, bool text);
+
 /** Write @p n bytes as a JSON string; bytes outside printable ASCII become \u00XX. */
 void cli_json_bytes(FILE *out, const uint8_t *p, size_t n);
 
@@ -74,6 +91,7 @@ const char *cli_action_name(enum hd_action_type type);
 /* ---- commands ------------------------------------------------------------------------- */
 
 struct hd_command;
+struct hd_command_error;
 
 /**
  * Validate one raw buffer with Zydis (hd_code_validate) and print its findings: JSON lines
@@ -84,10 +102,21 @@ struct hd_command;
 uint32_t cli_code_report(const char *buffer, int action, const uint8_t *code, uint32_t size,
                          bool strict, bool text_out);
 
+/** Who reads a `script {file:PATH}` for cli_command_parse(): see cli_set_script_loader(). */
+typedef enum hd_status (*cli_script_loader)(struct hd_command *cmd, struct hd_command_error *err);
+
+/**
+ * Make cli_command_parse() load script files with @p loader; NULL (the default) is
+ * hd_command_load_script(), the file system. `hdevent run` reads its scenario's files before
+ * its seccomp filter and hands them over this way (run_script_files.c).
+ */
+void cli_set_script_loader(cli_script_loader loader);
+
 /**
  * Parse @p text as one HyperDbg command and, where Zydis is built in, validate every raw
- * condition and code buffer, printing errors and warnings as cli_command_load() does. Does
- * not refuse what cannot be registered yet (scripts): `hdevent parse` shows those.
+ * condition and code buffer, printing errors and warnings as cli_command_load() does. A
+ * `script {file:PATH}` is read and compiled here. Does not refuse what this build cannot
+ * register (asm bodies without Zydis): `hdevent parse` shows those.
  * @return 0 with *cmd filled (release it with hd_command_free); 1 when rejected.
  */
 int cli_command_parse(const char *text, bool strict, bool text_out, struct hd_command *cmd);
@@ -97,14 +126,13 @@ int cli_command_parse(const char *text, bool strict, bool text_out, struct hd_co
  * @p text: one JSON line {"type":"error","error":STATUS,"column":N,"message":...}, or
  * "error: ..." with the text and a caret when @p text_out. @return 1.
  */
-struct hd_command_error;
 int cli_command_reject(const char *text, enum hd_status st, const struct hd_command_error *err,
                        bool text_out);
 
 /**
  * Parse @p text as one HyperDbg command (asm bodies assembled), check that it can be
- * registered (scripts are not supported yet, nor asm bodies in builds without Zydis) and,
- * where Zydis is built in, validate every raw condition and code
+ * registered (asm bodies cannot be in builds without Zydis) and, where Zydis is built in,
+ * validate every raw condition and code
  * buffer (errors always; privileged-instruction warnings are errors when @p strict). Every
  * error and warning is printed on stdout: one JSON line, or a line for people when
  * @p text_out. Every subcommand that takes command text goes through here.
@@ -117,7 +145,7 @@ int cli_command_load(const char *text, bool strict, bool text_out, struct hd_com
 
 /**
  * Read all of @p path ("-" = stdin) into a malloc'd buffer with a NUL after the data.
- * Files of @p max bytes or more are refused. On failure writes a sentence to @p err.
+ * Files larger than @p max bytes are refused. On failure writes a sentence to @p err.
  * @return 0 and sets *buf (free it) and *len; -1 on failure.
  */
 int cli_read_file(const char *path, size_t max, uint8_t **buf, size_t *len, char *err,

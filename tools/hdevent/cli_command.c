@@ -25,8 +25,11 @@ int cli_command_reject(const char *text, enum hd_status st, const struct hd_comm
     } else {
         printf("{\"type\":\"error\",");
         cli_where(false);
-        printf("\"error\":\"%s\",\"column\":%" PRIu32 ",\"message\":",
-               hd_status_name(st), err->column);
+        printf("\"error\":\"%s\",\"column\":%" PRIu32, hd_status_name(st), err->column);
+        if (err->script_line) /* where inside the script, as well as in the command */
+            printf(",\"script_line\":%" PRIu32 ",\"script_column\":%" PRIu32, err->script_line,
+                   err->script_column);
+        printf(",\"message\":");
         cli_json_string(stdout, line);
         printf("}\n");
     }
@@ -87,6 +90,13 @@ uint32_t cli_code_report(const char *buffer, int action, const uint8_t *code,
 }
 #endif
 
+static cli_script_loader script_loader; /* NULL: hd_command_load_script() */
+
+void cli_set_script_loader(cli_script_loader loader)
+{
+    script_loader = loader;
+}
+
 int cli_command_parse(const char *text, bool strict, bool text_out, struct hd_command *cmd)
 {
     struct hd_command_error err;
@@ -94,6 +104,12 @@ int cli_command_parse(const char *text, bool strict, bool text_out, struct hd_co
 
     if (st != HD_OK)
         return cli_command_reject(text, st, &err, text_out);
+    /* script {file:PATH}: the tool reads files */
+    st = script_loader ? script_loader(cmd, &err) : hd_command_load_script(cmd, &err);
+    if (st != HD_OK) {
+        hd_command_free(cmd);
+        return cli_command_reject(text, st, &err, text_out);
+    }
 #ifndef HDEVENT_NO_ZYDIS
     if (cmd->kind == HD_COMMAND_VMCALL) {
         const struct hd_event_desc *e = &cmd->event;

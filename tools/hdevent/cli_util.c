@@ -53,6 +53,22 @@ void cli_where(bool text_out)
         printf("\"line\":%u,", (unsigned)current_line);
 }
 
+void cli_text_escaped(FILE *out, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == '\n')
+            fputs("\\n", out);
+        else if (p[i] == '\t')
+            fputs("\\t", out);
+        else if (p[i] == '\\' || p[i] == '"')
+            fprintf(out, "\\%c", p[i]);
+        else if (p[i] < 0x20 || p[i] >= 0x7F)
+            fprintf(out, "\\x%02X", p[i]);
+        else
+            fputc(p[i], out);
+    }
+}
+
 void cli_json_bytes(FILE *out, const uint8_t *p, size_t n)
 {
     fputc('"', out);
@@ -99,6 +115,7 @@ int cli_usage(void)
           "  hdevent decode [--text] [--cores N] FILE\n"
           "  hdevent run [--text] [--strict] [--cores N] [--time-limit MS] [--no-filter]\n"
           "              [SCENARIO|-]\n"
+          "  hdevent script [--text] '<script>' | --file PATH\n"
 #endif
 #ifdef HDEVENT_CLI_HAVE_DEVICE
           "  hdevent add [--strict] [--text] [--device PATH] '<!vmcall command>'\n"

@@ -14,6 +14,14 @@
 
 #define FILE_MAX (64u * 1024u * 1024u) /* far above any valid FILE: 1 + 256 actions of 64 KiB */
 
+/* The instruction count of a decoded (so verified) script action. */
+static uint32_t script_insns(const struct hd_action_desc *a)
+{
+    struct hd_script_info info;
+    hd_script_verify(a->script, a->script_size, &info);
+    return info.insn_count;
+}
+
 static void print_json(const struct hd_wire_file_decoded *d, size_t len)
 {
     const struct hd_event_desc *e = &d->event;
@@ -29,6 +37,8 @@ static void print_json(const struct hd_wire_file_decoded *d, size_t len)
     } else {
         fputs("null", stdout);
     }
+    if (e->script_steps)
+        printf(",\"steps\":%" PRIu32, e->script_steps);
     printf(",\"action_count\":%" PRIu32 "}\n", e->action_count);
     for (uint32_t i = 0; i < e->action_count; i++) {
         const struct hd_action_desc *a = &e->actions[i];
@@ -43,6 +53,9 @@ static void print_json(const struct hd_wire_file_decoded *d, size_t len)
         } else {
             fputs("null", stdout);
         }
+        if (a->type == HD_ACTION_SCRIPT) /* verified by the decoder: the header is sound */
+            printf(",\"script_bytes\":%" PRIu32 ",\"instructions\":%" PRIu32, a->script_size,
+                   script_insns(a));
         printf("}\n");
     }
 }
@@ -51,9 +64,12 @@ static void print_text(const struct hd_wire_file_decoded *d, size_t len)
 {
     const struct hd_event_desc *e = &d->event;
     printf("event %" PRIu64 " (tag 0x%" PRIx64 "), %zu bytes: pid 0x%" PRIx32 " core 0x%" PRIx32
-           " stage %s sc %s %s\n",
+           " stage %s sc %s %s",
            HD_EVENT_ID(e->tag), e->tag, len, e->pid, e->core, cli_stage_name(e->stage),
            e->short_circuit ? "on" : "off", e->enabled ? "enabled" : "disabled");
+    if (e->script_steps)
+        printf(" steps %" PRIu32, e->script_steps);
+    printf("\n");
     if (e->condition.kind == HD_CONDITION_RAW) {
         printf("  condition (%" PRIu32 " bytes): ", e->condition.code_size);
         cli_hex_bytes(stdout, e->condition.code, e->condition.code_size);
@@ -67,6 +83,9 @@ static void print_text(const struct hd_wire_file_decoded *d, size_t len)
             printf(", code (%" PRIu32 " bytes): ", a->code_size);
             cli_hex_bytes(stdout, a->code, a->code_size);
         }
+        if (a->type == HD_ACTION_SCRIPT)
+            printf(", script (%" PRIu32 " bytes, %" PRIu32 " instructions)", a->script_size,
+                   script_insns(a));
         printf("\n");
     }
 }

@@ -111,11 +111,14 @@ static void print_event(const struct hd_command *c, bool text)
 
     if (text) {
         printf("event: pid %s%.0" PRIX32 ", core %s%.0" PRIX32 ", stage %s, sc %s, imm %s, "
-               "buffer %" PRIu32 "\n",
+               "buffer %" PRIu32,
                e->pid == HD_ALL ? "all" : "0x", e->pid == HD_ALL ? 0 : e->pid,
                e->core == HD_ALL ? "all" : "0x", e->core == HD_ALL ? 0 : e->core,
                cli_stage_name(e->stage), e->short_circuit ? "on" : "off",
                c->immediate ? "yes" : "no", c->buffer_size);
+        if (c->steps)
+            printf(", steps %" PRIu32, c->steps);
+        printf("\n");
     } else {
         printf("{\"type\":\"event\",\"pid\":\"0x%" PRIx32 "\",\"core\":\"0x%" PRIx32
                "\",\"stage\":\"%s\",\"short_circuit\":%s,\"immediate\":%s,\"buffer\":%" PRIu32
@@ -128,6 +131,8 @@ static void print_event(const struct hd_command *c, bool text)
             printf("\"raw\"");
         else
             printf("null");
+        if (c->steps)
+            printf(",\"steps\":%" PRIu32, c->steps);
         printf(",\"actions\":%" PRIu32 ",\"outputs\":[", e->action_count);
         for (uint32_t i = 0; i < c->output_count; i++) {
             if (i)
@@ -176,6 +181,8 @@ static void print_event(const struct hd_command *c, bool text)
             print_source("code", (int)i, &c->asm_code, a->code, a->code_size, text);
         if (a->type == HD_ACTION_CODE && (!is_asm || !text))
             print_disasm("code", (int)i, a->code, a->code_size, text);
+        if (a->type == HD_ACTION_SCRIPT && a->script)
+            cli_script_listing(a->script, a->script_size, (int)i, text);
     }
 }
 
@@ -220,7 +227,8 @@ int cmd_parse(int argc, char **argv)
     }
     if (cmd.kind == HD_COMMAND_VMCALL)
         print_event(&cmd, text);
-    /* What registration would refuse (scripts until they land): say so, do not fail. */
+    /* What registration would refuse (asm bodies in a build without Zydis): say so, do not
+     * fail. */
     if (hd_command_check_supported(&cmd, &err) != HD_OK) {
         if (text)
             printf("note: cannot be registered yet: %s\n", err.message);

@@ -1,6 +1,7 @@
 /*
  * hdevent read [--follow] [--timeout MS]: take the messages queued by a loaded kernel
- * backend's actions (docs/cli.md).
+ * backend's actions (docs/cli.md): custom code's buffers (the C string at their start),
+ * scripts' printf (their text, exactly) and scripts' run errors (`script_error`).
  */
 #include "cli.h"
 #include "device_cli.h"
@@ -25,6 +26,27 @@ static size_t text_length(const uint8_t *p, size_t max)
     return nul ? (size_t)(nul - p) : max;
 }
 
+/* A script's run error: the record's text is "HD_ERR_SCRIPT_...: what (instruction N)". */
+static void print_script_error(const struct hd_wire_message *m, const uint8_t *body, bool text)
+{
+    const uint8_t *colon = memchr(body, ':', m->length);
+    size_t name_len = colon ? (size_t)(colon - body) : 0;
+    size_t skip = colon && name_len + 2 <= m->length ? name_len + 2 : 0;
+
+    if (text) {
+        printf("script of event %" PRIu64 " stopped on core %" PRIu32 ": %.*s\n",
+               HD_EVENT_ID(m->tag), m->core, (int)m->length, (const char *)body);
+        return;
+    }
+    printf("{\"type\":\"script_error\",\"event\":%" PRIu64 ",\"tag\":\"0x%" PRIx64
+           "\",\"core\":%" PRIu32 ",\"error\":",
+           HD_EVENT_ID(m->tag), m->tag, m->core);
+    cli_json_bytes(stdout, body, name_len);
+    printf(",\"message\":");
+    cli_json_bytes(stdout, body + skip, m->length - skip);
+    printf("}\n");
+}
+
 /* Print the records in @p b; @return messages printed, or -1 (printed). */
 static long print_records(const uint8_t *b, size_t n, bool text)
 {
@@ -38,12 +60,18 @@ static long print_records(const uint8_t *b, size_t n, bool text)
 
         if (bad != HD_WIRE_OK)
             return dev_reply_fail("message record", bad), -1;
-        /* Custom code hands back a buffer; what people read is the C string at its start. */
-        text_len = text_length(body, m.length);
+        if (m.flags & HD_WIRE_MESSAGE_SCRIPT_ERROR) {
+            print_script_error(&m, body, text);
+            continue;
+        }
+        /* Custom code hands back a buffer; what people read is the C string at its start.
+         * A script's printf is its text, exactly. */
+        text_len = (m.flags & HD_WIRE_MESSAGE_PRINT) ? m.length : text_length(body, m.length);
         if (text) {
-            printf("message from event %" PRIu64 " on core %" PRIu32 ": \"%.*s\"%s\n",
-                   HD_EVENT_ID(m.tag), m.core, (int)text_len, (const char *)body,
-                   (m.flags & HD_WIRE_MESSAGE_TRUNCATED) ? " (truncated)" : "");
+            printf("message from event %" PRIu64 " on core %" PRIu32 ": \"", HD_EVENT_ID(m.tag),
+                   m.core);
+            cli_text_escaped(stdout, body, text_len); /* a printf's newline shown as \n */
+            printf("\"%s\n", (m.flags & HD_WIRE_MESSAGE_TRUNCATED) ? " (truncated)" : "");
         } else {
             printf("{\"type\":\"message\",\"event\":%" PRIu64 ",\"tag\":\"0x%" PRIx64
                    "\",\"core\":%" PRIu32 ",\"text\":",

@@ -6,8 +6,9 @@
  * would: parsed and validated here (cli_command_load), encoded to HyperDbg's IOCTL buffers,
  * then handed to hd_wire_ioctl(), which decodes, validates and registers them as a kernel
  * backend does. Exit lines go through the host backend's simulated exit: hd_dispatch_vmcall
- * (pre), the default handling (host-backend.md), the post pass, rip += 3. A bad line prints an
- * error naming the line and the run goes on; the exit status says whether any line failed.
+ * (pre), the default handling (host-backend.md), the post pass, rip += 3. `memory ADDRESS
+ * BYTES…` lines give scripts simulated guest memory (run_memory.c). A bad line prints an error
+ * naming the line and the run goes on; the exit status says whether any line failed.
  * A hook that faults or runs past the time limit is stopped by the host backend: its line
  * gets an error (run_fault.c) and an abandoned exit, and the run goes on. The scenario's code
  * runs under a seccomp filter once setup is done (run_filter.c).
@@ -81,13 +82,6 @@ static void on_action(void *user, const struct hd_action_info *info)
         else
             s->fired_more++;
     }
-}
-
-static int line_error(const char *fmt, const char *detail)
-{
-    char msg[512];
-    snprintf(msg, sizeof(msg), fmt, detail);
-    return cli_fail("scenario", msg);
 }
 
 /* ---- commands ------------------------------------------------------------------------- */
@@ -279,27 +273,6 @@ static bool run_command(struct sim *s, const char *text)
 
 /* ---- exits ---------------------------------------------------------------------------- */
 
-static void drain_messages(struct sim *s)
-{
-    struct hd_message_info info;
-    uint8_t data[4096];
-
-    while (hd_message_read(s->engine, &info, data, sizeof(data)) == HD_OK) {
-        size_t n = info.size < sizeof(data) ? info.size : sizeof(data);
-        size_t text_len = strnlen((const char *)data, n); /* a C string in the buffer */
-        if (s->text) {
-            printf("  message from event %" PRIu64 " on core %" PRIu32 ": \"%.*s\"\n",
-                   HD_EVENT_ID(info.tag), info.core, (int)text_len, (const char *)data);
-            continue;
-        }
-        printf("{\"type\":\"message\",\"event\":%" PRIu64 ",\"core\":%" PRIu32 ",\"text\":",
-               HD_EVENT_ID(info.tag), info.core);
-        cli_json_bytes(stdout, data, text_len);
-        printf(",\"bytes\":%" PRIu32 ",\"truncated\":%s}\n", info.size,
-               info.truncated ? "true" : "false");
-    }
-}
-
 static bool run_exit(struct sim *s, char *args)
 {
     struct hd_vcpu vcpu;
@@ -313,7 +286,7 @@ static bool run_exit(struct sim *s, char *args)
     s->fired_count = 0;
     s->fired_more = 0;
     st = hd_host_vmcall(s->host, s->engine, &vcpu, &exit);
-    drain_messages(s);
+    cli_run_messages(s->engine, s->text);
     bool abandoned = st == HD_ERR_HOOK_FAULTED || st == HD_ERR_HOOK_TIMEOUT;
     if (abandoned) /* the line fails; its exit record says what the passes had done */
         run_fault_report(s->host, vcpu.core, st,
@@ -400,10 +373,13 @@ static bool run_line(struct sim *s, char *line, uint32_t line_no)
     cli_set_line(line_no);
     if (is_word(p, "vmcall"))
         return run_exit(s, p + 6);
+    if (is_word(p, "memory"))
+        return run_memory(s->host, p + 6, s->text);
     if (p[0] == '!' || is_word(p, "events"))
         return run_command(s, p);
-    return !line_error("'%.40s' is neither a command (!vmcall, events) nor an exit line "
-                       "(vmcall core=... pid=...)", p);
+    return !run_line_error("'%.40s' is neither a command (!vmcall, events), an exit line "
+                       "(vmcall core=... pid=...) nor a memory line (memory <address> <bytes>)",
+                       p);
 }
 
 /* Does the line at @p p start a command, an exit or a comment? Then no open body swallows
@@ -412,28 +388,41 @@ static bool starts_line_of_its_own(const char *p)
 {
     while (*p == ' ' || *p == '\t')
         p++;
-    return *p == '!' || *p == '#' || is_word(p, "vmcall") || is_word(p, "events");
+    return *p == '!' || *p == '#' || is_word(p, "vmcall") || is_word(p, "events") ||
+           is_word(p, "memory");
 }
 
-static int run_scenario(struct sim *s, char *text)
+/* A scenario cut into logical lines, each NUL-terminated in place. */
+struct scenario {
+    char **lines;
+    uint32_t *first;   /* the physical line each logical line starts on */
+    size_t count;
+    uint32_t physical; /* physical lines in all */
+};
+
+/*
+ * Cut @p text into logical lines. A logical line ends at a newline outside braces: a {...}
+ * body of a command may span lines, and keeps its newlines (the parser takes them as blanks).
+ * A comment never continues, and an unclosed body stops before the next command, exit or
+ * comment: the parser then reports the unterminated '{' on its line. @return false when out
+ * of memory.
+ */
+static bool scenario_split(char *text, struct scenario *sc)
 {
-    uint32_t line_no = 0, failed = 0;
+    size_t cap = 0;
     char *p = text;
 
+    memset(sc, 0, sizeof(*sc));
     while (*p) {
         char *start = p;
-        uint32_t first = line_no + 1;
+        uint32_t first = sc->physical + 1;
         bool comment = *trim_start(p) == '#';
         int depth = 0;
 
-        /* A logical line ends at a newline outside braces: a {...} body of a command may span
-         * lines, and keeps its newlines (the parser takes them as blanks). A comment never
-         * continues, and an unclosed body stops before the next command, exit or comment:
-         * the parser then reports the unterminated '{' on this line. */
         for (;;) {
             char *nl = strchr(p, '\n');
             char *end = nl ? nl : p + strlen(p);
-            line_no++;
+            sc->physical++;
             for (char *q = p; q < end && !comment; q++)
                 depth += *q == '{' ? 1 : (*q == '}' && depth > 0) ? -1 : 0;
             if (!nl) {
@@ -446,7 +435,35 @@ static int run_scenario(struct sim *s, char *text)
                 break;
             }
         }
-        if (!run_line(s, start, first))
+        if (sc->count == cap) {
+            size_t n = cap ? cap * 2 : 256;
+            char **lines = realloc(sc->lines, n * sizeof(*lines));
+            uint32_t *firsts = lines ? realloc(sc->first, n * sizeof(*firsts)) : NULL;
+            if (lines)
+                sc->lines = lines;
+            if (!firsts)
+                return false;
+            sc->first = firsts;
+            cap = n;
+        }
+        sc->lines[sc->count] = start;
+        sc->first[sc->count++] = first;
+    }
+    return true;
+}
+
+static void scenario_free(struct scenario *sc)
+{
+    free(sc->lines);
+    free(sc->first);
+}
+
+static int run_scenario(struct sim *s, const struct scenario *sc)
+{
+    uint32_t failed = 0;
+
+    for (size_t i = 0; i < sc->count; i++) {
+        if (!run_line(s, sc->lines[i], sc->first[i]))
             failed++;
         fflush(stdout);
     }
@@ -454,8 +471,8 @@ static int run_scenario(struct sim *s, char *text)
     if (s->text)
         printf("%" PRIu32 " line(s) failed\n", failed);
     else
-        printf("{\"type\":\"summary\",\"lines\":%" PRIu32 ",\"failed\":%" PRIu32 "}\n", line_no,
-               failed);
+        printf("{\"type\":\"summary\",\"lines\":%" PRIu32 ",\"failed\":%" PRIu32 "}\n",
+               sc->physical, failed);
     return failed ? 1 : 0;
 }
 
@@ -527,6 +544,7 @@ int cmd_run(int argc, char **argv)
     struct sim s = {.cores = 4, .next_tag = HD_TAG_BASE};
     const char *path = "-";
     struct hd_host_config hc = {0};
+    struct scenario sc;
     uint8_t *text = NULL;
     size_t len;
     char err[512];
@@ -550,7 +568,13 @@ int cmd_run(int argc, char **argv)
         free(text);
         return cli_fail("HD_ERR_NO_MEMORY", "cannot create the simulated machine");
     }
-    rc = lock_down(&s) ? run_scenario(&s, (char *)text) : 1;
+    /* Every file the scenario reads is read before lock_down(): the filter refuses open(). */
+    if (!scenario_split((char *)text, &sc) || !run_script_files_read(sc.lines, sc.count))
+        rc = cli_fail("HD_ERR_NO_MEMORY", "out of memory reading the scenario");
+    else
+        rc = lock_down(&s) ? run_scenario(&s, &sc) : 1;
+    run_script_files_free();
+    scenario_free(&sc);
     hd_engine_destroy(s.engine);
     hd_host_destroy(s.host);
     for (uint64_t i = 0; i < s.command_count; i++)

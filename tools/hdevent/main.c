@@ -7,6 +7,7 @@
  *   encode   the IOCTL buffers a command makes                            cmd_encode.c
  *   decode   validate and show IOCTL buffers as the kernel would          cmd_decode.c
  *   run      the host simulator: scenario files of commands and exits     cmd_run.c
+ *   script   compile a script and list its bytecode                       cmd_script.c
  *   add, events, read, selftest-vmcall
  *            talk to a loaded kernel backend (/dev/hdevent, \\.\hdevent)  cmd_add.c,
  *            cmd_events.c, cmd_read.c, cmd_selftest.c over device_cli.c
@@ -30,6 +31,7 @@ static const struct {
     {"encode", cmd_encode},
     {"decode", cmd_decode},
     {"run", cmd_run},
+    {"script", cmd_script},
 #endif
 #ifdef HDEVENT_CLI_HAVE_DEVICE
     {"add", cmd_add},

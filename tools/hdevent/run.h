@@ -7,6 +7,7 @@
 #ifndef HDEVENT_CLI_RUN_H
 #define HDEVENT_CLI_RUN_H
 
+#include <hdevent/command.h>
 #include <hdevent/host.h>
 
 #include <stdbool.h>
@@ -15,12 +16,40 @@
 
 /* ---- run_exit.c ------------------------------------------------------------------------- */
 
+/** Print a scenario line's error: @p fmt with one %s, @p detail. @return 1 (as cli_fail). */
+int run_line_error(const char *fmt, const char *detail);
+
 /**
  * Parse the words after `vmcall` on an exit line (@p args, changed in place) into @p vcpu and
  * @p r (zeroed first; hd_host_vcpu_init's defaults), for a machine of @p cores. On a mistake
  * prints the line's error. @return false then.
  */
 bool run_parse_exit(char *args, uint32_t cores, struct hd_vcpu *vcpu, struct hd_guest_regs *r);
+
+/* ---- run_memory.c ----------------------------------------------------------------------- */
+
+/**
+ * A `memory <hex address> <hex byte>...` line (@p args: what follows the word, changed in
+ * place): map the bytes as simulated guest memory of @p host and print its record.
+ * @return false (the error printed) for a bad line or a region the host refuses.
+ */
+bool run_memory(struct hd_host *host, char *args, bool text_out);
+
+/* ---- run_script_files.c ---------------------------------------------------------------- */
+
+/**
+ * Read every script file that the scenario's command @p lines (@p count logical lines, as
+ * they will run) name, before the seccomp filter, and make the lines load their scripts from
+ * what was read (cli_set_script_loader). A file that cannot be read fails the lines naming
+ * it when they run. @return false when out of memory.
+ */
+bool run_script_files_read(char *const *lines, size_t count);
+
+/** The loader run_script_files_read() sets: a cli_script_loader. */
+enum hd_status run_script_file_load(struct hd_command *cmd, struct hd_command_error *err);
+
+/** Free what run_script_files_read() read, and give loading back to the file system. */
+void run_script_files_free(void);
 
 /* ---- run_fault.c ------------------------------------------------------------------------ */
 

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static int line_error(const char *fmt, const char *detail)
+int run_line_error(const char *fmt, const char *detail)
 {
     char msg[512];
     snprintf(msg, sizeof(msg), fmt, detail);
@@ -34,7 +34,7 @@ bool run_parse_exit(char *args, uint32_t cores, struct hd_vcpu *vcpu, struct hd_
         char what[96];
 
         if (!eq || eq == w)
-            return line_error("'%s': exit words are key=value (core=, pid=, cpl=, rax= ... "
+            return run_line_error("'%s': exit words are key=value (core=, pid=, cpl=, rax= ... "
                               "r15=)", w), false;
         *eq = 0;
         if (!strcmp(w, "core")) {
@@ -49,10 +49,10 @@ bool run_parse_exit(char *args, uint32_t cores, struct hd_vcpu *vcpu, struct hd_
                     key = i;
         }
         if (key == 99)
-            return line_error("unknown exit word '%s': use core=, pid=, cpl= or a register "
+            return run_line_error("unknown exit word '%s': use core=, pid=, cpl= or a register "
                               "rax= ... r15=", w), false;
         if (seen & (1u << key))
-            return line_error("'%s' given twice", w), false;
+            return run_line_error("'%s' given twice", w), false;
         seen |= 1u << key;
         enum hd_status st = hd_command_number(eq + 1, strlen(eq + 1), max, &v);
         if (st != HD_OK) {
@@ -67,7 +67,7 @@ bool run_parse_exit(char *args, uint32_t cores, struct hd_vcpu *vcpu, struct hd_
             else
                 snprintf(what, sizeof(what), "%s=%s: a register value is a 64-bit hex number "
                          "(prefix 0n for decimal)", w, eq + 1);
-            return line_error("%s", what), false;
+            return run_line_error("%s", what), false;
         }
         if (key == 16)
             vcpu->core = (uint32_t)v, have_core = true;
@@ -79,7 +79,7 @@ bool run_parse_exit(char *args, uint32_t cores, struct hd_vcpu *vcpu, struct hd_
             *hd_guest_reg(r, key) = v;
     }
     if (!have_core || !have_pid)
-        return line_error("%s", "an exit line needs core= and pid=: "
+        return run_line_error("%s", "an exit line needs core= and pid=: "
                                 "vmcall core=<hex> pid=<hex> [cpl=<n>] [rax=<hex> ...]"),
                false;
     return true;

@@ -16,6 +16,7 @@
 
 #include <hdevent/hdevent.h>
 
+#include "script.h"
 #include "snapshot.h"
 
 /* ---- per-core state -------------------------------------------------------------------- */
@@ -46,8 +47,11 @@ struct hd_msg_slot {
     uint32_t size;       /* full size of the message */
     uint32_t stored;     /* bytes stored in the slot */
     uint8_t immediate;
-    uint8_t pad_[7];
+    uint8_t kind;        /* enum hd_message_kind */
+    uint8_t pad_[2];
+    int32_t status;      /* HD_MESSAGE_SCRIPT_ERROR: the status */
 };
+HD__STATIC_ASSERT(sizeof(struct hd_msg_slot) == 24, "message slot header");
 
 /* ---- engine --------------------------------------------------------------------------- */
 
@@ -104,6 +108,8 @@ struct hd_engine {
     struct hd_retire_batch *retire_head; /* oldest first; the tail may be open */
     struct hd_retire_batch *retire_tail;
     uint32_t read_cursor;             /* next core hd_message_read looks at */
+    uint32_t script_globals;          /* hd_engine_config.script_globals */
+    struct hd_script_state *script;   /* NULL until the first script action (script_load.c) */
 };
 
 HD__STATIC_ASSERT(offsetof(struct hd_engine, ipi_grace) < HD_CACHELINE,
@@ -123,5 +129,16 @@ enum hd_status hd__message_take(struct hd_engine *e, struct hd_message_info *inf
 /* message.c: queue a message on @core's ring (dispatch path; drops it when full, S20). */
 void hd__message_push(struct hd_engine *e, struct hd_core *core, uint64_t tag, bool immediate,
                      const uint8_t *data, uint32_t size);
+
+/*
+ * message.c, for messages written in place (script printf): the payload of @core's next free
+ * slot, message_max bytes, or NULL when the queue is full (the message is then dropped and
+ * counted, S20). Dispatch path; the one producer of the core's ring.
+ */
+uint8_t *hd__message_begin(struct hd_engine *e, struct hd_core *core);
+/* Queue the message begun on @core: @size bytes meant, the first min(size, message_max)
+ * written. */
+void hd__message_commit(struct hd_engine *e, struct hd_core *core, uint64_t tag, bool immediate,
+                        uint8_t kind, enum hd_status status, uint32_t size);
 
 #endif /* HDEVENT_INTERNAL_ENGINE_H */

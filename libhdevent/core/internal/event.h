@@ -13,6 +13,8 @@
 
 #include "alloc.h"
 
+struct hd_script;
+
 /* Per-core counters of one event, one cache line each so cores never share a written line. */
 struct hd_counter_line {
     uint64_t hits;
@@ -41,6 +43,7 @@ struct hd_action {
     struct hd_code code;        /* HD_ACTION_CODE */
     hd_action_fn fn;            /* HD_ACTION_NATIVE */
     void *user;
+    struct hd_script *script;   /* HD_ACTION_SCRIPT */
 };
 
 struct hd_event {
@@ -50,6 +53,7 @@ struct hd_event {
     enum hd_stage stage;
     bool short_circuit;
     enum hd_condition_kind condition;
+    uint32_t script_steps;            /* hd_event_desc.script_steps, for every script action */
     struct hd_code condition_code; /* HD_CONDITION_RAW */
     struct hd_native_condition native; /* HD_CONDITION_NATIVE: what snapshots point at */
     struct hd_counter_line *counters; /* [core count], cache-line aligned inside counters_raw */
@@ -103,7 +107,7 @@ enum hd_status hd__action_check(const struct hd_engine *e, const struct hd_actio
 enum hd_status hd__event_create(struct hd_engine *e, const struct hd_event_desc *d,
                                 uint64_t tag, struct hd_event **out);
 enum hd_status hd__action_create(struct hd_engine *e, const struct hd_action_desc *d,
-                                 struct hd_action **out);
+                                 uint32_t script_steps, struct hd_action **out);
 
 /* Bytes an event holds beyond its object: code and per-core buffers (retire accounting). */
 size_t hd__event_bytes(const struct hd_engine *e, const struct hd_event *ev);

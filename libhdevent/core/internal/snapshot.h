@@ -35,6 +35,7 @@ struct hd_snap_action {
     union {
         void *code;             /* HD_ACTION_CODE: executable copy */
         hd_action_fn fn;        /* HD_ACTION_NATIVE */
+        const struct hd_script *script; /* HD_ACTION_SCRIPT: the loaded program */
     } run;
     uint8_t *buffers;           /* core c's buffer: buffers + c * stride; NULL if none */
     uint8_t type;               /* enum hd_action_type */

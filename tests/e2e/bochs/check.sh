@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build the bare-metal images, boot each under Bochs (kill timeout 40 s), and compare what it
 # wrote to port 0xE9 with the expected lines, in order:
-#   hdevent-bochs        every register / exit / break / case line  vs expected.txt
+#   hdevent-bochs        every register / exit / break / message / case line  vs expected.txt
 #   hdevent-bochs-fatal  the guest triple-faults: the VMX layer must report it (glue.fatal),
 #                        never resume it                              vs expected-fatal.txt
 #
@@ -11,7 +11,7 @@ set -euo pipefail
 build=$1 expected_dir=$2
 root=$(cd "$(dirname "$0")/../../.." && pwd)
 dir=$build/backends/baremetal
-pattern='^(register|log|guest|exit|break|case|mismatch|exits:|hdevent-bochs|EXCEPTION|FATAL)'
+pattern='^(register|log|guest|exit|break|message|case|mismatch|exits:|hdevent-bochs|EXCEPTION|FATAL)'
 
 cmake --build "$build" --target hdevent-bochs-image
 

@@ -10,7 +10,7 @@
 # 3. No fork of the core: the driver's core archive has one object per libhdevent/core source
 #    and defines exactly the symbols the host build's core defines; the .sys holds them.
 # 4. A fresh Wine prefix under DIR: the VMX-off driver as a kernel service; hdevent.exe adds
-#    events through \\.\hdevent, fires self-test VMCALL exits, reads messages, runs
+#    events (scripts too) through \\.\hdevent, fires self-test VMCALL exits, reads messages, runs
 #    `events d/e/c`; wire_probe.exe sends malformed buffers; the service stops and the device
 #    is gone.
 # Exit 0 pass, 1 fail, 77 skipped (mingw-w64 or wine not installed).
@@ -217,6 +217,26 @@ hd selftest-vmcall core=0 pid=490 r8=47424448
 expect '"fired":0,'
 hd events c 0
 rc 1; expect 'HD_WIRE_ERR_MODIFY_INVALID_TAG'
+
+step "hdevent.exe: scripts (compiled here, verified and run by the driver's core)"
+hd add '!vmcall pid 497 script { printf("VMCALL executed with context: %llx\n", $context); }'
+expect '"type":"added"'
+hd selftest-vmcall core=0 pid=497
+expect '"fired":1,'; expect '"default_handled":true'
+hd read
+expect '"type":"message"'; expect '"text":"VMCALL executed with context: 0\n"'
+hd read --text
+expect 'no messages'
+hd add '!vmcall pid 498 steps 0n40 script { .n += 1; x = 100 / @rbx; while (1) { } }'
+expect '"type":"added"'
+hd selftest-vmcall core=0 pid=498 rbx=0
+expect '"fired":1,'
+hd selftest-vmcall core=0 pid=498 rbx=4
+hd read
+expect '"type":"script_error"'; expect '"error":"HD_ERR_SCRIPT_DIVIDE_BY_ZERO"'
+expect '"error":"HD_ERR_SCRIPT_STEPS"'
+hd add '!vmcall pid 499 script { printf("%s", 1); }'
+rc 1; expect '"type":"error"'; expect 'script_line'
 
 step "malformed input rejected"
 hd add '!vmcall pid 496 core 1000'
