@@ -73,12 +73,37 @@ static bool is_hidden_address(const struct hd_zydis_insn *d, const ZydisDecodedO
     return false;
 }
 
+/* The bytes an instruction reaches through its memory operand are not the operand's: a rep
+ * string instruction repeats rcx times; bts/btr/btc [mem], reg address the bit anywhere from
+ * [mem]; the XSAVE area's size depends on XCR0, not on the encoding. */
+static bool reaches_beyond_operand(const struct hd_zydis_insn *d)
+{
+    switch (d->insn.meta.category) {
+    case ZYDIS_CATEGORY_STRINGOP:
+    case ZYDIS_CATEGORY_IOSTRINGOP:
+        return d->insn.attributes &
+               (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE | ZYDIS_ATTRIB_HAS_REPNE);
+    case ZYDIS_CATEGORY_XSAVE:
+    case ZYDIS_CATEGORY_XSAVEOPT:
+        return true;
+    default:
+        break;
+    }
+    switch (d->insn.mnemonic) {
+    case ZYDIS_MNEMONIC_BT:
+    case ZYDIS_MNEMONIC_BTS:
+    case ZYDIS_MNEMONIC_BTR:
+    case ZYDIS_MNEMONIC_BTC:
+        return d->ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER;
+    default:
+        return false;
+    }
+}
+
 static void add_mem(const struct hd_zydis_insn *d, const ZydisDecodedOperand *op,
                     struct hd__code_insn *out)
 {
     struct hd__code_mem *m;
-    bool rep = d->insn.attributes &
-               (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE | ZYDIS_ATTRIB_HAS_REPNE);
 
     if (out->mem_count >= HD__CODE_MEM_MAX)
         return; /* no x86 instruction has more */
@@ -87,9 +112,7 @@ static void add_mem(const struct hd_zydis_insn *d, const ZydisDecodedOperand *op
     m->base = (op->mem.segment == ZYDIS_REGISTER_FS || op->mem.segment == ZYDIS_REGISTER_GS)
                   ? HD__GPR_NONE
                   : gpr64_of(op->mem.base);
-    m->unbounded = op->mem.index != ZYDIS_REGISTER_NONE ||
-                   (rep && (d->insn.meta.category == ZYDIS_CATEGORY_STRINGOP ||
-                            d->insn.meta.category == ZYDIS_CATEGORY_IOSTRINGOP));
+    m->unbounded = op->mem.index != ZYDIS_REGISTER_NONE || reaches_beyond_operand(d);
     m->write = op->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE;
     m->size = op->size >= 8 ? op->size / 8u : 1u;
     m->disp = op->mem.disp.value;
@@ -99,6 +122,12 @@ static void add_mem(const struct hd_zydis_insn *d, const ZydisDecodedOperand *op
  * stack traffic. A write of rsp found here is one no stack op describes: untracked. */
 static void scan_operands(const struct hd_zydis_insn *d, struct hd__code_insn *out)
 {
+    /* clzero zeroes the cache line that holds [rax]; Zydis lists rax alone, no memory. */
+    if (d->insn.meta.category == ZYDIS_CATEGORY_CLZERO) {
+        out->mem[out->mem_count++] = (struct hd__code_mem){
+            .base = 0 /* rax */, .unbounded = true, .write = true, .size = 64};
+        out->stores = true;
+    }
     for (unsigned i = 0; i < d->insn.operand_count; i++) {
         const ZydisDecodedOperand *op = &d->ops[i];
         bool reads = op->actions & ZYDIS_OPERAND_ACTION_MASK_READ;

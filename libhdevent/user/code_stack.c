@@ -104,8 +104,8 @@ static void check_writes(struct hd__code_ctx *c, uint32_t fn, uint32_t i,
         hi = lo + m->size;
         if (m->unbounded)
             note(c, HD_CODE_STACK_WRITE, true, i,
-                 "writes the stack at an offset the validator cannot bound (an index register "
-                 "or a rep prefix)", ": it could reach the return address");
+                 "writes the stack at an offset the validator cannot bound", " (index register, "
+                 "rep, bit offset, XSAVE area): it could reach the return address");
         else if (hi > 0 && lo < 8)
             note(c, HD_CODE_STACK_WRITE, true, i, "overwrites the return address", "");
         else if (hi > limit)
