@@ -81,10 +81,10 @@ clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_TSAN)
 
 # Longer fuzzing runs (tests/fuzz/run.sh): FUZZ_TIME seconds per harness, default 600.
-# `make fuzz` runs both harnesses, FUZZ_TARGET=wire or FUZZ_TARGET=command one of them.
+# `make fuzz` runs every harness, FUZZ_TARGET=wire, command or code one of them.
 .PHONY: fuzz
 fuzz: deps
-	$(call banner,fuzz $${FUZZ_TARGET:-wire and command} for $${FUZZ_TIME:-600}s each)
+	$(call banner,fuzz $${FUZZ_TARGET:-wire, command and code} for $${FUZZ_TIME:-600}s each)
 	bash tests/fuzz/run.sh $${FUZZ_TARGET:+--target $$FUZZ_TARGET} --time $${FUZZ_TIME:-600} \
 	    --build $(BUILD)/fuzz --coverage
 

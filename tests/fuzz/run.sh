@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Build the fuzzers with clang (libFuzzer + ASan + UBSan) and run each for a while.
 #
-#   run.sh [--target wire|command|all] [--time SECONDS] [--build DIR] [--src DIR] [--coverage]
+#   run.sh [--target wire|command|code|all] [--time SECONDS] [--build DIR] [--src DIR] [--coverage]
 #
-# Two harnesses (--target, default all: both, one after the other, each for --time seconds):
+# Three harnesses (--target, default all: each in turn, each for --time seconds):
 #   wire     fuzz_wire_decode.c: the wire decoders, hd_wire_ioctl() and hd_wire_device_ioctl()
 #            (self-test VMCALL, message records, event list) on the host backend.
 #   command  fuzz_command_parse.c: the command parser, parse -> format -> parse round trip.
+#   code     fuzz_code_validate.c: raw-code validation (inputs up to 64 KiB); every buffer
+#            strict mode accepts is run through the trampoline in a forked child and must
+#            return.
 #
 # The main build uses gcc, which has no libFuzzer, so this script compiles the harnesses and
 # what they test with clang directly: the core with its own flags (freestanding, general
@@ -17,7 +20,9 @@
 # BUILD/artifacts/. command: the parser sources (libhdevent/user/command*.c, libc only) and the
 # core's descriptors.c; seeds are tests/fuzz/corpus/command/ (commands from HyperDbg's docs),
 # with the keyword dictionary tests/fuzz/command.dict; corpus, artifacts and log under
-# BUILD/command/.
+# BUILD/command/. code: libhdevent/user/code_*.c, the core's call_raw.S and Debian's Zydis
+# (not instrumented); seeds are tests/fuzz/corpus/code/ (HyperDbg's two doc examples and a few
+# clean buffers), dictionary tests/fuzz/code.dict; corpus, artifacts and log under BUILD/code/.
 #
 # --coverage: afterwards, replay each corpus through a source-coverage build and print the line
 # and branch coverage of the wire files or the parser files (llvm-cov; skipped when missing).
@@ -34,7 +39,7 @@ src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build=
 coverage=0
 target=all
-usage="usage: $0 [--target wire|command|all] [--time SECONDS] [--build DIR] [--src DIR] [--coverage]"
+usage="usage: $0 [--target wire|command|code|all] [--time SECONDS] [--build DIR] [--src DIR] [--coverage]"
 while [ $# -gt 0 ]; do
     case "$1" in
         --coverage) coverage=1; shift ;;
@@ -46,7 +51,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 case "$target" in
-    wire|command|all) ;;
+    wire|command|code|all) ;;
     *) echo "$usage" >&2; exit 2 ;;
 esac
 build=${build:-$src/build/fuzz}
@@ -201,12 +206,54 @@ fuzz_command() {
     return 0
 }
 
+# ---- code: raw-code validation, and accepted code run in a child ---------------------------
+fuzz_code() {
+    local dir=$build/code
+    local code_srcs=("$src"/libhdevent/user/code_*.c "$src/libhdevent/core/arch/x86_64/call_raw.S")
+    mkdir -p "$dir/corpus" "$dir/artifacts"
+
+    echo "== build $dir/fuzz_code_validate ($cc, libFuzzer + ASan + UBSan)"
+    compile "$build/obj/fuzz-code" "${san[@]}" -fsanitize=fuzzer-no-link -- "${code_srcs[@]}"
+    "$cc" "${common[@]}" "${san[@]}" -fsanitize=fuzzer "$src/tests/fuzz/fuzz_code_validate.c" \
+        "${objs[@]}" -lZydis -o "$dir/fuzz_code_validate"
+
+    echo "== run for ${time}s (corpus $dir/corpus, seeds tests/fuzz/corpus/code, artifacts $dir/artifacts)"
+    run_libfuzzer "$dir/fuzz_code_validate" "$dir" -max_len=65536 \
+        -dict="$src/tests/fuzz/code.dict" "$dir/corpus" "$src/tests/fuzz/corpus/code" ||
+        return $?
+    grep -E '^fuzz_code_validate: [0-9]+ strict-accepted' "$dir/last-run.log" || true
+
+    if [ "$coverage" -eq 1 ]; then
+        local profdata llvmcov
+        profdata=$(command -v llvm-profdata || true)
+        llvmcov=$(command -v llvm-cov || true)
+        if [ -z "$profdata" ] || [ -z "$llvmcov" ]; then
+            echo "== coverage: skipped (llvm-profdata / llvm-cov not found)"
+            return 0
+        fi
+        echo "== coverage of the corpus (source-based, code validation files)"
+        local cov=(-fprofile-instr-generate -fcoverage-mapping)
+        "$cc" "${common[@]}" "${cov[@]}" -fsanitize=fuzzer "$src/tests/fuzz/fuzz_code_validate.c" \
+            "${code_srcs[@]}" -lZydis -o "$dir/fuzz_code_validate_cov"
+        rm -f "$dir"/cov-*.profraw
+        LLVM_PROFILE_FILE="$dir/cov-%p.profraw" "$dir/fuzz_code_validate_cov" -runs=0 \
+            "$dir/corpus" "$src/tests/fuzz/corpus/code" >"$dir/coverage-run.log" 2>&1
+        "$profdata" merge -sparse "$dir"/cov-*.profraw -o "$dir/cov.profdata"
+        "$llvmcov" report "$dir/fuzz_code_validate_cov" -instr-profile="$dir/cov.profdata" \
+            "$src"/libhdevent/user/code_*.c | tee "$dir/coverage.txt"
+    fi
+    return 0
+}
+
 # Called as plain commands so that set -e stops at a failed build or run (inside `f || …`
-# bash would ignore errors in f). With all, a failing wire run ends the script.
-if [ "$target" != command ]; then
+# bash would ignore errors in f). With all, a failing run ends the script.
+if [ "$target" = all ] || [ "$target" = wire ]; then
     fuzz_wire
 fi
-if [ "$target" != wire ]; then
+if [ "$target" = all ] || [ "$target" = command ]; then
     fuzz_command
+fi
+if [ "$target" = all ] || [ "$target" = code ]; then
+    fuzz_code
 fi
 exit 0
