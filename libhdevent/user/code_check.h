@@ -53,7 +53,8 @@ enum hd__code_stack_op {
 
 /* A memory operand whose address may be on the stack. */
 struct hd__code_mem {
-    uint8_t base;   /* 64-bit general base register, or HD__GPR_NONE (none, rip, 32-bit, fs/gs) */
+    uint8_t base;   /* general base register (esp counts as rsp), or HD__GPR_NONE (none, rip,
+                       an fs:/gs: address) */
     bool unbounded; /* an index register or a rep prefix: which bytes it reaches is unknown */
     bool write;
     uint32_t size;  /* bytes */

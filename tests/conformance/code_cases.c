@@ -139,6 +139,7 @@ const struct code_case code_cases[] = {
     ROW("read_return_address_is_fine", "48 8B 04 24 C3", ""),
     ROW("read_caller_frame_is_fine", "48 8B 44 24 68 C3", ""),
     ROW("fs_relative_is_not_stack", "64 48 89 04 24 C3", ""),
+    ROW("esp_based_write_return_address", "67 89 04 24 C3", "E stack-write@0x0"),
     ROW("xchg_memory_return_address", "48 87 04 24 C3", "E stack-write@0x0"),
 
     /* ---- stack addresses that escape the tracker ---- */
