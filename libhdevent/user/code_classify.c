@@ -119,6 +119,13 @@ static void add_mem(const struct hd_zydis_insn *d, const ZydisDecodedOperand *op
     m->disp = op->mem.disp.value;
 }
 
+/* A write of an 8- or 16-bit register keeps the rest of the 64-bit one (32-bit writes clear
+ * the upper half). */
+static bool keeps_old_value(const ZydisDecodedOperand *op)
+{
+    return ZydisRegisterGetWidth(ZYDIS_MACHINE_MODE_LONG_64, op->reg.value) < 32;
+}
+
 /* Reads, writes, stores and memory operands, from every operand but the instruction's own
  * stack traffic. A write of rsp found here is one no stack op describes: untracked. */
 static void scan_operands(const struct hd_zydis_insn *d, struct hd__code_insn *out)
@@ -159,6 +166,10 @@ static void scan_operands(const struct hd_zydis_insn *d, struct hd__code_insn *o
                 out->stack_op = HD__STACK_UNTRACKED;
             else if (writes)
                 out->writes |= (uint16_t)(1u << g);
+            /* What an 8- or 16-bit write (mov al, 1) or a conditional one (cmovz) leaves of
+             * the old value is still in the register: as good as read. */
+            if (writes && (keeps_old_value(op) || (op->actions & ZYDIS_OPERAND_ACTION_CONDWRITE)))
+                reads = true;
             if (reads && !is_hidden_address(d, op))
                 out->reads |= (uint16_t)(1u << g);
         }

@@ -148,6 +148,12 @@ const struct code_case code_cases[] = {
     ROW("escape_and_copy", "48 89 E0 48 83 E0 F0 48 89 08 C3", "W stack-escape@0x3"),
     ROW("escape_lea_indexed", "48 8D 04 0C C3", "W stack-escape@0x0"),
     ROW("escape_movq_xmm", "66 48 0F 6E C4 C3", "W simd@0x0, W stack-escape@0x0"),
+    /* Found by fuzz_code_validate: mov al keeps rax's upper 56 bits, a stack address. */
+    ROW("escape_partial_write", "48 89 E0 B0 7A 00 40 08 C3", "W stack-escape@0x3"),
+    ROW("escape_partial_write_16", "48 89 E0 66 B8 00 00 C3", "W stack-escape@0x3"),
+    ROW("escape_cmov_keeps_stack_address", "48 89 E0 48 0F 44 C3 48 89 08 C3",
+        "W stack-escape@0x3"),
+    ROW("write_32_bit_replaces_stack_address", "48 89 E0 B8 00 00 00 00 C3", ""),
     ROW("cmp_rsp_is_no_escape", "48 39 C4 48 F7 C4 0F 00 00 00 C3", ""),
 
     /* ---- subroutines ---- */
