@@ -173,11 +173,16 @@ struct hd__code_call {
     uint32_t callee; /* function number */
 };
 
+/* What the tracker knows of a register besides rsp: a stack address at a known depth (the
+ * value), a stack address at a depth it lost where paths met (HD__ANY_DEPTH), or no stack
+ * address (HD__NOT_STACK: a value made otherwise, as far as the tracker can tell). */
+#define HD__NOT_STACK INT32_MIN
+#define HD__ANY_DEPTH (INT32_MIN + 1)
+
 /* What the tracker knows before an instruction. */
-#define HD__UNKNOWN INT32_MIN
 struct hd__code_state {
     int32_t depth;              /* bytes rsp is below its value at the function's entry */
-    int32_t reg[HD__GPR_COUNT]; /* a stack address: its depth; or HD__UNKNOWN (rsp unused) */
+    int32_t reg[HD__GPR_COUNT]; /* see HD__NOT_STACK (rsp's entry unused) */
 };
 
 /* One function: offset 0, or the target of a direct call. */

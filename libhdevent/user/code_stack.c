@@ -6,7 +6,7 @@
  *     address is at depth 0); paths that meet must agree on it;
  *   - which general registers hold a stack address, and at which depth (mov rbp, rsp;
  *     lea rax, [rsp+8]; add rbp, 16), so that leave, mov rsp, rbp and writes through rbp are
- *     followed as exactly as writes through rsp.
+ *     followed as exactly as writes through rsp (code_check.h, HD__NOT_STACK).
  *
  * Each instruction's effect comes from code_classify.c. What the tracker refuses:
  *   - an rsp write it cannot follow (mov rsp, rax from an unknown rax; and rsp, -16; xchg):
@@ -21,8 +21,10 @@
  * by arithmetic it does not model, passed to or returned from a subroutine), since writes
  * through the copy would go unchecked.
  *
- * Registers only go from known to unknown where paths meet, so each instruction is followed
- * at most 17 times: the walk ends on loops too.
+ * Where paths meet with different values, a register becomes a stack address at a depth the
+ * tracker lost (HD__ANY_DEPTH): writes through it are refused, copies of it warned about. A
+ * register only changes that way once, so each instruction is followed at most 17 times: the
+ * walk ends on loops too.
  */
 #include "code_check.h"
 
@@ -34,12 +36,17 @@ static const char *const gpr_name[HD__GPR_COUNT] = {
     "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15",
 };
 
+static bool is_known(int32_t depth)
+{
+    return depth != HD__NOT_STACK && depth != HD__ANY_DEPTH;
+}
+
 /* Bit per register that holds a stack address (rsp always does). */
 static uint16_t tracked(const struct hd__code_state *st)
 {
     uint16_t mask = 1u << HD__GPR_RSP;
     for (unsigned r = 0; r < HD__GPR_COUNT; r++)
-        if (r != HD__GPR_RSP && st->reg[r] != HD__UNKNOWN)
+        if (r != HD__GPR_RSP && st->reg[r] != HD__NOT_STACK)
             mask |= (uint16_t)(1u << r);
     return mask;
 }
@@ -57,11 +64,13 @@ static int32_t depth_of(const struct hd__code_state *st, uint8_t r)
     return r == HD__GPR_RSP ? st->depth : st->reg[r];
 }
 
-/* A register's depth after adding @p delta bytes to it, or unknown when absurd. */
+/* A register's depth after adding @p delta bytes to it (still somewhere when absurd). */
 static int32_t moved(int32_t depth, int64_t delta)
 {
     int64_t d = (int64_t)depth - delta;
-    return depth == HD__UNKNOWN || d < -(1 << 30) || d > (1 << 30) ? HD__UNKNOWN : (int32_t)d;
+    if (!is_known(depth))
+        return depth;
+    return d < -(1 << 30) || d > (1 << 30) ? HD__ANY_DEPTH : (int32_t)d;
 }
 
 /* ---- findings ---------------------------------------------------------------------------- */
@@ -98,11 +107,16 @@ static void check_writes(struct hd__code_ctx *c, uint32_t fn, uint32_t i,
         int32_t base;
         int64_t lo, hi;
 
-        if (!m->write || m->base == HD__GPR_NONE || (base = depth_of(st, m->base)) == HD__UNKNOWN)
+        if (!m->write || m->base == HD__GPR_NONE ||
+            (base = depth_of(st, m->base)) == HD__NOT_STACK)
             continue;
         lo = m->disp - base; /* relative to rsp at entry: the return address is [0, 8) */
         hi = lo + m->size;
-        if (m->unbounded)
+        if (base == HD__ANY_DEPTH)
+            note(c, HD_CODE_STACK_WRITE, true, i,
+                 "writes through a stack address whose depth the validator lost",
+                 " (paths that meet disagree on it): it could reach the return address");
+        else if (m->unbounded)
             note(c, HD_CODE_STACK_WRITE, true, i,
                  "writes the stack at an offset the validator cannot bound", " (index register, "
                  "rep, bit offset, XSAVE area): it could reach the return address");
@@ -134,7 +148,7 @@ static bool apply_stack_op(struct hd__code_ctx *c, uint32_t i, struct hd__code_s
         st->depth = moved(st->depth, in->stack_imm);
         break;
     case HD__STACK_COPY:
-        if ((src = depth_of(st, in->stack_src)) == HD__UNKNOWN) {
+        if (!is_known(src = depth_of(st, in->stack_src))) {
             note(c, HD_CODE_STACK_UNTRACKED, true, i,
                  "loads rsp from a register that holds no stack address the validator knows",
                  "");
@@ -143,20 +157,20 @@ static bool apply_stack_op(struct hd__code_ctx *c, uint32_t i, struct hd__code_s
         st->depth = moved(src, in->stack_imm);
         break;
     case HD__STACK_ENTER:
-        if (st->reg[HD__GPR_RBP] != HD__UNKNOWN || in->level > 0)
+        if (st->reg[HD__GPR_RBP] != HD__NOT_STACK || in->level > 0)
             escape(c, i, 1u << HD__GPR_RBP, "stores a stack address on the stack");
         st->depth = moved(st->depth, -8);
         st->reg[HD__GPR_RBP] = st->depth;
         st->depth = moved(st->depth, -8 * (int64_t)in->level - in->stack_imm);
         break;
     case HD__STACK_LEAVE:
-        if (st->reg[HD__GPR_RBP] == HD__UNKNOWN) {
+        if (!is_known(st->reg[HD__GPR_RBP])) {
             note(c, HD_CODE_STACK_UNTRACKED, true, i,
                  "loads rsp from rbp, which holds no stack address the validator knows", "");
             return false;
         }
         st->depth = moved(st->reg[HD__GPR_RBP], 8);
-        st->reg[HD__GPR_RBP] = HD__UNKNOWN;
+        st->reg[HD__GPR_RBP] = HD__NOT_STACK;
         break;
     case HD__STACK_UNTRACKED:
         note(c, HD_CODE_STACK_UNTRACKED, true, i,
@@ -165,7 +179,7 @@ static bool apply_stack_op(struct hd__code_ctx *c, uint32_t i, struct hd__code_s
     default:
         return true;
     }
-    if (st->depth == HD__UNKNOWN || st->depth < 0) {
+    if (!is_known(st->depth) || st->depth < 0) {
         note(c, HD_CODE_STACK_RANGE, true, i,
              "moves rsp above its value at entry", ": the return address is popped or dropped");
         return false;
@@ -187,7 +201,7 @@ static bool step(struct hd__code_ctx *c, struct hd__code_graph *g, uint32_t fn, 
     const struct hd__code_insn *in = &c->insn[i];
     uint16_t leaked = in->reads & tracked(st);
     int32_t copy = in->copy_dst != HD__GPR_NONE ? moved(depth_of(st, in->copy_src), in->copy_imm)
-                                                : HD__UNKNOWN;
+                                                : HD__NOT_STACK;
 
     if (leaked && (in->stores || in->writes))
         escape(c, i, leaked, "copies a stack address where the validator does not follow it");
@@ -199,7 +213,7 @@ static bool step(struct hd__code_ctx *c, struct hd__code_graph *g, uint32_t fn, 
         check_writes(c, fn, i, st);
     for (unsigned r = 0; r < HD__GPR_COUNT; r++)
         if (in->writes & (1u << r))
-            st->reg[r] = HD__UNKNOWN;
+            st->reg[r] = HD__NOT_STACK;
     if (in->copy_dst != HD__GPR_NONE)
         st->reg[in->copy_dst] = copy;
     if (st->depth > (int32_t)g->fn[fn].max_depth)
@@ -212,7 +226,7 @@ static bool step(struct hd__code_ctx *c, struct hd__code_graph *g, uint32_t fn, 
 static void forget_registers(struct hd__code_state *st)
 {
     for (unsigned r = 0; r < HD__GPR_COUNT; r++)
-        st->reg[r] = HD__UNKNOWN;
+        st->reg[r] = HD__NOT_STACK;
 }
 
 /* The function that starts at instruction @p t: found before, or a new one. -1: too many. */
@@ -329,8 +343,9 @@ static void reach(struct hd__code_ctx *c, struct hd__code_graph *g, uint32_t fn,
         return;
     } else {
         for (unsigned r = 0; r < HD__GPR_COUNT; r++)
-            if (in->reg[r] != st->reg[r] && in->reg[r] != HD__UNKNOWN) {
-                in->reg[r] = HD__UNKNOWN;
+            if (in->reg[r] != st->reg[r] && in->reg[r] != HD__ANY_DEPTH) {
+                /* A stack address on one path at least: still one, somewhere. */
+                in->reg[r] = HD__ANY_DEPTH;
                 changed = true;
             }
     }

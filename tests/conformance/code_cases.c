@@ -153,6 +153,11 @@ const struct code_case code_cases[] = {
     ROW("escape_partial_write_16", "48 89 E0 66 B8 00 00 C3", "W stack-escape@0x3"),
     ROW("escape_cmov_keeps_stack_address", "48 89 E0 48 0F 44 C3 48 89 08 C3",
         "W stack-escape@0x3"),
+    /* mov rax, rsp; jz +4; sub rax, 8: at the join rax is a stack address at 0 or 8. */
+    ROW("write_through_stack_address_paths_disagree_on",
+        "48 89 E0 74 04 48 83 E8 08 48 89 08 C3", "E stack-write@0x9"),
+    ROW("stack_address_on_one_path_only", "74 03 48 89 E0 48 89 08 C3", "E stack-write@0x5"),
+    ROW("same_stack_address_on_both_paths", "48 89 E0 74 00 48 89 48 F8 C3", ""),
     ROW("write_32_bit_replaces_stack_address", "48 89 E0 B8 00 00 00 00 C3", ""),
     ROW("cmp_rsp_is_no_escape", "48 39 C4 48 F7 C4 0F 00 00 00 C3", ""),
 
