@@ -53,8 +53,7 @@ enum hd__code_stack_op {
 
 /* A memory operand whose address may be on the stack. */
 struct hd__code_mem {
-    uint8_t base;   /* general base register (esp counts as rsp), or HD__GPR_NONE (none, rip,
-                       an fs:/gs: address) */
+    uint8_t base;   /* general base register (esp counts as rsp), or HD__GPR_NONE (none, rip) */
     bool unbounded; /* an index register or a rep prefix: which bytes it reaches is unknown */
     bool write;
     uint32_t size;  /* bytes */

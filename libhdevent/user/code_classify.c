@@ -108,11 +108,10 @@ static void add_mem(const struct hd_zydis_insn *d, const ZydisDecodedOperand *op
     if (out->mem_count >= HD__CODE_MEM_MAX)
         return; /* no x86 instruction has more */
     m = &out->mem[out->mem_count++];
-    /* fs:/gs: addresses are off the stack. A 32-bit base (esp) truncates the address, which
-     * is still the stack's where the stack is below 4 GiB (a bare-metal image): checked. */
-    m->base = (op->mem.segment == ZYDIS_REGISTER_FS || op->mem.segment == ZYDIS_REGISTER_GS)
-                  ? HD__GPR_NONE
-                  : gpr_of(op->mem.base);
+    /* A 32-bit base (esp) truncates the address, which is still the stack's where the stack
+     * is below 4 GiB (a bare-metal image); fs: and gs: add a base that may be 0. Both are
+     * checked like [rsp]. */
+    m->base = gpr_of(op->mem.base);
     m->unbounded = op->mem.index != ZYDIS_REGISTER_NONE || reaches_beyond_operand(d);
     m->write = op->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE;
     m->size = op->size >= 8 ? op->size / 8u : 1u;

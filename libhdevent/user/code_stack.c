@@ -95,9 +95,11 @@ static void escape(struct hd__code_ctx *c, uint32_t i, uint16_t regs, const char
 /* ---- one instruction --------------------------------------------------------------------- */
 
 /* Writes through a stack address: not to the return address, not above the function's own
- * frame (function 0: above its shadow space), not at an unbounded offset. */
-static void check_writes(struct hd__code_ctx *c, uint32_t fn, uint32_t i,
-                         const struct hd__code_state *st)
+ * frame (function 0: above its shadow space), not at an unbounded offset, not further below
+ * the return address than the stack it may use (which the deepest write counts towards, as
+ * the deepest rsp does). */
+static void check_writes(struct hd__code_ctx *c, struct hd__code_graph *g, uint32_t fn,
+                         uint32_t i, const struct hd__code_state *st)
 {
     const struct hd__code_insn *in = &c->insn[i];
     int64_t limit = fn == 0 ? 8 + (int64_t)HD_CODE_SHADOW_BYTES : 8;
@@ -122,12 +124,17 @@ static void check_writes(struct hd__code_ctx *c, uint32_t fn, uint32_t i,
                  "rep, bit offset, XSAVE area): it could reach the return address");
         else if (hi > 0 && lo < 8)
             note(c, HD_CODE_STACK_WRITE, true, i, "overwrites the return address", "");
+        else if (lo < -(int64_t)HD_CODE_STACK_MAX)
+            note(c, HD_CODE_STACK_WRITE, true, i, "writes further below the return address",
+                 " than the stack the code may use (HD_CODE_STACK_MAX, 4096 bytes)");
         else if (hi > limit)
             note(c, HD_CODE_STACK_WRITE, true, i, "writes above the return address",
                  fn == 0 ? ", into the caller's frame (only the 32 bytes of shadow space above "
                            "it belong to the code)"
                          : ", into its caller's frame (a subroutine owns nothing above its "
                            "return address)");
+        else if (lo < 0 && -lo > (int64_t)g->fn[fn].max_depth)
+            g->fn[fn].max_depth = (uint32_t)-lo;
     }
 }
 
@@ -206,11 +213,11 @@ static bool step(struct hd__code_ctx *c, struct hd__code_graph *g, uint32_t fn, 
     if (leaked && (in->stores || in->writes))
         escape(c, i, leaked, "copies a stack address where the validator does not follow it");
     if (!in->mem_after_pop)
-        check_writes(c, fn, i, st);
+        check_writes(c, g, fn, i, st);
     if (!apply_stack_op(c, i, st))
         return false;
     if (in->mem_after_pop)
-        check_writes(c, fn, i, st);
+        check_writes(c, g, fn, i, st);
     for (unsigned r = 0; r < HD__GPR_COUNT; r++)
         if (in->writes & (1u << r))
             st->reg[r] = HD__NOT_STACK;

@@ -138,7 +138,12 @@ const struct code_case code_cases[] = {
         "W stack-escape@0x3, E stack-write@0x3"),
     ROW("read_return_address_is_fine", "48 8B 04 24 C3", ""),
     ROW("read_caller_frame_is_fine", "48 8B 44 24 68 C3", ""),
-    ROW("fs_relative_is_not_stack", "64 48 89 04 24 C3", ""),
+    ROW("fs_relative_counts_as_stack", "64 48 89 04 24 C3", "E stack-write@0x0"),
+    ROW("write_far_below_rsp", "48 89 84 24 F8 EF FF FF C3", "E stack-write@0x0"),
+    ROW("write_at_stack_max_below_rsp", "48 89 84 24 00 F0 FF FF C3", ""),
+    /* The subroutine writes 4096 bytes below its own return address, called 8 deep. */
+    ROW("subroutine_deepest_write_counts", "50 E8 02 00 00 00 58 C3 48 89 84 24 00 F0 FF FF C3",
+        "E stack-range@0x1"),
     ROW("esp_based_write_return_address", "67 89 04 24 C3", "E stack-write@0x0"),
     ROW("xchg_memory_return_address", "48 87 04 24 C3", "E stack-write@0x0"),
 
