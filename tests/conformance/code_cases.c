@@ -112,7 +112,8 @@ const struct code_case code_cases[] = {
     ROW("xchg_rsp", "48 87 E0 C3", "W stack-escape@0x0, E stack-untracked@0x0"),
     ROW("mov_rsp_from_stack", "48 8B 24 24 C3", "E stack-untracked@0x0"),
     ROW("sub_rsp_register", "48 29 C4 C3", "E stack-untracked@0x0"),
-    ROW("leave_after_rbp_lost", "55 48 89 E5 48 31 ED C9 C3", "W stack-escape@0x4, E stack-untracked@0x7"),
+    ROW("leave_after_rbp_lost", "55 48 89 E5 48 31 ED C9 C3",
+        "W stack-escape@0x4, E stack-untracked@0x7"),
     ROW("stack_max_is_allowed", "48 81 EC 00 10 00 00 48 81 C4 00 10 00 00 C3", ""),
     ROW("stack_above_max", "48 81 EC 08 10 00 00 48 81 C4 08 10 00 00 C3", "E stack-range@0x0"),
 

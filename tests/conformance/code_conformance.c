@@ -106,7 +106,8 @@ static void rows_have_unique_names(void **state)
                 fail_msg("two rows are named %s", code_cases[i].name);
 }
 
-/* Every finding kind has a name and at least one row (empty and too-complex: test_code_validate). */
+/* Every finding kind has a name and at least one row (empty and too-complex are in
+ * tests/unit/test_code_validate.c). */
 static void every_finding_kind_has_a_row(void **state)
 {
     (void)state;

@@ -221,8 +221,9 @@ static void judge_fault(const uint8_t *data, size_t size, const uint8_t *code)
     uint64_t off = shared->rip - (uint64_t)(uintptr_t)code;
     char what[160];
 
-    snprintf(what, sizeof(what), "took signal %d (si_code %d) at rip = buffer %+lld, address 0x%llx",
-             shared->sig, shared->code, (long long)off, (unsigned long long)shared->addr);
+    snprintf(what, sizeof(what), "took signal %d (si_code %d) at rip = buffer %+lld, address "
+             "0x%llx", shared->sig, shared->code, (long long)off,
+             (unsigned long long)shared->addr);
     if (shared->rip < (uint64_t)(uintptr_t)code || off >= size || !insn_at(data, size, off, &insn))
         report_escape(data, size, what); /* control left the checked instructions */
     if (shared->sig == SIGTRAP)
