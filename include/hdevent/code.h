@@ -70,7 +70,7 @@ enum hd_code_finding_kind {
                                    MXCSR state use */
     HD_CODE_FORBIDDEN,        /**< error: retf, iret, ret imm16, far jmp/call, a near branch with
                                    an operand-size prefix, syscall/sysenter/sysret, int n/int3/
-                                   int1/into, ud0-ud2 */
+                                   int1/into, ud0-ud2, 0F 0D with a register operand */
     HD_CODE_STACK_UNBALANCED, /**< error: a ret at a depth other than the entry's, or paths that
                                    meet with different depths */
     HD_CODE_STACK_UNTRACKED,  /**< error: rsp written in a way the tracker cannot follow */

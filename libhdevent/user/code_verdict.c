@@ -37,6 +37,11 @@ static const char *forbidden_reason(const struct hd_zydis_insn *d)
     default:
         break;
     }
+    /* 0F 0D with a register operand: Zydis (after Intel's XED) reads a NOP, processors that
+     * implement 0F 0D as PREFETCHW raise #UD. Found by fuzz_code_validate. */
+    if (d->insn.meta.isa_set == ZYDIS_ISA_SET_PREFETCH_NOP &&
+        d->insn.meta.category == ZYDIS_CATEGORY_WIDENOP)
+        return "is 0F 0D with a register operand, which processors with PREFETCHW refuse (#UD)";
     switch (d->insn.mnemonic) {
     case ZYDIS_MNEMONIC_UD0:
     case ZYDIS_MNEMONIC_UD1:

@@ -211,6 +211,8 @@ const struct code_case code_cases[] = {
     ROW("forbidden_far_jmp", "FF 2C 24", "E forbidden@0x0"),
     ROW("forbidden_far_call", "FF 1C 24 C3", "E forbidden@0x0"),
     ROW("forbidden_even_unreachable", "C3 CC", "E forbidden@0x1"),
+    ROW("forbidden_0f0d_register_form", "0F 0D C8 C3", "E forbidden@0x0"),
+    ROW("prefetchw_memory_form_is_fine", "0F 0D 08 C3", ""),
 
     /* ---- privileged: warnings, errors with strict ---- */
     ROW("privileged_cli", "FA C3", "W privileged@0x0"),
