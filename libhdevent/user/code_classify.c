@@ -227,11 +227,12 @@ static bool copy_form(const struct hd_zydis_insn *d, uint8_t *dst, uint8_t *src,
     }
 }
 
-/* and r, imm with 0 <= imm <= 0xFFFF: a small number, never a stack address (rsp & 15). */
+/* and r32/r64, imm with 0 <= imm <= 0xFFFF: a small number, never a stack address (rsp & 15).
+ * Not and al, 15: the other 56 bits stay. */
 static bool masks_to_small_number(const struct hd_zydis_insn *d)
 {
     return d->insn.mnemonic == ZYDIS_MNEMONIC_AND && d->insn.operand_count_visible == 2 &&
-           d->ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+           d->ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER && !keeps_old_value(&d->ops[0]) &&
            d->ops[1].type == ZYDIS_OPERAND_TYPE_IMMEDIATE && d->ops[1].imm.value.s >= 0 &&
            d->ops[1].imm.value.s <= 0xFFFF;
 }

@@ -15,8 +15,9 @@
  *     HD_CODE_STACK_MAX bytes below it;
  *   - a ret at a depth other than 0, or two paths meeting at different depths;
  *   - a write through a stack address to the return address, above it (the caller's frame;
- *     function 0 may use the HD_CODE_SHADOW_BYTES of shadow space the trampoline gives), or
- *     at an offset it cannot bound (an index register, rep);
+ *     function 0 may use the HD_CODE_SHADOW_BYTES of shadow space the trampoline gives),
+ *     more than HD_CODE_STACK_MAX bytes below it, or at an offset it cannot bound (an index
+ *     register, rep, a bit offset, an XSAVE area, a register whose depth was lost);
  * and warns when a stack address leaves the registers it follows (stored to memory, changed
  * by arithmetic it does not model, passed to or returned from a subroutine), since writes
  * through the copy would go unchecked.

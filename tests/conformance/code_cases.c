@@ -53,6 +53,7 @@ const struct code_case code_cases[] = {
     ROW("project_cs_probe", "8C C8 48 89 42 78 C3", ""),
     ROW("project_copy_rax_to_buffer", "48 8B 02 48 89 01 48 89 C8 C3", ""),
     ROW("rsp_alignment_probe", "48 89 E0 48 83 E0 0F C3", ""),
+    ROW("rsp_alignment_probe_32", "48 89 E0 83 E0 0F C3", ""),
 
     /* ---- the docs' table: one example per finding ---- */
     ROW("doc_truncated", "48 C7 C0 C3", "E truncated@0x0"),
@@ -157,6 +158,7 @@ const struct code_case code_cases[] = {
     /* Found by fuzz_code_validate: mov al keeps rax's upper 56 bits, a stack address. */
     ROW("escape_partial_write", "48 89 E0 B0 7A 00 40 08 C3", "W stack-escape@0x3"),
     ROW("escape_partial_write_16", "48 89 E0 66 B8 00 00 C3", "W stack-escape@0x3"),
+    ROW("escape_and_low_byte_keeps_the_rest", "48 89 E0 24 0F C3", "W stack-escape@0x3"),
     ROW("escape_cmov_keeps_stack_address", "48 89 E0 48 0F 44 C3 48 89 08 C3",
         "W stack-escape@0x3"),
     /* mov rax, rsp; jz +4; sub rax, 8: at the join rax is a stack address at 0 or 8. */
