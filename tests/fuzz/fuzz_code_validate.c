@@ -13,8 +13,9 @@
  *     is run the way the engine runs raw code — copied to fresh memory that is written, then
  *     made read+exec (W^X), and called through hd__arch_call_raw() with the custom-code
  *     convention: rcx = a zeroed 4 KiB buffer, rdx = a zeroed 128-byte register block (in a
- *     zeroed page), r8 = NULL context — in a forked child with every other register zeroed,
- *     under a 2 s alarm and a seccomp filter that allows only exit. It must return. A finding
+ *     zeroed page; guard pages around both), r8 = NULL context — in a forked child with every
+ *     other register zeroed, under a 2 s alarm and a seccomp filter that allows only exit.
+ *     It must return. A finding
  *     (the harness aborts): the child hangs, makes a system call, traps (int3, TF), or faults
  *     at an address that is not an instruction start of the buffer (control left the checked
  *     code), or raises #UD on a base x86-64 instruction. Not a finding, since validation does
@@ -279,8 +280,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argc;
     (void)argv;
     shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    data_pages = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    /* A guard page on either side: a runaway rep stos through rdx or rcx faults at once
+     * instead of running through whatever the fuzzer mapped next to them. */
+    data_pages = mmap(NULL, 4 * 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     CHECK(shared != MAP_FAILED && data_pages != MAP_FAILED);
+    data_pages += 4096;
+    CHECK(mprotect(data_pages, 2 * 4096, PROT_READ | PROT_WRITE) == 0);
     atexit(print_counts);
     return 0;
 }
