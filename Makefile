@@ -81,8 +81,8 @@ clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_TSAN)
 
 # Longer fuzzing runs (tests/fuzz/run.sh): FUZZ_TIME seconds per harness, default 600.
-# `make fuzz` runs every harness, FUZZ_TARGET=wire, command, asm, script-compile,
-# script-verify or script-vm one of them.
+# `make fuzz` runs every harness, FUZZ_TARGET=wire, command, asm, code,
+# script-compile, script-verify or script-vm one of them.
 .PHONY: fuzz
 fuzz: deps
 	$(call banner,fuzz $${FUZZ_TARGET:-all harnesses} for $${FUZZ_TIME:-600}s each)

@@ -96,25 +96,30 @@ enum hd_status hd_code_disasm(const void *code, size_t size, uint32_t offset,
 
 const char *hd_code_finding_name(enum hd_code_finding_kind kind)
 {
-    switch (kind) {
-    case HD_CODE_EMPTY:
-        return "empty";
-    case HD_CODE_TRUNCATED:
-        return "truncated";
-    case HD_CODE_INVALID:
-        return "invalid";
-    case HD_CODE_RUNS_OFF_END:
-        return "runs-off-end";
-    case HD_CODE_BRANCH_OUTSIDE:
-        return "branch-outside";
-    case HD_CODE_BRANCH_MISPLACED:
-        return "branch-misplaced";
-    case HD_CODE_PRIVILEGED:
-        return "privileged";
-    case HD_CODE_INDIRECT_BRANCH:
-        return "indirect-branch";
-    case HD_CODE_SIMD:
-        return "simd";
-    }
-    return "unknown";
+    static const char *const names[] = {
+        [HD_CODE_EMPTY] = "empty",
+        [HD_CODE_TRUNCATED] = "truncated",
+        [HD_CODE_INVALID] = "invalid",
+        [HD_CODE_RUNS_OFF_END] = "runs-off-end",
+        [HD_CODE_BRANCH_OUTSIDE] = "branch-outside",
+        [HD_CODE_BRANCH_MISPLACED] = "branch-misplaced",
+        [HD_CODE_PRIVILEGED] = "privileged",
+        [HD_CODE_INDIRECT_BRANCH] = "indirect-branch",
+        [HD_CODE_SIMD] = "simd",
+        [HD_CODE_FORBIDDEN] = "forbidden",
+        [HD_CODE_STACK_UNBALANCED] = "stack-unbalanced",
+        [HD_CODE_STACK_UNTRACKED] = "stack-untracked",
+        [HD_CODE_STACK_RANGE] = "stack-range",
+        [HD_CODE_STACK_WRITE] = "stack-write",
+        [HD_CODE_STACK_ESCAPE] = "stack-escape",
+        [HD_CODE_LOOP] = "loop",
+        [HD_CODE_RECURSION] = "recursion",
+        [HD_CODE_TOO_COMPLEX] = "too-complex",
+    };
+    _Static_assert(sizeof(names) / sizeof(names[0]) == HD_CODE_TOO_COMPLEX + 1,
+                   "a name per finding kind");
+
+    if ((unsigned)kind >= sizeof(names) / sizeof(names[0]) || !names[kind])
+        return "unknown";
+    return names[kind];
 }

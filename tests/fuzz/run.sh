@@ -3,13 +3,16 @@
 #
 #   run.sh [--target TARGET] [--time SECONDS] [--build DIR] [--src DIR] [--coverage]
 #
-# Six harnesses (--target, default all: each, one after the other, each for --time seconds):
+# Seven harnesses (--target, default all: each, one after the other, each for --time seconds):
 #   wire           fuzz_wire_decode.c: the wire decoders, hd_wire_ioctl() and
 #                  hd_wire_device_ioctl() (self-test VMCALL, message records, event list) on
 #                  the host backend.
 #   command        fuzz_command_parse.c: the command parser, parse -> format -> parse round trip
 #                  (asm bodies through the assembler, inline scripts through the compiler).
 #   asm            fuzz_asm.c: the assembler; every success round-trips through the disassembler.
+#   code           fuzz_code_validate.c: raw-code validation (inputs up to 64 KiB); every buffer
+#                  strict mode accepts is run through the trampoline in a forked child and must
+#                  return.
 #   script-compile fuzz_script_compile.c: the script compiler; what it accepts must verify,
 #                  disassemble, register and run.
 #   script-verify  fuzz_script_verify.c: the bytecode verifier on raw bytes; what it accepts
@@ -35,6 +38,10 @@
 # from them (verify; the harness built with -DHD_FUZZ_SEEDS), none (vm: its input is a recipe);
 # corpus, artifacts and log under BUILD/script-compile/, BUILD/script-verify/, BUILD/script-vm/.
 #
+# code: libhdevent/user/code_*.c, the core's call_raw.S and Debian's Zydis (not instrumented);
+# seeds are tests/fuzz/corpus/code/ (HyperDbg's two doc examples and a few clean buffers),
+# dictionary tests/fuzz/code.dict; corpus, artifacts and log under BUILD/code/.
+#
 # --coverage: afterwards, replay each corpus through a source-coverage build and print the line
 # and branch coverage of the wire, parser or assembler files (llvm-cov; skipped when missing).
 #
@@ -50,7 +57,7 @@ src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build=
 coverage=0
 target=all
-usage="usage: $0 [--target wire|command|asm|script-compile|script-verify|script-vm|all] [--time SECONDS] [--build DIR] [--src DIR] [--coverage]"
+usage="usage: $0 [--target wire|command|asm|code|script-compile|script-verify|script-vm|all] [--time SECONDS] [--build DIR] [--src DIR] [--coverage]"
 while [ $# -gt 0 ]; do
     case "$1" in
         --coverage) coverage=1; shift ;;
@@ -62,7 +69,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 case "$target" in
-    wire|command|asm|script-compile|script-verify|script-vm|all) ;;
+    wire|command|asm|code|script-compile|script-verify|script-vm|all) ;;
     *) echo "$usage" >&2; exit 2 ;;
 esac
 build=${build:-$src/build/fuzz}
@@ -264,6 +271,47 @@ fuzz_asm() {
     return 0
 }
 
+# ---- code: raw-code validation, and accepted code run in a child ---------------------------
+fuzz_code() {
+    local dir=$build/code
+    local code_srcs=("$src"/libhdevent/user/code_*.c "$src/libhdevent/core/arch/x86_64/call_raw.S")
+    mkdir -p "$dir/corpus" "$dir/artifacts"
+
+    echo "== build $dir/fuzz_code_validate ($cc, libFuzzer + ASan + UBSan)"
+    compile "$build/obj/fuzz-code" "${san[@]}" -fsanitize=fuzzer-no-link -- "${code_srcs[@]}"
+    "$cc" "${common[@]}" "${san[@]}" -fsanitize=fuzzer "$src/tests/fuzz/fuzz_code_validate.c" \
+        "${objs[@]}" -lZydis -o "$dir/fuzz_code_validate"
+
+    echo "== run for ${time}s (corpus $dir/corpus, seeds tests/fuzz/corpus/code, artifacts $dir/artifacts)"
+    # -len_control=0: lengths up to 64 KiB from the start (validation is linear in the size;
+    # the limits on subroutines and stack only show in long buffers).
+    run_libfuzzer "$dir/fuzz_code_validate" "$dir" -max_len=65536 -len_control=0 \
+        -dict="$src/tests/fuzz/code.dict" "$dir/corpus" "$src/tests/fuzz/corpus/code" ||
+        return $?
+    grep -E '^fuzz_code_validate: [0-9]+ strict-accepted' "$dir/last-run.log" || true
+
+    if [ "$coverage" -eq 1 ]; then
+        local profdata llvmcov
+        profdata=$(command -v llvm-profdata || true)
+        llvmcov=$(command -v llvm-cov || true)
+        if [ -z "$profdata" ] || [ -z "$llvmcov" ]; then
+            echo "== coverage: skipped (llvm-profdata / llvm-cov not found)"
+            return 0
+        fi
+        echo "== coverage of the corpus (source-based, code validation files)"
+        local cov=(-fprofile-instr-generate -fcoverage-mapping)
+        "$cc" "${common[@]}" "${cov[@]}" -fsanitize=fuzzer "$src/tests/fuzz/fuzz_code_validate.c" \
+            "${code_srcs[@]}" -lZydis -o "$dir/fuzz_code_validate_cov"
+        rm -f "$dir"/cov-*.profraw
+        LLVM_PROFILE_FILE="$dir/cov-%p.profraw" "$dir/fuzz_code_validate_cov" -runs=0 \
+            "$dir/corpus" "$src/tests/fuzz/corpus/code" >"$dir/coverage-run.log" 2>&1
+        "$profdata" merge -sparse "$dir"/cov-*.profraw -o "$dir/cov.profdata"
+        "$llvmcov" report "$dir/fuzz_code_validate_cov" -instr-profile="$dir/cov.profdata" \
+            "$src"/libhdevent/user/code_*.c | tee "$dir/coverage.txt"
+    fi
+    return 0
+}
+
 # ---- script: the compiler, the verifier, the VM ------------------------------------------
 # fuzz_script NAME: build tests/fuzz/fuzz_NAME.c (NAME script_compile, script_verify,
 # script_vm) with the user library's script and command sources, the core and the host backend.
@@ -310,17 +358,20 @@ fuzz_script() {
 
 # Called as plain commands so that set -e stops at a failed build or run (inside `f || …`
 # bash would ignore errors in f). With all, a failing run ends the script.
-case "$target" in
-    wire|all) fuzz_wire ;;
-esac
-case "$target" in
-    command|all) fuzz_command ;;
-esac
-case "$target" in
-    asm|all) fuzz_asm ;;
-esac
+if [ "$target" = all ] || [ "$target" = wire ]; then
+    fuzz_wire
+fi
+if [ "$target" = all ] || [ "$target" = command ]; then
+    fuzz_command
+fi
+if [ "$target" = all ] || [ "$target" = asm ]; then
+    fuzz_asm
+fi
+if [ "$target" = all ] || [ "$target" = code ]; then
+    fuzz_code
+fi
 for t in script-compile script-verify script-vm; do
-    if [ "$target" = "$t" ] || [ "$target" = all ]; then
+    if [ "$target" = all ] || [ "$target" = "$t" ]; then
         fuzz_script "${t//-/_}"
     fi
 done

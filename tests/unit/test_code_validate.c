@@ -1,6 +1,8 @@
 /*
  * Zydis validation of raw code (hdevent/code.h): each finding kind, warnings versus errors
- * under HD_CODE_STRICT, and the disassembly shown to users.
+ * under HD_CODE_STRICT, limits (subroutines, stack, size), properties that hold for any bytes,
+ * and the disassembly shown to users. The table of buffers and their exact findings is
+ * tests/conformance/code_cases.c.
  */
 #include "helpers.h"
 
@@ -121,13 +123,27 @@ static void good_branches_and_calls_pass(void **state)
 {
     struct hd_code_report r;
     (void)state;
-    /* jz over a nop, call a local ret, loop back: all inside, every path returns. */
+    /* jz over a nop, call a local ret (a subroutine), ret: all inside, every path returns. */
     assert_int_equal(VALIDATE(&r, HD_CODE_STRICT, 0x74, 0x01, 0x90, 0xE8, 0x01, 0x00, 0x00, 0x00,
                               0xC3, 0xC3),
                      HD_OK);
     assert_int_equal(r.errors + r.warnings, 0);
-    /* A loop that only exits through ret. */
-    assert_int_equal(VALIDATE(&r, HD_CODE_STRICT, 0x48, 0xFF, 0xC8, 0x75, 0xFB, 0xC3), HD_OK);
+}
+
+static void loops_are_warnings_and_strict_makes_them_errors(void **state)
+{
+    struct hd_code_report r;
+    (void)state;
+    /* dec rax; jnz back; ret: it ends when rax reaches 0, which the validator cannot know. */
+    assert_int_equal(VALIDATE(&r, 0, 0x48, 0xFF, 0xC8, 0x75, 0xFB, 0xC3), HD_OK);
+    assert_first(&r, HD_CODE_LOOP, false, 3);
+    assert_int_equal(VALIDATE(&r, HD_CODE_STRICT, 0x48, 0xFF, 0xC8, 0x75, 0xFB, 0xC3),
+                     HD_ERR_INVALID_CODE);
+    assert_first(&r, HD_CODE_LOOP, true, 3);
+    /* EB FE: no path ever ends, so no path ends badly; only the loop is reported. */
+    assert_int_equal(VALIDATE(&r, 0, 0xEB, 0xFE), HD_OK);
+    assert_int_equal(r.warnings, 1);
+    assert_first(&r, HD_CODE_LOOP, false, 0);
 }
 
 static void privileged_is_a_warning_and_strict_makes_it_an_error(void **state)
@@ -138,13 +154,13 @@ static void privileged_is_a_warning_and_strict_makes_it_an_error(void **state)
         const char *mnemonic;
     } cases[] = {
         {{0xF4}, 1, "hlt"},        {{0xFA}, 1, "cli"},       {{0xFB}, 1, "sti"},
-        {{0xCC}, 1, "int3"},       {{0xCD, 0x2E}, 2, "int"}, {{0x0F, 0x01, 0xC1}, 3, "vmcall"},
+        {{0x0F, 0x01, 0xC1}, 3, "vmcall"},
         {{0x0F, 0x01, 0xC4}, 3, "vmxoff"},                   {{0x0F, 0x01, 0xC2}, 3, "vmlaunch"},
         {{0x0F, 0x01, 0xC3}, 3, "vmresume"},                 {{0x0F, 0x30}, 2, "wrmsr"},
         {{0x0F, 0x22, 0xD8}, 3, "mov cr3, rax"},             {{0x0F, 0x23, 0xF8}, 3, "mov dr7, rax"},
         {{0x0F, 0x01, 0x10}, 3, "lgdt"},                     {{0x0F, 0x01, 0x18}, 3, "lidt"},
-        {{0x0F, 0x05}, 2, "syscall"},                        {{0xE6, 0x80}, 2, "out"},
-        {{0x0F, 0x08}, 2, "invd"},
+        {{0xE6, 0x80}, 2, "out"},                            {{0x0F, 0x08}, 2, "invd"},
+        {{0x9C, 0x9D}, 2, "pushfq"}, /* the finding is popfq's, at 1: checked below */
     };
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -152,35 +168,76 @@ static void privileged_is_a_warning_and_strict_makes_it_an_error(void **state)
         uint8_t b[5];
         memcpy(b, cases[i].bytes, cases[i].n);
         b[cases[i].n] = 0xC3;
+        uint32_t at = cases[i].bytes[0] == 0x9C ? 1 : 0;
+        const char *want = at ? "popfq" : cases[i].mnemonic;
         assert_int_equal(hd_code_validate(b, cases[i].n + 1u, 0, &r), HD_OK);
-        assert_first(&r, HD_CODE_PRIVILEGED, false, 0);
-        if (strncmp(r.findings[0].instruction, cases[i].mnemonic, strlen(cases[i].mnemonic)))
+        assert_first(&r, HD_CODE_PRIVILEGED, false, at);
+        if (strncmp(r.findings[0].instruction, want, strlen(want)))
             fail_msg("case %zu: '%s' does not start with '%s'", i, r.findings[0].instruction,
                      cases[i].mnemonic);
         assert_int_equal(hd_code_validate(b, cases[i].n + 1u, HD_CODE_STRICT, &r),
                          HD_ERR_INVALID_CODE);
-        assert_first(&r, HD_CODE_PRIVILEGED, true, 0);
+        assert_first(&r, HD_CODE_PRIVILEGED, true, at);
     }
 }
 
-static void returns_from_privileged_terminators_need_no_ret(void **state)
+static void forbidden_instructions_are_errors_in_every_mode(void **state)
 {
-    struct hd_code_report r;
+    static const struct {
+        uint8_t bytes[4];
+        uint8_t n;
+        const char *mnemonic;
+    } cases[] = {
+        {{0xCC}, 1, "int3"},          {{0xCD, 0x2E}, 2, "int 0x2E"}, {{0xF1}, 1, "int1"},
+        {{0x0F, 0x05}, 2, "syscall"}, {{0x0F, 0x34}, 2, "sysenter"}, {{0x0F, 0x0B}, 2, "ud2"},
+        {{0x48, 0xCF}, 2, "iretq"},   {{0xCB}, 1, "ret far"},        {{0x66, 0xC3}, 2, "ret"},
+        {{0xC2, 0x08, 0x00}, 3, "ret 0x08"},                         {{0xFF, 0x2C, 0x24}, 3, "jmp far"},
+    };
     (void)state;
-    /* ud2 and iretq end a path; they are still reported. */
-    assert_int_equal(VALIDATE(&r, 0, 0x0F, 0x0B), HD_OK);
-    assert_int_equal(r.warnings, 1);
-    assert_int_equal(VALIDATE(&r, 0, 0x48, 0xCF), HD_OK);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct hd_code_report r;
+        uint8_t b[5];
+        memcpy(b, cases[i].bytes, cases[i].n);
+        b[cases[i].n] = 0xC3;
+        assert_int_equal(hd_code_validate(b, cases[i].n + 1u, 0, &r), HD_ERR_INVALID_CODE);
+        assert_first(&r, HD_CODE_FORBIDDEN, true, 0);
+        if (strncmp(r.findings[0].instruction, cases[i].mnemonic, strlen(cases[i].mnemonic)))
+            fail_msg("case %zu: '%s' does not start with '%s'", i, r.findings[0].instruction,
+                     cases[i].mnemonic);
+        assert_string_equal(hd_code_finding_name(r.findings[0].kind), "forbidden");
+    }
 }
 
-static void indirect_branches_are_warnings(void **state)
+static void indirect_branches_are_warnings_and_strict_makes_them_errors(void **state)
 {
     struct hd_code_report r;
     (void)state;
-    assert_int_equal(VALIDATE(&r, HD_CODE_STRICT, 0xFF, 0xE0), HD_OK); /* jmp rax */
+    assert_int_equal(VALIDATE(&r, 0, 0xFF, 0xE0), HD_OK); /* jmp rax: the path ends there */
     assert_first(&r, HD_CODE_INDIRECT_BRANCH, false, 0);
-    assert_int_equal(VALIDATE(&r, HD_CODE_STRICT, 0xFF, 0xD0, 0xC3), HD_OK); /* call rax */
+    assert_int_equal(VALIDATE(&r, 0, 0xFF, 0xD0, 0xC3), HD_OK); /* call rax, then ret */
     assert_first(&r, HD_CODE_INDIRECT_BRANCH, false, 0);
+    assert_int_equal(VALIDATE(&r, HD_CODE_STRICT, 0xFF, 0xE0), HD_ERR_INVALID_CODE);
+    assert_first(&r, HD_CODE_INDIRECT_BRANCH, true, 0);
+    assert_int_equal(VALIDATE(&r, HD_CODE_STRICT, 0xFF, 0xD0, 0xC3), HD_ERR_INVALID_CODE);
+    assert_first(&r, HD_CODE_INDIRECT_BRANCH, true, 0);
+}
+
+/* The audit's escape: call +0; pop rax; add rax, 14; mov edi, 42; push rax; ret lands in the
+ * immediate of a mov rax, imm64 that hides `mov eax, 60; syscall`. */
+static void the_push_ret_escape_is_refused(void **state)
+{
+    static const uint8_t escape[] = {0xE8, 0x00, 0x00, 0x00, 0x00, 0x58, 0x48, 0x83, 0xC0, 0x0E,
+                                     0xBF, 0x2A, 0x00, 0x00, 0x00, 0x50, 0xC3, 0x48, 0xB8, 0xB8,
+                                     0x3C, 0x00, 0x00, 0x00, 0x0F, 0x05, 0x90, 0xC3};
+    struct hd_code_report r;
+    (void)state;
+    assert_int_equal(hd_code_validate(escape, sizeof(escape), HD_CODE_STRICT, &r),
+                     HD_ERR_INVALID_CODE);
+    assert_first(&r, HD_CODE_STACK_RANGE, true, 5);
+    assert_int_equal(hd_code_validate(escape, sizeof(escape), 0, &r), HD_ERR_INVALID_CODE);
+    /* Without the call, push/ret alone: ret 8 bytes deep. */
+    assert_int_equal(VALIDATE(&r, 0, 0x50, 0xC3), HD_ERR_INVALID_CODE);
+    assert_first(&r, HD_CODE_STACK_UNBALANCED, true, 1);
 }
 
 static void simd_use_is_a_warning_and_strict_makes_it_an_error(void **state)
@@ -195,6 +252,94 @@ static void simd_use_is_a_warning_and_strict_makes_it_an_error(void **state)
     /* General-register code is not flagged. */
     assert_int_equal(VALIDATE(&r, HD_CODE_STRICT, 0x48, 0x31, 0xC0, 0xC3), HD_OK);
     assert_int_equal(r.warnings + r.errors, 0);
+}
+
+/* @p calls direct calls, each to its own ret after the main ret; the buffer's size. */
+static size_t make_calls(uint8_t *b, int calls)
+{
+    for (int i = 0; i < calls; i++) {
+        int32_t rel = (int32_t)(calls * 5 + 1 + i) - (i * 5 + 5); /* to the i-th ret below */
+        b[i * 5] = 0xE8;
+        memcpy(&b[i * 5 + 1], &rel, 4);
+    }
+    memset(&b[calls * 5], 0xC3, 1 + (size_t)calls);
+    return (size_t)calls * 6 + 1;
+}
+
+/* One subroutine more than HD_CODE_SUBROUTINES_MAX is an error at the call that finds it. */
+static void more_subroutines_than_the_limit_is_an_error(void **state)
+{
+    uint8_t b[(HD_CODE_SUBROUTINES_MAX + 1) * 6 + 1];
+    struct hd_code_report r;
+    (void)state;
+
+    size_t n = make_calls(b, HD_CODE_SUBROUTINES_MAX);
+    assert_int_equal(hd_code_validate(b, n, HD_CODE_STRICT, &r), HD_OK);
+    assert_int_equal(r.errors + r.warnings, 0);
+    assert_int_equal(hd_code_validate(b, make_calls(b, HD_CODE_SUBROUTINES_MAX + 1), 0, &r),
+                     HD_ERR_INVALID_CODE);
+    assert_int_equal(r.errors, 1);
+    assert_first(&r, HD_CODE_TOO_COMPLEX, true, HD_CODE_SUBROUTINES_MAX * 5);
+    assert_string_equal(hd_code_finding_name(r.findings[0].kind), "too-complex");
+}
+
+/* The largest buffer: 64 KiB of nops and a ret, and of push/pop pairs. */
+static void the_largest_buffer_is_followed(void **state)
+{
+    static uint8_t b[HD_CODE_MAX_BYTES];
+    struct hd_code_report r;
+    (void)state;
+
+    memset(b, 0x90, sizeof(b));
+    b[sizeof(b) - 1] = 0xC3;
+    assert_int_equal(hd_code_validate(b, sizeof(b), HD_CODE_STRICT, &r), HD_OK);
+    assert_int_equal(r.instructions, HD_CODE_MAX_BYTES);
+    for (size_t i = 0; i + 1 < sizeof(b); i += 2) {
+        b[i] = 0x50;
+        b[i + 1] = 0x58;
+    }
+    b[sizeof(b) - 1] = 0xC3;
+    assert_int_equal(hd_code_validate(b, sizeof(b), HD_CODE_STRICT, &r), HD_ERR_INVALID_CODE);
+    /* ... 50 58 50 C3: the last push is never popped. */
+    assert_first(&r, HD_CODE_STACK_UNBALANCED, true, HD_CODE_MAX_BYTES - 1);
+}
+
+/* For any bytes: the same findings with and without HD_CODE_STRICT, only their severity
+ * differs; two runs give the same report; the counts add up. */
+static void strict_changes_only_the_severity(void **state)
+{
+    static const uint8_t alphabet[] = {0x50, 0x58, 0x55, 0x5D, 0xC3, 0xC9, 0xE8, 0xEB, 0x74, 0x48,
+                                       0x89, 0xE5, 0x83, 0xEC, 0x04, 0x24, 0x00, 0x01, 0xFE, 0xFF,
+                                       0x90, 0x0F, 0x05, 0xD9, 0xE8, 0x8D, 0x64, 0xF8};
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    (void)state;
+
+    for (int round = 0; round < 3000; round++) {
+        uint8_t b[48];
+        size_t n = 1 + round % sizeof(b);
+        struct hd_code_report normal, strict, again;
+        enum hd_status sn, ss;
+
+        for (size_t i = 0; i < n; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            b[i] = round & 1 ? alphabet[x % sizeof(alphabet)] : (uint8_t)x;
+        }
+        sn = hd_code_validate(b, n, 0, &normal);
+        ss = hd_code_validate(b, n, HD_CODE_STRICT, &strict);
+        assert_int_equal(hd_code_validate(b, n, 0, &again), sn);
+        assert_memory_equal(&normal, &again, sizeof(normal));
+        assert_int_equal(normal.errors + normal.warnings, strict.errors + strict.warnings);
+        assert_int_equal(strict.warnings, 0);
+        assert_int_equal(normal.finding_count, strict.finding_count);
+        assert_int_equal(sn, normal.errors ? HD_ERR_INVALID_CODE : HD_OK);
+        assert_int_equal(ss, strict.errors ? HD_ERR_INVALID_CODE : HD_OK);
+        for (uint32_t i = 0; i < normal.finding_count; i++) {
+            assert_int_equal(normal.findings[i].kind, strict.findings[i].kind);
+            assert_int_equal(normal.findings[i].offset, strict.findings[i].offset);
+            assert_true(strict.findings[i].error);
+            assert_true(normal.findings[i].offset < n);
+        }
+    }
 }
 
 static void findings_are_counted_beyond_what_is_kept(void **state)
@@ -295,9 +440,14 @@ int main(void)
         cmocka_unit_test(branches_must_land_on_an_instruction),
         cmocka_unit_test(good_branches_and_calls_pass),
         cmocka_unit_test(privileged_is_a_warning_and_strict_makes_it_an_error),
-        cmocka_unit_test(returns_from_privileged_terminators_need_no_ret),
-        cmocka_unit_test(indirect_branches_are_warnings),
+        cmocka_unit_test(loops_are_warnings_and_strict_makes_them_errors),
+        cmocka_unit_test(forbidden_instructions_are_errors_in_every_mode),
+        cmocka_unit_test(indirect_branches_are_warnings_and_strict_makes_them_errors),
+        cmocka_unit_test(the_push_ret_escape_is_refused),
         cmocka_unit_test(simd_use_is_a_warning_and_strict_makes_it_an_error),
+        cmocka_unit_test(more_subroutines_than_the_limit_is_an_error),
+        cmocka_unit_test(the_largest_buffer_is_followed),
+        cmocka_unit_test(strict_changes_only_the_severity),
         cmocka_unit_test(findings_are_counted_beyond_what_is_kept),
         cmocka_unit_test(bad_arguments),
         cmocka_unit_test(disassembly_uses_intel_syntax_and_buffer_offsets),
