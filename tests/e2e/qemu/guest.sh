@@ -1,39 +1,12 @@
 #!/bin/sh
 # Runs inside the QEMU guest (busybox), as root, with /hdevent.ko, /bin/hdevent (the CLI,
-# static) and /bin/ioctl_probe. Every check prints "ok - NAME" or "FAIL - NAME: ..."; the
-# host (run.sh) fails the test on any FAIL or a missing "HDEVENT-E2E-RESULT fails=0".
+# static) and /bin/ioctl_probe. The checks (ok, bad, expect, refuse, status) are
+# tests/e2e/lib/checks.sh's; the host (run.sh) fails the test on any FAIL or a missing
+# "HDEVENT-E2E-RESULT fails=0".
 # The commands in docs/backends/linux.md are the ones below.
 
-fails=0
+. /checks.sh
 HDBG=47424448   # 'HDBG' in r8: the doc custom code turns it into 'HDB2' (32424448)
-
-ok() { echo "ok - $1"; }
-bad() { echo "FAIL - $1"; fails=$((fails + 1)); }
-
-# expect NAME PATTERN COMMAND...: the command's output (stdout+stderr) contains PATTERN
-expect() {
-    name=$1 pattern=$2
-    shift 2
-    out=$("$@" 2>&1)
-    if printf '%s\n' "$out" | grep -q -- "$pattern"; then ok "$name"; else
-        bad "$name: wanted [$pattern] in: $out"; fi
-}
-# refuse NAME PATTERN COMMAND...: the output does NOT contain PATTERN
-refuse() {
-    name=$1 pattern=$2
-    shift 2
-    out=$("$@" 2>&1)
-    if printf '%s\n' "$out" | grep -q -- "$pattern"; then bad "$name: unwanted [$pattern] in: $out"
-    else ok "$name"; fi
-}
-# status NAME WANT COMMAND...: the command's exit status is WANT
-status() {
-    name=$1 want=$2
-    shift 2
-    out=$("$@" 2>&1)
-    rc=$?
-    if [ "$rc" = "$want" ]; then ok "$name"; else bad "$name: exit $rc, wanted $want: $out"; fi
-}
 
 echo "guest: $(uname -r), $(grep -c ^processor /proc/cpuinfo) CPUs"
 
@@ -150,4 +123,4 @@ expect "dmesg: unloaded, no raw code left" "hdevent: unloaded: every event clear
 refuse "no WARNING/BUG/Oops in dmesg" "WARNING\|BUG\|Oops\|Call Trace\|general protection" dmesg
 echo "---- dmesg (hdevent lines) ----"
 dmesg | grep -i hdevent
-echo "HDEVENT-E2E-RESULT fails=$fails"
+checks_done
