@@ -109,26 +109,31 @@ trap 'kill -KILL $bochs 2>/dev/null || true' EXIT
 # the machine runs, so the phases are reported in both.
 hz=$(getconf CLK_TCK)
 bochs_cpu() { awk -v hz="$hz" '{ printf "%.0f", ($14 + $15) / hz }' "/proc/$bochs/stat" 2>/dev/null || echo 0; }
-started=$(date +%s) kernel_s="" boot_s="" end_s="" why=""
-cpu_now=0
-while kill -0 "$bochs" 2>/dev/null; do
-    now=$(($(date +%s) - started))
-    cpu_now=$(bochs_cpu)
+started=$(date +%s) kernel_s="" boot_s="" end_s="" why="" cpu_now=0
+markers() { # report each phase once, the first time its marker is in the serial log
+    local now=$(($(date +%s) - started))
     # The kernel's first line comes once ISOLINUX has loaded it and it has unpacked itself.
     if [ -z "$kernel_s" ] && grep -aq "Linux version" "$log"; then
         kernel_s=$now
-        step "kernel running: loaded and decompressed (Bochs: ${now}s wall, $(bochs_cpu)s CPU)"
+        step "kernel running: loaded and decompressed (Bochs: ${now}s wall, ${cpu_now}s CPU)"
     fi
     if [ -z "$boot_s" ] && grep -aq "HDEVENT-E2E-START" "$log"; then
         boot_s=$now
-        step "guest booted: the test starts (Bochs: ${now}s wall, $(bochs_cpu)s CPU)"
+        step "guest booted: the test starts (Bochs: ${now}s wall, ${cpu_now}s CPU)"
     fi
     if [ -z "$end_s" ] && grep -aq "HDEVENT-E2E-END" "$log"; then
         end_s=$now
-        step "guest done, powering off (Bochs: ${now}s wall, $(bochs_cpu)s CPU)"
+        step "guest done, powering off (Bochs: ${now}s wall, ${cpu_now}s CPU)"
     fi
+}
+while kill -0 "$bochs" 2>/dev/null; do
+    cpu=$(bochs_cpu)
+    [ "$cpu" = 0 ] || cpu_now=$cpu # 0: Bochs has just exited, keep the last reading
+    markers
     if grep -aq "Kernel panic" "$log"; then why="the guest panicked"; fi
-    if [ "$now" -ge "$limit" ]; then why="killed after ${limit}s of wall time (HDEVENT_BOCHS_LINUX_LIMIT)"; fi
+    if [ $(($(date +%s) - started)) -ge "$limit" ]; then
+        why="killed after ${limit}s of wall time (HDEVENT_BOCHS_LINUX_LIMIT)"
+    fi
     if [ "$cpu_now" -ge "$cpu_limit" ]; then
         why="killed after ${cpu_limit}s of CPU time (HDEVENT_BOCHS_LINUX_CPU_LIMIT)"
     fi
@@ -138,6 +143,7 @@ while kill -0 "$bochs" 2>/dev/null; do
     fi
     sleep 1
 done
+markers # the last phases may end between two looks
 rc=0
 wait "$bochs" || rc=$?
 trap - EXIT
