@@ -308,6 +308,15 @@ static void case_script_printf(void)
     expect("messages", hypercall(BM_HC_MESSAGES, 0, 0), 1);
 }
 
+/* Raw code is called on a 16-byte aligned stack in VMX root (events.list "stack"). */
+static void case_raw_code_stack(void)
+{
+    struct hd_guest_regs r = {.r9 = 0xFF};
+    bm_current_pid = 0xA00;
+    bm_vmcall(&r);
+    expect("rsp & 15 at the call to raw code", r.r9, 0);
+}
+
 /* Last: VMX operation ends here; main.c prints the verdict and shuts down. */
 static void case_vmxoff(void)
 {
@@ -341,6 +350,7 @@ static const struct guest_case {
     {"single-step-vmcall", case_single_step_vmcall},
     {"cr4-vmxe-shadow", case_cr4_vmxe_shadow},
     {"script-printf", case_script_printf},
+    {"raw-code-stack", case_raw_code_stack},
     {"vmxoff", case_vmxoff},
 };
 

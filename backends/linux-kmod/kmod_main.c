@@ -6,7 +6,7 @@
  *             runs a synthetic exit on the calling CPU through the same dispatcher; another
  *             hypervisor module may dispatch real exits through hd_kmod_vmcall().
  *   vmx=on    virtualize every online CPU with the shared VMX layer (backends/vmx, through
- *             kmod_vmx.c). Compile-tested only: no VMX on the machines this was built on.
+ *             kmod_vmx.c). Run under Bochs' software VMX by tests/e2e/bochs-linux.
  *   vmx=auto  (default) on where the CPU has VMX and this build has the VMX layer, else off.
  *
  * Every mode and every refusal gets one dmesg line starting "hdevent: ".

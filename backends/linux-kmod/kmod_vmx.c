@@ -4,15 +4,23 @@
  * only the Linux glue: pages, physical addresses, the pid, logging, the fatal path, and
  * starting and stopping the layer on each CPU from an IPI (interrupts off).
  *
- * COMPILE-TESTED ONLY: no machine this was written on has VMX (QEMU's TCG has none, KVM here
- * has no nested VMX); vmx=on has not been run. docs/backends/linux.md says so.
+ * Run under Bochs' software VMX with Debian's kernel by tests/e2e/bochs-linux (2 CPUs): real
+ * VMCALLs from ring 3 and ring 0, load and unload (docs/backends/linux.md, "verified under
+ * Bochs").
+ *
+ * /sys/kernel/debug/hdevent/vmx shows, per CPU, what its VMCALL exits were (count, CPL, own
+ * hypercalls, short-circuits, post passes, breaks, events fired, the last exit's record) and
+ * its exits by reason: the glue's vmcall_done fills it in VMX root, on that CPU only.
  *
  * Limit: CPU hotplug is not handled. A CPU that comes online after load runs unvirtualized
  * (its vmx_result stays HD_ERR_NOT_SUPPORTED, so rmmod sends it no VMXOFF hypercall, which
  * would #UD outside VMX operation); do not take a CPU offline while vmx=on (its VMX state
  * would be lost without VMXOFF).
  */
+#include <linux/atomic.h>
+#include <linux/cache.h>
 #include <linux/cpu.h>
+#include <linux/debugfs.h>
 #include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/kernel.h>
@@ -21,6 +29,7 @@
 #include <linux/percpu.h>
 #include <linux/printk.h>
 #include <linux/sched.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/string.h>
@@ -39,19 +48,51 @@ static int *vmx_result;              /* [nr_cpu_ids]: what each CPU's start retu
  * (docs/backends/linux.md, "Host page tables"). insmod's own CR3 would be freed when insmod
  * exits, and every later VM exit would then run on freed page tables. */
 static pgd_t *vmx_host_pgd;
+/* Pages the layer holds (regions, stacks, per-CPU state) plus vmx_host_pgd: rmmod reports
+ * it, and it must be 0 once every CPU is devirtualized (nothing leaked). */
+static atomic_long_t vmx_pages_in_use = ATOMIC_LONG_INIT(0);
+
+/*
+ * What one CPU's real VMCALL exits were. Written only by that CPU, in VMX root, with plain
+ * stores (the exit path takes no lock and runs no locked instruction); read without a lock
+ * by the debugfs file, so a reader racing an exit may see a count one behind. One cache line
+ * per CPU: no CPU writes another's line.
+ */
+struct vmx_stats {
+    u64 vmcalls;
+    u64 by_cpl[4];
+    u64 own_calls; /* HD_VERDICT_PROTECTED: the hypervisor's own hypercall (CPL 0 + magic) */
+    u64 short_circuits;
+    u64 post_passes;
+    u64 breaks;
+    u64 fired; /* events fired, both passes */
+    /* The last exit's record as the layer built it for the dispatcher. */
+    u64 last_rip;
+    u32 last_pid;
+    u32 last_flags;
+    u32 last_fired;
+    u32 last_cpl;
+} ____cacheline_aligned;
+static struct vmx_stats *vmx_stats; /* [nr_cpu_ids] */
+static struct dentry *vmx_debugfs;
 
 /* ---- glue --------------------------------------------------------------------------------- */
 
 static void *vmx_page_alloc(void *user, size_t pages)
 {
+    void *va = alloc_pages_exact(pages * PAGE_SIZE, GFP_KERNEL | __GFP_ZERO);
+
     (void)user;
-    return alloc_pages_exact(pages * PAGE_SIZE, GFP_KERNEL | __GFP_ZERO);
+    if (va)
+        atomic_long_add(pages, &vmx_pages_in_use);
+    return va;
 }
 
 static void vmx_page_free(void *user, void *va, size_t pages)
 {
     (void)user;
     free_pages_exact(va, pages * PAGE_SIZE);
+    atomic_long_sub(pages, &vmx_pages_in_use);
 }
 
 static uint64_t vmx_virt_to_phys(void *user, const void *va)
@@ -66,6 +107,27 @@ static uint32_t vmx_current_pid(void *user, struct hd_vmx_cpu *cpu)
     (void)user;
     (void)cpu;
     return task_tgid_nr(current);
+}
+
+/* VMX root, after both passes: this CPU's statistics and last exit record (see vmx_stats). */
+static void vmx_vmcall_done(void *user, struct hd_vmx_cpu *cpu, const struct hd_vcpu *vcpu,
+                            uint32_t flags, uint32_t fired)
+{
+    struct vmx_stats *s = &vmx_stats[hd_vmx_cpu_core(cpu)];
+
+    (void)user;
+    s->vmcalls++;
+    s->by_cpl[vcpu->cpl & 3]++;
+    s->own_calls += !!(flags & HD_VERDICT_PROTECTED);
+    s->short_circuits += !!(flags & HD_VERDICT_SHORT_CIRCUIT);
+    s->post_passes += !!(flags & HD_VERDICT_POST);
+    s->breaks += !!(flags & HD_VERDICT_BREAK);
+    s->fired += fired;
+    s->last_rip = vcpu->rip;
+    s->last_pid = vcpu->pid;
+    s->last_flags = flags;
+    s->last_fired = fired;
+    s->last_cpl = vcpu->cpl;
 }
 
 /* Called only from hd_vmx_cpu_log_flush(), in process context: the layer buffers what it logs
@@ -98,6 +160,7 @@ static int vmx_host_pgd_make(void)
     vmx_host_pgd = (pgd_t *)get_zeroed_page(GFP_KERNEL);
     if (!vmx_host_pgd)
         return -ENOMEM;
+    atomic_long_inc(&vmx_pages_in_use);
     memcpy(vmx_host_pgd + KERNEL_PGD_BOUNDARY, live + KERNEL_PGD_BOUNDARY,
            KERNEL_PGD_PTRS * sizeof(pgd_t));
     return 0;
@@ -120,6 +183,37 @@ static void vmx_fatal(void *user, struct hd_vmx_cpu *cpu, const struct hd_vmx_ex
           (unsigned long long)exit->qualification, (unsigned long long)exit->guest_rip,
           exit->instruction_error);
 }
+
+/* ---- /sys/kernel/debug/hdevent/vmx ------------------------------------------------------- */
+
+static int vmx_debugfs_show(struct seq_file *m, void *unused)
+{
+    unsigned int cpu, r;
+
+    (void)unused;
+    for (cpu = 0; cpu < nr_cpu_ids; cpu++) {
+        const struct vmx_stats *s = &vmx_stats[cpu];
+
+        if (!vmx_cpus[cpu] || vmx_result[cpu] != HD_OK)
+            continue; /* never virtualized (offline at load) */
+        seq_printf(m, "cpu %u: vmcalls %llu cpl0 %llu cpl3 %llu own %llu short_circuit %llu "
+                   "post %llu break %llu fired %llu\n", cpu, READ_ONCE(s->vmcalls),
+                   READ_ONCE(s->by_cpl[0]), READ_ONCE(s->by_cpl[3]), READ_ONCE(s->own_calls),
+                   READ_ONCE(s->short_circuits), READ_ONCE(s->post_passes),
+                   READ_ONCE(s->breaks), READ_ONCE(s->fired));
+        seq_printf(m, "cpu %u: last vmcall: pid %u cpl %u rip 0x%llx flags 0x%x fired %u\n", cpu,
+                   READ_ONCE(s->last_pid), READ_ONCE(s->last_cpl), READ_ONCE(s->last_rip),
+                   READ_ONCE(s->last_flags), READ_ONCE(s->last_fired));
+        seq_printf(m, "cpu %u: exits:", cpu);
+        for (r = 0; r <= HD_VMX_EXIT_REASON_MAX; r++)
+            if (hd_vmx_cpu_exits(vmx_cpus[cpu], r))
+                seq_printf(m, " %s %llu,", hd_vmx_exit_reason_name(r),
+                           (unsigned long long)hd_vmx_cpu_exits(vmx_cpus[cpu], r));
+        seq_puts(m, "\n");
+    }
+    return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vmx_debugfs);
 
 /* ---- start / stop ------------------------------------------------------------------------- */
 
@@ -171,9 +265,15 @@ static void vmx_free_all(void)
     kfree(vmx_result);
     vmx_cpus = NULL;
     vmx_result = NULL;
-    if (vmx_host_pgd && !in_use) /* no HOST_CR3 refers to it any more */
+    if (vmx_host_pgd && !in_use) { /* no HOST_CR3 refers to it any more */
         free_page((unsigned long)vmx_host_pgd);
+        atomic_long_dec(&vmx_pages_in_use);
+    }
     vmx_host_pgd = NULL;
+    if (!in_use) { /* a CPU still in VMX operation writes its statistics at every VMCALL */
+        kfree(vmx_stats);
+        vmx_stats = NULL;
+    }
 }
 
 int hd_kmod_vmx_start(struct hd_engine *engine)
@@ -197,14 +297,16 @@ int hd_kmod_vmx_start(struct hd_engine *engine)
     glue.log = vmx_log;
     glue.fatal = vmx_fatal;
     glue.host_cr3 = vmx_host_cr3;
+    glue.vmcall_done = vmx_vmcall_done;
     vmx_cpus = kcalloc(nr_cpu_ids, sizeof(*vmx_cpus), GFP_KERNEL);
     vmx_result = kmalloc_array(nr_cpu_ids, sizeof(*vmx_result), GFP_KERNEL);
+    vmx_stats = kcalloc(nr_cpu_ids, sizeof(*vmx_stats), GFP_KERNEL);
     if (vmx_result)
         /* Every entry, not only the online CPUs': 0 would be HD_OK, and rmmod would send a
          * CPU onlined after load (never virtualized) the VMXOFF hypercall: #UD outside VMX. */
         for (cpu = 0; cpu < nr_cpu_ids; cpu++)
             vmx_result[cpu] = HD_ERR_NOT_SUPPORTED;
-    if (!vmx_cpus || !vmx_result || vmx_host_pgd_make() != 0) {
+    if (!vmx_cpus || !vmx_result || !vmx_stats || vmx_host_pgd_make() != 0) {
         vmx_free_all();
         return -ENOMEM;
     }
@@ -236,6 +338,9 @@ int hd_kmod_vmx_start(struct hd_engine *engine)
         return -EIO;
     }
     cpus_read_unlock();
+    /* Diagnostics only: without debugfs (or if it fails) the module runs the same. */
+    vmx_debugfs = debugfs_create_dir("hdevent", NULL);
+    debugfs_create_file("vmx", 0400, vmx_debugfs, NULL, &vmx_debugfs_fops);
     pr_info("hdevent: vmx=on: %u CPUs virtualized; VMCALL exits go through hd_dispatch_vmcall\n",
             num_online_cpus());
     return 0;
@@ -245,10 +350,13 @@ void hd_kmod_vmx_stop(void)
 {
     if (!vmx_cpus)
         return;
+    debugfs_remove(vmx_debugfs); /* waits for readers: they look at vmx_cpus and vmx_stats */
+    vmx_debugfs = NULL;
     cpus_read_lock();
     on_each_cpu(vmx_stop_here, NULL, 1);
     cpus_read_unlock();
     vmx_log_flush();
     vmx_free_all();
-    pr_info("hdevent: vmx=on: every CPU devirtualized\n");
+    pr_info("hdevent: vmx=on: every CPU devirtualized; VMX pages still allocated: %ld\n",
+            atomic_long_read(&vmx_pages_in_use));
 }

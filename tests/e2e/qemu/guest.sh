@@ -1,39 +1,12 @@
 #!/bin/sh
 # Runs inside the QEMU guest (busybox), as root, with /hdevent.ko, /bin/hdevent (the CLI,
-# static) and /bin/ioctl_probe. Every check prints "ok - NAME" or "FAIL - NAME: ..."; the
-# host (run.sh) fails the test on any FAIL or a missing "HDEVENT-E2E-RESULT fails=0".
+# static) and /bin/ioctl_probe. The checks (ok, bad, expect, refuse, status) are
+# tests/e2e/lib/checks.sh's; the host (run.sh) fails the test on any FAIL or a missing
+# "HDEVENT-E2E-RESULT fails=0".
 # The commands in docs/backends/linux.md are the ones below.
 
-fails=0
+. /checks.sh
 HDBG=47424448   # 'HDBG' in r8: the doc custom code turns it into 'HDB2' (32424448)
-
-ok() { echo "ok - $1"; }
-bad() { echo "FAIL - $1"; fails=$((fails + 1)); }
-
-# expect NAME PATTERN COMMAND...: the command's output (stdout+stderr) contains PATTERN
-expect() {
-    name=$1 pattern=$2
-    shift 2
-    out=$("$@" 2>&1)
-    if printf '%s\n' "$out" | grep -q -- "$pattern"; then ok "$name"; else
-        bad "$name: wanted [$pattern] in: $out"; fi
-}
-# refuse NAME PATTERN COMMAND...: the output does NOT contain PATTERN
-refuse() {
-    name=$1 pattern=$2
-    shift 2
-    out=$("$@" 2>&1)
-    if printf '%s\n' "$out" | grep -q -- "$pattern"; then bad "$name: unwanted [$pattern] in: $out"
-    else ok "$name"; fi
-}
-# status NAME WANT COMMAND...: the command's exit status is WANT
-status() {
-    name=$1 want=$2
-    shift 2
-    out=$("$@" 2>&1)
-    rc=$?
-    if [ "$rc" = "$want" ]; then ok "$name"; else bad "$name: exit $rc, wanted $want: $out"; fi
-}
 
 echo "guest: $(uname -r), $(grep -c ^processor /proc/cpuinfo) CPUs"
 
@@ -118,6 +91,31 @@ expect "events d all" '"action":"disable","id":"all"' hdevent events d all
 expect "events c all" '"action":"clear","id":"all"' hdevent events c all
 expect "nothing left" "no events" hdevent events --text
 
+# ---- scripts: compiled by the CLI, verified and run by the module ----------------------------
+expect "add doc script" '"type":"added"' \
+    hdevent add '!vmcall pid 999 script { printf("VMCALL executed with context: %llx\n", $context); }'
+expect "script event fired" '"fired":1,' hdevent selftest-vmcall core=0 pid=999
+expect "script printf read back" '"text":"VMCALL executed with context: 0\\n"' hdevent read
+hdevent selftest-vmcall core=1 pid=999 >/dev/null
+expect "script printf, --text" 'VMCALL executed with context: 0' hdevent read --text
+expect "add faulting script" '"type":"added"' hdevent add '!vmcall pid 998 script { x = 1 / @rbx; }'
+expect "faulting script: exit still handled" '"rax":"0xfffffffffffffc18"' \
+    hdevent selftest-vmcall core=0 pid=998 rbx=0
+expect "script error read back" 'HD_ERR_SCRIPT_DIVIDE_BY_ZERO' hdevent read
+expect "compile error: refused in user mode" 'HD_ERR_SCRIPT_COMPILE' \
+    hdevent add '!vmcall script { y = nosuch(1); }'
+expect "events c all (scripts)" '"action":"clear","id":"all"' hdevent events c all
+
+# ---- raw code is called on the ABI's stack alignment (rsp = 0 mod 16 at the call), whatever
+# alignment the kernel's ioctl path had: code {lea rax, [rsp+8]; and rax, 15;
+# mov [rdx+0x78], rax} puts the caller's rsp & 15 in r15.
+expect "add rsp probe" '"type":"added"' hdevent add '!vmcall pid 555 code {48 8D 44 24 08 48 83 E0 0F 48 89 42 78}'
+for core in 0 1; do
+    expect "core $core: raw code called with rsp & 15 = 0" '"r15":"0x0"' \
+        hdevent selftest-vmcall core=$core pid=555 r15=ffff
+done
+expect "events c all (rsp probe)" '"action":"clear","id":"all"' hdevent events c all
+
 # ---- unload ----------------------------------------------------------------------------------
 status "rmmod" 0 rmmod hdevent
 
@@ -150,4 +148,4 @@ expect "dmesg: unloaded, no raw code left" "hdevent: unloaded: every event clear
 refuse "no WARNING/BUG/Oops in dmesg" "WARNING\|BUG\|Oops\|Call Trace\|general protection" dmesg
 echo "---- dmesg (hdevent lines) ----"
 dmesg | grep -i hdevent
-echo "HDEVENT-E2E-RESULT fails=$fails"
+checks_done
