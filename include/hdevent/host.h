@@ -124,7 +124,8 @@ struct hd_host_break {
     struct hd_guest_regs regs;
 };
 
-/** Break actions recorded so far (all of them are counted; the first 4096 are kept). */
+/** Break actions recorded so far (all of them are counted; the first 4096 are kept, in records
+ *  made at the first break: without memory for them a break is counted, not kept). */
 HD_API uint32_t hd_host_break_count(struct hd_host *host);
 
 /** Copy the @p index-th recorded break. @return false past the end of the kept records. */

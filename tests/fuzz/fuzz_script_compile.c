@@ -2,9 +2,9 @@
  * tests/fuzz/fuzz_script_compile.c — libFuzzer harness for the script compiler.
  *
  * Input: arbitrary bytes, compiled as script text with hd_script_compile_n() (a NUL byte in
- * them is a compile error, like any other). Seeds: tests/fuzz/corpus/script/ (every construct
- * of docs/script.md), with the dictionary tests/fuzz/script.dict. Invariants checked (abort on
- * failure):
+ * them is a compile error, like any other). Seeds: tests/fuzz/seeds/script-compile/ (every
+ * construct of docs/script.md), with the dictionary tests/fuzz/script.dict. Invariants
+ * checked (abort on failure):
  *
  *   refused: HD_ERR_SCRIPT_COMPILE, the program zeroed, a message, and a place inside the text
  *     that agrees with itself: line = 1 + the newlines before the offset, column = the bytes

@@ -16,7 +16,7 @@
  *     cannot make the VM touch anything outside its own state: ASan watches every access.
  *
  * Built with -DHD_FUZZ_SEEDS instead, the same file is a program that compiles every script
- * text in a directory (tests/fuzz/corpus/script) into a seed corpus of valid bytecode:
+ * text in a directory (tests/fuzz/seeds/script-compile) into a seed corpus of valid bytecode:
  * `fuzz_script_seeds TEXTDIR OUTDIR`.
  */
 #include <stdio.h>
