@@ -32,6 +32,26 @@ module_param(vmx, charp, 0444);
 MODULE_PARM_DESC(vmx, "on: virtualize every CPU with the VMX layer; off: no hypervisor, "
                       "IOCTLs and the self-test VMCALL only; auto (default): on where possible");
 
+/*
+ * The engine's budget and message queues (struct hd_engine_config, docs/c-api.md): 0, the
+ * default, takes the library's defaults, sized for a small machine. A value past the
+ * library's limit refuses the load (EINVAL).
+ */
+static uint max_events, max_actions, message_slots, message_max_bytes;
+static ulong max_code_bytes, max_buffer_bytes;
+module_param(max_events, uint, 0444);
+MODULE_PARM_DESC(max_events, "events held at once (0: 65536)");
+module_param(max_actions, uint, 0444);
+MODULE_PARM_DESC(max_actions, "actions over every event (0: 262144)");
+module_param(max_code_bytes, ulong, 0444);
+MODULE_PARM_DESC(max_code_bytes, "bytes of raw code over every event (0: 16 MiB)");
+module_param(max_buffer_bytes, ulong, 0444);
+MODULE_PARM_DESC(max_buffer_bytes, "bytes of per-core buffers and script slots (0: 64 MiB)");
+module_param(message_slots, uint, 0444);
+MODULE_PARM_DESC(message_slots, "messages each CPU's queue holds (0: 64; at most 65536)");
+module_param(message_max_bytes, uint, 0444);
+MODULE_PARM_DESC(message_max_bytes, "largest message (0: 512; at most 65536)");
+
 /* Set by build.sh when it compiles backends/vmx into the module (kmod_vmx.c). */
 #ifndef HD_KMOD_HAVE_VMX_LAYER
 #define HD_KMOD_HAVE_VMX_LAYER 0
@@ -123,6 +143,7 @@ static int vmx_mode(void)
 static int __init hd_kmod_init(void)
 {
     struct hd_backend_ops ops;
+    struct hd_engine_config config;
     struct hd_engine *engine;
     enum hd_status st;
     int mode = vmx_mode(), err;
@@ -135,9 +156,21 @@ static int __init hd_kmod_init(void)
         return err;
     }
     hd_kmod_ops_init(&ops);
-    st = hd_engine_create(&ops, NULL, &engine);
-    if (st != HD_OK) {
+    hd_engine_config_init(&config);
+    config.max_events = max_events ? max_events : config.max_events;
+    config.max_actions = max_actions ? max_actions : config.max_actions;
+    config.max_code_bytes = max_code_bytes ? max_code_bytes : config.max_code_bytes;
+    config.max_buffer_bytes = max_buffer_bytes ? max_buffer_bytes : config.max_buffer_bytes;
+    config.message_slots = message_slots ? message_slots : config.message_slots;
+    config.message_max_bytes = message_max_bytes ? message_max_bytes : config.message_max_bytes;
+    st = hd_engine_create(&ops, &config, &engine);
+    if (st == HD_ERR_INVALID_ARGUMENT) /* ops and out are ours: the config was refused */
+        pr_err("hdevent: load refused: a module parameter is past its limit (max_events at "
+               "most %u, message_slots %u, message_max_bytes %u)\n",
+               HD_BUDGET_EVENTS_MAX, HD_MESSAGE_SLOTS_MAX, HD_MESSAGE_BYTES_MAX);
+    else if (st != HD_OK)
         pr_err("hdevent: load refused: engine creation failed: %s\n", hd_status_str(st));
+    if (st != HD_OK) {
         hd_kmod_exec_exit();
         return st == HD_ERR_NO_MEMORY ? -ENOMEM : -EINVAL;
     }

@@ -119,6 +119,20 @@ expect "events c all (rsp probe)" '"action":"clear","id":"all"' hdevent events c
 # ---- unload ----------------------------------------------------------------------------------
 status "rmmod" 0 rmmod hdevent
 
+# ---- the engine's budget as module parameters -------------------------------------------------
+status "insmod max_events=2" 0 insmod /hdevent.ko vmx=off max_events=2
+expect "max_events parameter readable" "^2$" cat /sys/module/hdevent/parameters/max_events
+expect "budget: first event" '"type":"added"' hdevent add '!vmcall pid 1'
+expect "budget: second event" '"type":"added"' hdevent add '!vmcall pid 2'
+expect "budget: third refused" '"error":"0xC000101E","name":"HD_WIRE_ERR_BUDGET_EXCEEDED"' \
+    hdevent add '!vmcall pid 3'
+out=$(hdevent events)
+same "budget: the refusal changed nothing" "$(echo "$out" | grep -c '"type":"listed"')" 2
+status "rmmod (budget)" 0 rmmod hdevent
+status "insmod message_slots past its limit refused (EINVAL)" 22 \
+    insmod /hdevent.ko vmx=off message_slots=100000
+expect "dmesg: a parameter past its limit" "a module parameter is past its limit (max_events at most 16777216, message_slots 65536" dmesg
+
 # ---- docs/backends/linux.md: every "$ hdevent" example, in order, on a fresh module ------------
 # run.sh turned the page's sh blocks into /doc-examples.txt: "CMD <command>", "OUT <line>".
 doc_check() {
