@@ -14,20 +14,6 @@
 
 /* ---- errors ------------------------------------------------------------------------------- */
 
-static void set_token(struct hd_asm_error *err, const char *p, size_t len)
-{
-    size_t keep = len;
-
-    if (keep > sizeof(err->token) - 1)
-        keep = sizeof(err->token) - 4; /* room for "..." */
-    for (size_t i = 0; i < keep; i++) {
-        unsigned char c = (unsigned char)p[i];
-        err->token[i] = (c < 0x20 || c == 0x7F) ? ' ' : (char)c;
-    }
-    if (keep < len)
-        memcpy(err->token + keep, "...", 4);
-}
-
 enum hd_status hd__asm_fail(struct hd__asm *a, uint32_t off, uint32_t len, const char *fmt, ...)
 {
     struct hd_asm_error *err = a->err;
@@ -46,7 +32,7 @@ enum hd_status hd__asm_fail(struct hd__asm *a, uint32_t off, uint32_t len, const
     err->column = off - start + 1;
     err->offset = off;
     err->length = len;
-    set_token(err, a->text + off, len);
+    hd__error_token(err->token, sizeof(err->token), a->text + off, len);
     va_start(ap, fmt);
     vsnprintf(err->message, sizeof(err->message), fmt, ap);
     va_end(ap);

@@ -19,6 +19,8 @@
 
 #include <hdevent/asm.h>
 
+#include "text.h"
+
 #include <Zydis/Zydis.h>
 
 #include <stdarg.h>

@@ -27,24 +27,13 @@ static bool is_word_char(char c)
     return is_word_start(c) || (c >= '0' && c <= '9');
 }
 
-static int digit_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Read the digits p[0..n) in @p base. @return 0, 1 (not a digit of the base), 2 (overflow). */
 static int read_digits(const char *p, uint32_t n, unsigned base, uint64_t *out)
 {
     uint64_t v = 0;
 
     for (uint32_t i = 0; i < n; i++) {
-        int d = digit_value(p[i]);
+        int d = hd__hex_digit(p[i]);
         if (d < 0 || (unsigned)d >= base)
             return 1;
         if (v > (UINT64_MAX - (uint64_t)d) / base)
@@ -203,8 +192,8 @@ enum hd_status hd__asm_string(struct hd__asm *a, const struct hd__asm_tok *tok, 
         case '0': out[k++] = 0; break;
         case '\\': case '"': case '\'': out[k++] = (uint8_t)c; break;
         case 'x': {
-            int hi = i + 1 + 1 < len ? digit_value(p[i + 1]) : -1;
-            int lo = i + 2 + 1 < len ? digit_value(p[i + 2]) : -1;
+            int hi = i + 1 + 1 < len ? hd__hex_digit(p[i + 1]) : -1;
+            int lo = i + 2 + 1 < len ? hd__hex_digit(p[i + 2]) : -1;
             if (hi < 0 || lo < 0)
                 return hd__asm_fail(a, tok->span.off + i - 1, 2,
                                     "\\x takes two hex digits (\\x0A)");

@@ -13,17 +13,6 @@
 
 #include "command_internal.h"
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static bool is_x_prefix(const char *p, size_t avail)
 {
     return avail >= 2 && (p[0] == '0' || p[0] == '\\') && (p[1] == 'x' || p[1] == 'X');
@@ -34,11 +23,11 @@ static size_t emit_group(const char *d, size_t n, uint8_t *buf, size_t count)
 {
     size_t i = 0;
     if (n % 2) {
-        buf[count++] = (uint8_t)hex_value(d[0]);
+        buf[count++] = (uint8_t)hd__hex_digit(d[0]);
         i = 1;
     }
     for (; i < n; i += 2)
-        buf[count++] = (uint8_t)(hex_value(d[i]) << 4 | hex_value(d[i + 1]));
+        buf[count++] = (uint8_t)(hd__hex_digit(d[i]) << 4 | hd__hex_digit(d[i + 1]));
     return count;
 }
 
@@ -64,7 +53,7 @@ enum hd_status hd__cmd_hex_body(const struct cmd_lexer *lx, const struct cmd_tok
         j = is_x_prefix(b + s, e - s) ? s + 2 : s;
         for (;;) {
             size_t d0 = j;
-            while (j < e && hex_value(b[j]) >= 0)
+            while (j < e && hd__hex_digit(b[j]) >= 0)
                 j++;
             if (j == d0 && j == e) {
                 free(buf);

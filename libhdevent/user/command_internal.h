@@ -7,6 +7,8 @@
 
 #include <hdevent/command.h>
 
+#include "text.h"
+
 /** A token: a word (a run without blanks or braces) or a whole `{…}` group, braces included. */
 struct cmd_token {
     const char *p;

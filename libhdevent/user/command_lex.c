@@ -46,21 +46,13 @@ enum hd_status hd__cmd_fail(const struct cmd_lexer *lx, struct hd_command_error 
                         size_t len, const char *fmt, ...)
 {
     va_list ap;
-    size_t keep = len;
 
     if (!err)
         return HD_ERR_INVALID_ARGUMENT;
     memset(err, 0, sizeof(*err));
     err->column = lx && p ? hd__cmd_column(lx, p) : 0;
     err->length = (uint32_t)len;
-    if (keep > sizeof(err->token) - 1)
-        keep = sizeof(err->token) - 4; /* room for "..." */
-    for (size_t i = 0; i < keep; i++) {
-        unsigned char c = (unsigned char)p[i];
-        err->token[i] = (c < 0x20 || c == 0x7F) ? ' ' : (char)c;
-    }
-    if (keep < len)
-        memcpy(err->token + keep, "...", 4);
+    hd__error_token(err->token, sizeof(err->token), p, len);
     va_start(ap, fmt);
     vsnprintf(err->message, sizeof(err->message), fmt, ap);
     va_end(ap);

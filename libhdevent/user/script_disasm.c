@@ -15,7 +15,7 @@ static const char *const mnemonics[] = {
 #undef HD_SCRIPT_MNEMONIC_
 };
 
-static const char *const views[5][16] = {
+const char *const hd__script_views[5][16] = {
     {"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi", "r8", "r9", "r10", "r11", "r12",
      "r13", "r14", "r15"},
     {"eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi", "r8d", "r9d", "r10d", "r11d",
@@ -105,7 +105,7 @@ static void put_operand(struct out *o, const struct prog *p, enum hd_script_oper
         put(o, "#0x%llx", (unsigned long long)hd__le_rd64(p->consts, (size_t)v * 8));
         break;
     case HD_SOPND_REG:
-        put(o, "@%s", views[0][v]);
+        put(o, "@%s", hd__script_views[0][v]);
         break;
     case HD_SOPND_PSEUDO:
         put(o, "%s", pseudos[v]);
@@ -146,7 +146,7 @@ static void put_insn(struct out *o, const struct prog *p, uint32_t k)
     if (op == HD_SOP_LDR) { /* the register as the view names it: @eax, @al, @ah */
         put(o, "%s", first);
         put_slot(o, p, v[0]);
-        put(o, ", @%s\n", views[v[2]][v[1]]);
+        put(o, ", @%s\n", hd__script_views[v[2]][v[1]]);
         return;
     }
     /* Fields in reading order: a conditional jump shows its condition before its target. */

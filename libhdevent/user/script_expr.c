@@ -154,18 +154,6 @@ int hd__sc_local(struct sc *c, const struct sc_token *t, bool create)
 
 /* ---- registers and pseudo-registers ------------------------------------------------------ */
 
-static const char *const reg_names[5][16] = {
-    {"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi", "r8", "r9", "r10", "r11", "r12",
-     "r13", "r14", "r15"},
-    {"eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi", "r8d", "r9d", "r10d", "r11d",
-     "r12d", "r13d", "r14d", "r15d"},
-    {"ax", "cx", "dx", "bx", "sp", "bp", "si", "di", "r8w", "r9w", "r10w", "r11w", "r12w",
-     "r13w", "r14w", "r15w"},
-    {"al", "cl", "dl", "bl", "spl", "bpl", "sil", "dil", "r8l", "r9l", "r10l", "r11l", "r12l",
-     "r13l", "r14l", "r15l"},
-    {"ah", "ch", "dh", "bh"},
-};
-
 int hd__sc_register(const struct sc *c, const struct sc_token *t, uint32_t *view)
 {
     const char *name = c->text + t->pos + 1;
@@ -174,8 +162,9 @@ int hd__sc_register(const struct sc *c, const struct sc_token *t, uint32_t *view
     if (n == 3 && memcmp(name, "rip", 3) == 0)
         return -2;
     for (uint32_t v = 0; v < 5; v++)
-        for (uint32_t r = 0; r < 16 && reg_names[v][r]; r++)
-            if (strlen(reg_names[v][r]) == n && memcmp(reg_names[v][r], name, n) == 0) {
+        for (uint32_t r = 0; r < (v == 4 ? 4u : 16u); r++) /* high bytes: ah, ch, dh, bh */
+            if (strlen(hd__script_views[v][r]) == n &&
+                memcmp(hd__script_views[v][r], name, n) == 0) {
                 *view = v;
                 return (int)r;
             }

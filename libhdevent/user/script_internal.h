@@ -146,6 +146,13 @@ struct sc_token hd__sc_peek(struct sc *c);
 
 /* ---- expressions (script_expr.c) ---------------------------------------------------- */
 
+/*
+ * The register names of each view (script_disasm.c), the compiler's and the listing's: 64, 32,
+ * 16 and low 8 bits of rax..r15, then the high bytes, where only ah, ch, dh and bh are names a
+ * script may write; the other twelve say what a listing shows for them.
+ */
+extern const char *const hd__script_views[5][16];
+
 struct sc_node *hd__sc_expr(struct sc *c);
 /* Memory that lives as long as the compilation (the node arena). */
 void *hd__sc_alloc(struct sc *c, size_t n);
