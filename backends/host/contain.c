@@ -547,10 +547,5 @@ bool hd_host_fault_get(struct hd_host *host, uint32_t core, struct hd_host_fault
 
 uint64_t hd_host_fault_count(struct hd_host *host)
 {
-    uint64_t n;
-
-    pthread_mutex_lock(&host->state_lock);
-    n = host->fault_count;
-    pthread_mutex_unlock(&host->state_lock);
-    return n;
+    return hd__host_read_locked(host, &host->fault_count);
 }

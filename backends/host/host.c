@@ -384,16 +384,6 @@ enum hd_status hd_host_vmcall(struct hd_host *host, struct hd_engine *engine,
     return HD_OK;
 }
 
-/* A counter the exits of any thread update, read under the same lock. */
-static uint64_t read_locked(struct hd_host *host, const uint64_t *counter)
-{
-    uint64_t n;
-    pthread_mutex_lock(&host->state_lock);
-    n = *counter;
-    pthread_mutex_unlock(&host->state_lock);
-    return n;
-}
-
 uint32_t hd_host_break_count(struct hd_host *host)
 {
     uint32_t n;
@@ -423,12 +413,12 @@ void hd_host_break_reset(struct hd_host *host)
 
 uint64_t hd_host_live_allocations(struct hd_host *host)
 {
-    return read_locked(host, &host->live);
+    return hd__host_read_locked(host, &host->live);
 }
 
 uint64_t hd_host_allocation_calls(struct hd_host *host)
 {
-    return read_locked(host, &host->calls);
+    return hd__host_read_locked(host, &host->calls);
 }
 
 void hd_host_fail_allocation(struct hd_host *host, int64_t n)

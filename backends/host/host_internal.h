@@ -75,6 +75,16 @@ struct hd_host {
     struct host_region memory[HD_HOST_MEMORY_REGIONS]; /* guest memory, under state_lock */
 };
 
+/* A counter the exits of any thread update, read under the same lock. */
+static inline uint64_t hd__host_read_locked(struct hd_host *host, const uint64_t *counter)
+{
+    uint64_t n;
+    pthread_mutex_lock(&host->state_lock);
+    n = *counter;
+    pthread_mutex_unlock(&host->state_lock);
+    return n;
+}
+
 /* ---- contain.c ------------------------------------------------------------------------- */
 
 /*
