@@ -131,7 +131,11 @@ void cli_text_safe_str(FILE *out, const char *s);
  *  printable ASCII as \xNN (one line per message). */
 void cli_text_escaped(FILE *out, const uint8_t *p, size_t n);
 
-/** Print errors for people (true: `--text`, on stderr) or as JSON lines (false, default). */
+/**
+ * Print errors for people (true: `--text`, on stderr) or as JSON lines (false, default).
+ * Text mode decides here whether diagnostics are in colour (isatty, NO_COLOR, TERM): before
+ * `hdevent run` installs its seccomp filter, which refuses the ioctl isatty makes.
+ */
 void cli_set_text(bool text);
 
 /**

@@ -72,10 +72,24 @@ void cli_text_escaped(FILE *out, const uint8_t *p, size_t n)
 
 static uint32_t current_line;
 static bool text_mode;
+static bool colour; /* decided with text mode: cli_diag() may run under run's seccomp filter */
+
+/* Colour for a diagnostic's kind: only on a terminal, never with NO_COLOR set (no-color.org)
+ * or TERM=dumb, never on Windows (its console may not take the sequences). */
+static bool colour_wanted(void)
+{
+#ifdef _WIN32
+    return false;
+#else
+    const char *no = getenv("NO_COLOR"), *term = getenv("TERM");
+    return isatty(2) && !(no && *no) && !(term && !strcmp(term, "dumb"));
+#endif
+}
 
 void cli_set_text(bool text)
 {
     text_mode = text;
+    colour = text && colour_wanted();
 }
 
 void cli_set_line(uint32_t line)
@@ -89,22 +103,6 @@ void cli_json_where(void)
         printf("\"line\":%u,", (unsigned)current_line);
 }
 
-/* Colour for a diagnostic's kind: only on a terminal, never with NO_COLOR set (no-color.org)
- * or TERM=dumb, never on Windows (its console may not take the sequences). */
-static bool colour(void)
-{
-#ifdef _WIN32
-    return false;
-#else
-    static int decided = -1;
-    if (decided < 0) {
-        const char *no = getenv("NO_COLOR"), *term = getenv("TERM");
-        decided = isatty(2) && !(no && *no) && !(term && !strcmp(term, "dumb"));
-    }
-    return decided;
-#endif
-}
-
 FILE *cli_diag(const char *kind)
 {
     const char *sgr = !strcmp(kind, "error") ? "1;31" : !strcmp(kind, "warning") ? "1;35" : "1;36";
@@ -112,7 +110,7 @@ FILE *cli_diag(const char *kind)
     fflush(stdout);
     if (current_line)
         fprintf(stderr, "line %u: ", (unsigned)current_line);
-    if (colour())
+    if (colour)
         fprintf(stderr, "\033[%sm%s:\033[0m ", sgr, kind);
     else
         fprintf(stderr, "%s: ", kind);
