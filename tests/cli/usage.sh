@@ -199,6 +199,16 @@ printf '!vmcall pid 1 %s[31m' "$esc" >esc.txt
 t parse --text -f esc.txt; want 1 '' "error: *"
 holds ERR '\x1B[31m'
 [[ $ERR != *"$esc"* ]] || fail "parse --text let an ESC byte through"
+printf 'printf("a%sb");' "$esc" >esc.ds # a string constant holding an ESC byte
+clean() { checks=$((checks + 1)); [[ $OUT$ERR != *"$esc"* ]] || fail "$LAST let an ESC through"; }
+t script --text -f esc.ds; want 0; clean
+holds OUT '0000  printf    "a\x1Bb"'
+t parse --text "!vmcall script {printf(\"a${esc}b\");}"; want 0; clean
+holds OUT 'action 0: script, {printf("a\x1Bb");}'
+holds OUT '    0000  printf    "a\x1Bb"'
+printf 'nop\n%s[2J\n' "$esc" >esc.asm
+t asm --text -f esc.asm; want 1 ''; clean
+holds ERR '\x1B[2J'
 
 # ---- colour: a terminal only, never with NO_COLOR or TERM=dumb; -o - never on a terminal -------
 # script(1) gives the command a terminal; its output comes back on ours, with CR LF.

@@ -3,10 +3,11 @@
  * simulator (docs/cli.md).
  *
  * A scenario holds HyperDbg commands and exit lines. Commands travel the route a kernel's
- * would (run_command.c). Exit lines go through the host backend's simulated exit: hd_dispatch_vmcall
- * (pre), the default handling (host-backend.md), the post pass, rip += 3. `memory ADDRESS
- * BYTES…` lines give scripts simulated guest memory (run_memory.c). A bad line prints an error
- * naming the line and the run goes on; the exit status says whether any line failed.
+ * would (run_command.c). Exit lines go through the host backend's simulated exit:
+ * hd_dispatch_vmcall (pre), the default handling (host-backend.md), the post pass, rip += 3.
+ * `memory ADDRESS BYTES…` lines give scripts simulated guest memory (run_memory.c). A bad line
+ * prints an error naming the line and the run goes on; the exit status says whether any line
+ * failed.
  * A hook that faults or runs past the time limit is stopped by the host backend: its line
  * gets an error (run_fault.c) and an abandoned exit, and the run goes on. The scenario's code
  * runs under a seccomp filter once setup is done (run_filter.c).

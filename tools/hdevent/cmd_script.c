@@ -22,9 +22,12 @@ int cli_script_listing(const uint8_t *code, uint32_t size, int action, bool text
     if (!listing)
         return cli_fail("HD_ERR_NO_MEMORY", "out of memory for the listing");
     hd_script_disasm(code, size, listing, len + 1, &len);
-    if (text_out) {
-        for (char *line = strtok(listing, "\n"); line; line = strtok(NULL, "\n"))
-            printf("%s%s\n", action >= 0 ? "    " : "", line); /* in parse: under its action */
+    if (text_out) { /* a string constant holds the script's bytes as they were: made safe */
+        for (char *line = strtok(listing, "\n"); line; line = strtok(NULL, "\n")) {
+            printf("%s", action >= 0 ? "    " : ""); /* in parse: under its action */
+            cli_text_safe(stdout, line, strlen(line), false);
+            printf("\n");
+        }
     } else {
         uint32_t index = 0;
         for (char *line = strtok(listing, "\n"); line; line = strtok(NULL, "\n")) {
@@ -107,7 +110,8 @@ const struct cli_spec cli_script = {
         "script that does not compile gives one error with its line and column.",
     .options = "  -t, --text             the listing; errors on stderr with a caret\n"
                "  -f, --file FILE        read the script from FILE\n",
-    .examples = "  hdevent script --text '.count += 1; if (.count == 3) { printf(\"third\\n\"); }'\n"
+    .examples = "  hdevent script --text '.count += 1; if (.count == 3) "
+                "{ printf(\"third\\n\"); }'\n"
                 "  hdevent script -f counter.ds\n",
     .shortopts = "tf:",
     .longopts = (const struct option[]){{"text", no_argument, NULL, 't'},

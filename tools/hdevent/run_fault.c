@@ -1,6 +1,7 @@
 /*
  * `hdevent run`: the report of a hook the host backend stopped (run.h). The error record
- * names the line (cli_json_where, cli_diag), the status, what stopped the hook and whose code it was:
+ * names the line (cli_json_where, cli_diag), the status, what stopped the hook and whose code
+ * it was:
  *
  *   {"type":"error","line":N,"error":"HD_ERR_HOOK_FAULTED","signal":"SIGSEGV","event":0,
  *    "buffer":"code","action":0,"offset":0,"address":"0x0","message":"..."}
