@@ -7,7 +7,7 @@
 #
 # The subcommands and options come from the tool's own --help (the "Subcommands:" and
 # "Options:" blocks), so they are those of the hdevent being completed, whatever its version;
-# tests/cli/completion.sh checks the result against every subcommand's --help.
+# tests/cli/man-completion.sh checks the result against every subcommand's --help.
 
 # The hdevent being completed: the command word as typed, else the one on PATH.
 _hdevent_tool() {
