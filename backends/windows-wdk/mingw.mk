@@ -57,12 +57,14 @@ LIBS_SYS := -lntoskrnl -lhal -lgcc
 CLI_DIR := $(SRC)/tools/hdevent
 CLI_SRCS := $(CLI_DIR)/main.c $(CLI_DIR)/device_cli.c $(CLI_DIR)/cmd_add.c \
             $(CLI_DIR)/cmd_events.c $(CLI_DIR)/cmd_read.c $(CLI_DIR)/cmd_selftest.c \
-            $(CLI_DIR)/cli_util.c $(CLI_DIR)/cli_command.c $(CLI_DIR)/device_win32.c \
+            $(CLI_DIR)/cli_util.c $(CLI_DIR)/cli_options.c $(CLI_DIR)/cli_input.c \
+            $(CLI_DIR)/cli_command.c $(CLI_DIR)/device_win32.c \
             $(sort $(wildcard $(SRC)/libhdevent/user/command*.c)) \
             $(sort $(wildcard $(SRC)/libhdevent/user/script*.c)) \
             $(SRC)/libhdevent/user/wire_encode.c $(SRC)/libhdevent/user/wire_replies.c
 UCFLAGS := -std=c11 -O2 -Wall -Wextra -Werror -D__USE_MINGW_ANSI_STDIO=1 \
            -DHDEVENT_CLI_DEVICE_ONLY -DHDEVENT_CLI_HAVE_DEVICE -DHDEVENT_NO_ZYDIS \
+           '-DHDEVENT_BUILD_TYPE="mingw-w64 -O2"' -I$(O)/include \
            -I$(SRC)/include -I$(SRC)/libhdevent/core -I$(SRC)/libhdevent/user
 UCORE_CFLAGS := -std=c11 -O2 -Wall -Wextra -Werror -ffreestanding -mgeneral-regs-only \
                 -fno-strict-aliasing -I$(SRC)/include -I$(SRC)/libhdevent/core
@@ -126,7 +128,10 @@ $(O)/vmx/%.c.o: $(SRC)/%.c
 $(O)/vmx/%.S.o: $(SRC)/%.S
 	@mkdir -p $(dir $@)
 	$(CC) -D_AMD64_ -I$(SRC)/include -I$(VMX_DIR) -MMD -MP -c $< -o $@
-$(O)/cli/%.c.o: $(SRC)/%.c
+# <hdevent/version.h> as CMake makes it (cmake/version-header.sh), for `hdevent.exe --version`.
+$(O)/include/hdevent/version.h: $(SRC)/CMakeLists.txt $(SRC)/cmake/version.h.in
+	sh $(SRC)/cmake/version-header.sh $(SRC) $@
+$(O)/cli/%.c.o: $(SRC)/%.c | $(O)/include/hdevent/version.h
 	@mkdir -p $(dir $@)
 	$(CC) $(UCFLAGS) -MMD -MP -c $< -o $@
 

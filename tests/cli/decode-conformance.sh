@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `hdevent decode` on every FILE of the wire conformance table: a valid FILE decodes (exit 0,
-# one "event" line), a malformed one exits 1 with {"type":"error","error":"0x<code>",...}
-# giving the documented code. Usage: decode-conformance.sh <hdevent> <wire_conformance>
+# one "event" line), a malformed one exits 1 with {"type":"error","error":"HD_WIRE_ERR_...",
+# "code":"0x<code>",...} giving the documented code. Usage: decode-conformance.sh <hdevent> <wire_conformance>
 set -euo pipefail
 hdevent=$1
 conformance=$2
@@ -22,8 +22,8 @@ while IFS=$'\t' read -r row code; do
             failed=$((failed + 1))
         fi
     else
-        want=$(printf '0x%08X' "$code")
-        if [ $rc -ne 1 ] || ! grep -q "^{\"type\":\"error\",\"error\":\"$want\"" <<<"$out"; then
+        want=$(printf '0x%x' "$code")
+        if [ $rc -ne 1 ] || ! grep -q "^{\"type\":\"error\",\"error\":\"HD_WIRE_ERR_[A-Z0-9_]*\",\"code\":\"$want\"" <<<"$out"; then
             echo "FAIL $row: expected error $want, got rc=$rc: $out"
             failed=$((failed + 1))
         fi

@@ -16,7 +16,8 @@ grep -q '"type":"encoded"' <<<"$out" || fail "encode: $out"
 [ "$(stat -c %s "$dir/e.bin")" -eq 250 ] || fail "FILE size $(stat -c %s "$dir/e.bin")"
 out=$("$hdevent" decode "$dir/e.bin")
 for want in '"tag":"0x1000007"' '"id":7' '"pid":"0x490"' '"core":"0x2"' '"stage":"pre"' \
-            "\"condition\":\"$cond\"" "\"code\":\"$code\"" '"immediate":false' '"buffer":32'; do
+            "\"condition_bytes\":\"$cond\"" "\"bytes\":\"$code\"" '"immediate":false' \
+            '"buffer_size":32' '"condition":"raw"' '"size":250'; do
     grep -qF "$want" <<<"$out" || fail "decode lacks $want: $out"
 done
 
@@ -24,14 +25,14 @@ done
 "$hdevent" encode '!vmcall' -o "$dir/b.bin" >/dev/null
 grep -q '"kind":"break"' <<<"$("$hdevent" decode "$dir/b.bin")" || fail "break action"
 "$hdevent" encode '!vmcall code {90 90 90}' -o "$dir/r.bin" >/dev/null
-grep -q '"code":"90 90 90 C3"' <<<"$("$hdevent" decode "$dir/r.bin")" || fail "RET append"
+grep -q '"bytes":"90 90 90 C3"' <<<"$("$hdevent" decode "$dir/r.bin")" || fail "RET append"
 
 # asm bodies travel as the bytes they assemble to, the RET appended, condition and code apart.
 "$hdevent" encode "!vmcall asm code {mov rbx, qword ptr [rdx+0x40]; cmp rbx, 0x47424448; je l1
 jmp l2; l1: mov qword ptr [rdx+0x40], 0x32424448; l2: ret} asm condition {xor eax, eax; inc eax}" \
     -o "$dir/a.bin" >/dev/null
 out=$("$hdevent" decode "$dir/a.bin")
-for want in "\"code\":\"$code\"" '"condition":"31 C0 FF C0 C3"'; do
+for want in "\"bytes\":\"$code\"" '"condition_bytes":"31 C0 FF C0 C3"'; do
     grep -qF "$want" <<<"$out" || fail "asm: decode lacks $want: $out"
 done
 
@@ -55,8 +56,7 @@ done
 
 # Refusals: located error, exit 1, no FILE written.
 for bad in '!vmcall pid 490x' '!vmcall sc on stage post' '!vmcall asm code {mov rax, bl}' \
-           '!vmcall script { printf("x", 1); }' '!vmcall script {file:/nonexistent.ds}' \
-           'events d 1'; do
+           '!vmcall script { printf("x", 1); }' '!vmcall script {file:/nonexistent.ds}'; do
     set +e
     out=$("$hdevent" encode "$bad" -o "$dir/x.bin")
     rc=$?
@@ -64,6 +64,14 @@ for bad in '!vmcall pid 490x' '!vmcall sc on stage post' '!vmcall asm code {mov 
     [ $rc -eq 1 ] && grep -q '^{"type":"error"' <<<"$out" || fail "'$bad' gave rc=$rc: $out"
     [ ! -e "$dir/x.bin" ] || fail "'$bad' wrote a FILE"
 done
+# An events command makes no FILE: a usage error (exit 2, stderr), nothing written.
+set +e
+err=$("$hdevent" encode 'events d 1' -o "$dir/x.bin" 2>&1 >/dev/null)
+rc=$?
+set -e
+[ $rc -eq 2 ] && grep -q "^hdevent encode: only !vmcall commands make event buffers" <<<"$err" ||
+    fail "'events d 1' gave rc=$rc: $err"
+[ ! -e "$dir/x.bin" ] || fail "'events d 1' wrote a FILE"
 # The size limit: a FILE of exactly 64 MiB is read (and judged: stray bytes after the event),
 # one byte more is refused unread.
 head -c 168 "$dir/b.bin" >"$dir/big.bin"

@@ -1,11 +1,13 @@
 /*
  * tools/hdevent/cli.h — what the subcommands of the hdevent tool share.
  *
- * Each subcommand lives in its own cmd_<name>.c and is one entry of the table in main.c:
- * `int cmd_<name>(int argc, char **argv)` gets the arguments after its name and returns the
- * process exit status (0 ok, 1 input rejected or a line failed, 2 usage). Output is one JSON
- * object per line on stdout, or text for people where the subcommand takes --text
- * (docs/cli.md).
+ * Each subcommand lives in its own cmd_<name>.c and is described there by one struct
+ * cli_spec (its usage, help, options and entry point), listed in main.c's table. The entry
+ * point gets the arguments from the subcommand's name on (argv[0] is the name) and reads
+ * its options with cli_getopt_next() (cli_options.c: getopt_long, -h/--help, -V/--version,
+ * named unknown options). It returns the process exit status: 0 ok, 1 input refused or a
+ * line failed, 2 usage (docs/cli.md). Output is one JSON object per line on stdout, or text
+ * for people with --text, diagnostics then on stderr (cli_util.c).
  */
 #ifndef HDEVENT_CLI_H
 #define HDEVENT_CLI_H
@@ -13,6 +15,7 @@
 #include <hdevent/event.h>
 #include <hdevent/status.h>
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -20,19 +23,154 @@
 
 struct hd_engine;
 
-/* ---- subcommands (main.c's table) ------------------------------------------------------ */
+/* ---- subcommands and their options (cli_options.c) ----------------------------------- */
 
-int cmd_parse(int argc, char **argv);
-int cmd_disasm(int argc, char **argv);
-int cmd_asm(int argc, char **argv);
-int cmd_encode(int argc, char **argv);
-int cmd_decode(int argc, char **argv);
-int cmd_run(int argc, char **argv);
-int cmd_add(int argc, char **argv);
-int cmd_events(int argc, char **argv);
-int cmd_read(int argc, char **argv);
-int cmd_selftest_vmcall(int argc, char **argv);
-int cmd_script(int argc, char **argv);
+/** One subcommand: what --help says about it, its options, its entry point. */
+struct cli_spec {
+    const char *name;        /**< "parse" */
+    const char *summary;     /**< one line for `hdevent --help` */
+    const char *synopsis;    /**< after "usage: hdevent NAME "; more forms on new lines */
+    const char *description; /**< what it does, a paragraph or two */
+    const char *options;     /**< one "  -x, --long ARG  what" line each, -h and -V added */
+    const char *examples;    /**< command lines, one or more */
+    const char *shortopts;   /**< getopt_long's short options, "h" and "V" added */
+    const struct option *longopts; /**< {0}-terminated; --help and --version added */
+    int (*main)(int argc, char **argv);
+};
+
+/** The subcommands of this build (main.c's table), in the order --help lists them. */
+extern const struct cli_spec *const cli_commands[];
+extern const size_t cli_command_count;
+
+/** The state of one subcommand's option loop. */
+struct cli_getopt {
+    const struct cli_spec *spec;
+    int argc;
+    char **argv;
+    int status; /**< after CLI_GETOPT_EXIT: the exit status (0 help/version, 2 usage) */
+    char shortopts[64];
+    struct option longopts[32];
+};
+
+/** cli_getopt_next(): stop and exit with cli_getopt.status (help shown, or a usage error). */
+#define CLI_GETOPT_EXIT (-2)
+/** Values for long options without a short form start here. */
+#define CLI_LONG_ONLY 256
+
+/** Start reading the options of @p spec from @p argv (argv[0] is the subcommand's name). */
+void cli_getopt_init(struct cli_getopt *g, const struct cli_spec *spec, int argc, char **argv);
+
+/**
+ * The next option: its short letter or long-only value (optarg holds its value), -1 when
+ * the options end (the operands are argv[optind..argc-1]), or CLI_GETOPT_EXIT after
+ * printing --help or --version (status 0) or a usage error (status 2), which names an
+ * unknown option or one missing its value.
+ */
+int cli_getopt_next(struct cli_getopt *g);
+
+/**
+ * A usage error of the running subcommand: "hdevent NAME: MESSAGE" and a pointer to --help
+ * on stderr (bytes outside printable ASCII escaped). @return 2, the exit status.
+ */
+int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/** `hdevent --help`: every subcommand with its summary, on stdout. */
+void cli_print_overview(FILE *out);
+
+/** `hdevent --version`: the version, the Zydis it runs with, the build. */
+void cli_print_version(FILE *out);
+
+/* ---- input (cli_input.c) ---------------------------------------------------------------- */
+
+/**
+ * Read all of @p path ("-" = stdin) into a malloc'd buffer with a NUL after the data.
+ * Files larger than @p max bytes are refused. On failure writes a sentence to @p err.
+ * @return 0 and sets *buf (free it) and *len; -1 on failure.
+ */
+int cli_read_file(const char *path, size_t max, uint8_t **buf, size_t *len, char *err,
+                  size_t err_size);
+
+/**
+ * The text a subcommand works on (a command, hex, assembly, a script): the operand
+ * @p operand, all of stdin when it is "-", or the file @p file (-f/--file); exactly one of
+ * the two, else a usage error. Text read from stdin or a file is at most @p max bytes and
+ * holds no NUL byte. @p what names it in messages ("a command").
+ * @return 0 with *text (malloc'd, NUL-terminated: free it) and *len; 1 (an io error
+ *         printed with cli_fail) or 2 (a usage error printed).
+ */
+int cli_input_text(const char *operand, const char *file, size_t max, const char *what,
+                   char **text, size_t *len);
+
+/* ---- output (cli_util.c) ---------------------------------------------------------------- */
+
+/** Write @p s as a JSON string (cli_json_bytes over its bytes up to the NUL). */
+void cli_json_string(FILE *out, const char *s);
+
+/**
+ * Write @p n bytes as a JSON string of printable ASCII: " and \ escaped, \n as \n, every
+ * other byte outside 0x20..0x7E as \u00XX (the byte's value as a code point: read the
+ * string as Latin-1 to get the bytes back).
+ */
+void cli_json_bytes(FILE *out, const uint8_t *p, size_t n);
+
+/** Write @p n bytes as "48 8B 59": upper-case hex, one space between bytes. */
+void cli_hex_bytes(FILE *out, const uint8_t *p, uint32_t n);
+
+/**
+ * Write @p n bytes for a terminal: printable ASCII as it is, every other byte (ESC, other
+ * control bytes, DEL, bytes from 0x80 up) as \xNN, so nothing from a guest or a file can
+ * drive the terminal. @p keep_newlines: '\n' stays a line break (a message with its
+ * command and caret), else it is \x0A too.
+ */
+void cli_text_safe(FILE *out, const char *p, size_t n, bool keep_newlines);
+
+/** cli_text_safe() of a NUL-terminated string, newlines kept. */
+void cli_text_safe_str(FILE *out, const char *s);
+
+/** Write @p n bytes as a quoted message's inside: \n \t \\ \" escaped, other bytes outside
+ *  printable ASCII as \xNN (one line per message). */
+void cli_text_escaped(FILE *out, const uint8_t *p, size_t n);
+
+/**
+ * Print errors for people (true: `--text`, on stderr) or as JSON lines (false, default).
+ * Text mode decides here whether diagnostics are in colour (isatty, NO_COLOR, TERM): before
+ * `hdevent run` installs its seccomp filter, which refuses the ioctl isatty makes.
+ */
+void cli_set_text(bool text);
+
+/**
+ * The scenario line being handled (`hdevent run`), 0 for none. While it is set, every error,
+ * warning and note carries it: "line":N in JSON (cli_json_where), "line N: " in text
+ * (cli_diag).
+ */
+void cli_set_line(uint32_t line);
+
+/** JSON: print `"line":N,` on stdout when a line is set; else nothing. */
+void cli_json_where(void);
+
+/**
+ * Begin a diagnostic for people: flush stdout (so the two streams stay in order), then
+ * print "[line N: ]KIND: " on stderr, KIND in colour when stderr is a terminal and NO_COLOR
+ * is not set. @p kind: "error", "warning" or "note". @return stderr, to write the rest to
+ * (through cli_text_safe where it holds bytes from outside).
+ */
+FILE *cli_diag(const char *kind);
+
+/**
+ * An error for people and programs alike: one line {"type":"error",["line":N,]
+ * "error":WHAT,"message":MESSAGE} on stdout, or "error: MESSAGE" on stderr after
+ * cli_set_text(true). @return 1.
+ */
+int cli_fail(const char *what, const char *message);
+
+/** hdevent run: print every message queued on @p engine (cmd_run_messages.c). */
+void cli_run_messages(struct hd_engine *engine, bool text);
+
+/** "pre", "post" or "all". */
+const char *cli_stage_name(enum hd_stage stage);
+
+/** "break", "script", "code" or "native". */
+const char *cli_action_name(enum hd_action_type type);
 
 /**
  * Print the bytecode listing of a compiled script: JSON {"type":"script_insn",["action":N,]
@@ -41,54 +179,7 @@ int cmd_script(int argc, char **argv);
  */
 int cli_script_listing(const uint8_t *code, uint32_t size, int action, bool text_out);
 
-/* ---- output ---------------------------------------------------------------------------- */
-
-/** Write @p s as a JSON string literal (quotes, escapes). */
-void cli_json_string(FILE *out, const char *s);
-
-/** Write @p n bytes as "48 8B 59": upper-case hex, one space between bytes. */
-void cli_hex_bytes(FILE *out, const uint8_t *p, uint32_t n);
-
-/** Print errors for people (true: `hdevent ... --text`) or as JSON lines (false, default). */
-void cli_set_text(bool text);
-
-/**
- * A usage or input error for people and programs alike: one line
- * {"type":"error","error":WHAT,"message":MESSAGE} on stdout, or "error: MESSAGE" after
- * cli_set_text(true). @return 1.
- */
-int cli_fail(const char *what, const char *message);
-
-/**
- * The scenario line being handled (`hdevent run`), 0 for none. While it is set, every error,
- * warning and note printed through cli_fail(), cli_command_*() and cli_where() carries it:
- * "line":N in JSON, "line N: " in text.
- */
-void cli_set_line(uint32_t line);
-
-/** Print `"line":N,` (JSON) or `line N: ` (@p text_out) when a line is set; else nothing. */
-void cli_where(bool text_out);
-
-/** Write @p n bytes as text for people on one line: \n \t \\ \" escaped, \xNN for other
- *  bytes outside printable ASCII. */
-void cli_text_escaped(FILE *out, const uint8_t *p, size_t n);
-
-/** hdevent run: print every message queued on @p engine (cmd_run_messages.c). */
-void cli_run_messages(struct hd_engine *engine, bool text);
-
-/** Write @p n bytes as a JSON string; bytes outside printable ASCII become \u00XX. */
-void cli_json_bytes(FILE *out, const uint8_t *p, size_t n);
-
-/** Print the usage of every subcommand to stderr. @return 2. */
-int cli_usage(void);
-
-/** "pre", "post" or "all". */
-const char *cli_stage_name(enum hd_stage stage);
-
-/** "break", "script", "code" or "native". */
-const char *cli_action_name(enum hd_action_type type);
-
-/* ---- commands ------------------------------------------------------------------------- */
+/* ---- commands (cli_command.c) ------------------------------------------------------------ */
 
 struct hd_command;
 struct hd_command_error;
@@ -96,7 +187,7 @@ struct hd_command_error;
 /**
  * Validate one raw buffer with Zydis (hd_code_validate) and print its findings: JSON lines
  * with "buffer" (@p buffer: "condition" or "code") and "action" (@p action, left out when
- * negative), or lines for people when @p text_out. Not in HDEVENT_NO_ZYDIS builds.
+ * negative), or diagnostics for people when @p text_out. Not in HDEVENT_NO_ZYDIS builds.
  * @return the number of errors (0: the buffer may be sent).
  */
 uint32_t cli_code_report(const char *buffer, int action, const uint8_t *code, uint32_t size,
@@ -124,7 +215,7 @@ int cli_command_parse(const char *text, bool strict, bool text_out, struct hd_co
 /**
  * Print a parser error (@p err from hd_command_parse or hd_command_check_supported) for
  * @p text: one JSON line {"type":"error","error":STATUS,"column":N,"message":...}, or
- * "error: ..." with the text and a caret when @p text_out. @return 1.
+ * "error: ..." with the text and a caret on stderr when @p text_out. @return 1.
  */
 int cli_command_reject(const char *text, enum hd_status st, const struct hd_command_error *err,
                        bool text_out);
@@ -132,23 +223,13 @@ int cli_command_reject(const char *text, enum hd_status st, const struct hd_comm
 /**
  * Parse @p text as one HyperDbg command (asm bodies assembled), check that it can be
  * registered (asm bodies cannot be in builds without Zydis) and, where Zydis is built in,
- * validate every raw condition and code
- * buffer (errors always; privileged-instruction warnings are errors when @p strict). Every
- * error and warning is printed on stdout: one JSON line, or a line for people when
- * @p text_out. Every subcommand that takes command text goes through here.
+ * validate every raw condition and code buffer (errors always; privileged-instruction
+ * warnings are errors when @p strict). Every error and warning is printed: one JSON line on
+ * stdout, or a diagnostic on stderr when @p text_out. Every subcommand that takes command
+ * text goes through here.
  * @return 0 with *cmd filled (release it with hd_command_free); 1 when the command is
  *         rejected (nothing to free).
  */
 int cli_command_load(const char *text, bool strict, bool text_out, struct hd_command *cmd);
-
-/* ---- input ----------------------------------------------------------------------------- */
-
-/**
- * Read all of @p path ("-" = stdin) into a malloc'd buffer with a NUL after the data.
- * Files larger than @p max bytes are refused. On failure writes a sentence to @p err.
- * @return 0 and sets *buf (free it) and *len; -1 on failure.
- */
-int cli_read_file(const char *path, size_t max, uint8_t **buf, size_t *len, char *err,
-                  size_t err_size);
 
 #endif /* HDEVENT_CLI_H */

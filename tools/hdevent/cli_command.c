@@ -14,57 +14,54 @@
 #include <string.h>
 
 int cli_command_reject(const char *text, enum hd_status st, const struct hd_command_error *err,
-                  bool text_out)
+                       bool text_out)
 {
     char line[1024];
 
     hd_command_error_format(err, text, line, sizeof(line));
-    if (text_out) {
-        cli_where(true);
-        printf("error: %s\n", line);
-    } else {
-        printf("{\"type\":\"error\",");
-        cli_where(false);
-        printf("\"error\":\"%s\",\"column\":%" PRIu32, hd_status_name(st), err->column);
-        if (err->script_line) /* where inside the script, as well as in the command */
-            printf(",\"script_line\":%" PRIu32 ",\"script_column\":%" PRIu32, err->script_line,
-                   err->script_column);
-        printf(",\"message\":");
-        cli_json_string(stdout, line);
-        printf("}\n");
+    if (text_out) { /* the message, the command, a caret: the command's bytes made safe */
+        cli_text_safe_str(cli_diag("error"), line);
+        fputc('\n', stderr);
+        return 1;
     }
+    printf("{\"type\":\"error\",");
+    cli_json_where();
+    printf("\"error\":\"%s\",\"column\":%" PRIu32, hd_status_name(st), err->column);
+    if (err->script_line) /* where inside the script, as well as in the command */
+        printf(",\"script_line\":%" PRIu32 ",\"script_column\":%" PRIu32, err->script_line,
+               err->script_column);
+    printf(",\"message\":");
+    cli_json_string(stdout, line);
+    printf("}\n");
     return 1;
 }
 
 #ifndef HDEVENT_NO_ZYDIS
-uint32_t cli_code_report(const char *buffer, int action, const uint8_t *code,
-                                uint32_t size, bool strict, bool text_out)
+uint32_t cli_code_report(const char *buffer, int action, const uint8_t *code, uint32_t size,
+                         bool strict, bool text_out)
 {
     struct hd_code_report r;
     enum hd_status st = hd_code_validate(code, size, strict ? HD_CODE_STRICT : 0, &r);
 
     if (st != HD_OK && st != HD_ERR_INVALID_CODE) {
-        printf(text_out ? "error: %s: %s\n" : "{\"type\":\"error\",\"error\":\"%s\",\"message\":",
-               hd_status_name(st), hd_status_str(st));
-        if (!text_out) {
-            cli_json_string(stdout, hd_status_str(st));
-            printf("}\n");
-        }
+        cli_fail(hd_status_name(st), hd_status_str(st));
         return 1;
     }
     for (uint32_t i = 0; i < r.finding_count; i++) {
         const struct hd_code_finding *f = &r.findings[i];
         const char *type = f->error ? "error" : "warning";
         if (text_out) {
-            cli_where(true);
-            printf("%s: %s", type, buffer);
+            FILE *out = cli_diag(type);
+            fprintf(out, "%s", buffer);
             if (action >= 0)
-                printf(" (action %d)", action);
-            printf(" +0x%" PRIX32 ": %s\n", f->offset, f->message);
+                fprintf(out, " (action %d)", action);
+            fprintf(out, " +0x%" PRIX32 ": ", f->offset);
+            cli_text_safe_str(out, f->message);
+            fputc('\n', out);
             continue;
         }
         printf("{\"type\":\"%s\",", type);
-        cli_where(false);
+        cli_json_where();
         if (f->error)
             printf("\"error\":\"HD_ERR_INVALID_CODE\",");
         printf("\"buffer\":\"%s\",", buffer);
@@ -79,12 +76,15 @@ uint32_t cli_code_report(const char *buffer, int action, const uint8_t *code,
     }
     if (r.errors + r.warnings > r.finding_count) {
         uint32_t more = r.errors + r.warnings - r.finding_count;
-        if (text_out)
-            printf("note: %s: %" PRIu32 " more finding(s) not shown\n", buffer, more);
-        else
-            printf("{\"type\":\"note\",\"buffer\":\"%s\",\"message\":\"%" PRIu32
-                   " more finding(s) not shown\"}\n",
+        if (text_out) {
+            fprintf(cli_diag("note"), "%s: %" PRIu32 " more finding(s) not shown\n", buffer,
+                    more);
+        } else {
+            printf("{\"type\":\"note\",");
+            cli_json_where();
+            printf("\"buffer\":\"%s\",\"message\":\"%" PRIu32 " more finding(s) not shown\"}\n",
                    buffer, more);
+        }
     }
     return r.errors;
 }

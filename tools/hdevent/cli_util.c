@@ -1,27 +1,35 @@
 /*
- * Output and input helpers every subcommand of the hdevent tool shares (cli.h).
+ * Output helpers every subcommand of the hdevent tool shares (cli.h): JSON strings, hex,
+ * text made safe for a terminal, and the diagnostics (errors, warnings, notes): JSON records
+ * on stdout by default, lines for people on stderr with --text.
  */
 #include "cli.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#ifndef _WIN32
+#include <unistd.h>
+#endif
+
+void cli_json_bytes(FILE *out, const uint8_t *p, size_t n)
+{
+    fputc('"', out);
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == '"' || p[i] == '\\')
+            fprintf(out, "\\%c", p[i]);
+        else if (p[i] == '\n')
+            fputs("\\n", out);
+        else if (p[i] < 0x20 || p[i] >= 0x7F)
+            fprintf(out, "\\u%04x", p[i]);
+        else
+            fputc(p[i], out);
+    }
+    fputc('"', out);
+}
 
 void cli_json_string(FILE *out, const char *s)
 {
-    fputc('"', out);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(out, "\\%c", c);
-        else if (c == '\n')
-            fputs("\\n", out);
-        else if (c < 0x20)
-            fprintf(out, "\\u%04x", c);
-        else
-            fputc(c, out);
-    }
-    fputc('"', out);
+    cli_json_bytes(out, (const uint8_t *)s, strlen(s));
 }
 
 void cli_hex_bytes(FILE *out, const uint8_t *p, uint32_t n)
@@ -30,27 +38,20 @@ void cli_hex_bytes(FILE *out, const uint8_t *p, uint32_t n)
         fprintf(out, "%s%02X", i ? " " : "", p[i]);
 }
 
-static uint32_t current_line;
-static bool text_mode;
-
-void cli_set_text(bool text)
+void cli_text_safe(FILE *out, const char *p, size_t n, bool keep_newlines)
 {
-    text_mode = text;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if ((c >= 0x20 && c < 0x7F) || (c == '\n' && keep_newlines))
+            fputc(c, out);
+        else
+            fprintf(out, "\\x%02X", c);
+    }
 }
 
-void cli_set_line(uint32_t line)
+void cli_text_safe_str(FILE *out, const char *s)
 {
-    current_line = line;
-}
-
-void cli_where(bool text_out)
-{
-    if (!current_line)
-        return;
-    if (text_out)
-        printf("line %u: ", (unsigned)current_line);
-    else
-        printf("\"line\":%u,", (unsigned)current_line);
+    cli_text_safe(out, s, strlen(s), true);
 }
 
 void cli_text_escaped(FILE *out, const uint8_t *p, size_t n)
@@ -69,64 +70,68 @@ void cli_text_escaped(FILE *out, const uint8_t *p, size_t n)
     }
 }
 
-void cli_json_bytes(FILE *out, const uint8_t *p, size_t n)
+static uint32_t current_line;
+static bool text_mode;
+static bool colour; /* decided with text mode: cli_diag() may run under run's seccomp filter */
+
+/* Colour for a diagnostic's kind: only on a terminal, never with NO_COLOR set (no-color.org)
+ * or TERM=dumb, never on Windows (its console may not take the sequences). */
+static bool colour_wanted(void)
 {
-    fputc('"', out);
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] == '"' || p[i] == '\\')
-            fprintf(out, "\\%c", p[i]);
-        else if (p[i] == '\n')
-            fputs("\\n", out);
-        else if (p[i] < 0x20 || p[i] >= 0x7F)
-            fprintf(out, "\\u%04x", p[i]);
-        else
-            fputc(p[i], out);
-    }
-    fputc('"', out);
+#ifdef _WIN32
+    return false;
+#else
+    const char *no = getenv("NO_COLOR"), *term = getenv("TERM");
+    return isatty(2) && !(no && *no) && !(term && !strcmp(term, "dumb"));
+#endif
 }
 
-/* A usage or input error for people and programs alike: one JSON line on stdout. */
+void cli_set_text(bool text)
+{
+    text_mode = text;
+    colour = text && colour_wanted();
+}
+
+void cli_set_line(uint32_t line)
+{
+    current_line = line;
+}
+
+void cli_json_where(void)
+{
+    if (current_line)
+        printf("\"line\":%u,", (unsigned)current_line);
+}
+
+FILE *cli_diag(const char *kind)
+{
+    const char *sgr = !strcmp(kind, "error") ? "1;31" : !strcmp(kind, "warning") ? "1;35" : "1;36";
+
+    fflush(stdout);
+    if (current_line)
+        fprintf(stderr, "line %u: ", (unsigned)current_line);
+    if (colour)
+        fprintf(stderr, "\033[%sm%s:\033[0m ", sgr, kind);
+    else
+        fprintf(stderr, "%s: ", kind);
+    return stderr;
+}
+
 int cli_fail(const char *what, const char *message)
 {
     if (text_mode) {
-        cli_where(true);
-        printf("error: %s\n", message);
+        cli_text_safe_str(cli_diag("error"), message);
+        fputc('\n', stderr);
         return 1;
     }
     printf("{\"type\":\"error\",");
-    cli_where(false);
+    cli_json_where();
     printf("\"error\":");
     cli_json_string(stdout, what);
     printf(",\"message\":");
     cli_json_string(stdout, message);
     printf("}\n");
     return 1;
-}
-
-int cli_usage(void)
-{
-    /* Only what this build has: the mingw-w64 hdevent.exe is built device-only. */
-    fputs("usage:\n"
-#ifndef HDEVENT_CLI_DEVICE_ONLY
-          "  hdevent parse [--text] [--strict] '<command>'\n"
-          "  hdevent disasm [--text] [--strict] <hex>\n"
-          "  hdevent asm [--text] '<assembly>' | -\n"
-          "  hdevent encode [--strict] '<command>' -o FILE [--tag HEX]\n"
-          "  hdevent decode [--text] [--cores N] FILE\n"
-          "  hdevent run [--text] [--strict] [--cores N] [--time-limit MS] [--no-filter]\n"
-          "              [SCENARIO|-]\n"
-          "  hdevent script [--text] '<script>' | --file PATH\n"
-#endif
-#ifdef HDEVENT_CLI_HAVE_DEVICE
-          "  hdevent add [--strict] [--text] [--device PATH] '<!vmcall command>'\n"
-          "  hdevent events [--text] [--device PATH] [e|d|c ID|all]\n"
-          "  hdevent read [--follow] [--timeout MS] [--text] [--device PATH]\n"
-          "  hdevent selftest-vmcall core=N [pid=N] [cpl=N] [rip=N] [len=N] [rax=N ... r15=N]\n"
-          "                          [--text] [--device PATH]\n"
-#endif
-          "see docs/cli.md\n",
-          stderr);
-    return 2;
 }
 
 const char *cli_stage_name(enum hd_stage s)
@@ -147,54 +152,4 @@ const char *cli_action_name(enum hd_action_type t)
         return "native";
     }
     return "?";
-}
-
-int cli_read_file(const char *path, size_t max, uint8_t **buf, size_t *len, char *err,
-                  size_t err_size)
-{
-    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-    size_t cap = 4096, n = 0;
-    uint8_t *b;
-
-    if (!f) {
-        snprintf(err, err_size, "cannot open %s: %s", path, strerror(errno));
-        return -1;
-    }
-    b = malloc(cap + 1);
-    while (b) {
-        size_t next;
-        uint8_t *grown;
-        n += fread(b + n, 1, cap - n, f);
-        if (n < cap || n > max)
-            break; /* the end of the file, or one byte past the limit */
-        /* Room for one byte past the limit: a file of exactly max bytes is accepted. */
-        next = cap > (max + 1) / 2 ? max + 1 : cap * 2;
-        grown = realloc(b, next + 1);
-        if (!grown) {
-            free(b);
-            b = NULL;
-            break;
-        }
-        b = grown;
-        cap = next;
-    }
-    if (ferror(f)) {
-        snprintf(err, err_size, "cannot read %s: %s", path, strerror(errno));
-        free(b);
-        b = NULL;
-    } else if (!b) {
-        snprintf(err, err_size, "out of memory reading %s", path);
-    } else if (n > max) {
-        snprintf(err, err_size, "%s: larger than %zu bytes", path, max);
-        free(b);
-        b = NULL;
-    }
-    if (f != stdin)
-        fclose(f);
-    if (!b)
-        return -1;
-    b[n] = 0;
-    *buf = b;
-    *len = n;
-    return 0;
 }

@@ -1,5 +1,5 @@
 /*
- * hdevent add [--strict] '<!vmcall command>': register an event and its actions on a loaded
+ * hdevent add [-s] '<!vmcall command>' | - | -f FILE: register an event and its actions on a loaded
  * kernel backend (docs/cli.md).
  *
  * Tags: the kernel accepts a new event only with a tag above every tag it has given out
@@ -87,22 +87,77 @@ static int add_actions(struct cli_device *dev, const struct hd_event_desc *event
     return 0;
 }
 
-int cmd_add(int argc, char **argv)
+static int add_main(int argc, char **argv);
+
+const struct cli_spec cli_add = {
+    .name = "add",
+    .summary = "register a !vmcall event on a loaded kernel backend",
+    .synopsis = "[-t] [-s] [-d PATH] '<!vmcall command>' | - | -f FILE",
+    .description =
+        "Parse and validate a !vmcall command as `encode` does, then register the event and\n"
+        "its actions with the next free tag. The event is registered disabled and enabled\n"
+        "once all of its actions are in; if an action is refused, it is cleared again.",
+    .options = "  -s, --strict           a validation warning is an error\n"
+               "  -f, --file FILE        read the command from FILE\n" DEV_COMMON_HELP,
+    .examples = "  hdevent add '!vmcall pid 490 core 1 sc on'\n"
+                "  hdevent add -f hook.txt\n",
+    .shortopts = "sf:" DEV_COMMON_SHORT,
+    .longopts = (const struct option[]){{"strict", no_argument, NULL, 's'},
+                                        {"file", required_argument, NULL, 'f'},
+                                        DEV_COMMON_LONG,
+                                        {0}},
+    .main = add_main,
+};
+
+static void print_added(uint64_t tag, const struct hd_event_desc *event, bool text)
+{
+    if (text)
+        printf("event %" PRIu64 " added (tag 0x%" PRIx64 ", %" PRIu32 " action%s)\n",
+               HD_EVENT_ID(tag), tag, event->action_count, event->action_count == 1 ? "" : "s");
+    else
+        printf("{\"type\":\"added\",\"id\":%" PRIu64 ",\"tag\":\"0x%" PRIx64
+               "\",\"actions\":%" PRIu32 ",\"enabled\":%s}\n",
+               HD_EVENT_ID(tag), tag, event->action_count, event->enabled ? "true" : "false");
+}
+
+static int add_main(int argc, char **argv)
 {
     struct dev_opts o;
     struct cli_device *dev = NULL;
     struct hd_command cmd;
+    struct cli_getopt g;
+    const char *file = NULL;
+    bool strict = false;
+    char *input;
+    size_t len;
     uint64_t tag;
-    int rc = dev_parse_opts(argc, argv, &o);
+    int c, rc;
 
-    if (rc || o.argc != 1)
-        return rc ? rc : cli_usage();
-    if (cli_command_load(o.argv[0], o.strict, o.text, &cmd) != 0)
+    dev_opts_init(&o);
+    cli_getopt_init(&g, &cli_add, argc, argv);
+    while ((c = cli_getopt_next(&g)) != -1) {
+        if (c == 's')
+            strict = true;
+        else if (c == 'f')
+            file = optarg;
+        else if (!dev_common_option(c, &o))
+            return g.status;
+    }
+    if (argc - optind > 1)
+        return cli_usage_error("takes one command (quote it): '%s' is one too many",
+                               argv[optind + 1]);
+    rc = cli_input_text(optind < argc ? argv[optind] : NULL, file, HD_COMMAND_TEXT_MAX,
+                        "a !vmcall command", &input, &len);
+    if (rc)
+        return rc;
+    rc = cli_command_load(input, strict, o.text, &cmd);
+    free(input);
+    if (rc)
         return 1;
     if (cmd.kind != HD_COMMAND_VMCALL) {
         hd_command_free(&cmd);
-        return cli_fail("usage", "add takes a !vmcall command; use `hdevent events ...` for "
-                                 "events commands");
+        return cli_usage_error("takes a !vmcall command; `hdevent events ...` takes the "
+                               "events commands");
     }
     if (dev_open(&o, &dev)) {
         hd_command_free(&cmd);
@@ -115,15 +170,8 @@ int cmd_add(int argc, char **argv)
         rc = cli_fail("device", "the event was registered but could not be enabled");
     if (tag && rc != 0)
         dev_send_modify(dev, tag, HD_WIRE_MODIFY_CLEAR, NULL); /* leave nothing half-made behind */
-    else if (tag && o.text)
-        printf("event %" PRIu64 " added (tag 0x%" PRIx64 ", %" PRIu32 " action%s)\n",
-               HD_EVENT_ID(tag), tag, cmd.event.action_count,
-               cmd.event.action_count == 1 ? "" : "s");
     else if (tag)
-        printf("{\"type\":\"added\",\"id\":%" PRIu64 ",\"tag\":\"0x%" PRIx64
-               "\",\"actions\":%" PRIu32 ",\"enabled\":%s}\n",
-               HD_EVENT_ID(tag), tag, cmd.event.action_count,
-               cmd.event.enabled ? "true" : "false");
+        print_added(tag, &cmd.event, o.text);
     device_close(dev);
     hd_command_free(&cmd);
     return rc;

@@ -1,5 +1,5 @@
 /*
- * hdevent asm [--text] '<text>' | -: assemble Intel-syntax x86-64 (hdevent/asm.h,
+ * hdevent asm [-t] '<text>' | - | -f FILE: assemble Intel-syntax x86-64 (hdevent/asm.h,
  * docs/asm.md). JSON by default: one object with the bytes and, per statement, its line,
  * offset, bytes and text. --text: exactly one line on stdout, the bytes as spaced upper-case
  * hex (what `code {…}` takes), and errors on stderr. Exit status 1 on an error. No RET is
@@ -17,7 +17,7 @@ static void print_json(const struct hd_asm_result *r, const char *text)
 {
     printf("{\"type\":\"asm\",\"bytes\":\"");
     cli_hex_bytes(stdout, r->bytes, r->size);
-    printf("\",\"size\":%" PRIu32 ",\"lines\":[", r->size);
+    printf("\",\"size\":%" PRIu32 ",\"statements\":[", r->size);
     for (uint32_t i = 0; i < r->line_count; i++) {
         const struct hd_asm_line *l = &r->lines[i];
         printf("%s{\"line\":%" PRIu32 ",\"offset\":%" PRIu32 ",\"bytes\":\"", i ? "," : "",
@@ -36,8 +36,9 @@ static int reject(const struct hd_asm_error *err, enum hd_status st, const char 
     char msg[1024];
 
     hd_asm_error_format(err, text, len, msg, sizeof(msg));
-    if (text_out) {
-        fprintf(stderr, "error: %s\n", msg);
+    if (text_out) { /* the message quotes the text: made safe */
+        cli_text_safe_str(cli_diag("error"), msg);
+        fputc('\n', stderr);
         return 1;
     }
     printf("{\"type\":\"error\",\"error\":\"%s\",\"line\":%" PRIu32 ",\"column\":%" PRIu32
@@ -50,51 +51,68 @@ static int reject(const struct hd_asm_error *err, enum hd_status st, const char 
     return 1;
 }
 
-int cmd_asm(int argc, char **argv)
+static int asm_main(int argc, char **argv);
+
+const struct cli_spec cli_asm = {
+    .name = "asm",
+    .summary = "assemble Intel-syntax x86-64 into bytes",
+    .synopsis = "[-t] '<assembly>' | - | -f FILE",
+    .description =
+        "Assemble Intel-syntax x86-64 (docs/asm.md): statements separated by ; or newlines,\n"
+        "labels, numbers decimal unless 0x... or ...h. The output is one JSON object: the\n"
+        "bytes, their size and each statement's line, offset, bytes and text. Unlike a\n"
+        "command body, nothing is appended: no RET.",
+    .options = "  -t, --text             one line: the bytes as `code {...}` takes them;\n"
+               "                         errors on stderr\n"
+               "  -f, --file FILE        read the assembly from FILE\n",
+    .examples = "  hdevent asm 'xor eax, eax; inc eax; ret'\n"
+                "  printf 'top:\\n  dec rcx\\n  jnz top\\n  ret\\n' | hdevent asm --text -\n",
+    .shortopts = "tf:",
+    .longopts = (const struct option[]){{"text", no_argument, NULL, 't'},
+                                        {"file", required_argument, NULL, 'f'},
+                                        {0}},
+    .main = asm_main,
+};
+
+static int asm_main(int argc, char **argv)
 {
     bool text_out = false;
-    const char *arg = NULL;
-    char *text = NULL;
+    const char *file = NULL;
+    char *text;
     size_t len;
     struct hd_asm_result r;
     struct hd_asm_error err;
+    struct cli_getopt g;
     enum hd_status st;
-    int rc;
+    int c, rc;
 
-    for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--text"))
-            text_out = true;
-        else if (!arg && (argv[i][0] != '-' || !strcmp(argv[i], "-")))
-            arg = argv[i];
+    cli_getopt_init(&g, &cli_asm, argc, argv);
+    while ((c = cli_getopt_next(&g)) != -1) {
+        if (c == 't')
+            cli_set_text(text_out = true);
+        else if (c == 'f')
+            file = optarg;
         else
-            return cli_usage();
+            return g.status;
     }
-    if (!arg)
-        return cli_usage();
-    if (!strcmp(arg, "-")) {
-        char why[256];
-        uint8_t *buf;
-        if (cli_read_file("-", (size_t)HD_ASM_TEXT_MAX + 1, &buf, &len, why, sizeof(why)) != 0) {
-            if (text_out)
-                return fprintf(stderr, "error: %s\n", why), 1;
-            return cli_fail("io", why);
-        }
-        text = (char *)buf;
-    } else {
-        len = strlen(arg);
-    }
-    const char *src = text ? text : arg;
-    /* len 0 is "strlen" to hd_asm_assemble, which then finds the text empty: an error. A NUL
-     * inside stdin's text is a character it refuses. */
-    st = hd_asm_assemble(src, len, &r, &err);
+    if (argc - optind > 1)
+        return cli_usage_error("takes the assembly as one operand (quote it): '%s' is one "
+                               "too many", argv[optind + 1]);
+    /* One byte past the limit is read, so that the assembler refuses it with its message. */
+    rc = cli_input_text(optind < argc ? argv[optind] : NULL, file, (size_t)HD_ASM_TEXT_MAX + 1,
+                        "the assembly", &text, &len);
+    if (rc)
+        return rc;
+    /* len 0 is "strlen" to hd_asm_assemble, which then finds the text empty: an error. */
+    st = hd_asm_assemble(text, len, &r, &err);
     if (st != HD_OK) {
-        rc = reject(&err, st, src, len, text_out);
+        rc = reject(&err, st, text, len, text_out);
     } else {
         if (text_out) {
             cli_hex_bytes(stdout, r.bytes, r.size);
             printf("\n");
         } else {
-            print_json(&r, src);
+            print_json(&r, text);
         }
         hd_asm_free(&r);
         rc = 0;

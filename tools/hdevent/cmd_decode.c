@@ -1,9 +1,10 @@
 /*
- * hdevent decode [--text] [--cores N] FILE: validate IOCTL buffers as the kernel would and
+ * hdevent decode [-t] [-c N] FILE|-: validate IOCTL buffers as the kernel would and
  * show what they hold (docs/cli.md, docs/wire.md).
  */
 #include "cli.h"
 
+#include <hdevent/command.h>
 #include <hdevent/wire.h>
 #include <hdevent/wire_encode.h>
 
@@ -25,36 +26,35 @@ static uint32_t script_insns(const struct hd_action_desc *a)
 static void print_json(const struct hd_wire_file_decoded *d, size_t len)
 {
     const struct hd_event_desc *e = &d->event;
-    printf("{\"type\":\"event\",\"tag\":\"0x%" PRIx64 "\",\"id\":%" PRIu64
-           ",\"pid\":\"0x%" PRIx32 "\",\"core\":\"0x%" PRIx32 "\",\"stage\":\"%s\","
-           "\"short_circuit\":%s,\"enabled\":%s,\"bytes\":%zu,\"condition\":",
-           e->tag, HD_EVENT_ID(e->tag), e->pid, e->core, cli_stage_name(e->stage),
-           e->short_circuit ? "true" : "false", e->enabled ? "true" : "false", len);
-    if (e->condition.kind == HD_CONDITION_RAW) {
-        fputc('"', stdout);
+    bool raw = e->condition.kind == HD_CONDITION_RAW;
+
+    printf("{\"type\":\"event\",\"id\":%" PRIu64 ",\"tag\":\"0x%" PRIx64 "\",\"pid\":\"0x%" PRIx32
+           "\",\"core\":\"0x%" PRIx32 "\",\"stage\":\"%s\",\"short_circuit\":%s,\"enabled\":%s,"
+           "\"size\":%zu,\"condition\":\"%s\"",
+           HD_EVENT_ID(e->tag), e->tag, e->pid, e->core, cli_stage_name(e->stage),
+           e->short_circuit ? "true" : "false", e->enabled ? "true" : "false", len,
+           raw ? "raw" : "none");
+    if (raw) {
+        printf(",\"condition_bytes\":\"");
         cli_hex_bytes(stdout, e->condition.code, e->condition.code_size);
-        fputc('"', stdout);
-    } else {
-        fputs("null", stdout);
+        printf("\"");
     }
     if (e->script_steps)
         printf(",\"steps\":%" PRIu32, e->script_steps);
-    printf(",\"action_count\":%" PRIu32 "}\n", e->action_count);
+    printf(",\"actions\":%" PRIu32 "}\n", e->action_count);
     for (uint32_t i = 0; i < e->action_count; i++) {
         const struct hd_action_desc *a = &e->actions[i];
-        printf("{\"type\":\"action\",\"event\":\"0x%" PRIx64 "\",\"index\":%" PRIu32
-               ",\"kind\":\"%s\",\"immediate\":%s,\"buffer\":%" PRIu32 ",\"code\":",
-               e->tag, i, cli_action_name(a->type), a->immediate ? "true" : "false",
-               a->buffer_size);
+        printf("{\"type\":\"action\",\"event\":%" PRIu64 ",\"tag\":\"0x%" PRIx64
+               "\",\"index\":%" PRIu32 ",\"kind\":\"%s\",\"immediate\":%s,\"buffer_size\":%" PRIu32,
+               HD_EVENT_ID(e->tag), e->tag, i, cli_action_name(a->type),
+               a->immediate ? "true" : "false", a->buffer_size);
         if (a->type == HD_ACTION_CODE) {
-            fputc('"', stdout);
+            printf(",\"size\":%" PRIu32 ",\"bytes\":\"", a->code_size);
             cli_hex_bytes(stdout, a->code, a->code_size);
-            fputc('"', stdout);
-        } else {
-            fputs("null", stdout);
+            printf("\"");
         }
         if (a->type == HD_ACTION_SCRIPT) /* verified by the decoder: the header is sound */
-            printf(",\"script_bytes\":%" PRIu32 ",\"instructions\":%" PRIu32, a->script_size,
+            printf(",\"size\":%" PRIu32 ",\"instructions\":%" PRIu32, a->script_size,
                    script_insns(a));
         printf("}\n");
     }
@@ -90,36 +90,76 @@ static void print_text(const struct hd_wire_file_decoded *d, size_t len)
     }
 }
 
-int cmd_decode(int argc, char **argv)
+static int decode_main(int argc, char **argv);
+
+const struct cli_spec cli_decode = {
+    .name = "decode",
+    .summary = "validate IOCTL buffers as the kernel would and show what they hold",
+    .synopsis = "[-t] [-c N] FILE|-",
+    .description =
+        "Split FILE (`-`: stdin) into its buffers and run each through the kernel's own\n"
+        "decoders: every size against the real length, every enum and flag in range, each\n"
+        "action's tag equal to the event's. A rejected FILE exits 1 with HyperDbg's error\n"
+        "code, the buffer at fault and its offset.",
+    .options = "  -c, --cores N          also check CoreId against a target with N cores\n"
+               "                         (hex unless 0n)\n"
+               "  -t, --text             text for people; diagnostics on stderr\n",
+    .examples = "  hdevent decode ev.bin\n"
+                "  hdevent encode '!vmcall code {90}' -o - | hdevent decode --text -\n",
+    .shortopts = "tc:",
+    .longopts = (const struct option[]){{"text", no_argument, NULL, 't'},
+                                        {"cores", required_argument, NULL, 'c'},
+                                        {0}},
+    .main = decode_main,
+};
+
+static void print_rejection(const struct hd_wire_file_decoded *d, uint32_t code, bool text)
 {
-    const char *path = NULL;
+    const char *where = d->error_index ? "action" : "event";
+
+    if (text) {
+        fprintf(cli_diag("error"), "%s (0x%08" PRIX32 "): %s (%s buffer %" PRIu32
+                " at offset %zu)\n", hd_wire_error_name(code), code, hd_wire_error_str(code),
+                where, d->error_index, d->error_offset);
+        return;
+    }
+    printf("{\"type\":\"error\",\"error\":\"%s\",\"code\":\"0x%" PRIx32 "\",\"buffer\":\"%s\","
+           "\"index\":%" PRIu32 ",\"offset\":%zu,\"message\":",
+           hd_wire_error_name(code), code, where, d->error_index, d->error_offset);
+    cli_json_string(stdout, hd_wire_error_str(code));
+    printf("}\n");
+}
+
+static int decode_main(int argc, char **argv)
+{
     bool text = false;
     uint32_t cores = 0;
     struct hd_wire_file_decoded *d;
+    struct cli_getopt g;
     uint8_t *buf;
     size_t len = 0;
+    uint64_t n;
     uint32_t code;
     char line[512];
+    int c;
 
-    for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--text")) {
-            text = true;
-            cli_set_text(true);
-        } else if (!strcmp(argv[i], "--cores") && i + 1 < argc) {
-            char *end;
-            unsigned long n = strtoul(argv[++i], &end, 0);
-            if (*end || n == 0 || n > HD_CORES_MAX)
-                return cli_fail("usage", "--cores takes the target's core count, 1 to 4096");
+    cli_getopt_init(&g, &cli_decode, argc, argv);
+    while ((c = cli_getopt_next(&g)) != -1) {
+        if (c == 't') {
+            cli_set_text(text = true);
+        } else if (c == 'c') {
+            if (hd_command_number(optarg, strlen(optarg), HD_CORES_MAX, &n) != HD_OK || n == 0)
+                return cli_usage_error("--cores %s: the target's core count is 1 to 0n4096, "
+                                       "hex unless prefixed 0n", optarg);
             cores = (uint32_t)n;
-        } else if (!path && argv[i][0] != '-') {
-            path = argv[i];
         } else {
-            return cli_usage();
+            return g.status;
         }
     }
-    if (!path)
-        return cli_usage();
-    if (cli_read_file(path, FILE_MAX, &buf, &len, line, sizeof(line)) != 0)
+    if (argc - optind != 1)
+        return cli_usage_error(argc == optind ? "expects a FILE of IOCTL buffers (- for stdin)"
+                                              : "takes one FILE");
+    if (cli_read_file(argv[optind], FILE_MAX, &buf, &len, line, sizeof(line)) != 0)
         return cli_fail("io", line);
 
     d = malloc(sizeof(*d));
@@ -129,29 +169,13 @@ int cmd_decode(int argc, char **argv)
     }
     /* Without --cores, CoreId is not range-checked: the kernel checks it against its own. */
     code = hd_wire_file_decode(buf, len, cores, d);
-    if (code != HD_WIRE_OK) {
-        const char *where = d->error_index ? "action buffer" : "event buffer";
-        if (text) {
-            printf("rejected: 0x%08" PRIX32 " %s: %s (%s %" PRIu32 " at offset %zu)\n", code,
-                   hd_wire_error_name(code), hd_wire_error_str(code), where, d->error_index,
-                   d->error_offset);
-        } else {
-            printf("{\"type\":\"error\",\"error\":\"0x%08" PRIX32 "\",\"name\":\"%s\","
-                   "\"buffer\":\"%s\",\"index\":%" PRIu32 ",\"offset\":%zu,\"message\":",
-                   code, hd_wire_error_name(code), where, d->error_index, d->error_offset);
-            cli_json_string(stdout, hd_wire_error_str(code));
-            printf("}\n");
-        }
-        free(d);
-        free(buf);
-        return 1;
-    }
-    if (text)
+    if (code != HD_WIRE_OK)
+        print_rejection(d, code, text);
+    else if (text)
         print_text(d, len);
     else
         print_json(d, len);
     free(d);
     free(buf);
-    return 0;
+    return code != HD_WIRE_OK;
 }
-

@@ -1,5 +1,5 @@
 /*
- * hdevent disasm [--text] [--strict] <hex>: Zydis disassembly of raw code given as hex (the
+ * hdevent disasm [-t] [-s] <hex> | - | -f FILE: Zydis disassembly of raw code given as hex (the
  * forms a `code {...}` body takes), then the validation findings; exit status 1 when there is
  * an error (docs/cli.md).
  */
@@ -12,46 +12,84 @@
 #include <stdlib.h>
 #include <string.h>
 
-int cmd_disasm(int argc, char **argv)
+static int disasm_main(int argc, char **argv);
+
+#define WRAP_BEFORE "!vmcall code {"
+#define WRAP_LENGTH (sizeof(WRAP_BEFORE "}") - 1)
+
+const struct cli_spec cli_disasm = {
+    .name = "disasm",
+    .summary = "disassemble and validate raw code given as hex",
+    .synopsis = "[-t] [-s] <hex> | - | -f FILE",
+    .description =
+        "Disassemble raw code given the way a `code {...}` body takes it (spaces optional,\n"
+        "0x and \\x forms, a RET appended when missing), then report what validation finds.\n"
+        "Exit status 1 when validation finds an error.",
+    .options = "  -t, --text             text for people; diagnostics on stderr\n"
+               "  -s, --strict           a validation warning is an error\n"
+               "  -f, --file FILE        read the hex from FILE\n",
+    .examples = "  hdevent disasm '0f01c1'\n"
+                "  hdevent disasm --text '48 8B 5A 40 48 81 FB 48 44 42 47'\n"
+                "  xxd -p code.bin | hdevent disasm -\n",
+    .shortopts = "tsf:",
+    .longopts = (const struct option[]){{"text", no_argument, NULL, 't'},
+                                        {"strict", no_argument, NULL, 's'},
+                                        {"file", required_argument, NULL, 'f'},
+                                        {0}},
+    .main = disasm_main,
+};
+
+static int disasm_main(int argc, char **argv)
 {
     bool text = false, strict = false;
-    const char *hex = NULL;
-    char *command;
+    const char *file = NULL;
+    char *hex, *command;
     struct hd_command cmd;
     struct hd_command_error err;
     const struct hd_action_desc *a;
+    struct cli_getopt g;
     enum hd_status st;
     uint32_t errors;
     size_t n;
+    int c, rc;
 
-    for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--text"))
+    cli_getopt_init(&g, &cli_disasm, argc, argv);
+    while ((c = cli_getopt_next(&g)) != -1) {
+        if (c == 't')
             cli_set_text(text = true);
-        else if (!strcmp(argv[i], "--strict"))
+        else if (c == 's')
             strict = true;
-        else if (!hex)
-            hex = argv[i];
+        else if (c == 'f')
+            file = optarg;
         else
-            return cli_usage();
+            return g.status;
     }
-    if (!hex)
-        return cli_usage();
+    if (argc - optind > 1)
+        return cli_usage_error("takes the hex as one operand (quote it): '%s' is one too many",
+                               argv[optind + 1]);
+    rc = cli_input_text(optind < argc ? argv[optind] : NULL, file,
+                        HD_COMMAND_TEXT_MAX - WRAP_LENGTH, "the hex bytes", &hex, &n);
+    if (rc)
+        return rc;
     /* The bytes go through the command parser's own hex rules (spaces, 0x/\x, odd digit
      * counts, RET appended), so `disasm` shows exactly what `code {...}` would run. */
-    n = strlen(hex);
-    command = malloc(n + 16);
-    if (!command)
+    command = malloc(n + WRAP_LENGTH + 1);
+    if (!command) {
+        free(hex);
         return cli_fail("io", "out of memory");
-    snprintf(command, n + 16, "!vmcall code {%s}", hex);
+    }
+    snprintf(command, n + WRAP_LENGTH + 1, WRAP_BEFORE "%s}", hex);
     st = hd_command_parse(command, &cmd, &err);
+    free(command);
     if (st != HD_OK) {
         /* Columns count from the hex itself, not from the command built around it. */
-        err.column = err.column > 14 ? err.column - 14 : 0;
+        const uint32_t before = (uint32_t)sizeof(WRAP_BEFORE) - 1;
+        err.column = err.column > before ? err.column - before : 0;
         cli_command_reject(hex, st, &err, text);
-        free(command);
+        free(hex);
         return 1;
     }
-    free(command);
+    free(hex);
     a = &cmd.event.actions[0];
     for (uint32_t off = 0; off < a->code_size;) {
         struct hd_code_insn insn;

@@ -62,43 +62,91 @@ static int list_all(struct cli_device *dev, bool text)
     return 0;
 }
 
-int cmd_events(int argc, char **argv)
+static int events_main(int argc, char **argv);
+
+const struct cli_spec cli_events = {
+    .name = "events",
+    .summary = "list, enable, disable or clear the events of a loaded kernel backend",
+    .synopsis = "[-t] [-d PATH] [e|d|c ID|all]",
+    .description =
+        "Without words, list the events the kernel holds (it keeps no command text: the\n"
+        "list shows their fields and hits). `e`, `d` and `c` enable, disable and clear one\n"
+        "event, by ID, or all of them: HyperDbg's `events` command, sent through the modify\n"
+        "IOCTL. IDs are hex unless prefixed 0n.",
+    .options = DEV_COMMON_HELP,
+    .examples = "  hdevent events --text\n"
+                "  hdevent events d 0\n"
+                "  hdevent events c all\n",
+    .shortopts = DEV_COMMON_SHORT,
+    .longopts = (const struct option[]){DEV_COMMON_LONG, {0}},
+    .main = events_main,
+};
+
+/* The words as HyperDbg's `events` command: the parser knows its forms and errors, which
+ * are usage errors here. @return 0 with *cmd filled (free it), or 2 (printed). */
+static int words_to_command(char **words, int n, struct hd_command *cmd)
+{
+    struct hd_command_error err;
+    char text[160];
+    enum hd_status st;
+
+    if (n > 2)
+        return cli_usage_error("takes at most two words, e|d|c and ID|all: '%s' is one too "
+                               "many", words[2]);
+    snprintf(text, sizeof(text), "events%s%.60s%s%.60s", n ? " " : "", n ? words[0] : "",
+             n > 1 ? " " : "", n > 1 ? words[1] : "");
+    st = hd_command_parse(text, cmd, &err);
+    if (st != HD_OK && err.token[0])
+        return cli_usage_error("'%s': %s", err.token, err.message);
+    if (st != HD_OK)
+        return cli_usage_error("%s", err.message);
+    if (cmd->kind == HD_COMMAND_EVENTS_SC) {
+        hd_command_free(cmd);
+        return cli_usage_error("events sc on|off changes the event a debugger is paused in; "
+                               "use sc on in the !vmcall command");
+    }
+    return 0;
+}
+
+static void print_modified(const struct hd_command *cmd, uint32_t type, bool text)
 {
     static const char *verbs[] = {"query", "enable", "disable", "clear"};
     static const char *done[] = {"queried", "enabled", "disabled", "cleared"};
+
+    if (text && cmd->tag == HD_TAG_ALL)
+        printf("%s every event\n", done[type]);
+    else if (text)
+        printf("%s event %" PRIu64 "\n", done[type], cmd->id);
+    else if (cmd->tag == HD_TAG_ALL)
+        printf("{\"type\":\"modified\",\"change\":\"%s\",\"all\":true}\n", verbs[type]);
+    else
+        printf("{\"type\":\"modified\",\"change\":\"%s\",\"id\":%" PRIu64 "}\n", verbs[type],
+               cmd->id);
+}
+
+static int events_main(int argc, char **argv)
+{
+    static const char *verbs[] = {"query", "enable", "disable", "clear"};
     struct dev_opts o;
     struct cli_device *dev = NULL;
     struct hd_command cmd;
-    char text[128];
+    struct cli_getopt g;
     uint32_t type;
     int64_t code;
-    int rc = dev_parse_opts(argc, argv, &o);
+    int c, rc;
 
-    if (rc || o.argc > 2)
-        return rc ? rc : cli_usage();
-    /* The parser knows `events e|d|c ID|all` and its errors: hand it the same words. */
-    snprintf(text, sizeof(text), "events%s%s%s%s", o.argc ? " " : "", o.argc ? o.argv[0] : "",
-             o.argc > 1 ? " " : "", o.argc > 1 ? o.argv[1] : "");
-    if (cli_command_load(text, false, o.text, &cmd) != 0)
-        return 1;
-    switch (cmd.kind) {
-    case HD_COMMAND_EVENTS_LIST:
-        type = HD_WIRE_MODIFY_QUERY;
-        break;
-    case HD_COMMAND_EVENTS_ENABLE:
-        type = HD_WIRE_MODIFY_ENABLE;
-        break;
-    case HD_COMMAND_EVENTS_DISABLE:
-        type = HD_WIRE_MODIFY_DISABLE;
-        break;
-    case HD_COMMAND_EVENTS_CLEAR:
-        type = HD_WIRE_MODIFY_CLEAR;
-        break;
-    default:
-        hd_command_free(&cmd);
-        return cli_fail("usage", "events sc on|off changes the event a debugger is paused in; "
-                                 "use sc on in the !vmcall command");
-    }
+    dev_opts_init(&o);
+    cli_getopt_init(&g, &cli_events, argc, argv);
+    while ((c = cli_getopt_next(&g)) != -1)
+        if (!dev_common_option(c, &o))
+            return g.status;
+    rc = words_to_command(argv + optind, argc - optind, &cmd);
+    if (rc)
+        return rc;
+    type = cmd.kind == HD_COMMAND_EVENTS_ENABLE    ? HD_WIRE_MODIFY_ENABLE
+           : cmd.kind == HD_COMMAND_EVENTS_DISABLE ? HD_WIRE_MODIFY_DISABLE
+           : cmd.kind == HD_COMMAND_EVENTS_CLEAR   ? HD_WIRE_MODIFY_CLEAR
+                                                   : HD_WIRE_MODIFY_QUERY;
     if (dev_open(&o, &dev)) {
         hd_command_free(&cmd);
         return 1;
@@ -110,15 +158,8 @@ int cmd_events(int argc, char **argv)
         rc = code == HD_WIRE_SUCCESS ? 0 : 1;
         if (code >= 0 && code != HD_WIRE_SUCCESS)
             dev_wire_fail(verbs[type], (uint32_t)code);
-        else if (code == HD_WIRE_SUCCESS && o.text && cmd.tag == HD_TAG_ALL)
-            printf("%s every event\n", done[type]);
-        else if (code == HD_WIRE_SUCCESS && o.text)
-            printf("%s event %" PRIu64 "\n", done[type], cmd.id);
-        else if (code == HD_WIRE_SUCCESS && cmd.tag == HD_TAG_ALL)
-            printf("{\"type\":\"modified\",\"action\":\"%s\",\"id\":\"all\"}\n", verbs[type]);
         else if (code == HD_WIRE_SUCCESS)
-            printf("{\"type\":\"modified\",\"action\":\"%s\",\"id\":%" PRIu64 "}\n",
-                   verbs[type], cmd.id);
+            print_modified(&cmd, type, o.text);
     }
     device_close(dev);
     hd_command_free(&cmd);

@@ -1,6 +1,6 @@
 /*
- * hdevent parse [--text] [--strict] '<command>': the event and actions a command makes, its
- * canonical text, a disassembly of every raw buffer, and for `asm` bodies which source
+ * hdevent parse [-t] [-s] '<command>' | - | -f FILE: the event and actions a command makes,
+ * its canonical text, a disassembly of every raw buffer, and for `asm` bodies which source
  * statement made which bytes (docs/cli.md).
  */
 #include "cli.h"
@@ -10,6 +10,7 @@
 #include <hdevent/command.h>
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* One line per instruction: JSON {"type":"insn",...} or "    +0x00  48 8B 59 10   mov ...". */
@@ -68,8 +69,9 @@ static void print_source(const char *buffer, int action, const struct hd_command
         const char *src = body->text + l->text_offset;
         if (text) {
             listing_hex(code + l->offset, l->size, hex, sizeof(hex));
-            printf("    line %-3" PRIu32 " +0x%04" PRIX32 "  %-30s %.*s\n", l->line, l->offset,
-                   hex, (int)l->text_length, src);
+            printf("    line %-3" PRIu32 " +0x%04" PRIX32 "  %-30s ", l->line, l->offset, hex);
+            cli_text_safe(stdout, src, l->text_length, false);
+            printf("\n");
             continue;
         }
         printf("{\"type\":\"source\",\"buffer\":\"%s\",", buffer);
@@ -121,16 +123,13 @@ static void print_event(const struct hd_command *c, bool text)
         printf("\n");
     } else {
         printf("{\"type\":\"event\",\"pid\":\"0x%" PRIx32 "\",\"core\":\"0x%" PRIx32
-               "\",\"stage\":\"%s\",\"short_circuit\":%s,\"immediate\":%s,\"buffer\":%" PRIu32
-               ",\"condition\":",
+               "\",\"stage\":\"%s\",\"short_circuit\":%s,\"immediate\":%s,"
+               "\"buffer_size\":%" PRIu32 ",\"condition\":\"%s\"",
                e->pid, e->core, cli_stage_name(e->stage), e->short_circuit ? "true" : "false",
-               c->immediate ? "true" : "false", c->buffer_size);
-        if (c->flags & HD_COMMAND_ASM_CONDITION)
-            printf("\"asm\"");
-        else if (e->condition.kind == HD_CONDITION_RAW)
-            printf("\"raw\"");
-        else
-            printf("null");
+               c->immediate ? "true" : "false", c->buffer_size,
+               (c->flags & HD_COMMAND_ASM_CONDITION)     ? "asm"
+               : e->condition.kind == HD_CONDITION_RAW ? "raw"
+                                                        : "none");
         if (c->steps)
             printf(",\"steps\":%" PRIu32, c->steps);
         printf(",\"actions\":%" PRIu32 ",\"outputs\":[", e->action_count);
@@ -162,12 +161,16 @@ static void print_event(const struct hd_command *c, bool text)
             printf("  action %" PRIu32 ": %s", i, cli_action_name(a->type));
             if (a->type == HD_ACTION_CODE)
                 printf(" (%" PRIu32 " bytes)%s", a->code_size, is_asm ? ", assembled" : "");
-            if (a->type == HD_ACTION_SCRIPT)
-                printf((c->flags & HD_COMMAND_SCRIPT_FILE) ? ", file %s" : ", {%s}", body);
+            if (a->type == HD_ACTION_SCRIPT) { /* its text as given: made safe */
+                bool file = c->flags & HD_COMMAND_SCRIPT_FILE;
+                printf(file ? ", file " : ", {");
+                cli_text_safe(stdout, body, strlen(body), false);
+                printf(file ? "" : "}");
+            }
             printf("\n");
         } else {
             printf("{\"type\":\"action\",\"index\":%" PRIu32 ",\"kind\":\"%s\",\"immediate\":%s,"
-                   "\"buffer\":%" PRIu32,
+                   "\"buffer_size\":%" PRIu32,
                    i, cli_action_name(a->type), a->immediate ? "true" : "false", a->buffer_size);
             if (body) {
                 printf((c->flags & HD_COMMAND_SCRIPT_FILE) && !is_asm ? ",\"file\":"
@@ -186,58 +189,110 @@ static void print_event(const struct hd_command *c, bool text)
     }
 }
 
-int cmd_parse(int argc, char **argv)
+static int parse_main(int argc, char **argv);
+
+const struct cli_spec cli_parse = {
+    .name = "parse",
+    .summary = "the event and actions a HyperDbg command makes, with disassembly",
+    .synopsis = "[-t] [-s] '<command>' | - | -f FILE",
+    .description =
+        "Parse one HyperDbg command (!vmcall ..., events ...) and show what it makes: its\n"
+        "canonical text, the event, each action, the disassembly of every raw buffer, the\n"
+        "source lines of asm bodies and the bytecode of scripts. Raw code is validated as\n"
+        "every subcommand that takes a command validates it. `-` reads the command from\n"
+        "stdin; a command may span lines.",
+    .options = "  -t, --text             text for people; diagnostics on stderr\n"
+               "  -s, --strict           a validation warning is an error\n"
+               "  -f, --file FILE        read the command from FILE\n",
+    .examples = "  hdevent parse '!vmcall pid 0n1168 core 2 code {90 90 90}'\n"
+                "  hdevent parse --text '!vmcall asm code {nop; ret}'\n"
+                "  hdevent parse -f command.txt\n",
+    .shortopts = "tsf:",
+    .longopts = (const struct option[]){{"text", no_argument, NULL, 't'},
+                                        {"strict", no_argument, NULL, 's'},
+                                        {"file", required_argument, NULL, 'f'},
+                                        {0}},
+    .main = parse_main,
+};
+
+static void print_command(const struct hd_command *cmd, const char *canonical, bool text)
 {
-    const char *text_arg = NULL;
+    if (text) {
+        cli_text_safe(stdout, canonical, strlen(canonical), false);
+        printf("\n");
+        return;
+    }
+    printf("{\"type\":\"command\",\"kind\":\"%s\",\"canonical\":", kind_name(cmd->kind));
+    cli_json_string(stdout, canonical);
+    if (cmd->kind >= HD_COMMAND_EVENTS_ENABLE && cmd->kind <= HD_COMMAND_EVENTS_CLEAR) {
+        if (cmd->id == HD_TAG_ALL)
+            printf(",\"all\":true");
+        else
+            printf(",\"id\":%" PRIu64, cmd->id);
+        printf(",\"tag\":\"0x%" PRIx64 "\"", cmd->tag);
+    } else if (cmd->kind == HD_COMMAND_EVENTS_SC) {
+        printf(",\"short_circuit\":%s", cmd->sc_on ? "true" : "false");
+    }
+    printf("}\n");
+}
+
+static int parse_main(int argc, char **argv)
+{
+    const char *file = NULL;
     bool text = false, strict = false;
     struct hd_command cmd;
     struct hd_command_error err;
-    char canonical[8192];
+    struct cli_getopt g;
+    char *canonical, *input;
+    const char *canonical_note = NULL;
+    size_t len;
+    int c, rc;
 
-    for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--text"))
+    cli_getopt_init(&g, &cli_parse, argc, argv);
+    while ((c = cli_getopt_next(&g)) != -1) {
+        if (c == 't')
             cli_set_text(text = true);
-        else if (!strcmp(argv[i], "--strict"))
+        else if (c == 's')
             strict = true;
-        else if (!text_arg && (argv[i][0] != '-' || !strcmp(argv[i], "-")))
-            text_arg = argv[i];
+        else if (c == 'f')
+            file = optarg;
         else
-            return cli_usage();
+            return g.status;
     }
-    if (!text_arg)
-        return cli_usage();
-    if (cli_command_parse(text_arg, strict, text, &cmd) != 0)
+    if (argc - optind > 1)
+        return cli_usage_error("takes one command (quote it): '%s' is one too many",
+                               argv[optind + 1]);
+    rc = cli_input_text(optind < argc ? argv[optind] : NULL, file, HD_COMMAND_TEXT_MAX,
+                        "a command", &input, &len);
+    if (rc)
+        return rc;
+    if (cli_command_parse(input, strict, text, &cmd) != 0) {
+        free(input);
         return 1;
-    if (hd_command_format(&cmd, canonical, sizeof(canonical)) != HD_OK)
-        snprintf(canonical, sizeof(canonical), "(longer than %zu bytes)", sizeof(canonical));
-    if (text) {
-        printf("%s\n", canonical);
-    } else {
-        printf("{\"type\":\"command\",\"kind\":\"%s\",\"canonical\":", kind_name(cmd.kind));
-        cli_json_string(stdout, canonical);
-        if (cmd.kind >= HD_COMMAND_EVENTS_ENABLE && cmd.kind <= HD_COMMAND_EVENTS_CLEAR) {
-            if (cmd.id == HD_TAG_ALL)
-                printf(",\"id\":\"all\",\"tag\":\"0x%" PRIx64 "\"", cmd.tag);
-            else
-                printf(",\"id\":%" PRIu64 ",\"tag\":\"0x%" PRIx64 "\"", cmd.id, cmd.tag);
-        } else if (cmd.kind == HD_COMMAND_EVENTS_SC) {
-            printf(",\"sc\":%s", cmd.sc_on ? "true" : "false");
-        }
-        printf("}\n");
     }
+    /* The canonical text can outgrow what was typed (a {9090} body gains spaces): room for
+     * the most a command may be, else say why there is none. */
+    canonical = malloc((size_t)HD_COMMAND_TEXT_MAX + 1);
+    if (!canonical || hd_command_format(&cmd, canonical, (size_t)HD_COMMAND_TEXT_MAX + 1) != HD_OK)
+        canonical_note = "(none: longer than a command may be)";
+    print_command(&cmd, canonical_note ? canonical_note : canonical, text);
+    free(canonical);
     if (cmd.kind == HD_COMMAND_VMCALL)
         print_event(&cmd, text);
     /* What registration would refuse (asm bodies in a build without Zydis): say so, do not
      * fail. */
     if (hd_command_check_supported(&cmd, &err) != HD_OK) {
-        if (text)
-            printf("note: cannot be registered yet: %s\n", err.message);
-        else {
+        if (text) {
+            cli_text_safe_str(cli_diag("note"), "cannot be registered yet: ");
+            cli_text_safe_str(stderr, err.message);
+            fputc('\n', stderr);
+        } else {
             printf("{\"type\":\"note\",\"registrable\":false,\"message\":");
             cli_json_string(stdout, err.message);
             printf("}\n");
         }
     }
     hd_command_free(&cmd);
+    free(input);
     return 0;
 }

@@ -33,13 +33,15 @@ static void print_script_error(const struct hd_wire_message *m, const uint8_t *b
     size_t name_len = colon ? (size_t)(colon - body) : 0;
     size_t skip = colon && name_len + 2 <= m->length ? name_len + 2 : 0;
 
-    if (text) {
-        printf("script of event %" PRIu64 " stopped on core %" PRIu32 ": %.*s\n",
-               HD_EVENT_ID(m->tag), m->core, (int)m->length, (const char *)body);
+    if (text) { /* the record's bytes came from the kernel: made safe */
+        printf("script of event %" PRIu64 " stopped on core %" PRIu32 ": ", HD_EVENT_ID(m->tag),
+               m->core);
+        cli_text_safe(stdout, (const char *)body, m->length, false);
+        printf("\n");
         return;
     }
     printf("{\"type\":\"script_error\",\"event\":%" PRIu64 ",\"tag\":\"0x%" PRIx64
-           "\",\"core\":%" PRIu32 ",\"error\":",
+           "\",\"core\":\"0x%" PRIx32 "\",\"error\":",
            HD_EVENT_ID(m->tag), m->tag, m->core);
     cli_json_bytes(stdout, body, name_len);
     printf(",\"message\":");
@@ -74,10 +76,10 @@ static long print_records(const uint8_t *b, size_t n, bool text)
             printf("\"%s\n", (m.flags & HD_WIRE_MESSAGE_TRUNCATED) ? " (truncated)" : "");
         } else {
             printf("{\"type\":\"message\",\"event\":%" PRIu64 ",\"tag\":\"0x%" PRIx64
-                   "\",\"core\":%" PRIu32 ",\"text\":",
+                   "\",\"core\":\"0x%" PRIx32 "\",\"text\":",
                    HD_EVENT_ID(m.tag), m.tag, m.core);
             cli_json_bytes(stdout, body, text_len);
-            printf(",\"bytes\":%" PRIu32 ",\"immediate\":%s,\"truncated\":%s}\n", m.size,
+            printf(",\"size\":%" PRIu32 ",\"immediate\":%s,\"truncated\":%s}\n", m.size,
                    (m.flags & HD_WIRE_MESSAGE_IMMEDIATE) ? "true" : "false",
                    (m.flags & HD_WIRE_MESSAGE_TRUNCATED) ? "true" : "false");
         }
@@ -86,17 +88,62 @@ static long print_records(const uint8_t *b, size_t n, bool text)
     return count;
 }
 
-int cmd_read(int argc, char **argv)
+static int read_main(int argc, char **argv);
+
+enum { OPT_FOLLOW = CLI_LONG_ONLY, OPT_TIMEOUT };
+
+const struct cli_spec cli_read = {
+    .name = "read",
+    .summary = "take the messages queued by a loaded kernel backend's actions",
+    .synopsis = "[-t] [-d PATH] [--follow [--timeout MS]]",
+    .description =
+        "Take every queued message: custom code's buffer (the C string at its start), a\n"
+        "script's printf (its text, exactly) or a script's run error (`script_error`).\n"
+        "Text for people shows every byte outside printable ASCII as \\xNN.",
+    .options = "      --follow           keep waiting for messages\n"
+               "      --timeout MS       with --follow: stop after MS milliseconds without\n"
+               "                         one (hex unless 0n)\n" DEV_COMMON_HELP,
+    .examples = "  hdevent read\n"
+                "  hdevent read --follow --timeout 0n500\n",
+    .shortopts = DEV_COMMON_SHORT,
+    .longopts = (const struct option[]){{"follow", no_argument, NULL, OPT_FOLLOW},
+                                        {"timeout", required_argument, NULL, OPT_TIMEOUT},
+                                        DEV_COMMON_LONG,
+                                        {0}},
+    .main = read_main,
+};
+
+static int read_main(int argc, char **argv)
 {
     struct dev_opts o;
     struct cli_device *dev = NULL;
+    struct cli_getopt g;
+    bool follow = false;
+    int timeout_ms = -1; /* --follow: stop after this long without a message; -1 = never */
+    uint64_t n;
     uint8_t *buf;
     long total = 0;
     char err[512];
-    int rc = dev_parse_opts(argc, argv, &o);
+    int c, rc = 0;
 
-    if (rc || o.argc)
-        return rc ? rc : cli_usage();
+    dev_opts_init(&o);
+    cli_getopt_init(&g, &cli_read, argc, argv);
+    while ((c = cli_getopt_next(&g)) != -1) {
+        if (c == OPT_FOLLOW) {
+            follow = true;
+        } else if (c == OPT_TIMEOUT) {
+            if (hd_command_number(optarg, strlen(optarg), INT_MAX, &n) != HD_OK)
+                return cli_usage_error("--timeout %s: milliseconds, hex unless prefixed 0n",
+                                       optarg);
+            timeout_ms = (int)n;
+        } else if (!dev_common_option(c, &o)) {
+            return g.status;
+        }
+    }
+    if (optind < argc)
+        return cli_usage_error("takes no operand: '%s'", argv[optind]);
+    if (timeout_ms >= 0 && !follow)
+        return cli_usage_error("--timeout goes with --follow");
     buf = malloc(READ_BYTES);
     if (!buf)
         return cli_fail("memory", "out of memory");
@@ -106,24 +153,24 @@ int cmd_read(int argc, char **argv)
     }
     for (;;) {
         size_t got = 0;
-        long n;
+        long k;
         int w;
 
         if (device_read(dev, buf, READ_BYTES, &got, err, sizeof(err)) != 0) {
             rc = cli_fail("device", err);
             break;
         }
-        n = print_records(buf, got, o.text);
-        if (n < 0) {
+        k = print_records(buf, got, o.text);
+        if (k < 0) {
             rc = 1;
             break;
         }
-        total += n;
+        total += k;
         if (got)
             continue; /* drain before waiting */
-        if (!o.follow)
+        if (!follow)
             break;
-        w = device_wait(dev, o.timeout_ms < 0 ? -1 : (int)o.timeout_ms, err, sizeof(err));
+        w = device_wait(dev, timeout_ms, err, sizeof(err));
         if (w < 0)
             rc = cli_fail("device", err);
         if (w <= 0)

@@ -1,14 +1,13 @@
 /*
- * hdevent run [--text] [--strict] [--cores N] [--time-limit MS] [--no-filter] [SCENARIO|-]:
- * the host simulator (docs/cli.md).
+ * hdevent run [-t] [-s] [-c N] [--time-limit MS] [--no-filter] [SCENARIO|-]: the host
+ * simulator (docs/cli.md).
  *
  * A scenario holds HyperDbg commands and exit lines. Commands travel the route a kernel's
- * would: parsed and validated here (cli_command_load), encoded to HyperDbg's IOCTL buffers,
- * then handed to hd_wire_ioctl(), which decodes, validates and registers them as a kernel
- * backend does. Exit lines go through the host backend's simulated exit: hd_dispatch_vmcall
- * (pre), the default handling (host-backend.md), the post pass, rip += 3. `memory ADDRESS
- * BYTES…` lines give scripts simulated guest memory (run_memory.c). A bad line prints an error
- * naming the line and the run goes on; the exit status says whether any line failed.
+ * would (run_command.c). Exit lines go through the host backend's simulated exit:
+ * hd_dispatch_vmcall (pre), the default handling (host-backend.md), the post pass, rip += 3.
+ * `memory ADDRESS BYTES…` lines give scripts simulated guest memory (run_memory.c). A bad line
+ * prints an error naming the line and the run goes on; the exit status says whether any line
+ * failed.
  * A hook that faults or runs past the time limit is stopped by the host backend: its line
  * gets an error (run_fault.c) and an abandoned exit, and the run goes on. The scenario's code
  * runs under a seccomp filter once setup is done (run_filter.c).
@@ -28,252 +27,31 @@
 #include <unistd.h>
 
 #define SCENARIO_MAX (16u * 1024u * 1024u)
-#define FIRED_MAX 64u
-
-struct sim {
-    struct hd_host *host;
-    struct hd_engine *engine;
-    bool text, strict;
-    bool narrating; /* the last line was a "##" line (text mode) */
-    bool no_filter;
-    uint32_t cores;
-    uint32_t time_limit_ms; /* hd_host_config's: 0 is the default */
-    uint64_t next_tag;
-    /* Command text per event ID: user mode keeps it, as HyperDbg's does (the wire carries
-     * no text). */
-    char **commands;
-    uint64_t command_count;
-    /* Events whose actions ran in this exit, in order, once per pass. */
-    uint64_t fired[FIRED_MAX];
-    uint32_t fired_count;
-    uint64_t fired_more;
-};
-
-static const char *action_kind(uint32_t type)
-{
-    switch (type) {
-    case HD_ACTION_BREAK:
-        return "break";
-    case HD_ACTION_CODE:
-        return "code";
-    case HD_ACTION_SCRIPT:
-        return "script";
-    default:
-        return "callback"; /* HD_ACTION_NATIVE: a C hook */
-    }
-}
-
 /* Dispatch-path trace (hd_host_config.on_action): print it and note the firing event. */
 static void on_action(void *user, const struct hd_action_info *info)
 {
-    struct sim *s = user;
+    struct run_sim *s = user;
     const char *stage = info->stage == HD_STAGE_POST ? "post" : "pre";
 
     if (s->text)
         printf("  event %" PRIu64 ": %s action %" PRIu32 " ran (%s)\n", HD_EVENT_ID(info->tag),
-               action_kind(info->type), info->index, stage);
+               cli_action_name((enum hd_action_type)info->type), info->index, stage);
     else
         printf("{\"type\":\"action\",\"event\":%" PRIu64 ",\"index\":%" PRIu32
                ",\"kind\":\"%s\",\"stage\":\"%s\"}\n",
-               HD_EVENT_ID(info->tag), info->index, action_kind(info->type), stage);
+               HD_EVENT_ID(info->tag), info->index,
+               cli_action_name((enum hd_action_type)info->type), stage);
     if (info->index == 0) { /* an event's first action: it fired in this pass */
-        if (s->fired_count < FIRED_MAX)
+        if (s->fired_count < RUN_FIRED_MAX)
             s->fired[s->fired_count++] = info->tag;
         else
             s->fired_more++;
     }
 }
 
-/* ---- commands ------------------------------------------------------------------------- */
-
-/* Send one IOCTL; on a rejection print the wire code and return false. */
-static bool send(struct sim *s, uint32_t code, const void *in, size_t len, uint8_t *out,
-                 size_t out_len, const char *what)
-{
-    size_t written = 0;
-    enum hd_status st = hd_wire_ioctl(s->engine, code, in, len, out, out_len, &written);
-    uint32_t wire;
-    char msg[512];
-
-    if (st != HD_OK) {
-        snprintf(msg, sizeof(msg), "%s: %s", what, hd_status_str(st));
-        cli_fail(hd_status_name(st), msg);
-        return false;
-    }
-    wire = code == HD_IOCTL_MODIFY_EVENTS ? (uint32_t)((uint64_t)out[8] | (uint64_t)out[9] << 8 |
-                                                       (uint64_t)out[10] << 16 |
-                                                       (uint64_t)out[11] << 24)
-                                          : (uint32_t)(out[4] | out[5] << 8 | out[6] << 16 |
-                                                       (uint32_t)out[7] << 24);
-    if (wire == HD_WIRE_OK || wire == HD_WIRE_SUCCESS)
-        return true;
-    snprintf(msg, sizeof(msg), "%s rejected by the kernel entry point: 0x%08" PRIX32 " %s", what,
-             wire, hd_wire_error_str(wire));
-    cli_fail(hd_wire_error_name(wire), msg);
-    return false;
-}
-
-static void print_event(struct sim *s, uint64_t tag, const char *text)
-{
-    struct hd_event_info info;
-
-    if (hd_event_query(s->engine, tag, &info) != HD_OK)
-        return;
-    if (s->text) {
-        printf("event %" PRIu64 " registered (tag 0x%" PRIx64 ", %s): %s\n", HD_EVENT_ID(tag),
-               tag, info.enabled ? "enabled" : "disabled", text);
-        return;
-    }
-    printf("{\"type\":\"event\",\"id\":%" PRIu64 ",\"tag\":\"0x%" PRIx64 "\",\"pid\":\"0x%" PRIx32
-           "\",\"core\":\"0x%" PRIx32 "\",\"stage\":\"%s\",\"short_circuit\":%s,\"enabled\":%s,"
-           "\"actions\":%" PRIu32 ",\"command\":",
-           HD_EVENT_ID(tag), tag, info.pid, info.core, cli_stage_name(info.stage),
-           info.short_circuit ? "true" : "false", info.enabled ? "true" : "false",
-           info.action_count);
-    cli_json_string(stdout, text);
-    printf("}\n");
-}
-
-static bool remember(struct sim *s, uint64_t tag, const char *text)
-{
-    uint64_t id = HD_EVENT_ID(tag);
-    if (id >= s->command_count) {
-        uint64_t n = id + 16;
-        char **grown = realloc(s->commands, n * sizeof(*grown));
-        if (!grown)
-            return false;
-        memset(grown + s->command_count, 0, (n - s->command_count) * sizeof(*grown));
-        s->commands = grown;
-        s->command_count = n;
-    }
-    s->commands[id] = strdup(text);
-    return s->commands[id] != NULL;
-}
-
-/* Register one !vmcall: event buffer, then one add-action buffer per action. */
-static bool add_vmcall(struct sim *s, const struct hd_command *cmd, const char *text)
-{
-    uint64_t tag = s->next_tag;
-    uint8_t result[HD_WIRE_RESULT_SIZE], modify[HD_WIRE_MODIFY_SIZE];
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    bool ok;
-
-    if (hd_wire_encode_event(&cmd->event, tag, &buf, &len) != HD_OK)
-        return cli_fail("HD_ERR_NO_MEMORY", "out of memory encoding the event"), false;
-    ok = send(s, HD_IOCTL_REGISTER_EVENT, buf, len, result, sizeof(result), "register event");
-    free(buf);
-    if (!ok)
-        return false;
-    s->next_tag++; /* the kernel used the tag: never offer it again */
-    for (uint32_t i = 0; ok && i < cmd->event.action_count; i++) {
-        if (hd_wire_encode_action(&cmd->event.actions[i], tag, &buf, &len) != HD_OK) {
-            cli_fail("HD_ERR_NO_MEMORY", "out of memory encoding an action");
-            ok = false;
-            break;
-        }
-        ok = send(s, HD_IOCTL_ADD_ACTION, buf, len, result, sizeof(result), "add action");
-        free(buf);
-    }
-    if (!ok || !remember(s, tag, text)) {
-        /* HyperDbg's user mode would leave a half-built event behind; a bad command must
-         * register nothing, so take it away again. */
-        hd_wire_encode_modify(tag, HD_WIRE_MODIFY_CLEAR, modify);
-        hd_wire_ioctl(s->engine, HD_IOCTL_MODIFY_EVENTS, modify, sizeof(modify), modify,
-                      sizeof(modify), NULL);
-        return false;
-    }
-    print_event(s, tag, text);
-    return true;
-}
-
-static void list_events(struct sim *s)
-{
-    struct hd_event_info info;
-    uint64_t after = 0;
-    unsigned n = 0;
-
-    while (hd_event_next(s->engine, after, &info) == HD_OK) {
-        uint64_t id = HD_EVENT_ID(info.tag);
-        const char *text = id < s->command_count && s->commands[id] ? s->commands[id] : "";
-        after = info.tag;
-        n++;
-        if (s->text) {
-            printf("%" PRIu64 " (%s) %s\n", id, info.enabled ? "enabled" : "disabled", text);
-            continue;
-        }
-        printf("{\"type\":\"listed\",\"id\":%" PRIu64 ",\"tag\":\"0x%" PRIx64 "\",\"enabled\":%s,"
-               "\"command\":",
-               id, info.tag, info.enabled ? "true" : "false");
-        cli_json_string(stdout, text);
-        printf("}\n");
-    }
-    if (s->text && n == 0)
-        printf("no events\n");
-}
-
-static bool modify(struct sim *s, const struct hd_command *cmd)
-{
-    static const struct {
-        uint32_t wire;
-        const char *verb, *done;
-    } how[] = {
-        [HD_COMMAND_EVENTS_ENABLE] = {HD_WIRE_MODIFY_ENABLE, "enable", "enabled"},
-        [HD_COMMAND_EVENTS_DISABLE] = {HD_WIRE_MODIFY_DISABLE, "disable", "disabled"},
-        [HD_COMMAND_EVENTS_CLEAR] = {HD_WIRE_MODIFY_CLEAR, "clear", "cleared"},
-    };
-    uint8_t m[HD_WIRE_MODIFY_SIZE];
-
-    hd_wire_encode_modify(cmd->tag, how[cmd->kind].wire, m);
-    if (!send(s, HD_IOCTL_MODIFY_EVENTS, m, sizeof(m), m, sizeof(m), how[cmd->kind].verb))
-        return false;
-    if (s->text) {
-        if (cmd->tag == HD_TAG_ALL)
-            printf("all events %s\n", how[cmd->kind].done);
-        else
-            printf("event %" PRIu64 " %s\n", cmd->id, how[cmd->kind].done);
-    } else {
-        printf("{\"type\":\"modify\",\"action\":\"%s\",", how[cmd->kind].verb);
-        if (cmd->tag == HD_TAG_ALL)
-            printf("\"id\":\"all\"}\n");
-        else
-            printf("\"id\":%" PRIu64 "}\n", cmd->id);
-    }
-    return true;
-}
-
-static bool run_command(struct sim *s, const char *text)
-{
-    struct hd_command cmd;
-    bool ok = true;
-
-    if (cli_command_load(text, s->strict, s->text, &cmd) != 0)
-        return false;
-    switch (cmd.kind) {
-    case HD_COMMAND_VMCALL:
-        ok = add_vmcall(s, &cmd, text);
-        break;
-    case HD_COMMAND_EVENTS_LIST:
-        list_events(s);
-        break;
-    case HD_COMMAND_EVENTS_ENABLE:
-    case HD_COMMAND_EVENTS_DISABLE:
-    case HD_COMMAND_EVENTS_CLEAR:
-        ok = modify(s, &cmd);
-        break;
-    case HD_COMMAND_EVENTS_SC:
-        ok = !cli_fail("scenario", "events sc on|off changes the event being handled while "
-                                   "the debugger is paused in it; the simulator never pauses "
-                                   "(use sc on in the !vmcall command)");
-        break;
-    }
-    hd_command_free(&cmd);
-    return ok;
-}
-
 /* ---- exits ---------------------------------------------------------------------------- */
 
-static bool run_exit(struct sim *s, char *args)
+static bool run_exit(struct run_sim *s, char *args)
 {
     struct hd_vcpu vcpu;
     struct hd_guest_regs regs, before;
@@ -313,7 +91,8 @@ static bool run_exit(struct sim *s, char *args)
         }
         return !abandoned;
     }
-    printf("{\"type\":\"exit\",\"core\":%" PRIu32 ",\"pid\":%" PRIu32 ",\"cpl\":%u,\"fired\":[",
+    printf("{\"type\":\"exit\",\"core\":\"0x%" PRIx32 "\",\"pid\":\"0x%" PRIx32
+           "\",\"cpl\":%u,\"fired\":[",
            vcpu.core, vcpu.pid, vcpu.cpl);
     for (uint32_t i = 0; i < s->fired_count; i++)
         printf("%s%" PRIu64, i ? "," : "", HD_EVENT_ID(s->fired[i]));
@@ -358,12 +137,14 @@ static bool is_word(const char *p, const char *w)
 }
 
 /* Handle one logical line (first physical line @p line_no). @return false if it failed. */
-static bool run_line(struct sim *s, char *line, uint32_t line_no)
+static bool run_line(struct run_sim *s, char *line, uint32_t line_no)
 {
     char *p = trim(line);
 
     if (*p == '#' && p[1] == '#' && s->text) { /* "## ..." narrates a scenario for people */
-        printf(s->narrating ? "%s\n" : "\n%s\n", p);
+        printf(s->narrating ? "" : "\n");
+        cli_text_safe(stdout, p, strlen(p), false); /* the scenario's bytes */
+        printf("\n");
         s->narrating = true;
         return true;
     }
@@ -458,7 +239,7 @@ static void scenario_free(struct scenario *sc)
     free(sc->first);
 }
 
-static int run_scenario(struct sim *s, const struct scenario *sc)
+static int run_scenario(struct run_sim *s, const struct scenario *sc)
 {
     uint32_t failed = 0;
 
@@ -483,38 +264,75 @@ static int run_scenario(struct sim *s, const struct scenario *sc)
 static const struct hd_engine_config run_budget = {.max_events = 1u << 20,
                                                    .max_actions = 1u << 22};
 
-/* The options; @return -1 to go on, else the exit status (usage). */
-static int options(struct sim *s, int argc, char **argv, const char **path)
-{
-    bool have_path = false;
+static int run_main(int argc, char **argv);
 
-    for (int i = 0; i < argc; i++) {
-        uint64_t n;
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(argv[i], "--text")) {
-            s->text = true;
-            cli_set_text(true);
-        } else if (!strcmp(argv[i], "--strict")) {
+enum { OPT_TIME_LIMIT = CLI_LONG_ONLY, OPT_NO_FILTER };
+
+const struct cli_spec cli_run = {
+    .name = "run",
+    .summary = "the host simulator: commands and VMCALL exits from a scenario",
+    .synopsis = "[-t] [-s] [-c N] [--time-limit MS] [--no-filter] [SCENARIO|-]",
+    .description =
+        "Build a machine of simulated cores on the host backend and run a scenario (a file,\n"
+        "or stdin for - or nothing) line by line: HyperDbg commands (!vmcall ..., events\n"
+        "...), VMCALL exits (vmcall core=<hex> pid=<hex> [cpl=<n>] [rax=<hex> ... r15=<hex>]),\n"
+        "guest memory (memory <hex address> <hex byte> ...) and # comments. Commands travel\n"
+        "the real route (encoded to IOCTL buffers, decoded and registered as a kernel does);\n"
+        "raw code really runs, in this process, under a seccomp filter. A bad line prints\n"
+        "an error naming it and the run goes on; exit status 1 when a line failed.",
+    .options = "  -c, --cores N          simulated cores, 1 to 0n4096 (default 4; hex unless\n"
+               "                         0n)\n"
+               "      --time-limit MS    how long an exit's hooks may run before they are\n"
+               "                         stopped (hex unless 0n; default and 0: 0n1000)\n"
+               "      --no-filter        no seccomp filter (under valgrind and such tools)\n"
+               "  -t, --text             text for people; diagnostics on stderr\n"
+               "  -s, --strict           a validation warning is an error\n",
+    .examples = "  hdevent run --text examples/demo.scenario\n"
+                "  printf '%s\\n' '!vmcall pid 490 code {90}' 'vmcall core=1 pid=490' | "
+                "hdevent run -\n",
+    .shortopts = "tsc:",
+    .longopts = (const struct option[]){{"text", no_argument, NULL, 't'},
+                                        {"strict", no_argument, NULL, 's'},
+                                        {"cores", required_argument, NULL, 'c'},
+                                        {"time-limit", required_argument, NULL, OPT_TIME_LIMIT},
+                                        {"no-filter", no_argument, NULL, OPT_NO_FILTER},
+                                        {0}},
+    .main = run_main,
+};
+
+/* The options; @return -1 to go on, else the exit status (help, usage). */
+static int options(struct run_sim *s, int argc, char **argv, const char **path)
+{
+    struct cli_getopt g;
+    uint64_t n;
+    int c;
+
+    cli_getopt_init(&g, &cli_run, argc, argv);
+    while ((c = cli_getopt_next(&g)) != -1) {
+        if (c == 't') {
+            cli_set_text(s->text = true);
+        } else if (c == 's') {
             s->strict = true;
-        } else if (!strcmp(argv[i], "--no-filter")) {
+        } else if (c == OPT_NO_FILTER) {
             s->no_filter = true;
-        } else if (!strcmp(argv[i], "--cores") && v && ++i) {
-            if (hd_command_number(v, strlen(v), HD_CORES_MAX, &n) != HD_OK || n == 0)
-                return cli_fail("usage", "--cores takes the number of simulated cores, 1 to "
-                                         "0n4096 (hex by default, 0n for decimal)");
+        } else if (c == 'c') {
+            if (hd_command_number(optarg, strlen(optarg), HD_CORES_MAX, &n) != HD_OK || n == 0)
+                return cli_usage_error("--cores %s: the simulated cores are 1 to 0n4096, hex "
+                                       "unless prefixed 0n", optarg);
             s->cores = (uint32_t)n;
-        } else if (!strcmp(argv[i], "--time-limit") && v && ++i) {
-            if (hd_command_number(v, strlen(v), HD_HOST_NO_TIME_LIMIT - 1, &n) != HD_OK)
-                return cli_fail("usage", "--time-limit takes the milliseconds an exit's hooks "
-                                         "may run (hex by default, 0n for decimal; 0: 0n1000)");
+        } else if (c == OPT_TIME_LIMIT) {
+            if (hd_command_number(optarg, strlen(optarg), HD_HOST_NO_TIME_LIMIT - 1, &n) != HD_OK)
+                return cli_usage_error("--time-limit %s: the milliseconds an exit's hooks may "
+                                       "run, hex unless prefixed 0n (0: 0n1000)", optarg);
             s->time_limit_ms = (uint32_t)n;
-        } else if (!have_path && (argv[i][0] != '-' || !strcmp(argv[i], "-"))) {
-            *path = argv[i];
-            have_path = true;
         } else {
-            return cli_usage();
+            return g.status;
         }
     }
+    if (argc - optind > 1)
+        return cli_usage_error("takes one SCENARIO: '%s' is one too many", argv[optind + 1]);
+    if (optind < argc)
+        *path = argv[optind];
     return -1;
 }
 
@@ -523,7 +341,7 @@ static int options(struct sim *s, int argc, char **argv, const char **path)
  * is done first — the exit thread's signal stack and timer, stdout's buffer (stdio would
  * otherwise allocate it, and fstat the descriptor, at the first line).
  */
-static bool lock_down(struct sim *s)
+static bool lock_down(struct run_sim *s)
 {
     static char out[1 << 16];
     char err[256];
@@ -539,9 +357,9 @@ static bool lock_down(struct sim *s)
     return !cli_fail("seccomp", err);
 }
 
-int cmd_run(int argc, char **argv)
+static int run_main(int argc, char **argv)
 {
-    struct sim s = {.cores = 4, .next_tag = HD_TAG_BASE};
+    struct run_sim s = {.cores = 4, .next_tag = HD_TAG_BASE};
     const char *path = "-";
     struct hd_host_config hc = {0};
     struct scenario sc;

@@ -20,13 +20,15 @@ static void print_script_error(bool text, const struct hd_message_info *info,
     int len = (int)(n >= skip ? n - skip : 0);
 
     if (text) {
-        printf("  script of event %" PRIu64 " stopped on core %" PRIu32 ": %s: %.*s\n",
-               HD_EVENT_ID(info->tag), info->core, name, len, what);
+        printf("  script of event %" PRIu64 " stopped on core %" PRIu32 ": %s: ",
+               HD_EVENT_ID(info->tag), info->core, name);
+        cli_text_safe(stdout, what, (size_t)len, false);
+        printf("\n");
         return;
     }
-    printf("{\"type\":\"script_error\",\"event\":%" PRIu64 ",\"core\":%" PRIu32
-           ",\"error\":\"%s\",\"message\":",
-           HD_EVENT_ID(info->tag), info->core, name);
+    printf("{\"type\":\"script_error\",\"event\":%" PRIu64 ",\"tag\":\"0x%" PRIx64
+           "\",\"core\":\"0x%" PRIx32 "\",\"error\":\"%s\",\"message\":",
+           HD_EVENT_ID(info->tag), info->tag, info->core, name);
     cli_json_bytes(stdout, (const uint8_t *)what, (size_t)len);
     printf("}\n");
 }
@@ -52,15 +54,18 @@ void cli_run_messages(struct hd_engine *engine, bool text)
             printf("\"\n");
             continue;
         }
-        if (text) {
-            printf("  message from event %" PRIu64 " on core %" PRIu32 ": \"%.*s\"\n",
-                   HD_EVENT_ID(info.tag), info.core, (int)text_len, (const char *)data);
+        if (text) { /* custom code's buffer: the guest's bytes, made safe */
+            printf("  message from event %" PRIu64 " on core %" PRIu32 ": \"",
+                   HD_EVENT_ID(info.tag), info.core);
+            cli_text_escaped(stdout, data, text_len);
+            printf("\"\n");
             continue;
         }
-        printf("{\"type\":\"message\",\"event\":%" PRIu64 ",\"core\":%" PRIu32 ",\"text\":",
-               HD_EVENT_ID(info.tag), info.core);
+        printf("{\"type\":\"message\",\"event\":%" PRIu64 ",\"tag\":\"0x%" PRIx64
+               "\",\"core\":\"0x%" PRIx32 "\",\"text\":",
+               HD_EVENT_ID(info.tag), info.tag, info.core);
         cli_json_bytes(stdout, data, text_len);
-        printf(",\"bytes\":%" PRIu32 ",\"truncated\":%s}\n", info.size,
+        printf(",\"size\":%" PRIu32 ",\"truncated\":%s}\n", info.size,
                info.truncated ? "true" : "false");
     }
 }

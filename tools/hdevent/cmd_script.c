@@ -1,5 +1,5 @@
 /*
- * hdevent script [--text] '<script>' | --file PATH: compile a script and print its bytecode
+ * hdevent script [-t] '<script>' | - | -f FILE: compile a script and print its bytecode
  * listing (docs/cli.md, docs/script.md); and the listing helper `hdevent parse` shares.
  */
 #include "cli.h"
@@ -22,9 +22,12 @@ int cli_script_listing(const uint8_t *code, uint32_t size, int action, bool text
     if (!listing)
         return cli_fail("HD_ERR_NO_MEMORY", "out of memory for the listing");
     hd_script_disasm(code, size, listing, len + 1, &len);
-    if (text_out) {
-        for (char *line = strtok(listing, "\n"); line; line = strtok(NULL, "\n"))
-            printf("%s%s\n", action >= 0 ? "    " : "", line); /* in parse: under its action */
+    if (text_out) { /* a string constant holds the script's bytes as they were: made safe */
+        for (char *line = strtok(listing, "\n"); line; line = strtok(NULL, "\n")) {
+            printf("%s", action >= 0 ? "    " : ""); /* in parse: under its action */
+            cli_text_safe(stdout, line, strlen(line), false);
+            printf("\n");
+        }
     } else {
         uint32_t index = 0;
         for (char *line = strtok(listing, "\n"); line; line = strtok(NULL, "\n")) {
@@ -49,70 +52,112 @@ static void print_summary(const struct hd_script_program *p, bool text_out)
     hd_script_verify(p->code, p->size, &i);
     if (text_out)
         return; /* the listing's first line says the same */
-    printf("{\"type\":\"script\",\"bytes\":%" PRIu32 ",\"instructions\":%" PRIu32
+    printf("{\"type\":\"script\",\"size\":%" PRIu32 ",\"instructions\":%" PRIu32
            ",\"constants\":%" PRIu32 ",\"globals\":%" PRIu32 ",\"string_bytes\":%" PRIu32
            ",\"slots\":%" PRIu32 ",\"locals\":%" PRIu32 "}\n",
            p->size, i.insn_count, i.const_count, i.global_count, i.string_bytes, i.slot_count,
            i.local_count);
 }
 
-/* A compile error: where, what, and (text) the line with a caret. */
+/* A compile error: where, what, and (text, on stderr) the line with a caret. */
 static int reject(const char *text, const struct hd_script_error *e, enum hd_status st,
                   bool text_out)
 {
-    if (!text_out) {
-        printf("{\"type\":\"error\",\"error\":\"%s\",\"line\":%" PRIu32 ",\"column\":%" PRIu32
-               ",\"message\":",
-               hd_status_name(st), e->line, e->column);
+    FILE *out;
+
+    if (!text_out) { /* line 0: an error of the whole script (its size), no place in it */
+        printf("{\"type\":\"error\",\"error\":\"%s\",", hd_status_name(st));
+        if (e->line)
+            printf("\"line\":%" PRIu32 ",\"column\":%" PRIu32 ",", e->line, e->column);
+        printf("\"message\":");
         cli_json_string(stdout, e->message);
         printf("}\n");
         return 1;
     }
+    out = cli_diag("error");
     if (!e->line) {
-        printf("error: %s\n", e->message);
+        cli_text_safe_str(out, e->message);
+        fputc('\n', out);
         return 1;
     }
-    printf("error: line %" PRIu32 ", column %" PRIu32 ": %s\n", e->line, e->column, e->message);
-    if (text) {
+    fprintf(out, "line %" PRIu32 ", column %" PRIu32 ": ", e->line, e->column);
+    cli_text_safe_str(out, e->message);
+    fputc('\n', out);
+    {
         const char *start = text + e->offset - (e->column - 1), *end = strchr(start, '\n');
         uint32_t n = end ? (uint32_t)(end - start) : (uint32_t)strlen(start);
         uint32_t carets = e->length ? e->length : 1;
         if (e->column - 1 + carets > n)
             carets = n > e->column - 1 ? n - (e->column - 1) : 1; /* not past the line */
-        printf("%.*s\n%*s", (int)n, start, (int)(e->column - 1), "");
+        cli_text_safe(out, start, n, false);
+        fprintf(out, "\n%*s", (int)(e->column - 1), "");
         while (carets--)
-            putchar('^');
-        putchar('\n');
+            fputc('^', out);
+        fputc('\n', out);
     }
     return 1;
 }
 
-int cmd_script(int argc, char **argv)
+static int script_main(int argc, char **argv);
+
+const struct cli_spec cli_script = {
+    .name = "script",
+    .summary = "compile a script and list its bytecode",
+    .synopsis = "[-t] '<script>' | - | -f FILE",
+    .description =
+        "Compile a script (docs/script.md) and print its bytecode: a `script` record with\n"
+        "the counts, then one `script_insn` per instruction; --text prints the listing. A\n"
+        "script that does not compile gives one error with its line and column.",
+    .options = "  -t, --text             the listing; errors on stderr with a caret\n"
+               "  -f, --file FILE        read the script from FILE\n",
+    .examples = "  hdevent script --text '.count += 1; if (.count == 3) "
+                "{ printf(\"third\\n\"); }'\n"
+                "  hdevent script -f counter.ds\n",
+    .shortopts = "tf:",
+    .longopts = (const struct option[]){{"text", no_argument, NULL, 't'},
+                                        {"file", required_argument, NULL, 'f'},
+                                        {0}},
+    .main = script_main,
+};
+
+static int script_main(int argc, char **argv)
 {
-    const char *text = NULL, *path = NULL;
+    const char *file = NULL;
     bool text_out = false;
     struct hd_script_program prog;
     struct hd_script_error err;
+    struct cli_getopt g;
     enum hd_status st;
-    int rc;
+    char *text;
+    size_t len;
+    int c, rc;
 
-    for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--text"))
+    cli_getopt_init(&g, &cli_script, argc, argv);
+    while ((c = cli_getopt_next(&g)) != -1) {
+        if (c == 't')
             cli_set_text(text_out = true);
-        else if (!strcmp(argv[i], "--file") && i + 1 < argc && !path && !text)
-            path = argv[++i];
-        else if (!text && !path && argv[i][0] != '-')
-            text = argv[i];
+        else if (c == 'f')
+            file = optarg;
         else
-            return cli_usage();
+            return g.status;
     }
-    if (!text && !path)
-        return cli_usage();
-    st = path ? hd_script_compile_file(path, &prog, &err) : hd_script_compile(text, &prog, &err);
-    if (st != HD_OK)
-        return reject(text, &err, st, text_out);
+    if (argc - optind > 1)
+        return cli_usage_error("takes the script as one operand (quote it): '%s' is one too "
+                               "many", argv[optind + 1]);
+    /* One byte past the limit is read, so that the compiler refuses it with its message. */
+    rc = cli_input_text(optind < argc ? argv[optind] : NULL, file,
+                        (size_t)HD_SCRIPT_TEXT_MAX + 1, "a script", &text, &len);
+    if (rc)
+        return rc;
+    st = hd_script_compile(text, &prog, &err);
+    if (st != HD_OK) {
+        rc = reject(text, &err, st, text_out);
+        free(text);
+        return rc;
+    }
     print_summary(&prog, text_out);
     rc = cli_script_listing(prog.code, prog.size, -1, text_out);
     hd_script_program_free(&prog);
+    free(text);
     return rc;
 }

@@ -16,25 +16,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* key=value words into @p in; @return 0, or 1 (printed). */
-static int parse_exit_words(const struct dev_opts *o, struct hd_wire_selftest *in)
+/* key=value words into @p in; @return 0, or 2 (a usage error printed). */
+static int parse_exit_words(char **words, int count, struct hd_wire_selftest *in)
 {
     uint32_t seen = 0;
 
     memset(in, 0, sizeof(*in));
     in->core = HD_ALL;
-    for (int i = 0; i < o->argc; i++) {
-        char *w = o->argv[i], *eq = strchr(w, '=');
+    for (int i = 0; i < count; i++) {
+        char *w = words[i], *eq = strchr(w, '=');
         unsigned key = 99;
         uint64_t v, max = UINT64_MAX;
-        char what[160];
         size_t klen = eq ? (size_t)(eq - w) : 0;
         static const char *const extra[] = {"core", "pid", "cpl", "rip", "len"};
         static const uint64_t extra_max[] = {HD_ALL - 1u, UINT32_MAX, 3, UINT64_MAX, 15};
 
         if (!eq || !klen)
-            return snprintf(what, sizeof(what), "'%s': exit words are key=value (core=, pid=, "
-                            "cpl=, rip=, len=, rax= ... r15=)", w), cli_fail("usage", what);
+            return cli_usage_error("'%s': exit words are key=value (core=, pid=, cpl=, rip=, "
+                                   "len=, rax= ... r15=)", w);
         for (unsigned k = 0; k < HD_GUEST_REG_COUNT && key == 99; k++)
             if (strlen(hd_guest_reg_name(k)) == klen && !strncmp(w, hd_guest_reg_name(k), klen))
                 key = k;
@@ -42,16 +41,14 @@ static int parse_exit_words(const struct dev_opts *o, struct hd_wire_selftest *i
             if (strlen(extra[k]) == klen && !strncmp(w, extra[k], klen))
                 key = 16 + k, max = extra_max[k];
         if (key == 99)
-            return snprintf(what, sizeof(what), "unknown exit word '%.*s': use core=, pid=, "
-                            "cpl=, rip=, len= or a register rax= ... r15=", (int)klen, w),
-                   cli_fail("usage", what);
+            return cli_usage_error("unknown exit word '%.*s': use core=, pid=, cpl=, rip=, "
+                                   "len= or a register rax= ... r15=", (int)klen, w);
         if (seen & (1u << key))
-            return snprintf(what, sizeof(what), "'%.*s' given twice", (int)klen, w),
-                   cli_fail("usage", what);
+            return cli_usage_error("'%.*s' given twice", (int)klen, w);
         seen |= 1u << key;
         if (hd_command_number(eq + 1, strlen(eq + 1), max, &v) != HD_OK)
-            return snprintf(what, sizeof(what), "%s: not a number up to 0x%" PRIx64 " (hex by "
-                            "default, prefix 0n for decimal)", w, max), cli_fail("usage", what);
+            return cli_usage_error("%s: not a number up to 0x%" PRIx64 " (hex by default, "
+                                   "prefix 0n for decimal)", w, max);
         if (key < 16)
             *hd_guest_reg(&in->regs, key) = v;
         else if (key == 16)
@@ -66,7 +63,7 @@ static int parse_exit_words(const struct dev_opts *o, struct hd_wire_selftest *i
             in->insn_len = (uint32_t)v;
     }
     if (!(seen & (1u << 16)))
-        return cli_fail("usage", "selftest-vmcall needs core=<hex>: the core the exit runs on");
+        return cli_usage_error("needs core=<hex>: the core the exit runs on");
     return 0;
 }
 
@@ -92,8 +89,8 @@ static void print_exit(const struct hd_wire_selftest *in, const struct hd_wire_s
         }
         return;
     }
-    printf("{\"type\":\"exit\",\"core\":%" PRIu32 ",\"pid\":%" PRIu32 ",\"cpl\":%u,"
-           "\"fired\":%" PRIu32 ",\"fired_post\":%" PRIu32 ",\"short_circuit\":%s,"
+    printf("{\"type\":\"exit\",\"core\":\"0x%" PRIx32 "\",\"pid\":\"0x%" PRIx32 "\",\"cpl\":%u,"
+           "\"fired_pre\":%" PRIu32 ",\"fired_post\":%" PRIu32 ",\"short_circuit\":%s,"
            "\"protected\":%s,\"break\":%s,\"default_handled\":%s,\"post_ran\":%s,\"regs\":{",
            r->core, r->pid, in->cpl, r->fired_pre, r->fired_post, sc ? "true" : "false",
            prot ? "true" : "false", brk ? "true" : "false", dflt ? "true" : "false",
@@ -104,22 +101,45 @@ static void print_exit(const struct hd_wire_selftest *in, const struct hd_wire_s
     printf("},\"rip\":\"0x%" PRIx64 "\"}\n", r->rip);
 }
 
-int cmd_selftest_vmcall(int argc, char **argv)
+static int selftest_main(int argc, char **argv);
+
+const struct cli_spec cli_selftest_vmcall = {
+    .name = "selftest-vmcall",
+    .summary = "fire one synthetic VMCALL exit on a core of a loaded kernel backend",
+    .synopsis = "[-t] [-d PATH] core=N [pid=N] [cpl=N] [rip=N] [len=N] [rax=N ... r15=N]",
+    .description =
+        "Pin to CPU N and fire one synthetic VMCALL exit there through the device's self-test\n"
+        "IOCTL: the pre pass, the default handling (rax = -1000 unless short-circuited), the\n"
+        "post pass. Unset registers are 0; without pid= the exit carries the caller's pid.\n"
+        "Numbers are hex unless prefixed 0n.",
+    .options = DEV_COMMON_HELP,
+    .examples = "  hdevent selftest-vmcall core=1 pid=490 rdx=1000 r8=47424448\n"
+                "  hdevent selftest-vmcall --text core=0 pid=490\n",
+    .shortopts = DEV_COMMON_SHORT,
+    .longopts = (const struct option[]){DEV_COMMON_LONG, {0}},
+    .main = selftest_main,
+};
+
+static int selftest_main(int argc, char **argv)
 {
     struct dev_opts o;
     struct cli_device *dev = NULL;
+    struct cli_getopt g;
     struct hd_wire_selftest in;
     struct hd_wire_selftest_result r;
     uint8_t out[HD_WIRE_SELFTEST_RESULT_SIZE];
     size_t got = 0;
     uint32_t bad;
     char err[512];
-    int rc = dev_parse_opts(argc, argv, &o);
+    int c, rc = 0;
 
-    if (rc)
-        return rc;
-    if (parse_exit_words(&o, &in))
-        return 1;
+    dev_opts_init(&o);
+    cli_getopt_init(&g, &cli_selftest_vmcall, argc, argv);
+    while ((c = cli_getopt_next(&g)) != -1)
+        if (!dev_common_option(c, &o))
+            return g.status;
+    if (parse_exit_words(argv + optind, argc - optind, &in))
+        return 2;
     if (device_pin_core(in.core, err, sizeof(err)) != 0)
         return cli_fail("core", err);
     if (dev_open(&o, &dev))

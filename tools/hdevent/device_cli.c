@@ -18,37 +18,21 @@
 
 static bool text_out; /* --text of the running subcommand */
 
-/* Split the common options from the words; @return 0, or 2 for a usage error. */
-int dev_parse_opts(int argc, char **argv, struct dev_opts *o)
+void dev_opts_init(struct dev_opts *o)
 {
     memset(o, 0, sizeof(*o));
     o->device = device_default_path();
-    o->timeout_ms = -1;
-    for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--device") && i + 1 < argc)
-            o->device = argv[++i];
-        else if (!strcmp(argv[i], "--text"))
-            o->text = true;
-        else if (!strcmp(argv[i], "--strict"))
-            o->strict = true;
-        else if (!strcmp(argv[i], "--follow"))
-            o->follow = true;
-        else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) {
-            char *end;
-            o->timeout_ms = strtol(argv[++i], &end, 10);
-            if (*end || end == argv[i] || o->timeout_ms < 0 || o->timeout_ms > INT_MAX)
-                return cli_fail("usage", "--timeout takes milliseconds (decimal, 0 or more)"), 2;
-        }
-        else if (argv[i][0] == '-' && argv[i][1] == '-')
-            return cli_usage();
-        else if (o->argc < (int)(sizeof(o->argv) / sizeof(o->argv[0])))
-            o->argv[o->argc++] = argv[i];
-        else
-            return cli_usage();
-    }
-    cli_set_text(o->text);
-    text_out = o->text;
-    return 0;
+}
+
+bool dev_common_option(int c, struct dev_opts *o)
+{
+    if (c == 'd')
+        o->device = optarg;
+    else if (c == 't')
+        cli_set_text(text_out = o->text = true);
+    else
+        return false;
+    return true;
 }
 
 int dev_open(const struct dev_opts *o, struct cli_device **dev)
@@ -59,18 +43,18 @@ int dev_open(const struct dev_opts *o, struct cli_device **dev)
     return 0;
 }
 
-/* A wire rejection: {"type":"error","error":"0xC...","name":...,"request":...,"message":...}. */
+/* A wire rejection: {"type":"error","error":NAME,"code":"0xc...","request":...,"message":...}. */
 int dev_wire_fail(const char *request, uint32_t code)
 {
     char what[256];
     snprintf(what, sizeof(what), "%s: %s (0x%08" PRIX32 ")", request, hd_wire_error_str(code),
              code);
     if (text_out) {
-        printf("error: %s\n", what);
+        fprintf(cli_diag("error"), "%s\n", what);
         return 1;
     }
-    printf("{\"type\":\"error\",\"error\":\"0x%08" PRIX32 "\",\"name\":\"%s\",\"request\":",
-           code, hd_wire_error_name(code));
+    printf("{\"type\":\"error\",\"error\":\"%s\",\"code\":\"0x%" PRIx32 "\",\"request\":",
+           hd_wire_error_name(code), code);
     cli_json_string(stdout, request);
     printf(",\"message\":");
     cli_json_string(stdout, what);

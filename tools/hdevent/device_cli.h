@@ -2,12 +2,13 @@
  * tools/hdevent/device_cli.h — what the device subcommands share (device_cli.c): their
  * options, opening the device, the requests every subcommand sends, and the error records.
  *
- *   hdevent add [--strict] '<!vmcall command>'      cmd_add.c: register an event and its actions
+ *   hdevent add [-s] '<!vmcall command>'            cmd_add.c: register an event and its actions
  *   hdevent events [e|d|c ID|all]                    cmd_events.c: list, enable, disable, clear
  *   hdevent read [--follow] [--timeout MS]           cmd_read.c: take queued messages
  *   hdevent selftest-vmcall core=N [pid=N] ...       cmd_selftest.c: a synthetic exit on core N
  *
- * Each takes --device PATH (default device_default_path()) and --text. Requests are built by
+ * Each takes -d/--device PATH (default device_default_path()) and -t/--text
+ * (dev_common_option). Requests are built by
  * the library's encoders and replies read by its decoders (wire_encode.h); the OS is reached
  * only through device.h, so these files are the same on Linux and Windows.
  */
@@ -23,15 +24,21 @@
 struct dev_opts {
     const char *device;
     bool text;
-    bool strict;
-    bool follow;
-    long timeout_ms; /* --follow: stop after this long without a message; -1 = never */
-    int argc;        /* what is left after the options */
-    char *argv[32];
 };
 
-/** Split the common options from the words. @return 0, or 2 for a usage error (printed). */
-int dev_parse_opts(int argc, char **argv, struct dev_opts *o);
+/** The --help lines of the options every device subcommand has. */
+#define DEV_COMMON_HELP                                                                        \
+    "  -d, --device PATH      the device (default /dev/hdevent; \\\\.\\hdevent on Windows)\n"    \
+    "  -t, --text             text for people; diagnostics on stderr\n"
+#define DEV_COMMON_SHORT "d:t"
+#define DEV_COMMON_LONG {"device", required_argument, NULL, 'd'}, {"text", no_argument, NULL, 't'}
+
+/** Set the defaults of the common options. */
+void dev_opts_init(struct dev_opts *o);
+
+/** One of the common options (@p c from cli_getopt_next, its value in optarg)?
+ *  @return true when it was, and it is noted in @p o. */
+bool dev_common_option(int c, struct dev_opts *o);
 
 /** Open the device the options name. @return 0, or 1 (printed). */
 int dev_open(const struct dev_opts *o, struct cli_device **dev);

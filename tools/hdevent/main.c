@@ -1,5 +1,6 @@
 /*
- * hdevent — the command-line tool (docs/cli.md). One binary, one subcommand per file:
+ * hdevent — the command-line tool (docs/cli.md, `man hdevent`). One binary, one subcommand
+ * per file, each described by its struct cli_spec:
  *
  *   parse    the event and actions a command makes, with disassembly      cmd_parse.c
  *   disasm   Zydis disassembly of a hex buffer, with validation           cmd_disasm.c
@@ -12,46 +13,73 @@
  *            talk to a loaded kernel backend (/dev/hdevent, \\.\hdevent)  cmd_add.c,
  *            cmd_events.c, cmd_read.c, cmd_selftest.c over device_cli.c
  *
- * HDEVENT_CLI_DEVICE_ONLY builds just the device subcommands (the mingw-w64 hdevent.exe,
- * which has no Zydis and no host backend); HDEVENT_CLI_HAVE_DEVICE is set by the build when
- * device_cli.c exists.
+ * HDEVENT_CLI_DEVICE_ONLY builds just the device subcommands (the mingw-w64 hdevent.exe and
+ * the static guest build of the Linux e2e tests, which have no Zydis and no host backend);
+ * HDEVENT_CLI_HAVE_DEVICE is set by the build when device_cli.c exists.
  */
 #include "cli.h"
 
 #include <string.h>
 
-static const struct {
-    const char *name;
-    int (*run)(int argc, char **argv);
-} commands[] = {
+extern const struct cli_spec cli_parse, cli_disasm, cli_asm, cli_encode, cli_decode, cli_run,
+    cli_script, cli_add, cli_events, cli_read, cli_selftest_vmcall;
+
+const struct cli_spec *const cli_commands[] = {
 #ifndef HDEVENT_CLI_DEVICE_ONLY
-    {"parse", cmd_parse},
-    {"disasm", cmd_disasm},
-    {"asm", cmd_asm},
-    {"encode", cmd_encode},
-    {"decode", cmd_decode},
-    {"run", cmd_run},
-    {"script", cmd_script},
+    &cli_parse, &cli_disasm, &cli_asm, &cli_encode, &cli_decode, &cli_run, &cli_script,
 #endif
 #ifdef HDEVENT_CLI_HAVE_DEVICE
-    {"add", cmd_add},
-    {"events", cmd_events},
-    {"read", cmd_read},
-    {"selftest-vmcall", cmd_selftest_vmcall},
+    &cli_add, &cli_events, &cli_read, &cli_selftest_vmcall,
 #endif
 };
+const size_t cli_command_count = sizeof(cli_commands) / sizeof(cli_commands[0]);
+
+static const struct cli_spec *find(const char *name)
+{
+    for (size_t i = 0; i < cli_command_count; i++)
+        if (!strcmp(name, cli_commands[i]->name))
+            return cli_commands[i];
+    return NULL;
+}
 
 int main(int argc, char **argv)
 {
-    if (argc < 2)
-        return cli_usage();
-    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
-        cli_usage();
+    const struct cli_spec *spec;
+    const char *first = argc > 1 ? argv[1] : NULL;
+
+    if (!first) {
+        cli_print_overview(stderr);
+        return 2;
+    }
+    if (!strcmp(first, "--help") || !strcmp(first, "-h")) {
+        cli_print_overview(stdout);
         return 0;
     }
-    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        if (!strcmp(argv[1], commands[i].name))
-            return commands[i].run(argc - 2, argv + 2);
-    fprintf(stderr, "hdevent: unknown subcommand '%s'\n", argv[1]);
-    return cli_usage();
+    if (!strcmp(first, "--version") || !strcmp(first, "-V")) {
+        cli_print_version(stdout);
+        return 0;
+    }
+    /* `hdevent help` and `hdevent help SUBCOMMAND`, as git and others have it. */
+    if (!strcmp(first, "help")) {
+        if (argc == 2) {
+            cli_print_overview(stdout);
+            return 0;
+        }
+        static char help_option[] = "--help";
+        spec = find(argv[2]);
+        if (!spec)
+            return cli_usage_error("help: no subcommand '%s' (hdevent --help lists them)",
+                                   argv[2]);
+        if (argc > 3)
+            return cli_usage_error("help takes one subcommand");
+        char *help_argv[] = {argv[2], help_option, NULL};
+        return spec->main(2, help_argv);
+    }
+    if (first[0] == '-')
+        return cli_usage_error("unknown option '%s': options go after the subcommand "
+                               "(hdevent --help lists them)", first);
+    spec = find(first);
+    if (!spec)
+        return cli_usage_error("unknown subcommand '%s' (hdevent --help lists them)", first);
+    return spec->main(argc - 1, argv + 1);
 }

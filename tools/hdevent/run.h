@@ -14,6 +14,40 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* ---- cmd_run.c: the simulator's state ---------------------------------------------------- */
+
+/** Events noted per exit in run_sim.fired; more are counted in fired_more. */
+#define RUN_FIRED_MAX 64u
+
+/** One `hdevent run`: the simulated machine and what the scenario did to it. */
+struct run_sim {
+    struct hd_host *host;
+    struct hd_engine *engine;
+    bool text, strict;
+    bool narrating; /* the last line was a "##" line (text mode) */
+    bool no_filter;
+    uint32_t cores;
+    uint32_t time_limit_ms; /* hd_host_config's: 0 is the default */
+    uint64_t next_tag;
+    /* Command text per event ID: user mode keeps it, as HyperDbg's does (the wire carries
+     * no text). */
+    char **commands;
+    uint64_t command_count;
+    /* Events whose actions ran in this exit, in order, once per pass. */
+    uint64_t fired[RUN_FIRED_MAX];
+    uint32_t fired_count;
+    uint64_t fired_more;
+};
+
+/* ---- run_command.c ---------------------------------------------------------------------- */
+
+/**
+ * A command line of the scenario (@p text: `!vmcall ...` or `events ...`), sent the way a
+ * kernel backend receives it: parsed and validated, encoded to IOCTL buffers, handed to
+ * hd_wire_ioctl(). Prints its record, or the line's error. @return false if it failed.
+ */
+bool run_command(struct run_sim *s, const char *text);
+
 /* ---- run_exit.c ------------------------------------------------------------------------- */
 
 /** Print a scenario line's error: @p fmt with one %s, @p detail. @return 1 (as cli_fail). */

@@ -1,6 +1,7 @@
 /*
  * `hdevent run`: the report of a hook the host backend stopped (run.h). The error record
- * names the line (cli_where), the status, what stopped the hook and whose code it was:
+ * names the line (cli_json_where, cli_diag), the status, what stopped the hook and whose code
+ * it was:
  *
  *   {"type":"error","line":N,"error":"HD_ERR_HOOK_FAULTED","signal":"SIGSEGV","event":0,
  *    "buffer":"code","action":0,"offset":0,"address":"0x0","message":"..."}
@@ -91,12 +92,11 @@ void run_fault_report(struct hd_host *host, uint32_t core, enum hd_status st,
     }
     message(&f, limit_ms, msg, sizeof(msg));
     if (text_out) {
-        cli_where(true);
-        printf("error: %s\n", msg);
+        fprintf(cli_diag("error"), "%s\n", msg);
         return;
     }
     printf("{\"type\":\"error\",");
-    cli_where(false);
+    cli_json_where();
     printf("\"error\":\"%s\"", hd_status_name(st));
     if (st == HD_ERR_HOOK_TIMEOUT)
         printf(",\"limit_ms\":%" PRIu32, limit_ms);

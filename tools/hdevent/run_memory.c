@@ -45,7 +45,7 @@ bool run_memory(struct hd_host *host, char *args, bool text_out)
     if (text_out)
         printf("memory 0x%" PRIx64 ": %" PRIu32 " byte%s\n", address, n, n == 1 ? "" : "s");
     else
-        printf("{\"type\":\"memory\",\"address\":\"0x%" PRIx64 "\",\"bytes\":%" PRIu32 "}\n",
+        printf("{\"type\":\"memory\",\"address\":\"0x%" PRIx64 "\",\"size\":%" PRIu32 "}\n",
                address, n);
     return true;
 }

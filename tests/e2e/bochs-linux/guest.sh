@@ -183,7 +183,7 @@ counts_match "magic"
 for c in 0 1; do
     out=$(hdevent selftest-vmcall core=$c pid=490 rdx=1000 r8=47424448)
     counted selftest
-    has "self-test, CPU $c: doc code ran" '*"fired":1,*"r8":"0x32424448"*' "$out"
+    has "self-test, CPU $c: doc code ran" '*"fired_pre":1,*"r8":"0x32424448"*' "$out"
 done
 
 # ---- a pid-filtered break with sc on (no code: HyperDbg's default action is a break) ----------
@@ -225,7 +225,7 @@ vmcall 1 rsi=777
 out=$(hdevent read)
 for c in 0 1; do
     has "message from CPU $c read back" \
-        "*\"event\":3,\"tag\":\"0x1000003\",\"core\":$c,\"text\":\"hi!\",\"bytes\":16*" "$out"
+        "*\"event\":3,\"tag\":\"0x1000003\",\"core\":\"0x$c\",\"text\":\"hi!\",\"size\":16*" "$out"
 done
 expect "queue drained" "no messages" hdevent read --text
 hits
@@ -239,7 +239,7 @@ same "events fired on CPU 0 / CPU 1" "$fired_0 $fired_1" "6 7"
 counts_match "events 0-3"
 
 # ---- events d / e ------------------------------------------------------------------------------
-expect "events d 0" '"action":"disable","id":0' hdevent events d 0
+expect "events d 0" '"change":"disable","id":0' hdevent events d 0
 e0_on=0
 vmcall 1 $FILL rdx=1000 r8=47424448
 has "disabled: r8 kept" "*$(regs $ENOSYS 0x1000 $HDBG)*" "$out"
@@ -265,7 +265,7 @@ read -r line </tmp/started
 out=$(taskset 1 hdevent events c 0)
 wait $loop
 e0_on=0
-has "clear during the loop" '*"action":"clear","id":0*' "$out"
+has "clear during the loop" '*"change":"clear","id":0*' "$out"
 has "loop signalled" "started" "$line"
 read -r add </tmp/add4
 has "add loop counter" '*"id":4,*' "$add"
@@ -284,7 +284,7 @@ hits
 same "loop counter hits = the loop's VMCALLs" "$hits_4" "$count"
 same "event 0 is gone" "${hits_0+listed}" ""
 counts_match "after the loop"
-expect "events c all" '"action":"clear","id":"all"' hdevent events c all
+expect "events c all" '"change":"clear","all":true' hdevent events c all
 expect "nothing left" "no events" hdevent events --text
 
 # ---- a script in VMX root: compiled by the CLI, verified and run by the module ---------------
@@ -298,9 +298,9 @@ has "script on CPU 1: short-circuited, rax kept" '*"rax":"0x7"*' "$out"
 vmcall 1 rsi=5d rax=7
 has "script, rsi 0x5d: default handling" "*\"rax\":\"$ENOSYS\"*" "$out"
 out=$(hdevent read)
-has "script printf on CPU 0" '*"core":0,"text":"cpu 0 rbx 77\\n"*' "$out"
-has "script printf on CPU 1" '*"core":1,"text":"cpu 1 rbx 78\\n"*' "$out"
-expect "events c all (script)" '"action":"clear","id":"all"' hdevent events c all
+has "script printf on CPU 0" '*"core":"0x0","text":"cpu 0 rbx 77\\n"*' "$out"
+has "script printf on CPU 1" '*"core":"0x1","text":"cpu 1 rbx 78\\n"*' "$out"
+expect "events c all (script)" '"change":"clear","all":true' hdevent events c all
 
 # ---- raw code in VMX root is called on the ABI's stack alignment (rsp = 0 mod 16 at the call),
 # whatever the exit stub's: {lea rax, [rsp+8]; and rax, 15; mov [rdx+0x78], rax} -> r15.
@@ -309,7 +309,7 @@ for c in 0 1; do
     vmcall $c r15=ffff
     has "CPU $c: raw code called with rsp & 15 = 0" '*"r15":"0x0"*' "$out"
 done
-expect "events c all (rsp probe)" '"action":"clear","id":"all"' hdevent events c all
+expect "events c all (rsp probe)" '"change":"clear","all":true' hdevent events c all
 echo "---- $STATS ----"
 cat $STATS
 

@@ -103,14 +103,18 @@ lg_build_static() {
         -o "$out" "$@" || die "static build of $(basename "$out") failed"
 }
 
-# The hdevent CLI with the device subcommands only and no Zydis (Debian ships it shared only).
+# The hdevent CLI with the device subcommands only and no Zydis (Debian ships it shared only);
+# <hdevent/version.h> made as CMake makes it, for --version.
 lg_build_cli() {
     local f user_src=()
     for f in "$src"/libhdevent/user/*.c; do # no Zydis in the guest: no validator, no assembler
         case "$(basename "$f")" in code_*|asm*) ;; *) user_src+=("$f") ;; esac
     done
-    lg_build_static "$work/hdevent" -DHDEVENT_CLI_DEVICE_ONLY -DHDEVENT_CLI_HAVE_DEVICE \
-        -DHDEVENT_NO_ZYDIS "$src"/tools/hdevent/{main,cli_util,cli_command,device_cli,device_posix}.c \
+    sh "$src/cmake/version-header.sh" "$src" "$work/include/hdevent/version.h" ||
+        die "version.h for the static CLI"
+    lg_build_static "$work/hdevent" -I"$work/include" -DHDEVENT_CLI_DEVICE_ONLY \
+        -DHDEVENT_CLI_HAVE_DEVICE -DHDEVENT_NO_ZYDIS '-DHDEVENT_BUILD_TYPE="static, for the guest"' \
+        "$src"/tools/hdevent/{main,cli_util,cli_options,cli_input,cli_command,device_cli,device_posix}.c \
         "$src"/tools/hdevent/cmd_{add,events,read,selftest}.c \
         "${user_src[@]}" "$src"/libhdevent/core/*.c "$src"/libhdevent/core/arch/x86_64/call_raw.S
 }

@@ -30,22 +30,22 @@ expect "add doc condition + code" '"type":"added","id":0,"tag":"0x1000000","acti
 
 for core in 0 1; do
     out=$(hdevent selftest-vmcall core=$core rdx=1000 r8=$HDBG)
-    expect "core $core: fired" '"fired":1,' echo "$out"
-    expect "core $core: ran on core $core" "\"core\":$core," echo "$out"
+    expect "core $core: fired" '"fired_pre":1,' echo "$out"
+    expect "core $core: ran on core $core" "\"core\":\"0x$core\"," echo "$out"
     expect "core $core: custom code changed r8" '"r8":"0x32424448"' echo "$out"
     expect "core $core: default handling (rax = -1000)" '"rax":"0xfffffffffffffc18"' echo "$out"
     expect "core $core: rip advanced" '"rip":"0x3"' echo "$out"
 done
 out=$(hdevent selftest-vmcall core=1 rdx=2000 r8=$HDBG)
-expect "condition false: nothing fired" '"fired":0,' echo "$out"
+expect "condition false: nothing fired" '"fired_pre":0,' echo "$out"
 expect "condition false: r8 unchanged" '"r8":"0x47424448"' echo "$out"
 
 # Code that reads its own privilege level: mov eax, cs; mov [rdx+0x78], rax (r15 = CS).
 expect "add CS probe" '"id":1' hdevent add '!vmcall core 0 code {8C C8 48 89 42 78}'
 out=$(hdevent selftest-vmcall core=0 r15=ffff rdx=1000)
 expect "custom code runs in ring 0 (r15 = kernel CS 0x10)" '"r15":"0x10"' echo "$out"
-expect "both events fired on core 0" '"fired":2,' echo "$out"
-expect "core-1 filter: only one event on core 1" '"fired":1,' hdevent selftest-vmcall core=1 rdx=1000
+expect "both events fired on core 0" '"fired_pre":2,' echo "$out"
+expect "core-1 filter: only one event on core 1" '"fired_pre":1,' hdevent selftest-vmcall core=1 rdx=1000
 
 # pid filter, short-circuit, break action (no code: HyperDbg's default action is a break).
 expect "add pid 490 sc on" '"id":2' hdevent add '!vmcall pid 490 core 1 sc on'
@@ -58,28 +58,29 @@ expect "text output" "short-circuited" hdevent selftest-vmcall --text core=1 pid
 
 # Messages: custom code writes "hi!" in its buffer (buffer 10: 0x10 bytes) and returns it.
 expect "add message event" '"id":3' hdevent add '!vmcall pid 777 buffer 10 code {C7 01 68 69 21 00 48 89 C8}'
-expect "pid 777 on core 0 (with the CS probe)" '"fired":2,' hdevent selftest-vmcall core=0 pid=777
-expect "pid 777 on core 1" '"fired":1,' hdevent selftest-vmcall core=1 pid=777
+expect "pid 777 on core 0 (with the CS probe)" '"fired_pre":2,' hdevent selftest-vmcall core=0 pid=777
+expect "pid 777 on core 1" '"fired_pre":1,' hdevent selftest-vmcall core=1 pid=777
 out=$(hdevent read)
-expect "message from core 0" '"type":"message","event":3,"tag":"0x1000003","core":0,"text":"hi!"' echo "$out"
-expect "message from core 1" '"event":3,"tag":"0x1000003","core":1,"text":"hi!","bytes":16,"immediate":true' echo "$out"
+expect "message from core 0" '"type":"message","event":3,"tag":"0x1000003","core":"0x0","text":"hi!"' echo "$out"
+expect "message from core 1" '"event":3,"tag":"0x1000003","core":"0x1","text":"hi!","size":16,"immediate":true' echo "$out"
 expect "queue drained" "no messages" hdevent read --text
 hdevent selftest-vmcall core=0 pid=777 >/dev/null
-expect "read --follow --timeout" '"text":"hi!"' hdevent read --follow --timeout 300
+expect "read --follow --timeout" '"text":"hi!"' hdevent read --follow --timeout 0n300
 
 # The list and events e|d|c.
 out=$(hdevent events)
 expect "list: event 0" '"type":"listed","id":0,"tag":"0x1000000","enabled":true,"core":"0xffffffff","pid":"0xffffffff","stage":"pre","short_circuit":false,"condition":"raw","actions":1' echo "$out"
 expect "list: event 2 filters" '"id":2,"tag":"0x1000002","enabled":true,"core":"0x1","pid":"0x490","stage":"pre","short_circuit":true' echo "$out"
-expect "events d 0" '"type":"modified","action":"disable","id":0' hdevent events d 0
+expect "events d 0" '"type":"modified","change":"disable","id":0' hdevent events d 0
 expect "disabled: r8 unchanged" '"r8":"0x47424448"' hdevent selftest-vmcall core=0 rdx=1000 r8=$HDBG
 expect "list shows disabled" '"id":0,"tag":"0x1000000","enabled":false' hdevent events
 expect "events e 0" "enabled event 0" hdevent events --text e 0
 expect "enabled again: r8 changed" '"r8":"0x32424448"' hdevent selftest-vmcall core=0 rdx=1000 r8=$HDBG
-expect "events c 1" '"action":"clear","id":1' hdevent events c 1
+expect "events c 1" '"change":"clear","id":1' hdevent events c 1
 refuse "cleared: CS probe gone" '"r15":"0x10"' hdevent selftest-vmcall core=0 r15=ffff
-expect "clear again: HyperDbg's modify code" '0xC000000E' hdevent events c 1
-expect "bad id: parser error" '"type":"error"' hdevent events d zz
+expect "clear again: HyperDbg's modify code" '"error":"HD_WIRE_ERR_MODIFY_INVALID_TAG","code":"0xc000000e"' hdevent events c 1
+expect "bad id: a usage error" "hdevent events: 'zz': " hdevent events d zz
+status "bad id: exit 2" 2 hdevent events d zz
 expect "ids after a clear keep counting" '"id":4' hdevent add '!vmcall pid 1234'
 
 # Malformed buffers straight to the device.
@@ -87,14 +88,14 @@ ioctl_probe
 probe_rc=$?
 [ "$probe_rc" = 0 ] && ok "ioctl probe" || bad "ioctl probe: $probe_rc failure(s)"
 
-expect "events d all" '"action":"disable","id":"all"' hdevent events d all
-expect "events c all" '"action":"clear","id":"all"' hdevent events c all
+expect "events d all" '"change":"disable","all":true' hdevent events d all
+expect "events c all" '"change":"clear","all":true' hdevent events c all
 expect "nothing left" "no events" hdevent events --text
 
 # ---- scripts: compiled by the CLI, verified and run by the module ----------------------------
 expect "add doc script" '"type":"added"' \
     hdevent add '!vmcall pid 999 script { printf("VMCALL executed with context: %llx\n", $context); }'
-expect "script event fired" '"fired":1,' hdevent selftest-vmcall core=0 pid=999
+expect "script event fired" '"fired_pre":1,' hdevent selftest-vmcall core=0 pid=999
 expect "script printf read back" '"text":"VMCALL executed with context: 0\\n"' hdevent read
 hdevent selftest-vmcall core=1 pid=999 >/dev/null
 expect "script printf, --text" 'VMCALL executed with context: 0' hdevent read --text
@@ -104,7 +105,7 @@ expect "faulting script: exit still handled" '"rax":"0xfffffffffffffc18"' \
 expect "script error read back" 'HD_ERR_SCRIPT_DIVIDE_BY_ZERO' hdevent read
 expect "compile error: refused in user mode" 'HD_ERR_SCRIPT_COMPILE' \
     hdevent add '!vmcall script { y = nosuch(1); }'
-expect "events c all (scripts)" '"action":"clear","id":"all"' hdevent events c all
+expect "events c all (scripts)" '"change":"clear","all":true' hdevent events c all
 
 # ---- raw code is called on the ABI's stack alignment (rsp = 0 mod 16 at the call), whatever
 # alignment the kernel's ioctl path had: code {lea rax, [rsp+8]; and rax, 15;
@@ -114,7 +115,19 @@ for core in 0 1; do
     expect "core $core: raw code called with rsp & 15 = 0" '"r15":"0x0"' \
         hdevent selftest-vmcall core=$core pid=555 r15=ffff
 done
-expect "events c all (rsp probe)" '"action":"clear","id":"all"' hdevent events c all
+expect "events c all (rsp probe)" '"change":"clear","all":true' hdevent events c all
+
+# ---- the device build of the tool as a Unix tool: --version, stdin and -f, usage errors ------
+expect "--version: the device build" "Zydis: not built in" hdevent --version
+status "events --bogus: exit 2" 2 hdevent events --bogus
+expect "events --bogus: named" "hdevent events: unknown option '--bogus'" hdevent events --bogus
+expect "add --help: stdout, its usage" "usage: hdevent add " hdevent add --help
+status "read --timeout without --follow: exit 2" 2 hdevent read --timeout 5
+echo '!vmcall pid 556' >/tmp/cmd.txt
+expect "add -f FILE" '"type":"added"' hdevent add -f /tmp/cmd.txt
+expect "add - (stdin)" '"type":"added"' sh -c 'echo "!vmcall pid 557" | hdevent add -'
+expect "both listed" '"pid":"0x557"' hdevent events
+expect "events c all (stdin)" '"change":"clear","all":true' hdevent events c all
 
 # ---- unload ----------------------------------------------------------------------------------
 status "rmmod" 0 rmmod hdevent

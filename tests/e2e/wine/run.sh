@@ -158,19 +158,19 @@ reject '"type":"listed"'
 hd add "!vmcall pid 490 code {$DOC_CODE}"
 expect '"type":"added","id":0,"tag":"0x1000000"'
 hd selftest-vmcall core=0 pid=490 r8=47424448
-expect '"fired":1,'; expect '"r8":"0x32424448"'; expect '"default_handled":true'
+expect '"fired_pre":1,'; expect '"r8":"0x32424448"'; expect '"default_handled":true'
 expect '"rax":"0xfffffffffffffc18"'; expect '"rip":"0x3"'
 hd selftest-vmcall core=0 pid=491 r8=47424448
-expect '"fired":0,'; expect '"r8":"0x47424448"'
+expect '"fired_pre":0,'; expect '"r8":"0x47424448"'
 
 hd add "!vmcall pid 492 condition {$DOC_COND} buffer 10 code {$MSG_CODE}"
 expect '"type":"added","id":1,"tag":"0x1000001"'
 hd selftest-vmcall core=0 pid=492 rdx=1000
-expect '"fired":1,'
+expect '"fired_pre":1,'
 hd selftest-vmcall core=0 pid=492 rdx=fff
-expect '"fired":0,'
+expect '"fired_pre":0,'
 hd read
-expect '"type":"message","event":1,"tag":"0x1000001","core":0,"text":"HDEV"'
+expect '"type":"message","event":1,"tag":"0x1000001","core":"0x0","text":"HDEV"'
 [ "$(grep -c '"type":"message"' <<<"$LAST")" = 1 ] || fail "one message expected: $LAST"
 hd read
 rc 0; reject '"type":"message"'
@@ -178,22 +178,22 @@ rc 0; reject '"type":"message"'
 hd add '!vmcall pid 493 sc on code {C3}'
 expect '"id":2,'
 hd selftest-vmcall core=0 pid=493 rax=77
-expect '"fired":1,'; expect '"short_circuit":true'; expect '"default_handled":false'
+expect '"fired_pre":1,'; expect '"short_circuit":true'; expect '"default_handled":false'
 expect '"rax":"0x77"'; expect '"rip":"0x3"'
 
 hd add "!vmcall pid 494 stage post code {$DOC_CODE}"
 expect '"id":3,'
 hd selftest-vmcall core=0 pid=494 r8=47424448
-expect '"fired":0,"fired_post":1'; expect '"post_ran":true'; expect '"r8":"0x32424448"'
+expect '"fired_pre":0,"fired_post":1'; expect '"post_ran":true'; expect '"r8":"0x32424448"'
 
 if [ "$(nproc)" -ge 2 ]; then
     hd add "!vmcall pid 495 core 1 code {$DOC_CODE}"
     expect '"id":4,'
     hd selftest-vmcall core=0 pid=495 r8=47424448
-    expect '"core":0,'; expect '"fired":0,'
+    expect '"core":"0x0",'; expect '"fired_pre":0,'
     pin 1
     hd selftest-vmcall core=1 pid=495 r8=47424448
-    expect '"core":1,'; expect '"fired":1,'; expect '"r8":"0x32424448"'
+    expect '"core":"0x1",'; expect '"fired_pre":1,'; expect '"r8":"0x32424448"'
     pin 0
 else
     echo "note: one CPU: the core-filter exit on core 1 is skipped"
@@ -201,20 +201,20 @@ fi
 
 step "hdevent.exe: events d / e / c"
 hd events d 0
-expect '"type":"modified","action":"disable","id":0'
+expect '"type":"modified","change":"disable","id":0'
 hd selftest-vmcall core=0 pid=490 r8=47424448
-expect '"fired":0,'
+expect '"fired_pre":0,'
 hd events
 expect '"id":0,"tag":"0x1000000","enabled":false'
 hd events e 0
 hd selftest-vmcall core=0 pid=490 r8=47424448
-expect '"fired":1,'
+expect '"fired_pre":1,'
 hd events c 0
-expect '"action":"clear","id":0'
+expect '"change":"clear","id":0'
 hd events
 reject '"id":0,'; expect '"id":1,'
 hd selftest-vmcall core=0 pid=490 r8=47424448
-expect '"fired":0,'
+expect '"fired_pre":0,'
 hd events c 0
 rc 1; expect 'HD_WIRE_ERR_MODIFY_INVALID_TAG'
 
@@ -222,7 +222,7 @@ step "hdevent.exe: scripts (compiled here, verified and run by the driver's core
 hd add '!vmcall pid 497 script { printf("VMCALL executed with context: %llx\n", $context); }'
 expect '"type":"added"'
 hd selftest-vmcall core=0 pid=497
-expect '"fired":1,'; expect '"default_handled":true'
+expect '"fired_pre":1,'; expect '"default_handled":true'
 hd read
 expect '"type":"message"'; expect '"text":"VMCALL executed with context: 0\n"'
 hd read --text
@@ -230,7 +230,7 @@ expect 'no messages'
 hd add '!vmcall pid 498 steps 0n40 script { .n += 1; x = 100 / @rbx; while (1) { } }'
 expect '"type":"added"'
 hd selftest-vmcall core=0 pid=498 rbx=0
-expect '"fired":1,'
+expect '"fired_pre":1,'
 hd selftest-vmcall core=0 pid=498 rbx=4
 hd read
 expect '"type":"script_error"'; expect '"error":"HD_ERR_SCRIPT_DIVIDE_BY_ZERO"'
@@ -244,7 +244,7 @@ expect 'HD_WIRE_ERR_INVALID_CORE_ID'
 hd add '!vmcall pid 0n12x'
 expect '"type":"error"'
 hd selftest-vmcall core=0 cpl=4
-expect '"type":"error"'
+rc 2; expect "hdevent selftest-vmcall: cpl=4: not a number up to 0x3"
 wine "$OUT/wire_probe.exe" 2>&1 | tr -d '\r' | tee "$BUILD/wire_probe.log" | grep -v '^ok ' || true
 grep -qx 'ok: 0 failure(s)' "$BUILD/wire_probe.log" || fail "wire_probe.exe (see $BUILD/wire_probe.log)"
 echo "  wire_probe: $(grep -c '^ok ' "$BUILD/wire_probe.log") checks passed"
@@ -253,6 +253,21 @@ hd events c all
 rc 0
 hd events
 rc 0; reject '"type":"listed"'
+
+step "hdevent.exe as a Unix tool: --version, -f FILE, usage errors"
+hd --version
+rc 0; expect "hdevent "; expect "Zydis: not built in"; expect "build: mingw-w64"
+hd events --bogus
+rc 2; expect "hdevent events: unknown option '--bogus'"
+hd add --help
+rc 0; expect "usage: hdevent add "
+printf '!vmcall pid 4a0\r\n    code {C3}\r\n' >"$WINEPREFIX/drive_c/hook.txt"
+hd add -f 'C:\hook.txt'
+rc 0; expect '"type":"added"'
+hd events --text
+expect 'pid 0x4a0'
+hd events c all
+rc 0
 
 step "stop the service"
 wine sc stop hdevent >/dev/null 2>&1 || true
