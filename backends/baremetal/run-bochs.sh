@@ -10,7 +10,7 @@ set -euo pipefail
 [ $# -ge 1 ] || { echo "usage: $0 IMAGE_DIR [TIMEOUT_SECONDS [IMAGE]]" >&2; exit 2; }
 dir=$(cd "$1" && pwd) limit=${2:-50} image=${3:-hdevent-bochs}
 [ -f "$dir/$image.img" ] || { echo "run-bochs.sh: no $dir/$image.img" >&2; exit 2; }
-command -v bochs-bin >/dev/null || { echo "run-bochs.sh: bochs-bin missing (scripts/deps.d/bochs.list)" >&2; exit 2; }
+command -v bochs-bin >/dev/null || { echo "run-bochs.sh: bochs-bin missing (scripts/deps.d/e2e/bochs.list)" >&2; exit 2; }
 
 cat > "$dir/$image.bochsrc" <<RC
 # Written by run-bochs.sh. Debian's Bochs has no nogui: the term display on a dumb terminal.

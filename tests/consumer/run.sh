@@ -3,7 +3,8 @@
 #
 #   run.sh full <cmake> <hdevent-build-dir> <consumer-source-dir> <cc>
 #       tests/consumer: find_package(hdevent) (every component) and pkg-config hdevent, built
-#       and run; the installed version file accepts the same minor version only.
+#       and run; the installed version file accepts the same minor version only; the README's
+#       example built with the README's own lines (readme-consumer.sh).
 #   run.sh core <cmake> <hdevent-build-dir> <consumer-source-dir> <cc>
 #       tests/consumer/core: find_package(hdevent COMPONENTS core) with Zydis made unfindable
 #       (and, as a control, the same without COMPONENTS must then fail), pkg-config
@@ -53,6 +54,9 @@ full)
     echo "== version compatibility (0.x: same minor only)"
     vfile=$(find "$prefix" -name hdeventConfigVersion.cmake -print -quit)
     "$cmake" -DVERSION_FILE="$vfile" -P "$srcdir/version-compat.cmake"
+
+    echo "== the README's example (A taste; its CMake and pkg-config lines)"
+    CMAKE=$cmake bash "$srcdir/readme-consumer.sh" "$srcdir/../../README.md" "$srcdir/../.." "$tmp/readme" "$prefix"
     echo "OK: consumer built and ran via find_package and pkg-config"
     ;;
 core)

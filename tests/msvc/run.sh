@@ -36,7 +36,7 @@ READOBJ=llvm-readobj-$LLVM OBJDUMP=llvm-objdump-$LLVM NM=llvm-nm-$LLVM
 MINGW=x86_64-w64-mingw32-gcc
 for tool in $ML $CLCL $LLD $READOBJ $OBJDUMP $NM clang $MINGW wine wineserver; do
     if ! command -v "$tool" >/dev/null; then
-        echo "SKIP: $tool not found (scripts/install-deps.sh installs scripts/deps.d/msvc.list, wine.list)"
+        echo "SKIP: $tool not found (scripts/install-deps.sh installs scripts/deps.d/e2e/msvc.list, wine.list)"
         skip
     fi
 done

@@ -23,7 +23,7 @@ kver=$(dpkg-query -W -f='${Depends}' linux-headers-amd64 2>/dev/null |
        grep -o 'linux-headers-[^ ,]*-amd64' | head -1 | sed 's/^linux-headers-//') || true
 kdir=/usr/src/linux-headers-$kver
 if [ -z "$kver" ] || [ ! -e "$kdir/Makefile" ]; then
-    echo "SKIP: linux-headers-amd64 is not installed (scripts/deps.d/qemu.list)"
+    echo "SKIP: linux-headers-amd64 is not installed (scripts/deps.d/e2e/qemu.list)"
     skip
 fi
 

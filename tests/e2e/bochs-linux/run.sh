@@ -25,7 +25,7 @@ cpu_limit=${HDEVENT_BOCHS_LINUX_CPU_LIMIT:-600}
 lg_need bochs-bin xorriso cpio gzip gcc make bc file
 for pkg in isolinux syslinux-common bochsbios vgabios bochs-term; do
     [ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null)" = "install ok installed" ] ||
-        skip "package $pkg missing (scripts/deps.d/bochs.list, bochs-linux.list)"
+        skip "package $pkg missing (scripts/deps.d/e2e/bochs.list, bochs-linux.list)"
 done
 lg_kernel
 lg_build_kmod

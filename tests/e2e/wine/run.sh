@@ -33,7 +33,7 @@ done
 CROSS=x86_64-w64-mingw32-
 for tool in ${CROSS}gcc ${CROSS}objdump ${CROSS}nm wine wineserver; do
     if ! command -v "$tool" >/dev/null; then
-        echo "SKIP: $tool not found (scripts/install-deps.sh installs scripts/deps.d/wine.list)"
+        echo "SKIP: $tool not found (scripts/install-deps.sh installs scripts/deps.d/e2e/wine.list)"
         skip
     fi
 done
