@@ -276,6 +276,7 @@ fuzz() {
         "$bin" -merge=1 "${opts[@]}" "$dir/merged" "${inputs[@]}" >"$dir/merge.log" 2>&1 ||
             { tail -n 20 "$dir/merge.log"; return 1; }
         rm -rf "$tree"
+        mkdir -p "$(dirname "$tree")" # tests/fuzz/corpus/ is not in git until a first merge
         mv "$dir/merged" "$tree"
         echo "tests/fuzz/corpus/$t: $(find "$tree" -type f | wc -l) files, $(du -sh "$tree" | cut -f1)"
     fi
