@@ -92,6 +92,8 @@ offers "" hdevent encode --tag ''
 offers "" hdevent read --timeout ''
 offers "e d c" hdevent events ''
 offers "e d c" hdevent events --text ''
+offers "e d c" hdevent events --device = /dev/x '' # --device=/dev/x: its value is no operand
+offers "zz-one.bin zz-two.txt" hdevent parse --file = # the cursor right after --file=
 offers "all" hdevent events d '' # no module loaded here: no IDs to offer
 offers "" hdevent events d all ''
 offers "r10= r11= r12= r13= r14= r15=" hdevent selftest-vmcall core=0 r1

@@ -93,6 +93,8 @@ t asm --text -- 'nop'; want 0 '90' ''
 usage run --cores -- "option '--cores' needs a value"
 usage run -c -- "option '-c' needs a value"
 usage parse --text=1 '!vmcall' -- "option '--text' takes no value"
+usage run --t two.scenario -- "option '--t' is ambiguous (--text, --time-limit)"
+usage parse --bogus -- "unknown option '--bogus'"
 
 # ---- every usage error is exit 2, named on stderr, nothing on stdout ---------------------------
 usage run --cores 5000 two.scenario -- "--cores 5000: the simulated cores are 1 to 0n4096*"
@@ -110,10 +112,13 @@ usage decode --cores 0 a -- "--cores 0: *"
 usage events sc on -- "events sc on|off changes the event a debugger is paused in*"
 usage events d zz -- "'zz': *"
 usage events e 1 2 -- "takes at most two words, e|d|c and ID|all: '2' is one too many"
+long_id=$(printf '0%.0s' $(seq 200))1 # cut, it would name event 0: refused whole
+usage events c "$long_id" -- "'0000000000000000000000000000000000000000...': too long for an events command*"
 usage read x -- "takes no operand: 'x'"
 usage read --timeout 5 -- "--timeout goes with --follow"
 usage read --follow --timeout x -- "--timeout x: *"
 usage selftest-vmcall cpl=4 core=0 -- "cpl=4: not a number up to 0x3*"
+usage selftest-vmcall core=9999 -- "core=9999: not a number up to 0x3ff*" # CPU_SETSIZE cores
 usage selftest-vmcall pid=1 -- "needs core=<hex>: the core the exit runs on"
 usage selftest-vmcall core -- "'core': exit words are key=value*"
 usage add 'events d 1' -- "takes a !vmcall command*"
@@ -169,6 +174,17 @@ cmp -s big.bin <("$hdevent" encode -f big.txt -o - 2>/dev/null) || fail "encode 
 t encode -f big.txt -o big2.bin; want 0 '{"type":"encoded","file":"big2.bin","size":65736,*' ''
 cmp -s big.bin big2.bin || fail "encode -o - and -o FILE wrote different buffers"
 
+# ---- input that would change the command around it, output that cannot be written ----------------
+t disasm --strict '90} condition {FA'; want 1 '{"type":"error",*"column":3,*not hex: give the bytes of a code {...} body without the braces*' ''
+t disasm ''; want 1 '{"type":"error","error":"HD_ERR_INVALID_ARGUMENT","message":"no hex bytes: *"}' ''
+for args in "parse !vmcall" "--version" "parse --help" "disasm 90"; do
+    LAST="hdevent $args >/dev/full"; checks=$((checks + 1))
+    # shellcheck disable=SC2086 # the words are meant to split
+    err=$("$hdevent" $args 2>&1 >/dev/full); rc=$?
+    [ "$rc" = 1 ] && [[ $err == "hdevent: write error on standard output: No space left on device" ]] ||
+        fail "$LAST: exit $rc, stderr [$err]"
+done
+
 # ---- --text: diagnostics on stderr -------------------------------------------------------------
 t parse --text '!vmcall pid 1x'; want 1 '' "error: column 13: '1x': a pid is *"
 t disasm --text 'f4'; want 0 '+0x0000  F4 *' 'warning: code +0x0: hlt at 0x0 stops the core*'
@@ -199,6 +215,11 @@ printf '!vmcall pid 1 %s[31m' "$esc" >esc.txt
 t parse --text -f esc.txt; want 1 '' "error: *"
 holds ERR '\x1B[31m'
 [[ $ERR != *"$esc"* ]] || fail "parse --text let an ESC byte through"
+# The caret stands under the token once the bytes before it are escaped (\x1B is 4 columns).
+t parse --text "!vmcall script {printf(\"${esc}${esc}\");} pid zz"; want 1 ''
+same 1 '' "error: column 36: 'zz': a pid is a hex number (prefix 0n for decimal) or 'all'
+!vmcall script {printf(\"\x1B\x1B\");} pid zz
+                                         ^^"
 printf 'printf("a%sb");' "$esc" >esc.ds # a string constant holding an ESC byte
 clean() { checks=$((checks + 1)); [[ $OUT$ERR != *"$esc"* ]] || fail "$LAST let an ESC through"; }
 t script --text -f esc.ds; want 0; clean

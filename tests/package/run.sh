@@ -100,11 +100,8 @@ contents libhdevent-dev "/usr/include/hdevent/[a-z_]+\.h|$lib/libhdevent(_core|_
     "$lib/libhdevent_core.a" "$lib/libhdevent_core_kernel.a" "$lib/cmake/hdevent/hdeventConfig.cmake" \
     "$lib/pkgconfig/hdevent.pc" "$lib/pkgconfig/hdevent_core.pc" /usr/share/hdevent/core/hdevent-core.mk \
     /usr/share/hdevent/core/dispatch.c /usr/share/hdevent/core/arch/x86_64/call_raw.S
-tool_files=(/usr/bin/hdevent)
-[ -e "$src/docs/man/hdevent.1" ] && tool_files+=(/usr/share/man/man1/hdevent.1.gz)
-[ -e "$src/tools/hdevent/completion.bash" ] && tool_files+=(/usr/share/bash-completion/completions/hdevent)
 contents hdevent "/usr/bin/hdevent|/usr/share/man/man1/hdevent\.1\.gz|/usr/share/bash-completion/completions/hdevent" \
-    "${tool_files[@]}"
+    /usr/bin/hdevent /usr/share/man/man1/hdevent.1.gz /usr/share/bash-completion/completions/hdevent
 dkms_src=/usr/src/hdevent-$version
 contents hdevent-dkms "$dkms_src/.*" "$dkms_src/dkms.conf" "$dkms_src/Kbuild" "$dkms_src/LICENSE" \
     "$dkms_src/kmod/kmod_main.c" "$dkms_src/vmx/vmx_setup.c" "$dkms_src/core/dispatch.c" \

@@ -13,20 +13,59 @@
 #include <inttypes.h>
 #include <string.h>
 
+/* Columns a byte takes once cli_text_safe() has written it: 1, or 4 for \xNN. */
+static size_t safe_width(unsigned char c)
+{
+    return c >= 0x20 && c < 0x7F ? 1 : 4;
+}
+
+/* The line of @text that holds @err's column, made safe, and a caret under the token, placed
+ * by the width each byte takes once escaped (the library's own caret line counts a byte as a
+ * column and would point elsewhere once \xNN widened the bytes before it). */
+static void print_where(FILE *out, const char *text, const struct hd_command_error *err)
+{
+    size_t len = strlen(text), off = err->column - 1, start, end, pad = 0, carets = 0;
+
+    if (off > len)
+        off = len;
+    for (start = off; start > 0 && text[start - 1] != '\n'; start--)
+        ;
+    for (end = off; end < len && text[end] != '\n'; end++)
+        ;
+    while (end > start && text[end - 1] == '\r')
+        end--;
+    fputc('\n', out);
+    cli_text_safe(out, text + start, end - start, false);
+    fputc('\n', out);
+    for (size_t i = start; i < off && i < end; i++)
+        pad += safe_width((unsigned char)text[i]);
+    for (size_t i = off; i < end && i < off + (err->length ? err->length : 1); i++)
+        carets += safe_width((unsigned char)text[i]);
+    fprintf(out, "%*s", (int)pad, "");
+    for (size_t i = 0; i < (carets ? carets : 1); i++)
+        fputc('^', out);
+}
+
 int cli_command_reject(const char *text, enum hd_status st, const struct hd_command_error *err,
                        bool text_out)
 {
     char line[1024];
 
-    hd_command_error_format(err, text, line, sizeof(line));
     if (text_out) { /* the message, the command, a caret: the command's bytes made safe */
-        cli_text_safe_str(cli_diag("error"), line);
-        fputc('\n', stderr);
+        FILE *out = cli_diag("error");
+        hd_command_error_format(err, NULL, line, sizeof(line));
+        cli_text_safe_str(out, line);
+        if (text && err->column)
+            print_where(out, text, err);
+        fputc('\n', out);
         return 1;
     }
+    hd_command_error_format(err, text, line, sizeof(line));
     printf("{\"type\":\"error\",");
     cli_json_where();
-    printf("\"error\":\"%s\",\"column\":%" PRIu32, hd_status_name(st), err->column);
+    printf("\"error\":\"%s\"", hd_status_name(st));
+    if (err->column) /* none when the error has no place in the text */
+        printf(",\"column\":%" PRIu32, err->column);
     if (err->script_line) /* where inside the script, as well as in the command */
         printf(",\"script_line\":%" PRIu32 ",\"script_column\":%" PRIu32, err->script_line,
                err->script_column);

@@ -68,9 +68,29 @@ static void offending(const struct cli_getopt *g, char *out, size_t size)
         snprintf(out, size, "%.*s", (int)strcspn(arg, "="), arg); /* --name, without =value */
 }
 
+/* Whether @given ("--t") begins the names of two or more long options: getopt_long then
+ * refused it as ambiguous, not unknown. @out says so, naming them. */
+static bool ambiguous(const struct cli_getopt *g, const char *given, char *out, size_t size)
+{
+    const char *prefix = given + 2;
+    size_t len = strlen(prefix), n = 0, used;
+
+    used = (size_t)snprintf(out, size, "option '%s' is ambiguous (", given);
+    for (const struct option *o = g->longopts; o->name; o++) {
+        if (len == 0 || strncmp(o->name, prefix, len) != 0)
+            continue;
+        if (used < size)
+            used += (size_t)snprintf(out + used, size - used, "%s--%s", n ? ", " : "", o->name);
+        n++;
+    }
+    if (used < size)
+        snprintf(out + used, size - used, ")");
+    return n > 1;
+}
+
 int cli_getopt_next(struct cli_getopt *g)
 {
-    char name[128];
+    char name[128], why[256];
     int c;
 
     optopt = 0;
@@ -90,6 +110,8 @@ int cli_getopt_next(struct cli_getopt *g)
          * does not take (--text=1). */
         if (optopt && name[1] == '-')
             g->status = cli_usage_error("option '%s' takes no value", name);
+        else if (name[0] == '-' && name[1] == '-' && ambiguous(g, name, why, sizeof(why)))
+            g->status = cli_usage_error("%s", why);
         else
             g->status = cli_usage_error("unknown option '%s'", name);
         return CLI_GETOPT_EXIT;

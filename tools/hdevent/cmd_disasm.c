@@ -68,11 +68,25 @@ static int disasm_main(int argc, char **argv)
         return cli_usage_error("takes the hex as one operand (quote it): '%s' is one too many",
                                argv[optind + 1]);
     rc = cli_input_text(optind < argc ? argv[optind] : NULL, file,
-                        HD_COMMAND_TEXT_MAX - WRAP_LENGTH, "the hex bytes", &hex, &n);
+                        HD_COMMAND_TEXT_MAX - WRAP_LENGTH, "the hex", &hex, &n);
     if (rc)
         return rc;
     /* The bytes go through the command parser's own hex rules (spaces, 0x/\x, odd digit
-     * counts, RET appended), so `disasm` shows exactly what `code {...}` would run. */
+     * counts, RET appended), so `disasm` shows exactly what `code {...}` would run. A brace
+     * would end that body and add options of its own ('90} condition {FA'): refused here. */
+    const char *brace = strpbrk(hex, "{}");
+    if (brace || hex[strspn(hex, " \t\r\n")] == '\0') {
+        struct hd_command_error e = {.column = brace ? (uint32_t)(brace - hex) + 1 : 0,
+                                     .length = brace ? 1 : 0};
+        if (brace)
+            e.token[0] = *brace;
+        snprintf(e.message, sizeof(e.message), "%s",
+                 brace ? "not hex: give the bytes of a code {...} body without the braces"
+                       : "no hex bytes: give raw code such as '90 90 90'");
+        cli_command_reject(hex, HD_ERR_INVALID_ARGUMENT, &e, text);
+        free(hex);
+        return 1;
+    }
     command = malloc(n + WRAP_LENGTH + 1);
     if (!command) {
         free(hex);

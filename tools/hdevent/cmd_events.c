@@ -93,8 +93,13 @@ static int words_to_command(char **words, int n, struct hd_command *cmd)
     if (n > 2)
         return cli_usage_error("takes at most two words, e|d|c and ID|all: '%s' is one too "
                                "many", words[2]);
-    snprintf(text, sizeof(text), "events%s%.60s%s%.60s", n ? " " : "", n ? words[0] : "",
-             n > 1 ? " " : "", n > 1 ? words[1] : "");
+    /* Whole words or none: a cut ID would name another event (0...01 cut to 0...0). */
+    if (snprintf(text, sizeof(text), "events%s%s%s%s", n ? " " : "", n ? words[0] : "",
+                 n > 1 ? " " : "", n > 1 ? words[1] : "") >= (int)sizeof(text))
+        return cli_usage_error("'%.40s...': too long for an events command (at most %u "
+                               "characters)", n > 1 && strlen(words[1]) > strlen(words[0])
+                               ? words[1] : words[0],
+                               (unsigned)(sizeof(text) - sizeof("events  ")));
     st = hd_command_parse(text, cmd, &err);
     if (st != HD_OK && err.token[0])
         return cli_usage_error("'%s': %s", err.token, err.message);

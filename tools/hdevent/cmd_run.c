@@ -372,9 +372,15 @@ static int run_main(int argc, char **argv)
         return rc;
     if (cli_read_file(path, SCENARIO_MAX, &text, &len, err, sizeof(err)) != 0)
         return cli_fail("io", err);
-    if (memchr(text, 0, len)) {
+    const uint8_t *nul = memchr(text, 0, len);
+    if (nul) {
+        uint32_t line = 1;
+        for (const uint8_t *p = text; p < nul; p++)
+            line += *p == '\n';
+        snprintf(err, sizeof(err), "the scenario holds a NUL byte (line %" PRIu32 ", offset %zu): "
+                 "it must be text", line, (size_t)(nul - text));
         free(text);
-        return cli_fail("io", "the scenario holds a NUL byte: it must be text");
+        return cli_fail("io", err);
     }
     hc.cores = s.cores;
     hc.time_limit_ms = s.time_limit_ms;

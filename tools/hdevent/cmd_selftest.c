@@ -29,7 +29,8 @@ static int parse_exit_words(char **words, int count, struct hd_wire_selftest *in
         uint64_t v, max = UINT64_MAX;
         size_t klen = eq ? (size_t)(eq - w) : 0;
         static const char *const extra[] = {"core", "pid", "cpl", "rip", "len"};
-        static const uint64_t extra_max[] = {HD_ALL - 1u, UINT32_MAX, 3, UINT64_MAX, 15};
+        const uint64_t extra_max[] = {device_core_count_max() - 1u, UINT32_MAX, 3, UINT64_MAX,
+                                      15};
 
         if (!eq || !klen)
             return cli_usage_error("'%s': exit words are key=value (core=, pid=, cpl=, rip=, "

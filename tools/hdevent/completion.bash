@@ -67,7 +67,9 @@ _hdevent() {
 
     # The value of an option: `--file x`, `-f x`, and `--file=x` (bash splits the = off).
     opt=$prev
-    if [ "$prev" = "=" ] && [ "$COMP_CWORD" -ge 3 ]; then
+    if [ "$cur" = "=" ]; then # `--file=` and the cursor after the =: an empty value so far
+        cur=""
+    elif [ "$prev" = "=" ] && [ "$COMP_CWORD" -ge 3 ]; then
         opt=${COMP_WORDS[COMP_CWORD - 2]}
     elif [[ $cur == --*=* ]]; then
         opt=${cur%%=*}
@@ -95,8 +97,13 @@ _hdevent() {
     for ((i = 2; i < COMP_CWORD; i++)); do
         case ${COMP_WORDS[i]} in
             --) ;;
-            -*) [[ $value_opts == *" ${COMP_WORDS[i]} "* ]] && i=$((i + 1)) ;;
-            =) i=$((i + 1)) ;;
+            -*)
+                # Its value: the next word, or the one after an = (`--device=x` is three words).
+                if [[ $value_opts == *" ${COMP_WORDS[i]} "* ]]; then
+                    i=$((i + 1))
+                    [ "${COMP_WORDS[i]}" = "=" ] && i=$((i + 1))
+                fi
+                ;;
             *) operands=$((operands + 1)) ;;
         esac
     done

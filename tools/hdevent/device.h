@@ -52,4 +52,7 @@ int device_wait(struct cli_device *dev, int timeout_ms, char *err, size_t err_si
  */
 int device_pin_core(uint32_t core, char *err, size_t err_size);
 
+/** How many cores device_pin_core() can name (0 .. this - 1): a larger core= is a usage error. */
+uint32_t device_core_count_max(void);
+
 #endif /* HDEVENT_CLI_DEVICE_H */

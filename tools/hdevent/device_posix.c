@@ -120,6 +120,11 @@ int device_wait(struct cli_device *dev, int timeout_ms, char *err, size_t err_si
     return n > 0 && (p.revents & POLLIN) ? 1 : 0;
 }
 
+uint32_t device_core_count_max(void)
+{
+    return CPU_SETSIZE;
+}
+
 int device_pin_core(uint32_t core, char *err, size_t err_size)
 {
     cpu_set_t set;

@@ -154,6 +154,11 @@ int device_wait(struct cli_device *dev, int timeout_ms, char *err, size_t err_si
     }
 }
 
+uint32_t device_core_count_max(void)
+{
+    return 64; /* one affinity mask: processor group 0 */
+}
+
 int device_pin_core(uint32_t core, char *err, size_t err_size)
 {
     /* One processor group (64 logical processors) is what SetThreadAffinityMask reaches. */

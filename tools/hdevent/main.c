@@ -19,6 +19,8 @@
  */
 #include "cli.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 extern const struct cli_spec cli_parse, cli_disasm, cli_asm, cli_encode, cli_decode, cli_run,
@@ -42,7 +44,7 @@ static const struct cli_spec *find(const char *name)
     return NULL;
 }
 
-int main(int argc, char **argv)
+static int run_command_line(int argc, char **argv)
 {
     const struct cli_spec *spec;
     const char *first = argc > 1 ? argv[1] : NULL;
@@ -82,4 +84,18 @@ int main(int argc, char **argv)
     if (!spec)
         return cli_usage_error("unknown subcommand '%s' (hdevent --help lists them)", first);
     return spec->main(argc - 1, argv + 1);
+}
+
+/* What a subcommand printed must have reached stdout: a full disk or a closed pipe is an
+ * error (exit 1), not a silent success (GNU's close_stdout does the same). */
+int main(int argc, char **argv)
+{
+    int rc = run_command_line(argc, argv);
+
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "hdevent: write error on standard output: %s\n",
+                errno ? strerror(errno) : "an earlier write failed");
+        return rc ? rc : 1;
+    }
+    return rc;
 }
