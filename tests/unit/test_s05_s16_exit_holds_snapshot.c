@@ -147,7 +147,7 @@ static void *clear_thread(void *arg)
 static void handle_while_clearing(void *user, struct hd_vcpu *vcpu)
 {
     struct racer *r = user;
-    bool ipi = r->f->engine->ipi_grace;
+    bool ipi = r->f->engine->grace == HD_GRACE_IPI;
 
     vcpu->regs->rax = 0x77;
     assert_int_equal(pthread_create(&r->thread, NULL, clear_thread, r), 0);
