@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #define HD_HOST_BREAKS_KEPT 4096u
@@ -123,6 +125,19 @@ static uint32_t host_current_pid(void *user)
 {
     (void)user;
     return (uint32_t)getpid();
+}
+
+/* The snapshot hash's key (backend.h): from the kernel's pool, else the clock and ASLR. */
+static uint64_t host_hash_seed(void *user)
+{
+    uint64_t seed = 0;
+    (void)user;
+    if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != (ssize_t)sizeof(seed)) {
+        struct timespec t;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        seed = (uint64_t)t.tv_nsec ^ (uint64_t)t.tv_sec << 30 ^ (uint64_t)(uintptr_t)&seed;
+    }
+    return seed;
 }
 
 static void host_log(void *user, enum hd_log_level level, const char *message)
@@ -306,6 +321,7 @@ enum hd_status hd_host_create(const struct hd_host_config *config, struct hd_hos
     h->ops.core_count = host_core_count;
     h->ops.current_pid = host_current_pid;
     h->ops.log = host_log;
+    h->ops.hash_seed = host_hash_seed;
     h->ops.on_break = host_on_break;
     h->ops.read_memory = host_read_memory;
     h->ops.write_memory = host_write_memory;
@@ -368,6 +384,23 @@ enum hd_status hd_host_vmcall(struct hd_host *host, struct hd_engine *engine,
 
     if (!host || !engine || !vcpu)
         return HD_ERR_INVALID_ARGUMENT;
+    if (!hd_vmcall_armed(engine) && vcpu->regs && vcpu->core < host->cores &&
+        (!host->contain || host->vmcall == hd_vmcall_default)) {
+        /*
+         * No event enabled: no hook can run, so the exit skips dispatch as a VMX exit handler
+         * does (dispatch.h), and answers the VMCALL after the own-hypercall decision. A record
+         * dispatch would refuse still goes to it (its status), and so does a handler of the
+         * caller's under containment (the handler runs inside the containment window).
+         */
+        struct hd_exit *out = exit ? exit : &x;
+        memset(out, 0, sizeof(*out));
+        if (hd_vmcall_own(engine, vcpu))
+            out->pre.flags = HD_VERDICT_PROTECTED;
+        out->default_handled = true;
+        host->vmcall(host->vmcall_user, vcpu);
+        vcpu->rip += vcpu->insn_len;
+        return HD_OK;
+    }
     if (host->contain)
         st = hd__host_exit_contained(host, engine, vcpu, exit ? exit : &x);
     else
