@@ -58,6 +58,16 @@ struct hd_host_config {
      * then stops where the code faulted), and run no timer. Default false: contained.
      */
     bool no_containment;
+    /**
+     * Grace periods without a fence in each exit: the host gives the engine
+     * hd_backend_ops.barrier_every_core, made with Linux's membarrier
+     * (MEMBARRIER_CMD_PRIVATE_EXPEDITED, registered here), so an armed exit marks its core
+     * with plain stores and every writer call that retires a snapshot costs one membarrier.
+     * Only for a process that may make that system call whenever a writer function runs (a
+     * seccomp filter that forbids it would break grace periods). Ignored where the kernel
+     * lacks it. Default false: each armed exit executes MFENCE.
+     */
+    bool membarrier;
 };
 
 /** The time limit of an exit's hooks when hd_host_config.time_limit_ms is 0: one second. */
