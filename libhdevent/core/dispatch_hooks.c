@@ -49,7 +49,8 @@ void hd__dispatch_other_action(struct hd_pass *p, const struct hd_snap_entry *en
     const struct hd_script *s = a->run.script;
 
     switch (a->type) {
-    case HD_SNAP_ACTION_SCRIPT: /* a filter and nothing else runs as its compares, right here */
+    case HD_SNAP_ACTION_FILTER: /* a filter and nothing else runs as its compares, right here */
+    case HD_SNAP_ACTION_SCRIPT:
         if ((s->fast_only ? hd__script_filter(s, (const uint64_t *)(const void *)p->regs,
                                               p->vcpu->pid, p->core_index)
                           : run_script(p, en, a, buffer)) &&
@@ -102,6 +103,7 @@ static enum hd_action_type public_type(uint8_t kind)
     case HD_SNAP_ACTION_LEAF:
     case HD_SNAP_ACTION_CODE:
         return HD_ACTION_CODE;
+    case HD_SNAP_ACTION_FILTER:
     case HD_SNAP_ACTION_SCRIPT:
         return HD_ACTION_SCRIPT;
     case HD_SNAP_ACTION_NATIVE:

@@ -28,8 +28,8 @@ static uint8_t action_kind(const struct hd_action *a)
     switch (a->type) {
     case HD_ACTION_CODE:
         return a->code.leaf ? HD_SNAP_ACTION_LEAF : HD_SNAP_ACTION_CODE;
-    case HD_ACTION_SCRIPT:
-        return HD_SNAP_ACTION_SCRIPT;
+    case HD_ACTION_SCRIPT: /* a filter alone runs as its compares, in the raw-code walk too */
+        return a->script->fast_only ? HD_SNAP_ACTION_FILTER : HD_SNAP_ACTION_SCRIPT;
     case HD_ACTION_NATIVE:
         return HD_SNAP_ACTION_NATIVE;
     default:
@@ -67,7 +67,7 @@ static void record_fill(struct hd_snap_entry *en, const struct hd_event *ev)
     for (uint32_t i = 0; i < ev->actions.count; i++) {
         const struct hd_action *a = hd__event_action(ev, i);
         acts[i].type = action_kind(a);
-        en->raw = en->raw && acts[i].type <= HD_SNAP_ACTION_CODE;
+        en->raw = en->raw && acts[i].type <= HD_SNAP_ACTION_FILTER;
         acts[i].immediate = a->immediate;
         acts[i].buffer_size = a->buffers ? a->buffer_size : 0;
         acts[i].buffers = a->buffers;

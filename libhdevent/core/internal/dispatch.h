@@ -12,6 +12,7 @@
 
 #include "arch.h"
 #include "engine.h"
+#include "script.h"
 
 /* One pass over one exit. */
 struct hd_pass {
@@ -186,13 +187,16 @@ hd__dispatch_event(struct hd_pass *p, const struct hd_snap_entry *en)
 }
 
 /*
- * One event made of raw code alone (hd_snap_entry.raw): what hd__dispatch_event() does for
- * it, with nothing but scalars, so that a walk of such events keeps its state in registers.
- * @return whether it fired (its condition held, or it had none).
+ * One event made of raw code and fast-path script filters alone (hd_snap_entry.raw): what
+ * hd__dispatch_event() does for it, with nothing but scalars, so that a walk of such events
+ * keeps its state in registers. Only for an ordinary exit's pre pass (not the hypervisor's
+ * own call), so a filter that says event_sc(1) sets *@sc. @return whether it fired (its
+ * condition held, or it had none).
  */
 static inline __attribute__((__always_inline__)) bool
-hd__dispatch_raw_event(struct hd_engine *e, uint32_t core_index, struct hd_guest_regs *regs,
-                       void *context, const struct hd_snap_entry *en)
+hd__dispatch_raw_event(struct hd_engine *e, uint32_t core_index, struct hd_vcpu *vcpu,
+                       struct hd_guest_regs *regs, void *context,
+                       const struct hd_snap_entry *en, bool *sc)
 {
     struct hd_counter_line *counters = &en->counters[core_index];
     const struct hd_snap_action *a = (const struct hd_snap_action *)(en + 1);
@@ -209,7 +213,14 @@ hd__dispatch_raw_event(struct hd_engine *e, uint32_t core_index, struct hd_guest
         uint8_t *buffer = a->buffer_size ? a->buffers + (size_t)core_index *
                                                             hd_align_up(a->buffer_size, HD_CACHELINE)
                                          : NULL;
-        const void *returned = (const void *)(uintptr_t)(
+        const void *returned;
+        if (HD_UNLIKELY(a->type == HD_SNAP_ACTION_FILTER)) { /* its compares, right here */
+            if (hd__script_filter(a->run.script, (const uint64_t *)(const void *)regs,
+                                  hd__dispatch_pid(e, vcpu), core_index))
+                *sc = true; /* judged as a hook's short-circuit (S12) */
+            continue;
+        }
+        returned = (const void *)(uintptr_t)(
             HD_LIKELY(a->type == HD_SNAP_ACTION_LEAF)
                 ? hd__arch_call_leaf(a->run.code, (uintptr_t)buffer, (uintptr_t)regs,
                                      (uintptr_t)context)

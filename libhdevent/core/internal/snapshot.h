@@ -38,10 +38,14 @@ enum hd_snap_cond {
     HD_SNAP_COND_NATIVE,   /* a C function */
 };
 
-/* How dispatch runs an action (hd_snap_action.type); raw code first, so one compare finds it. */
+/*
+ * How dispatch runs an action (hd_snap_action.type); raw code first, so one compare finds
+ * it, then the kinds the raw-code walk also runs itself (up to HD_SNAP_ACTION_FILTER).
+ */
 enum hd_snap_action_kind {
     HD_SNAP_ACTION_LEAF,   /* raw code that needs no trampoline: called directly */
     HD_SNAP_ACTION_CODE,   /* raw code through the trampoline */
+    HD_SNAP_ACTION_FILTER, /* a script that is a fast-path filter and nothing else (fast_only) */
     HD_SNAP_ACTION_SCRIPT,
     HD_SNAP_ACTION_NATIVE,
     HD_SNAP_ACTION_BREAK,
@@ -70,7 +74,8 @@ struct hd_snap_entry {
     uint8_t condition;          /* enum hd_snap_cond */
     bool short_circuit;
     uint16_t action_count;      /* <= HD_EVENT_MAX_ACTIONS */
-    bool raw;                   /* raw code only: no native or script hook, no break action */
+    bool raw;                   /* raw code and filters only: no native hook, no script run
+                                 * in the VM, no break action (internal/dispatch.h) */
     uint8_t reserved_[3];
     union {
         void *code;                               /* HD_SNAP_COND_LEAF, _RAW */
