@@ -44,8 +44,8 @@ static bool walkable(const struct hd_engine *e, struct hd_found f)
 static enum hd_status exit_slow(struct hd_engine *e, struct hd_core *core, struct hd_vcpu *vcpu,
                                 void *context, const struct exit_call *call)
     __attribute__((__noinline__));
-static enum hd_status exit_walk(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
-                                const struct exit_call *call, const struct hd_snap_list *l)
+static enum hd_status exit_held(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                                const struct exit_call *call, uintptr_t word)
     __attribute__((__noinline__));
 static enum hd_status exit_run(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                                const struct exit_call *call, uintptr_t word)
@@ -53,8 +53,8 @@ static enum hd_status exit_run(struct hd_engine *e, struct hd_vcpu *vcpu, void *
 static enum hd_status pre_slow(struct hd_engine *e, struct hd_core *core, struct hd_vcpu *vcpu,
                                void *context, struct hd_verdict *verdict)
     __attribute__((__noinline__));
-static enum hd_status pre_walk(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
-                               struct hd_verdict *verdict, const struct hd_snap_list *l)
+static enum hd_status pre_held(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                               struct hd_verdict *verdict, uintptr_t word)
     __attribute__((__noinline__));
 static enum hd_status pre_run(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                               struct hd_verdict *verdict, uintptr_t word)
@@ -101,14 +101,8 @@ enum hd_status hd_dispatch_vmcall_exit(struct hd_engine *e, struct hd_vcpu *vcpu
     if (HD_UNLIKELY(!plain_exit(e, core, vcpu)))
         return exit_slow(e, core, vcpu, context, &call);
     word = snapshot_hold(e, core);
-    if (word) {
-        struct hd_found f = lookup(e, word, vcpu->core, vcpu);
-        if (walkable(e, f))
-            return exit_walk(e, vcpu, context, &call, f.pre); /* the usual exit */
-        if (f.pre || f.post)
-            return exit_run(e, vcpu, context, &call, word);
-        snapshot_release(e, core); /* no event of this exit's keys: S1 for this exit */
-    }
+    if (word)
+        return exit_held(e, vcpu, context, &call, word);
     out->default_handled = true;
     if (handle)
         handle(user, vcpu);
@@ -130,7 +124,6 @@ enum hd_status hd_dispatch_vmcall(struct hd_engine *e, struct hd_vcpu *vcpu, voi
                                   struct hd_verdict *verdict)
 {
     struct hd_core *core = exit_core(e, vcpu);
-    struct hd_found f;
     uintptr_t word;
 
     verdict->flags = 0;
@@ -142,13 +135,7 @@ enum hd_status hd_dispatch_vmcall(struct hd_engine *e, struct hd_vcpu *vcpu, voi
     word = snapshot_hold(e, core);
     if (!word)
         return HD_OK; /* S1: nothing enabled, nothing runs */
-    f = lookup(e, word, vcpu->core, vcpu);
-    if (walkable(e, f))
-        return pre_walk(e, vcpu, context, verdict, f.pre); /* the usual exit */
-    if (f.pre || f.post)
-        return pre_run(e, vcpu, context, verdict, word);
-    snapshot_release(e, core);
-    return HD_OK;
+    return pre_held(e, vcpu, context, verdict, word); /* a tail call: no frame here */
 }
 
 /* The two-call form: the post pass, on the core and the set of the pre pass that asked. */
@@ -330,16 +317,28 @@ static enum hd_status exit_slow(struct hd_engine *e, struct hd_core *core, struc
     return HD_OK;
 }
 
-/* The usual one-call exit: the walk of list @l (walkable()), the handling, the end of the hold. */
-static enum hd_status exit_walk(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
-                                const struct exit_call *call, const struct hd_snap_list *l)
+/*
+ * The one-call exit holding snapshot @word: the lookup, and the usual exit — the walk of one
+ * short list (walkable()), the handling, the end of the hold — in one frame; anything else
+ * goes on to exit_run().
+ */
+static enum hd_status exit_held(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                                const struct exit_call *call, uintptr_t word)
 {
     uint32_t core_index = vcpu->core;
+    struct hd_found f = lookup(e, word, core_index, vcpu);
 
-    walk(e, vcpu, core_index, context, HD_STAGE_PRE, &call->out->pre, l);
-    if (!(call->out->pre.flags & HD_VERDICT_SHORT_CIRCUIT))
-        exit_handle(call, vcpu); /* S12: skipped, RIP still advances */
-    snapshot_release(e, &e->cores[core_index]);
+    if (walkable(e, f)) {
+        walk(e, vcpu, core_index, context, HD_STAGE_PRE, &call->out->pre, f.pre);
+        if (!(call->out->pre.flags & HD_VERDICT_SHORT_CIRCUIT))
+            exit_handle(call, vcpu); /* S12: skipped, RIP still advances */
+        snapshot_release(e, &e->cores[core_index]);
+        return HD_OK;
+    }
+    if (f.pre || f.post)
+        return exit_run(e, vcpu, context, call, word);
+    snapshot_release(e, &e->cores[core_index]); /* no event of this exit's keys: S1 here */
+    exit_handle(call, vcpu);
     return HD_OK;
 }
 
@@ -393,13 +392,21 @@ static enum hd_status pre_slow(struct hd_engine *e, struct hd_core *core, struct
     return HD_OK;
 }
 
-/* The usual two-call pre pass: the walk of list @l (walkable()), the end of the hold. */
-static enum hd_status pre_walk(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
-                               struct hd_verdict *verdict, const struct hd_snap_list *l)
+/*
+ * The two-call pre pass holding snapshot @word: the lookup, and the usual exit — the walk of
+ * one short list (walkable()), the end of the hold — in one frame (the entry has none);
+ * anything else goes on to pre_run().
+ */
+static enum hd_status pre_held(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                               struct hd_verdict *verdict, uintptr_t word)
 {
     uint32_t core_index = vcpu->core;
+    struct hd_found f = lookup(e, word, core_index, vcpu);
 
-    walk(e, vcpu, core_index, context, HD_STAGE_PRE, verdict, l);
+    if (walkable(e, f))
+        walk(e, vcpu, core_index, context, HD_STAGE_PRE, verdict, f.pre);
+    else if (f.pre || f.post)
+        return pre_run(e, vcpu, context, verdict, word);
     snapshot_release(e, &e->cores[core_index]);
     return HD_OK;
 }
