@@ -256,8 +256,11 @@ static int exit_vmcall(struct hd_vmx_cpu *cpu, struct hd_guest_regs *r)
     v.backend_data = cpu;
 
     if (!hd_vmcall_armed(cpu->engine)) {
-        /* No event enabled: no hook can run, so no dispatch and no pid lookup, as HyperDbg's
-         * handler tests its flag. Only the own-hypercall decision is still needed (S14). */
+        /* No event enabled: no hook can run, so no dispatch, as HyperDbg's handler tests its
+         * flag. Only the own-hypercall decision is still needed (S14), and the pid only when
+         * the glue's vmcall_done reads the record (hdevent.ko's exit record in debugfs). */
+        if (cpu->glue.vmcall_done && cpu->glue.current_pid)
+            v.pid = cpu->glue.current_pid(cpu->glue.user, cpu);
         if (hd_vmcall_own(cpu->engine, &v))
             x.pre.flags = HD_VERDICT_PROTECTED;
         x.default_handled = true;
