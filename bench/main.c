@@ -31,7 +31,7 @@ static const char *const known[] = {
 /* TSC ticks per nanosecond (the script goals are in nanoseconds). */
 double bench_tsc_per_ns = 1.0;
 
-#define MAX_RESULTS 256
+#define MAX_RESULTS 1024 /* a full run prints about 270 lines; the summary needs them all */
 static struct bench_result results[MAX_RESULTS];
 static unsigned result_count;
 
