@@ -483,10 +483,12 @@ static inline void walk(struct hd_engine *e, struct hd_vcpu *vcpu, uint32_t core
 
     for (uint32_t n = l->count; n; n--, en = hd_snap_entry_next(en)) {
         if (HD_LIKELY(en->raw)) {
-            if (hd__dispatch_raw_event(e, core_index, vcpu, regs, context, en, &sc)) {
+            uint32_t r = hd__dispatch_raw_event(e, core_index, vcpu, regs, context, en);
+            if (r & HD_RAW_FIRED) {
                 fired++;
                 sc |= en->short_circuit; /* S12: any event that fired, not the last one */
             }
+            sc |= (r & HD_RAW_SC) != 0;
         } else {
             hd__dispatch_one(e, vcpu, context, stage, verdict, en);
         }

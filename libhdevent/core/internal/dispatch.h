@@ -186,18 +186,25 @@ hd__dispatch_event(struct hd_pass *p, const struct hd_snap_entry *en)
         p->verdict->flags |= HD_VERDICT_SHORT_CIRCUIT;
 }
 
+/* What hd__dispatch_raw_event() reports, as bits: no local's address is taken, so the walk
+ * keeps everything in registers (and an ASan build gives its frame no poisoned redzone). */
+#define HD_RAW_FIRED 1u /* its condition held, or it had none */
+#define HD_RAW_SC 2u    /* a filter said event_sc(1) */
+
 /*
  * One event made of raw code and fast-path script filters alone (hd_snap_entry.raw): what
  * hd__dispatch_event() does for it, with nothing but scalars, so that a walk of such events
  * keeps its state in registers. Only for an ordinary exit's pre pass (not the hypervisor's
- * own call), so a filter that says event_sc(1) sets *@sc. @return whether it fired (its
- * condition held, or it had none).
+ * own call), so a filter's event_sc(1) counts as a hook's short-circuit (S12).
+ * @return HD_RAW_* bits.
  */
-static inline __attribute__((__always_inline__)) bool
+static inline __attribute__((__always_inline__)) uint32_t
 hd__dispatch_raw_event(struct hd_engine *e, uint32_t core_index, struct hd_vcpu *vcpu,
                        struct hd_guest_regs *regs, void *context,
-                       const struct hd_snap_entry *en, bool *sc)
+                       const struct hd_snap_entry *en)
 {
+    uint32_t result = HD_RAW_FIRED;
+
     struct hd_counter_line *counters = &en->counters[core_index];
     const struct hd_snap_action *a = (const struct hd_snap_action *)(en + 1);
 
@@ -207,7 +214,7 @@ hd__dispatch_raw_event(struct hd_engine *e, uint32_t core_index, struct hd_vcpu 
               ? hd__arch_call_leaf(en->cond.code, (uintptr_t)regs, (uintptr_t)context, 0)
               : hd__arch_call_raw(en->cond.code, (uintptr_t)regs, (uintptr_t)context, 0))) {
         hd__dispatch_bump(&counters->condition_false); /* S6: none of its actions run */
-        return false;
+        return 0;
     }
     for (uint32_t i = en->action_count; i; i--, a++) { /* S7: in the order given */
         uint8_t *buffer = a->buffer_size ? a->buffers + (size_t)core_index *
@@ -217,7 +224,7 @@ hd__dispatch_raw_event(struct hd_engine *e, uint32_t core_index, struct hd_vcpu 
         if (HD_UNLIKELY(a->type == HD_SNAP_ACTION_FILTER)) { /* its compares, right here */
             if (hd__script_filter(a->run.script, (const uint64_t *)(const void *)regs,
                                   hd__dispatch_pid(e, vcpu), core_index))
-                *sc = true; /* judged as a hook's short-circuit (S12) */
+                result |= HD_RAW_SC; /* judged as a hook's short-circuit (S12) */
             continue;
         }
         returned = (const void *)(uintptr_t)(
@@ -229,7 +236,7 @@ hd__dispatch_raw_event(struct hd_engine *e, uint32_t core_index, struct hd_vcpu 
         if (HD_UNLIKELY(returned && buffer))
             hd__dispatch_deliver(e, core_index, en, a, buffer, returned);
     }
-    return true;
+    return result;
 }
 
 /*
