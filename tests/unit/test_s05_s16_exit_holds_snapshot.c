@@ -41,11 +41,14 @@ static void run_everywhere(void *user, void (*fn)(void *arg, uint32_t core), voi
 /* Counter grace periods without the exits' fence (HD_GRACE_BARRIER): the writer's barrier. */
 static bool g_use_barrier;
 static unsigned g_barriers;
+static unsigned g_barrier_word;
 
 static void barrier_everywhere(void *user)
 {
     (void)user;
-    __atomic_thread_fence(__ATOMIC_SEQ_CST); /* the simulated cores are this thread's peers */
+    /* A full barrier (a locked RMW: one TSan also sees; it refuses bare fences). The
+     * simulated cores are this thread's peers, which the racer's thread synchronises with. */
+    __atomic_fetch_add(&g_barrier_word, 1, __ATOMIC_SEQ_CST);
     g_barriers++;
 }
 
