@@ -32,6 +32,11 @@ struct bench_result {
 };
 
 extern const char *const bench_cache_names[CACHE_COUNT];
+/* TSC ticks per nanosecond, measured at start (the script goals are in nanoseconds). */
+extern double bench_tsc_per_ns;
+
+/* The summary: one line per goal of docs/performance.md (summary.c). */
+void bench_summary(void);
 
 /*
  * Print one measurement line and keep it for the summary. Each sample timed @exits

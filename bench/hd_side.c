@@ -116,10 +116,11 @@ static void t_log(void *user, enum hd_log_level level, const char *message)
     s->inner->log(s->inner->user, level, message);
 }
 
+/* The exit's pid, when the dispatcher asks (HD_VCPU_PID_LAZY): the same "OS" call hdbg makes. */
 static uint32_t t_current_pid(void *user)
 {
-    struct hd_side *s = user;
-    return s->inner->current_pid(s->inner->user);
+    (void)user;
+    return bench_os_pid();
 }
 
 static void t_on_break(void *user, const struct hd_break_info *info)
@@ -146,7 +147,8 @@ static const struct hd_engine_config budget = {.max_events = 1u << 20, .max_acti
 bool hd_side_build(const struct world *w, hd_side_ipi_fn ipi, void *ipi_user,
                    struct hd_side *out)
 {
-    struct hd_host_config cfg = {.cores = w->cores, .log_to_stderr = true};
+    /* membarrier: exits without a fence, as a host that allows the call would run them. */
+    struct hd_host_config cfg = {.cores = w->cores, .log_to_stderr = true, .membarrier = true};
     enum hd_status st;
 
     memset(out, 0, sizeof(*out));
@@ -165,7 +167,7 @@ bool hd_side_build(const struct world *w, hd_side_ipi_fn ipi, void *ipi_user,
     out->ops.lock = t_lock;
     out->ops.unlock = t_unlock;
     out->ops.log = t_log;
-    out->ops.current_pid = out->inner->current_pid ? t_current_pid : NULL;
+    out->ops.current_pid = t_current_pid;
     out->ops.on_break = out->inner->on_break ? t_on_break : NULL;
     out->ops.read_memory = NULL; /* the benchmark's scripts read and write no guest memory */
     out->ops.write_memory = NULL;

@@ -45,18 +45,24 @@ void hd_side_flush(const struct hd_side *s);
 /* Take every queued message (what scripts printed), outside any timed region. */
 void hd_side_drain(struct hd_engine *e);
 
-/* One VMCALL exit as a VMX exit handler makes it: fill the record, dispatch the pre pass. */
+/*
+ * One VMCALL exit as a VMX exit handler makes it (dispatch.h): the inline armed test (what
+ * hdbg's exit handler does with its global flag), then fill the record and dispatch the pre
+ * pass. The pid is left to the dispatcher (HD_VCPU_PID_LAZY: it asks the "OS" through the
+ * engine's current_pid op when an event needs it), as hdbg asks only for pid-filtered events.
+ */
 static inline uint32_t hd_side_exit(struct hd_engine *e, struct hd_vcpu *v,
                                     struct hd_guest_regs *regs)
 {
     struct hd_verdict verdict;
+    if (!hd_vmcall_armed(e))
+        return 0;
     v->regs = regs;
     v->rip = HD_HOST_VCPU_RIP;
     v->insn_len = 3;
     v->core = bench_os_core();
-    v->pid = bench_os_pid();
     v->cpl = 0;
-    v->flags = 0;
+    v->flags = HD_VCPU_PID_LAZY;
     hd_dispatch_vmcall(e, v, NULL, &verdict);
     return verdict.fired;
 }

@@ -29,9 +29,9 @@ static const char *const known[] = {
 };
 
 /* TSC ticks per nanosecond (the script goals are in nanoseconds). */
-static double tsc_per_ns = 1.0;
+double bench_tsc_per_ns = 1.0;
 
-#define MAX_RESULTS 256
+#define MAX_RESULTS 1024 /* a full run prints about 270 lines; the summary needs them all */
 static struct bench_result results[MAX_RESULTS];
 static unsigned result_count;
 
@@ -234,120 +234,6 @@ static void cpu_model(char *out, size_t size)
     fclose(f);
 }
 
-/* One goal: value vs limit; @higher: the value must be at least the limit. */
-static void goal(const char *name, const char *what, double value, bool have, bool higher,
-                 double limit)
-{
-    if (!have) {
-        printf("summary %-22s %-50s n/a (not measured)\n", name, what);
-        return;
-    }
-    printf("summary %-22s %-50s %10.2f %s %-6g %s\n", name, what, value, higher ? ">=" : "<=",
-           limit, (higher ? value >= limit : value <= limit) ? "PASS" : "MISS");
-}
-
-static double ratio(const struct bench_result *a, const struct bench_result *b, bool p99)
-{
-    double x = p99 ? a->p99 : a->p50, y = p99 ? b->p99 : b->p50;
-    return x / (y < 0.1 ? 0.1 : y); /* a cost below 0.1 cycle counts as 0.1 */
-}
-
-/* Print a ratio that no goal is stated for (cold one-event costs). */
-static void info(const char *what, const struct bench_result *a, const struct bench_result *b)
-{
-    if (a && b)
-        printf("summary %-22s %-50s %10.2f (no goal)\n", "info", what, ratio(a, b, false));
-}
-
-/* The goals of docs/performance.md for one hd configuration. */
-static void summary_for(const char *hd)
-{
-    static const char *const fam[2] = {"PN_core", "PN_pid"};
-    static const char *const base[2] = {"hdbg", "hdbg_shuf"};
-    const struct bench_result *a, *b;
-    char what[128];
-
-    a = bench_find("P0_none", hd, "warm", 0);
-    snprintf(what, sizeof(what), "%s P0_none warm (cycles)", hd);
-    goal("no_event", what, a ? a->p50 : 0, a, false, 10);
-    a = bench_find("P1_cond_code", hd, "warm", 1);
-    b = bench_find("P1_cond_code", "hdbg", "warm", 1);
-    snprintf(what, sizeof(what), "%s/hdbg P1_cond_code warm", hd);
-    goal("one_event_vs_hdbg", what, a && b ? ratio(a, b, false) : 0, a && b, false, 0.5);
-    for (int c = CACHE_L3; c < CACHE_COUNT; c++) {
-        snprintf(what, sizeof(what), "%s/hdbg P1_cond_code %s", hd, bench_cache_names[c]);
-        info(what, bench_find("P1_cond_code", hd, bench_cache_names[c], 1),
-             bench_find("P1_cond_code", "hdbg", bench_cache_names[c], 1));
-    }
-    for (int f = 0; f < 2; f++) {
-        a = bench_find(fam[f], hd, "warm", 1000);
-        b = bench_find("P1_cond_code", hd, "warm", 1);
-        snprintf(what, sizeof(what), "%s %s N=1000 / %s P1_cond_code warm", hd, fam[f], hd);
-        goal("n1000_vs_n1", what, a && b ? ratio(a, b, false) : 0, a && b, false, 1.5);
-    }
-    for (int f = 0; f < 2; f++)
-        for (int k = 0; k < 2; k++)
-            for (int c = 0; c < CACHE_COUNT; c++) {
-                a = bench_find(fam[f], base[k], bench_cache_names[c], 1000);
-                b = bench_find(fam[f], hd, bench_cache_names[c], 1000);
-                snprintf(what, sizeof(what), "%s/%s %s N=1000 %s", base[k], hd, fam[f],
-                         bench_cache_names[c]);
-                goal(c == CACHE_WARM ? "n1000_speedup_warm" : "n1000_speedup_cold", what,
-                     a && b ? ratio(a, b, false) : 0, a && b, true, c == CACHE_WARM ? 100 : 50);
-            }
-    a = bench_find("MC_churn", hd, "warm", 1000);
-    b = bench_find("MC_scale", hd, "warm", 1000);
-    snprintf(what, sizeof(what), "%s MC_churn p99 / %s MC_scale p99", hd, hd);
-    goal("churn_vs_scale_p99", what, a && b ? ratio(a, b, true) : 0, a && b, false, 1.2);
-    /* A writer's cost does not grow with the events on other keys (issue 13). */
-    a = bench_find("W_churn", hd, "warm", 100000);
-    b = bench_find("W_churn", hd, "warm", 10);
-    snprintf(what, sizeof(what), "%s W_churn N=100000 / N=10", hd);
-    goal("writer_flat", what, a && b ? ratio(a, b, false) : 0, a && b, false, 2);
-}
-
-/* Issue 14's goals for script actions, for one hd configuration. S_bare (the same event with
- * custom code `ret`: P1_bare's) was measured in the same rounds as the script scenarios. */
-static void summary_script(const char *hd)
-{
-    const struct bench_result *f = bench_find("S_filter", hd, "warm", 1);
-    const struct bench_result *bare = bench_find("S_bare", hd, "warm", 1);
-    const struct bench_result *hf = bench_find("S_filter", "hdbg", "warm", 1);
-    const struct bench_result *hbare = bench_find("S_bare", "hdbg", "warm", 1);
-    const struct bench_result *miss = bench_find("S_filter_miss", hd, "warm", 1);
-    char what[128];
-
-    snprintf(what, sizeof(what), "%s S_filter - %s S_bare warm (ns)", hd, hd);
-    goal("script_filter_extra", what, f && bare ? (f->p50 - bare->p50) / tsc_per_ns : 0,
-         f && bare, false, 10);
-    snprintf(what, sizeof(what), "hdbg/%s S_filter warm", hd);
-    goal("script_filter_vs_hdbg", what, f && hf ? ratio(hf, f, false) : 0, f && hf, true, 5);
-    /* The filter that says no, against an action that does nothing (custom code `ret`). */
-    snprintf(what, sizeof(what), "%s S_filter_miss - %s S_bare warm (ns)", hd, hd);
-    goal("script_fast_filter", what, miss && bare ? (miss->p50 - bare->p50) / tsc_per_ns : 0,
-         miss && bare, false, 3);
-    if (f && bare && hf && hbare) { /* below one cycle of work counts as one */
-        snprintf(what, sizeof(what), "hdbg/%s S_filter - S_bare (script work)", hd);
-        printf("summary %-22s %-50s %10.2f (no goal)\n", "info", what,
-               (hf->p50 - hbare->p50) / (f->p50 - bare->p50 < 1 ? 1 : f->p50 - bare->p50));
-    }
-    snprintf(what, sizeof(what), "hdbg/%s S_printf warm", hd);
-    info(what, bench_find("S_printf", "hdbg", "warm", 1), bench_find("S_printf", hd, "warm", 1));
-    snprintf(what, sizeof(what), "hdbg/%s S_empty warm", hd);
-    info(what, bench_find("S_empty", "hdbg", "warm", 1), bench_find("S_empty", hd, "warm", 1));
-}
-
-static void summary(void)
-{
-    printf("# summary: <goal> <quantity> <value> <op> <limit> PASS|MISS (medians unless p99 is "
-           "named); hd = host backend grace periods, hd_ipi = run_on_every_core (kernel "
-           "backends)\n");
-    summary_for("hd");
-    summary_for("hd_ipi");
-    summary_script("hd");
-    summary_script("hd_ipi");
-}
-
 int main(int argc, char **argv)
 {
     struct bench_options o;
@@ -376,7 +262,7 @@ int main(int argc, char **argv)
         perror("hdevent-bench: pinning to CPU 0 (continuing unpinned)");
     o.calib = bench_calibrate(o.quick ? 20000 : 200000);
     hz = bench_tsc_hz(o.quick ? 100 : 400);
-    tsc_per_ns = hz > 0 ? hz / 1e9 : 1.0;
+    bench_tsc_per_ns = hz > 0 ? hz / 1e9 : 1.0;
 
     printf("# hdevent-bench: hd = hd_dispatch_vmcall on the host backend (hd_ipi: with "
            "run_on_every_core, as kernel backends); hdbg = HyperDbg's dispatch re-created "
@@ -402,7 +288,7 @@ int main(int argc, char **argv)
     if (rc == 0)
         rc = bench_run_writers(&o);
     if (rc == 0)
-        summary();
+        bench_summary();
     bench_sweep_free();
     for (int i = 0; i < 32; i++)
         free(lists[i]);

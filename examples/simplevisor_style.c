@@ -4,7 +4,8 @@
  * SimpleVisor (ionescu007/SimpleVisor) keeps the guest's registers in a CONTEXT its exit stub
  * captured, reads the VMCS into a per-exit SHV_VP_STATE, switches on the exit reason, and on
  * the way out writes RIP, RSP and RFLAGS back. This is that shape with hdevent in the VMCALL
- * case, following docs/c-api.md ("Embedding in your hypervisor"): the guest's rsp goes in and
+ * case, following docs/c-api.md ("Embedding in your hypervisor"): hd_vmcall_armed() first (no
+ * event enabled: no record, no pid, no dispatch), the guest's rsp goes in and
  * comes back out through the VMCS, hooks run through hd_dispatch_vmcall_exit() with the
  * hypervisor's own handling as the callback, and RIP is advanced by the one function that
  * also clears RF and STI/MOV-SS blocking and owes a single-step #DB.
@@ -105,11 +106,18 @@ static void ShvVmxHandleVmcall(SHV_VP_STATE *vp)
     v.rip = vp->GuestRip;
     v.insn_len = (uint32_t)len;
     v.core = vp->Cpu;
-    v.pid = vp->Pid;
     v.cpl = (uint8_t)((ss_ar >> 5) & 3); /* SS.DPL is the CPL */
     v.backend_data = vp;
-    if (HD_FAILED(hd_dispatch_vmcall_exit(g_engine, &v, NULL, shv_default_vmcall, vp, &x)))
-        shv_default_vmcall(vp, &v); /* the record was refused: nothing ran, answer it anyway */
+    if (!hd_vmcall_armed(g_engine)) {
+        /* No event enabled: nothing could run. Decide whether the call is ours (S14), answer
+         * it, and skip the pid and the dispatcher, as HyperDbg's handler tests its flag. */
+        hd_vmcall_own(g_engine, &v);
+        shv_default_vmcall(vp, &v);
+    } else {
+        v.pid = vp->Pid; /* only now: the lookup may need it */
+        if (HD_FAILED(hd_dispatch_vmcall_exit(g_engine, &v, NULL, shv_default_vmcall, vp, &x)))
+            shv_default_vmcall(vp, &v); /* the record was refused: nothing ran, answer it */
+    }
 
     /* Hooks' writes reach the guest: the GPRs through the context, rsp through the VMCS. */
     memcpy(&vp->VpRegs->Rax, &regs, sizeof(regs));
@@ -222,6 +230,16 @@ int main(void)
     ops.is_own_hypercall = shv_is_own_hypercall;
     if (hd_engine_create(&ops, NULL, &g_engine) != HD_OK)
         return 1;
+    /* No event yet: the exit handler's hd_vmcall_armed() test skips the dispatcher, and the
+     * hypervisor's own hypercall is still recognised as its own (hd_vmcall_own). */
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.Rcx = SHV_MAGIC;
+    guest_vmcall(&ctx, 0x401000, 0x7FF000, 0x202, 0, 0);
+    expect(ctx.Rax == 0, "no event: the own hypercall answered as the hypervisor's (rax 0)");
+    memset(&ctx, 0, sizeof(ctx));
+    guest_vmcall(&ctx, 0x401000, 0x7FF000, 0x202, 0, 3);
+    expect(ctx.Rax == HD_VMCALL_ENOSYS, "no event: any other VMCALL gets rax -1000");
+
     hd_event_desc_init(&ev); /* !vmcall pid 490 code {HyperDbg's doc code} + a native hook */
     ev.pid = 0x490;
     hd_action_desc_init(&act[0], HD_ACTION_CODE);

@@ -45,6 +45,10 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
+
 #define HD_HOST_TICKS_PER_LIMIT 10u          /* the timer ticks this often per time limit */
 #define HD_HOST_TICK_MAX_MS 100u
 #define HD_HOST_IDLE_TICKS 3u                /* ticks without an exit before the timer stops */
@@ -200,9 +204,21 @@ static HD_HOST_SIGNAL_SAFE bool in_code(struct hd_host *h, uintptr_t rip)
 
 static void on_signal(int sig, siginfo_t *si, void *ucontext);
 
-/* Where a stopped hook's thread resumes: ordinary context, on its own stack. */
+/*
+ * Where a stopped hook's thread resumes: ordinary context, on its own stack. Under ASan the
+ * abandoned exit's frames never returned, so their redzones are still poisoned, and the
+ * deepest of them lie below escape_sp, where ASan's own no-return handling (a sigaltstack
+ * call whose result lands on this stack) writes before the siglongjmp: clear that poison
+ * first, from well below this frame up to it.
+ */
+#define HD_HOST_ESCAPE_UNPOISON (16u * 1024u)
 static __attribute__((noreturn, noinline)) void escape(void)
 {
+#if defined(__SANITIZE_ADDRESS__)
+    uintptr_t frame = (uintptr_t)__builtin_frame_address(0);
+    __asan_unpoison_memory_region((void *)(frame - HD_HOST_ESCAPE_UNPOISON),
+                                  HD_HOST_ESCAPE_UNPOISON);
+#endif
     siglongjmp(tls_window.cur.jump, 1);
 }
 

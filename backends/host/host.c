@@ -9,12 +9,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/membarrier.h>
 #include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #define HD_HOST_BREAKS_KEPT 4096u
-/* Each region of raw code starts with this much room for its slot in the region table; the
- * code follows, 16-byte aligned. */
+/* Room before each region of raw code for its struct exec_header. */
 #define HD_HOST_EXEC_HEADER 16u
 
 /* The largest region of simulated guest memory (hd_host_memory_map). */
@@ -63,52 +66,76 @@ static void host_free(void *user, void *ptr)
 }
 
 /*
+ * Each region of raw code starts with its header (where the mapping starts, its size, its
+ * slot in the region table); the code follows, 16-byte aligned.
+ */
+struct exec_header {
+    uint8_t *base;
+    uint32_t total;
+    uint32_t slot;
+};
+_Static_assert(sizeof(struct exec_header) == HD_HOST_EXEC_HEADER, "header size");
+
+/*
  * W^X: map writable, copy, then make it read+execute; it is never writable and executable.
  * The region is entered in the region table first (its slot kept in the header before the
  * code), so the time limit knows it as raw code from the moment it can run.
+ *
+ * Each region has its own pages (mprotect works on pages), but its code starts at a
+ * different 64-byte line of the page each time ("colours", as a kernel's packed arena
+ * would give): at one fixed page offset every event's code would share one set of the
+ * instruction cache (8 ways), and an exit running more code than that would miss on each.
  */
 static bool host_exec_alloc(void *user, const void *code, size_t size, void **out)
 {
     struct hd_host *h = user;
-    size_t total = size + HD_HOST_EXEC_HEADER;
+    static _Atomic(uint32_t) colours;
+    size_t lead = (size_t)(atomic_fetch_add(&colours, 1) % 64u) * 64u;
+    size_t total = lead + HD_HOST_EXEC_HEADER + size;
+    struct exec_header header;
     uint8_t *p;
-    uint32_t slot;
 
     if (allocation_call(h))
         return false;
+    if (total > UINT32_MAX) {
+        allocation_gone(h);
+        return false;
+    }
     p = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) {
         allocation_gone(h);
         return false;
     }
-    memcpy(p + HD_HOST_EXEC_HEADER, code, size);
+    memcpy(p + lead + HD_HOST_EXEC_HEADER, code, size);
+    header.base = p;
+    header.total = (uint32_t)total;
     pthread_mutex_lock(&h->state_lock);
-    slot = hd__host_region_add(h, (uintptr_t)p + HD_HOST_EXEC_HEADER, size);
+    header.slot = hd__host_region_add(h, (uintptr_t)p + lead + HD_HOST_EXEC_HEADER, size);
     pthread_mutex_unlock(&h->state_lock);
-    memcpy(p, &slot, sizeof(slot));
+    memcpy(p + lead, &header, sizeof(header));
     if (mprotect(p, total, PROT_READ | PROT_EXEC) != 0) {
         pthread_mutex_lock(&h->state_lock);
-        hd__host_region_remove(h, slot);
+        hd__host_region_remove(h, header.slot);
         pthread_mutex_unlock(&h->state_lock);
         munmap(p, total);
         allocation_gone(h);
         return false;
     }
-    *out = p + HD_HOST_EXEC_HEADER;
+    *out = p + lead + HD_HOST_EXEC_HEADER;
     return true;
 }
 
 static void host_exec_free(void *user, void *code, size_t size)
 {
     struct hd_host *h = user;
-    uint8_t *p = (uint8_t *)code - HD_HOST_EXEC_HEADER;
-    uint32_t slot;
+    struct exec_header header;
 
-    memcpy(&slot, p, sizeof(slot));
+    (void)size;
+    memcpy(&header, (uint8_t *)code - HD_HOST_EXEC_HEADER, sizeof(header));
     pthread_mutex_lock(&h->state_lock);
-    hd__host_region_remove(h, slot);
+    hd__host_region_remove(h, header.slot);
     pthread_mutex_unlock(&h->state_lock);
-    munmap(p, size + HD_HOST_EXEC_HEADER);
+    munmap(header.base, header.total);
     allocation_gone(h);
 }
 
@@ -123,6 +150,38 @@ static uint32_t host_current_pid(void *user)
 {
     (void)user;
     return (uint32_t)getpid();
+}
+
+/* The snapshot hash's key (backend.h): from the kernel's pool, else the clock and ASLR. */
+static uint64_t host_hash_seed(void *user)
+{
+    uint64_t seed = 0;
+    (void)user;
+    if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != (ssize_t)sizeof(seed)) {
+        struct timespec t;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        seed = (uint64_t)t.tv_nsec ^ (uint64_t)t.tv_sec << 30 ^ (uint64_t)(uintptr_t)&seed;
+    }
+    return seed;
+}
+
+/*
+ * Grace periods without a fence per exit (backend.h, barrier_every_core): every thread of the
+ * process that runs on a CPU executes a full barrier before this returns (the kernel's IPIs;
+ * a thread that is not running passed a context switch, which implies one).
+ */
+static void host_barrier_every_core(void *user)
+{
+    (void)user;
+    (void)syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
+}
+
+/* Can this process use host_barrier_every_core? Registers it (once per process suffices). */
+static bool host_membarrier_ready(void)
+{
+    long cmds = syscall(__NR_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+    return cmds > 0 && (cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
+           syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
 }
 
 static void host_log(void *user, enum hd_log_level level, const char *message)
@@ -310,6 +369,7 @@ enum hd_status hd_host_create(const struct hd_host_config *config, struct hd_hos
     h->ops.core_count = host_core_count;
     h->ops.current_pid = host_current_pid;
     h->ops.log = host_log;
+    h->ops.hash_seed = host_hash_seed;
     h->ops.on_break = host_on_break;
     h->ops.read_memory = host_read_memory;
     h->ops.write_memory = host_write_memory;
@@ -318,8 +378,11 @@ enum hd_status hd_host_create(const struct hd_host_config *config, struct hd_hos
     /*
      * No run_on_every_core: simulated cores are threads that may be preempted inside
      * dispatch, so running a function "on" each core proves nothing about them. The engine
-     * falls back to its per-core dispatch counters.
+     * falls back to its per-core dispatch counters; with config->membarrier (and Linux
+     * 4.14+) the exits mark themselves without a fence.
      */
+    if (config && config->membarrier && host_membarrier_ready())
+        h->ops.barrier_every_core = host_barrier_every_core;
     h->ops.lock = host_lock;
     h->ops.unlock = host_unlock;
     *out = h;
@@ -372,6 +435,23 @@ enum hd_status hd_host_vmcall(struct hd_host *host, struct hd_engine *engine,
 
     if (!host || !engine || !vcpu)
         return HD_ERR_INVALID_ARGUMENT;
+    if (!hd_vmcall_armed(engine) && vcpu->regs && vcpu->core < host->cores &&
+        (!host->contain || host->vmcall == hd_vmcall_default)) {
+        /*
+         * No event enabled: no hook can run, so the exit skips dispatch as a VMX exit handler
+         * does (dispatch.h), and answers the VMCALL after the own-hypercall decision. A record
+         * dispatch would refuse still goes to it (its status), and so does a handler of the
+         * caller's under containment (the handler runs inside the containment window).
+         */
+        struct hd_exit *out = exit ? exit : &x;
+        memset(out, 0, sizeof(*out));
+        if (hd_vmcall_own(engine, vcpu))
+            out->pre.flags = HD_VERDICT_PROTECTED;
+        out->default_handled = true;
+        host->vmcall(host->vmcall_user, vcpu);
+        vcpu->rip += vcpu->insn_len;
+        return HD_OK;
+    }
     if (host->contain)
         st = hd__host_exit_contained(host, engine, vcpu, exit ? exit : &x);
     else

@@ -8,6 +8,7 @@
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/printk.h>
+#include <linux/random.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
@@ -47,6 +48,13 @@ static uint32_t kmod_current_pid(void *user)
 {
     (void)user;
     return task_tgid_nr(current); /* the process, as HyperDbg's pid filter means it */
+}
+
+/* The snapshot hash's key: unknown to the user who registers events (backend.h). */
+static uint64_t kmod_hash_seed(void *user)
+{
+    (void)user;
+    return get_random_u64();
 }
 
 void hd_kmod_log(enum hd_log_level level, const char *message)
@@ -119,6 +127,7 @@ void hd_kmod_ops_init(struct hd_backend_ops *ops)
     ops->current_pid = kmod_current_pid;
     ops->log = kmod_log;
     ops->run_on_every_core = kmod_run_on_every_core;
+    ops->hash_seed = kmod_hash_seed;
     ops->lock = kmod_lock;
     ops->unlock = kmod_unlock;
 }

@@ -245,22 +245,35 @@ static int exit_vmcall(struct hd_vmx_cpu *cpu, struct hd_guest_regs *r)
 {
     struct hd_vcpu v = {0};
     struct vmcall_handling h = {cpu, false};
-    struct hd_exit x;
+    struct hd_exit x = {0};
     enum hd_status st;
 
     v.regs = r;
     v.rip = hd_vmread(GUEST_RIP);
     v.insn_len = (uint32_t)hd_vmread(VM_EXIT_INSTRUCTION_LEN);
     v.core = cpu->core;
-    v.pid = cpu->glue.current_pid ? cpu->glue.current_pid(cpu->glue.user, cpu) : 0;
     v.cpl = (uint8_t)((hd_vmread(GUEST_SS_AR) >> 5) & 3); /* SS.DPL is the CPL (SDM 5.5) */
     v.backend_data = cpu;
 
-    /* Pre pass, default handling unless short-circuited, post pass: the core's one sequence. */
-    st = hd_dispatch_vmcall_exit(cpu->engine, &v, NULL, vmcall_default, &h, &x);
-    if (HD_FAILED(st)) {
-        hd_vmx_log2(cpu, "hd_dispatch_vmcall refused the exit; status ", (uint64_t)(int64_t)st);
-        vmcall_default(&h, &v); /* nothing ran: the VMCALL is still answered */
+    if (!hd_vmcall_armed(cpu->engine)) {
+        /* No event enabled: no hook can run, so no dispatch, as HyperDbg's handler tests its
+         * flag. Only the own-hypercall decision is still needed (S14), and the pid only when
+         * the glue's vmcall_done reads the record (hdevent.ko's exit record in debugfs). */
+        if (cpu->glue.vmcall_done && cpu->glue.current_pid)
+            v.pid = cpu->glue.current_pid(cpu->glue.user, cpu);
+        if (hd_vmcall_own(cpu->engine, &v))
+            x.pre.flags = HD_VERDICT_PROTECTED;
+        x.default_handled = true;
+        vmcall_default(&h, &v);
+    } else {
+        v.pid = cpu->glue.current_pid ? cpu->glue.current_pid(cpu->glue.user, cpu) : 0;
+        /* Pre pass, default handling unless short-circuited, post pass: the core's sequence. */
+        st = hd_dispatch_vmcall_exit(cpu->engine, &v, NULL, vmcall_default, &h, &x);
+        if (HD_FAILED(st)) {
+            hd_vmx_log2(cpu, "hd_dispatch_vmcall refused the exit; status ",
+                        (uint64_t)(int64_t)st);
+            vmcall_default(&h, &v); /* nothing ran: the VMCALL is still answered */
+        }
     }
     if (cpu->glue.vmcall_done)
         cpu->glue.vmcall_done(cpu->glue.user, cpu, &v, x.pre.flags | x.post.flags,

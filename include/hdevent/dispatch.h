@@ -1,13 +1,18 @@
 /*
  * hdevent/dispatch.h — the hot path: what a VMX exit handler calls on exit reason 18.
  *
- * An exit handler makes one call per VMCALL exit:
+ * An exit handler makes one call per VMCALL exit, after one inline test:
  *
- *     struct hd_vcpu v = { .regs = saved, .rip = rip, .insn_len = len,
- *                          .core = cpu, .pid = pid, .cpl = cpl };
+ *     struct hd_vcpu v = { .regs = saved, .rip = rip, .insn_len = len, .core = cpu, .cpl = cpl };
  *     struct hd_exit x;
- *     if (HD_FAILED(hd_dispatch_vmcall_exit(engine, &v, NULL, my_vmcall, me, &x)))
- *         my_vmcall(me, &v);                     // record refused: nothing ran
+ *     if (!hd_vmcall_armed(engine)) {            // no event enabled: nothing could run
+ *         hd_vmcall_own(engine, &v);             // is it our own hypercall? (S14)
+ *         my_vmcall(me, &v);
+ *     } else {
+ *         v.pid = current_pid();                 // only now: the lookup needs it
+ *         if (HD_FAILED(hd_dispatch_vmcall_exit(engine, &v, NULL, my_vmcall, me, &x)))
+ *             my_vmcall(me, &v);                 // record refused: nothing ran
+ *     }
  *     advance_rip(&v);                           // even when short-circuited
  *
  * (only a VMCALL that my_vmcall refuses with a fault keeps its RIP: docs/c-api.md, "Embedding
@@ -41,6 +46,51 @@ HD_EXTERN_C_BEGIN
 #define HD_VERDICT_BREAK 0x4u
 /** The VMCALL is the hypervisor's own: hooks' register changes were discarded (S14). */
 #define HD_VERDICT_PROTECTED 0x8u
+
+/* ---------------------------------------------------------------------------------------- */
+/* Before filling the record                                                                */
+/* ---------------------------------------------------------------------------------------- */
+
+/**
+ * The start of every engine, which exit handlers read inline (hd_vmcall_armed()). Its layout
+ * is ABI: `armed` stays the engine's first byte. Read it, never write it.
+ */
+struct hd_engine_head {
+    /** Non-zero while a snapshot with at least one enabled event is published. Only writers
+     *  change it, so the line it sits on is read-mostly. */
+    uint8_t armed;
+};
+
+/**
+ * Is any VMCALL event enabled? One load from a line only writers change: what HyperDbg's exit
+ * handler tests before it calls into its event code, and as cheap. An exit handler calls it
+ * first; while it is false no hook can run (S1), so the handler may answer the VMCALL itself
+ * without filling the whole record or calling the dispatcher (hd_vmcall_own() still tells it
+ * whether the call is its own). A writer enabling an event on another core races with the
+ * exit either way; the event then runs from the next exit on. With the two-call form, a pre
+ * pass that set HD_VERDICT_POST must still be followed by hd_dispatch_vmcall_post() or
+ * hd_dispatch_vmcall_end() (a skipped exit does not end it). @p engine must not be NULL.
+ */
+static inline bool hd_vmcall_armed(const struct hd_engine *engine)
+{
+    const struct hd_engine_head *head = (const struct hd_engine_head *)(const void *)engine;
+#if defined(__GNUC__) || defined(__clang__)
+    return __atomic_load_n(&head->armed, __ATOMIC_RELAXED) != 0;
+#else
+    return *(const volatile uint8_t *)&head->armed != 0;
+#endif
+}
+
+/**
+ * The own-hypercall decision the dispatcher makes (S14, S15: hd_backend_ops.is_own_hypercall,
+ * or hd_hypercall_is_hyperdbg()), for an exit handler that skipped dispatch because
+ * hd_vmcall_armed() was false: sets HD_VCPU_PROTECTED in vcpu->flags when the VMCALL is the
+ * hypervisor's own and clears it otherwise, so hd_vmcall_default() and the backend's own
+ * handling answer it as after a dispatch. Reads vcpu->regs and vcpu->cpl (and what the
+ * backend's predicate reads). Runs in the exit handler: no allocation, no lock.
+ * @return whether it is the hypervisor's own hypercall.
+ */
+HD_API bool hd_vmcall_own(const struct hd_engine *engine, struct hd_vcpu *vcpu);
 
 /** What the dispatcher tells the backend after a pass. */
 struct hd_verdict {

@@ -58,6 +58,16 @@ struct hd_host_config {
      * then stops where the code faulted), and run no timer. Default false: contained.
      */
     bool no_containment;
+    /**
+     * Grace periods without a fence in each exit: the host gives the engine
+     * hd_backend_ops.barrier_every_core, made with Linux's membarrier
+     * (MEMBARRIER_CMD_PRIVATE_EXPEDITED, registered here), so an armed exit marks its core
+     * with plain stores and every writer call that retires a snapshot costs one membarrier.
+     * Only for a process that may make that system call whenever a writer function runs (a
+     * seccomp filter that forbids it would break grace periods). Ignored where the kernel
+     * lacks it. Default false: each armed exit executes MFENCE.
+     */
+    bool membarrier;
 };
 
 /** The time limit of an exit's hooks when hd_host_config.time_limit_ms is 0: one second. */
@@ -91,7 +101,10 @@ HD_API void hd_host_vcpu_init(struct hd_vcpu *vcpu, struct hd_guest_regs *regs, 
  * Take a VMCALL exit on vcpu->core through hd_dispatch_vmcall_exit() — pre pass, the default
  * handling (hd_vmcall_default() unless replaced) unless short-circuited, post pass if asked
  * for — then rip += insn_len, then hd_engine_run_deferred() (the event requests of the exit's
- * scripts). Thread-safe for different cores. @p exit may be NULL.
+ * scripts). Thread-safe for different cores. @p exit may be NULL. With no event enabled
+ * (hd_vmcall_armed() false) and a valid record, the exit skips the dispatcher, as a VMX exit
+ * handler does: hd_vmcall_own(), the handling, rip += insn_len (a handler of yours under
+ * containment still runs through the dispatcher, inside the containment window).
  *
  * Hooks are contained (unless hd_host_config.no_containment): a fault while the exit runs
  * (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, or SIGSYS from a seccomp filter that traps a

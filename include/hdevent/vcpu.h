@@ -15,6 +15,14 @@ HD_EXTERN_C_BEGIN
 
 /** Set by the dispatcher: this VMCALL is the hypervisor's own hypercall (S14). */
 #define HD_VCPU_PROTECTED 0x1u
+/**
+ * Set by the backend: `pid` is not filled in. The dispatcher asks hd_backend_ops.current_pid
+ * (which must then be set) when something needs the pid — a pid filter in the lookup, a hook
+ * that can see the record (native, script or break) — stores it in `pid` and clears the
+ * flag. Events of raw code on keys without a pid filter never need it, so their exits skip
+ * the OS call, as HyperDbg asks for the pid only for events that filter on it.
+ */
+#define HD_VCPU_PID_LAZY 0x2u
 
 /** What the backend knows about the VMCALL exit being handled. */
 struct hd_vcpu {
@@ -26,11 +34,13 @@ struct hd_vcpu {
     uint32_t insn_len;
     /** Index of the logical processor taking the exit; below the engine's core count. */
     uint32_t core;
-    /** Current process id as the backend sees it (Linux: tgid; Windows: process id). */
+    /** Current process id as the backend sees it (Linux: tgid; Windows: process id); not
+     *  read with HD_VCPU_PID_LAZY until the dispatcher fills it in. */
     uint32_t pid;
     /** Guest CPL, from the SS access rights' DPL (0 kernel … 3 user). */
     uint8_t cpl;
-    /** HD_VCPU_* flags; the dispatcher sets HD_VCPU_PROTECTED. Backends pass 0 in. */
+    /** HD_VCPU_* flags; the dispatcher sets HD_VCPU_PROTECTED. Backends pass 0 or
+     *  HD_VCPU_PID_LAZY in. */
     uint8_t flags;
     uint8_t reserved_[2];
     /** Backend's per-vCPU data, handed through to hooks untouched (hvpp's per-vCPU user data). */

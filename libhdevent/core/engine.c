@@ -31,6 +31,22 @@ static enum hd_status copy_ops(struct hd_backend_ops *dst, const struct hd_backe
     return HD_OK;
 }
 
+/*
+ * The key of the engine's snapshot hash (snapshot.h): odd, so that multiplying by it is a
+ * bijection, and unknown to whoever registers events. From the backend when it has a source
+ * of randomness, else from the TSC and the engine's address (ASLR), mixed by SplitMix64's
+ * finalizer so that nearby inputs give unrelated keys.
+ */
+static uint64_t hash_mult_for(const struct hd_backend_ops *ops, const struct hd_engine *e)
+{
+    uint64_t x = ops->hash_seed ? ops->hash_seed(ops->user)
+                                : __builtin_ia32_rdtsc() ^ (uint64_t)(uintptr_t)e;
+    x += 0x9E3779B97F4A7C15ull;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return (x ^ (x >> 31)) | 1u;
+}
+
 /* The budget of @config; a zero member (or no config) takes the default. */
 static void budget_from(const struct hd_engine_config *c, struct hd_budget *b)
 {
@@ -82,7 +98,10 @@ enum hd_status hd_engine_create(const struct hd_backend_ops *ops,
     e->is_own_hypercall = copy.is_own_hypercall;
     e->on_break = copy.on_break;
     e->on_action = copy.on_action;
-    e->ipi_grace = copy.run_on_every_core != NULL;
+    e->grace = copy.run_on_every_core    ? HD_GRACE_IPI
+               : copy.barrier_every_core ? HD_GRACE_BARRIER
+                                         : HD_GRACE_FENCE;
+    e->hash_mult = hash_mult_for(&copy, e);
     e->core_count = cores;
     e->message_slots = round_up_pow2(slots);
     e->message_max = max;

@@ -3,6 +3,7 @@
  * is allocated, and the making and freeing of what registration keeps — executable copies of
  * raw code, loaded scripts, per-core counters and buffers, the command text.
  */
+#include "internal/arch.h"
 #include "internal/engine.h"
 
 /* ---- raw code ------------------------------------------------------------------------- */
@@ -43,6 +44,7 @@ static enum hd_status code_load(struct hd_engine *e, const uint8_t *code, uint32
         src = tmp;
     }
     ok = e->ops.exec_alloc(e->ops.user, src, total, &out->exec);
+    out->leaf = ok && hd__code_is_leaf(src, total); /* dispatch may skip the trampoline */
     hd__free(e, tmp);
     if (!ok)
         return HD_ERR_NO_MEMORY;

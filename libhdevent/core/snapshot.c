@@ -84,11 +84,11 @@ uint32_t hd__shard_log2_for(uint32_t keys)
     return log2;
 }
 
-void hd__shard_put(uintptr_t shard, uint64_t key, const struct hd_snap_list *pre,
-                   const struct hd_snap_list *post)
+void hd__shard_put(const struct hd_engine *e, uintptr_t shard, uint64_t key,
+                   const struct hd_snap_list *pre, const struct hd_snap_list *post)
 {
-    struct hd_snap_bucket *b =
-        (struct hd_snap_bucket *)hd_snap_probe(shard, hd_snap_hash(key), key);
+    struct hd_snap_bucket *b = (struct hd_snap_bucket *)hd_snap_probe(
+        shard, hd_snap_hash(e->hash_mult, key), key, NULL);
     b->key = key;
     b->pre = pre;
     b->post = post;
@@ -109,7 +109,7 @@ static uintptr_t shard_with(struct hd_engine *e, uintptr_t old, uint64_t key,
 
     if (!hd__is_empty_shard(old))
         keys = hd__node_of(ob)->entries;
-    had = hd__is_empty_shard(old) ? false : (hd_snap_find(old, key) != NULL);
+    had = hd__is_empty_shard(old) ? false : (hd_snap_find(old, e->hash_mult, key, NULL) != NULL);
     keys = keys - had + (pre || post);
     if (!keys)
         return hd__empty_shard_word();
@@ -122,9 +122,9 @@ static uintptr_t shard_with(struct hd_engine *e, uintptr_t old, uint64_t key,
     shard = hd_snap_word(node, log2, 0, false);
     for (uint32_t i = 0; i < n; i++)
         if ((ob[i].pre || ob[i].post) && ob[i].key != key)
-            hd__shard_put(shard, ob[i].key, ob[i].pre, ob[i].post);
+            hd__shard_put(e, shard, ob[i].key, ob[i].pre, ob[i].post);
     if (pre || post)
-        hd__shard_put(shard, key, pre, post);
+        hd__shard_put(e, shard, key, pre, post);
     return shard;
 }
 
@@ -157,10 +157,10 @@ static enum hd_status tree_change(struct hd_engine *e, struct tree *t, const str
                                   enum hd_index_change change)
 {
     uint64_t key = hd_snap_key(ev->core, ev->pid);
-    uint32_t hash = hd_snap_hash(key);
+    uint32_t hash = hd_snap_hash(e->hash_mult, key);
     bool rooted = (t->word & HD_SNAP_ROOT) != 0;
     uintptr_t shard = rooted ? hd_snap_shard_of(t->word, hash) : t->word & ~(uintptr_t)15;
-    const struct hd_snap_bucket *b = hd_snap_find(shard, key);
+    const struct hd_snap_bucket *b = hd_snap_find(shard, e->hash_mult, key, NULL);
     const struct hd_snap_list *pre = b ? b->pre : NULL, *post = b ? b->post : NULL;
     const struct hd_snap_list *new_pre = pre, *new_post = post;
     uintptr_t new_shard;
@@ -204,11 +204,52 @@ static enum hd_status tree_change(struct hd_engine *e, struct tree *t, const str
 
 /* ---- publishing ------------------------------------------------------------------------ */
 
+/*
+ * The word dispatch reads for the tree @word (snapshot.h): a direct list when the tree holds
+ * one key whose events all run in the pre pass, from one chunk; else the tree itself (also
+ * when the copy cannot be allocated: the direct form only saves time).
+ */
+static uintptr_t dispatch_word(struct hd_engine *e, uintptr_t word, const struct hd_index *index)
+{
+    const struct hd_snap_bucket *b = hd_snap_node(word);
+    const struct hd_snap_entry *en;
+    struct hd_snap_direct *d;
+    uint32_t i, n, bytes;
+
+    if (index->keys != 1 || (word & HD_SNAP_ROOT))
+        return word;
+    for (i = 0, n = 1u << hd_snap_log2(word); i < n && !b[i].pre && !b[i].post; i++)
+        ;
+    if (i == n || b[i].post || !b[i].pre || b[i].pre->chunks != 1)
+        return word;
+    en = hd_snap_list_records(b[i].pre);
+    for (uint32_t k = 0; k < b[i].pre->count; k++)
+        en = hd_snap_entry_next(en);
+    bytes = (uint32_t)((const uint8_t *)en - (const uint8_t *)hd_snap_list_records(b[i].pre));
+    d = hd__node_alloc(e, HD_NODE_DIRECT, sizeof(*d) + bytes, HD_SNAP_ALIGN);
+    if (!d)
+        return word;
+    d->key = b[i].key;
+    d->list = *b[i].pre;
+    hd_memcpy(&d->list + 1, hd_snap_list_records(b[i].pre), bytes);
+    return hd_snap_word(d, 0, hd_snap_shapes(word), false);
+}
+
+/*
+ * Every publication goes through here: writers have opened a retire batch (or, for the first
+ * snapshot, nothing was published before), so the direct copy the old word may designate
+ * is retired with the rest.
+ */
 void hd__snapshot_publish(struct hd_engine *e, uintptr_t word, const struct hd_index *index)
 {
+    uintptr_t old = e->current_word, now = dispatch_word(e, word, index);
+
     e->index = *index;
-    hd_store_release(&e->current_word, word);
-    hd_store_relaxed(&e->armed, index->events != 0);
+    e->tree_word = word;
+    hd_store_release(&e->current_word, now);
+    hd_store_relaxed(&e->armed, (uint8_t)(index->events != 0));
+    if (old && hd_snap_is_direct(old))
+        hd__retire_node(e, hd_snap_node(old));
 }
 
 static void publish(struct hd_engine *e, const struct tree *t)
@@ -218,7 +259,7 @@ static void publish(struct hd_engine *e, const struct tree *t)
 
 static uint32_t shards_log2(const struct hd_engine *e)
 {
-    return e->current_word & HD_SNAP_ROOT ? hd_snap_log2(e->current_word) : 0;
+    return e->tree_word & HD_SNAP_ROOT ? hd_snap_log2(e->tree_word) : 0;
 }
 
 /* Would a change of @ev leave the geometry outside its bounds (then rebuild instead)? */
@@ -226,7 +267,8 @@ static bool needs_regeometry(const struct hd_engine *e, const struct hd_event *e
                              enum hd_index_change change)
 {
     uint32_t shards = 1u << shards_log2(e), keys = e->index.keys;
-    const struct hd_snap_bucket *b = hd_snap_find(e->current_word, hd_snap_key(ev->core, ev->pid));
+    const struct hd_snap_bucket *b =
+        hd_snap_find(e->tree_word, e->hash_mult, hd_snap_key(ev->core, ev->pid), NULL);
 
     if (change == HD_INDEX_ADD && !b)
         keys++;
@@ -239,7 +281,7 @@ static bool needs_regeometry(const struct hd_engine *e, const struct hd_event *e
 enum hd_status hd__snapshot_change(struct hd_engine *e, const struct hd_event *ev,
                                    enum hd_index_change change, struct hd_event *free_event)
 {
-    struct tree t = {.word = e->current_word, .index = e->index};
+    struct tree t = {.word = e->tree_word, .index = e->index};
     enum hd_status st;
 
     if (needs_regeometry(e, ev, change)) {
@@ -273,6 +315,8 @@ enum hd_status hd__snapshot_init(struct hd_engine *e)
 void hd__snapshot_destroy(struct hd_engine *e)
 {
     hd__snapshot_reclaim(e, true);
-    hd__free_tree(e, e->current_word);
-    e->current_word = hd__empty_shard_word();
+    hd__free_tree(e, e->tree_word);
+    if (hd_snap_is_direct(e->current_word))
+        hd__node_free(e, hd_snap_node(e->current_word));
+    e->tree_word = e->current_word = hd__empty_shard_word();
 }

@@ -117,7 +117,7 @@ static enum hd_status shard_build(struct build *b, uint32_t from, uint32_t to, u
             hd__free_tree(b->e, shard); /* the lists put so far go with it */
             return st;
         }
-        hd__shard_put(shard, b->items[i].key, pre, post);
+        hd__shard_put(b->e, shard, b->items[i].key, pre, post);
         hd__index_count_key(&b->index, first, +1);
     }
     *out = shard;
@@ -175,7 +175,7 @@ static const struct item *gather(struct hd_engine *e, enum hd_build_mode mode, s
         const struct hd_event *ev = hd__registry_event(reg, i);
         uint64_t key = hd_snap_key(ev->core, ev->pid);
         if (included(ev, mode))
-            items[(*n)++] = (struct item){key, hd_snap_hash(key), i};
+            items[(*n)++] = (struct item){key, hd_snap_hash(e->hash_mult, key), i};
     }
     return sort_items(items, tmp, *n);
 }
@@ -208,7 +208,7 @@ enum hd_status hd__snapshot_rebuild(struct hd_engine *e, enum hd_build_mode mode
         hd__retire_cancel(e);
         return st;
     }
-    hd__retire_tree(e, e->current_word);
+    hd__retire_tree(e, e->tree_word);
     hd__snapshot_publish(e, word, &b.index);
     while (free_events) {
         struct hd_event *ev = free_events;

@@ -22,14 +22,42 @@ static uint32_t event_record_bytes(const struct hd_event *ev)
     return hd_snap_record_bytes(ev->actions.count);
 }
 
+/* How dispatch runs @a: raw code that needs no trampoline (code_leaf.c) is called directly. */
+static uint8_t action_kind(const struct hd_action *a)
+{
+    switch (a->type) {
+    case HD_ACTION_CODE:
+        return a->code.leaf ? HD_SNAP_ACTION_LEAF : HD_SNAP_ACTION_CODE;
+    case HD_ACTION_SCRIPT: /* a filter alone runs as its compares, in the raw-code walk too */
+        return a->script->fast_only ? HD_SNAP_ACTION_FILTER : HD_SNAP_ACTION_SCRIPT;
+    case HD_ACTION_NATIVE:
+        return HD_SNAP_ACTION_NATIVE;
+    default:
+        return HD_SNAP_ACTION_BREAK;
+    }
+}
+
+static uint8_t condition_kind(const struct hd_event *ev)
+{
+    switch (ev->condition) {
+    case HD_CONDITION_RAW:
+        return ev->condition_code.leaf ? HD_SNAP_COND_LEAF : HD_SNAP_COND_RAW;
+    case HD_CONDITION_NATIVE:
+        return HD_SNAP_COND_NATIVE;
+    default:
+        return HD_SNAP_COND_NONE;
+    }
+}
+
 /* Copy what dispatch reads of @ev and its actions: it never follows a pointer to them. */
 static void record_fill(struct hd_snap_entry *en, const struct hd_event *ev)
 {
     struct hd_snap_action *acts = (struct hd_snap_action *)(en + 1);
 
-    en->condition = (uint8_t)ev->condition;
+    en->condition = condition_kind(ev);
     en->short_circuit = ev->short_circuit;
     en->action_count = (uint16_t)ev->actions.count;
+    en->raw = en->condition != HD_SNAP_COND_NATIVE;
     if (ev->condition == HD_CONDITION_NATIVE)
         en->cond.native = &ev->native;
     else
@@ -38,7 +66,8 @@ static void record_fill(struct hd_snap_entry *en, const struct hd_event *ev)
     en->tag = ev->tag;
     for (uint32_t i = 0; i < ev->actions.count; i++) {
         const struct hd_action *a = hd__event_action(ev, i);
-        acts[i].type = (uint8_t)a->type;
+        acts[i].type = action_kind(a);
+        en->raw = en->raw && acts[i].type <= HD_SNAP_ACTION_FILTER;
         acts[i].immediate = a->immediate;
         acts[i].buffer_size = a->buffers ? a->buffer_size : 0;
         acts[i].buffers = a->buffers;

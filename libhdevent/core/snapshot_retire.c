@@ -5,10 +5,15 @@
  * dispatcher makes odd while it holds a snapshot and even when it lets go (plain stores by
  * the owning core, no read-modify-write; dispatch.c). Sealing a batch records every core's
  * number after a full fence; the batch is free once each recorded number was even (the core
- * held nothing) or has moved (the exit that might have read an old node is over). The
- * dispatcher fences between making its number odd and loading the snapshot word (Dekker's
- * pattern): without that, x86 may let the load pass the store, and a writer could see
- * "outside" while the core reads the old snapshot.
+ * held nothing) or has moved (the exit that might have read an old node is over). Between
+ * making its number odd and loading the snapshot word a core needs a store-load barrier
+ * (Dekker's pattern): without one, x86 may let the load pass the store, and a writer could
+ * see "outside" while the core reads the old snapshot. Either the dispatcher executes it
+ * (MFENCE, HD_GRACE_FENCE), or — when the backend has barrier_every_core (HD_GRACE_BARRIER)
+ * — the writer makes every core execute one after publishing and before reading the
+ * numbers: a core whose barrier came after its odd store has that store visible to the
+ * writer; a core whose barrier came before it loads the snapshot after the barrier and so
+ * sees the new word (the asymmetric fence of userspace RCU's membarrier flavour).
  *
  * A backend with run_on_every_core proves grace periods by IPI instead: its dispatcher
  * touches the numbers only when a two-call exit keeps a snapshot between its passes, and the
@@ -199,12 +204,14 @@ static void take_seq_on_core(void *arg, uint32_t core)
 
 static void seal(struct hd_engine *e, struct hd_retire_batch *b)
 {
-    if (e->ipi_grace) {
+    if (e->grace == HD_GRACE_IPI) {
         struct take_seq t = {e, b};
         e->ops.run_on_every_core(e->ops.user, take_seq_on_core, &t);
     } else {
         /* Order the publication before reading the cores' numbers (see the top). */
         hd_fence_full();
+        if (e->grace == HD_GRACE_BARRIER)
+            e->ops.barrier_every_core(e->ops.user);
         for (uint32_t c = 0; c < e->core_count; c++)
             b->seq[c] = hd_load_acquire(&e->cores[c].seq);
     }
@@ -275,7 +282,8 @@ void hd__retire_end(struct hd_engine *e)
     b = open_batch(e);
     if (b && !is_empty(b)) {
         b->ops++;
-        if (!e->ipi_grace || b->ops >= HD_RETIRE_BATCH_OPS || b->bytes >= HD_RETIRE_BATCH_BYTES)
+        if (e->grace != HD_GRACE_IPI || b->ops >= HD_RETIRE_BATCH_OPS ||
+            b->bytes >= HD_RETIRE_BATCH_BYTES)
             seal(e, b);
     }
     free_passed(e, false);

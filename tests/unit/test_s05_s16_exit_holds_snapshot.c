@@ -38,12 +38,28 @@ static void run_everywhere(void *user, void (*fn)(void *arg, uint32_t core), voi
     __atomic_store_n(&g_broadcasting, 0, __ATOMIC_SEQ_CST);
 }
 
+/* Counter grace periods without the exits' fence (HD_GRACE_BARRIER): the writer's barrier. */
+static bool g_use_barrier;
+static unsigned g_barriers;
+static unsigned g_barrier_word;
+
+static void barrier_everywhere(void *user)
+{
+    (void)user;
+    /* A full barrier (a locked RMW: one TSan also sees; it refuses bare fences). The
+     * simulated cores are this thread's peers, which the racer's thread synchronises with. */
+    __atomic_fetch_add(&g_barrier_word, 1, __ATOMIC_SEQ_CST);
+    g_barriers++;
+}
+
 static void use_ipi(struct fx *f, bool ipi)
 {
     static struct hd_backend_ops ops;
     ops = *hd_host_ops(f->host);
     if (ipi)
         ops.run_on_every_core = run_everywhere;
+    else if (g_use_barrier)
+        ops.barrier_every_core = barrier_everywhere;
     fx_recreate(f, &ops, NULL);
     /* One register/clear cycle, so what the registry keeps is in the tests' baselines. */
     {
@@ -147,7 +163,7 @@ static void *clear_thread(void *arg)
 static void handle_while_clearing(void *user, struct hd_vcpu *vcpu)
 {
     struct racer *r = user;
-    bool ipi = r->f->engine->ipi_grace;
+    bool ipi = r->f->engine->grace == HD_GRACE_IPI;
 
     vcpu->regs->rax = 0x77;
     assert_int_equal(pthread_create(&r->thread, NULL, clear_thread, r), 0);
@@ -202,6 +218,17 @@ static void one_call_ipi_grace(void **state)
     one_call_clear_during_handling(*state, true);
 }
 
+/* The same with barrier_every_core: the clear still waits for the exit (and did call it). */
+static void one_call_barrier_grace(void **state)
+{
+    g_use_barrier = true;
+    g_barriers = 0;
+    one_call_clear_during_handling(*state, false);
+    g_use_barrier = false;
+    assert_int_equal(((struct fx *)*state)->engine->grace, HD_GRACE_BARRIER);
+    assert_true(g_barriers > 0);
+}
+
 /* The one-call exit leaves nothing on the core: the next two-call post pass has no pre pass. */
 static void one_call_leaves_no_pending_post(void **state)
 {
@@ -227,6 +254,7 @@ int main(void)
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(one_call_counter_grace, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(one_call_ipi_grace, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(one_call_barrier_grace, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(one_call_leaves_no_pending_post, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

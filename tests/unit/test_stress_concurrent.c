@@ -20,6 +20,8 @@
  *   - no allocation left once everything is cleared and the engine destroyed.
  *
  * HDEVENT_STRESS_OPS overrides the number of writer operations (default 100000);
+ * HDEVENT_STRESS_MEMBARRIER=1 runs the host with hd_host_config.membarrier (the exits' store
+ * then has no fence after it: the writer's membarrier stands in for it);
  * HDEVENT_STRESS_SEED fixes the writer's random seed (printed at start) to replay a run.
  *
  * This file is the test: it starts the threads, joins them and checks the bookkeeping. The
@@ -73,9 +75,9 @@ static uint64_t ops_from_env(void)
 
 /* The engine on CORES simulated cores, and the permanent event: every core, every pid, pre;
  * one native action. Registered before any thread starts and never touched by the writer. */
-static void start_engine_with_permanent_event(void)
+static void start_engine_with_permanent_event(bool membarrier)
 {
-    struct hd_host_config config = {.cores = CORES};
+    struct hd_host_config config = {.cores = CORES, .membarrier = membarrier};
     struct hd_event_desc d;
     struct hd_action_desc a;
 
@@ -256,15 +258,15 @@ static void destroy_engine_then_free_blocks(void)
 
 /* ---- the test ---------------------------------------------------------------------------- */
 
-static void stress_register_clear_while_dispatching(void **state)
+/* @membarrier: grace periods by counters without the exits' fence (hd_host_config). */
+static void stress(bool membarrier)
 {
     static struct writer writer_state; /* static: a failing assertion longjmps out */
     struct writer *w = &writer_state;
     void *writer_result;
     double elapsed;
-    (void)state;
 
-    start_engine_with_permanent_event();
+    start_engine_with_permanent_event(membarrier);
     prepare_writer(w);
     elapsed = run_threads(w, &writer_result);
 
@@ -275,6 +277,15 @@ static void stress_register_clear_while_dispatching(void **state)
     assert_survivor_counters_match_hooks(w);
     assert_breaks_and_messages_match_action_runs(w);
     destroy_engine_then_free_blocks();
+}
+
+/* HDEVENT_STRESS_MEMBARRIER=1 (ctest unit.test_stress_concurrent_membarrier): the host's
+ * grace periods use membarrier instead of a fence in each exit (hd_host_config). */
+static void stress_register_clear_while_dispatching(void **state)
+{
+    const char *m = getenv("HDEVENT_STRESS_MEMBARRIER");
+    (void)state;
+    stress(m && !strcmp(m, "1"));
 }
 
 int main(void)

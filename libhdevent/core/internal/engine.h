@@ -75,21 +75,36 @@ static inline struct hd_event *hd__registry_event(const struct hd_registry *reg,
     return (struct hd_event *)reg->events.at[i];
 }
 
+/* How writers know a core no longer reads a retired snapshot (snapshot_retire.c). */
+enum hd_grace {
+    /* Per-core sequence numbers; each armed exit fences between marking itself and loading
+     * the snapshot (MFENCE: the backend offers nothing better). */
+    HD_GRACE_FENCE = 0,
+    /* Per-core sequence numbers without the fence: writers make every core execute a
+     * barrier instead (ops.barrier_every_core, e.g. Linux membarrier). */
+    HD_GRACE_BARRIER = 1,
+    /* An IPI to every core (ops.run_on_every_core): exits touch no sequence number. */
+    HD_GRACE_IPI = 2,
+};
+
 struct hd_engine {
     /*
      * Read on every dispatch, and nothing else: one cache line (the engine is placed at a
-     * line boundary), so a cold exit misses once here. The ops members are copies of the
+     * line boundary), so a cold exit misses once here. `armed` is the first byte: the public
+     * hd_vmcall_armed() (dispatch.h) reads it inline. The ops members are copies of the
      * backend's, taken at creation.
      */
-    uint32_t armed;                   /* a snapshot with at least one event is published */
+    uint8_t armed;                    /* a snapshot with at least one event is published */
+    uint8_t grace;                    /* enum hd_grace, fixed at creation */
+    uint16_t reserved_;
     uint32_t core_count;
-    uintptr_t current_word;           /* the current snapshot (snapshot.h) */
+    uintptr_t current_word;           /* the current snapshot, as dispatch reads it (snapshot.h) */
     struct hd_core *cores;
+    uint64_t hash_mult;               /* the snapshot hash's key (odd, per engine: snapshot.h) */
     void *user;                       /* ops.user */
     bool (*is_own_hypercall)(void *user, const struct hd_vcpu *vcpu);
-    void (*on_break)(void *user, const struct hd_break_info *info);
     void (*on_action)(void *user, const struct hd_action_info *info);
-    bool ipi_grace;                   /* ops.run_on_every_core is set: see dispatch.c */
+    void (*on_break)(void *user, const struct hd_break_info *info);
 
     /* Read when a hook delivers a message, or a native hook reads the engine. */
     _Alignas(HD_CACHELINE) uint32_t message_slots; /* power of two */
@@ -101,6 +116,7 @@ struct hd_engine {
     void *raw;                        /* the allocation the engine is placed in */
     void *cores_raw;
     void *rings;
+    uintptr_t tree_word;              /* the current snapshot's tree (snapshot.c) */
     struct hd_registry registry;
     struct hd_index index;            /* what the current snapshot holds (snapshot.c) */
     struct hd_budget used;            /* what live objects hold: charged and freed in event.c */
@@ -112,7 +128,9 @@ struct hd_engine {
     struct hd_script_state *script;   /* NULL until the first script action (script_load.c) */
 };
 
-HD__STATIC_ASSERT(offsetof(struct hd_engine, ipi_grace) < HD_CACHELINE,
+HD__STATIC_ASSERT(offsetof(struct hd_engine, armed) == 0,
+                 "hd_vmcall_armed() reads the engine's first byte");
+HD__STATIC_ASSERT(offsetof(struct hd_engine, on_break) + sizeof(void *) <= HD_CACHELINE,
                  "the engine's dispatch-read fields fit one cache line");
 
 /*

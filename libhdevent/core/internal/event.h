@@ -32,6 +32,7 @@ struct hd_native_condition {
 struct hd_code {
     void *exec;
     uint32_t size;
+    bool leaf;       /* hd__code_is_leaf(): dispatch may call it without the trampoline */
 };
 
 struct hd_action {

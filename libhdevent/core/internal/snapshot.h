@@ -30,18 +30,39 @@
 
 /* ---- records ----------------------------------------------------------------------- */
 
+/* How dispatch runs a condition (hd_snap_entry.condition). */
+enum hd_snap_cond {
+    HD_SNAP_COND_NONE,     /* no condition: the actions run */
+    HD_SNAP_COND_LEAF,     /* raw code that needs no trampoline (code_leaf.c): called directly */
+    HD_SNAP_COND_RAW,      /* raw code through the trampoline (arch.h) */
+    HD_SNAP_COND_NATIVE,   /* a C function */
+};
+
+/*
+ * How dispatch runs an action (hd_snap_action.type); raw code first, so one compare finds
+ * it, then the kinds the raw-code walk also runs itself (up to HD_SNAP_ACTION_FILTER).
+ */
+enum hd_snap_action_kind {
+    HD_SNAP_ACTION_LEAF,   /* raw code that needs no trampoline: called directly */
+    HD_SNAP_ACTION_CODE,   /* raw code through the trampoline */
+    HD_SNAP_ACTION_FILTER, /* a script that is a fast-path filter and nothing else (fast_only) */
+    HD_SNAP_ACTION_SCRIPT,
+    HD_SNAP_ACTION_NATIVE,
+    HD_SNAP_ACTION_BREAK,
+};
+
 /* One action as dispatch runs it; the fields the raw-code path reads come first. */
 struct hd_snap_action {
     union {
-        void *code;             /* HD_ACTION_CODE: executable copy */
-        hd_action_fn fn;        /* HD_ACTION_NATIVE */
-        const struct hd_script *script; /* HD_ACTION_SCRIPT: the loaded program */
+        void *code;             /* HD_SNAP_ACTION_LEAF, _CODE: executable copy */
+        hd_action_fn fn;        /* HD_SNAP_ACTION_NATIVE */
+        const struct hd_script *script; /* HD_SNAP_ACTION_SCRIPT: the loaded program */
     } run;
-    uint8_t *buffers;           /* core c's buffer: buffers + c * stride; NULL if none */
-    uint8_t type;               /* enum hd_action_type */
+    uint8_t type;               /* enum hd_snap_action_kind */
     bool immediate;
     uint16_t reserved_;
     uint32_t buffer_size;       /* per core; 0 when there is no buffer */
+    uint8_t *buffers;           /* core c's buffer: buffers + c * (size rounded up to lines) */
     void *user;
 };
 
@@ -50,13 +71,15 @@ struct hd_snap_action {
  * an event and its actions are read from adjacent bytes.
  */
 struct hd_snap_entry {
-    uint8_t condition;          /* enum hd_condition_kind */
+    uint8_t condition;          /* enum hd_snap_cond */
     bool short_circuit;
     uint16_t action_count;      /* <= HD_EVENT_MAX_ACTIONS */
-    uint32_t reserved_;
+    bool raw;                   /* raw code and filters only: no native hook, no script run
+                                 * in the VM, no break action (internal/dispatch.h) */
+    uint8_t reserved_[3];
     union {
-        void *code;                               /* HD_CONDITION_RAW */
-        const struct hd_native_condition *native; /* HD_CONDITION_NATIVE: in the event */
+        void *code;                               /* HD_SNAP_COND_LEAF, _RAW */
+        const struct hd_native_condition *native; /* HD_SNAP_COND_NATIVE: in the event */
     } cond;
     struct hd_counter_line *counters;
     uint64_t tag;               /* ascending along a list: the merge key of lists (S8) */
@@ -81,6 +104,8 @@ HD__STATIC_ASSERT(sizeof(struct hd_snap_list) + sizeof(struct hd_snap_entry) +
                          offsetof(struct hd_snap_action, user) <=
                      HD_CACHELINE,
                  "a list's header, first event and first action's hot fields share one line");
+HD__STATIC_ASSERT(offsetof(struct hd_snap_action, buffers) == 16,
+                 "an action without a buffer is read from its first 16 bytes");
 HD__STATIC_ASSERT(sizeof(struct hd_snap_chunk) == 16, "chunk reference size");
 
 static inline const struct hd_snap_entry *hd_snap_entry_next(const struct hd_snap_entry *en)
@@ -121,9 +146,33 @@ struct hd_snap_bucket {
  * A word designates a shard or a root: the node's address (aligned to HD_SNAP_ALIGN) with
  * the key shapes in bits 0-3 (engine word only), log2 of the node's entries in bits 4-8 and
  * HD_SNAP_ROOT in bit 9. One load gives everything the probe needs.
+ *
+ * The word dispatch reads (e->current_word) may instead designate a direct list: when the
+ * snapshot holds one key, whose events all run in the pre pass (the usual few events: all
+ * unfiltered, or all on one pid or one core), the writer publishes a copy of that key's list
+ * with the key in front (struct hd_snap_direct, aligned to HD_SNAP_ALIGN) and bits 4-9 clear.
+ * Dispatch then compares one key and walks the records: no hash, no bucket, one dependent
+ * load less from a cold cache.
  */
 #define HD_SNAP_ALIGN 1024u
 #define HD_SNAP_ROOT 0x200u
+#define HD_SNAP_FORM_BITS 0x3F0u  /* log2 and root: all clear for a direct list */
+
+/* A direct list: its key, its header, its records, all from the node's first cache line. */
+struct hd_snap_direct {
+    uint64_t key;
+    struct hd_snap_list list;       /* one chunk; hd_snap_list_records() follow */
+};
+
+HD__STATIC_ASSERT(sizeof(struct hd_snap_direct) + sizeof(struct hd_snap_entry) +
+                         offsetof(struct hd_snap_action, buffers) <=
+                     HD_CACHELINE,
+                 "a direct list's key, first event and first action's code share one line");
+
+static inline bool hd_snap_is_direct(uintptr_t word)
+{
+    return (word & HD_SNAP_FORM_BITS) == 0 && (word & 15u) != 0;
+}
 
 static inline uintptr_t hd_snap_word(const void *node, uint32_t log2_entries, uint32_t shapes,
                                      bool root)
@@ -157,10 +206,16 @@ static inline uint32_t hd_snap_shape(uint32_t core, uint32_t pid)
     return 1u << ((core == HD_ALL) << 1 | (pid == HD_ALL));
 }
 
-static inline uint32_t hd_snap_hash(uint64_t key)
+/*
+ * Multiply-shift hashing with the engine's own odd key (e->hash_mult, fixed at creation from
+ * a value the registering side cannot predict): a root takes the product's top bits, a shard
+ * the next ones. A fixed multiplier would let whoever registers events pick pids that all
+ * land in one bucket, so that a probe for any pid there walks them all; with an unknown one,
+ * two keys share a bucket with probability about 2 / buckets, whoever chose them.
+ */
+static inline uint32_t hd_snap_hash(uint64_t mult, uint64_t key)
 {
-    uint64_t h = key * 0x9E3779B97F4A7C15ull; /* Fibonacci hashing */
-    return (uint32_t)(h >> 32);
+    return (uint32_t)((key * mult) >> 32);
 }
 
 /* The shard word of @key in a root word: the hash's top bits index the root. */
@@ -173,23 +228,31 @@ static inline uintptr_t hd_snap_shard_of(uintptr_t word, uint32_t hash)
 /*
  * Linear probe in a shard: the bucket holding @key, or the empty bucket where it would go.
  * The builder and the dispatcher must walk the same sequence, so this is the only probe.
+ * @steps, when not NULL, counts the buckets looked at (the tests' flooding check; dispatch
+ * passes NULL and the count compiles away).
  */
 static inline const struct hd_snap_bucket *hd_snap_probe(uintptr_t shard, uint32_t hash,
-                                                         uint64_t key)
+                                                         uint64_t key, uint32_t *steps)
 {
     const struct hd_snap_bucket *b = (const struct hd_snap_bucket *)hd_snap_node(shard);
     uint32_t mask = (1u << hd_snap_log2(shard)) - 1u, i = hash & mask;
-    while ((b[i].pre || b[i].post) && b[i].key != key)
+    if (steps)
+        ++*steps;
+    while ((b[i].pre || b[i].post) && b[i].key != key) {
         i = (i + 1) & mask;
+        if (steps)
+            ++*steps;
+    }
     return &b[i];
 }
 
 /* The bucket of @key in the snapshot @word, or NULL when no event has that key. */
-static inline const struct hd_snap_bucket *hd_snap_find(uintptr_t word, uint64_t key)
+static inline const struct hd_snap_bucket *hd_snap_find(uintptr_t word, uint64_t mult,
+                                                        uint64_t key, uint32_t *steps)
 {
-    uint32_t hash = hd_snap_hash(key);
-    const struct hd_snap_bucket *b =
-        hd_snap_probe(word & HD_SNAP_ROOT ? hd_snap_shard_of(word, hash) : word, hash, key);
+    uint32_t hash = hd_snap_hash(mult, key);
+    const struct hd_snap_bucket *b = hd_snap_probe(
+        word & HD_SNAP_ROOT ? hd_snap_shard_of(word, hash) : word, hash, key, steps);
     return b->pre || b->post ? b : NULL;
 }
 

@@ -16,6 +16,7 @@ enum hd_node_kind {
     HD_NODE_ROOT,  /* uintptr_t shard words [2^log2] */
     HD_NODE_LIST,  /* hd_snap_list + records or chunk refs */
     HD_NODE_CHUNK, /* records of a long list */
+    HD_NODE_DIRECT, /* hd_snap_direct + records: the published copy of a one-key snapshot */
 };
 
 /*
@@ -68,8 +69,8 @@ bool hd__is_empty_shard_body(const void *body);
 /* log2 of the buckets a shard of @keys keys gets: a load factor of at most 1/2. */
 uint32_t hd__shard_log2_for(uint32_t keys);
 /* Put (@key, @pre, @post) in the shard @shard is a word of (a private one: no reader yet). */
-void hd__shard_put(uintptr_t shard, uint64_t key, const struct hd_snap_list *pre,
-                   const struct hd_snap_list *post);
+void hd__shard_put(const struct hd_engine *e, uintptr_t shard, uint64_t key,
+                   const struct hd_snap_list *pre, const struct hd_snap_list *post);
 /* A root of 2^@log2 shard words, copied from @copy or each @fill; NULL when out of memory. */
 uintptr_t *hd__root_new(struct hd_engine *e, uint32_t log2, const uintptr_t *copy,
                         uintptr_t fill);

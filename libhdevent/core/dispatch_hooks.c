@@ -1,0 +1,124 @@
+/*
+ * What an event of raw code never needs, out of the hot path's way (internal/dispatch.h):
+ * native hooks and what they receive, break and script actions, the message a custom code's
+ * returned pointer makes (S18), and the on_action trace.
+ */
+#include "internal/dispatch.h"
+
+uint32_t hd__dispatch_ask_pid(const struct hd_engine *e, struct hd_vcpu *vcpu)
+{
+    if (e->ops.current_pid)
+        vcpu->pid = e->ops.current_pid(e->ops.user);
+    vcpu->flags &= (uint8_t)~HD_VCPU_PID_LAZY;
+    return vcpu->pid;
+}
+
+/*
+ * What native hooks receive. Built only when the event has one: an event made of raw code
+ * (everything HyperDbg's commands make) never pays for filling these 72 bytes.
+ */
+void hd__dispatch_hook_fill(struct hd_hook *hook, const struct hd_pass *p,
+                            const struct hd_snap_entry *en)
+{
+    *hook = (struct hd_hook){
+        .regs = p->regs,
+        .context = p->context,
+        .vcpu = p->vcpu,
+        .tag = en->tag,
+        .stage = p->stage,
+        .user = en->condition == HD_SNAP_COND_NATIVE ? en->cond.native->user : NULL,
+    };
+}
+
+/* A script action in the VM (script_vm.c): whether it asked to short-circuit. */
+static bool run_script(struct hd_pass *p, const struct hd_snap_entry *en,
+                       const struct hd_snap_action *a, uint8_t *buffer)
+{
+    const struct hd_script_run run = {
+        .e = p->e, .core = p->core, .regs = p->regs, .vcpu = p->vcpu, .context = p->context,
+        .tag = en->tag, .buffer = buffer, .buffer_size = a->buffer_size,
+        .core_index = p->core_index, .stage = p->stage, .immediate = a->immediate,
+    };
+    return hd__script_run(a->run.script, &run);
+}
+
+void hd__dispatch_other_action(struct hd_pass *p, const struct hd_snap_entry *en,
+                               const struct hd_snap_action *a, uint8_t *buffer,
+                               struct hd_hook *hook, bool *hooked)
+{
+    const struct hd_script *s = a->run.script;
+
+    switch (a->type) {
+    case HD_SNAP_ACTION_FILTER: /* a filter and nothing else runs as its compares, right here */
+    case HD_SNAP_ACTION_SCRIPT:
+        if ((s->fast_only ? hd__script_filter(s, (const uint64_t *)(const void *)p->regs,
+                                              p->vcpu->pid, p->core_index)
+                          : run_script(p, en, a, buffer)) &&
+            p->stage == HD_STAGE_PRE && !p->protected_call) /* judged as a hook's (S12, S14) */
+            p->verdict->flags |= HD_VERDICT_SHORT_CIRCUIT;
+        break;
+    case HD_SNAP_ACTION_BREAK:
+        p->verdict->flags |= HD_VERDICT_BREAK;
+        if (p->e->on_break) {
+            const struct hd_break_info info = {
+                .tag = en->tag, .stage = p->stage, .vcpu = p->vcpu, .regs = p->regs,
+            };
+            p->e->on_break(p->e->user, &info);
+        }
+        break;
+    case HD_SNAP_ACTION_NATIVE:
+        if (!*hooked) {
+            hd__dispatch_hook_fill(hook, p, en);
+            *hooked = true;
+        }
+        hook->buffer = buffer;
+        hook->buffer_size = a->buffer_size;
+        hook->user = a->user;
+        {
+            const void *returned = a->run.fn(hook);
+            if (returned && buffer)
+                hd__dispatch_deliver(p->e, p->core_index, en, a, buffer, returned);
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+void hd__dispatch_deliver(struct hd_engine *e, uint32_t core_index,
+                          const struct hd_snap_entry *en, const struct hd_snap_action *a,
+                          const uint8_t *buffer, const void *returned)
+{
+    uintptr_t r = (uintptr_t)returned, start = (uintptr_t)buffer;
+    if (r < start || r - start >= a->buffer_size)
+        return;
+    hd__message_push(e, &e->cores[core_index], en->tag, a->immediate, (const uint8_t *)returned,
+                    (uint32_t)(a->buffer_size - (r - start)));
+}
+
+/* The public type of an action record (the trace speaks the API's language). */
+static enum hd_action_type public_type(uint8_t kind)
+{
+    switch (kind) {
+    case HD_SNAP_ACTION_LEAF:
+    case HD_SNAP_ACTION_CODE:
+        return HD_ACTION_CODE;
+    case HD_SNAP_ACTION_FILTER:
+    case HD_SNAP_ACTION_SCRIPT:
+        return HD_ACTION_SCRIPT;
+    case HD_SNAP_ACTION_NATIVE:
+        return HD_ACTION_NATIVE;
+    default:
+        return HD_ACTION_BREAK;
+    }
+}
+
+void hd__dispatch_trace(const struct hd_pass *p, const struct hd_snap_entry *en,
+                        const struct hd_snap_action *a, uint32_t index)
+{
+    const struct hd_action_info info = {
+        .tag = en->tag, .index = index, .type = public_type(a->type),
+        .stage = p->stage, .vcpu = p->vcpu,
+    };
+    p->e->on_action(p->e->user, &info);
+}

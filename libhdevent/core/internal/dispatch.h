@@ -1,0 +1,263 @@
+/*
+ * The dispatcher's parts (dispatch.c, dispatch_lists.c, dispatch_hooks.c): one pass over an
+ * exit, and one event as every pass runs it. Only those files include this.
+ *
+ * run_event() is inlined wherever events are run — the one-list walk of the ordinary exit
+ * (dispatch.c), the chunk walk and the merge (dispatch_lists.c) — so an exit with raw-code
+ * events makes no call but those into the code; what a raw-code event never needs (native
+ * hooks, break and script actions, messages, tracing) is out of line in dispatch_hooks.c.
+ */
+#ifndef HDEVENT_INTERNAL_DISPATCH_H
+#define HDEVENT_INTERNAL_DISPATCH_H
+
+#include "arch.h"
+#include "engine.h"
+#include "script.h"
+
+/* One pass over one exit. */
+struct hd_pass {
+    struct hd_engine *e;
+    struct hd_core *core;
+    const struct hd_vcpu *vcpu;   /* what hooks see (its regs are the protected copy if any) */
+    struct hd_guest_regs *regs;   /* what hooks write: the guest's, or the protected copy */
+    const struct hd_guest_regs *guest; /* the guest's registers */
+    void *context;
+    uint32_t core_index;          /* the exit's core, checked at entry: read per event/action */
+    enum hd_stage stage;          /* HD_STAGE_PRE or HD_STAGE_POST */
+    bool protected_call;
+    struct hd_verdict *verdict;
+};
+
+/* What a lookup found for one exit: the key's pre and post lists (NULL: none). */
+struct hd_found {
+    const struct hd_snap_list *pre;
+    const struct hd_snap_list *post;
+};
+
+/* A lookup's answer (in .pre) for events of more than one key shape: merge their lists. */
+#define HD_LOOKUP_MERGE ((const struct hd_snap_list *)(uintptr_t)1)
+
+/* The lists of @key in the snapshot @word, in either of its forms (snapshot.h). */
+static inline __attribute__((__always_inline__)) struct hd_found
+hd__dispatch_find(const struct hd_engine *e, uintptr_t word, uint64_t key)
+{
+    struct hd_found f = {NULL, NULL};
+
+    if (hd_snap_is_direct(word)) {
+        const struct hd_snap_direct *d = (const struct hd_snap_direct *)hd_snap_node(word);
+        if (d->key == key)
+            f.pre = &d->list;
+    } else {
+        const struct hd_snap_bucket *b = hd_snap_find(word, e->hash_mult, key, NULL);
+        if (b) {
+            f.pre = b->pre;
+            f.post = b->post;
+        }
+    }
+    return f;
+}
+
+/* ---- out of line (dispatch_lists.c, dispatch_hooks.c) ---------------------------------- */
+
+/*
+ * Every event of one list, by the general path (a long one chunk by chunk). Out of line so
+ * that the entries' frames do not hold a struct hd_hook on the way to the merge's and the
+ * protected copy's (the stack bound of docs/c-api.md).
+ */
+void hd__dispatch_list(struct hd_pass *p, const struct hd_snap_list *l)
+    __attribute__((__noinline__));
+
+/*
+ * The pass when events have more than one key shape, or the call is the hypervisor's own:
+ * probe each shape's key, merge the lists by tag (S8), and for an own hypercall run the hooks
+ * on a copy of the registers (S14). @return whether the set holds post events for this exit.
+ */
+bool hd__dispatch_lists(struct hd_pass *p, uintptr_t word) __attribute__((__noinline__));
+
+/* What native hooks receive; built only when an event has one. */
+void hd__dispatch_hook_fill(struct hd_hook *hook, const struct hd_pass *p,
+                            const struct hd_snap_entry *en);
+
+/* Break, native and script actions: out of the raw-code path's way. */
+void hd__dispatch_other_action(struct hd_pass *p, const struct hd_snap_entry *en,
+                               const struct hd_snap_action *a, uint8_t *buffer,
+                               struct hd_hook *hook, bool *hooked) __attribute__((__noinline__));
+
+/* S18: a returned pointer inside this core's buffer makes the rest of the buffer a message. */
+void hd__dispatch_deliver(struct hd_engine *e, uint32_t core_index,
+                          const struct hd_snap_entry *en, const struct hd_snap_action *a,
+                          const uint8_t *buffer, const void *returned)
+    __attribute__((__noinline__));
+
+/*
+ * One event of any kind by the general path, for a walk that met an event that is not raw
+ * code (not on the hypervisor's own call: the walk is not used for those).
+ */
+void hd__dispatch_one(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                      enum hd_stage stage, struct hd_verdict *verdict,
+                      const struct hd_snap_entry *en) __attribute__((__noinline__));
+
+/* The on_action trace (simulators, tests): off in kernels. */
+void hd__dispatch_trace(const struct hd_pass *p, const struct hd_snap_entry *en,
+                        const struct hd_snap_action *a, uint32_t index)
+    __attribute__((__noinline__));
+
+/* HD_VCPU_PID_LAZY: ask the backend for the pid, store it in the record (vcpu.h). */
+uint32_t hd__dispatch_ask_pid(const struct hd_engine *e, struct hd_vcpu *vcpu)
+    __attribute__((__noinline__));
+
+/* The exit's pid, asked for the first time it is needed (HD_VCPU_PID_LAZY). */
+static inline uint32_t hd__dispatch_pid(const struct hd_engine *e, struct hd_vcpu *vcpu)
+{
+    return HD_UNLIKELY(vcpu->flags & HD_VCPU_PID_LAZY) ? hd__dispatch_ask_pid(e, vcpu)
+                                                       : vcpu->pid;
+}
+
+/* ---- one event ----------------------------------------------------------------------- */
+
+static inline void hd__dispatch_bump(uint64_t *counter)
+{
+    /* Only this core writes its counter line: a load and a store, never a locked add. */
+    hd_store_relaxed(counter, hd_load_relaxed(counter) + 1);
+}
+
+/*
+ * One event: its condition, then its actions in order (S6, S7), counted on this core's line.
+ * Inlined into each walk: with the lookup, the walk and this in one function, an exit with a
+ * raw-code event makes no call but those into the code.
+ */
+static inline __attribute__((__always_inline__)) void
+hd__dispatch_event(struct hd_pass *p, const struct hd_snap_entry *en)
+{
+    struct hd_counter_line *counters = &en->counters[p->core_index];
+    const struct hd_snap_action *a = (const struct hd_snap_action *)(en + 1);
+    struct hd_hook hook;
+    bool hooked = false; /* hook is filled */
+
+    if (HD_UNLIKELY(p->protected_call))
+        *p->regs = *p->guest; /* S14: every event sees the real values, not earlier edits */
+    hd__dispatch_bump(&counters->hits);
+    if (en->condition != HD_SNAP_COND_NONE) {
+        uint64_t holds;
+        if (HD_LIKELY(en->condition == HD_SNAP_COND_LEAF)) {
+            holds = hd__arch_call_leaf(en->cond.code, (uintptr_t)p->regs,
+                                      (uintptr_t)p->context, 0);
+        } else if (en->condition == HD_SNAP_COND_RAW) {
+            holds = hd__arch_call_raw(en->cond.code, (uintptr_t)p->regs, (uintptr_t)p->context,
+                                     0);
+        } else {
+            hd__dispatch_hook_fill(&hook, p, en);
+            hooked = true;
+            holds = en->cond.native->fn(&hook);
+        }
+        if (!holds) {
+            hd__dispatch_bump(&counters->condition_false); /* S6: none of its actions run */
+            return;
+        }
+    }
+    p->verdict->fired++;
+
+    for (uint32_t i = 0; i < en->action_count; i++, a++) { /* S7: in the order given */
+        /* Per-core buffers, each rounded up to whole lines (event.c): no shared lines. */
+        uint8_t *buffer = a->buffer_size ? a->buffers + (size_t)p->core_index *
+                                                            hd_align_up(a->buffer_size, HD_CACHELINE)
+                                         : NULL;
+        if (HD_LIKELY(a->type <= HD_SNAP_ACTION_CODE)) {
+            const void *returned =
+                (const void *)(uintptr_t)(a->type == HD_SNAP_ACTION_LEAF
+                                              ? hd__arch_call_leaf(a->run.code, (uintptr_t)buffer,
+                                                                  (uintptr_t)p->regs,
+                                                                  (uintptr_t)p->context)
+                                              : hd__arch_call_raw(a->run.code, (uintptr_t)buffer,
+                                                                 (uintptr_t)p->regs,
+                                                                 (uintptr_t)p->context));
+            if (returned && buffer)
+                hd__dispatch_deliver(p->e, p->core_index, en, a, buffer, returned);
+        } else {
+            hd__dispatch_other_action(p, en, a, buffer, &hook, &hooked);
+        }
+        if (HD_UNLIKELY(p->e->on_action != NULL))
+            hd__dispatch_trace(p, en, a, i);
+    }
+
+    /* S12: any event that fired may short-circuit (OR, not last writer); S14: never own calls. */
+    if ((en->short_circuit || (hooked && hook.short_circuit)) && p->stage == HD_STAGE_PRE &&
+        !p->protected_call)
+        p->verdict->flags |= HD_VERDICT_SHORT_CIRCUIT;
+}
+
+/* What hd__dispatch_raw_event() reports, as bits: no local's address is taken, so the walk
+ * keeps everything in registers (and an ASan build gives its frame no poisoned redzone). */
+#define HD_RAW_FIRED 1u /* its condition held, or it had none */
+#define HD_RAW_SC 2u    /* a filter said event_sc(1) */
+
+/*
+ * One event made of raw code and fast-path script filters alone (hd_snap_entry.raw): what
+ * hd__dispatch_event() does for it, with nothing but scalars, so that a walk of such events
+ * keeps its state in registers. Only for an ordinary exit's pre pass (not the hypervisor's
+ * own call), so a filter's event_sc(1) counts as a hook's short-circuit (S12).
+ * @return HD_RAW_* bits.
+ */
+static inline __attribute__((__always_inline__)) uint32_t
+hd__dispatch_raw_event(struct hd_engine *e, uint32_t core_index, struct hd_vcpu *vcpu,
+                       struct hd_guest_regs *regs, void *context,
+                       const struct hd_snap_entry *en)
+{
+    uint32_t result = HD_RAW_FIRED;
+
+    struct hd_counter_line *counters = &en->counters[core_index];
+    const struct hd_snap_action *a = (const struct hd_snap_action *)(en + 1);
+
+    hd__dispatch_bump(&counters->hits);
+    if (en->condition != HD_SNAP_COND_NONE &&
+        !(HD_LIKELY(en->condition == HD_SNAP_COND_LEAF)
+              ? hd__arch_call_leaf(en->cond.code, (uintptr_t)regs, (uintptr_t)context, 0)
+              : hd__arch_call_raw(en->cond.code, (uintptr_t)regs, (uintptr_t)context, 0))) {
+        hd__dispatch_bump(&counters->condition_false); /* S6: none of its actions run */
+        return 0;
+    }
+    for (uint32_t i = en->action_count; i; i--, a++) { /* S7: in the order given */
+        uint8_t *buffer = a->buffer_size ? a->buffers + (size_t)core_index *
+                                                            hd_align_up(a->buffer_size, HD_CACHELINE)
+                                         : NULL;
+        const void *returned;
+        if (HD_UNLIKELY(a->type == HD_SNAP_ACTION_FILTER)) { /* its compares, right here */
+            if (hd__script_filter(a->run.script, (const uint64_t *)(const void *)regs,
+                                  hd__dispatch_pid(e, vcpu), core_index))
+                result |= HD_RAW_SC; /* judged as a hook's short-circuit (S12) */
+            continue;
+        }
+        returned = (const void *)(uintptr_t)(
+            HD_LIKELY(a->type == HD_SNAP_ACTION_LEAF)
+                ? hd__arch_call_leaf(a->run.code, (uintptr_t)buffer, (uintptr_t)regs,
+                                     (uintptr_t)context)
+                : hd__arch_call_raw(a->run.code, (uintptr_t)buffer, (uintptr_t)regs,
+                                    (uintptr_t)context));
+        if (HD_UNLIKELY(returned && buffer))
+            hd__dispatch_deliver(e, core_index, en, a, buffer, returned);
+    }
+    return result;
+}
+
+/*
+ * Run the pass's events found in @f (or, for HD_LOOKUP_MERGE, of every key shape, merged —
+ * also for the hypervisor's own call, whose hooks work on a copy). @return whether the set
+ * holds post events for this exit. The general path: every kind of event, tracing, chunks.
+ */
+static inline __attribute__((__always_inline__)) bool
+hd__dispatch_found(struct hd_pass *p, uintptr_t word, struct hd_found f)
+{
+    const struct hd_snap_list *l;
+
+    if (HD_UNLIKELY(f.pre == HD_LOOKUP_MERGE || p->protected_call)) {
+        if (p->protected_call)
+            p->verdict->flags |= HD_VERDICT_PROTECTED;
+        return hd__dispatch_lists(p, word);
+    }
+    l = p->stage == HD_STAGE_POST ? f.post : f.pre;
+    if (l)
+        hd__dispatch_list(p, l);
+    return f.post != NULL;
+}
+
+#endif /* HDEVENT_INTERNAL_DISPATCH_H */
