@@ -254,6 +254,12 @@ enum hd_status hd__event_check(const struct hd_engine *e, const struct hd_event_
         return HD_ERR_SCRIPT_BUDGET;
     if (d->core != HD_ALL && d->core >= e->core_count)
         return HD_ERR_INVALID_CORE;
+    if (d->output_count > HD_EVENT_MAX_OUTPUTS)
+        return HD_ERR_INVALID_ARGUMENT;
+    for (uint32_t i = 0; i < d->output_count; i++) /* distinct and non-zero: a tag per name */
+        for (uint32_t j = 0; j <= i; j++)
+            if (d->outputs[i] == 0 || (j < i && d->outputs[j] == d->outputs[i]))
+                return HD_ERR_INVALID_ARGUMENT;
     switch (c->kind) {
     case HD_CONDITION_NONE:
         break;
@@ -340,6 +346,8 @@ enum hd_status hd__event_create(struct hd_engine *e, const struct hd_event_desc 
         hd_memcpy(ev->command, d->command, command_len);
     ev->command[command_len] = '\0';
     ev->command_length = (uint32_t)command_len;
+    hd_memcpy(ev->outputs, d->outputs, sizeof(ev->outputs));
+    ev->output_count = d->output_count;
 
     if (ev->condition == HD_CONDITION_RAW) {
         st = code_load(e, d->condition.code, d->condition.code_size, &ev->condition_code);

@@ -60,6 +60,8 @@ struct hd_event {
     void *counters_raw;
     char *command;                    /* NUL-terminated copy, never NULL */
     uint32_t command_length;          /* its length, NUL excluded */
+    uint64_t outputs[HD_EVENT_MAX_OUTPUTS]; /* hd_event_desc.outputs: user mode routes by them */
+    uint32_t output_count;
 
     /* Writer state: never read by dispatch. */
     bool enabled;
