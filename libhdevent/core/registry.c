@@ -304,7 +304,8 @@ enum hd_status hd_event_outputs(struct hd_engine *engine, uint64_t tag,
     i = event_index(&engine->registry, tag);
     if (i >= 0) {
         const struct hd_event *ev = hd__registry_event(&engine->registry, (uint32_t)i);
-        hd_memcpy(outputs, ev->outputs, sizeof(ev->outputs));
+        if (ev->output_count)
+            hd_memcpy(outputs, hd__event_outputs(ev), 8u * ev->output_count);
         *count = ev->output_count;
         st = HD_OK;
     }
