@@ -101,7 +101,7 @@ check "tcp sink: events 3 and 5" same tcp "$work/tcp.out" \
     "$(want '3|5')"
 check "module sink: event 4, one call per line" same module \
     <(grep '^module: ' "$work/run.err" | sed 's/^module: //') "$(want 4)"
-check "binary bytes carry hex" grep -q '"text":"AB\\u001b","hex":"41421b"' "$work/file.out"
+check "binary bytes carry hex" grep -q '"text":"AB\\u001b","hex":"41 42 1B"' "$work/file.out"
 check "200 messages per script event" test "$(want 2 | wc -l)" -eq 200
 check "stdout keeps events 6 (no sink of its name) and 7 (no output)" \
     same stdout <(grep '"type":"message"' "$work/run.out") "$(want '6|7')"

@@ -24,9 +24,8 @@ void cli_json_text_hex(FILE *out, const uint8_t *p, size_t n)
     cli_json_bytes(out, p, n);
     if (!needs_hex(p, n))
         return;
-    fputs(",\"hex\":\"", out);
-    for (size_t i = 0; i < n; i++)
-        fprintf(out, "%02x", p[i]);
+    fputs(",\"hex\":\"", out); /* bytes as every record writes them: "41 42 1B" */
+    cli_hex_bytes(out, p, (uint32_t)n);
     fputc('"', out);
 }
 
