@@ -10,7 +10,7 @@
 set -uo pipefail
 hdevent=$1
 cc=${2:-cc}
-here=$(cd "$(dirname "$0")" && pwd)
+examples=$(cd "$(dirname "$0")/../../examples/sinks" && pwd)
 work=$(mktemp -d /tmp/hdevent-sinks-XXXXXX)
 pids=()
 cleanup() {
@@ -53,9 +53,9 @@ want() { grep -E "\"type\":\"message\",\"event\":($1)," "$work/baseline.out"; }
 mkfifo "$work/fifo"
 cat "$work/fifo" >"$work/fifo.out" &
 pids+=($!)
-python3 "$here/sink-listen.py" unix "$work/sock" "$work/unix.out" "$work/unix.ready" &
+python3 "$examples/listen.py" unix "$work/sock" "$work/unix.out" "$work/unix.ready" &
 pids+=($!)
-python3 "$here/sink-listen.py" tcp 127.0.0.1 "$work/tcp.out" "$work/tcp.ready" &
+python3 "$examples/listen.py" tcp 127.0.0.1 "$work/tcp.out" "$work/tcp.ready" &
 pids+=($!)
 cat >"$work/fwd.c" <<'EOF'
 #include <string.h>

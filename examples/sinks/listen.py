@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""Accept one stream connection and copy every byte it sends to a file (tests/cli/sinks.sh).
+"""Accept one stream connection and copy every byte it sends to a file: the reader at the
+other end of a unix: or tcp: sink (docs/output.md, tests/cli/sinks.sh).
 
-    sink-listen.py unix PATH OUT READY | sink-listen.py tcp 127.0.0.1 OUT READY
+    listen.py unix PATH OUT READY | listen.py tcp 127.0.0.1 OUT READY
 
 READY is written once the socket listens: the socket's path, or the TCP port it got.
 """
+import os
 import socket
 import sys
 
@@ -21,7 +23,6 @@ s.listen(1)
 s.settimeout(120)
 with open(ready + ".tmp", "w") as f:
     f.write(name)
-import os
 os.rename(ready + ".tmp", ready)
 conn, _ = s.accept()
 with open(out, "wb") as f:
