@@ -134,9 +134,9 @@ usage() { # usage VALUE EXPECTED-MESSAGE
         return 1
     fi
 }
-check "no =" usage "log" "hdevent run: --sink 'log': give NAME=KIND:TARGET"
+check "no =" usage "log" "hdevent run: --sink 'log': no '=': give NAME=KIND:TARGET"
 check "bad name" usage "a b=file:/x" "column 2: this character is not allowed in an output name"
-check "unknown kind" usage "a=pipe:/x" "column 3: 'pipe' is not a sink: file:PATH, fifo:PATH"
+check "unknown kind" usage "a=pipe:/x" "--sink 'a=pipe:/x': column 3: 'pipe' is not a sink: file:PATH, fifo:PATH"
 check "no port" usage "a=tcp:localhost" "'localhost' is not HOST:PORT"
 check "empty path" usage "a=file:" "column 8: nothing after 'file:': give a path"
 err=$("$hdevent" run --sink a=file:/tmp/x --sink a=file:/tmp/y /dev/null 2>&1)

@@ -214,7 +214,7 @@ static int read_main(int argc, char **argv)
             timeout_ms = (int)n;
         } else if (c == OPT_SINK) {
             if (!sink_add(&rt.sinks, optarg, err, sizeof(err)))
-                return cli_usage_error("--sink %s", err);
+                return cli_usage_error("--sink '%s': %s", optarg, err);
         } else if (c == OPT_FLUSH_MS) {
             if (hd_command_number(optarg, strlen(optarg), 3600000u, &n) != HD_OK)
                 return cli_usage_error("--flush-ms %s: milliseconds, 0 to 0n3600000, hex unless "

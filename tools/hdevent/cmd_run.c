@@ -330,7 +330,7 @@ static int options(struct run_sim *s, int argc, char **argv, const char **path)
         } else if (c == OPT_SINK) {
             char err[600];
             if (!sink_add(&s->sinks, optarg, err, sizeof(err)))
-                return cli_usage_error("--sink %s", err);
+                return cli_usage_error("--sink '%s': %s", optarg, err);
         } else if (c == OPT_FLUSH_MS) {
             if (hd_command_number(optarg, strlen(optarg), 3600000u, &n) != HD_OK)
                 return cli_usage_error("--flush-ms %s: milliseconds, 0 to 0n3600000, hex unless "

@@ -74,8 +74,7 @@ bool sink_add(struct sink_router *r, const char *value, char *err, size_t err_si
         return false;
     }
     if (!eq) {
-        snprintf(err, err_size, "'%s': give NAME=KIND:TARGET, such as out=file:/tmp/out.log",
-                 value);
+        snprintf(err, err_size, "no '=': give NAME=KIND:TARGET, such as out=file:/tmp/out.log");
         return false;
     }
     name_len = (size_t)(eq - value);
