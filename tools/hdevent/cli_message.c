@@ -4,7 +4,9 @@
  */
 #define _POSIX_C_SOURCE 200809L /* fmemopen */
 #include "cli.h"
+#if !defined(_WIN32)
 #include "sink.h"
+#endif
 
 #include <inttypes.h>
 #include <string.h>
@@ -40,6 +42,7 @@ void cli_message_json(FILE *out, const struct cli_message *m)
     fprintf(out, ",\"truncated\":%s}\n", m->truncated ? "true" : "false");
 }
 
+#if !defined(_WIN32) /* the sinks are POSIX (sink.h): the Windows tool has none */
 bool cli_message_route(struct sink_router *r, const uint64_t *tags, uint32_t count,
                        const struct cli_message *m)
 {
@@ -60,3 +63,4 @@ bool cli_message_route(struct sink_router *r, const uint64_t *tags, uint32_t cou
         return false; /* did not fit: stdout shows it */
     return sink_route(r, tags, count, line, (size_t)len);
 }
+#endif
