@@ -118,7 +118,8 @@ clean:
 # Longer fuzzing runs (tests/fuzz/run.sh, docs/reliability.md): FUZZ_SECONDS seconds per
 # harness (default 600; FUZZ_TIME is the old name), or FUZZ_RUNS inputs per harness for a
 # campaign; FUZZ_TARGET=wire, wire-file, command, asm, code, script-compile, script-verify or
-# script-vm one of them; FUZZ_MERGE=1 minimises what was found into tests/fuzz/corpus/.
+# script-vm one of them; FUZZ_MAX_LEN=B caps inputs at B bytes; FUZZ_MERGE=1 minimises what was
+# found into tests/fuzz/corpus/.
 FUZZ_SECONDS ?= $(or $(FUZZ_TIME),600)
 .PHONY: fuzz
 fuzz:
@@ -126,7 +127,7 @@ fuzz:
 	$(call banner,fuzz $(or $(FUZZ_TARGET),all harnesses) for $(or $(FUZZ_RUNS:%=% inputs),$(FUZZ_SECONDS)s) each)
 	bash tests/fuzz/run.sh $(FUZZ_TARGET:%=--target %) \
 	    $(if $(FUZZ_RUNS),--runs $(FUZZ_RUNS),--time $(FUZZ_SECONDS)) \
-	    $(if $(FUZZ_MERGE),--merge) --build $(BUILD)/fuzz --coverage
+	    $(FUZZ_MAX_LEN:%=--max-len %) $(if $(FUZZ_MERGE),--merge) --build $(BUILD)/fuzz --coverage
 
 # Dispatch benchmark (bench/, docs/performance.md): hdevent beside a re-creation of HyperDbg's
 # dispatch. Prints figures; nothing is asserted. bench-quick finishes in under a minute.

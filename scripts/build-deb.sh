@@ -46,9 +46,9 @@ if git -C "$src" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 else
     tar -C "$src" --exclude='./build*' --exclude=./.git -cf - . | tar -C "$copy" -xf -
 fi
-# Kept executable through either copy: dpkg-buildpackage runs debian/rules, dh_install runs
-# debian/hdevent.install, debian/rules runs build.sh.
-for f in debian/rules debian/hdevent.install backends/linux-kmod/build.sh; do
+# Kept executable through either copy: dpkg-buildpackage runs debian/rules, debian/rules runs
+# build.sh.
+for f in debian/rules backends/linux-kmod/build.sh; do
     [ -x "$copy/$f" ] || { echo "build-deb.sh: $f is not executable in the copy" >&2; exit 1; }
 done
 

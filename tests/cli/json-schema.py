@@ -24,34 +24,29 @@ import tempfile
 from jsonschema import Draft202012Validator
 
 
-def console_examples(md):
-    """(line, command) of each `$ ` line of the ```console blocks of @md."""
-    examples, inblock = [], False
+def block_lines(md, lang, prefix):
+    """(line number, line) of each line starting with @prefix in the ```@lang blocks of @md."""
+    found, inblock = [], False
     with open(md, encoding="utf-8") as f:
         for n, line in enumerate(f, 1):
             line = line.rstrip("\n")
-            if re.fullmatch(r"```console\s*", line):
+            if re.fullmatch(r"```" + lang + r"\s*", line):
                 inblock = True
             elif inblock and re.fullmatch(r"```\s*", line):
                 inblock = False
-            elif inblock and line.startswith("$ "):
-                examples.append((n, line[2:]))
-    return examples
+            elif inblock and line.startswith(prefix):
+                found.append((n, line))
+    return found
+
+
+def console_examples(md):
+    """(line, command) of each `$ ` line of the ```console blocks of @md."""
+    return [(n, line[2:]) for n, line in block_lines(md, "console", "$ ")]
 
 
 def shown_json(md):
     """(line, text) of each JSON line shown in the ```sh blocks of @md."""
-    shown, inblock = [], False
-    with open(md, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            line = line.rstrip("\n")
-            if re.fullmatch(r"```sh\s*", line):
-                inblock = True
-            elif inblock and re.fullmatch(r"```\s*", line):
-                inblock = False
-            elif inblock and line.startswith('{"'):
-                shown.append((n, line))
-    return shown
+    return block_lines(md, "sh", '{"')
 
 
 class Checker:

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Build the libFuzzer harnesses with clang (libFuzzer + ASan + UBSan) and run them.
 #
-#   run.sh [--target T] [--time SECONDS | --runs N] [--build DIR] [--src DIR] [--coverage]
-#          [--merge]
+#   run.sh [--target T] [--time SECONDS | --runs N] [--max-len BYTES] [--build DIR] [--src DIR]
+#          [--coverage] [--merge]
 #
 # Harnesses (--target, default all: each in turn). docs/reliability.md says what each holds
 # true and records the long campaigns.
@@ -30,6 +30,8 @@
 #
 #   --time S     run each harness S seconds (default 60)
 #   --runs N     run each harness until N inputs were executed instead (a campaign)
+#   --max-len B  cap inputs at B bytes instead of the harness's own limit (most are 64 KiB): a
+#                campaign of many short inputs (the code harness runs ~1 ms per 64 KiB input)
 #   --coverage   afterwards replay the corpus through a source-coverage build and print the
 #                line and branch coverage of the harness's files (llvm-cov; skipped if missing)
 #   --merge      afterwards minimise everything known (the tree's corpus, the seeds, the run's
@@ -48,24 +50,27 @@ set -euo pipefail
 targets=(wire wire-file command asm code script-compile script-verify script-vm)
 time=60
 runs=
+max_len=
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build=
 coverage=0
 merge=0
 target=all
-usage="usage: $0 [--target $(IFS='|'; echo "${targets[*]}")|all] [--time SECONDS | --runs N] [--build DIR] [--src DIR] [--coverage] [--merge]"
+usage="usage: $0 [--target $(IFS='|'; echo "${targets[*]}")|all] [--time SECONDS | --runs N] [--max-len BYTES] [--build DIR] [--src DIR] [--coverage] [--merge]"
 while [ $# -gt 0 ]; do
     case "$1" in
         --coverage) coverage=1; shift ;;
         --merge) merge=1; shift ;;
         --time) time=$2; shift 2 ;;
         --runs) runs=$2; shift 2 ;;
+        --max-len) max_len=$2; shift 2 ;;
         --build) build=$2; shift 2 ;;
         --src) src=$2; shift 2 ;;
         --target) target=$2; shift 2 ;;
         *) echo "$usage" >&2; exit 2 ;;
     esac
 done
+if [ -n "$max_len" ] && ! [[ "$max_len" =~ ^[1-9][0-9]*$ ]]; then echo "$usage" >&2; exit 2; fi
 case " ${targets[*]} all " in
     *" $target "*) ;;
     *) echo "$usage" >&2; exit 2 ;;
@@ -256,8 +261,13 @@ fuzz() {
         inputs+=("$dir/seeds")
     fi
 
-    echo "== run for ${runs:+$runs inputs}${runs:-${time}s} (inputs ${inputs[*]}; artifacts $dir/artifacts)"
-    run_libfuzzer "$bin" "$dir" "${opts[@]}" "${inputs[@]}" || return $?
+    # --max-len caps the run's inputs; coverage and merge still read every input whole.
+    local run_opts=("${opts[@]}")
+    [ -z "$max_len" ] || run_opts=("${opts[@]/#-max_len=*/-max_len=$max_len}")
+    echo "== run for $(if [ -n "$runs" ]; then echo "$runs inputs"; else echo "${time}s"; fi)" \
+         "of at most $(printf '%s\n' "${run_opts[@]}" | sed -n 's/^-max_len=//p') bytes" \
+         "(inputs ${inputs[*]}; artifacts $dir/artifacts)"
+    run_libfuzzer "$bin" "$dir" "${run_opts[@]}" "${inputs[@]}" || return $?
     [ "$coverage" -eq 0 ] || coverage "$t" "$dir" "${inputs[@]}"
     if [ "$merge" -eq 1 ]; then
         echo "== merge: minimising into $tree"
@@ -266,6 +276,7 @@ fuzz() {
         "$bin" -merge=1 "${opts[@]}" "$dir/merged" "${inputs[@]}" >"$dir/merge.log" 2>&1 ||
             { tail -n 20 "$dir/merge.log"; return 1; }
         rm -rf "$tree"
+        mkdir -p "$(dirname "$tree")" # tests/fuzz/corpus/ is not in git until a first merge
         mv "$dir/merged" "$tree"
         echo "tests/fuzz/corpus/$t: $(find "$tree" -type f | wc -l) files, $(du -sh "$tree" | cut -f1)"
     fi

@@ -11,9 +11,8 @@
 #   4. the installed libraries: the ring-0 core is kernel-ready with Debian's build flags, the
 #      archives export exactly the API of /usr/include/hdevent; the README's example built
 #      against /usr with the README's CMake and pkg-config lines (readme-consumer.sh);
-#   5. the tool: it runs; `hdevent --version`, `man -w hdevent` and the bash completion once
-#      the tree has them (docs/cli.md documents --version, docs/man/hdevent.1,
-#      tools/hdevent/completion.bash), a SKIP line saying so until then;
+#   5. the tool: it runs; `hdevent --version` names the version, `man -w hdevent` finds the
+#      page, the bash completion registers itself;
 #   6. purge all three: no package state left, no file of theirs, nothing in the DKMS tree or
 #      under /lib/modules; what DKMS itself made on the way (depmod's index of a kernel that had
 #      none, DKMS's module-signing key when there was none) is removed again, so the machine
@@ -229,24 +228,11 @@ step "the tool"
 out=$(hdevent parse '!vmcall pid 490 code {90}') || fail "hdevent parse: $out"
 grep -q '"pid"' <<<"$out" || fail "hdevent parse printed: $out"
 echo "hdevent parse: ok"
-if grep -q -- '--version' "$src/docs/cli.md"; then
-    out=$(hdevent --version) || fail "hdevent --version: exit $?: $out"
-    grep -q "$version" <<<"$out" || fail "hdevent --version does not say $version: $out"
-    echo "hdevent --version: $(head -1 <<<"$out")"
-else
-    echo "SKIP: hdevent --version: docs/cli.md documents no --version yet (issue 18, items 1-4);" \
-         "the installed tool says: $(hdevent --version 2>&1 | head -1)"
-fi
-if [ -e "$src/docs/man/hdevent.1" ]; then
-    page=$(man -w hdevent) || fail "man -w hdevent found no page"
-    [ "$page" = /usr/share/man/man1/hdevent.1.gz ] || fail "man -w hdevent: $page"
-    echo "man -w hdevent: $page"
-else
-    echo "SKIP: man -w hdevent: the tree has no docs/man/hdevent.1 yet (issue 18, items 1-4)"
-fi
-if [ -e "$src/tools/hdevent/completion.bash" ]; then
-    bash -c 'source /usr/share/bash-completion/completions/hdevent && complete -p hdevent' ||
-        fail "the installed bash completion registers nothing for hdevent"
-else
-    echo "SKIP: bash completion: the tree has no tools/hdevent/completion.bash yet (issue 18, items 1-4)"
-fi
+out=$(hdevent --version) || fail "hdevent --version: exit $?: $out"
+grep -q "$version" <<<"$out" || fail "hdevent --version does not say $version: $out"
+echo "hdevent --version: $(head -1 <<<"$out")"
+page=$(man -w hdevent) || fail "man -w hdevent found no page"
+[ "$page" = /usr/share/man/man1/hdevent.1.gz ] || fail "man -w hdevent: $page"
+echo "man -w hdevent: $page"
+bash -c 'source /usr/share/bash-completion/completions/hdevent && complete -p hdevent' ||
+    fail "the installed bash completion registers nothing for hdevent"

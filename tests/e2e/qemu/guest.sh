@@ -151,7 +151,7 @@ status "insmod max_events=2" 0 insmod /hdevent.ko vmx=off max_events=2
 expect "max_events parameter readable" "^2$" cat /sys/module/hdevent/parameters/max_events
 expect "budget: first event" '"type":"added"' hdevent add '!vmcall pid 1'
 expect "budget: second event" '"type":"added"' hdevent add '!vmcall pid 2'
-expect "budget: third refused" '"error":"0xC000101E","name":"HD_WIRE_ERR_BUDGET_EXCEEDED"' \
+expect "budget: third refused" '"error":"HD_WIRE_ERR_BUDGET_EXCEEDED","code":"0xc000101e"' \
     hdevent add '!vmcall pid 3'
 out=$(hdevent events)
 same "budget: the refusal changed nothing" "$(echo "$out" | grep -c '"type":"listed"')" 2
