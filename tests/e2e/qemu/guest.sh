@@ -119,6 +119,22 @@ expect "sink: core 1's message in the file" '"core":"0x1","text":"to the log 1\\
 refuse "sink: not on stdout" 'to the log' echo "$out"
 expect "sink: the event without output on stdout" 'VMCALL executed with context' echo "$out"
 expect "sink: counts" '"type":"sink","name":"guestlog","sink":"file:/tmp/guest.log","written":2,"dropped":0,"failures":0' echo "$out"
+# SIGHUP reopens the file (log rotation): what came before stays in the moved file, what
+# follows goes to a new one at the path.
+hdevent read --follow --timeout 0n4000 --sink guestlog=file:/tmp/rot.log >/tmp/rot.out 2>&1 &
+reader=$!
+sleep 1
+hdevent selftest-vmcall core=0 pid=997 >/dev/null
+sleep 1
+mv /tmp/rot.log /tmp/rot.log.1
+kill -HUP "$reader"
+sleep 1
+hdevent selftest-vmcall core=1 pid=997 >/dev/null
+wait "$reader"
+expect "SIGHUP: the moved file holds core 0's message" '"core":"0x0","text":"to the log 0' cat /tmp/rot.log.1
+refuse "SIGHUP: and not core 1's" '"core":"0x1"' cat /tmp/rot.log.1
+expect "SIGHUP: the new file holds core 1's message" '"core":"0x1","text":"to the log 1' cat /tmp/rot.log
+expect "SIGHUP: both counted" '"written":2,"dropped":0,"failures":0' cat /tmp/rot.out
 expect "events c all (scripts)" '"change":"clear","all":true' hdevent events c all
 
 # ---- raw code is called on the ABI's stack alignment (rsp = 0 mod 16 at the call), whatever
