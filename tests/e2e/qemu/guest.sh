@@ -113,12 +113,12 @@ expect "add event with output" '"type":"added"' \
 hdevent selftest-vmcall core=0 pid=997 >/dev/null
 hdevent selftest-vmcall core=1 pid=997 >/dev/null
 hdevent selftest-vmcall core=0 pid=999 >/dev/null
-out=$(hdevent read --follow --timeout 0n300 --sink guestlog=file:/tmp/guest.log)
-expect "sink: core 0's message in the file" '"core":"0x0","text":"to the log 0\\n"' cat /tmp/guest.log
-expect "sink: core 1's message in the file" '"core":"0x1","text":"to the log 1\\n"' cat /tmp/guest.log
+out=$(hdevent read --follow --timeout 0n300 --sink guestlog=file:/tmp/sink-check.log)
+expect "sink: core 0's message in the file" '"core":"0x0","text":"to the log 0\\n"' cat /tmp/sink-check.log
+expect "sink: core 1's message in the file" '"core":"0x1","text":"to the log 1\\n"' cat /tmp/sink-check.log
 refuse "sink: not on stdout" 'to the log' echo "$out"
 expect "sink: the event without output on stdout" 'VMCALL executed with context' echo "$out"
-expect "sink: counts" '"type":"sink","name":"guestlog","sink":"file:/tmp/guest.log","written":2,"dropped":0,"failures":0' echo "$out"
+expect "sink: counts" '"type":"sink","name":"guestlog","sink":"file:/tmp/sink-check.log","written":2,"dropped":0,"failures":0' echo "$out"
 # SIGHUP reopens the file (log rotation): what came before stays in the moved file, what
 # follows goes to a new one at the path.
 hdevent read --follow --timeout 0n4000 --sink guestlog=file:/tmp/rot.log >/tmp/rot.out 2>&1 &
