@@ -245,6 +245,23 @@ HD_API enum hd_status hd_command_format(const struct hd_command *cmd, char *out,
  */
 HD_API enum hd_status hd_command_number(const char *text, size_t len, uint64_t max, uint64_t *out);
 
+/**
+ * Check @p len bytes of @p name as an output name (`output {…}`, `hdevent read --sink
+ * NAME=…`): 1 to 63 characters of [A-Za-z0-9_.-].
+ * @return @p len when it is one; else the offset of the first byte that breaks the rule (the
+ *         64th character of a long name; 0 for an empty one).
+ */
+HD_API size_t hd_output_name_check(const char *name, size_t len);
+
+/**
+ * The output source tag of @p len bytes of @p name: the 64-bit FNV-1a hash of its bytes (1
+ * if that is 0). hdevent puts it in HyperDbg's OutputSourceTags, where the kernel keeps it
+ * with the event, and the reader routes a message to the sink whose name has the event's
+ * tag (docs/output.md). Distinct names have distinct tags unless the hash collides
+ * (about one chance in 2^64 for a pair).
+ */
+HD_API uint64_t hd_output_tag(const char *name, size_t len);
+
 HD_EXTERN_C_END
 
 #endif /* HDEVENT_COMMAND_H */

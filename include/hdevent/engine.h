@@ -221,6 +221,16 @@ HD_API enum hd_status hd_event_next(struct hd_engine *engine, uint64_t after_tag
 HD_API enum hd_status hd_event_command(struct hd_engine *engine, uint64_t tag, char *buf,
                                        size_t size, size_t *length);
 
+/**
+ * The output sources event @p tag names (hd_event_desc.outputs, `output {a, b}`): up to
+ * HD_EVENT_MAX_OUTPUTS tags into @p outputs, their number into @p count (0: none, its
+ * messages go wherever unrouted messages go). Taken under the writer lock, as
+ * hd_event_command().
+ * @return HD_OK; HD_ERR_NO_SUCH_EVENT; HD_ERR_INVALID_ARGUMENT (a NULL pointer).
+ */
+HD_API enum hd_status hd_event_outputs(struct hd_engine *engine, uint64_t tag,
+                                       uint64_t outputs[HD_EVENT_MAX_OUTPUTS], uint32_t *count);
+
 /** Per-core counters of one event. */
 struct hd_event_counters {
     /** Times the event matched core, pid and stage in a pass and was evaluated. */

@@ -148,6 +148,9 @@ struct hd_action_desc {
     uint32_t script_size;
 };
 
+/** Most output sources an event may name (HyperDbg's OutputSourceTags[5]). */
+#define HD_EVENT_MAX_OUTPUTS 5u
+
 /** A VMCALL event to register. */
 struct hd_event_desc {
     /** Process filter; HD_ALL = every pid (S3). */
@@ -177,6 +180,14 @@ struct hd_event_desc {
      * with HD_ERR_SCRIPT_BUDGET. A run that uses it up stops with HD_ERR_SCRIPT_STEPS.
      */
     uint32_t script_steps;
+    /**
+     * Output sources the event's messages go to (`output {a, b}`): 0 to HD_EVENT_MAX_OUTPUTS
+     * distinct non-zero tags, kept with the event and handed back by hd_event_outputs(). The
+     * engine only keeps them; user mode routes the messages (docs/output.md). HyperDbg's
+     * OutputSourceTags; hdevent's tools make a tag from a name with hd_output_tag().
+     */
+    uint32_t output_count;
+    uint64_t outputs[HD_EVENT_MAX_OUTPUTS];
 };
 
 /** Defaults: all pids, all cores, stage pre, no short-circuit, enabled, no condition. */

@@ -148,7 +148,7 @@ enum hd_wire_modify_type {
     X(HD_WIRE_ERR_BAD_IMMEDIATE, 0xC0001008u, "ImmediateMessagePassing must be 0 or 1")        \
     X(HD_WIRE_ERR_BAD_STAGE, 0xC0001009u, "EventStage must be 1 (pre), 2 (post) or 3 (all)")   \
     X(HD_WIRE_ERR_CUSTOM_OUTPUT_UNSUPPORTED, 0xC000100Au,                                       \
-      "HasCustomOutput is 1: output forwarding (output {...}) is not supported")               \
+      "HasCustomOutput is 1: output forwarding is not supported (no longer returned: it is)")  \
     X(HD_WIRE_ERR_TAG_INVALID, 0xC000100Bu,                                                     \
       "Tag is outside 0x1000000..0xFFFFFFFF or more than 0x10000 above the next free tag: "     \
       "user mode numbers events from 0x1000000, one after another")                            \
@@ -223,7 +223,10 @@ enum hd_wire_modify_type {
     X(HD_WIRE_ERR_SCRIPT_BUDGET, 0xC0001027u,                                                      \
       "Options[0] (the event's script step budget) is above 0x1000000")                            \
     X(HD_WIRE_ERR_SCRIPT_INSN_COUNT, 0xC0001028u,                                                  \
-      "ScriptBufferPointer is not the bytecode's instruction count (header offset 8)")
+      "ScriptBufferPointer is not the bytecode's instruction count (header offset 8)")          \
+    X(HD_WIRE_ERR_BAD_OUTPUT_TAGS, 0xC0001029u,                                                    \
+      "HasCustomOutput is 1 but OutputSourceTags is not 1 to 5 distinct non-zero tags "            \
+      "followed by zeros")
 
 /*
  * The codes as names. HyperDbg's values are above INT_MAX, which ISO C (before C23) does not
@@ -290,7 +293,9 @@ HD__STATIC_ASSERT(HD_WIRE_INPUT_MAX >= HD_WIRE_EVENT_SIZE + HD_CODE_MAX_BYTES,
 /**
  * DEBUGGER_GENERAL_EVENT_DETAIL, followed by condition_buffer_size bytes of condition code.
  * Ignored by the kernel (as by HyperDbg): the list link, command_string_buffer, options (unused
- * for VMCALL), output_source_tags while has_custom_output is 0, and the reserved bytes.
+ * for VMCALL), output_source_tags while has_custom_output is 0, and the reserved bytes. With
+ * has_custom_output 1 the event keeps its tags (hd_event_outputs(), HD_IOCTL_EVENT_OUTPUTS):
+ * user mode routes the event's messages by them (docs/output.md).
  */
 struct hd_wire_event {
     uint64_t list_flink;              /**< 0: user-mode list link, ignored */
@@ -301,7 +306,7 @@ struct hd_wire_event {
     uint8_t enable_short_circuiting;  /**< 25: 0 or 1; 1 only with stage pre */
     uint8_t reserved0[2];             /**< 26 */
     uint32_t event_stage;             /**< 28: enum hd_stage (1 pre, 2 post, 3 all) */
-    uint8_t has_custom_output;        /**< 32: 0 or 1 (1 is refused: no output forwarding) */
+    uint8_t has_custom_output;        /**< 32: 0 or 1: output_source_tags names the outputs */
     uint8_t reserved1[7];             /**< 33 */
     uint64_t output_source_tags[5];   /**< 40 */
     uint32_t count_of_actions;        /**< 80: actions that will follow, at most 256 */

@@ -21,7 +21,7 @@ HD_EXTERN_C_BEGIN
 /* ---------------------------------------------------------------------------------------- */
 
 /*
- * Codes: device type 0x22, METHOD_BUFFERED, FILE_ANY_ACCESS, functions 0xE00..0xE02 (HyperDbg's
+ * Codes: device type 0x22, METHOD_BUFFERED, FILE_ANY_ACCESS, functions 0xE00..0xE03 (HyperDbg's
  * own functions sit at 0x800..0xAFF; 0xE00..0xEFF is reserved to hdevent). Served by
  * hd_wire_device_ioctl() together with HyperDbg's four.
  */
@@ -31,6 +31,10 @@ HD_EXTERN_C_BEGIN
 #define HD_IOCTL_READ_MESSAGES 0x223804u
 /** List registered events after a tag, and the next free tag: in hd_wire_list_request. */
 #define HD_IOCTL_LIST_EVENTS 0x223808u
+/** The output source tags of one event (`output {…}`): in hd_wire_list_request (its tag),
+ *  out hd_wire_event_outputs. */
+#define HD_IOCTL_EVENT_OUTPUTS 0x22380Cu
+#define HD_WIRE_EVENT_OUTPUTS_SIZE 48u
 
 #define HD_WIRE_SELFTEST_SIZE 160u
 #define HD_WIRE_SELFTEST_RESULT_SIZE 168u
@@ -139,6 +143,15 @@ HD__STATIC_ASSERT(offsetof(struct hd_wire_list_header, more) == 24, "list_header
 HD__STATIC_ASSERT(sizeof(struct hd_wire_list_entry) == HD_WIRE_LIST_ENTRY_SIZE, "list entry");
 HD__STATIC_ASSERT(offsetof(struct hd_wire_list_entry, hits) == 32, "list_entry.hits");
 
+/** Event-outputs reply: the tags event `tag` keeps (hd_event_outputs()). */
+struct hd_wire_event_outputs {
+    uint32_t kernel_status; /**< 0: HD_WIRE_SUCCESS, HD_WIRE_ERR_TAG_NOT_EXISTS or a wire error */
+    uint32_t count;         /**< 4: tags that follow, 0 to 5 (0: the event names no output) */
+    uint64_t tags[5];       /**< 8: OutputSourceTags as registered; unused ones 0 */
+};
+HD__STATIC_ASSERT(sizeof(struct hd_wire_event_outputs) == HD_WIRE_EVENT_OUTPUTS_SIZE,
+                  "event outputs");
+
 /** What a kernel backend knows about the caller of an IOCTL. */
 struct hd_wire_caller {
     /** The calling process's id (Linux: tgid; Windows: process id). */
@@ -155,7 +168,8 @@ struct hd_wire_caller {
 
 /**
  * Handle one IOCTL of a kernel device: HyperDbg's four (as hd_wire_ioctl()) and hdevent's
- * HD_IOCTL_SELFTEST_VMCALL, HD_IOCTL_READ_MESSAGES and HD_IOCTL_LIST_EVENTS. Same rules as
+ * HD_IOCTL_SELFTEST_VMCALL, HD_IOCTL_READ_MESSAGES, HD_IOCTL_LIST_EVENTS and
+ * HD_IOCTL_EVENT_OUTPUTS. Same rules as
  * hd_wire_ioctl(): in and out may overlap, input is read before output is written, a rejected
  * request changes nothing. Writer context.
  *
@@ -165,10 +179,12 @@ struct hd_wire_caller {
  * - READ_MESSAGES: input ignored; out as hd_wire_read_messages() (*written may be 0).
  * Every request first applies what scripts asked of events (hd_engine_run_deferred()).
  * - LIST_EVENTS: in hd_wire_list_request (8 bytes); out the header and as many entries as fit.
+ * - EVENT_OUTPUTS: in hd_wire_list_request (8 bytes: the event's tag); out
+ *   hd_wire_event_outputs (48 bytes).
  *
  * @param caller may be NULL for HyperDbg's IOCTLs and the list; the self-test needs it.
  * @return as hd_wire_ioctl(); HD_ERR_BUFFER_TOO_SMALL for an output below 168 (self-test),
- *         32 (read, list) bytes.
+ *         32 (read, list), 48 (event outputs) bytes.
  */
 HD_API enum hd_status hd_wire_device_ioctl(struct hd_engine *engine,
                                            const struct hd_wire_caller *caller, uint32_t code,

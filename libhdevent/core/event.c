@@ -256,6 +256,12 @@ enum hd_status hd__event_check(const struct hd_engine *e, const struct hd_event_
         return HD_ERR_SCRIPT_BUDGET;
     if (d->core != HD_ALL && d->core >= e->core_count)
         return HD_ERR_INVALID_CORE;
+    if (d->output_count > HD_EVENT_MAX_OUTPUTS)
+        return HD_ERR_INVALID_ARGUMENT;
+    for (uint32_t i = 0; i < d->output_count; i++) /* distinct and non-zero: a tag per name */
+        for (uint32_t j = 0; j <= i; j++)
+            if (d->outputs[i] == 0 || (j < i && d->outputs[j] == d->outputs[i]))
+                return HD_ERR_INVALID_ARGUMENT;
     switch (c->kind) {
     case HD_CONDITION_NONE:
         break;
@@ -333,7 +339,9 @@ enum hd_status hd__event_create(struct hd_engine *e, const struct hd_event_desc 
 
     ev->counters_raw = hd__zalloc(e, (size_t)e->core_count * sizeof(struct hd_counter_line) +
                                         HD_CACHELINE);
-    ev->command = hd__alloc(e, command_len + 1);
+    size_t outputs_at = (command_len + 1u + 7u) & ~(size_t)7u; /* hd__event_outputs() */
+    ev->command = hd__alloc(e, d->output_count ? outputs_at + 8u * d->output_count
+                                               : command_len + 1);
     if (!ev->counters_raw || !ev->command)
         goto fail;
     ev->counters = (struct hd_counter_line *)hd_align_up((uintptr_t)ev->counters_raw,
@@ -342,6 +350,9 @@ enum hd_status hd__event_create(struct hd_engine *e, const struct hd_event_desc 
         hd_memcpy(ev->command, d->command, command_len);
     ev->command[command_len] = '\0';
     ev->command_length = (uint32_t)command_len;
+    ev->output_count = (uint8_t)d->output_count;
+    if (d->output_count)
+        hd_memcpy(hd__event_outputs(ev), d->outputs, 8u * d->output_count);
 
     if (ev->condition == HD_CONDITION_RAW) {
         st = code_load(e, d->condition.code, d->condition.code_size, &ev->condition_code);

@@ -292,6 +292,27 @@ enum hd_status hd_event_command(struct hd_engine *engine, uint64_t tag, char *bu
     return st;
 }
 
+enum hd_status hd_event_outputs(struct hd_engine *engine, uint64_t tag,
+                                uint64_t outputs[HD_EVENT_MAX_OUTPUTS], uint32_t *count)
+{
+    enum hd_status st = HD_ERR_NO_SUCH_EVENT;
+    int64_t i;
+
+    if (!engine || !outputs || !count)
+        return HD_ERR_INVALID_ARGUMENT;
+    hd__writer_lock(engine);
+    i = event_index(&engine->registry, tag);
+    if (i >= 0) {
+        const struct hd_event *ev = hd__registry_event(&engine->registry, (uint32_t)i);
+        if (ev->output_count)
+            hd_memcpy(outputs, hd__event_outputs(ev), 8u * ev->output_count);
+        *count = ev->output_count;
+        st = HD_OK;
+    }
+    hd__writer_unlock(engine);
+    return st;
+}
+
 enum hd_status hd_event_query(struct hd_engine *engine, uint64_t tag,
                               struct hd_event_info *info)
 {

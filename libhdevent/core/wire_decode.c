@@ -46,6 +46,7 @@ enum {
     EV_SC = 25,
     EV_STAGE = 28,
     EV_OUTPUT = 32,
+    EV_OUTPUT_TAGS = 40,
     EV_COUNT = 80,
     EV_TAG = 88,
     EV_TYPE = 96,
@@ -53,12 +54,33 @@ enum {
     EV_COND_SIZE = 160,
 };
 
+/* OutputSourceTags with HasCustomOutput 1: 1 to 5 distinct non-zero tags, then zeros. */
+static uint32_t output_tags(const uint8_t *b, uint64_t tags[HD_EVENT_MAX_OUTPUTS],
+                            uint32_t *count)
+{
+    uint32_t n = 0;
+
+    for (uint32_t i = 0; i < HD_EVENT_MAX_OUTPUTS; i++) {
+        uint64_t t = hd__le_rd64(b, EV_OUTPUT_TAGS + 8u * i);
+        if (t == 0)
+            continue;
+        if (n != i) /* a tag after a zero: a hole HyperDbg's user mode never leaves */
+            return HD_WIRE_ERR_BAD_OUTPUT_TAGS;
+        for (uint32_t j = 0; j < n; j++)
+            if (tags[j] == t)
+                return HD_WIRE_ERR_BAD_OUTPUT_TAGS;
+        tags[n++] = t;
+    }
+    *count = n;
+    return n ? HD_WIRE_OK : HD_WIRE_ERR_BAD_OUTPUT_TAGS;
+}
+
 uint32_t hd_wire_decode_event(const void *buf, size_t len, uint32_t core_count,
                               struct hd_event_desc *out)
 {
     const uint8_t *b = buf;
-    uint32_t cond_size, stage, core, st;
-    uint64_t tag;
+    uint32_t cond_size, stage, core, st, out_count = 0;
+    uint64_t tag, out_tags[HD_EVENT_MAX_OUTPUTS];
 
     if (!out || (!b && len))
         return HD_WIRE_ERR_INVALID_ARGUMENT;
@@ -93,10 +115,10 @@ uint32_t hd_wire_decode_event(const void *buf, size_t len, uint32_t core_count,
         return HD_WIRE_ERR_TOO_MANY_ACTIONS;
     if (cond_size && code_too_large(b + HD_WIRE_EVENT_SIZE, cond_size))
         return HD_WIRE_ERR_CODE_TOO_LARGE;
-    /* Output forwarding lives in HyperDbg's user mode and needs scripts; hdevent has neither,
-     * so accepting the flag would silently drop the user's output sources. */
-    if (b[EV_OUTPUT])
-        return HD_WIRE_ERR_CUSTOM_OUTPUT_UNSUPPORTED;
+    /* Output forwarding lives in user mode, as HyperDbg's does: the kernel keeps the tags
+     * with the event and the reader routes its messages by them (docs/output.md). */
+    if (b[EV_OUTPUT] && output_tags(b, out_tags, &out_count) != HD_WIRE_OK)
+        return HD_WIRE_ERR_BAD_OUTPUT_TAGS;
     /* Options are HyperDbg's event-specific parameters; VMCALL had none, and hdevent gives the
      * first to its scripts' step budget (HyperDbg's user mode leaves it 0: the default). */
     if (hd__le_rd64(b, EV_OPTIONS) > HD_SCRIPT_STEPS_MAX)
@@ -110,6 +132,9 @@ uint32_t hd_wire_decode_event(const void *buf, size_t len, uint32_t core_count,
     out->enabled = b[EV_ENABLED] != 0;
     out->tag = tag;
     out->script_steps = (uint32_t)hd__le_rd64(b, EV_OPTIONS);
+    out->output_count = out_count;
+    for (uint32_t i = 0; i < out_count; i++)
+        out->outputs[i] = out_tags[i];
     if (cond_size) {
         out->condition.kind = HD_CONDITION_RAW;
         out->condition.code = b + HD_WIRE_EVENT_SIZE;

@@ -1,7 +1,7 @@
 /*
  * hd_wire_device_ioctl: every IOCTL of a kernel device, HyperDbg's four (hd_wire_ioctl) and
- * hdevent's own three — the self-test exit (wire_selftest.c), message records
- * (wire_messages.c) and the event list below. Backends call this one function.
+ * hdevent's own four — the self-test exit (wire_selftest.c), message records
+ * (wire_messages.c), the event list and an event's output tags below. Backends call this one function.
  *
  * Same order of work as hd_wire_ioctl: the output size is checked first, all input is read
  * before the first output byte is written (METHOD_BUFFERED's shared SystemBuffer).
@@ -83,6 +83,27 @@ static size_t list_events(struct hd_engine *e, const void *in, size_t in_len, vo
     return HD_WIRE_LIST_HEADER_SIZE + (size_t)count * HD_WIRE_LIST_ENTRY_SIZE;
 }
 
+/* HD_IOCTL_EVENT_OUTPUTS: the output source tags event `tag` keeps (its `output {…}`). */
+static size_t event_outputs(struct hd_engine *e, const void *in, size_t in_len, void *out)
+{
+    uint8_t r[HD_WIRE_EVENT_OUTPUTS_SIZE] = {0};
+    uint64_t tags[HD_EVENT_MAX_OUTPUTS];
+    uint32_t code = HD_WIRE_SUCCESS, count = 0;
+
+    if (!in || in_len < HD_WIRE_LIST_REQUEST_SIZE)
+        code = HD_WIRE_ERR_TRUNCATED;
+    else if (in_len > HD_WIRE_LIST_REQUEST_SIZE)
+        code = HD_WIRE_ERR_TRAILING_BYTES;
+    else if (hd_event_outputs(e, hd__le_rd64(in, 0), tags, &count) != HD_OK)
+        code = HD_WIRE_ERR_TAG_NOT_EXISTS;
+    hd__le_wr32(r, 0, code);
+    hd__le_wr32(r, 4, code == (uint32_t)HD_WIRE_SUCCESS ? count : 0);
+    for (uint32_t i = 0; code == (uint32_t)HD_WIRE_SUCCESS && i < count; i++)
+        hd__le_wr64(r, 8 + 8 * i, tags[i]);
+    hd_memcpy(out, r, sizeof(r));
+    return sizeof(r);
+}
+
 enum hd_status hd_wire_device_ioctl(struct hd_engine *engine, const struct hd_wire_caller *caller,
                                     uint32_t code, const void *in, size_t in_len, void *out,
                                     size_t out_len, size_t *written)
@@ -104,6 +125,9 @@ enum hd_status hd_wire_device_ioctl(struct hd_engine *engine, const struct hd_wi
     case HD_IOCTL_LIST_EVENTS:
         need = HD_WIRE_LIST_HEADER_SIZE;
         break;
+    case HD_IOCTL_EVENT_OUTPUTS:
+        need = HD_WIRE_EVENT_OUTPUTS_SIZE;
+        break;
     default:
         return hd_wire_ioctl(engine, code, in, in_len, out, out_len, written);
     }
@@ -122,6 +146,12 @@ enum hd_status hd_wire_device_ioctl(struct hd_engine *engine, const struct hd_wi
     case HD_IOCTL_READ_MESSAGES: {
         enum hd_status st = hd_wire_read_messages(engine, out, out_len, written);
         return HD_FAILED(st) ? st : HD_OK;
+    }
+    case HD_IOCTL_EVENT_OUTPUTS: {
+        size_t n = event_outputs(engine, in, in_len, out);
+        if (written)
+            *written = n;
+        return HD_OK;
     }
     default: {
         size_t n = list_events(engine, in, in_len, out, out_len);

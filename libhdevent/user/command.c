@@ -288,3 +288,30 @@ enum hd_status hd_command_number(const char *text, size_t len, uint64_t max, uin
         return HD_ERR_INVALID_ARGUMENT;
     }
 }
+
+/* ---- output names ------------------------------------------------------------------------ */
+
+size_t hd_output_name_check(const char *name, size_t len)
+{
+    if (!name || len == 0)
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = name[i];
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '_' || c == '.' || c == '-';
+        if (!ok || i + 1 >= HD_COMMAND_OUTPUT_NAME_BYTES)
+            return i;
+    }
+    return len;
+}
+
+uint64_t hd_output_tag(const char *name, size_t len)
+{
+    uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a, 64 bits */
+
+    for (size_t i = 0; name && i < len; i++) {
+        h ^= (uint8_t)name[i];
+        h *= 0x100000001b3ull;
+    }
+    return h ? h : 1; /* 0 means "no tag" on the wire */
+}

@@ -177,13 +177,22 @@ static enum hd_status parse_output(const struct cmd_lexer *lx, const struct cmd_
             return hd__cmd_fail(lx, err, comma < end ? comma : end, 1,
                             "empty output name: %s", EXPECT_OUTPUT);
         for (const char *c = s; c < q; c++)
-            if (hd__cmd_is_blank(*c) || *c == '{' || *c == '}' || *c == '"')
+            if (hd__cmd_is_blank(*c))
                 return hd__cmd_fail(lx, err, s, n,
                                 "an output name is one word; separate names with commas: %s",
                                 EXPECT_OUTPUT);
-        if (n >= HD_COMMAND_OUTPUT_NAME_BYTES)
+        size_t bad = hd_output_name_check(s, n);
+        if (bad < n && bad + 1 >= HD_COMMAND_OUTPUT_NAME_BYTES)
             return hd__cmd_fail(lx, err, s, n, "output name longer than %u characters",
                             HD_COMMAND_OUTPUT_NAME_BYTES - 1);
+        if (bad < n) {
+            unsigned char ch = (unsigned char)s[bad];
+            char shown[8];
+            snprintf(shown, sizeof(shown), ch > 0x20 && ch < 0x7f ? "'%c'" : "0x%02X", ch);
+            return hd__cmd_fail(lx, err, s + bad, 1,
+                            "%s in output name: names are 1 to %u letters, digits, '_', '.' "
+                            "and '-'", shown, HD_COMMAND_OUTPUT_NAME_BYTES - 1);
+        }
         if (out->output_count == HD_COMMAND_MAX_OUTPUTS)
             return hd__cmd_fail(lx, err, s, n,
                             "more than %u output names: events forward to at most %u output "
@@ -331,6 +340,9 @@ static enum hd_status build_event(const struct cmd_lexer *lx, struct vstate *s,
     ev->stage = s->stage;
     ev->short_circuit = s->sc;
     ev->script_steps = s->steps;
+    for (uint32_t k = 0; k < out->output_count; k++) /* the wire carries a tag per name */
+        ev->outputs[k] = hd_output_tag(out->outputs[k], strlen(out->outputs[k]));
+    ev->output_count = out->output_count;
     out->immediate = s->imm;
     out->buffer_size = s->buffer;
     out->steps = s->steps;

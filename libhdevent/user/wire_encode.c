@@ -3,7 +3,7 @@
  *
  * Fields are written byte by byte as little-endian at the offsets wire.h pins, so the bytes
  * are the same whatever the host's byte order and whether user mode is 32- or 64-bit. The
- * fields the kernel ignores (list link, command pointer, Options[1..5], output tags, padding)
+ * fields the kernel ignores (list link, command pointer, Options[1..5], padding)
  * are 0; Options[0] carries the script step budget, ScriptBufferPointer the instruction count.
  */
 #include <stdlib.h>
@@ -76,6 +76,9 @@ static void put_event(uint8_t *out, const struct hd_event_desc *d, uint64_t tag,
     out[24] = d->enabled ? 1 : 0;
     out[25] = d->short_circuit ? 1 : 0;
     hd__le_wr32(out, 28, (uint32_t)d->stage);
+    out[32] = d->output_count ? 1 : 0; /* HasCustomOutput, then OutputSourceTags */
+    for (uint32_t i = 0; i < d->output_count && i < HD_EVENT_MAX_OUTPUTS; i++)
+        hd__le_wr64(out, 40 + 8 * i, d->outputs[i]);
     hd__le_wr32(out, 80, d->action_count);
     hd__le_wr64(out, 88, tag);
     hd__le_wr32(out, 96, HD_WIRE_EVENT_VMCALL);
@@ -116,6 +119,8 @@ enum hd_status hd_wire_encode_event(const struct hd_event_desc *desc, uint64_t t
         tag = desc->tag;
     if (!tag_valid(tag))
         return HD_ERR_INVALID_TAG;
+    if (desc->output_count > HD_EVENT_MAX_OUTPUTS)
+        return HD_ERR_INVALID_ARGUMENT;
     HD_CHECK(condition_bytes(&desc->condition, &cond, &cond_size));
     out = malloc((size_t)HD_WIRE_EVENT_SIZE + cond_size);
     if (!out)

@@ -90,6 +90,10 @@ offers "zz-one.bin zz-two.txt" hdevent events --device zz
 offers "" hdevent run --cores ''
 offers "" hdevent encode --tag ''
 offers "" hdevent read --timeout ''
+offers "" hdevent read --flush-ms ''
+offers "" hdevent read --sink ''       # NAME=KIND:TARGET: nothing to guess
+offers "" hdevent run --sink ''
+offers "zz-one.bin zz-two.txt" hdevent run --sink log=file:/tmp/x zz # the scenario after it
 offers "e d c" hdevent events ''
 offers "e d c" hdevent events --text ''
 offers "e d c" hdevent events --device = /dev/x '' # --device=/dev/x: its value is no operand

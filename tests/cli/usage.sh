@@ -209,7 +209,7 @@ holds OUT '## narrated \x1B[2J'                         # the scenario's narrati
 holds ERR '!vmcall pid 1 \x1B[2J'                      # the command, echoed in its error
 [[ $OUT$ERR != *"$esc"* ]] || fail "run --text let an ESC byte through"
 t run esc.scenario; want 1
-holds OUT '{"type":"message","event":0,"tag":"0x1000000","core":"0x0","text":"\u001b[2J","size":16,"truncated":false}'
+holds OUT '{"type":"message","event":0,"tag":"0x1000000","core":"0x0","text":"\u001b[2J","hex":"1B 5B 32 4A","size":16,"truncated":false}'
 [[ $OUT != *"$esc"* ]] || fail "run (JSON) let an ESC byte through"
 printf '!vmcall pid 1 %s[31m' "$esc" >esc.txt
 t parse --text -f esc.txt; want 1 '' "error: *"

@@ -22,6 +22,7 @@
 #define M_ASM_CONDITION "asm condition takes assembly in braces, such as asm condition {nop; nop}"
 #define M_ASM_CODE "asm code takes assembly in braces, such as asm code {nop; nop}"
 #define M_SCRIPT "script takes a script or a file in braces: script {...} or script {file:PATH}"
+#define M_OUTPUT_CHAR(c) c " in output name: names are 1 to 63 letters, digits, '_', '.' and '-'"
 #define M_OUTPUT "output takes 1 to 5 output names in braces, such as output {name1, name2}"
 #define M_ASM "'asm' applies to condition or code: asm condition {...} or asm code {...}"
 #define M_OPTION                                                                                \
@@ -205,7 +206,7 @@ const struct command_case command_cases[] = {
     {.name = "output_blanks_around_names", .text = "!vmcall output { a ,b\n,c }", .outputs = "a,b,c", .canonical = "!vmcall output {a, b, c}"},
     {.name = "output_five", .text = "!vmcall output {a,b,c,d,e}", .outputs = "a,b,c,d,e", .canonical = "!vmcall output {a, b, c, d, e}"},
     {.name = "output_name_63_characters", .text = "!vmcall output {<<63*x>>}", .outputs = "<<63*x>>", .canonical = "!vmcall output {<<63*x>>}"},
-    {.name = "output_with_imm_yes", .text = "!vmcall imm yes output {tcp:1.2.3.4:80}", .outputs = "tcp:1.2.3.4:80", .canonical = "!vmcall output {tcp:1.2.3.4:80}"},
+    {.name = "output_with_imm_yes", .text = "!vmcall imm yes output {tcp_1.2.3.4-80}", .outputs = "tcp_1.2.3.4-80", .canonical = "!vmcall output {tcp_1.2.3.4-80}"},
 
     /* ---- errors: the command word ---- */
     ERR("err_empty", "", 1, "", "empty command: " M_COMMAND),
@@ -328,8 +329,9 @@ const struct command_case command_cases[] = {
     ERR("err_output_empty_last_name", "!vmcall output {a, }", 20, "}", "empty output name: " M_OUTPUT),
     ERR("err_output_empty_first_name", "!vmcall output {,a}", 17, ",", "empty output name: " M_OUTPUT),
     ERR("err_output_two_words", "!vmcall output {a b}", 17, "a b", "an output name is one word; separate names with commas: " M_OUTPUT),
-    ERR("err_output_quoted", "!vmcall output {a, \"b\"}", 20, "\"b\"", "an output name is one word; separate names with commas: " M_OUTPUT),
-    ERR("err_output_braced", "!vmcall output {a, {b}}", 20, "{b}", "an output name is one word; separate names with commas: " M_OUTPUT),
+    ERR("err_output_quoted", "!vmcall output {a, \"b\"}", 20, "\"", M_OUTPUT_CHAR("'\"'")),
+    ERR("err_output_braced", "!vmcall output {a, {b}}", 20, "{", M_OUTPUT_CHAR("'{'")),
+    ERR("err_output_colon", "!vmcall output {tcp:1.2.3.4:80}", 20, ":", M_OUTPUT_CHAR("':'")),
     ERR("err_output_twice", "!vmcall output {a, b, a}", 23, "a", "output name listed twice: " M_OUTPUT),
     ERR("err_output_six", "!vmcall output {a,b,c,d,e,f}", 27, "f", "more than 5 output names: events forward to at most 5 output sources"),
     ERR("err_output_seven", "!vmcall output {a, b, c, d, e, f, g}", 32, "f", "more than 5 output names: events forward to at most 5 output sources"),

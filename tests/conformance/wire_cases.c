@@ -125,7 +125,12 @@ const struct wire_case wire_cases[] = {
     {.name = "event_is_enabled_0xff", .base = WC_EVENT, .patch = {E_ENABLED(0xFF)}, .expect = HD_WIRE_ERR_BAD_IS_ENABLED},
     {.name = "event_short_circuit_0x80", .base = WC_EVENT, .patch = {E_SC(0x80)}, .expect = HD_WIRE_ERR_BAD_SHORT_CIRCUIT},
     {.name = "event_has_custom_output_2", .base = WC_EVENT, .patch = {E_OUTPUT(2)}, .expect = HD_WIRE_ERR_BAD_CUSTOM_OUTPUT},
-    {.name = "event_has_custom_output_1", .base = WC_EVENT, .patch = {E_OUTPUT(1), P8(40, 0x1000000)}, .expect = HD_WIRE_ERR_CUSTOM_OUTPUT_UNSUPPORTED},
+    {.name = "event_has_custom_output_1_one_tag", .base = WC_EVENT, .patch = {E_OUTPUT(1), P8(40, 0x1000000)}, .expect = HD_WIRE_OK, .effect = WC_CHANGES},
+    {.name = "event_has_custom_output_1_five_tags", .base = WC_EVENT, .patch = {E_OUTPUT(1), P8(40, 1), P8(48, 2), P8(56, 3), P8(64, 4), P8(72, 5)}, .expect = HD_WIRE_OK, .effect = WC_CHANGES},
+    {.name = "event_has_custom_output_0_tags_ignored", .base = WC_EVENT, .patch = {P8(40, 7), P8(56, 7)}, .expect = HD_WIRE_OK, .effect = WC_CHANGES},
+    {.name = "event_has_custom_output_1_no_tag", .base = WC_EVENT, .patch = {E_OUTPUT(1)}, .expect = HD_WIRE_ERR_BAD_OUTPUT_TAGS},
+    {.name = "event_has_custom_output_1_tag_after_a_zero", .base = WC_EVENT, .patch = {E_OUTPUT(1), P8(40, 1), P8(56, 2)}, .expect = HD_WIRE_ERR_BAD_OUTPUT_TAGS},
+    {.name = "event_has_custom_output_1_tag_twice", .base = WC_EVENT, .patch = {E_OUTPUT(1), P8(40, 9), P8(48, 9)}, .expect = HD_WIRE_ERR_BAD_OUTPUT_TAGS},
     {.name = "action_immediate_2", .base = WC_ACTION_BREAK, .patch = {A_IMM(2)}, .expect = HD_WIRE_ERR_BAD_IMMEDIATE},
 
     /* ---- stage and short-circuit ---- */

@@ -57,7 +57,7 @@ struct wire_case {
     enum wc_base base;
     /** IOCTL code; 0 takes the base's own. */
     uint32_t ioctl;
-    struct wc_patch patch[4];
+    struct wc_patch patch[6];
     /** Bytes added at the end (> 0) or cut (< 0) after patching. */
     int32_t resize;
     /** For WC_*_NOPS: payload bytes, and whether the last is a RET. */

@@ -336,6 +336,7 @@ static void table_covers_every_request_code(void **state)
         HD_WIRE_ERR_REPLY_MALFORMED,         /* user-mode reply decoders: test_wire_replies */
         HD_WIRE_ERR_BUDGET_EXCEEDED,         /* the engine's budget: test_budget */
         HD_WIRE_ERR_SCRIPT_UNSUPPORTED,      /* no longer returned: scripts are supported */
+        HD_WIRE_ERR_CUSTOM_OUTPUT_UNSUPPORTED, /* no longer returned: outputs are kept */
     };
 #define CHECK_(name, value, text)                                                            \
     {                                                                                        \

@@ -119,8 +119,10 @@ static void output_lists(void **state)
         {"!vmcall output {a, }", 20, "}", "empty output name"},
         {"!vmcall output {,a}", 17, ",", "empty output name"},
         {"!vmcall output {a b}", 17, "a b", "an output name is one word; separate names with commas"},
-        {"!vmcall output {a, \"b\"}", 20, "\"b\"", "an output name is one word"},
-        {"!vmcall output {a, {b}}", 20, "{b}", "an output name is one word"},
+        {"!vmcall output {a, \"b\"}", 20, "\"", "'\"' in output name: names are 1 to 63 "
+         "letters, digits, '_', '.' and '-'"},
+        {"!vmcall output {a, {b}}", 20, "{", "'{' in output name"},
+        {"!vmcall output {log.1, a/b}", 25, "/", "'/' in output name"},
         {"!vmcall output {a, b, a}", 23, "a", "output name listed twice"},
         {"!vmcall output {a,b,c,d,e,f}", 27, "f",
          "more than 5 output names: events forward to at most 5 output sources"},

@@ -163,8 +163,40 @@ FILE *cli_diag(const char *kind);
  */
 int cli_fail(const char *what, const char *message);
 
-/** hdevent run: print every message queued on @p engine (cmd_run_messages.c). */
-void cli_run_messages(struct hd_engine *engine, bool text);
+struct sink_router;
+
+/**
+ * hdevent run: print every message queued on @p engine (cmd_run_messages.c); a message whose
+ * event names outputs (hd_event_outputs) with a sink in @p router (may be NULL) goes there
+ * instead of stdout.
+ */
+void cli_run_messages(struct hd_engine *engine, bool text, struct sink_router *router);
+
+/* ---- messages (cli_message.c) -------------------------------------------------------------- */
+
+/** A message as the JSON record shows it. */
+struct cli_message {
+    uint64_t tag;
+    uint32_t core;
+    const uint8_t *text; /**< what people read: a printf's text, a buffer's C string */
+    size_t len;
+    uint32_t size;       /**< the message's full size */
+    int immediate;       /**< 1, 0, or -1: not known (hdevent run leaves it out) */
+    bool truncated;
+};
+
+/** `"text":"…"`, then `,"hex":"…"` when a byte is outside printable ASCII and '\n'. */
+void cli_json_text_hex(FILE *out, const uint8_t *p, size_t n);
+
+/** The {"type":"message",…} record of @p m, with its newline. */
+void cli_message_json(FILE *out, const struct cli_message *m);
+
+/**
+ * Send @p m's JSON record to the sinks of @p router named by @p tags (an event's outputs).
+ * @return false when no sink took it (no router, no tags, no sink of those names): print it.
+ */
+bool cli_message_route(struct sink_router *r, const uint64_t *tags, uint32_t count,
+                       const struct cli_message *m);
 
 /** "pre", "post" or "all". */
 const char *cli_stage_name(enum hd_stage stage);

@@ -22,6 +22,7 @@
 #include <hdevent/wire_encode.h>
 
 #include <inttypes.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -64,7 +65,7 @@ static bool run_exit(struct run_sim *s, char *args)
     s->fired_count = 0;
     s->fired_more = 0;
     st = hd_host_vmcall(s->host, s->engine, &vcpu, &exit);
-    cli_run_messages(s->engine, s->text);
+    cli_run_messages(s->engine, s->text, &s->sinks);
     bool abandoned = st == HD_ERR_HOOK_FAULTED || st == HD_ERR_HOOK_TIMEOUT;
     if (abandoned) /* the line fails; its exit record says what the passes had done */
         run_fault_report(s->host, vcpu.core, st,
@@ -247,6 +248,7 @@ static int run_scenario(struct run_sim *s, const struct scenario *sc)
         if (!run_line(s, sc->lines[i], sc->first[i]))
             failed++;
         fflush(stdout);
+        sink_router_tick(&s->sinks); /* --flush-ms: what waited long enough is written */
     }
     cli_set_line(0);
     if (s->text)
@@ -266,12 +268,13 @@ static const struct hd_engine_config run_budget = {.max_events = 1u << 20,
 
 static int run_main(int argc, char **argv);
 
-enum { OPT_TIME_LIMIT = CLI_LONG_ONLY, OPT_NO_FILTER };
+enum { OPT_TIME_LIMIT = CLI_LONG_ONLY, OPT_NO_FILTER, OPT_SINK, OPT_FLUSH_MS };
 
 const struct cli_spec cli_run = {
     .name = "run",
     .summary = "the host simulator: commands and VMCALL exits from a scenario",
-    .synopsis = "[-t] [-s] [-c N] [--time-limit MS] [--no-filter] [SCENARIO|-]",
+    .synopsis = "[-t] [-s] [-c N] [--time-limit MS] [--no-filter] [--sink NAME=KIND:TARGET]...\n"
+                "       [--flush-ms MS] [SCENARIO|-]",
     .description =
         "Build a machine of simulated cores on the host backend and run a scenario (a file,\n"
         "or stdin for - or nothing) line by line: HyperDbg commands (!vmcall ..., events\n"
@@ -285,6 +288,13 @@ const struct cli_spec cli_run = {
                "      --time-limit MS    how long an exit's hooks may run before they are\n"
                "                         stopped (hex unless 0n; default and 0: 0n1000)\n"
                "      --no-filter        no seccomp filter (under valgrind and such tools)\n"
+               "      --sink NAME=KIND:TARGET\n"
+               "                         send the messages of events with output {NAME} to\n"
+               "                         file:PATH, fifo:PATH, unix:PATH, tcp:HOST:PORT or\n"
+               "                         module:LIB.so, one JSON line each (repeatable;\n"
+               "                         docs/output.md)\n"
+               "      --flush-ms MS      let sink messages wait up to MS milliseconds to be\n"
+               "                         written together (hex unless 0n; default 0: at once)\n"
                "  -t, --text             text for people; diagnostics on stderr\n"
                "  -s, --strict           a validation warning is an error\n",
     .examples = "  hdevent run --text examples/demo.scenario\n"
@@ -296,6 +306,8 @@ const struct cli_spec cli_run = {
                                         {"cores", required_argument, NULL, 'c'},
                                         {"time-limit", required_argument, NULL, OPT_TIME_LIMIT},
                                         {"no-filter", no_argument, NULL, OPT_NO_FILTER},
+                                        {"sink", required_argument, NULL, OPT_SINK},
+                                        {"flush-ms", required_argument, NULL, OPT_FLUSH_MS},
                                         {0}},
     .main = run_main,
 };
@@ -315,6 +327,15 @@ static int options(struct run_sim *s, int argc, char **argv, const char **path)
             s->strict = true;
         } else if (c == OPT_NO_FILTER) {
             s->no_filter = true;
+        } else if (c == OPT_SINK) {
+            char err[600];
+            if (!sink_add(&s->sinks, optarg, err, sizeof(err)))
+                return cli_usage_error("--sink '%s': %s", optarg, err);
+        } else if (c == OPT_FLUSH_MS) {
+            if (hd_command_number(optarg, strlen(optarg), 3600000u, &n) != HD_OK)
+                return cli_usage_error("--flush-ms %s: milliseconds, 0 to 0n3600000, hex unless "
+                                       "prefixed 0n", optarg);
+            s->sinks.flush_ms = (uint32_t)n;
         } else if (c == 'c') {
             if (hd_command_number(optarg, strlen(optarg), HD_CORES_MAX, &n) != HD_OK || n == 0)
                 return cli_usage_error("--cores %s: the simulated cores are 1 to 0n4096, hex "
@@ -346,8 +367,16 @@ static bool lock_down(struct run_sim *s)
     static char out[1 << 16];
     char err[256];
 
+    int fds[SINK_MAX];
+
     if (!s->no_filter)
         run_filter_catch_own();
+    /* The sinks open now, or never: the filter refuses open, socket and connect. A writer
+     * to a FIFO or socket whose reader left gets EPIPE, not a signal. */
+    signal(SIGPIPE, SIG_IGN);
+    s->sinks.can_reopen = false;
+    sink_router_open(&s->sinks);
+    run_filter_allow_writes(fds, sink_router_fds(&s->sinks, fds, SINK_MAX));
     if (hd_host_contain_prepare(s->host) != HD_OK)
         return !cli_fail("HD_ERR_NOT_SUPPORTED", "cannot set up the containment of hooks "
                                                  "(signal stack, timer)");
@@ -366,7 +395,10 @@ static int run_main(int argc, char **argv)
     uint8_t *text = NULL;
     size_t len;
     char err[512];
-    int rc = options(&s, argc, argv, &path);
+    int rc;
+
+    sink_router_init(&s.sinks);
+    rc = options(&s, argc, argv, &path);
 
     if (rc >= 0)
         return rc;
@@ -397,6 +429,9 @@ static int run_main(int argc, char **argv)
         rc = cli_fail("HD_ERR_NO_MEMORY", "out of memory reading the scenario");
     else
         rc = lock_down(&s) ? run_scenario(&s, &sc) : 1;
+    sink_router_close(&s.sinks); /* written before the counts say what was */
+    sink_router_report(&s.sinks, stdout, s.text);
+    fflush(stdout);
     run_script_files_free();
     scenario_free(&sc);
     hd_engine_destroy(s.engine);

@@ -6,6 +6,7 @@
 #include "cli.h"
 
 #include <hdevent/dispatch.h>
+#include <hdevent/engine.h>
 
 #include <inttypes.h>
 #include <string.h>
@@ -33,20 +34,30 @@ static void print_script_error(bool text, const struct hd_message_info *info,
     printf("}\n");
 }
 
-void cli_run_messages(struct hd_engine *engine, bool text)
+void cli_run_messages(struct hd_engine *engine, bool text, struct sink_router *router)
 {
     struct hd_message_info info;
     uint8_t data[4096];
+    uint64_t outputs[HD_EVENT_MAX_OUTPUTS];
+    uint32_t output_count;
 
     while (hd_message_read(engine, &info, data, sizeof(data)) == HD_OK) {
         size_t n = info.size < sizeof(data) ? info.size : sizeof(data);
         /* Custom code hands back a buffer: a C string at its start. A script's printf is its
          * text, exactly. */
         size_t text_len = info.kind == HD_MESSAGE_PRINT ? n : strnlen((const char *)data, n);
+        struct cli_message m = {.tag = info.tag, .core = info.core, .text = data,
+                                .len = text_len, .size = info.size, .immediate = -1,
+                                .truncated = info.truncated};
         if (info.kind == HD_MESSAGE_SCRIPT_ERROR) {
             print_script_error(text, &info, data, n);
             continue;
         }
+        /* The event's outputs, if it names any and is still there (a clear leaves its
+         * queued messages behind: they go to stdout). */
+        if (router && hd_event_outputs(engine, info.tag, outputs, &output_count) == HD_OK &&
+            cli_message_route(router, outputs, output_count, &m))
+            continue;
         if (text && info.kind == HD_MESSAGE_PRINT) {
             printf("  event %" PRIu64 " printed on core %" PRIu32 ": \"", HD_EVENT_ID(info.tag),
                    info.core);
@@ -61,11 +72,6 @@ void cli_run_messages(struct hd_engine *engine, bool text)
             printf("\"\n");
             continue;
         }
-        printf("{\"type\":\"message\",\"event\":%" PRIu64 ",\"tag\":\"0x%" PRIx64
-               "\",\"core\":\"0x%" PRIx32 "\",\"text\":",
-               HD_EVENT_ID(info.tag), info.tag, info.core);
-        cli_json_bytes(stdout, data, text_len);
-        printf(",\"size\":%" PRIu32 ",\"truncated\":%s}\n", info.size,
-               info.truncated ? "true" : "false");
+        cli_message_json(stdout, &m);
     }
 }

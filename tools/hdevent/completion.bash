@@ -32,7 +32,7 @@ _hdevent_options() {
             for (i = 1; i <= n; i++) {
                 t = w[i]; sub(/,$/, "", t)
                 if (t ~ /^-/) names = names " " t
-                else { if (t ~ /^[A-Z]+$/) arg = t; break }
+                else { if (t ~ /^[A-Z]+([=:][A-Z]+)*$/) arg = t; break } # MS, NAME=KIND:TARGET
             }
             if (want == "all" || (want == "value" && arg != "") ||
                 (want == "file" && (arg == "FILE" || arg == "PATH")))

@@ -125,3 +125,31 @@ long dev_list_page(struct cli_device *dev, uint64_t after, uint8_t *out, size_t 
         return dev_wire_fail("list events", h->kernel_status), -1;
     return (long)got;
 }
+
+int dev_event_outputs(struct cli_device *dev, uint64_t tag, uint64_t *tags, uint32_t *count)
+{
+    struct hd_wire_list_request rq = {.after_tag = tag};
+    uint8_t out[HD_WIRE_EVENT_OUTPUTS_SIZE];
+    size_t got = 0;
+    uint32_t status, n;
+    char err[512];
+
+    if (device_ioctl(dev, HD_IOCTL_EVENT_OUTPUTS, &rq, sizeof(rq), out, sizeof(out), &got, err,
+                     sizeof(err)) != 0)
+        return cli_fail("device", err), -1;
+    status = (uint32_t)out[0] | (uint32_t)out[1] << 8 | (uint32_t)out[2] << 16 |
+             (uint32_t)out[3] << 24;
+    n = (uint32_t)out[4] | (uint32_t)out[5] << 8 | (uint32_t)out[6] << 16 |
+        (uint32_t)out[7] << 24;
+    if (got != sizeof(out) || n > HD_EVENT_MAX_OUTPUTS)
+        return dev_reply_fail("event outputs", HD_WIRE_ERR_REPLY_MALFORMED), -1;
+    if (status != (uint32_t)HD_WIRE_SUCCESS)
+        return 0; /* cleared since: its messages have no outputs any more */
+    for (uint32_t i = 0; i < n; i++) {
+        tags[i] = 0;
+        for (int b = 7; b >= 0; b--)
+            tags[i] = tags[i] << 8 | out[8 + 8 * i + (uint32_t)b];
+    }
+    *count = n;
+    return 1;
+}

@@ -59,4 +59,10 @@ int64_t dev_send_modify(struct cli_device *dev, uint64_t tag, uint32_t type, boo
 long dev_list_page(struct cli_device *dev, uint64_t after, uint8_t *out, size_t out_len,
                    struct hd_wire_list_header *h);
 
+/**
+ * EVENT_OUTPUTS of @p tag: its output source tags into @p tags (HD_EVENT_MAX_OUTPUTS room),
+ * their number into @p count. @return 1; 0 when the event is gone (nothing set); -1 (printed).
+ */
+int dev_event_outputs(struct cli_device *dev, uint64_t tag, uint64_t *tags, uint32_t *count);
+
 #endif /* HDEVENT_CLI_DEVICE_CLI_H */

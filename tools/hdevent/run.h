@@ -7,6 +7,8 @@
 #ifndef HDEVENT_CLI_RUN_H
 #define HDEVENT_CLI_RUN_H
 
+#include "sink.h"
+
 #include <hdevent/command.h>
 #include <hdevent/host.h>
 
@@ -37,6 +39,8 @@ struct run_sim {
     uint64_t fired[RUN_FIRED_MAX];
     uint32_t fired_count;
     uint64_t fired_more;
+    /* --sink: where the messages of events with `output {…}` go (docs/output.md). */
+    struct sink_router sinks;
 };
 
 /* ---- run_command.c ---------------------------------------------------------------------- */
@@ -122,6 +126,10 @@ bool run_filter_refused_own(void);
  * left in @p err.
  */
 enum run_filter run_filter_install(char *err, size_t err_size);
+
+/** Let the filter allow write() on @p fds too (the output sinks, opened before it). Call it
+ *  before run_filter_install(); at most SINK_MAX descriptors. */
+void run_filter_allow_writes(const int *fds, uint32_t count);
 
 /**
  * The name of system call @p nr of ABI @p arch (an AUDIT_ARCH_* value, as SIGSYS reports it):

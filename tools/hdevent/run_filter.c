@@ -29,6 +29,14 @@
 #endif
 
 static volatile sig_atomic_t own_refused;
+static int sink_fds[SINK_MAX]; /* run_filter_allow_writes(): the output sinks */
+static uint32_t sink_fd_count;
+
+void run_filter_allow_writes(const int *fds, uint32_t count)
+{
+    for (uint32_t i = 0; i < count && sink_fd_count < SINK_MAX; i++)
+        sink_fds[sink_fd_count++] = fds[i];
+}
 
 /*
  * A SIGSYS no hook raised: hdevent's own call was refused (a rule is missing: a bug). Say so
@@ -123,6 +131,9 @@ static int allow_simulator(scmp_filter_ctx ctx)
         rc |= allow(ctx, calls[i]);
     rc |= allow_if(ctx, SCMP_SYS(write), SCMP_A0(SCMP_CMP_EQ, 1));
     rc |= allow_if(ctx, SCMP_SYS(write), SCMP_A0(SCMP_CMP_EQ, 2));
+    for (uint32_t i = 0; i < sink_fd_count; i++) /* sinks opened before the filter */
+        rc |= allow_if(ctx, SCMP_SYS(write), SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)sink_fds[i])) |
+              allow_if(ctx, SCMP_SYS(close), SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)sink_fds[i]));
     rc |= allow_if(ctx, SCMP_SYS(mmap), SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
     for (size_t i = 0; i < sizeof(prots) / sizeof(prots[0]); i++) /* W^X: never both */
         rc |= allow_if(ctx, SCMP_SYS(mprotect), SCMP_A2(SCMP_CMP_EQ, prots[i]));

@@ -59,14 +59,23 @@ struct hd_event {
     struct hd_native_condition native; /* HD_CONDITION_NATIVE: what snapshots point at */
     struct hd_counter_line *counters; /* [core count], cache-line aligned inside counters_raw */
     void *counters_raw;
-    char *command;                    /* NUL-terminated copy, never NULL */
+    char *command;                    /* NUL-terminated copy, never NULL; the output tags
+                                       * follow it (hd__event_outputs) */
     uint32_t command_length;          /* its length, NUL excluded */
 
     /* Writer state: never read by dispatch. */
     bool enabled;
+    uint8_t output_count;             /* hd_event_desc.outputs: in the padding, no cost */
     struct hd_ptrs actions;           /* struct hd_action *, in run order (S7) */
     struct hd_event *free_next;       /* on a retired snapshot's free list */
 };
+
+/* The output tags of @p ev: in the command's allocation, after its NUL, 8-byte aligned, so an
+ * event without `output` costs no byte more. */
+static inline uint64_t *hd__event_outputs(const struct hd_event *ev)
+{
+    return (uint64_t *)(void *)(ev->command + ((ev->command_length + 1u + 7u) & ~(size_t)7u));
+}
 
 static inline const struct hd_action *hd__event_action(const struct hd_event *ev, uint32_t i)
 {

@@ -114,7 +114,8 @@ lg_build_cli() {
         die "version.h for the static CLI"
     lg_build_static "$work/hdevent" -I"$work/include" -DHDEVENT_CLI_DEVICE_ONLY \
         -DHDEVENT_CLI_HAVE_DEVICE -DHDEVENT_NO_ZYDIS '-DHDEVENT_BUILD_TYPE="static, for the guest"' \
-        "$src"/tools/hdevent/{main,cli_util,cli_options,cli_input,cli_command,device_cli,device_posix}.c \
+        "$src"/tools/hdevent/{main,cli_util,cli_options,cli_input,cli_command,cli_message}.c \
+        "$src"/tools/hdevent/{device_cli,device_posix,sink,sink_route}.c \
         "$src"/tools/hdevent/cmd_{add,events,read,selftest}.c \
         "${user_src[@]}" "$src"/libhdevent/core/*.c "$src"/libhdevent/core/arch/x86_64/call_raw.S
 }

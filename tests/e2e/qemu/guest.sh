@@ -105,6 +105,36 @@ expect "faulting script: exit still handled" '"rax":"0xfffffffffffffc18"' \
 expect "script error read back" 'HD_ERR_SCRIPT_DIVIDE_BY_ZERO' hdevent read
 expect "compile error: refused in user mode" 'HD_ERR_SCRIPT_COMPILE' \
     hdevent add '!vmcall script { y = nosuch(1); }'
+
+# ---- output {…}: the module keeps the event's output tags; read --follow --sink routes its
+# messages to the sink, the others stay on stdout (docs/output.md)
+expect "add event with output" '"type":"added"' \
+    hdevent add '!vmcall pid 997 script { printf("to the log %llx\n", $core); } output {guestlog}'
+hdevent selftest-vmcall core=0 pid=997 >/dev/null
+hdevent selftest-vmcall core=1 pid=997 >/dev/null
+hdevent selftest-vmcall core=0 pid=999 >/dev/null
+out=$(hdevent read --follow --timeout 0n300 --sink guestlog=file:/tmp/sink-check.log)
+expect "sink: core 0's message in the file" '"core":"0x0","text":"to the log 0\\n"' cat /tmp/sink-check.log
+expect "sink: core 1's message in the file" '"core":"0x1","text":"to the log 1\\n"' cat /tmp/sink-check.log
+refuse "sink: not on stdout" 'to the log' echo "$out"
+expect "sink: the event without output on stdout" 'VMCALL executed with context' echo "$out"
+expect "sink: counts" '"type":"sink","name":"guestlog","sink":"file:/tmp/sink-check.log","written":2,"dropped":0,"failures":0' echo "$out"
+# SIGHUP reopens the file (log rotation): what came before stays in the moved file, what
+# follows goes to a new one at the path.
+hdevent read --follow --timeout 0n4000 --sink guestlog=file:/tmp/rot.log >/tmp/rot.out 2>&1 &
+reader=$!
+sleep 1
+hdevent selftest-vmcall core=0 pid=997 >/dev/null
+sleep 1
+mv /tmp/rot.log /tmp/rot.log.1
+kill -HUP "$reader"
+sleep 1
+hdevent selftest-vmcall core=1 pid=997 >/dev/null
+wait "$reader"
+expect "SIGHUP: the moved file holds core 0's message" '"core":"0x0","text":"to the log 0' cat /tmp/rot.log.1
+refuse "SIGHUP: and not core 1's" '"core":"0x1"' cat /tmp/rot.log.1
+expect "SIGHUP: the new file holds core 1's message" '"core":"0x1","text":"to the log 1' cat /tmp/rot.log
+expect "SIGHUP: both counted" '"written":2,"dropped":0,"failures":0' cat /tmp/rot.out
 expect "events c all (scripts)" '"change":"clear","all":true' hdevent events c all
 
 # ---- raw code is called on the ABI's stack alignment (rsp = 0 mod 16 at the call), whatever
