@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Thin wrapper around CMake/CTest. The real build is CMakeLists.txt.
 #   make deps | build | demo | test | test-default | test-asan | test-tsan | bench | bench-quick
 #        | test-bochs | test-bochs-linux | test-qemu | test-wine | test-msvc | test-package

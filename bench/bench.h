@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hdevent-bench: options, the result table and the scenario runners shared by main.c,
  * single.c (single-thread scenarios) and mc.c (multi-core scenarios).

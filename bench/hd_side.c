@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The hd side of the benchmark (see hd_side.h). */
 #include "hd_side.h"
 

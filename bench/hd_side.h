@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The hd side: an engine on the host backend holding a world's events, with every allocation
  * it makes recorded so that the dram cache state can clflush all of it.

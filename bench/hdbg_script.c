@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hdbg-script: HyperDbg's script execution re-created from facts about it (hdbg_script.h).
  * Clean-room: the names, the numbering and the code are ours; only the shape — a symbol stream

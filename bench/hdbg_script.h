@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hdbg-script: a clean-room re-creation of how HyperDbg runs a script action, written from
  * facts about its script engine (no HyperDbg code), the baseline of the S_* scenarios:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hdbg-sim: HyperDbg's dispatch as issue 6 describes it (see hdbg_sim.h). Clean-room: the
  * layout below is ours; only the sizes, the list discipline and the order of the checks

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hdbg-sim: a clean-room re-creation of HyperDbg's VMCALL event dispatch, written from the
  * description in issue 6 (no HyperDbg code): the baseline hdevent is measured against.

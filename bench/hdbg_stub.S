@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hdbg_call(code, a1, a2, a3): the re-created HyperDbg stub around condition and custom code.
  * Like HyperDbg's, it pushes and pops 8 registers around the call, gives no shadow space and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hdevent-bench: hdevent's VMCALL dispatch beside a re-creation of HyperDbg's (hdbg_sim.c),
  * same inputs, same machine code, interleaved in one process. Prints one line per

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Multi-core scenarios. One dispatch thread per online CPU (pinned; simulated core = CPU), all
  * in one process (one pid), each timing its own exits on a shared world of 1,000 mixed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A small deterministic generator (splitmix64): the same seed gives the same worlds. */
 #ifndef HDEVENT_BENCH_RNG_H
 #define HDEVENT_BENCH_RNG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The script scenarios: one event on every core and process whose one action is a script,
  * measured like the single-thread scenarios (single.c) for hd, hd_ipi, hdbg and hdbg_shuf.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Single-thread scenarios: one world per scenario, measured on core 0 for hd, hdbg (nodes in
  * allocation order) and hdbg_shuf (nodes in shuffled order), interleaved A/B/C in rounds so

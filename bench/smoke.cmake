@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # bench.smoke: hdevent-bench runs and prints what docs/performance.md says it prints.
 # Checks the format only; figures are never asserted (machines are noisy).
 if(NOT BENCH)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hdevent-bench's summary: one line per goal of docs/performance.md, from the measurements
  * main.c kept (bench_find): `summary <goal> <quantity> <value> <op> <limit> PASS|MISS`, or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Timing and cache control for the benchmark (see timing.h). */
 #define _GNU_SOURCE
 #include "timing.h"

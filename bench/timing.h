@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Timing and cache control: fenced rdtsc, the calibrated cost of an empty region, the L2
  * sweep for the l3 state, clflush for the dram state, and percentiles.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * What both implementations share: the machine code they run and the simulated OS they ask
  * for the current core and process.

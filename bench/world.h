@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A benchmark world: the events both implementations register, in registration order, and the
  * exit they are measured on. Built once per measurement and handed to hd and hdbg alike, so

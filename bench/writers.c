@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * W_churn: the writer's cost. An engine holds N events on other keys (each on its own pid,
  * cores round-robin), and one writer registers an enabled event on core 0 / BENCH_PID and

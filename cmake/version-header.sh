@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # <hdevent/version.h> for builds outside CMake (the static CLI of the Linux e2e tests,
 # backends/windows-wdk/mingw.mk): the substitution configure_file() makes of
 # cmake/version.h.in, from the version in CMakeLists.txt's project().

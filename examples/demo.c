@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hdevent-demo — VMCALL event hooks on the host backend, end to end.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // hvpp_style.cpp — hdevent in an hvpp-style C++ exit handler, with the two-call form.
 //
 // hvpp (wbenny/hvpp) writes exit handlers as C++ classes: vmexit_handler::handle(vcpu_t&)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * plugin_minimal.c — the smallest complete hdevent plugin: one native hook, its registration
  * on the host backend, and one simulated VMCALL exit. docs/c-api.md quotes this file.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * simplevisor_style.c — hdevent on the VMCALL exit of a SimpleVisor-style hypervisor, in C.
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Build the Debian packages (debian/, docs/packaging.md) with dpkg-buildpackage, from a copy of
 # this tree: dpkg-buildpackage works inside the source tree (debian/tmp, the CMake build
 # directory, debian/<package>/) and writes its results into the parent directory, so it runs

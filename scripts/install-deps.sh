@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Install the Debian 12 packages that the parts asked for need, and only those that are missing.
 # Idempotent and fast when everything is present (one dpkg-query per package, no apt-get at all).
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/alloc_wrap.h — counting, and optionally failing, malloc/calloc/realloc/free through
  * link-time wrappers (-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free), so tests

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Every function the documentation names is one the public headers declare: a name written
 # `hd_something(` in README.md, docs/*.md or docs/backends/*.md must be declared (or defined
 # as a function-like macro) outside the comments of include/hdevent/*.h or of the Linux

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The libraries export exactly their API: every global symbol an archive defines is a function
 # that include/hdevent/ declares with HD_API, and every HD_API function is defined by one of
 # them (or is an inline in its header). Internals are hd__* and were made local (CMakeLists.txt,

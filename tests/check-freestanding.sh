@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Prove the core imports nothing but memcpy, memset and memcmp.
 #
 #   check-freestanding.sh archive   <ar> <nm> <ld> <libhdevent_core.a>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bm.h — the bare-metal image's own pieces: console on port 0xE9, the static arena, the
  * CPU tables, and what the guest and the host side share (hypercall numbers, counters).

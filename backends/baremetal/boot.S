@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * boot.S — the 512-byte boot sector (BIOS loads it at 0x7C00, real mode). It reads the rest
  * of the floppy image, sector by sector with INT 13h (CHS: 18 sectors, 2 heads), to 0x7E00,

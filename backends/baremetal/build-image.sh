@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Build the bare-metal Bochs image: the boot path, the shared VMX layer (backends/vmx) and
 # the hdevent core (libhdevent/core, the same sources every backend compiles) with
 # freestanding flags, plus the events of events.list encoded by the host `hdevent` tool.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * entry.S — real mode to long mode, the 64-bit GDT/IDT stubs, CPL 3 entry and exit, and the
  * guest's VMCALL helper. Page tables: 1 GiB identity map with 2 MiB pages at 0x1000-0x3FFF,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * guest.c — the guest: VMCALLs with chosen registers, each checked against what the events
  * (events.list) and the default handling (bm.h) must have done. One line per case on 0xE9,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lib.c — what a freestanding image needs and the core may import (memcpy, memset,
  * memcmp), the console (Bochs' port 0xE9 hack), the static arena and the way out.

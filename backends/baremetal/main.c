@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * main.c — the bare-metal backend: CPU tables, the hdevent backend ops and the VMX glue,
  * events registered from the embedded `hdevent encode` files through hd_wire_ioctl(), then

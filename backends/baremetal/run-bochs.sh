@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Boot the bare-metal image under Bochs, headless, and print what the image writes to port
 # 0xE9 (stdout). Bochs' own log is kept at error level only.
 #

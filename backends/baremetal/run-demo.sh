@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # `make demo`, bare-metal part: build the image, boot it under Bochs and show, for each guest
 # VMCALL, what fired (the exit lines of the VMX layer's glue) and what the guest checked.
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Contained hooks: on the host, raw code runs in the process that simulates the machine, so a
  * hook that faults or never returns would take the simulator (a test, `hdevent run`) with it.

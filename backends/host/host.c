@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The host backend: the backend contract over libc, pthreads and mmap, with state a test can
  * steer (Bareflank's test platform idea). Nothing here knows about events; it serves the

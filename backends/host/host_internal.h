@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The host backend's private state, shared by host.c (the backend ops and the simulated exit)
  * and contain.c (faults and time limits of hooks: signals, timers, the raw-code regions a

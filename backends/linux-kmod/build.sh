@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Build hdevent.ko against a kernel build tree, out of the source tree; or lay out its sources
 # for DKMS.
 #

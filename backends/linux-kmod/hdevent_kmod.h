@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * backends/linux-kmod/hdevent_kmod.h — the Linux kernel module's exported entries, for a
  * hypervisor module that has its own VMX exit handler and wants hdevent's VMCALL hooks.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The executable arena: raw conditions and custom code run from here (kmod_exec.c).
  *

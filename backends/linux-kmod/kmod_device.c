@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * /dev/hdevent: the misc device user mode talks to (include/hdevent/device_linux.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Executable memory for raw conditions and custom code (hd_backend_ops.exec_alloc/exec_free).
  *

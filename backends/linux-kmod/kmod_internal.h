@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * What the files of hdevent.ko share: the engine, the backend ops, the device.
  */

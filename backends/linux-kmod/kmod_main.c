@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hdevent.ko: module load and unload, the vmx= parameter, and the entries a hypervisor module
  * calls from its own exit handler (hdevent_kmod.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The backend ops of hdevent.ko: how the core gets memory, a lock, the log and "run on every
  * core" from Linux; executable memory is kmod_exec.c's. All of them run in writer context

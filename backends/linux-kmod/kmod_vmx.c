@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * vmx=on: every online CPU virtualized with the shared VMX layer (include/hdevent/vmx.h), which
  * does VMXON, the VMCS, the exit stub, the exit-reason switch and the RIP advance. This file is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * vmx_arch.h — private to backends/vmx: VMCS field encodings, MSR numbers and the few
  * privileged instructions the layer needs, as inline assembly (GCC/Clang syntax, which both

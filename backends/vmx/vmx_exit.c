@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * vmx_exit.c — the exit handler: one table indexed by basic exit reason (KVM style), one
  * function that advances RIP (Xen's update_guest_eip), and the VMCALL path into the core.

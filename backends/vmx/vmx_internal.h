@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * vmx_internal.h — private to backends/vmx: the per-core state and what the C files and the
  * exit stub share.

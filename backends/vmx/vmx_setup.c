@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * vmx_setup.c — VMX support check, per-core regions, VMXON, VMCS, VMLAUNCH, VMXOFF.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * vmx_stub.S — VMLAUNCH from the current context, and the VM-exit entry point (HOST_RIP).
  *

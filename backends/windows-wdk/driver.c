@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hdevent.sys — the WDM driver: DriverEntry and unload, the device \Device\hdevent with the
  * symbolic link \\.\hdevent (opened by administrators only), and its IRPs. Every IOCTL goes

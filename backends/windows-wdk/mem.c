@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * memcpy, memset and memcmp for the driver, in general-purpose registers only.
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The mingw-w64 cross build of the Windows driver and the Windows CLI (no WDK needed).
 #
 #   make -f backends/windows-wdk/mingw.mk SRC=<repo> O=<out dir> [-j2] [TARGETS]

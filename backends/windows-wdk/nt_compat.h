@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * nt_compat.h — the one header of the Windows driver that knows which toolchain builds it.
  *

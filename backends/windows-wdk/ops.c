@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The Windows services behind struct hd_backend_ops (backend.h), and the run-here service the
  * self-test IOCTL needs (struct hd_wire_caller, wire.h). Thin glue: no event logic here.

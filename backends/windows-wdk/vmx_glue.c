@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The shared VMX layer's Windows glue (include/hdevent/vmx.h): contiguous memory, physical
  * addresses, the pid in VMX root, a bugcheck for exits the layer cannot resume from, and the

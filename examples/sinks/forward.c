@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A `module:` sink (docs/output.md): HyperDbg's event forwarding callback, which hdevent calls
  * once per message with the message's JSON line (NUL-terminated, without its newline).

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Accept one stream connection and copy every byte it sends to a file: the reader at the
 other end of a unix: or tcp: sink (docs/output.md, tests/cli/sinks.sh).
 

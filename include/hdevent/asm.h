@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hdevent/asm.h — an Intel-syntax x86-64 assembler on Zydis's encoder (USER MODE ONLY: libc,
  * malloc, Zydis).

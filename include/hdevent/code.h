@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hdevent/code.h — validation and disassembly of raw condition and custom-code bytes, with
  * Zydis (user mode only).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hdevent/command.h — HyperDbg's command language (USER MODE ONLY: libc, malloc).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hdevent/device_linux.h — how user mode passes IOCTL buffers to /dev/hdevent on Linux.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hdevent/dispatch.h — the hot path: what a VMX exit handler calls on exit reason 18.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hdevent/engine.h — the engine: the event registry, its snapshots and the message queues.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hdevent/hdevent.h — the single door for hook and backend code: the engine, events,
  * dispatch, the backend contract. The IOCTL wire format (wire.h, wire_device.h) is for kernel

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hdevent/host.h — the host backend (USER MODE ONLY: libc, pthreads, mmap).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hdevent/regs.h — the guest's general-purpose registers, in HyperDbg's GUEST_REGS order.
  *

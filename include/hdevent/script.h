@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hdevent/script.h — the script compiler and disassembler (USER MODE ONLY: libc, malloc).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hdevent/script_bytecode.h — the compiled form of a script, and its verifier.
  *

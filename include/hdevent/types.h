@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hdevent/types.h — the one place that knows which world we are compiled in.
  *

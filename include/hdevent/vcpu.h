@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hdevent/vcpu.h — the per-exit record a backend fills before it calls the dispatcher.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hdevent/vmx.h — the shared VMX layer every ring-0 backend links (Linux module, Windows
  * driver, bare-metal image); its sources are backends/vmx/, compiled into the kernel image

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hdevent/wire.h — HyperDbg's IOCTL wire format: layouts, codes, and the one kernel entry point.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hdevent/wire_device.h — hdevent's own device records: the IOCTLs a kernel device serves
  * beside HyperDbg's four (wire.h): a self-test VMCALL exit on the calling core, message

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hdevent/wire_encode.h — the user-mode side of the wire (USER MODE ONLY: libc, malloc):
  * building HyperDbg's IOCTL buffers, and decoding what a device replies.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The leaf of the writer side: backend memory, the writer lock, log lines, hex formatting and
  * the pointer arrays writers grow. Nothing here knows about events or snapshots.

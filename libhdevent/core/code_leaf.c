@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Which raw code can be called without the trampoline (arch.h): a leaf that writes no
  * register either ABI calls callee-saved, touches neither the stack pointer nor DF, and ends

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Defaults of the public descriptors, and small facts about them. */
 #include <hdevent/backend.h>
 #include <hdevent/engine.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The hot path: one VMCALL exit, from the entry a backend calls down to the events it runs.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * What an event of raw code never needs, out of the hot path's way (internal/dispatch.h):
  * native hooks and what they receive, break and script actions, the message a custom code's

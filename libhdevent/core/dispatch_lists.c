@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The passes that are not one short list (dispatch.c runs that one itself): a list long
  * enough to be chunked; events of several key shapes, whose lists — (this core, this pid),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Engine lifetime: the backend ops copy, the per-core state and message rings, the first
  * (empty) snapshot, and tearing it all down.

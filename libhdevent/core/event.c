@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Event and action objects (internal/event.h): the checks a descriptor passes before anything
  * is allocated, and the making and freeing of what registration keeps — executable copies of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Per-core message queues (S18, S20): single producer (the core, in dispatch), single consumer
  * (hd_message_read, serialized by the writer lock). Head and tail are free-running counters

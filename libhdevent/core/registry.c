@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The registry: tags, the writer functions of engine.h, and the queries. Each writer checks
  * everything before it allocates, allocates everything before it changes anything, and

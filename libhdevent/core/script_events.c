@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * event_enable / event_disable / event_clear from scripts. A script runs on the dispatch path,
  * where no writer may run (writers allocate, lock and may wait for other cores), so a request

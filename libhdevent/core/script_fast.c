@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The fast path: a script that starts with a filter — compares of a register, $pid or $core
  * against constants joined by && and || (`if (@rax == 1234 && $pid == 4) {…}`) — has that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * printf formats of scripts, without libc: the one parser the verifier counts conversions
  * with and the VM formats with, so a format the verifier accepted is exactly one the VM

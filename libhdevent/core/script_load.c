@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Loading a script action (writer context): verify the bytecode, bind its `.name` globals to
  * the engine's table, decode it into aligned native instructions, give every core its own

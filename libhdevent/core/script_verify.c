@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The script verifier (script_bytecode.h): bytecode comes from user mode, so before a script
  * is registered every byte of it is checked here, in a fixed order — header, sizes, register

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The script VM: one run of a verified program, on the dispatch path (VMX root, interrupts
  * off). No allocation: the slots are this core's, made at registration; messages are written

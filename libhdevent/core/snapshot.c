@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Snapshots, the writer side (snapshot.h has the layout dispatch reads): a change to one
  * event copies the path from the word to its lists — one shard, the root if there is one,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Rebuilding a snapshot from the registry in one pass, bottom up: enable-all, disable-all,
  * clear-all, and a change that moves the geometry (more or fewer shards). The events a build

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Lists of a snapshot (snapshot.h): the records of one key's events for one pass, in tag
  * order, and how a writer makes the next version of a list for one event's change.

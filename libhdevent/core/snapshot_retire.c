@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Retiring snapshot nodes and cleared events, and freeing them once no core can read them.
  *

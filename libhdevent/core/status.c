@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Status strings, generated from the one list in status.h. */
 #include <hdevent/status.h>
 

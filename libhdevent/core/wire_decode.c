@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Wire decoders: HyperDbg's event, action and modify buffers into descriptors.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Wire error codes: sentences and names from the one list in wire.h, statuses mapped by the
  * wire column of the status list in status.h, and the one logger of wire rejections. */
 #include "internal/engine.h"

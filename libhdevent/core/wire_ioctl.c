@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hd_wire_ioctl: the one place a kernel backend's IOCTL handler hands its buffers to.
  *

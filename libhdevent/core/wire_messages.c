@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Message records for user mode: Linux read() on /dev/hdevent and HD_IOCTL_READ_MESSAGES
  * (Windows) both return these bytes, so one client decodes both.

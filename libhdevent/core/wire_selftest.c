@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * HD_IOCTL_SELFTEST_VMCALL: a synthetic VMCALL exit, built from the caller's registers and
  * run on the calling core exactly as a VMX exit handler runs one (pre pass, default handling

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * asm.c — the assembler's entry points (hdevent/asm.h): the text is split into statements at
  * `;` and newlines (not inside strings), each statement is parsed (asm_parse.c), labels are

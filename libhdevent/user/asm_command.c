@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * asm_command.c — the `asm condition {…}` and `asm code {…}` bodies of a command
  * (command_vmcall.c): assembled (hdevent/asm.h) and given the RET that raw code gets, so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * asm_diagnose.c — why an instruction does not encode. Zydis's encoder only says "no form
  * matches", so the instruction is tried again with one thing changed at a time, and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * asm_encode.c — which form of an instruction to encode, and its final bytes once placed.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * asm_internal.h — shared by the assembler's files (hdevent/asm.h). Not installed.
  *

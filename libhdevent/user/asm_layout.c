@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * asm_layout.c — labels, and where every statement goes.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * asm_lex.c — the tokens of one assembly statement.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * asm_names.c — the names an assembly statement uses.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * asm_request.c — one form of an instruction as a Zydis encoder request, and its bytes.
  *

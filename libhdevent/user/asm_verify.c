@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * asm_verify.c — every instruction the assembler encodes is decoded back by Zydis and turned
  * into a request again (ZydisEncoderDecodedInstructionToEncoderRequest); that request must be

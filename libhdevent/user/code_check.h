@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * What hd_code_validate()'s files share (libhdevent/user/code_*.c, user mode only):
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hd__code_classify() (code_check.h): what one decoded instruction does to control flow, rsp,
  * the general registers and memory, for the control-flow graph and the stack tracker.

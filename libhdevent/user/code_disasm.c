@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Disassembly of raw code for display (hdevent/code.h), and the Zydis set-up that
  * validation shares (code_zydis.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The control-flow graph of swept code (code_check.h), entry point hd__code_check_flow() at
  * the end. Functions are offset 0 and every target of a direct call inside the buffer; each

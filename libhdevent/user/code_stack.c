@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The stack tracker (code_check.h): hd__code_track_stack() follows one function from its
  * entry over every path and knows, before each instruction:

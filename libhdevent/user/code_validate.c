@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hd_code_validate(): what raw code must satisfy before it is sent to a kernel
  * (hdevent/code.h; docs/commands.md, "What validation proves"). The entry point is at the

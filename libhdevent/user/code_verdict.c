@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hd__code_verdict() (code_check.h): whether one decoded instruction has a place in VMX root
  * code at all — forbidden (always an error), privileged or hostile, FPU/SIMD state use, or an

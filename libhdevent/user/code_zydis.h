@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The one place libhdevent/user sets up Zydis: a 64-bit decoder and an Intel-syntax
  * formatter, shared by validation (code_validate.c) and disassembly (code_disasm.c).

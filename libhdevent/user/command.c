@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * command.c — the command parser's entry points: parse, free, the "supported here" check and
  * the error formatter. The grammar lives in command_vmcall.c and command_events.c.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * command_events.c — `events`, `events e|d|c ID|all`, `events sc on|off`.
  * An ID is hex like every HyperDbg number; its tag is ID + 0x1000000 (S19).

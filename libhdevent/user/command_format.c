@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hd_command_format(): a parsed command back to text, in canonical form (lower-case
  * keywords, 0x numbers, options in a fixed order, defaults left out, code as spaced hex with

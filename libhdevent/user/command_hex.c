@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * command_hex.c — `condition {hex}` and `code {hex}` bodies.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * command_internal.h — shared by the command parser's files (lexer, numbers, hex bodies,
  * !vmcall, events). Not installed.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * command_lex.c — tokens, numbers and error reports of the command parser.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * command_vmcall.c — `!vmcall [option value]...`: options in any order, keywords in any case,
  * each option at most once (a repeated option is an error: "last wins" would silently drop

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * script_call.c — the functions a script may call, their arguments, and their code. Anything
  * else is a compile error that names the function (HyperDbg has more; hdevent takes these).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * script_compile.c — the compiler's entry points (script.h): compile text or a file, free a
  * program. Every error longjmps back here, where everything allocated is freed: a failed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * script_disasm.c — bytecode back to text, one instruction a line (hd_script_disasm). The
  * program is verified first, so every operand printed is in range.

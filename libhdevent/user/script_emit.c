@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * script_emit.c — the program being built (instructions, constants, strings, temporaries,
  * jump lists) and its serialisation into bytecode (script_bytecode.h).

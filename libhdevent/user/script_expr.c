@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * script_expr.c — expressions into trees, with C's precedence and left associativity:
  *

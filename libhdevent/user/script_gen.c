@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * script_gen.c — code for expression trees: values into slots, conditions into jumps.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * script_internal.h — shared by the script compiler's files (lexer, expressions, statements,
  * calls, program builder). Not installed.

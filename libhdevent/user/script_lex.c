@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * script_lex.c — the script compiler's tokens and its error reports.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * script_stmt.c — statements, compiled as they are parsed:
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libhdevent/user/text.h — small text helpers the command parser and the assembler share.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wire_encode.c — descriptors into HyperDbg's IOCTL buffers (user mode).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wire_file.c — FILE format: the IOCTL buffers of one event, back to back (user mode).
  *

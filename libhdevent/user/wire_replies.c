@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Decoders of what a device replies (wire_encode.h): the result, modify, self-test, list and
  * message records hdevent's kernels write. The kernel is on the other side of a trust

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The library-only options (README, "Building only the library") really leave the rest out:
 # configure this tree with HDEVENT_BUILD_TESTS, _EXAMPLES and _BENCH off, as `make install` and
 # the Debian packages do, where neither cmocka nor a C++ compiler can be found, and check that

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Every command docs/commands.md offers as an example that should work is accepted by
 # `hdevent parse`: the example column of the `!vmcall` options table (`pid 490` is run as
 # `!vmcall pid 490`), HyperDbg's documented forms, and each line of the hex-body block. The

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # `hdevent decode` on every FILE of the wire conformance table: a valid FILE decodes (exit 0,
 # one "event" line), a malformed one exits 1 with {"type":"error","error":"HD_WIRE_ERR_...",
 # "code":"0x<code>",...} giving the documented code. Usage: decode-conformance.sh <hdevent> <wire_conformance>

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Run every ```console example in the given Markdown files and compare its output.
 #
 # In a ```console block, a line starting with "$ " is a shell command; the lines up to the next

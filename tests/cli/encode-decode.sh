@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # `hdevent encode` then `hdevent decode`: the command's fields survive the IOCTL buffers, and
 # bad commands are refused with a located error and no FILE. Usage: encode-decode.sh <hdevent>
 set -euo pipefail

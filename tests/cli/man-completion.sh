@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # hdevent's man page (docs/man/hdevent.1) and bash completion (tools/hdevent/completion.bash):
 # both cover every subcommand and option the tool's --help shows, the page renders without a
 # groff warning and names the tool's version, and `cmake --install --component tool` puts

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # `hdevent run` on every tests/scenarios/<name>.scenario: stdout must equal <name>.expected
 # byte for byte (JSON lines: events, actions, messages, exits with registers, errors), and the
 # exit status must be 1 exactly when the expected output has a failed line.

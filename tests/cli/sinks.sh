@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # `hdevent run --sink` end to end (docs/output.md): events with `output {…}` send their
 # messages to a file, a FIFO, a Unix socket, a loopback TCP socket and a module (a shared
 # object built here), under the seccomp filter. Each sink must receive exactly the message

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The hdevent tool as a Unix tool (docs/cli.md, "Options, input and exit status"): --help and
 # --version everywhere, getopt_long's forms, usage errors named on stderr with exit 2, input
 # from an operand, stdin or -f FILE, -o -, diagnostics on stderr with --text, bytes from

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/conformance/code_cases.c — the rows of the code-validation table (code_cases.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/conformance/code_cases.h — the code-validation conformance table: one row per raw
  * buffer given to hd_code_validate(), and every finding it must get.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/conformance/code_conformance.c — runs the code-validation table (code_cases.c): one
  * cmocka test per row, named after it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/conformance/command_api.c — the parser's API around the table: NULL arguments,
  * hd_command_format()'s length limit, hd_command_number(). Run by command_conformance.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/conformance/command_api.h — cmocka tests of the parser's API around the table
  * (command_api.c): NULL arguments and the error each gives; hd_command_format() never prints a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/conformance/command_cases.c — the table of command texts and what each must give.
  *

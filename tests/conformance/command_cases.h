@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/conformance/command_cases.h — the command-language conformance table: one row per
  * command text, with every field the parse must give, or the exact error it must get.

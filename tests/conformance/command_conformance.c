@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/conformance/command_conformance.c — runs every row of command_cases.c through
  * hd_command_parse(), one cmocka test per row.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/conformance/command_same.h — "are these two parsed commands the same command?",
  * shared by the conformance runner, the allocation-failure test and the fuzz harness.

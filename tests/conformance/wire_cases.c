@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/conformance/wire_cases.c — the table of buffers and their expected wire codes.
  *

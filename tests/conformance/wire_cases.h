@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/conformance/wire_cases.h — the wire conformance table: one row per buffer sent to
  * hd_wire_ioctl(), how its bytes are made, and the wire code it must get.

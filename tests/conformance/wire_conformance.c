@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/conformance/wire_conformance.c — runs every row of wire_cases.c through
  * hd_wire_ioctl() as a kernel backend would, one cmocka test per row.

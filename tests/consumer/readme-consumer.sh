@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The README's consumer example, built against an installed hdevent the ways the README says,
 # from the README's own text:
 #

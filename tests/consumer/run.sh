@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Install an already-built hdevent into a temp prefix and use it as a downstream project would.
 #
 #   run.sh full <cmake> <hdevent-build-dir> <consumer-source-dir> <cc>

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # cmake -DVERSION_FILE=<prefix>/lib/cmake/hdevent/hdeventConfigVersion.cmake -P version-compat.cmake
 #
 # The installed version file answers find_package(hdevent X.Y) as 0.x promises: compatible

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/fuzz/fuzz_asm.c — libFuzzer harness for the assembler (hdevent/asm.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/fuzz/fuzz_code_validate.c — libFuzzer harness for raw-code validation.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/fuzz/fuzz_command_parse.c — libFuzzer harness for the command parser.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/fuzz/fuzz_script_compile.c — libFuzzer harness for the script compiler.
  *

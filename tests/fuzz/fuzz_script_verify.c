@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/fuzz/fuzz_script_verify.c — libFuzzer harness for the bytecode verifier (the core's
  * hd_script_verify(), what registration and the wire decoder run on bytes from user mode).

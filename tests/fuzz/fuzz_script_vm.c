@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/fuzz/fuzz_script_vm.c — libFuzzer harness for the script VM and its fast path.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/fuzz/fuzz_wire_decode.c — libFuzzer harness for the wire decoders, hd_wire_ioctl() and
  * hd_wire_device_ioctl().

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/fuzz/fuzz_wire_file.c — libFuzzer harness for FILE bytes (wire_file.c): what
  * `hdevent decode FILE` reads and `hdevent encode -o FILE` writes, the IOCTL buffers of one

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Build the libFuzzer harnesses with clang (libFuzzer + ASan + UBSan) and run them.
 #
 #   run.sh [--target T] [--time SECONDS | --runs N] [--max-len BYTES] [--build DIR] [--src DIR]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/fuzz/script_fuzz.h — what the script harnesses share (static functions: each harness
  * is one translation unit). Define FUZZ_NAME before including it.

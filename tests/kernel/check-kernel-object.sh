@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Prove that an object (or an archive, or a .ko) holds kernel-ready code, from the object
 # itself rather than from the build's command line:
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The kernel-object check's controls (check-kernel-object.sh --expect-fail): compiled as user
  * space compiles, each form below must be caught, so a check that stopped seeing a red zone or

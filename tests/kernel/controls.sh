@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The kernel-object check must be able to fail: tests/kernel/control.c compiled the way user
 # space is compiled — with a red zone at -O2 and at -O0, and position-independent — is refused
 # by check-kernel-object.sh for each reason, and the same file compiled with the kernel flags

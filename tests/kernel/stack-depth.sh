@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The stack the dispatch path needs, measured from GCC's call graph (-fcallgraph-info=su, one
 # .ci file per object of the kernel-flavoured core; each function's frame as -fstack-usage
 # counts it, return address included): the deepest chain of the core's own frames from an

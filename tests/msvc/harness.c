@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The MSVC-toolchain core under Wine (tests/msvc/run.sh): one program, linked once with the
  * core's .lib holding the MASM trampoline (call_raw.asm) and once with the one holding the GAS

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The trampoline's caller and two pieces of raw code, for tests/msvc/harness.c (Windows x64,
  * assembled by the mingw-w64 toolchain). Each function with a frame has unwind data, so a

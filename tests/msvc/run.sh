@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # msvc: the core with an MSVC toolchain, without Windows (docs/backends/windows.md):
 #
 # 1. call_raw.asm assembled with llvm-ml (MASM) and call_raw.S with clang for the MSVC target:

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The Debian packages as a user gets them (docs/packaging.md), on this machine (root):
 #
 #   1. build them from this tree with scripts/build-deb.sh (`make deb`: dpkg-buildpackage);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/unit/command_helpers.h — helpers of the command-parser tests (test_command_*.c).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/unit/helpers.h — shared fixture and helpers of the cmocka unit tests.
  *

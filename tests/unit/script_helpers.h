@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/unit/script_helpers.h — compile a script, register it on the host backend, take an
  * exit, and read what it printed. Static inline only, like helpers.h (which it includes).

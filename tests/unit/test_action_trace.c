@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hd_backend_ops.on_action (version 2): the dispatcher reports every action it ran, in run
  * order (S7, S8), with its stage (S9-S11); nothing for events whose condition failed (S6);

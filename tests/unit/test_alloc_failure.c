@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Allocation failure at every allocation of every writer call and of hd_engine_create.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The assembler (hdevent/asm.h, docs/asm.md), feature by feature: HyperDbg's documented
  * condition and custom code to their documented bytes, statements and labels, numbers,

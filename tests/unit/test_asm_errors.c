@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The assembler's errors (hdevent/asm.h, docs/asm.md#errors), as a table: the text, then the
  * line, column and token of the error and its exact message. Every error the assembler can

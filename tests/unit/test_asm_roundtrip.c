@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Disassembly reads back: decode -> hd_code_disasm() text -> hd_asm_assemble() -> the same
  * bytes, or at least the same instruction, for

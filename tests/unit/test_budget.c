@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The engine's budget (hd_engine_config: events, actions, code bytes, buffer bytes): a
  * registration or action past it fails with HD_ERR_BUDGET_EXCEEDED and changes nothing (no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The leaf test (hd__code_is_leaf, libhdevent/core/code_leaf.c): raw code it accepts is called
  * straight from C, without the trampoline, so a wrong "yes" corrupts the dispatcher's

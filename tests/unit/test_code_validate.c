@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Zydis validation of raw code (hdevent/code.h): each finding kind, warnings versus errors
  * under HD_CODE_STRICT, limits (subroutines, stack, size), properties that hold for any bytes,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Allocation failure in the command parser: "on failure *out is zeroed, with nothing
  * allocated" (command.h) must hold when malloc itself fails, at every allocation.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Errors of the command parser (issue item 2): each names the token, its 1-based column and
  * the expected form; a pid error says pids are hex and 0n makes decimal; a failed parse

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * `events`, `events e|d|c ID|all`, `events sc on|off` (hyperdbg-facts.md, "events"): the ID is
  * hex like every HyperDbg number and names the tag ID + 0x1000000; `all` is HD_TAG_ALL. The

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * `condition {hex}` / `code {hex}` bodies: HyperDbg's `9090`, `0x9090`, `\x90\x90`, and the
  * spaced `90 90 90` of its own docs (which HyperDbg refuses); blanks and newlines between

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Numbers in commands (hyperdbg-facts.md): hex by default; `0x`, `x`, `\x` (hex) and `0n`, `n`,
  * `\n` (decimal) prefixes in either case; backticks ignored anywhere; the whole token is the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * `script {file:PATH}`: the parser never reads the file; hd_command_load_script() reads and
  * compiles it, and hd_command_load_script_text() compiles text its caller read (a sandbox:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * `!vmcall` commands: every form in HyperDbg's docs (hyperdbg-facts.md), every option, any
  * order and case, the actions a command makes (break when neither code nor script), asm

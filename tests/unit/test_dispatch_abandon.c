@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hd_dispatch_vmcall_abandon() and hd_event_code_owner(): a backend that stops a hook which
  * never returns (the host backend contains faults and time limits that way) leaves the exit's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hd_dispatch_vmcall_exit(): pre pass, default handling unless short-circuited (S12), post pass
  * when asked (S10), and hd_vmcall_default()'s answers (own hypercall 0, else -1000, S14).

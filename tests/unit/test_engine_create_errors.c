@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hd_engine_create()'s errors: bad backend ops, bad arguments and configurations, and a failed
  * allocation. A failed creation leaves *out NULL and the host's live allocation count as it

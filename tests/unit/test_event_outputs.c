@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * An event's `output {a, b}` (docs/output.md): the parser makes one tag per name
  * (hd_output_tag), the wire carries them in HasCustomOutput / OutputSourceTags, the engine

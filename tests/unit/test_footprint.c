@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The footprint formula of docs/c-api.md ("Embedding in your hypervisor: memory"), checked
  * against what the engine really asks its backend for: a counting allocator serves each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The host backend contains hooks (host.h, hd_host_vmcall): raw code that faults — SIGSEGV,
  * SIGBUS, SIGILL, SIGFPE, SIGTRAP — or runs past the time limit is stopped, the exit is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Stopped hooks under load: one thread takes exits on core 0 whose raw condition faults on
  * every other exit and loops forever now and then (the time limit stops it), while a writer

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * HyperDbg's documentation examples, unchanged, through the public API:
  *   - the condition (true only when the guest's rdx == 0x1000; clobbers rbx);

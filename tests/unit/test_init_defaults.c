@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The rule for every struct a caller fills in (docs/c-api.md, "Structs you fill in"): an init
  * function sets every member to its default, and a zero member means that same default

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * What registration does with raw code besides checking it (docs/c-api.md): a RET is appended
  * to custom code and to a condition whose last byte is not one, and the bytes are copied into

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Every error of hd_event_register() / hd_action_add() listed in engine.h. After each failure
  * nothing changed: no tag was used up (the next successful registration gets the next tag), no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * S1: with no VMCALL event registered, or none enabled, dispatch returns at once: no
  * condition, no action, verdict "not handled by hooks" (flags 0, fired 0), and the backend's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * S2: an event with core C fires only on core C; 0xFFFFFFFF = every core.
  * S3: an event with pid P fires only when the current pid is P; 0xFFFFFFFF = every pid.

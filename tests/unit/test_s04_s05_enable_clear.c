@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * S4: a disabled event never fires; enabling it again makes it fire.
  * S5: a cleared event never fires again; its memory is freed once no core is inside dispatch

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * S5, S16: an exit's event set stays alive from its pre pass to the end of its post pass,
  * across the default handling, in both grace-period modes (per-core counters, and IPI

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * S5, S16 with a backend that has run_on_every_core (the kernel backends): grace periods come
  * from the broadcast, so the dispatcher leaves the per-core sequence alone (no store, no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * S6: a condition that returns 0 skips every action of its event; the other events are still
  * evaluated. Raw conditions follow HyperDbg's convention (rcx = regs, rdx = context), native

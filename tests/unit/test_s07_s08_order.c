@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * S7: an event's actions run in the order they were given (hd_action_add appends).
  * S8: when several events match, all run, oldest (lowest tag) first — also when they sit in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * S9: stage pre (the default) runs before the backend's default VMCALL handling and never in
  *     the post pass.

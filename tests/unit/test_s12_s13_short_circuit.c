@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * S12: short-circuit (sc on, or a hook setting hook->short_circuit) by any event that fired:
  *      the default handling is skipped, RIP is still advanced, there is no post pass. The

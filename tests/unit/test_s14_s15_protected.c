@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * S14: the hypervisor's own hypercall (HyperDbg's magic in r10/r11/r12, from CPL 0): hooks run
  *      and see the real registers, every register change they make is discarded, short-circuit

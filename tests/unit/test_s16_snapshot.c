@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * S16 (single-threaded): one exit sees one event set from its pre pass to the end of its post
  * pass, whatever writers do in between; memory of a cleared event (and of the retired set)

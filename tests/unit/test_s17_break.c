@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * S17: a break action calls the backend's on_break op with the event and the vCPU; the host
  * backend records tag, core, pid, stage, rip and registers. HD_VERDICT_BREAK is set in the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * S18: custom code (or a native action) returning a non-NULL pointer inside its pre-allocated
  *      buffer delivers the bytes from that pointer to the buffer's end as a message of its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * S19: tags are handed out from 0x1000000 in registration order; ID = tag - 0x1000000; a tag
  * is never reused while the engine lives (not after a clear, not after clear-all); failed

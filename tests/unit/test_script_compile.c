@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The compiler's errors (every one says what and where: line, column, the token's offset and
  * length) and its output: the bytecode listing of hd_script_disasm(), the fast-path shape of

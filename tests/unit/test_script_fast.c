@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The fast path (libhdevent/core/script_fast.c), white box: which filters are recognised at
  * registration, and that a run through the filter is the same run as through the VM alone —

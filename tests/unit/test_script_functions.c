@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Script functions (docs/script.md, "Functions"): printf with every conversion, print,
  * event_sc, event_enable / event_disable / event_clear (deferred until the exit is over),

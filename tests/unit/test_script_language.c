@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The script language (docs/script.md), construct by construct, compiled and run on the host
  * backend: statements and blocks, if / elsif / else, while, do-while, for, break, continue,

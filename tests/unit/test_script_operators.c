@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Script operators (docs/script.md, "Operators"): C's precedence and left associativity,
  * 64-bit unsigned values, / % >> unsigned, < > <= >= signed (as HyperDbg's evaluator), shift

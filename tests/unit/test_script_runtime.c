@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A script action at run time (docs/script.md, "Runs"): the step budget (default, `steps N`
  * per event), a stopped or faulting run ending its action only — the event's other actions

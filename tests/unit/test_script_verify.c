@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The verifier (hd_script_verify, script_bytecode.h): every rule, on a compiled program with
  * one byte or field changed, and where it says the fault is. The wire conformance table

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Scripts through the kernel's door: a `!vmcall script {…}` command encoded to HyperDbg's
  * buffers and handed to hd_wire_ioctl() (as every kernel backend does) registers and runs; its

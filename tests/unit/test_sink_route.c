@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The output router of `hdevent read --follow` and `hdevent run` (tools/hdevent/sink.h,
  * docs/output.md) on its own, without a device: which message goes to which sink, what

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Hash flooding (libhdevent/core/internal/snapshot.h, hd_snap_hash): whoever registers events
  * chooses their pids. With one fixed multiplier known to everybody they could pick pids that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Status strings and names (status.h), the success/failure macros, and the register table
  * (regs.h): hd_guest_reg_name in GUEST_REGS order and hd_guest_reg offsets.

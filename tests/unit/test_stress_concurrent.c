@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * S5/S16 under load: dispatchers on every simulated core take VMCALL exits without pause
  * while one writer registers, enables, disables, adds actions to and clears events.

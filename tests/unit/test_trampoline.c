@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The raw-code trampoline (hd__arch_call_raw, arch/x86_64/call_raw.S), seen from the public API.
  * HyperDbg's code is written for a stub that saves little, gives no shadow space and leaves

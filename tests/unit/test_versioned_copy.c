@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hd_versioned_copy() (backend.h): the one copy rule of hdevent's versioned contracts
  * (hd_backend_ops, hd_vmx_glue). A caller compiled against an older, smaller layout gets its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hd_wire_device_ioctl(): hdevent's own IOCTLs as a kernel device serves them, through the
  * host backend (docs/wire.md, "hdevent's own IOCTLs"):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hd_wire_ioctl() end to end, as a kernel backend's IOCTL handler uses it:
  *   - HyperDbg's doc condition and custom code registered through the wire run on a VMCALL

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The wire layout is HyperDbg's: byte arrays written by hand at HyperDbg's offsets (never
  * through the structs of wire.h) decode to the expected descriptors; fields the kernel ignores

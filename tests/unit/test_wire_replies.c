@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The user-mode decoders of a device's replies (wire_encode.h): each accepts what the kernel
  * side writes (replies made here by hd_wire_device_ioctl over the host backend), and refuses a

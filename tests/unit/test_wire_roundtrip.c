@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Encode, then decode: descriptors survive the wire unchanged. Covers every stage, the pid and
  * core filters, the flags, raw conditions, break / code / script actions with buffers and imm;

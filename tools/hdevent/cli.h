@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tools/hdevent/cli.h — what the subcommands of the hdevent tool share.
  *

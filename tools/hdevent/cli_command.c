@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cli_command_parse() and cli_command_load(): the one route from command text to a command
  * the tool shows, encodes or registers: parse, validate its raw code, check it is supported

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Where the hdevent tool's input comes from (cli.h): an operand, stdin ("-") or a file
  * (-f FILE). A file or stdin lifts the limit of the argument list (a 64 KiB `code {…}` is

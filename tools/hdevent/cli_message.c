@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * One message record (a script's printf, custom code's buffer) as JSON, for stdout and for
  * the output sinks alike (cli.h, docs/output.md): the same line wherever it goes.

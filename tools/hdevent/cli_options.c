@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The options of every subcommand (cli.h): getopt_long with the options they all share,
  * -h/--help and -V/--version, and the usage errors. A subcommand's --help is built from its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Output helpers every subcommand of the hdevent tool shares (cli.h): JSON strings, hex,
  * text made safe for a terminal, and the diagnostics (errors, warnings, notes): JSON records

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hdevent add [-s] '<!vmcall command>' | - | -f FILE: register an event and its actions on a loaded
  * kernel backend (docs/cli.md).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hdevent asm [-t] '<text>' | - | -f FILE: assemble Intel-syntax x86-64 (hdevent/asm.h,
  * docs/asm.md). JSON by default: one object with the bytes and, per statement, its line,

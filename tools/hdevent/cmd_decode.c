@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hdevent decode [-t] [-c N] FILE|-: validate IOCTL buffers as the kernel would and
  * show what they hold (docs/cli.md, docs/wire.md).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hdevent disasm [-t] [-s] <hex> | - | -f FILE: Zydis disassembly of raw code given as hex (the
  * forms a `code {...}` body takes), then the validation findings; exit status 1 when there is

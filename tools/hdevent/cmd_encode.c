@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hdevent encode [-t] [-s] ['<command>' | - | -f FILE] -o FILE|- [--tag TAG]: the IOCTL
  * buffers a command makes, after the checks of cli_command_load() (docs/cli.md,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hdevent events [e|d|c ID|all]: list the events of a loaded kernel backend, or enable,
  * disable or clear them (docs/cli.md).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hdevent parse [-t] [-s] '<command>' | - | -f FILE: the event and actions a command makes,
  * its canonical text, a disassembly of every raw buffer, and for `asm` bodies which source

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hdevent read [--follow] [--timeout MS] [--sink NAME=KIND:TARGET]... [--flush-ms MS]: take
  * the messages queued by a loaded kernel backend's actions (docs/cli.md): custom code's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hdevent run [-t] [-s] [-c N] [--time-limit MS] [--no-filter] [SCENARIO|-]: the host
  * simulator (docs/cli.md).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * What `hdevent run` prints for the messages an exit queued (docs/cli.md): a script's printf,
  * a script's run error, custom code's buffer; one JSON record or one text line each.

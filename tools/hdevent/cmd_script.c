@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hdevent script [-t] '<script>' | - | -f FILE: compile a script and print its bytecode
  * listing (docs/cli.md, docs/script.md); and the listing helper `hdevent parse` shares.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hdevent selftest-vmcall core=N [pid=N] [cpl=N] [rip=N] [len=N] [rax=N ... r15=N]: a
  * synthetic VMCALL exit on core N through the device's self-test IOCTL (docs/cli.md).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tools/hdevent/device.h — the hdevent tool's door to a loaded kernel backend.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * What the device subcommands share (device_cli.h): options, opening the device, the requests
  * they send and the error records they print.

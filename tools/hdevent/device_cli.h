@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tools/hdevent/device_cli.h — what the device subcommands share (device_cli.c): their
  * options, opening the device, the requests every subcommand sends, and the error records.

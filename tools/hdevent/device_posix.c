@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * device.h on Linux: /dev/hdevent through open, ioctl (struct hd_linux_ioctl), read and poll;
  * sched_setaffinity pins the self-test to a core. Every failure names the call and errno.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * device.h on Windows: \\.\hdevent through CreateFile and DeviceIoControl.
  *

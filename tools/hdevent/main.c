@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hdevent — the command-line tool (docs/cli.md, `man hdevent`). One binary, one subcommand
  * per file, each described by its struct cli_spec:

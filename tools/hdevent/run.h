@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tools/hdevent/run.h — the parts of `hdevent run` (cmd_run.c) that live in files of their
  * own: the words of an exit line (run_exit.c), the report of a hook the host backend stopped

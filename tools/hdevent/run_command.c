@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * `hdevent run`: a scenario's command lines (run.h). Each travels the route a kernel's
  * would: parsed and validated (cli_command_load), encoded to HyperDbg's IOCTL buffers, handed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * `hdevent run`: the words of an exit line (run.h), `vmcall core=<hex> pid=<hex> [cpl=<n>]
  * [rax=<hex> ... r15=<hex>]`. Numbers are HyperDbg's (hex, 0n for decimal); every mistake is

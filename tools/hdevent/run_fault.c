@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * `hdevent run`: the report of a hook the host backend stopped (run.h). The error record
  * names the line (cli_json_where, cli_diag), the status, what stopped the hook and whose code

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * `hdevent run`: the seccomp filter the scenario's code runs under (run.h, docs/cli.md).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * `memory <hex address> <hex byte>...` lines of `hdevent run`: a region of simulated guest
  * memory (hd_host_memory_map) for scripts' poi, db … eq and check_address (docs/script.md).

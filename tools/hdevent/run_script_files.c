@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The script files of a scenario (`!vmcall script {file:PATH}`), read before `hdevent run`
  * installs its seccomp filter, which refuses every open(). Each command line that names a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Output sinks (sink.h, docs/output.md): what --sink NAME=KIND:TARGET means, and how each kind
  * is opened, written and closed. The router's bookkeeping (which message goes where, buffers,

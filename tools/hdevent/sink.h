@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tools/hdevent/sink.h — output sinks and the router that sends each message to the sinks its
  * event names (`output {a, b}`; docs/output.md).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The router of `hdevent read --follow` and `hdevent run` (sink.h, docs/output.md): each
  * message goes to the sinks its event names, through a buffer that --flush-ms empties; a sink

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The core's leaf services: memory from the backend, the writer lock, log lines and hex
  * formatting, and a growable array of pointers. Every other core file builds on these;

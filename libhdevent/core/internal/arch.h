@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The architecture layer: calling raw condition / custom-code bytes.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Compiler and memory-model primitives of the core: the only place that knows which compiler
  * builds us. The core uses GCC/Clang builtins; an MSVC port supplies the same macros here.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The dispatcher's parts (dispatch.c, dispatch_lists.c, dispatch_hooks.c): one pass over an
  * exit, and one event as every pass runs it. Only those files include this.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The engine's private structures, shared by the core's files and nobody else.
  *

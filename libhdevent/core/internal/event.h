@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Event and action objects: what registration makes of a descriptor, and how it is freed.
  *

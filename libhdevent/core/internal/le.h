@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Little-endian fields of wire buffers, the one copy: IOCTL buffers may be unaligned (a user's
  * buffer, a SystemBuffer at any offset) and their layout is little-endian whatever reads it,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The script engine's private parts (script_*.c): the loaded form of a program, the fast-path
  * filter, the run a dispatch hands the VM, and the engine-wide state scripts share (globals,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Snapshots: the immutable index of the enabled events that dispatch reads (dispatch.c),
  * changed by writers (snapshot_*.c). Everything dispatch touches of an event lives here,

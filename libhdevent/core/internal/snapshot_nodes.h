@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The writer side of snapshots (snapshot.c, snapshot_list.c, snapshot_retire.c): the nodes a
  * snapshot is made of, how they are allocated, shared, retired and freed. Dispatch never

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * What the core's wire files share (wire_ioctl.c for HyperDbg's IOCTLs; wire_device.c,
  * wire_selftest.c and wire_messages.c for hdevent's own).

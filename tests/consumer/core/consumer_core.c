@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The core alone, as a hypervisor with its own backend links it: a minimal hd_backend_ops
  * (malloc, one core, no exec memory), a native hook, and one VMCALL exit through

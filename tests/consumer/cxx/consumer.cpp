@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The installed hdevent from C++17: every public header in one translation unit (their
 // declarations have C linkage, so these calls link against the C library), RAII around the
 // host backend, a native hook, HyperDbg's documented custom code, and the command parser.

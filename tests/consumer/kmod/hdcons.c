@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A kernel module of somebody else's, built out of tree against the installed hdevent: a
  * backend of its own (kmalloc, a mutex, the CPU count), a native hook, and one synthetic VMCALL

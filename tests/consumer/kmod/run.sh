@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # An out-of-tree Linux module of somebody else's, built against Debian's headers
 # (linux-headers-amd64) and the hdevent installed into a temporary prefix, two ways:
 #

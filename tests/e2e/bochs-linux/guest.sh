@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Runs inside the Bochs guest (Debian's kernel, busybox, 2 CPUs with software VMX), as root,
 # with /hdevent.ko, /hdevent_vmcall_probe.ko (a VMCALL from ring 0 on every CPU), /bin/hdevent
 # (the CLI, static) and /bin/vmcall_user (a VMCALL from ring 3). hdevent.ko is loaded with

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # e2e-bochs-linux: Debian's own kernel under Bochs' software VMX (2 CPUs), hdevent.ko loaded
 # with vmx=on, and tests/e2e/bochs-linux/guest.sh inside: real VMCALL exits from ring 3
 # (vmcall_user) and ring 0 (hdevent_vmcall_probe.ko) on both CPUs through the CLI's events,

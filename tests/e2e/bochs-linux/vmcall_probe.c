@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hdevent_vmcall_probe.ko: a real VMCALL from ring 0 on every online CPU, for
  * tests/e2e/bochs-linux. Load it only while hdevent.ko runs with vmx=on: outside VMX operation

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * vmcall_user: executes VMCALL from ring 3 inside the Bochs guest (statically linked), so the
  * exit reaches hdevent.ko's VMX layer (vmx=on) from user mode, as a real guest process's would.

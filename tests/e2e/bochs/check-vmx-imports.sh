@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The VMX layer is freestanding: linked together, its objects may import only the hdevent
 # core's dispatch and engine entry points and memset/memcpy/memcmp, nothing from an OS or libc.
 #   check-vmx-imports.sh NM LD OBJECT...

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Build the bare-metal images, boot each under Bochs (kill timeout 40 s), and compare what it
 # wrote to port 0xE9 with the expected lines, in order:
 #   hdevent-bochs        every register / exit / break / message / case line  vs expected.txt

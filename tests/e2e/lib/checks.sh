@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/e2e/lib/checks.sh — the checks guest scripts use (busybox sh), sourced as /checks.sh.
 # Every check prints "ok - NAME" or "FAIL - NAME: ..." and counts failures in $fails; the host
 # (lg_verdict in linux-guest.sh) fails the test on any FAIL or a missing

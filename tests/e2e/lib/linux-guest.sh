@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/e2e/lib/linux-guest.sh — what the end-to-end tests that boot Debian's kernel share
 # (tests/e2e/qemu: QEMU, vmx=off; tests/e2e/bochs-linux: Bochs, vmx=on). Sourced by their
 # run.sh (bash, set -euo pipefail), after which:

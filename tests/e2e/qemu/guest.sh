@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Runs inside the QEMU guest (busybox), as root, with /hdevent.ko, /bin/hdevent (the CLI,
 # static) and /bin/ioctl_probe. The checks (ok, bad, expect, refuse, status) are
 # tests/e2e/lib/checks.sh's; the host (run.sh) fails the test on any FAIL or a missing

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ioctl_probe: malformed requests to a loaded hdevent.ko, each with the answer it must get
  * (a wire code in the result, or an errno). Runs inside the QEMU guest, statically linked.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # e2e-qemu: build hdevent.ko against Debian's kernel headers, boot that kernel in QEMU (TCG,
 # 2 CPUs) with a busybox initramfs, and run tests/e2e/qemu/guest.sh inside: insmod vmx=off,
 # events through the statically linked hdevent CLI, self-test exits on both CPUs, messages,

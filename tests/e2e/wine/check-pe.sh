@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # check-pe.sh SYS OBJDUMP NM — is SYS a Windows kernel driver as the loader wants it?
 #   PE32+ (x86-64), subsystem native (1), entry point = DriverEntry, imports only from
 #   ntoskrnl.exe and HAL.dll, no exports, no import of memcpy/memset/memcmp (the driver's

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # e2e-wine: the Windows driver built for real with mingw-w64, checked as a PE image, and its
 # device and IOCTL plumbing run under Wine (docs/backends/windows.md).
 #

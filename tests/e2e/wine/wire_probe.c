@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wire_probe.exe — sends malformed and hand-made IOCTL buffers to \\.\hdevent and checks the
  * driver's answer: the wire code in the result, or the Win32 error the NTSTATUS became. It

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/unit/alloc_failure/alloc_failure.h — the machinery of test_alloc_failure.c, shared by
  * the files of this directory (tests/CMakeLists.txt compiles them into test_alloc_failure):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The failure loop of test_alloc_failure.c, and the writer calls it drives. Each call is an
  * op_fn so that one loop fails every allocation of any of them.

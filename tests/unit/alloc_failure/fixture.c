@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The world test_alloc_failure.c's writer calls run in: hooks that log what ran, the raw code
  * the events carry (with and without a final RET, with and without a buffer: each takes other

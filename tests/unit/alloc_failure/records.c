@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * What test_alloc_failure.c compares before and after each failed writer call: the registry as
  * hd_event_next() reports it, and everything one simulated exit does (hooks run and their

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The dispatchers of test_stress_concurrent.c: one thread per simulated core, taking VMCALL
  * exits without pause — one in 64 the hypervisor's own hypercall (S14) — and checking what

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The hooks of test_stress_concurrent.c. They run on the dispatcher threads, inside exits,
  * while the writer changes the registry: each counts its runs in its event's user block and

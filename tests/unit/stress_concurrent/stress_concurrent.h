@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/unit/stress_concurrent/stress_concurrent.h — the machinery of test_stress_concurrent.c,
  * shared by the files of this directory (tests/CMakeLists.txt compiles them into

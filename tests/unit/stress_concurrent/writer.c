@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The writer of test_stress_concurrent.c: one thread registering, enabling, disabling, adding
  * actions to and clearing events while the dispatchers run, keeping a model of what it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * What the writer of test_stress_concurrent.c checks between its changes, while the cores
  * dispatch: the messages the raw code produced, the registry as hd_event_next() reports it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hd__arch_call_raw(code, a1, a2, a3) — run raw condition / custom-code bytes with HyperDbg's
  * register convention (Windows x64): rcx = a1, rdx = a2, r8 = a3, result in rax.

@@ -1,3 +1,4 @@
+; SPDX-License-Identifier: MIT
 ; hd__arch_call_raw(code, a1, a2, a3) for MSVC toolchains (ml64, llvm-ml): the MASM twin of
 ; call_raw.S, instruction for instruction its _WIN32 branch, with the same unwind data. Runs
 ; raw condition / custom-code bytes with HyperDbg's register convention: rcx = a1, rdx = a2,
