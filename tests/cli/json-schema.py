@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 """Every JSON line hdevent prints in the documented examples and the scenario tests is valid
-against docs/hdevent.schema.json: the field types of docs/cli.md's "JSON output" rule, the
+against docs/hdevent.schema.json: the field types of docs/cli-output.md's "JSON output" rule, the
 fields each record type has.
 
   json-schema.py <hdevent> <source dir>
