@@ -93,6 +93,13 @@ struct hd_recorder_stats {
 HD_API enum hd_status hd_recorder_stats(struct hd_engine *engine, uint32_t core,
                                         struct hd_recorder_stats *out);
 
+HD__STATIC_ASSERT(sizeof(struct hd_exit_record) == 352, "a record is HD_WIRE_RECORD_SIZE bytes");
+HD__STATIC_ASSERT(offsetof(struct hd_exit_record, rip) == 256, "record.rip");
+HD__STATIC_ASSERT(offsetof(struct hd_exit_record, sequence) == 264, "record.sequence");
+HD__STATIC_ASSERT(offsetof(struct hd_exit_record, cpl) == 280, "record.cpl");
+HD__STATIC_ASSERT(offsetof(struct hd_exit_record, fired_count) == 284, "record.fired_count");
+HD__STATIC_ASSERT(offsetof(struct hd_exit_record, fired) == 288, "record.fired");
+
 HD_EXTERN_C_END
 
 #endif /* HDEVENT_RECORDER_H */
