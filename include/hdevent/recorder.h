@@ -83,7 +83,7 @@ HD_API enum hd_status hd_recorder_read(struct hd_engine *engine, struct hd_exit_
 struct hd_recorder_stats {
     /** Records waiting in the ring (at most its size). */
     uint32_t queued;
-    /** Records written since the engine was created. */
+    /** Records written since the engine was created, modulo 2^32. */
     uint64_t recorded;
     /** Records overwritten before the reader took them. */
     uint64_t dropped;

@@ -227,7 +227,7 @@ void hd_vmcall_default(void *user, struct hd_vcpu *vcpu)
 static inline bool plain_exit(const struct hd_engine *e, const struct hd_core *core,
                               struct hd_vcpu *vcpu)
 {
-    if (e->is_own_hypercall || e->recording || core->post_pending ||
+    if (e->is_own_hypercall || hd_load_relaxed(&e->recording) || core->post_pending ||
         hd_hypercall_is_hyperdbg(vcpu))
         return false;
     vcpu->flags &= (uint8_t)~HD_VCPU_PROTECTED;
@@ -319,7 +319,8 @@ static enum hd_status exit_slow(struct hd_engine *e, struct hd_core *core, struc
     word = snapshot_hold(e, core);
     if (word) {
         struct hd_found f;
-        if (HD_UNLIKELY(e->recording && core->records))
+        /* acquire: the rings hd_recorder_set() published before the flag (a plain load) */
+        if (HD_UNLIKELY(hd_load_acquire(&e->recording) && core->records))
             return exit_recorded(e, vcpu, context, call, word);
         f = lookup(e, word, vcpu->core, vcpu);
         if (protected_call || f.pre || f.post)
