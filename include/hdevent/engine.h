@@ -80,6 +80,13 @@ struct hd_engine_config {
      * HD_SCRIPT_GLOBALS_LIMIT; past it, registration fails with HD_ERR_SCRIPT_GLOBALS.
      */
     uint32_t script_globals;
+    /**
+     * Flight recorder (recorder.h): the newest records each core's ring keeps (the ring has
+     * the next power of two above it: one slot is the one being written). Default 0: no ring, recording off until hd_recorder_set() turns it on; not 0: the
+     * rings are allocated here and recording is on from the start. At most
+     * HD_RECORD_SLOTS_MAX.
+     */
+    uint32_t record_slots;
 };
 
 /** Set every member of @p config to its default (the same engine as a NULL or zeroed config). */
@@ -90,7 +97,7 @@ HD_API void hd_engine_config_init(struct hd_engine_config *config);
  * @return HD_OK; HD_ERR_BAD_OPS if the ops' size, version or required members are wrong or
  *         core_count is 0 or above HD_CORES_MAX; HD_ERR_INVALID_ARGUMENT for @p out NULL or
  *         a config above HD_MESSAGE_SLOTS_MAX / HD_MESSAGE_BYTES_MAX / HD_BUDGET_EVENTS_MAX /
- *         HD_SCRIPT_GLOBALS_LIMIT; HD_ERR_NO_MEMORY.
+ *         HD_SCRIPT_GLOBALS_LIMIT / HD_RECORD_SLOTS_MAX; HD_ERR_NO_MEMORY.
  */
 HD_API enum hd_status hd_engine_create(const struct hd_backend_ops *ops,
                                        const struct hd_engine_config *config,

@@ -12,6 +12,7 @@
 #include "dispatch.h"
 #include "engine.h"
 #include "event.h"
+#include "recorder.h"
 #include "regs.h"
 #include "status.h"
 #include "types.h"

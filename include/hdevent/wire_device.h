@@ -22,7 +22,7 @@ HD_EXTERN_C_BEGIN
 /* ---------------------------------------------------------------------------------------- */
 
 /*
- * Codes: device type 0x22, METHOD_BUFFERED, FILE_ANY_ACCESS, functions 0xE00..0xE03 (HyperDbg's
+ * Codes: device type 0x22, METHOD_BUFFERED, FILE_ANY_ACCESS, functions 0xE00..0xE04 (HyperDbg's
  * own functions sit at 0x800..0xAFF; 0xE00..0xEFF is reserved to hdevent). Served by
  * hd_wire_device_ioctl() together with HyperDbg's four.
  */
@@ -36,6 +36,16 @@ HD_EXTERN_C_BEGIN
  *  out hd_wire_event_outputs. */
 #define HD_IOCTL_EVENT_OUTPUTS 0x22380Cu
 #define HD_WIRE_EVENT_OUTPUTS_SIZE 48u
+/** The flight recorder (recorder.h): switch it and take records: in hd_wire_recorder_request,
+ *  out hd_wire_recorder_header and as many records (struct hd_exit_record) as fit. */
+#define HD_IOCTL_RECORDER 0x223810u
+#define HD_WIRE_RECORDER_REQUEST_SIZE 8u
+#define HD_WIRE_RECORDER_HEADER_SIZE 32u
+#define HD_WIRE_RECORD_SIZE 352u
+/** hd_wire_recorder_request.op */
+#define HD_WIRE_RECORDER_READ 0u /**< take records; recording stays as it is */
+#define HD_WIRE_RECORDER_ON 1u   /**< switch recording on, then take records */
+#define HD_WIRE_RECORDER_OFF 2u  /**< switch recording off, then take what is left */
 
 #define HD_WIRE_SELFTEST_SIZE 160u
 #define HD_WIRE_SELFTEST_RESULT_SIZE 168u
@@ -144,6 +154,27 @@ HD__STATIC_ASSERT(offsetof(struct hd_wire_list_header, more) == 24, "list_header
 HD__STATIC_ASSERT(sizeof(struct hd_wire_list_entry) == HD_WIRE_LIST_ENTRY_SIZE, "list entry");
 HD__STATIC_ASSERT(offsetof(struct hd_wire_list_entry, hits) == 32, "list_entry.hits");
 
+/** Recorder input. */
+struct hd_wire_recorder_request {
+    uint32_t op;       /**< 0: HD_WIRE_RECORDER_READ, _ON or _OFF */
+    uint32_t reserved; /**< 4: must be 0 */
+};
+
+/** Recorder output header; `count` records of HD_WIRE_RECORD_SIZE bytes follow it, each laid
+ *  out as struct hd_exit_record (little-endian, offsets pinned below). */
+struct hd_wire_recorder_header {
+    uint32_t kernel_status; /**< 0: HD_WIRE_SUCCESS or a wire error code */
+    uint32_t count;         /**< 4: records that follow */
+    uint32_t recording;     /**< 8: 1 when recording is on (after the op) */
+    uint32_t reserved0;     /**< 12: 0 */
+    uint64_t dropped;       /**< 16: records overwritten before they were read, every core */
+    uint64_t reserved1;     /**< 24: 0 */
+};
+HD__STATIC_ASSERT(sizeof(struct hd_wire_recorder_request) == HD_WIRE_RECORDER_REQUEST_SIZE,
+                  "recorder request");
+HD__STATIC_ASSERT(sizeof(struct hd_wire_recorder_header) == HD_WIRE_RECORDER_HEADER_SIZE,
+                  "recorder header");
+
 /** Event-outputs reply: the tags event `tag` keeps (hd_event_outputs()). */
 struct hd_wire_event_outputs {
     uint32_t kernel_status; /**< 0: HD_WIRE_SUCCESS, HD_WIRE_ERR_TAG_NOT_EXISTS or a wire error */
@@ -182,10 +213,12 @@ struct hd_wire_caller {
  * - LIST_EVENTS: in hd_wire_list_request (8 bytes); out the header and as many entries as fit.
  * - EVENT_OUTPUTS: in hd_wire_list_request (8 bytes: the event's tag); out
  *   hd_wire_event_outputs (48 bytes).
+ * - RECORDER: in hd_wire_recorder_request (8 bytes); out hd_wire_recorder_header and as many
+ *   records as fit (each taken off its ring).
  *
  * @param caller may be NULL for HyperDbg's IOCTLs and the list; the self-test needs it.
  * @return as hd_wire_ioctl(); HD_ERR_BUFFER_TOO_SMALL for an output below 168 (self-test),
- *         32 (read, list), 48 (event outputs) bytes.
+ *         32 (read, list, recorder), 48 (event outputs) bytes.
  */
 HD_API enum hd_status hd_wire_device_ioctl(struct hd_engine *engine,
                                            const struct hd_wire_caller *caller, uint32_t code,

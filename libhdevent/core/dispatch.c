@@ -51,6 +51,9 @@ static enum hd_status exit_held(struct hd_engine *e, struct hd_vcpu *vcpu, void 
 static enum hd_status exit_run(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                                const struct exit_call *call, uintptr_t word)
     __attribute__((__noinline__));
+static enum hd_status exit_recorded(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                                    const struct exit_call *call, uintptr_t word)
+    __attribute__((__noinline__));
 static enum hd_status pre_slow(struct hd_engine *e, struct hd_core *core, struct hd_vcpu *vcpu,
                                void *context, struct hd_verdict *verdict)
     __attribute__((__noinline__));
@@ -68,8 +71,11 @@ static void walk(struct hd_engine *e, struct hd_vcpu *vcpu, uint32_t core_index,
     __attribute__((__always_inline__));
 static bool run_pass(struct hd_engine *e, uintptr_t word, struct hd_vcpu *vcpu,
                      uint32_t core_index, void *context, enum hd_stage stage,
-                     bool protected_call, struct hd_verdict *verdict)
-    __attribute__((__always_inline__));
+                     bool protected_call, struct hd_verdict *verdict,
+                     struct hd_exit_record *record) __attribute__((__always_inline__));
+static void exit_passes(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                        const struct exit_call *call, uintptr_t word,
+                        struct hd_exit_record *record) __attribute__((__always_inline__));
 
 /* The core's state, or NULL for a record dispatch must refuse (nothing may run then). */
 static inline struct hd_core *exit_core(struct hd_engine *e, const struct hd_vcpu *vcpu)
@@ -152,7 +158,7 @@ enum hd_status hd_dispatch_vmcall_post(struct hd_engine *e, struct hd_vcpu *vcpu
     if (!core->post_pending)
         return HD_ERR_NO_PRE_PASS;
     run_pass(e, core->exit_word, vcpu, vcpu->core, context, HD_STAGE_POST, core->exit_protected,
-             verdict);
+             verdict, NULL);
     post_pending_end(core);
     return HD_OK;
 }
@@ -214,12 +220,15 @@ void hd_vmcall_default(void *user, struct hd_vcpu *vcpu)
 /*
  * The exits the entries take the short way: the default own-hypercall predicate says no
  * (S14/S15: with a backend's own predicate, or for an own hypercall, decide_protected()
- * decides on the slow path) and no two-call exit was left pending on this core.
+ * decides on the slow path), recording is off (the recorder's one cost when off: a test of
+ * a byte on the engine line every exit reads) and no two-call exit was left pending on this
+ * core.
  */
 static inline bool plain_exit(const struct hd_engine *e, const struct hd_core *core,
                               struct hd_vcpu *vcpu)
 {
-    if (e->is_own_hypercall || core->post_pending || hd_hypercall_is_hyperdbg(vcpu))
+    if (e->is_own_hypercall || hd_load_relaxed(&e->recording) || core->post_pending ||
+        hd_hypercall_is_hyperdbg(vcpu))
         return false;
     vcpu->flags &= (uint8_t)~HD_VCPU_PROTECTED;
     return true;
@@ -309,7 +318,11 @@ static enum hd_status exit_slow(struct hd_engine *e, struct hd_core *core, struc
         post_pending_end(core); /* the backend skipped the post pass of its last exit */
     word = snapshot_hold(e, core);
     if (word) {
-        struct hd_found f = lookup(e, word, vcpu->core, vcpu);
+        struct hd_found f;
+        /* acquire: the rings hd_recorder_set() published before the flag (a plain load) */
+        if (HD_UNLIKELY(hd_load_acquire(&e->recording) && core->records))
+            return exit_recorded(e, vcpu, context, call, word);
+        f = lookup(e, word, vcpu->core, vcpu);
         if (protected_call || f.pre || f.post)
             return exit_run(e, vcpu, context, call, word);
         snapshot_release(e, core);
@@ -346,10 +359,11 @@ static enum hd_status exit_held(struct hd_engine *e, struct hd_vcpu *vcpu, void 
 /*
  * The one-call form in general: the pre pass over the snapshot @word (held), the handling
  * unless short-circuited (S12), the post pass when the set has post events for this exit
- * (S10), then the end of the hold.
+ * (S10), then the end of the hold. @record: the exit's record while recording, or NULL.
  */
-static enum hd_status exit_run(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
-                               const struct exit_call *call, uintptr_t word)
+static inline void exit_passes(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                               const struct exit_call *call, uintptr_t word,
+                               struct hd_exit_record *record)
 {
     /* Kept from the checked record: the post pass indexes per-core state with it, whatever a
      * handler does to the record (dispatch.h: it must leave regs and core alone). */
@@ -357,7 +371,7 @@ static enum hd_status exit_run(struct hd_engine *e, struct hd_vcpu *vcpu, void *
     struct hd_exit *out = call->out;
     bool protected_call = (out->pre.flags & HD_VERDICT_PROTECTED) != 0;
     bool post = run_pass(e, word, vcpu, core_index, context, HD_STAGE_PRE, protected_call,
-                         &out->pre);
+                         &out->pre, record);
 
     if (out->pre.flags & HD_VERDICT_SHORT_CIRCUIT)
         post = false; /* S12: no default handling, no post pass; RIP still advances */
@@ -366,10 +380,33 @@ static enum hd_status exit_run(struct hd_engine *e, struct hd_vcpu *vcpu, void *
     if (post) { /* S10: the post pass runs on the VMCALL set the pre pass found */
         out->pre.flags |= HD_VERDICT_POST;
         run_pass(e, word, vcpu, core_index, context, HD_STAGE_POST, protected_call,
-                 &out->post);
+                 &out->post, record);
         out->post_ran = true;
     }
     snapshot_release(e, &e->cores[core_index]);
+}
+
+static enum hd_status exit_run(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                               const struct exit_call *call, uintptr_t word)
+{
+    exit_passes(e, vcpu, context, call, word, NULL);
+    return HD_OK;
+}
+
+/*
+ * A one-call exit while recording (recorder.h): exit_run()'s passes between the start of the
+ * core's next record, written in place in its ring (the registers as they came), and its end
+ * (the registers as they leave, the verdict); the passes add the tags of the events that fire.
+ */
+static enum hd_status exit_recorded(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                                    const struct exit_call *call, uintptr_t word)
+{
+    struct hd_core *core = &e->cores[vcpu->core];
+    struct hd_exit_record *rec = hd__record_begin(e, core, vcpu);
+
+    hd__dispatch_pid(e, vcpu); /* the record names the process even when no event asks */
+    exit_passes(e, vcpu, context, call, word, rec);
+    hd__record_end(core, rec, vcpu, call->out);
     return HD_OK;
 }
 
@@ -420,7 +457,8 @@ static enum hd_status pre_run(struct hd_engine *e, struct hd_vcpu *vcpu, void *c
     struct hd_core *core = &e->cores[core_index];
     bool protected_call = (verdict->flags & HD_VERDICT_PROTECTED) != 0;
 
-    if (run_pass(e, word, vcpu, core_index, context, HD_STAGE_PRE, protected_call, verdict) &&
+    if (run_pass(e, word, vcpu, core_index, context, HD_STAGE_PRE, protected_call, verdict,
+                 NULL) &&
         !(verdict->flags & HD_VERDICT_SHORT_CIRCUIT)) {
         verdict->flags |= HD_VERDICT_POST; /* S10, S12 */
         core->exit_word = word;
@@ -505,12 +543,13 @@ static inline void walk(struct hd_engine *e, struct hd_vcpu *vcpu, uint32_t core
  */
 static inline bool run_pass(struct hd_engine *e, uintptr_t word, struct hd_vcpu *vcpu,
                             uint32_t core_index, void *context, enum hd_stage stage,
-                            bool protected_call, struct hd_verdict *verdict)
+                            bool protected_call, struct hd_verdict *verdict,
+                            struct hd_exit_record *record)
 {
     struct hd_pass p = {
         .e = e, .core = &e->cores[core_index], .vcpu = vcpu, .regs = vcpu->regs,
         .guest = vcpu->regs, .context = context, .core_index = core_index, .stage = stage,
-        .protected_call = protected_call, .verdict = verdict,
+        .protected_call = protected_call, .verdict = verdict, .record = record,
     };
 
     hd__dispatch_pid(e, vcpu); /* hooks of any kind may run, and see the record */

@@ -81,7 +81,8 @@ enum hd_status hd_engine_create(const struct hd_backend_ops *ops,
     max = config && config->message_max_bytes ? config->message_max_bytes
                                               : HD_MESSAGE_BYTES_DEFAULT;
     if (slots > HD_MESSAGE_SLOTS_MAX || max > HD_MESSAGE_BYTES_MAX ||
-        (config && config->script_globals > HD_SCRIPT_GLOBALS_LIMIT))
+        (config && config->script_globals > HD_SCRIPT_GLOBALS_LIMIT) ||
+        (config && config->record_slots > HD_RECORD_SLOTS_MAX))
         return HD_ERR_INVALID_ARGUMENT;
     budget_from(config, &limit);
     if (limit.events > HD_BUDGET_EVENTS_MAX)
@@ -125,6 +126,13 @@ enum hd_status hd_engine_create(const struct hd_backend_ops *ops,
     for (uint32_t c = 0; c < cores; c++)
         e->cores[c].ring = (uint8_t *)e->rings + ring_bytes * c;
 
+    if (config && config->record_slots) { /* recording on from the start (recorder.h) */
+        st = hd__record_alloc(e, config->record_slots);
+        if (HD_FAILED(st))
+            goto fail;
+        e->recording = 1;
+    }
+
     /* Dispatch never sees a NULL snapshot: an empty one stands for "no event enabled". */
     st = hd__snapshot_init(e);
     if (HD_FAILED(st))
@@ -133,6 +141,7 @@ enum hd_status hd_engine_create(const struct hd_backend_ops *ops,
     return HD_OK;
 
 fail:
+    hd__free(e, e->records_raw);
     hd__free(e, e->rings);
     hd__free(e, e->cores_raw);
     hd__free(e, e->raw);
@@ -150,6 +159,7 @@ void hd_engine_destroy(struct hd_engine *engine)
         hd__event_free(e, hd__registry_event(&e->registry, i));
     hd__free(e, e->registry.events.at);
     hd__script_state_free(e);
+    hd__free(e, e->records_raw);
     hd__free(e, e->rings);
     hd__free(e, e->cores_raw);
     hd__free(e, e->raw);

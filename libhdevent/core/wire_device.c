@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * hd_wire_device_ioctl: every IOCTL of a kernel device, HyperDbg's four (hd_wire_ioctl) and
- * hdevent's own four — the self-test exit (wire_selftest.c), message records
- * (wire_messages.c), the event list and an event's output tags below. Backends call this one function.
+ * hdevent's own five — the self-test exit (wire_selftest.c), message records
+ * (wire_messages.c), the flight recorder (wire_recorder.c), the event list and an event's
+ * output tags below. Backends call this one function.
  *
  * Same order of work as hd_wire_ioctl: the output size is checked first, all input is read
  * before the first output byte is written (METHOD_BUFFERED's shared SystemBuffer).
@@ -129,6 +130,9 @@ enum hd_status hd_wire_device_ioctl(struct hd_engine *engine, const struct hd_wi
     case HD_IOCTL_EVENT_OUTPUTS:
         need = HD_WIRE_EVENT_OUTPUTS_SIZE;
         break;
+    case HD_IOCTL_RECORDER:
+        need = HD_WIRE_RECORDER_HEADER_SIZE;
+        break;
     default:
         return hd_wire_ioctl(engine, code, in, in_len, out, out_len, written);
     }
@@ -150,6 +154,12 @@ enum hd_status hd_wire_device_ioctl(struct hd_engine *engine, const struct hd_wi
     }
     case HD_IOCTL_EVENT_OUTPUTS: {
         size_t n = event_outputs(engine, in, in_len, out);
+        if (written)
+            *written = n;
+        return HD_OK;
+    }
+    case HD_IOCTL_RECORDER: {
+        size_t n = hd__wire_recorder(engine, in, in_len, out, out_len);
         if (written)
             *written = n;
         return HD_OK;

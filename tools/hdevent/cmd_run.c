@@ -66,6 +66,8 @@ static bool run_exit(struct run_sim *s, char *args)
     s->fired_count = 0;
     s->fired_more = 0;
     st = hd_host_vmcall(s->host, s->engine, &vcpu, &exit);
+    if (hd_recorder_on(s->engine)) /* the record of this exit, for expect and --record */
+        run_record_exit(s, &vcpu, &before, st == HD_OK ? &exit : NULL);
     cli_run_messages(s->engine, s->text, &s->sinks);
     bool abandoned = st == HD_ERR_HOOK_FAULTED || st == HD_ERR_HOOK_TIMEOUT;
     if (abandoned) /* the line fails; its exit record says what the passes had done */
@@ -156,13 +158,20 @@ static bool run_line(struct run_sim *s, char *line, uint32_t line_no)
     cli_set_line(line_no);
     if (is_word(p, "vmcall"))
         return run_exit(s, p + 6);
-    if (is_word(p, "memory"))
-        return run_memory(s->host, p + 6, s->text);
-    if (p[0] == '!' || is_word(p, "events"))
-        return run_command(s, p);
+    if (is_word(p, "expect"))
+        return run_expect(s, p + 6);
+    if (is_word(p, "memory") || p[0] == '!' || is_word(p, "events")) {
+        /* --record copies what succeeded, as written (run_memory cuts its line up) */
+        char *copy = s->record_out ? strdup(p) : NULL;
+        bool ok = is_word(p, "memory") ? run_memory(s->host, p + 6, s->text) : run_command(s, p);
+        if (ok && copy)
+            run_record_line(s, copy);
+        free(copy);
+        return ok;
+    }
     return !run_line_error("'%.40s' is neither a command (!vmcall, events), an exit line "
-                       "(vmcall core=... pid=...) nor a memory line (memory <address> <bytes>)",
-                       p);
+                       "(vmcall core=... pid=...), an expect line nor a memory line (memory "
+                       "<address> <bytes>)", p);
 }
 
 /* Does the line at @p p start a command, an exit or a comment? Then no open body swallows
@@ -172,7 +181,7 @@ static bool starts_line_of_its_own(const char *p)
     while (*p == ' ' || *p == '\t')
         p++;
     return *p == '!' || *p == '#' || is_word(p, "vmcall") || is_word(p, "events") ||
-           is_word(p, "memory");
+           is_word(p, "memory") || is_word(p, "expect");
 }
 
 /* A scenario cut into logical lines, each NUL-terminated in place. */
@@ -267,20 +276,31 @@ static int run_scenario(struct run_sim *s, const struct scenario *sc)
 static const struct hd_engine_config run_budget = {.max_events = 1u << 20,
                                                    .max_actions = 1u << 22};
 
+/* Does the scenario check exits (an `expect` line)? Then the engine records them. */
+static bool scenario_expects(const struct scenario *sc)
+{
+    for (size_t i = 0; i < sc->count; i++)
+        if (is_word(trim_start(sc->lines[i]), "expect"))
+            return true;
+    return false;
+}
+
 static int run_main(int argc, char **argv);
 
-enum { OPT_TIME_LIMIT = CLI_LONG_ONLY, OPT_NO_FILTER, OPT_SINK, OPT_FLUSH_MS };
+enum { OPT_TIME_LIMIT = CLI_LONG_ONLY, OPT_NO_FILTER, OPT_SINK, OPT_FLUSH_MS, OPT_RECORD };
 
 const struct cli_spec cli_run = {
     .name = "run",
     .summary = "the host simulator: commands and VMCALL exits from a scenario",
     .synopsis = "[-t] [-s] [-c N] [--time-limit MS] [--no-filter] [--sink NAME=KIND:TARGET]...\n"
-                "       [--flush-ms MS] [SCENARIO|-]",
+                "       [--flush-ms MS] [--record FILE] [SCENARIO|-]",
     .description =
         "Build a machine of simulated cores on the host backend and run a scenario (a file,\n"
         "or stdin for - or nothing) line by line: HyperDbg commands (!vmcall ..., events\n"
         "...), VMCALL exits (vmcall core=<hex> pid=<hex> [cpl=<n>] [rax=<hex> ... r15=<hex>]),\n"
-        "guest memory (memory <hex address> <hex byte> ...) and # comments. Commands travel\n"
+        "guest memory (memory <hex address> <hex byte> ...), expect lines that check the exit\n"
+        "before them (expect [fired=[0,2]] [short_circuit=true|false] [rax=<hex> ...]) and\n"
+        "# comments. Commands travel\n"
         "the real route (encoded to IOCTL buffers, decoded and registered as a kernel does);\n"
         "raw code really runs, in this process, under a seccomp filter. A bad line prints\n"
         "an error naming it and the run goes on; exit status 1 when a line failed.",
@@ -296,6 +316,9 @@ const struct cli_spec cli_run = {
                "                         docs/output.md)\n"
                "      --flush-ms MS      let sink messages wait up to MS milliseconds to be\n"
                "                         written together (hex unless 0n; default 0: at once)\n"
+               "      --record FILE      write every exit to FILE as a scenario that replays\n"
+               "                         and checks it: the commands, then vmcall and expect\n"
+               "                         lines (docs/host-backend.md)\n"
                "  -t, --text             text for people; diagnostics on stderr\n"
                "  -s, --strict           a validation warning is an error\n",
     .examples = "  hdevent run --text examples/demo.scenario\n"
@@ -309,12 +332,14 @@ const struct cli_spec cli_run = {
                                         {"no-filter", no_argument, NULL, OPT_NO_FILTER},
                                         {"sink", required_argument, NULL, OPT_SINK},
                                         {"flush-ms", required_argument, NULL, OPT_FLUSH_MS},
+                                        {"record", required_argument, NULL, OPT_RECORD},
                                         {0}},
     .main = run_main,
 };
 
 /* The options; @return -1 to go on, else the exit status (help, usage). */
-static int options(struct run_sim *s, int argc, char **argv, const char **path)
+static int options(struct run_sim *s, int argc, char **argv, const char **path,
+                   const char **record)
 {
     struct cli_getopt g;
     uint64_t n;
@@ -326,6 +351,8 @@ static int options(struct run_sim *s, int argc, char **argv, const char **path)
             cli_set_text(s->text = true);
         } else if (c == 's') {
             s->strict = true;
+        } else if (c == OPT_RECORD) {
+            *record = optarg;
         } else if (c == OPT_NO_FILTER) {
             s->no_filter = true;
         } else if (c == OPT_SINK) {
@@ -369,6 +396,7 @@ static bool lock_down(struct run_sim *s)
     char err[256];
 
     int fds[SINK_MAX];
+    int record_fd;
 
     if (!s->no_filter)
         run_filter_catch_own();
@@ -378,6 +406,8 @@ static bool lock_down(struct run_sim *s)
     s->sinks.can_reopen = false;
     sink_router_open(&s->sinks);
     run_filter_allow_writes(fds, sink_router_fds(&s->sinks, fds, SINK_MAX));
+    if (s->record_out && (record_fd = fileno(s->record_out)) >= 0)
+        run_filter_allow_writes(&record_fd, 1); /* --record's file, opened before */
     if (hd_host_contain_prepare(s->host) != HD_OK)
         return !cli_fail("HD_ERR_NOT_SUPPORTED", "cannot set up the containment of hooks "
                                                  "(signal stack, timer)");
@@ -390,7 +420,8 @@ static bool lock_down(struct run_sim *s)
 static int run_main(int argc, char **argv)
 {
     struct run_sim s = {.cores = 4, .next_tag = HD_TAG_BASE};
-    const char *path = "-";
+    const char *path = "-", *record = NULL;
+    struct hd_engine_config config = run_budget;
     struct hd_host_config hc = {0};
     struct scenario sc;
     uint8_t *text = NULL;
@@ -399,7 +430,7 @@ static int run_main(int argc, char **argv)
     int rc;
 
     sink_router_init(&s.sinks);
-    rc = options(&s, argc, argv, &path);
+    rc = options(&s, argc, argv, &path, &record);
 
     if (rc >= 0)
         return rc;
@@ -419,17 +450,30 @@ static int run_main(int argc, char **argv)
     hc.time_limit_ms = s.time_limit_ms;
     hc.on_action = on_action;
     hc.action_user = &s;
+    if (!scenario_split((char *)text, &sc)) {
+        scenario_free(&sc);
+        free(text);
+        return cli_fail("HD_ERR_NO_MEMORY", "out of memory reading the scenario");
+    }
+    /* The recorder keeps one exit at a time: each is read right after it (run_record.c). */
+    if (record || scenario_expects(&sc))
+        config.record_slots = 4;
     if (hd_host_create(&hc, &s.host) != HD_OK ||
-        hd_engine_create(hd_host_ops(s.host), &run_budget, &s.engine) != HD_OK) {
+        hd_engine_create(hd_host_ops(s.host), &config, &s.engine) != HD_OK) {
         hd_host_destroy(s.host);
+        scenario_free(&sc);
         free(text);
         return cli_fail("HD_ERR_NO_MEMORY", "cannot create the simulated machine");
     }
     /* Every file the scenario reads is read before lock_down(): the filter refuses open(). */
-    if (!scenario_split((char *)text, &sc) || !run_script_files_read(sc.lines, sc.count))
+    if (!run_script_files_read(sc.lines, sc.count))
         rc = cli_fail("HD_ERR_NO_MEMORY", "out of memory reading the scenario");
+    else if (record && !run_record_open(&s, record))
+        rc = 1;
     else
         rc = lock_down(&s) ? run_scenario(&s, &sc) : 1;
+    if (!run_record_close(&s))
+        rc = 1;
     sink_router_close(&s.sinks); /* written before the counts say what was */
     sink_router_report(&s.sinks, stdout, s.text);
     fflush(stdout);

@@ -12,10 +12,12 @@
 
 #include <hdevent/command.h>
 #include <hdevent/host.h>
+#include <hdevent/recorder.h>
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* ---- cmd_run.c: the simulator's state ---------------------------------------------------- */
 
@@ -42,6 +44,11 @@ struct run_sim {
     uint64_t fired_more;
     /* --sink: where the messages of events with `output {…}` go (docs/output.md). */
     struct sink_router sinks;
+    /* The flight recorder (run_record.c): --record's file, and the last exit's record for
+     * an `expect` line. */
+    FILE *record_out;
+    struct hd_exit_record last;
+    bool have_last;
 };
 
 /* ---- run_command.c ---------------------------------------------------------------------- */
@@ -64,6 +71,32 @@ int run_line_error(const char *fmt, const char *detail);
  * prints the line's error. @return false then.
  */
 bool run_parse_exit(char *args, uint32_t cores, struct hd_vcpu *vcpu, struct hd_guest_regs *r);
+
+/* ---- run_record.c ----------------------------------------------------------------------- */
+
+/** --record FILE: create it (before the seccomp filter) and write its first line. On failure
+ *  prints the error. @return false then. */
+bool run_record_open(struct run_sim *s, const char *path);
+
+/** Copy a command or memory line that succeeded into the recording, if there is one. */
+void run_record_line(struct run_sim *s, const char *line);
+
+/**
+ * After an exit of @p vcpu (its registers were @p before; @p exit: what dispatch said, NULL
+ * when the host stopped a hook): take its record for `expect` — the engine's, or, for an exit
+ * the engine did not record (no event enabled), one made of the exit line and the default
+ * handling — and write it to the recording as a `vmcall` line and an `expect` line. An exit
+ * whose hook was stopped has no record.
+ */
+void run_record_exit(struct run_sim *s, const struct hd_vcpu *vcpu,
+                     const struct hd_guest_regs *before, const struct hd_exit *exit);
+
+/** An `expect` line (@p args: the words after it, changed in place): check them against the
+ *  last exit; print each difference. @return false if any differs or the line is bad. */
+bool run_expect(struct run_sim *s, char *args);
+
+/** Flush and close the recording. @return false (the error printed) if writing failed. */
+bool run_record_close(struct run_sim *s);
 
 /* ---- run_memory.c ----------------------------------------------------------------------- */
 
@@ -128,8 +161,8 @@ bool run_filter_refused_own(void);
  */
 enum run_filter run_filter_install(char *err, size_t err_size);
 
-/** Let the filter allow write() on @p fds too (the output sinks, opened before it). Call it
- *  before run_filter_install(); at most SINK_MAX descriptors. */
+/** Let the filter allow write() on @p fds too (the output sinks and --record's file, opened
+ *  before it). Call it before run_filter_install(); at most SINK_MAX + 1 descriptors. */
 void run_filter_allow_writes(const int *fds, uint32_t count);
 
 /**

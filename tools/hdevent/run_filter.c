@@ -30,12 +30,12 @@
 #endif
 
 static volatile sig_atomic_t own_refused;
-static int sink_fds[SINK_MAX]; /* run_filter_allow_writes(): the output sinks */
+static int sink_fds[SINK_MAX + 1]; /* run_filter_allow_writes(): the sinks, --record's file */
 static uint32_t sink_fd_count;
 
 void run_filter_allow_writes(const int *fds, uint32_t count)
 {
-    for (uint32_t i = 0; i < count && sink_fd_count < SINK_MAX; i++)
+    for (uint32_t i = 0; i < count && sink_fd_count < SINK_MAX + 1; i++)
         sink_fds[sink_fd_count++] = fds[i];
 }
 

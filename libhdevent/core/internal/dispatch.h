@@ -27,6 +27,7 @@ struct hd_pass {
     enum hd_stage stage;          /* HD_STAGE_PRE or HD_STAGE_POST */
     bool protected_call;
     struct hd_verdict *verdict;
+    struct hd_exit_record *record; /* the exit's record while recording (recorder.c), or NULL */
 };
 
 /* What a lookup found for one exit: the key's pre and post lists (NULL: none). */
@@ -157,6 +158,8 @@ hd__dispatch_event(struct hd_pass *p, const struct hd_snap_entry *en)
         }
     }
     p->verdict->fired++;
+    if (HD_UNLIKELY(p->record != NULL))
+        hd__record_fired(p->record, en->tag);
 
     for (uint32_t i = 0; i < en->action_count; i++, a++) { /* S7: in the order given */
         /* Per-core buffers, each rounded up to whole lines (event.c): no shared lines. */

@@ -37,8 +37,12 @@ struct hd_core {
     uint32_t ring_head;                     /* next slot the producer writes */
     uint64_t ring_dropped;                  /* S20 */
     uint8_t *ring;                          /* slots of this core's message queue */
+    uint32_t record_head;                   /* recorder.c: next record the core writes */
+    struct hd_exit_record *records;         /* recorder.c: this core's ring, NULL: none yet */
     /* Next slot the reader takes: written by the reader, so on a line of its own. */
     _Alignas(HD_CACHELINE) uint32_t ring_tail;
+    uint32_t record_tail;                   /* next record the reader takes */
+    uint64_t record_dropped;                /* records overwritten before they were read */
 };
 HD__STATIC_ASSERT(sizeof(struct hd_core) == 2 * HD_CACHELINE, "hd_core is two cache lines");
 
@@ -97,7 +101,8 @@ struct hd_engine {
      */
     uint8_t armed;                    /* a snapshot with at least one event is published */
     uint8_t grace;                    /* enum hd_grace, fixed at creation */
-    uint16_t reserved_;
+    uint8_t recording;                /* recorder.c: exits take the slow way and are recorded */
+    uint8_t reserved_;
     uint32_t core_count;
     uintptr_t current_word;           /* the current snapshot, as dispatch reads it (snapshot.h) */
     struct hd_core *cores;
@@ -125,6 +130,9 @@ struct hd_engine {
     struct hd_retire_batch *retire_head; /* oldest first; the tail may be open */
     struct hd_retire_batch *retire_tail;
     uint32_t read_cursor;             /* next core hd_message_read looks at */
+    uint32_t record_slots;            /* recorder.c: records a core's ring holds (power of 2) */
+    uint32_t record_cursor;           /* next core hd_recorder_read looks at */
+    void *records_raw;                /* recorder.c: every core's ring, one allocation */
     uint32_t script_globals;          /* hd_engine_config.script_globals */
     struct hd_script_state *script;   /* NULL until the first script action (script_load.c) */
 };
@@ -159,5 +167,23 @@ uint8_t *hd__message_begin(struct hd_engine *e, struct hd_core *core);
  * written. */
 void hd__message_commit(struct hd_engine *e, struct hd_core *core, uint64_t tag, bool immediate,
                         uint8_t kind, enum hd_status status, uint32_t size);
+
+/*
+ * recorder.c, for dispatch (recording on): start @core's next record — the exit as it
+ * arrives — in place in its ring; finish it when the exit is done. Dispatch path.
+ */
+struct hd_exit_record *hd__record_begin(struct hd_engine *e, struct hd_core *core,
+                                        const struct hd_vcpu *vcpu);
+void hd__record_end(struct hd_core *core, struct hd_exit_record *rec,
+                    const struct hd_vcpu *vcpu, const struct hd_exit *out);
+/* An event fired in a recorded exit (internal/dispatch.h). */
+static inline void hd__record_fired(struct hd_exit_record *rec, uint64_t tag)
+{
+    if (rec->fired_count < HD_RECORD_FIRED_MAX)
+        rec->fired[rec->fired_count] = tag;
+    rec->fired_count++;
+}
+/* recorder.c: the rings of @slots records a core (engine creation, or hd_recorder_set). */
+enum hd_status hd__record_alloc(struct hd_engine *e, uint32_t slots);
 
 #endif /* HDEVENT_INTERNAL_ENGINE_H */

@@ -17,6 +17,10 @@ struct hd_engine;
  * one logger of every wire rejection. Engine refusals are logged by the engine itself. */
 void hd__wire_log_rejection(struct hd_engine *e, const char *what, uint32_t code);
 
+/* wire_recorder.c: HD_IOCTL_RECORDER, out_len >= the header checked. @return bytes written. */
+size_t hd__wire_recorder(struct hd_engine *e, const void *in, size_t in_len, void *out,
+                         size_t out_len);
+
 /* HD_IOCTL_SELFTEST_VMCALL; @out holds HD_WIRE_SELFTEST_RESULT_SIZE bytes. Returns bytes written. */
 size_t hd__wire_selftest_run(struct hd_engine *e, const struct hd_wire_caller *caller,
                              const void *in, size_t in_len, void *out);
