@@ -125,6 +125,24 @@ check "reported once" test "$(grep -c 'sink t (tcp:127.0.0.1:1): cannot open' "$
 check "its messages counted as dropped" grep -q \
     '"name":"t",.*"written":0,"dropped":400,"failures":1}' "$work/fail.out"
 
+# ---- a reader that stops reading: the write waits at most SINK_STALL_MS, then the sink fails
+mkfifo "$work/stuck"
+sleep 60 <"$work/stuck" & # holds the FIFO open for reading, never reads
+stuck_reader=$!
+{
+    echo '!vmcall script {printf("%llx\n", @rax);} output {p}'
+    for i in $(seq 1 3000); do echo "vmcall core=0 pid=4 rax=$i"; done
+} >"$work/stuck.scenario"
+timeout 60 "$hdevent" run --sink "p=fifo:$work/stuck" "$work/stuck.scenario" \
+    >"$work/stuck.out" 2>"$work/stuck.err"
+rc=$?
+kill "$stuck_reader" 2>/dev/null
+check "a stuck reader does not stop the run (exit $rc)" test "$rc" -eq 0
+check "the stuck sink is reported once" \
+    test "$(grep -c 'sink p (fifo:.*the reader took nothing for 2000 ms' "$work/stuck.err")" -eq 1
+check "its messages are counted as dropped" grep -q \
+    '"type":"sink","name":"p",.*"dropped":[1-9][0-9]*,"failures":1}' "$work/stuck.out"
+
 # ---- bad --sink values: usage errors
 usage() { # usage VALUE EXPECTED-MESSAGE
     local err

@@ -123,6 +123,7 @@ static int allow_simulator(scmp_filter_ctx ctx)
         SCMP_SYS(futex), SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigaction),
         SCMP_SYS(rt_sigprocmask), SCMP_SYS(timer_settime), SCMP_SYS(clock_gettime),
         SCMP_SYS(exit), SCMP_SYS(exit_group),
+        SCMP_SYS(poll), SCMP_SYS(ppoll), /* a sink's write waiting for its reader (sink.c) */
     };
     static const unsigned prots[] = {PROT_NONE, PROT_READ, PROT_READ | PROT_WRITE,
                                      PROT_READ | PROT_EXEC};

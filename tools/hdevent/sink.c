@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -202,7 +203,7 @@ static int open_unix(const char *path, char *why, size_t why_size)
 
 /*
  * A FIFO: opened without blocking (no reader yet is a failure, retried, rather than a reader
- * that hangs), then made blocking, so a slow reader slows hdevent instead of losing lines.
+ * that hangs). Writes stay non-blocking: sink_write_one() waits for a slow reader, boundedly.
  */
 static int open_fifo(const char *path, char *why, size_t why_size)
 {
@@ -219,7 +220,6 @@ static int open_fifo(const char *path, char *why, size_t why_size)
         close(fd);
         return -1;
     }
-    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
     return fd;
 }
 
@@ -265,6 +265,10 @@ bool sink_open_one(struct sink *s, char *why, size_t why_size)
     case SINK_MODULE:
         return s->library || open_module(s, why, why_size);
     }
+    /* A reader that stops reading must not stop hdevent: sink_write_one() waits for it at
+     * most SINK_STALL_MS, then the sink fails like any other (reported, counted, retried). */
+    if (s->fd >= 0 && s->kind != SINK_FILE)
+        fcntl(s->fd, F_SETFL, fcntl(s->fd, F_GETFL) | O_NONBLOCK);
     return s->fd >= 0;
 }
 
@@ -296,6 +300,15 @@ bool sink_write_one(struct sink *s, char *p, size_t n, char *why, size_t why_siz
         ssize_t w = write(s->fd, p, n);
         if (w < 0 && errno == EINTR)
             continue;
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            struct pollfd pfd = {.fd = s->fd, .events = POLLOUT};
+            int ready = poll(&pfd, 1, SINK_STALL_MS);
+            if (ready > 0 || (ready < 0 && errno == EINTR))
+                continue;
+            snprintf(why, why_size, "the reader took nothing for %d ms",
+                     SINK_STALL_MS);
+            return false;
+        }
         if (w <= 0) {
             snprintf(why, why_size, "write: %s", w < 0 ? strerror(errno) : "wrote nothing");
             return false;

@@ -20,6 +20,9 @@
 
 /** Most --sink options one run takes. */
 #define SINK_MAX 16u
+/** How long a write waits for a FIFO's or socket's reader to take data before the sink fails
+ *  (reported, its messages dropped and counted; `read` retries it later). */
+#define SINK_STALL_MS 2000
 /** Bytes a sink buffers before it writes (also the most one message line may be: longer
  *  lines are written at once). */
 #define SINK_BUFFER_BYTES (64u * 1024u)
