@@ -208,16 +208,21 @@ static void on_hangup(int sig)
     hangup = 1;
 }
 
-/* SIGHUP reopens file sinks (log rotation): it interrupts the wait (no SA_RESTART). */
-static void catch_hangup(void)
+/* With --sink: SIGHUP reopens file sinks (log rotation; it interrupts the wait, no
+ * SA_RESTART), and a FIFO or socket whose reader left is EPIPE, reported, not SIGPIPE.
+ * Without one SIGHUP keeps its default: a reader whose terminal hung up ends (and lets go of
+ * the device) as it always did. */
+static void catch_hangup(const struct sink_router *sinks)
 {
     struct sigaction sa;
 
+    if (!sinks->count)
+        return;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_hangup;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGHUP, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN); /* a FIFO or socket whose reader left: EPIPE, reported */
+    signal(SIGPIPE, SIG_IGN);
 }
 
 /* --sink and --flush-ms; @return -1 when @p c is neither, else 0 or a usage error's status. */
@@ -353,7 +358,7 @@ static int read_main(int argc, char **argv)
     }
 #if defined(READ_SINKS)
     rt->dev = dev;
-    catch_hangup();
+    catch_hangup(&rt->sinks);
     sink_router_open(&rt->sinks);
 #endif
     rc = read_loop(dev, buf, follow, timeout_ms, o.text, rt, &total);
