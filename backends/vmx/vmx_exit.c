@@ -259,9 +259,12 @@ static int exit_vmcall(struct hd_vmx_cpu *cpu, struct hd_guest_regs *r)
     if (!hd_vmcall_armed(cpu->engine)) {
         /* No event enabled: no hook can run, so no dispatch, as HyperDbg's handler tests its
          * flag. Only the own-hypercall decision is still needed (S14), and the pid only when
-         * the glue's vmcall_done reads the record (hdevent.ko's exit record in debugfs). */
+         * the glue's vmcall_done reads the record (hdevent.ko's exit record in debugfs);
+         * otherwise it stays lazy, so a backend's own-hypercall predicate still gets it. */
         if (cpu->glue.vmcall_done && cpu->glue.current_pid)
             v.pid = cpu->glue.current_pid(cpu->glue.user, cpu);
+        else
+            v.flags |= HD_VCPU_PID_LAZY;
         if (hd_vmcall_own(cpu->engine, &v))
             x.pre.flags = HD_VERDICT_PROTECTED;
         x.default_handled = true;

@@ -18,7 +18,7 @@ HD_EXTERN_C_BEGIN
 #define HD_VCPU_PROTECTED 0x1u
 /**
  * Set by the backend: `pid` is not filled in. The dispatcher asks hd_backend_ops.current_pid
- * (which must then be set) when something needs the pid — a pid filter in the lookup, a hook
+ * (which must then be set; without it the pid is 0) when something needs the pid — a pid filter in the lookup, a hook
  * that can see the record (native, script or break) — stores it in `pid` and clears the
  * flag. Events of raw code on keys without a pid filter never need it, so their exits skip
  * the OS call, as HyperDbg asks for the pid only for events that filter on it.

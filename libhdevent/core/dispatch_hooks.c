@@ -8,8 +8,9 @@
 
 uint32_t hd__dispatch_ask_pid(const struct hd_engine *e, struct hd_vcpu *vcpu)
 {
-    if (e->ops.current_pid)
-        vcpu->pid = e->ops.current_pid(e->ops.user);
+    /* Without current_pid (the flag's contract broken) the pid is 0, never what the caller
+     * left in the field. */
+    vcpu->pid = e->ops.current_pid ? e->ops.current_pid(e->ops.user) : 0;
     vcpu->flags &= (uint8_t)~HD_VCPU_PID_LAZY;
     return vcpu->pid;
 }
