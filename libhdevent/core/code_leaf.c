@@ -220,6 +220,8 @@ static bool insn(struct leaf_scan *s, bool *end)
         if (!next(s, &op) || (op >= 0x40 && op <= 0x4F))
             return false;
     }
+    if (op == 0x0F) /* before the 0x00-0x3F row it sits in: the two-byte map */
+        return two_byte(s);
     if (op < 0x40) { /* add, or, adc, sbb, and, sub, xor, cmp */
         uint32_t form = op & 7u;
         bool cmp = (op >> 3) == 7;
@@ -240,8 +242,6 @@ static bool insn(struct leaf_scan *s, bool *end)
         return may_write(s, (op & 7u) | (s->rex & 1u ? 8u : 0u), false) &&
                skip(s, s->rex & 8u ? 8u : 4u);
     switch (op) {
-    case 0x0F:
-        return two_byte(s);
     case 0x63: /* movsxd r, r/m32 */
         return binary(s, false, true, true);
     case 0x69: /* imul r, r/m, imm32 */

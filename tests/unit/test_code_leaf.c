@@ -47,6 +47,14 @@ static void accepts_plain_integer_code(void **state)
     LEAF(0x49, 0x8B, 0x04, 0x24, 0xC3);                   /* mov rax, [r12] (read only) */
     LEAF(0x48, 0x8B, 0x05, 0x00, 0x00, 0x00, 0x00, 0xC3); /* mov rax, [rip] */
     LEAF(0xEB, 0x00, 0xC3);                               /* jmp to the next instruction */
+    /* The two-byte map (a review found it unreachable: 0x0F fell into the 0x00-0x3F row). */
+    LEAF(0x0F, 0x94, 0xC0, 0xC3);                         /* sete al */
+    LEAF(0x0F, 0xB6, 0xC0, 0xC3);                         /* movzx eax, al */
+    LEAF(0x48, 0x0F, 0x44, 0xC1, 0xC3);                   /* cmove rax, rcx */
+    LEAF(0x0F, 0x84, 0x00, 0x00, 0x00, 0x00, 0xC3);       /* je rel32 to the next */
+    LEAF(0x0F, 0x1F, 0x00, 0xC3);                         /* nop dword [rax] */
+    LEAF(0x48, 0x0F, 0xAF, 0xC1, 0xC3);                   /* imul rax, rcx */
+    LEAF(0x48, 0x0F, 0xC8, 0xC3);                         /* bswap rax */
 }
 
 static void refuses_callee_saved_writes(void **state)
