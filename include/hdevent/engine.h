@@ -230,6 +230,19 @@ HD_API enum hd_status hd_event_command(struct hd_engine *engine, uint64_t tag, c
                                        size_t size, size_t *length);
 
 /**
+ * Give event @p tag the command text it was made from: @p length bytes of @p text (at most
+ * HD_COMMAND_MAX_BYTES, no NUL byte; 0 removes it), replacing what it had, its output tags
+ * kept. For events registered through HyperDbg's wire, which carries no text: `hdevent add`
+ * sends it next (HD_IOCTL_EVENT_COMMAND), so `hdevent events` and `hdevent record` show it.
+ * Writer context (allocates); dispatch never reads the text.
+ * @return HD_OK; HD_ERR_NO_SUCH_EVENT; HD_ERR_TOO_LARGE (above HD_COMMAND_MAX_BYTES);
+ *         HD_ERR_INVALID_ARGUMENT (engine NULL, text NULL with a length, a NUL byte in it);
+ *         HD_ERR_NO_MEMORY. On an error the event keeps its text.
+ */
+HD_API enum hd_status hd_event_set_command(struct hd_engine *engine, uint64_t tag,
+                                           const char *text, size_t length);
+
+/**
  * The output sources event @p tag names (hd_event_desc.outputs, `output {a, b}`): up to
  * HD_EVENT_MAX_OUTPUTS tags into @p outputs, their number into @p count (0: none, its
  * messages go wherever unrouted messages go). Taken under the writer lock, as

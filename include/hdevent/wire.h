@@ -227,7 +227,11 @@ enum hd_wire_modify_type {
       "ScriptBufferPointer is not the bytecode's instruction count (header offset 8)")          \
     X(HD_WIRE_ERR_BAD_OUTPUT_TAGS, 0xC0001029u,                                                    \
       "HasCustomOutput is 1 but OutputSourceTags is not 1 to 5 distinct non-zero tags "            \
-      "followed by zeros")
+      "followed by zeros")                                                                         \
+    X(HD_WIRE_ERR_COMMAND_OP, 0xC000102Au,                                                         \
+      "event command: Op is not 0 (get) or 1 (set), a get carries text, or Reserved is not 0")     \
+    X(HD_WIRE_ERR_COMMAND_TEXT, 0xC000102Bu,                                                       \
+      "event command: Length is above 4096 bytes, or the text holds a NUL byte")
 
 /*
  * The codes as names. HyperDbg's values are above INT_MAX, which ISO C (before C23) does not

@@ -46,6 +46,15 @@ HD_EXTERN_C_BEGIN
 #define HD_WIRE_RECORDER_READ 0u /**< take records; recording stays as it is */
 #define HD_WIRE_RECORDER_ON 1u   /**< switch recording on, then take records */
 #define HD_WIRE_RECORDER_OFF 2u  /**< switch recording off, then take what is left */
+/** The command text of one event: get it, or set it (hdevent add sends it after registering:
+ *  HyperDbg's wire carries none). In hd_wire_event_command (+ Length bytes of text for a set),
+ *  out hd_wire_event_command_reply (+ the text for a get, cut to what fits). */
+#define HD_IOCTL_EVENT_COMMAND 0x223814u
+#define HD_WIRE_EVENT_COMMAND_SIZE 16u
+#define HD_WIRE_EVENT_COMMAND_REPLY_SIZE 8u
+/** hd_wire_event_command.op */
+#define HD_WIRE_COMMAND_GET 0u
+#define HD_WIRE_COMMAND_SET 1u
 
 #define HD_WIRE_SELFTEST_SIZE 160u
 #define HD_WIRE_SELFTEST_RESULT_SIZE 168u
@@ -184,6 +193,23 @@ struct hd_wire_event_outputs {
 HD__STATIC_ASSERT(sizeof(struct hd_wire_event_outputs) == HD_WIRE_EVENT_OUTPUTS_SIZE,
                   "event outputs");
 
+/** Event-command input; for HD_WIRE_COMMAND_SET `length` bytes of text follow (no NUL). */
+struct hd_wire_event_command {
+    uint64_t tag;    /**< 0: the event */
+    uint32_t op;     /**< 8: HD_WIRE_COMMAND_GET or _SET */
+    uint32_t length; /**< 12: set: bytes of text that follow, 0..HD_COMMAND_MAX_BYTES; get: 0 */
+};
+
+/** Event-command reply; for a get, the text follows (min(length, out_len - 8) bytes). */
+struct hd_wire_event_command_reply {
+    uint32_t kernel_status; /**< 0: HD_WIRE_SUCCESS, HD_WIRE_ERR_TAG_NOT_EXISTS or a wire error */
+    uint32_t length;        /**< 4: the event's text length (after a set: the new one) */
+};
+HD__STATIC_ASSERT(sizeof(struct hd_wire_event_command) == HD_WIRE_EVENT_COMMAND_SIZE,
+                  "event command");
+HD__STATIC_ASSERT(sizeof(struct hd_wire_event_command_reply) ==
+                      HD_WIRE_EVENT_COMMAND_REPLY_SIZE, "event command reply");
+
 /** What a kernel backend knows about the caller of an IOCTL. */
 struct hd_wire_caller {
     /** The calling process's id (Linux: tgid; Windows: process id). */
@@ -200,8 +226,8 @@ struct hd_wire_caller {
 
 /**
  * Handle one IOCTL of a kernel device: HyperDbg's four (as hd_wire_ioctl()) and hdevent's
- * HD_IOCTL_SELFTEST_VMCALL, HD_IOCTL_READ_MESSAGES, HD_IOCTL_LIST_EVENTS and
- * HD_IOCTL_EVENT_OUTPUTS. Same rules as
+ * HD_IOCTL_SELFTEST_VMCALL, HD_IOCTL_READ_MESSAGES, HD_IOCTL_LIST_EVENTS,
+ * HD_IOCTL_EVENT_OUTPUTS, HD_IOCTL_RECORDER and HD_IOCTL_EVENT_COMMAND. Same rules as
  * hd_wire_ioctl(): in and out may overlap, input is read before output is written, a rejected
  * request changes nothing. Writer context.
  *
@@ -215,10 +241,12 @@ struct hd_wire_caller {
  *   hd_wire_event_outputs (48 bytes).
  * - RECORDER: in hd_wire_recorder_request (8 bytes); out hd_wire_recorder_header and as many
  *   records as fit (each taken off its ring).
+ * - EVENT_COMMAND: in hd_wire_event_command (16 bytes, + the text of a set); out
+ *   hd_wire_event_command_reply and, for a get, as much of the text as fits.
  *
  * @param caller may be NULL for HyperDbg's IOCTLs and the list; the self-test needs it.
  * @return as hd_wire_ioctl(); HD_ERR_BUFFER_TOO_SMALL for an output below 168 (self-test),
- *         32 (read, list, recorder), 48 (event outputs) bytes.
+ *         32 (read, list, recorder), 48 (event outputs), 8 (event command) bytes.
  */
 HD_API enum hd_status hd_wire_device_ioctl(struct hd_engine *engine,
                                            const struct hd_wire_caller *caller, uint32_t code,

@@ -20,6 +20,7 @@
 #define HDEVENT_WIRE_ENCODE_H
 
 #include "event.h"
+#include "recorder.h"
 #include "status.h"
 #include "types.h"
 #include "wire.h"
@@ -181,6 +182,31 @@ HD_API uint32_t hd_wire_decode_list_entry(const void *buf, size_t len, uint32_t 
  */
 HD_API uint32_t hd_wire_decode_message(const void *buf, size_t len, struct hd_wire_message *out,
                                        const uint8_t **text, size_t *record_size);
+
+/**
+ * An event-command reply (HD_IOCTL_EVENT_COMMAND) of @p len bytes: the 8-byte header and, for
+ * a get, the text and a NUL (@p text points at it in @p buf; length past what came back, or a
+ * NUL inside the text, is malformed); a set's reply and a failed request are 8 bytes.
+ * @param text NULL for a set's reply.
+ */
+HD_API uint32_t hd_wire_decode_event_command_reply(const void *buf, size_t len,
+                                                   struct hd_wire_event_command_reply *out,
+                                                   const char **text);
+
+/**
+ * A recorder reply (HD_IOCTL_RECORDER): the header, and exactly `count` records of
+ * HD_WIRE_RECORD_SIZE bytes after it (a failed request has none). Read them with
+ * hd_wire_decode_record().
+ */
+HD_API uint32_t hd_wire_decode_recorder(const void *buf, size_t len,
+                                        struct hd_wire_recorder_header *out);
+
+/**
+ * Record @p index of a recorder reply that hd_wire_decode_recorder() accepted: CPL 0..3, known
+ * flags, instruction length at most 15, fired tags after fired_count (up to HD_RECORD_FIRED_MAX) 0.
+ */
+HD_API uint32_t hd_wire_decode_record(const void *buf, size_t len, uint32_t index,
+                                      struct hd_exit_record *out);
 
 HD_EXTERN_C_END
 

@@ -317,6 +317,36 @@ static size_t text_length(const char *s, size_t max)
     return n;
 }
 
+/* The command text and the output tags behind it in one block (hd__event_outputs()). */
+static char *command_block(struct hd_engine *e, const char *text, size_t len,
+                           const uint64_t *outputs, uint32_t output_count)
+{
+    size_t outputs_at = (len + 1u + 7u) & ~(size_t)7u; /* hd__event_outputs() */
+    char *block = hd__alloc(e, output_count ? outputs_at + 8u * output_count : len + 1);
+
+    if (!block)
+        return NULL;
+    if (len)
+        hd_memcpy(block, text, len);
+    block[len] = '\0';
+    if (output_count)
+        hd_memcpy(block + outputs_at, outputs, 8u * output_count);
+    return block;
+}
+
+enum hd_status hd__event_set_command(struct hd_engine *e, struct hd_event *ev, const char *text,
+                                     size_t len)
+{
+    char *block = command_block(e, text, len, hd__event_outputs(ev), ev->output_count);
+
+    if (!block)
+        return HD_ERR_NO_MEMORY;
+    hd__free(e, ev->command); /* read under the writer lock only, never by dispatch */
+    ev->command = block;
+    ev->command_length = (uint32_t)len;
+    return HD_OK;
+}
+
 enum hd_status hd__event_create(struct hd_engine *e, const struct hd_event_desc *d,
                                 uint64_t tag, struct hd_event **out)
 {
@@ -340,20 +370,13 @@ enum hd_status hd__event_create(struct hd_engine *e, const struct hd_event_desc 
 
     ev->counters_raw = hd__zalloc(e, (size_t)e->core_count * sizeof(struct hd_counter_line) +
                                         HD_CACHELINE);
-    size_t outputs_at = (command_len + 1u + 7u) & ~(size_t)7u; /* hd__event_outputs() */
-    ev->command = hd__alloc(e, d->output_count ? outputs_at + 8u * d->output_count
-                                               : command_len + 1);
+    ev->command = command_block(e, d->command, command_len, d->outputs, d->output_count);
     if (!ev->counters_raw || !ev->command)
         goto fail;
     ev->counters = (struct hd_counter_line *)hd_align_up((uintptr_t)ev->counters_raw,
                                                          HD_CACHELINE);
-    if (command_len)
-        hd_memcpy(ev->command, d->command, command_len);
-    ev->command[command_len] = '\0';
     ev->command_length = (uint32_t)command_len;
     ev->output_count = (uint8_t)d->output_count;
-    if (d->output_count)
-        hd_memcpy(hd__event_outputs(ev), d->outputs, 8u * d->output_count);
 
     if (ev->condition == HD_CONDITION_RAW) {
         st = code_load(e, d->condition.code, d->condition.code_size, &ev->condition_code);

@@ -293,6 +293,30 @@ enum hd_status hd_event_command(struct hd_engine *engine, uint64_t tag, char *bu
     return st;
 }
 
+enum hd_status hd_event_set_command(struct hd_engine *engine, uint64_t tag, const char *text,
+                                    size_t length)
+{
+    enum hd_status st = HD_ERR_NO_SUCH_EVENT;
+    int64_t i;
+
+    if (!engine || (!text && length))
+        return HD_ERR_INVALID_ARGUMENT;
+    if (length > HD_COMMAND_MAX_BYTES)
+        return HD_ERR_TOO_LARGE;
+    for (size_t k = 0; k < length; k++)
+        if (text[k] == '\0')
+            return HD_ERR_INVALID_ARGUMENT; /* hd_event_command() hands back C strings */
+    hd__writer_lock(engine);
+    i = event_index(&engine->registry, tag);
+    if (i >= 0)
+        st = hd__event_set_command(engine, hd__registry_event(&engine->registry, (uint32_t)i),
+                                   text, length);
+    if (HD_FAILED(st))
+        hd__log_refusal(engine, "command text refused for event", tag, st);
+    hd__writer_unlock(engine);
+    return st;
+}
+
 enum hd_status hd_event_outputs(struct hd_engine *engine, uint64_t tag,
                                 uint64_t outputs[HD_EVENT_MAX_OUTPUTS], uint32_t *count)
 {

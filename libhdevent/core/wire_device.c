@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * hd_wire_device_ioctl: every IOCTL of a kernel device, HyperDbg's four (hd_wire_ioctl) and
- * hdevent's own five — the self-test exit (wire_selftest.c), message records
- * (wire_messages.c), the flight recorder (wire_recorder.c), the event list and an event's
- * output tags below. Backends call this one function.
+ * hdevent's own six — the self-test exit (wire_selftest.c), message records
+ * (wire_messages.c), the flight recorder (wire_recorder.c), an event's command text
+ * (wire_command.c), the event list and an event's output tags below. Backends call this one function.
  *
  * Same order of work as hd_wire_ioctl: the output size is checked first, all input is read
  * before the first output byte is written (METHOD_BUFFERED's shared SystemBuffer).
@@ -133,6 +133,9 @@ enum hd_status hd_wire_device_ioctl(struct hd_engine *engine, const struct hd_wi
     case HD_IOCTL_RECORDER:
         need = HD_WIRE_RECORDER_HEADER_SIZE;
         break;
+    case HD_IOCTL_EVENT_COMMAND:
+        need = HD_WIRE_EVENT_COMMAND_REPLY_SIZE;
+        break;
     default:
         return hd_wire_ioctl(engine, code, in, in_len, out, out_len, written);
     }
@@ -160,6 +163,12 @@ enum hd_status hd_wire_device_ioctl(struct hd_engine *engine, const struct hd_wi
     }
     case HD_IOCTL_RECORDER: {
         size_t n = hd__wire_recorder(engine, in, in_len, out, out_len);
+        if (written)
+            *written = n;
+        return HD_OK;
+    }
+    case HD_IOCTL_EVENT_COMMAND: {
+        size_t n = hd__wire_event_command(engine, in, in_len, out, out_len);
         if (written)
             *written = n;
         return HD_OK;

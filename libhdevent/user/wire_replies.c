@@ -185,3 +185,108 @@ uint32_t hd_wire_decode_message(const void *buf, size_t len, struct hd_wire_mess
     *record_size = (size_t)record;
     return HD_WIRE_OK;
 }
+
+uint32_t hd_wire_decode_event_command_reply(const void *buf, size_t len,
+                                            struct hd_wire_event_command_reply *out,
+                                            const char **text)
+{
+    const uint8_t *b = buf;
+    struct hd_wire_event_command_reply r;
+    size_t got;
+
+    if (!buf || !out)
+        return HD_WIRE_ERR_INVALID_ARGUMENT;
+    if (len < HD_WIRE_EVENT_COMMAND_REPLY_SIZE)
+        return HD_WIRE_ERR_TRUNCATED;
+    r.kernel_status = hd__le_rd32(b, 0);
+    r.length = hd__le_rd32(b, 4);
+    got = len - HD_WIRE_EVENT_COMMAND_REPLY_SIZE;
+    if (!text || r.kernel_status != HD_WIRE_SUCCESS) { /* a set's reply, or a failure */
+        if (got)
+            return HD_WIRE_ERR_TRAILING_BYTES;
+        if (r.kernel_status != HD_WIRE_SUCCESS && r.length)
+            return HD_WIRE_ERR_REPLY_MALFORMED;
+    } else {
+        /* get: the text (maybe cut: fewer than length bytes) and its NUL, none inside */
+        if (got == 0)
+            return HD_WIRE_ERR_TRUNCATED;
+        if (got - 1 > r.length || r.length > HD_COMMAND_MAX_BYTES || b[len - 1] != 0)
+            return HD_WIRE_ERR_REPLY_MALFORMED;
+        for (size_t i = 0; i + 1 < got; i++)
+            if (b[HD_WIRE_EVENT_COMMAND_REPLY_SIZE + i] == 0)
+                return HD_WIRE_ERR_REPLY_MALFORMED;
+        *text = (const char *)b + HD_WIRE_EVENT_COMMAND_REPLY_SIZE;
+    }
+    if (r.length > HD_COMMAND_MAX_BYTES)
+        return HD_WIRE_ERR_REPLY_MALFORMED;
+    *out = r;
+    return HD_WIRE_OK;
+}
+
+uint32_t hd_wire_decode_recorder(const void *buf, size_t len, struct hd_wire_recorder_header *out)
+{
+    const uint8_t *b = buf;
+    struct hd_wire_recorder_header h;
+
+    if (!buf || !out)
+        return HD_WIRE_ERR_INVALID_ARGUMENT;
+    if (len < HD_WIRE_RECORDER_HEADER_SIZE)
+        return HD_WIRE_ERR_TRUNCATED;
+    h = (struct hd_wire_recorder_header){
+        .kernel_status = hd__le_rd32(b, 0),
+        .count = hd__le_rd32(b, 4),
+        .recording = hd__le_rd32(b, 8),
+        .reserved0 = hd__le_rd32(b, 12),
+        .dropped = hd__le_rd64(b, 16),
+        .reserved1 = hd__le_rd64(b, 24),
+    };
+    if ((uint64_t)len - HD_WIRE_RECORDER_HEADER_SIZE < (uint64_t)h.count * HD_WIRE_RECORD_SIZE)
+        return HD_WIRE_ERR_TRUNCATED;
+    if ((uint64_t)len - HD_WIRE_RECORDER_HEADER_SIZE > (uint64_t)h.count * HD_WIRE_RECORD_SIZE)
+        return HD_WIRE_ERR_TRAILING_BYTES;
+    if (h.recording > 1 || h.reserved0 || h.reserved1 ||
+        (h.kernel_status != HD_WIRE_SUCCESS && h.count))
+        return HD_WIRE_ERR_REPLY_MALFORMED;
+    *out = h;
+    return HD_WIRE_OK;
+}
+
+uint32_t hd_wire_decode_record(const void *buf, size_t len, uint32_t index,
+                               struct hd_exit_record *out)
+{
+    const uint8_t *b = buf;
+    uint64_t off = HD_WIRE_RECORDER_HEADER_SIZE + (uint64_t)index * HD_WIRE_RECORD_SIZE;
+    struct hd_exit_record r;
+    uint32_t kept;
+
+    if (!buf || !out)
+        return HD_WIRE_ERR_INVALID_ARGUMENT;
+    if (off > len || len - off < HD_WIRE_RECORD_SIZE)
+        return HD_WIRE_ERR_TRUNCATED;
+    b += off;
+    for (unsigned i = 0; i < HD_GUEST_REG_COUNT; i++) {
+        *hd_guest_reg(&r.before, i) = hd__le_rd64(b, 8u * i);
+        *hd_guest_reg(&r.after, i) = hd__le_rd64(b, 128 + 8u * i);
+    }
+    r.rip = hd__le_rd64(b, 256);
+    r.sequence = hd__le_rd32(b, 264);
+    r.core = hd__le_rd32(b, 268);
+    r.pid = hd__le_rd32(b, 272);
+    r.insn_len = hd__le_rd32(b, 276);
+    r.cpl = b[280];
+    r.flags = b[281];
+    r.reserved_ = (uint16_t)(b[282] | b[283] << 8);
+    r.fired_count = hd__le_rd32(b, 284);
+    kept = r.fired_count < HD_RECORD_FIRED_MAX ? r.fired_count : HD_RECORD_FIRED_MAX;
+    for (uint32_t i = 0; i < HD_RECORD_FIRED_MAX; i++) {
+        r.fired[i] = hd__le_rd64(b, 288 + 8u * i);
+        if (i >= kept && r.fired[i])
+            return HD_WIRE_ERR_REPLY_MALFORMED;
+    }
+    if (r.cpl > 3 || r.reserved_ || r.insn_len > 15 ||
+        (r.flags & ~(HD_RECORD_SHORT_CIRCUIT | HD_RECORD_POST_RAN | HD_RECORD_PROTECTED |
+                     HD_RECORD_DEFAULT_HANDLED)))
+        return HD_WIRE_ERR_REPLY_MALFORMED;
+    *out = r;
+    return HD_WIRE_OK;
+}

@@ -338,6 +338,7 @@ static void table_covers_every_request_code(void **state)
         HD_WIRE_ERR_BUDGET_EXCEEDED,         /* the engine's budget: test_budget */
         HD_WIRE_ERR_SCRIPT_UNSUPPORTED,      /* no longer returned: scripts are supported */
         HD_WIRE_ERR_CUSTOM_OUTPUT_UNSUPPORTED, /* no longer returned: outputs are kept */
+        HD_WIRE_ERR_COMMAND_OP, HD_WIRE_ERR_COMMAND_TEXT, /* event command: test_event_command */
     };
 #define CHECK_(name, value, text)                                                            \
     {                                                                                        \

@@ -9,8 +9,8 @@
  * taken from the record's first 4 bytes, 5..7 the event / action / modify decoder alone;
  * (selector >> 3) & 3 picks the output length: enough, 0, 7 or 23 bytes. With selector bit 5
  * the request goes through hd_wire_device_ioctl() instead, and 0..2 become hdevent's own
- * self-test VMCALL, read messages and list events; (selector >> 6) picks the core the
- * self-test "runs here" on. The self-test dispatches for real, so it is offered a run_here
+ * self-test VMCALL, read messages and list events, and 3 the event command (its tag made
+ * HD_TAG_BASE + (selector >> 6)); (selector >> 6) picks the core the self-test "runs here" on. The self-test dispatches for real, so it is offered a run_here
  * only while no raw code from the input is registered (else it must refuse, unavailable).
  * Every record also goes through the three decoders directly, with core counts 4 and 0, and
  * through the user-mode decoders of a device's replies; every reply the kernel side writes
@@ -131,6 +131,69 @@ static void reply_list(const uint8_t *rec, size_t n, bool must_pass)
     CHECK(hd_wire_decode_list_entry(rec, n, h.count, &en) == HD_WIRE_ERR_TRUNCATED);
 }
 
+/* The event-command and recorder replies, on any bytes; with @must_pass a get's reply. */
+static void reply_device_more(const uint8_t *rec, size_t n, bool must_pass)
+{
+    struct hd_wire_event_command_reply c;
+    struct hd_wire_recorder_header h;
+    struct hd_exit_record r;
+    const char *text = NULL;
+    uint32_t code = hd_wire_decode_event_command_reply(rec, n, &c, &text);
+
+    CHECK(!must_pass || code == HD_WIRE_OK);
+    if (code == HD_WIRE_OK && c.kernel_status == HD_WIRE_SUCCESS)
+        CHECK(text == (const char *)rec + 8 && strlen(text) == n - 9 && n - 9 <= c.length);
+    if (must_pass || hd_wire_decode_recorder(rec, n, &h) != HD_WIRE_OK)
+        return;
+    CHECK(n == HD_WIRE_RECORDER_HEADER_SIZE + (size_t)h.count * HD_WIRE_RECORD_SIZE);
+    for (uint32_t i = 0; i < h.count; i++) {
+        code = hd_wire_decode_record(rec, n, i, &r);
+        CHECK(code == HD_WIRE_OK || code == HD_WIRE_ERR_REPLY_MALFORMED);
+    }
+    CHECK(hd_wire_decode_record(rec, n, h.count, &r) == HD_WIRE_ERR_TRUNCATED);
+}
+
+/*
+ * HD_IOCTL_EVENT_COMMAND with the record as input, its tag (first 8 bytes) made one of the
+ * fixture's first tags so a set can succeed: a rejection changes nothing, a set that succeeds
+ * changes the text to the bytes sent and nothing else, a get's reply passes the decoder.
+ */
+static void event_command(struct hd_engine *e, struct hd_host *h, uint8_t sel, uint8_t *rec,
+                          size_t n)
+{
+    static const size_t out_lens[4] = {512, 0, 7, 9};
+    uint8_t out[520];
+    size_t out_len = out_lens[(sel >> 3) & 3], written = 99, length = 0;
+    struct state before, after;
+    char text[HD_COMMAND_MAX_BYTES + 1];
+    enum hd_status st;
+
+    if (n >= 8) {
+        uint64_t tag = HD_TAG_BASE + (sel >> 6);
+        for (int i = 0; i < 8; i++)
+            rec[i] = (uint8_t)(tag >> 8 * i);
+    }
+    memset(out, 0xAA, sizeof(out));
+    take(e, h, &before);
+    st = hd_wire_device_ioctl(e, NULL, HD_IOCTL_EVENT_COMMAND, rec, n, out, out_len, &written);
+    take(e, h, &after);
+    CHECK(same(&before, &after)); /* the text is replaced in place: one block for one */
+    CHECK(out[out_len] == 0xAA);
+    if (st != HD_OK) {
+        CHECK(st == HD_ERR_BUFFER_TOO_SMALL && written == 0);
+        return;
+    }
+    CHECK(written >= HD_WIRE_EVENT_COMMAND_REPLY_SIZE && written <= out_len);
+    if (rd32(out) != HD_WIRE_SUCCESS || rd32(rec + 8) != HD_WIRE_COMMAND_SET) {
+        if (rd32(out) == HD_WIRE_SUCCESS)
+            reply_device_more(out, written, true);
+        return;
+    }
+    CHECK(written == HD_WIRE_EVENT_COMMAND_REPLY_SIZE && rd32(out + 4) == n - 16);
+    CHECK(hd_event_command(e, HD_TAG_BASE + (sel >> 6), text, sizeof(text), &length) == HD_OK);
+    CHECK(length == n - 16 && memcmp(text, rec + 16, length) == 0);
+}
+
 static void replies(const uint8_t *rec, size_t n)
 {
     struct hd_wire_result r;
@@ -146,6 +209,7 @@ static void replies(const uint8_t *rec, size_t n)
         CHECK(n == HD_WIRE_SELFTEST_RESULT_SIZE);
     reply_list(rec, n, false);
     reply_messages(rec, n, false);
+    reply_device_more(rec, n, false);
 }
 
 static void decoders(const uint8_t *rec, size_t n)
@@ -255,6 +319,10 @@ static void request(struct hd_engine *e, struct hd_host *h, uint8_t sel, const u
         device_request(e, h, sel, rec, n);
         return;
     }
+    if ((sel & 0x20) && op == 3) {
+        event_command(e, h, sel, (uint8_t *)rec, n);
+        return;
+    }
     code = op < 4 ? codes[op] : (n >= 4 ? rd32(rec) : 0);
     memset(out, 0xAA, sizeof(out));
     take(e, h, &before);
@@ -264,7 +332,7 @@ static void request(struct hd_engine *e, struct hd_host *h, uint8_t sel, const u
     take(e, h, &after);
     if (code == HD_IOCTL_SELFTEST_VMCALL || code == HD_IOCTL_READ_MESSAGES ||
         code == HD_IOCTL_LIST_EVENTS || code == HD_IOCTL_EVENT_OUTPUTS ||
-        code == HD_IOCTL_RECORDER) {
+        code == HD_IOCTL_RECORDER || code == HD_IOCTL_EVENT_COMMAND) {
         CHECK(same(&before, &after)); /* own codes (device path) or unknown (plain path) */
         return;
     }
@@ -378,6 +446,17 @@ static int seed_event(const char *dir, unsigned n, const struct hd_event_desc *d
         put_record(f, 1, buf, len);
         free(buf);
     }
+    /* its command text set, then read back (HD_IOCTL_EVENT_COMMAND: selector 0x23) */
+    uint8_t c[HD_WIRE_EVENT_COMMAND_SIZE + 8] = {0};
+    for (int i = 0; i < 8; i++)
+        c[i] = (uint8_t)(tag >> 8 * i);
+    c[8] = HD_WIRE_COMMAND_SET;
+    c[12] = 7;
+    memcpy(c + 16, "!vmcall", 7);
+    put_record(f, 0x23, c, HD_WIRE_EVENT_COMMAND_SIZE + 7);
+    c[8] = HD_WIRE_COMMAND_GET;
+    c[12] = 0;
+    put_record(f, 0x23, c, HD_WIRE_EVENT_COMMAND_SIZE);
     static const uint32_t types[] = {HD_WIRE_MODIFY_QUERY, HD_WIRE_MODIFY_DISABLE,
                                      HD_WIRE_MODIFY_ENABLE, HD_WIRE_MODIFY_CLEAR};
     for (unsigned i = 0; i < n % 5 && i < 4; i++) {

@@ -6,6 +6,8 @@
  */
 #include "helpers.h"
 
+#include <hdevent/wire_encode.h>
+
 #include <hdevent/recorder.h>
 #include <hdevent/wire_device.h>
 
@@ -59,6 +61,29 @@ static void switch_on_record_and_read_in_pieces(void **state)
         assert_int_equal(rd32(r + 284), 1);                  /* fired_count */
         assert_int_equal(rd64(r + 288), tag);
     }
+    /* the user-mode decoders read the same reply back (hdevent record) */
+    struct hd_wire_recorder_header h;
+    struct hd_exit_record rec;
+    size_t got = HD_WIRE_RECORDER_HEADER_SIZE + 2 * HD_WIRE_RECORD_SIZE;
+    assert_int_equal(hd_wire_decode_recorder(out, got, &h), HD_WIRE_OK);
+    assert_int_equal(h.count, 2);
+    assert_int_equal(h.recording, 1);
+    assert_int_equal(hd_wire_decode_record(out, got, 1, &rec), HD_WIRE_OK);
+    assert_int_equal(rec.before.rbx, 0x101);
+    assert_int_equal(rec.after.rax, HD_VMCALL_ENOSYS);
+    assert_int_equal(rec.core, 1);
+    assert_int_equal(rec.fired_count, 1);
+    assert_true(rec.fired[0] == tag && rec.fired[1] == 0);
+    assert_int_equal(hd_wire_decode_record(out, got, 2, &rec), HD_WIRE_ERR_TRUNCATED);
+    assert_int_equal(hd_wire_decode_recorder(out, got - 1, &h), HD_WIRE_ERR_TRUNCATED);
+    assert_int_equal(hd_wire_decode_recorder(out, got + 1, &h), HD_WIRE_ERR_TRAILING_BYTES);
+    out[HD_WIRE_RECORDER_HEADER_SIZE + 280] = 4; /* CPL 4 */
+    assert_int_equal(hd_wire_decode_record(out, got, 0, &rec), HD_WIRE_ERR_REPLY_MALFORMED);
+    out[HD_WIRE_RECORDER_HEADER_SIZE + 280] = 3;
+    out[HD_WIRE_RECORDER_HEADER_SIZE + 296] = 1; /* a tag past fired_count */
+    assert_int_equal(hd_wire_decode_record(out, got, 0, &rec), HD_WIRE_ERR_REPLY_MALFORMED);
+    out[8] = 2; /* recording 2 */
+    assert_int_equal(hd_wire_decode_recorder(out, got, &h), HD_WIRE_ERR_REPLY_MALFORMED);
     assert_int_equal(recorder(f, HD_WIRE_RECORDER_OFF, 0, out, sizeof(out), HD_OK),
                      HD_WIRE_RECORDER_HEADER_SIZE + HD_WIRE_RECORD_SIZE);
     assert_int_equal(rd32(out + 8), 0);

@@ -7,8 +7,9 @@
  * (HyperDbg's numbering, S19). `add` asks HD_IOCTL_LIST_EVENTS for next_tag and registers with
  * it; when another client registered in between, the kernel answers HD_WIRE_ERR_TAG_IN_USE
  * and `add` asks again (a few times). The event is registered disabled and enabled only after
- * its last action is in, so no exit ever runs it with half of its actions; if an action is
- * refused, the event is cleared again and nothing stays behind.
+ * its last action is in, so no exit ever runs it with half of its actions; its command text
+ * goes in before it is enabled too (HD_IOCTL_EVENT_COMMAND: HyperDbg's wire has no place for
+ * it). If an action or the text is refused, the event is cleared again and nothing stays.
  */
 #include "cli.h"
 #include "device_cli.h"
@@ -88,6 +89,14 @@ static int add_actions(struct cli_device *dev, const struct hd_event_desc *event
     return 0;
 }
 
+/* The device keeps the command text (HD_IOCTL_EVENT_COMMAND) for `events` and `record`, up
+ * to HD_COMMAND_MAX_BYTES as the engine does; a longer one (a long script) is not sent: the
+ * event works the same, its `added` record says "command_kept":false. */
+static bool keeps_text(const struct hd_event_desc *event)
+{
+    return event->command && strlen(event->command) <= HD_COMMAND_MAX_BYTES;
+}
+
 static int add_main(int argc, char **argv);
 
 const struct cli_spec cli_add = {
@@ -96,8 +105,9 @@ const struct cli_spec cli_add = {
     .synopsis = "[-t] [-s] [-d PATH] '<!vmcall command>' | - | -f FILE",
     .description =
         "Parse and validate a !vmcall command as `encode` does, then register the event and\n"
-        "its actions with the next free tag. The event is registered disabled and enabled\n"
-        "once all of its actions are in; if an action is refused, it is cleared again.",
+        "its actions with the next free tag, and give the kernel the command text (`events`\n"
+        "and `record` show it). The event is registered disabled and enabled once all of\n"
+        "this is in; if a part is refused, it is cleared again.",
     .options = "  -s, --strict           a validation warning is an error\n"
                "  -f, --file FILE        read the command from FILE\n" DEV_COMMON_HELP,
     .examples = "  hdevent add '!vmcall pid 490 core 1 sc on'\n"
@@ -113,12 +123,14 @@ const struct cli_spec cli_add = {
 static void print_added(uint64_t tag, const struct hd_event_desc *event, bool text)
 {
     if (text)
-        printf("event %" PRIu64 " added (tag 0x%" PRIx64 ", %" PRIu32 " action%s)\n",
-               HD_EVENT_ID(tag), tag, event->action_count, event->action_count == 1 ? "" : "s");
+        printf("event %" PRIu64 " added (tag 0x%" PRIx64 ", %" PRIu32 " action%s)%s\n",
+               HD_EVENT_ID(tag), tag, event->action_count, event->action_count == 1 ? "" : "s",
+               keeps_text(event) ? "" : "; its command text is longer than 4096 bytes: not kept");
     else
         printf("{\"type\":\"added\",\"id\":%" PRIu64 ",\"tag\":\"0x%" PRIx64
-               "\",\"actions\":%" PRIu32 ",\"enabled\":%s}\n",
-               HD_EVENT_ID(tag), tag, event->action_count, event->enabled ? "true" : "false");
+               "\",\"actions\":%" PRIu32 ",\"enabled\":%s%s}\n",
+               HD_EVENT_ID(tag), tag, event->action_count, event->enabled ? "true" : "false",
+               keeps_text(event) ? "" : ",\"command_kept\":false");
 }
 
 static int add_main(int argc, char **argv)
@@ -166,6 +178,8 @@ static int add_main(int argc, char **argv)
     }
     tag = register_event(dev, &cmd.event);
     rc = tag ? add_actions(dev, &cmd.event, tag) : 1;
+    if (tag && rc == 0 && keeps_text(&cmd.event))
+        rc = dev_event_command_set(dev, tag, cmd.event.command, strlen(cmd.event.command));
     if (tag && rc == 0 && cmd.event.enabled &&
         dev_send_modify(dev, tag, HD_WIRE_MODIFY_ENABLE, NULL) != HD_WIRE_SUCCESS)
         rc = cli_fail("device", "the event was registered but could not be enabled");

@@ -22,9 +22,39 @@ static const char *condition_name(uint8_t kind)
     return kind == HD_CONDITION_RAW ? "raw" : kind == HD_CONDITION_NATIVE ? "native" : "none";
 }
 
+/* One listed event; @p command is its text from the kernel ("" when it keeps none): made
+ * safe for a terminal, or a JSON string. */
+static void print_entry(const struct hd_wire_list_entry *e, const char *command, bool text)
+{
+    if (text) {
+        printf("%" PRIu64 " (%s) core 0x%" PRIx32 " pid 0x%" PRIx32 " stage %s sc %s "
+               "condition %s actions %" PRIu32 " hits %" PRIu64,
+               HD_EVENT_ID(e->tag), e->enabled ? "enabled" : "disabled", e->core, e->pid,
+               cli_stage_name((enum hd_stage)e->stage), e->short_circuit ? "on" : "off",
+               condition_name(e->condition), e->action_count, e->hits);
+        if (command[0]) {
+            printf(": ");
+            cli_text_safe(stdout, command, strlen(command), false);
+        }
+        printf("\n");
+        return;
+    }
+    printf("{\"type\":\"listed\",\"id\":%" PRIu64 ",\"tag\":\"0x%" PRIx64
+           "\",\"enabled\":%s,\"command\":",
+           HD_EVENT_ID(e->tag), e->tag, e->enabled ? "true" : "false");
+    cli_json_string(stdout, command);
+    printf(",\"core\":\"0x%" PRIx32 "\",\"pid\":\"0x%" PRIx32
+           "\",\"stage\":\"%s\",\"short_circuit\":%s,\"condition\":\"%s\","
+           "\"actions\":%" PRIu32 ",\"hits\":%" PRIu64 "}\n",
+           e->core, e->pid, cli_stage_name((enum hd_stage)e->stage),
+           e->short_circuit ? "true" : "false", condition_name(e->condition), e->action_count,
+           e->hits);
+}
+
 static int list_all(struct cli_device *dev, bool text)
 {
     static uint8_t page[HD_WIRE_LIST_HEADER_SIZE + 64 * HD_WIRE_LIST_ENTRY_SIZE];
+    static char command[HD_COMMAND_MAX_BYTES + 1];
     uint64_t after = 0;
     unsigned n = 0;
 
@@ -33,26 +63,19 @@ static int list_all(struct cli_device *dev, bool text)
         long got = dev_list_page(dev, after, page, sizeof(page), &h);
         if (got < 0)
             return 1;
-        for (uint32_t i = 0; i < h.count; i++, n++) {
+        for (uint32_t i = 0; i < h.count; i++) {
             struct hd_wire_list_entry e;
             uint32_t bad = hd_wire_decode_list_entry(page, (size_t)got, i, &e);
+            int have;
             if (bad != HD_WIRE_OK)
                 return dev_reply_fail("event list", bad);
-            if (text) {
-                printf("%" PRIu64 " (%s) core 0x%" PRIx32 " pid 0x%" PRIx32 " stage %s sc %s "
-                       "condition %s actions %" PRIu32 " hits %" PRIu64 "\n",
-                       HD_EVENT_ID(e.tag), e.enabled ? "enabled" : "disabled", e.core, e.pid,
-                       cli_stage_name((enum hd_stage)e.stage), e.short_circuit ? "on" : "off",
-                       condition_name(e.condition), e.action_count, e.hits);
-                continue;
-            }
-            printf("{\"type\":\"listed\",\"id\":%" PRIu64 ",\"tag\":\"0x%" PRIx64
-                   "\",\"enabled\":%s,\"core\":\"0x%" PRIx32 "\",\"pid\":\"0x%" PRIx32
-                   "\",\"stage\":\"%s\",\"short_circuit\":%s,\"condition\":\"%s\","
-                   "\"actions\":%" PRIu32 ",\"hits\":%" PRIu64 "}\n",
-                   HD_EVENT_ID(e.tag), e.tag, e.enabled ? "true" : "false", e.core, e.pid,
-                   cli_stage_name((enum hd_stage)e.stage), e.short_circuit ? "true" : "false",
-                   condition_name(e.condition), e.action_count, e.hits);
+            have = dev_event_command_get(dev, e.tag, command, sizeof(command));
+            if (have < 0)
+                return 1;
+            if (have == 0)
+                continue; /* cleared since the list was taken */
+            print_entry(&e, command, text);
+            n++;
         }
         if (!h.more)
             break;
@@ -70,10 +93,10 @@ const struct cli_spec cli_events = {
     .summary = "list, enable, disable or clear the events of a loaded kernel backend",
     .synopsis = "[-t] [-d PATH] [e|d|c ID|all]",
     .description =
-        "Without words, list the events the kernel holds (it keeps no command text: the\n"
-        "list shows their fields and hits). `e`, `d` and `c` enable, disable and clear one\n"
-        "event, by ID, or all of them: HyperDbg's `events` command, sent through the modify\n"
-        "IOCTL. IDs are hex unless prefixed 0n.",
+        "Without words, list the events the kernel holds: their fields, hits and command\n"
+        "text (which `hdevent add` gives the kernel). `e`, `d` and `c` enable, disable and\n"
+        "clear one event, by ID, or all of them: HyperDbg's `events` command, sent through\n"
+        "the modify IOCTL. IDs are hex unless prefixed 0n.",
     .options = DEV_COMMON_HELP,
     .examples = "  hdevent events --text\n"
                 "  hdevent events d 0\n"

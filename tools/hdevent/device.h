@@ -47,6 +47,12 @@ int device_read(struct cli_device *dev, void *out, size_t out_len, size_t *got, 
  */
 int device_wait(struct cli_device *dev, int timeout_ms, char *err, size_t err_size);
 
+/** Sleep about @p ms milliseconds (a signal may end it early): `record --follow` polls. */
+void device_sleep_ms(unsigned ms);
+
+/** The number of logical processors configured, at least 1 (`record` names it for replay). */
+uint32_t device_core_count(void);
+
 /**
  * Pin the calling thread to logical processor @p core, so a self-test IOCTL runs there.
  * @return 0; -1 (err filled: no such core, not allowed).

@@ -154,3 +154,66 @@ int dev_event_outputs(struct cli_device *dev, uint64_t tag, uint64_t *tags, uint
     *count = n;
     return 1;
 }
+
+/* EVENT_COMMAND: one request (header + @text for a set) and its decoded reply. */
+static int event_command(struct cli_device *dev, uint64_t tag, uint32_t op, const char *text,
+                         size_t len, char *out_text, size_t out_size)
+{
+    uint8_t *in = malloc(HD_WIRE_EVENT_COMMAND_SIZE + len);
+    uint8_t *out = malloc(HD_WIRE_EVENT_COMMAND_REPLY_SIZE + HD_COMMAND_MAX_BYTES + 1);
+    struct hd_wire_event_command_reply r;
+    const char *got_text = NULL;
+    size_t got = 0;
+    uint32_t bad;
+    char err[512];
+    int rc = -1;
+
+    if (!in || !out) {
+        cli_fail("memory", "out of memory");
+        goto done;
+    }
+    for (int i = 0; i < 8; i++)
+        in[i] = (uint8_t)(tag >> 8 * i);
+    for (int i = 0; i < 4; i++) {
+        in[8 + i] = (uint8_t)(op >> 8 * i);
+        in[12 + i] = (uint8_t)(len >> 8 * i);
+    }
+    if (len)
+        memcpy(in + HD_WIRE_EVENT_COMMAND_SIZE, text, len);
+    if (device_ioctl(dev, HD_IOCTL_EVENT_COMMAND, in, HD_WIRE_EVENT_COMMAND_SIZE + len, out,
+                     HD_WIRE_EVENT_COMMAND_REPLY_SIZE + HD_COMMAND_MAX_BYTES + 1, &got, err,
+                     sizeof(err)) != 0) {
+        cli_fail("device", err);
+        goto done;
+    }
+    bad = hd_wire_decode_event_command_reply(out, got, &r,
+                                             op == HD_WIRE_COMMAND_GET ? &got_text : NULL);
+    if (bad != HD_WIRE_OK) {
+        dev_reply_fail("event command", bad);
+        goto done;
+    }
+    if (r.kernel_status == HD_WIRE_ERR_TAG_NOT_EXISTS && op == HD_WIRE_COMMAND_GET) {
+        rc = 0;
+    } else if (r.kernel_status != HD_WIRE_SUCCESS) {
+        dev_wire_fail(op == HD_WIRE_COMMAND_GET ? "get event command" : "set event command",
+                      r.kernel_status);
+    } else {
+        if (out_text)
+            snprintf(out_text, out_size, "%s", got_text ? got_text : "");
+        rc = 1;
+    }
+done:
+    free(in);
+    free(out);
+    return rc;
+}
+
+int dev_event_command_set(struct cli_device *dev, uint64_t tag, const char *text, size_t len)
+{
+    return event_command(dev, tag, HD_WIRE_COMMAND_SET, text, len, NULL, 0) == 1 ? 0 : 1;
+}
+
+int dev_event_command_get(struct cli_device *dev, uint64_t tag, char *text, size_t size)
+{
+    return event_command(dev, tag, HD_WIRE_COMMAND_GET, NULL, 0, text, size);
+}

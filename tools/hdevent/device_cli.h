@@ -7,6 +7,7 @@
  *   hdevent events [e|d|c ID|all]                    cmd_events.c: list, enable, disable, clear
  *   hdevent read [--follow] [--timeout MS]           cmd_read.c: take queued messages
  *   hdevent selftest-vmcall core=N [pid=N] ...       cmd_selftest.c: a synthetic exit on core N
+ *   hdevent record [--follow] [-o FILE]              cmd_record.c: exits as a replayable scenario
  *
  * Each takes -d/--device PATH (default device_default_path()) and -t/--text
  * (dev_common_option). Requests are built by
@@ -65,5 +66,18 @@ long dev_list_page(struct cli_device *dev, uint64_t after, uint8_t *out, size_t 
  * their number into @p count. @return 1; 0 when the event is gone (nothing set); -1 (printed).
  */
 int dev_event_outputs(struct cli_device *dev, uint64_t tag, uint64_t *tags, uint32_t *count);
+
+/**
+ * EVENT_COMMAND set: give event @p tag its command text (@p len bytes, at most
+ * HD_COMMAND_MAX_BYTES). @return 0, or 1 (printed).
+ */
+int dev_event_command_set(struct cli_device *dev, uint64_t tag, const char *text, size_t len);
+
+/**
+ * EVENT_COMMAND get: the command text of @p tag into @p text (@p size bytes, at least
+ * HD_COMMAND_MAX_BYTES + 1 to have it whole), "" when it has none. @return 1; 0 when the
+ * event is gone (nothing set); -1 (printed).
+ */
+int dev_event_command_get(struct cli_device *dev, uint64_t tag, char *text, size_t size);
 
 #endif /* HDEVENT_CLI_DEVICE_CLI_H */

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 struct cli_device {
@@ -146,3 +147,15 @@ int device_pin_core(uint32_t core, char *err, size_t err_size)
 }
 
 #endif /* !_WIN32 */
+
+void device_sleep_ms(unsigned ms)
+{
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+uint32_t device_core_count(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_CONF);
+    return n > 0 ? (uint32_t)n : 1;
+}

@@ -177,4 +177,16 @@ int device_pin_core(uint32_t core, char *err, size_t err_size)
     return 0;
 }
 
+void device_sleep_ms(unsigned ms)
+{
+    Sleep(ms);
+}
+
+uint32_t device_core_count(void)
+{
+    SYSTEM_INFO si;
+    GetSystemInfo(&si);
+    return si.dwNumberOfProcessors ? (uint32_t)si.dwNumberOfProcessors : 1;
+}
+
 #endif /* _WIN32 */

@@ -10,9 +10,9 @@
  *   decode   validate and show IOCTL buffers as the kernel would          cmd_decode.c
  *   run      the host simulator: scenario files of commands and exits     cmd_run.c
  *   script   compile a script and list its bytecode                       cmd_script.c
- *   add, events, read, selftest-vmcall
+ *   add, events, read, selftest-vmcall, record
  *            talk to a loaded kernel backend (/dev/hdevent, \\.\hdevent)  cmd_add.c,
- *            cmd_events.c, cmd_read.c, cmd_selftest.c over device_cli.c
+ *            cmd_events.c, cmd_read.c, cmd_selftest.c, cmd_record.c over device_cli.c
  *
  * HDEVENT_CLI_DEVICE_ONLY builds just the device subcommands (the mingw-w64 hdevent.exe and
  * the static guest build of the Linux e2e tests, which have no Zydis and no host backend);
@@ -25,14 +25,14 @@
 #include <string.h>
 
 extern const struct cli_spec cli_parse, cli_disasm, cli_asm, cli_encode, cli_decode, cli_run,
-    cli_script, cli_add, cli_events, cli_read, cli_selftest_vmcall;
+    cli_script, cli_add, cli_events, cli_read, cli_selftest_vmcall, cli_record;
 
 const struct cli_spec *const cli_commands[] = {
 #ifndef HDEVENT_CLI_DEVICE_ONLY
     &cli_parse, &cli_disasm, &cli_asm, &cli_encode, &cli_decode, &cli_run, &cli_script,
 #endif
 #ifdef HDEVENT_CLI_HAVE_DEVICE
-    &cli_add, &cli_events, &cli_read, &cli_selftest_vmcall,
+    &cli_add, &cli_events, &cli_read, &cli_selftest_vmcall, &cli_record,
 #endif
 };
 const size_t cli_command_count = sizeof(cli_commands) / sizeof(cli_commands[0]);

@@ -9,6 +9,7 @@
  */
 #define _POSIX_C_SOURCE 200809L /* strtok_r, fileno */
 #include "cli.h"
+#include "record_scenario.h"
 #include "run.h"
 
 #include <hdevent/command.h>
@@ -53,38 +54,6 @@ void run_record_line(struct run_sim *s, const char *line)
         fprintf(s->record_out, "%s\n", line);
 }
 
-/* The registers as an exit or expect line writes them: " rax=0x5 rcx=0x0 ...". */
-static void write_regs(FILE *out, const struct hd_guest_regs *r)
-{
-    for (unsigned i = 0; i < HD_GUEST_REG_COUNT; i++)
-        fprintf(out, " %s=0x%" PRIx64, hd_guest_reg_name(i),
-                *hd_guest_reg((struct hd_guest_regs *)r, i));
-}
-
-static void write_fired(FILE *out, const struct hd_exit_record *r)
-{
-    uint32_t kept = r->fired_count < HD_RECORD_FIRED_MAX ? r->fired_count : HD_RECORD_FIRED_MAX;
-
-    fprintf(out, " fired=[");
-    for (uint32_t i = 0; i < kept; i++)
-        fprintf(out, "%s%" PRIu64, i ? "," : "", HD_EVENT_ID(r->fired[i]));
-    fprintf(out, "]");
-    if (r->fired_count > kept)
-        fprintf(out, " fired_count=0n%" PRIu32, r->fired_count);
-}
-
-/* @r as a vmcall line and an expect line. */
-static void write_exit(FILE *out, const struct hd_exit_record *r)
-{
-    fprintf(out, "vmcall core=0x%" PRIx32 " pid=0x%" PRIx32 " cpl=%u", r->core, r->pid, r->cpl);
-    write_regs(out, &r->before);
-    fprintf(out, "\nexpect");
-    write_fired(out, r);
-    fprintf(out, " short_circuit=%s", (r->flags & HD_RECORD_SHORT_CIRCUIT) ? "true" : "false");
-    write_regs(out, &r->after);
-    fprintf(out, "\n");
-}
-
 void run_record_exit(struct run_sim *s, const struct hd_vcpu *vcpu,
                      const struct hd_guest_regs *before, const struct hd_exit *exit)
 {
@@ -109,7 +78,7 @@ void run_record_exit(struct run_sim *s, const struct hd_vcpu *vcpu,
         s->have_last = true;
     }
     if (s->have_last && s->record_out)
-        write_exit(s->record_out, &s->last);
+        record_write_exit(s->record_out, &s->last);
 }
 
 /* Report one word of an expect line that differs from the exit; @return false. */

@@ -120,6 +120,11 @@ enum hd_status hd__event_create(struct hd_engine *e, const struct hd_event_desc 
 enum hd_status hd__action_create(struct hd_engine *e, const struct hd_action_desc *d,
                                  uint32_t script_steps, struct hd_action **out);
 
+/* Replace @ev's command text with @len bytes of @text (checked by the caller), its output
+ * tags kept. Writer lock held. @return HD_OK or HD_ERR_NO_MEMORY (the old text stays). */
+enum hd_status hd__event_set_command(struct hd_engine *e, struct hd_event *ev, const char *text,
+                                     size_t len);
+
 /* Bytes an event holds beyond its object: code and per-core buffers (retire accounting). */
 size_t hd__event_bytes(const struct hd_engine *e, const struct hd_event *ev);
 

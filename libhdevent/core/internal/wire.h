@@ -21,6 +21,11 @@ void hd__wire_log_rejection(struct hd_engine *e, const char *what, uint32_t code
 size_t hd__wire_recorder(struct hd_engine *e, const void *in, size_t in_len, void *out,
                          size_t out_len);
 
+/* HD_IOCTL_EVENT_COMMAND; @out holds HD_WIRE_EVENT_COMMAND_REPLY_SIZE bytes or more. Returns
+ * bytes written. */
+size_t hd__wire_event_command(struct hd_engine *e, const void *in, size_t in_len, void *out,
+                              size_t out_len);
+
 /* HD_IOCTL_SELFTEST_VMCALL; @out holds HD_WIRE_SELFTEST_RESULT_SIZE bytes. Returns bytes written. */
 size_t hd__wire_selftest_run(struct hd_engine *e, const struct hd_wire_caller *caller,
                              const void *in, size_t in_len, void *out);

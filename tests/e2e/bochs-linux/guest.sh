@@ -64,13 +64,18 @@ stats() {
         esac
     done <$STATS
 }
-# hits: `hdevent events --text` into hits_ID variables.
+# hits: `hdevent events --text` into hits_ID variables (the word after "hits", before the
+# ": command text").
 hits() {
     unset hits_0 hits_1 hits_2 hits_3 hits_4
     hdevent events --text >/tmp/events.txt
     while read -r _line; do
+        set -f
         set -- $_line
-        eval "hits_$1=\${$#}"
+        set +f
+        _id=$1
+        while [ $# -gt 1 ] && [ "$1" != hits ]; do shift; done
+        eval "hits_$_id=\${2%:}"
     done </tmp/events.txt
 }
 counts_match() { # WHEN: the kernel's counts of VMCALL exits equal ours

@@ -3,7 +3,8 @@
 # (tests/e2e/qemu: QEMU, vmx=off; tests/e2e/bochs-linux: Bochs, vmx=on). Sourced by their
 # run.sh (bash, set -euo pipefail), after which:
 #
-#   lg_setup NAME "$@"      --src DIR --work DIR [--cache DIR]; defines step, die, skip
+#   lg_setup NAME "$@"      --src DIR --work DIR [--cache DIR] [--hdevent PATH (host CLI)];
+#                           defines step, die, skip
 #   lg_need TOOL...         skip (77) when a tool is missing, unless HDEVENT_REQUIRE_E2E is set
 #   lg_kernel               $kver, $kdir (headers) and $vmlinuz: linux-image-$kver downloaded
 #                           once into the cache (apt-get download) and unpacked (dpkg -x),
@@ -22,13 +23,14 @@
 lg_setup() {
     lg_name=$1
     shift
-    src="" work="" cache=""
+    src="" work="" cache="" host_hdevent=""
     while [ $# -gt 0 ]; do
         case "$1" in
             --src) src=$2; shift 2 ;;
             --work) work=$2; shift 2 ;;
             --cache) cache=$2; shift 2 ;;
-            *) echo "usage: $0 --src DIR --work DIR [--cache DIR]" >&2; exit 2 ;;
+            --hdevent) host_hdevent=$2; shift 2 ;; # the host's CLI (replays recordings)
+            *) echo "usage: $0 --src DIR --work DIR [--cache DIR] [--hdevent PATH]" >&2; exit 2 ;;
         esac
     done
     [ -n "$src" ] && [ -n "$work" ] || { echo "usage: $0 --src DIR --work DIR [--cache DIR]" >&2; exit 2; }
@@ -116,8 +118,8 @@ lg_build_cli() {
     lg_build_static "$work/hdevent" -I"$work/include" -DHDEVENT_CLI_DEVICE_ONLY \
         -DHDEVENT_CLI_HAVE_DEVICE -DHDEVENT_NO_ZYDIS '-DHDEVENT_BUILD_TYPE="static, for the guest"' \
         "$src"/tools/hdevent/{main,cli_util,cli_options,cli_input,cli_command,cli_message}.c \
-        "$src"/tools/hdevent/{device_cli,device_posix,sink,sink_route}.c \
-        "$src"/tools/hdevent/cmd_{add,events,read,selftest}.c \
+        "$src"/tools/hdevent/{device_cli,device_posix,sink,sink_route,record_scenario}.c \
+        "$src"/tools/hdevent/cmd_{add,events,read,selftest,record}.c \
         "${user_src[@]}" "$src"/libhdevent/core/*.c "$src"/libhdevent/core/arch/x86_64/call_raw.S
 }
 

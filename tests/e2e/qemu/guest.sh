@@ -70,8 +70,8 @@ expect "read --follow --timeout" '"text":"hi!"' hdevent read --follow --timeout 
 
 # The list and events e|d|c.
 out=$(hdevent events)
-expect "list: event 0" '"type":"listed","id":0,"tag":"0x1000000","enabled":true,"core":"0xffffffff","pid":"0xffffffff","stage":"pre","short_circuit":false,"condition":"raw","actions":1' echo "$out"
-expect "list: event 2 filters" '"id":2,"tag":"0x1000002","enabled":true,"core":"0x1","pid":"0x490","stage":"pre","short_circuit":true' echo "$out"
+expect "list: event 0" '"type":"listed","id":0,"tag":"0x1000000","enabled":true,"command":"!vmcall code {48 8B 5A 40 .* 00 00 00 C3}","core":"0xffffffff","pid":"0xffffffff","stage":"pre","short_circuit":false,"condition":"raw","actions":1' echo "$out"
+expect "list: event 2 filters" '"id":2,"tag":"0x1000002","enabled":true,"command":"!vmcall pid 490 core 1 sc on","core":"0x1","pid":"0x490","stage":"pre","short_circuit":true' echo "$out"
 expect "events d 0" '"type":"modified","change":"disable","id":0' hdevent events d 0
 expect "disabled: r8 unchanged" '"r8":"0x47424448"' hdevent selftest-vmcall core=0 rdx=1000 r8=$HDBG
 expect "list shows disabled" '"id":0,"tag":"0x1000000","enabled":false' hdevent events
@@ -137,6 +137,44 @@ refuse "SIGHUP: and not core 1's" '"core":"0x1"' cat /tmp/rot.log.1
 expect "SIGHUP: the new file holds core 1's message" '"core":"0x1","text":"to the log 1' cat /tmp/rot.log
 expect "SIGHUP: both counted" '"written":2,"dropped":0,"failures":0' cat /tmp/rot.out
 expect "events c all (scripts)" '"change":"clear","all":true' hdevent events c all
+
+# ---- the flight recorder: exits recorded here, replayed on the host by run.sh ----------------
+# The device's IDs start past the events cleared above; the recording renumbers them from 0 as
+# the replay registers them. Between the two markers, the scenario `hdevent run` replays.
+DOCCODE='48 8B 5A 40 48 81 FB 48 44 42 47 74 02 EB 08 48 C7 42 40 48 44 42 32 C3'
+DOCCOND='48 8B 59 10 48 81 FB 00 10 00 00 74 05 48 31 C0 EB 07 48 C7 C0 01 00 00 00 C3'
+expect "rec: add doc condition + code" '"type":"added"' hdevent add "!vmcall code {$DOCCODE} condition {$DOCCOND}"
+expect "rec: add pid 490 sc on" '"type":"added"' hdevent add '!vmcall pid 490 core 1 sc on'
+expect "rec: add a script that writes registers" '"type":"added"' \
+    hdevent add '!vmcall pid 999 script { @rbx = @rax + $core; printf("rec %llx\n", @rbx); }'
+out=$(hdevent add '!vmcall pid 996 code {48 89 4A 40}')
+expect "rec: add an event to disable" '"type":"added"' echo "$out"
+id=$(echo "$out" | sed -n 's/.*"id":\([0-9]*\).*/\1/p')
+expect "rec: disable it" '"change":"disable"' hdevent events d "0n$id"
+expect "rec: the list shows the command text" '"command":"!vmcall pid 490 core 1 sc on"' hdevent events
+expect "rec: --text too" 'hits 0: !vmcall pid 999 script { @rbx' hdevent events --text
+expect "rec: record switches recording on" '"exits":0,"lost":0,"recording":true' \
+    hdevent record -o /tmp/rec-start.scenario
+for core in 0 1; do
+    hdevent selftest-vmcall core=$core pid=5 rdx=1000 r8=$HDBG >/dev/null
+    hdevent selftest-vmcall core=$core pid=5 rdx=2000 r8=$HDBG >/dev/null
+    hdevent selftest-vmcall core=$core pid=490 rax=7 >/dev/null
+    hdevent selftest-vmcall core=$core pid=999 rax=20 rdx=1000 r8=$HDBG >/dev/null
+    hdevent selftest-vmcall core=$core pid=996 rcx=55 >/dev/null
+done
+expect "rec: record --stop takes the 10 exits" '"exits":10,"lost":0,"recording":false' \
+    hdevent record --stop -o /tmp/rec.scenario
+expect "rec: the scenario has the disabled event's command and events d" 'events d 0n3' cat /tmp/rec.scenario
+expect "rec: the script's exit" 'short_circuit=false rax=0xfffffffffffffc18 rcx=0x0 rdx=0x1000 rbx=0x20 ' cat /tmp/rec.scenario
+refuse "rec: nothing recorded once stopped" '^vmcall' sh -c \
+    "hdevent selftest-vmcall core=0 pid=5 >/dev/null; hdevent record --stop"
+expect "rec: --timeout without --follow: usage" "hdevent record: --timeout goes with --follow" hdevent record --timeout 5
+status "rec: bad option: exit 2" 2 hdevent record --bogus
+echo "HDEVENT-RECORDING-BEGIN"
+cat /tmp/rec.scenario
+echo "HDEVENT-RECORDING-END"
+hdevent read >/dev/null
+expect "events c all (recorder)" '"change":"clear","all":true' hdevent events c all
 
 # ---- raw code is called on the ABI's stack alignment (rsp = 0 mod 16 at the call), whatever
 # alignment the kernel's ioctl path had: code {lea rax, [rsp+8]; and rax, 15;

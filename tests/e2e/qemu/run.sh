@@ -3,9 +3,10 @@
 # e2e-qemu: build hdevent.ko against Debian's kernel headers, boot that kernel in QEMU (TCG,
 # 2 CPUs) with a busybox initramfs, and run tests/e2e/qemu/guest.sh inside: insmod vmx=off,
 # events through the statically linked hdevent CLI, self-test exits on both CPUs, messages,
-# events d/e/c, malformed IOCTLs (ioctl_probe), rmmod, dmesg clean.
+# events d/e/c, malformed IOCTLs (ioctl_probe), rmmod, dmesg clean; then the exits the guest
+# recorded (`hdevent record`) replayed by the host's `hdevent run` with no difference.
 #
-#   tests/e2e/qemu/run.sh --src DIR --work DIR [--cache DIR]
+#   tests/e2e/qemu/run.sh --src DIR --work DIR [--cache DIR] --hdevent HOST_CLI
 #
 # The kernel image is never installed: `apt-get download linux-image-<version>-amd64` into the
 # cache (kept between runs, shared with e2e-bochs-linux) and `dpkg -x`; the steps are
@@ -44,3 +45,22 @@ timeout -s KILL 100 qemu-system-x86_64 -accel tcg -smp 2 -m 512 -nographic -no-r
 step "guest done (serial log: $log)"
 
 lg_verdict "$log" 60
+
+# ---- the flight recorder: the exits the guest recorded, replayed by the host's hdevent run ------
+# (guest.sh printed `hdevent record`'s scenario between two markers): no difference, and a
+# changed register in an expect line is reported.
+[ -n "$host_hdevent" ] || die "--hdevent PATH (the host's CLI) is needed to replay the recording"
+rec="$work/recorded.scenario"
+sed -n '/^HDEVENT-RECORDING-BEGIN$/,/^HDEVENT-RECORDING-END$/p' "$log.txt" | sed '1d;$d' >"$rec"
+[ "$(grep -c '^vmcall' "$rec")" = 10 ] || die "the recording holds $(grep -c '^vmcall' "$rec") exits, not 10: $rec"
+cores=$(sed -n 's/^# recorded by hdevent record: replay with hdevent run --cores \(0n[0-9]*\) FILE$/\1/p' "$rec")
+[ -n "$cores" ] || die "no replay line in $rec"
+"$host_hdevent" run --cores "$cores" "$rec" >"$work/replay.out" 2>&1 ||
+    { cat "$work/replay.out"; die "replaying the guest's recording on the host: differences or errors (above)"; }
+grep -q '"type":"summary","lines":[0-9]*,"failed":0' "$work/replay.out" || die "no clean summary: $work/replay.out"
+sed 's/^\(expect .* rbx=\)0x20 /\10x21 /' "$rec" >"$rec.changed"
+if "$host_hdevent" run --cores "$cores" "$rec.changed" >"$work/replay-changed.out" 2>&1 ||
+   ! grep -q '"type":"difference".*"word":"rbx","expected":"0x21","actual":"0x20"' "$work/replay-changed.out"; then
+    cat "$work/replay-changed.out"; die "a changed expect line was not reported as a difference"
+fi
+step "PASS: the guest's recording (10 exits) replays on the host with no difference"
