@@ -231,6 +231,27 @@ HD_API uint64_t hd_host_allocation_calls(struct hd_host *host);
  */
 HD_API void hd_host_fail_allocation(struct hd_host *host, int64_t n);
 
+/**
+ * Read the next exit of a recording: the scenario `hdevent record` writes on a kernel backend
+ * (or `hdevent run --record` on the host), for a plugin's test that drives the recorded exits
+ * through hd_host_vmcall() against its own hooks (docs/host-backend.md). An exit is a `vmcall`
+ * line (core, pid, cpl, the registers before) and the `expect` line after it (fired IDs as
+ * tags HD_TAG_BASE + ID, fired_count, short_circuit, every register after); commands,
+ * comments and blank lines are skipped.
+ * @param text the recording, NUL-terminated.
+ * @param pos where to read from (start at 0); moved past what was read.
+ * @param line lines read so far (start at 0): on an error, the line that is wrong.
+ * @param out the exit: before, after, core, pid, cpl, fired_count, fired, flags
+ *        (HD_RECORD_SHORT_CIRCUIT only); insn_len 3, the rest 0.
+ * @param why what is wrong, on an error ("line N: ..."); may be NULL.
+ * @return HD_OK; HD_EMPTY at the end; HD_ERR_INVALID_ARGUMENT for a malformed exit (a word
+ *         not key=value, a number out of range, an expect line that misses a register or
+ *         has no vmcall line before it) or a NULL pointer.
+ */
+HD_API enum hd_status hd_host_recording_next(const char *text, size_t *pos, uint32_t *line,
+                                             struct hd_exit_record *out, char *why,
+                                             size_t why_size);
+
 HD_EXTERN_C_END
 
 #endif /* HDEVENT_HOST_H */

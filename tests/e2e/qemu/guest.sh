@@ -176,6 +176,22 @@ echo "HDEVENT-RECORDING-END"
 hdevent read >/dev/null
 expect "events c all (recorder)" '"change":"clear","all":true' hdevent events c all
 
+# ---- docs/host-backend.md's workflow: the plugin's script twin on the machine, recorded; run.sh
+# checks the recording is examples/plugin_replay/recorded.scenario, which the plugin's cmocka
+# test (ctest example.plugin_replay) replays against the C plugin.
+expect "plugin: add its script twin" '"type":"added"' \
+    hdevent add '!vmcall pid 490 script { if (@rcx == 7001) { @rax = 0n42; event_sc(1); } }'
+expect "plugin: recording on" '"recording":true' hdevent record -o /dev/null
+hdevent selftest-vmcall core=1 pid=490 rcx=7001 >/dev/null
+hdevent selftest-vmcall core=0 pid=490 rcx=10 rdx=3 >/dev/null
+hdevent selftest-vmcall core=0 pid=491 rcx=7001 >/dev/null
+hdevent selftest-vmcall core=0 pid=490 rcx=7001 rax=5 r9=99 >/dev/null
+expect "plugin: 4 exits recorded" '"exits":4,' hdevent record --stop -o /tmp/plugin.scenario
+echo "HDEVENT-PLUGIN-RECORDING-BEGIN"
+cat /tmp/plugin.scenario
+echo "HDEVENT-PLUGIN-RECORDING-END"
+expect "events c all (plugin)" '"change":"clear","all":true' hdevent events c all
+
 # ---- raw code is called on the ABI's stack alignment (rsp = 0 mod 16 at the call), whatever
 # alignment the kernel's ioctl path had: code {lea rax, [rsp+8]; and rax, 15;
 # mov [rdx+0x78], rax} puts the caller's rsp & 15 in r15.

@@ -64,3 +64,14 @@ if "$host_hdevent" run --cores "$cores" "$rec.changed" >"$work/replay-changed.ou
     cat "$work/replay-changed.out"; die "a changed expect line was not reported as a difference"
 fi
 step "PASS: the guest's recording (10 exits) replays on the host with no difference"
+
+# docs/host-backend.md's workflow: what the guest recorded with the plugin's script twin is the
+# recording examples/plugin_replay/ keeps (ctest example.plugin_replay replays it against the
+# C plugin); after a change, copy $work/plugin.scenario over it.
+sed -n '/^HDEVENT-PLUGIN-RECORDING-BEGIN$/,/^HDEVENT-PLUGIN-RECORDING-END$/p' "$log.txt" |
+    sed '1d;$d' >"$work/plugin.scenario"
+diff -u "$src/examples/plugin_replay/recorded.scenario" "$work/plugin.scenario" ||
+    die "the plugin's recording is not examples/plugin_replay/recorded.scenario (diff above)"
+"$host_hdevent" run --cores "$cores" "$work/plugin.scenario" >"$work/plugin-replay.out" 2>&1 ||
+    { cat "$work/plugin-replay.out"; die "the plugin's recording does not replay"; }
+step "PASS: the plugin's recording is examples/plugin_replay/recorded.scenario and replays"
