@@ -125,6 +125,31 @@ check "reported once" test "$(grep -c 'sink t (tcp:127.0.0.1:1): cannot open' "$
 check "its messages counted as dropped" grep -q \
     '"name":"t",.*"written":0,"dropped":400,"failures":1}' "$work/fail.out"
 
+# ---- a module whose callback makes a system call run's filter refuses: that sink fails
+# (reported once, its messages dropped), the call gets EPERM, and it is not hdevent's bug
+cat >"$work/opens.c" <<'EOF'
+#include <fcntl.h>
+#include <unistd.h>
+void hyperdbg_event_forwarding(const char *text, unsigned len)
+{
+    int fd = open("/etc/hostname", O_RDONLY);
+    (void)text, (void)len;
+    if (fd >= 0)
+        close(fd);
+}
+EOF
+check "the opening module builds" "$cc" -shared -fPIC -o "$work/opens.so" "$work/opens.c"
+"$hdevent" run --sink "m=module:$work/opens.so" "$work/s.scenario" >"$work/opens.out" \
+    2>"$work/opens.err"
+rc=$?
+check "a refused call in a module's callback: exit 0 (got $rc)" test "$rc" -eq 0
+check "reported once, naming the call" test "$(grep -c \
+    "sink m (module:.*): cannot write: its callback made system call [0-9]*, which hdevent run's filter refuses" \
+    "$work/opens.err")" -eq 1
+check "not reported as hdevent's own call" bash -c "! grep -q 'made by hdevent itself' '$work/opens.err'"
+check "its messages counted as dropped" grep -q \
+    '"name":"m",.*"written":0,"dropped":200,"failures":1}' "$work/opens.out"
+
 # ---- a reader that stops reading: the write waits at most SINK_STALL_MS, then the sink fails
 mkfifo "$work/stuck"
 sleep 60 <"$work/stuck" & # holds the FIFO open for reading, never reads

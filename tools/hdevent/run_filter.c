@@ -7,8 +7,9 @@
  * PROT_EXEC, mprotect to read+write or read+execute but never both, munmap), the host
  * backend's per-exit signal handlers and timer, and exit. Everything else — opening files,
  * sockets, processes, other descriptors — traps: SIGSYS, which the host backend contains
- * like any fault when a hook made the call (the line's error names the call), and which
- * ends the run with status 3 when hdevent itself did (a missing rule: a bug).
+ * like any fault when a hook made the call (the line's error names the call), which fails
+ * the module sink whose callback made it, and which ends the run with status 3 when hdevent
+ * itself did (a missing rule: a bug).
  *
  * This is defence in depth, not a sandbox: the code still reads and writes all of the
  * process's memory and may use whatever the list allows.
@@ -54,6 +55,11 @@ static void own_call_refused(int sig, siginfo_t *si, void *ucontext)
     int n = 0, nr = si->si_syscall;
 
     (void)sig;
+    if (sink_module_calling) { /* a module sink's callback: its sink fails (sink.c), not us */
+        sink_module_refused = nr + 1;
+        uc->uc_mcontext.gregs[REG_RAX] = -EPERM;
+        return;
+    }
     do
         digits[sizeof(digits) - 1 - n++] = (char)('0' + nr % 10);
     while ((nr /= 10) > 0 && n < (int)sizeof(digits));

@@ -280,6 +280,9 @@ void sink_close_one(struct sink *s)
     s->fd = -1;
 }
 
+volatile sig_atomic_t sink_module_calling;
+volatile sig_atomic_t sink_module_refused;
+
 /* Write @p n bytes of @p p to @p s. @return true, or false with a sentence in @p why. */
 bool sink_write_one(struct sink *s, char *p, size_t n, char *why, size_t why_size)
 {
@@ -291,8 +294,17 @@ bool sink_write_one(struct sink *s, char *p, size_t n, char *why, size_t why_siz
                 return false;
             }
             *nl = '\0';
+            sink_module_refused = 0;
+            sink_module_calling = 1;
             s->forward(q, (unsigned)(nl - q));
+            sink_module_calling = 0;
             *nl = '\n';
+            if (sink_module_refused) {
+                snprintf(why, why_size, "its callback made system call %d, which hdevent run's "
+                         "filter refuses (the call failed with EPERM)",
+                         (int)sink_module_refused - 1);
+                return false;
+            }
         }
         return true;
     }

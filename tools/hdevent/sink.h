@@ -13,6 +13,7 @@
 #ifndef HDEVENT_CLI_SINK_H
 #define HDEVENT_CLI_SINK_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -33,6 +34,14 @@ enum sink_kind { SINK_FILE, SINK_FIFO, SINK_UNIX, SINK_TCP, SINK_MODULE };
 
 /** HyperDbg's forwarding callback: what a `module:` sink's shared object exports. */
 typedef void (*sink_module_fn)(const char *text, unsigned len);
+
+/*
+ * Set while a module sink's callback runs. `hdevent run`'s seccomp filter (run_filter.c)
+ * checks it when it refuses a system call: one the callback made is that sink's failure
+ * (sink_module_refused gets the call's number + 1; the call fails with EPERM), not hdevent's.
+ */
+extern volatile sig_atomic_t sink_module_calling;
+extern volatile sig_atomic_t sink_module_refused;
 
 /** One --sink: where its messages go, and what became of them. */
 struct sink {
