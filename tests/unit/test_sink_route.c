@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -255,6 +256,46 @@ static void a_failing_sink_is_reported_once_and_retried(void **state)
     assert_int_equal(f->r.sinks[0].written + f->r.sinks[0].dropped, 7);
 }
 
+/* A write that fails part-way (here the file size limit, RLIMIT_FSIZE, falls inside a line)
+ * leaves that line cut; the next write to the file ends it first, so the lines after it are
+ * whole. */
+static void a_line_cut_by_a_failed_write_is_ended_before_the_next(void **state)
+{
+    struct fixture *f = *state;
+    struct rlimit was, limit;
+    char path[96];
+    uint64_t t[] = {tag("f")};
+
+    add(f, "f=file:%s/cut.log", f->dir);
+    sink_router_open(&f->r);
+    snprintf(path, sizeof(path), "%s/cut.log", f->dir);
+    assert_true(route(f, t, 1, "{\"n\":1}\n"));
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &was), 0);
+    limit = was;
+    limit.rlim_cur = 12; /* 8 bytes written: 4 more fit */
+    signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &limit), 0);
+    assert_true(route(f, t, 1, "{\"n\":2,\"pad\":\"xxxxxxxx\"}\n"));
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &was), 0);
+    signal(SIGXFSZ, SIG_DFL);
+    assert_int_equal(count_of(diag(f), "cannot write: write: File too large"), 1);
+    assert_int_equal(f->r.sinks[0].dropped, 1);
+    assert_string_equal(slurp(path), "{\"n\":1}\n{\"n\"");
+
+    fake_now += SINK_RETRY_MS; /* due again: reopened, the cut line ended, the next whole */
+    assert_true(route(f, t, 1, "{\"n\":3}\n"));
+    assert_string_equal(slurp(path), "{\"n\":1}\n{\"n\"\n{\"n\":3}\n");
+    assert_int_equal(f->r.sinks[0].written, 2);
+
+    /* a new file at the path (rotation) starts clean: no stray newline */
+    fake_now += SINK_RETRY_MS;
+    f->r.sinks[0].cut = true;
+    assert_int_equal(unlink(path), 0);
+    sink_router_reopen(&f->r);
+    assert_true(route(f, t, 1, "{\"n\":4}\n"));
+    assert_string_equal(slurp(path), "{\"n\":4}\n");
+}
+
 /* Under `hdevent run`'s filter nothing is opened again: a failed sink stays failed. */
 static void no_reopen_when_the_router_may_not_open(void **state)
 {
@@ -343,6 +384,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(messages_go_to_the_sinks_their_event_names, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(flush_ms_bounds_how_long_a_line_waits, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_line_cut_by_a_failed_write_is_ended_before_the_next,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(a_failing_sink_is_reported_once_and_retried, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(no_reopen_when_the_router_may_not_open, setup, teardown),

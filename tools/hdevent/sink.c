@@ -269,6 +269,12 @@ bool sink_open_one(struct sink *s, char *why, size_t why_size)
      * most SINK_STALL_MS, then the sink fails like any other (reported, counted, retried). */
     if (s->fd >= 0 && s->kind != SINK_FILE)
         fcntl(s->fd, F_SETFL, fcntl(s->fd, F_GETFL) | O_NONBLOCK);
+    /* A line cut by a failed write stays cut only in the file it was written to: a new file
+     * (rotated, or empty), FIFO reader or connection starts clean. */
+    if (s->fd >= 0 && s->cut) {
+        struct stat st;
+        s->cut = s->kind == SINK_FILE && fstat(s->fd, &st) == 0 && st.st_size > 0;
+    }
     return s->fd >= 0;
 }
 
@@ -308,6 +314,16 @@ bool sink_write_one(struct sink *s, char *p, size_t n, char *why, size_t why_siz
         }
         return true;
     }
+    /* The line a failed write cut short is ended first, so that the next line is whole
+     * (a JSON-lines reader loses the cut line only). */
+    if (s->cut) {
+        ssize_t w = write(s->fd, "\n", 1);
+        if (w != 1) {
+            snprintf(why, why_size, "write: %s", w < 0 ? strerror(errno) : "wrote nothing");
+            return false;
+        }
+        s->cut = false;
+    }
     while (n) {
         ssize_t w = write(s->fd, p, n);
         if (w < 0 && errno == EINTR)
@@ -327,6 +343,7 @@ bool sink_write_one(struct sink *s, char *p, size_t n, char *why, size_t why_siz
         }
         p += w;
         n -= (size_t)w;
+        s->cut = n > 0 && p[-1] != '\n'; /* until the rest is written */
     }
     return true;
 }

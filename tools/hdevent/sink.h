@@ -54,6 +54,7 @@ struct sink {
     void *library;        /* module: dlopen's handle */
     sink_module_fn forward;
     bool failing;         /* the last open or write failed; reported once until it recovers */
+    bool cut;             /* a write failed part-way: the descriptor's last line has no end */
     uint64_t retry_at_ms; /* failing: when to try again */
     uint64_t written, dropped; /* messages */
     uint64_t failures;    /* times it went from working to failing */
