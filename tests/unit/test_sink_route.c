@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -296,6 +298,29 @@ static void a_line_cut_by_a_failed_write_is_ended_before_the_next(void **state)
     assert_string_equal(slurp(path), "{\"n\":4}\n");
 }
 
+/* A TCP peer that never completes the handshake (its accept queue is full: the SYN is dropped)
+ * fails the sink after SINK_STALL_MS instead of holding the reader for minutes. */
+static void a_tcp_connect_that_never_completes_fails(void **state)
+{
+    struct fixture *f = *state;
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(a);
+    uint64_t t[] = {tag("t")};
+    int srv = socket(AF_INET, SOCK_STREAM, 0), filler = socket(AF_INET, SOCK_STREAM, 0);
+
+    assert_int_equal(bind(srv, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(listen(srv, 0), 0); /* one connection fills the queue */
+    assert_int_equal(getsockname(srv, (struct sockaddr *)&a, &len), 0);
+    assert_int_equal(connect(filler, (struct sockaddr *)&a, sizeof(a)), 0);
+    add(f, "t=tcp:127.0.0.1:%u", (unsigned)ntohs(a.sin_port));
+    sink_router_open(&f->r);
+    assert_true(route(f, t, 1, "lost\n"));
+    assert_int_equal(count_of(diag(f), "cannot open: connect: Connection timed out"), 1);
+    assert_int_equal(f->r.sinks[0].dropped, 1);
+    close(filler);
+    close(srv);
+}
+
 /* Under `hdevent run`'s filter nothing is opened again: a failed sink stays failed. */
 static void no_reopen_when_the_router_may_not_open(void **state)
 {
@@ -386,6 +411,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(flush_ms_bounds_how_long_a_line_waits, setup, teardown),
         cmocka_unit_test_setup_teardown(a_line_cut_by_a_failed_write_is_ended_before_the_next,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(a_tcp_connect_that_never_completes_fails, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(a_failing_sink_is_reported_once_and_retried, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(no_reopen_when_the_router_may_not_open, setup, teardown),

@@ -147,14 +147,36 @@ bool sink_add(struct sink_router *r, const char *value, char *err, size_t err_si
 }
 
 /* A connected stream socket, or -1 with errno. */
+/*
+ * Connect a stream socket. A TCP connect is started without blocking and given at most
+ * SINK_STALL_MS: a peer that never answers (a dropped SYN, a full accept queue) fails the
+ * sink like a refusal instead of holding hdevent for the kernel's minutes of SYN retries.
+ * A Unix socket answers at once.
+ */
 static int connect_to(int family, const struct sockaddr *a, socklen_t alen)
 {
-    int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC | (family == AF_UNIX ? 0 : SOCK_NONBLOCK),
+                    0);
+    int e;
+
     if (fd < 0)
         return -1;
     if (connect(fd, a, alen) == 0)
         return fd;
-    int e = errno;
+    e = errno;
+    if (e == EINPROGRESS) {
+        struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+        socklen_t len = sizeof(e);
+        int ready;
+        while ((ready = poll(&pfd, 1, SINK_STALL_MS)) < 0 && errno == EINTR)
+            ;
+        if (ready == 0)
+            e = ETIMEDOUT;
+        else if (ready < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len) != 0)
+            e = errno;
+        if (e == 0)
+            return fd;
+    }
     close(fd);
     errno = e;
     return -1;
