@@ -123,6 +123,10 @@ counts_match "no event"
 expect "add doc condition + code" '"type":"added","id":0,"tag":"0x1000000","actions":1' \
     hdevent add "!vmcall code {$DOC_CODE} condition {$DOC_COND}"
 e0_on=1
+# The flight recorder takes these four real exits; run.sh replays them on the host.
+hdevent record -o /dev/null >/tmp/rec.out
+read -r out </tmp/rec.out
+has "hdevent record switches recording on" '*"exits":0,*"recording":true}' "$out"
 for c in 0 1; do
     vmcall $c $FILL rdx=1000 r8=47424448
     has "ring 3, CPU $c: the doc code ran in VMX root (r8 HDBG -> HDB2, rax -1000)" \
@@ -135,6 +139,12 @@ for c in 0 1; do
     has "ring 3, CPU $c: condition false (rdx 0x2000): r8 kept" \
         "*$(regs $ENOSYS 0x2000 $HDBG)*" "$out"
 done
+hdevent record --stop -o /tmp/rec.scenario >/tmp/rec.out
+read -r out </tmp/rec.out
+has "hdevent record --stop took the 4 real exits" '*"exits":4,"lost":0,"recording":false}' "$out"
+echo "HDEVENT-RECORDING-BEGIN"
+cat /tmp/rec.scenario
+echo "HDEVENT-RECORDING-END"
 hits
 same "event 0 hits: 4 evaluations" "$hits_0" $e0
 stats

@@ -155,3 +155,6 @@ step "Bochs exited with $rc after $(($(date +%s) - started))s wall, ${cpu_now}s 
 [ "$rc" -eq 0 ] || [ "$rc" -eq 1 ] || grep -v ALSA "$work/bochs.err" | tail -5
 
 lg_verdict "$log" 80
+# Four real VMCALL exits from ring 3 (VMX root, both CPUs), recorded by `hdevent record` in the
+# guest, replayed by the host's `hdevent run`: no difference.
+lg_replay HDEVENT-RECORDING "$work/recorded.scenario" 4

@@ -16,6 +16,7 @@
 #                           guest-side checks (checks.sh) into a gzip'd newc cpio
 #   lg_verdict LOG MIN      the serial log: markers, no FAIL, the result line, at least MIN
 #                           checks, no kernel warning
+#   lg_replay MARKER OUT N  a recording the guest printed, replayed by the host's hdevent run
 #
 # The guest reports on the serial console: "ok - NAME" / "FAIL - NAME: ...", then
 # "HDEVENT-E2E-RESULT fails=N"; init frames it with HDEVENT-E2E-START / -END.
@@ -155,6 +156,25 @@ lg_initramfs() {
     chmod +x "$root/init" "$root/guest.sh"
     (cd "$root" && find . | cpio -o -H newc --quiet | gzip -9) >"$out"
     step "initramfs built ($(du -k "$out" | cut -f1) KiB)"
+}
+
+# lg_replay MARKER OUT EXITS: the scenario the guest printed between the lines MARKER-BEGIN and
+# MARKER-END of $log.txt (`hdevent record`'s recording) into OUT, then replayed by the host's
+# `hdevent run` (--hdevent) with the CPU count its first line names: EXITS exits, no
+# difference, no failed line. Sets $lg_cores.
+lg_replay() {
+    local marker=$1 out=$2 want=$3 n
+    [ -n "$host_hdevent" ] || die "--hdevent PATH (the host's CLI) is needed to replay a recording"
+    sed -n "/^$marker-BEGIN\$/,/^$marker-END\$/p" "$log.txt" | sed '1d;$d' >"$out"
+    n=$(grep -c '^vmcall ' "$out" || true)
+    [ "$n" = "$want" ] || die "the recording $out holds $n exits, not $want"
+    lg_cores=$(sed -n 's/^# recorded by hdevent record: replay with hdevent run --cores \(0n[0-9]*\) FILE$/\1/p' "$out")
+    [ -n "$lg_cores" ] || die "no replay line in $out"
+    "$host_hdevent" run --cores "$lg_cores" "$out" >"$out.replay" 2>&1 ||
+        { cat "$out.replay"; die "replaying $out on the host: differences or errors (above)"; }
+    grep -q '"type":"summary","lines":[0-9]*,"failed":0' "$out.replay" ||
+        die "no clean summary: $out.replay"
+    step "PASS: the guest's recording ($want exits) replays on the host with no difference"
 }
 
 # lg_verdict LOG MIN: LOG is the raw serial output; LOG.txt gets it without CRs and without
