@@ -203,6 +203,18 @@ else
     echo "note: one CPU: the core-filter exit on core 1 is skipped"
 fi
 
+step "hdevent.exe: the flight recorder and the command text"
+hd events
+expect '"id":1,"tag":"0x1000001","enabled":true,"command":"!vmcall pid 492 condition {'
+hd record --stop
+rc 0
+hd record
+rc 0; expect '!vmcall pid 493 sc on code {C3}'; reject 'vmcall core='
+hd selftest-vmcall core=0 pid=493 rax=5
+hd record --stop
+rc 0; expect 'vmcall core=0x0 pid=0x493 cpl=0 rax=0x5 '
+expect 'expect fired=[2] short_circuit=true rax=0x5 '
+
 step "hdevent.exe: events d / e / c"
 hd events d 0
 expect '"type":"modified","change":"disable","id":0'
