@@ -22,6 +22,13 @@ for want in '"tag":"0x1000007"' '"id":7' '"pid":"0x490"' '"core":"0x2"' '"stage"
     grep -qF "$want" <<<"$out" || fail "decode lacks $want: $out"
 done
 
+# output {…} travels as OutputSourceTags, FNV-1a 64 of each name: decode shows the tags.
+"$hdevent" encode '!vmcall pid 4 output {log, net}' -o "$dir/o.bin" >/dev/null
+grep -qF '"output_tags":["0x125073191daf5431","0x2138d2192571b218"]' <<<"$("$hdevent" decode "$dir/o.bin")" ||
+    fail "decode lacks the output tags"
+grep -qF 'output tags 0x125073191daf5431, 0x2138d2192571b218' <<<"$("$hdevent" decode --text "$dir/o.bin")" ||
+    fail "decode --text lacks the output tags"
+
 # A plain !vmcall is one break action; RET is appended to code without one.
 "$hdevent" encode '!vmcall' -o "$dir/b.bin" >/dev/null
 grep -q '"kind":"break"' <<<"$("$hdevent" decode "$dir/b.bin")" || fail "break action"

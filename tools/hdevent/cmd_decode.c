@@ -42,6 +42,12 @@ static void print_json(const struct hd_wire_file_decoded *d, size_t len)
     }
     if (e->script_steps)
         printf(",\"steps\":%" PRIu32, e->script_steps);
+    if (e->output_count) { /* OutputSourceTags: hashes of the names (hd_output_tag) */
+        printf(",\"output_tags\":[");
+        for (uint32_t i = 0; i < e->output_count; i++)
+            printf("%s\"0x%" PRIx64 "\"", i ? "," : "", e->outputs[i]);
+        printf("]");
+    }
     printf(",\"actions\":%" PRIu32 "}\n", e->action_count);
     for (uint32_t i = 0; i < e->action_count; i++) {
         const struct hd_action_desc *a = &e->actions[i];
@@ -70,6 +76,8 @@ static void print_text(const struct hd_wire_file_decoded *d, size_t len)
            e->short_circuit ? "on" : "off", e->enabled ? "enabled" : "disabled");
     if (e->script_steps)
         printf(" steps %" PRIu32, e->script_steps);
+    for (uint32_t i = 0; i < e->output_count; i++)
+        printf("%s0x%" PRIx64, i ? ", " : " output tags ", e->outputs[i]);
     printf("\n");
     if (e->condition.kind == HD_CONDITION_RAW) {
         printf("  condition (%" PRIu32 " bytes): ", e->condition.code_size);

@@ -22,16 +22,27 @@ static const char *condition_name(uint8_t kind)
     return kind == HD_CONDITION_RAW ? "raw" : kind == HD_CONDITION_NATIVE ? "native" : "none";
 }
 
-/* One listed event; @p command is its text from the kernel ("" when it keeps none): made
- * safe for a terminal, or a JSON string. */
-static void print_entry(const struct hd_wire_list_entry *e, const char *command, bool text)
+/* What the kernel keeps of an event besides the list entry. */
+struct entry_extra {
+    const char *command; /* "" when it keeps none */
+    uint64_t tags[HD_EVENT_MAX_OUTPUTS];
+    uint32_t tag_count;  /* its output source tags (`output {…}`) */
+};
+
+/* One listed event; the command text made safe for a terminal, or a JSON string. */
+static void print_entry(const struct hd_wire_list_entry *e, const struct entry_extra *x,
+                        bool text)
 {
+    const char *command = x->command;
+
     if (text) {
         printf("%" PRIu64 " (%s) core 0x%" PRIx32 " pid 0x%" PRIx32 " stage %s sc %s "
                "condition %s actions %" PRIu32 " hits %" PRIu64,
                HD_EVENT_ID(e->tag), e->enabled ? "enabled" : "disabled", e->core, e->pid,
                cli_stage_name((enum hd_stage)e->stage), e->short_circuit ? "on" : "off",
                condition_name(e->condition), e->action_count, e->hits);
+        for (uint32_t i = 0; i < x->tag_count; i++)
+            printf("%s0x%" PRIx64, i ? "," : " output tags ", x->tags[i]);
         if (command[0]) {
             printf(": ");
             cli_text_safe(stdout, command, strlen(command), false);
@@ -43,6 +54,12 @@ static void print_entry(const struct hd_wire_list_entry *e, const char *command,
            "\",\"enabled\":%s,\"command\":",
            HD_EVENT_ID(e->tag), e->tag, e->enabled ? "true" : "false");
     cli_json_string(stdout, command);
+    if (x->tag_count) {
+        printf(",\"output_tags\":[");
+        for (uint32_t i = 0; i < x->tag_count; i++)
+            printf("%s\"0x%" PRIx64 "\"", i ? "," : "", x->tags[i]);
+        printf("]");
+    }
     printf(",\"core\":\"0x%" PRIx32 "\",\"pid\":\"0x%" PRIx32
            "\",\"stage\":\"%s\",\"short_circuit\":%s,\"condition\":\"%s\","
            "\"actions\":%" PRIu32 ",\"hits\":%" PRIu64 "}\n",
@@ -69,12 +86,15 @@ static int list_all(struct cli_device *dev, bool text)
             int have;
             if (bad != HD_WIRE_OK)
                 return dev_reply_fail("event list", bad);
+            struct entry_extra x = {.command = command};
             have = dev_event_command_get(dev, e.tag, command, sizeof(command));
+            if (have > 0)
+                have = dev_event_outputs(dev, e.tag, x.tags, &x.tag_count);
             if (have < 0)
                 return 1;
             if (have == 0)
                 continue; /* cleared since the list was taken */
-            print_entry(&e, command, text);
+            print_entry(&e, &x, text);
             n++;
         }
         if (!h.more)

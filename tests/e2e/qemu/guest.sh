@@ -111,6 +111,9 @@ expect "compile error: refused in user mode" 'HD_ERR_SCRIPT_COMPILE' \
 # messages to the sink, the others stay on stdout (docs/output.md)
 expect "add event with output" '"type":"added"' \
     hdevent add '!vmcall pid 997 script { printf("to the log %llx\n", $core); } output {guestlog}'
+expect "events: the output tag (FNV-1a 64 of guestlog) and the text" \
+    '"command":"!vmcall pid 997 script { printf(\\"to the log %llx\\\\n\\", $core); } output {guestlog}","output_tags":\["0x83d434b385403973"\]' \
+    hdevent events
 hdevent selftest-vmcall core=0 pid=997 >/dev/null
 hdevent selftest-vmcall core=1 pid=997 >/dev/null
 hdevent selftest-vmcall core=0 pid=999 >/dev/null
