@@ -36,7 +36,6 @@ static uint32_t check_request(const uint8_t *in, size_t in_len, uint32_t *op, ui
 size_t hd__wire_event_command(struct hd_engine *e, const void *in, size_t in_len, void *out,
                               size_t out_len)
 {
-    const uint8_t *text = (const uint8_t *)in + HD_WIRE_EVENT_COMMAND_SIZE;
     uint8_t *b = out;
     uint32_t op = 0, length = 0;
     uint32_t code = check_request(in, in_len, &op, &length);
@@ -45,7 +44,8 @@ size_t hd__wire_event_command(struct hd_engine *e, const void *in, size_t in_len
     enum hd_status st;
 
     if (code == (uint32_t)HD_WIRE_SUCCESS && op == HD_WIRE_COMMAND_SET) {
-        st = hd_event_set_command(e, tag, (const char *)text, length);
+        const char *text = (const char *)in + HD_WIRE_EVENT_COMMAND_SIZE; /* in is not NULL */
+        st = hd_event_set_command(e, tag, text, length);
         code = HD_SUCCESS(st)                  ? (uint32_t)HD_WIRE_SUCCESS
                : st == HD_ERR_INVALID_ARGUMENT ? (uint32_t)HD_WIRE_ERR_COMMAND_TEXT /* a NUL */
                                                : hd_wire_error_from_status(st);
