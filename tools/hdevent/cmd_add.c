@@ -90,8 +90,9 @@ static int add_actions(struct cli_device *dev, const struct hd_event_desc *event
 }
 
 /* The device keeps the command text (HD_IOCTL_EVENT_COMMAND) for `events` and `record`, up
- * to HD_COMMAND_MAX_BYTES as the engine does; a longer one (a long script) is not sent: the
- * event works the same, its `added` record says "command_kept":false. */
+ * to HD_COMMAND_MAX_BYTES as the engine does; a longer one (a long script) is not sent, and a
+ * module from before command text keeps none: the event works the same, its `added` record
+ * says "command_kept":false. */
 static bool keeps_text(const struct hd_event_desc *event)
 {
     return event->command && strlen(event->command) <= HD_COMMAND_MAX_BYTES;
@@ -120,17 +121,19 @@ const struct cli_spec cli_add = {
     .main = add_main,
 };
 
-static void print_added(uint64_t tag, const struct hd_event_desc *event, bool text)
+static void print_added(uint64_t tag, const struct hd_event_desc *event, bool kept, bool text)
 {
+    const char *why = keeps_text(event) ? "the kernel predates command text"
+                                        : "it is longer than 4096 bytes";
     if (text)
-        printf("event %" PRIu64 " added (tag 0x%" PRIx64 ", %" PRIu32 " action%s)%s\n",
+        printf("event %" PRIu64 " added (tag 0x%" PRIx64 ", %" PRIu32 " action%s)%s%s\n",
                HD_EVENT_ID(tag), tag, event->action_count, event->action_count == 1 ? "" : "s",
-               keeps_text(event) ? "" : "; its command text is longer than 4096 bytes: not kept");
+               kept ? "" : "; its command text is not kept: ", kept ? "" : why);
     else
         printf("{\"type\":\"added\",\"id\":%" PRIu64 ",\"tag\":\"0x%" PRIx64
                "\",\"actions\":%" PRIu32 ",\"enabled\":%s%s}\n",
                HD_EVENT_ID(tag), tag, event->action_count, event->enabled ? "true" : "false",
-               keeps_text(event) ? "" : ",\"command_kept\":false");
+               kept ? "" : ",\"command_kept\":false");
 }
 
 static int add_main(int argc, char **argv)
@@ -144,6 +147,7 @@ static int add_main(int argc, char **argv)
     char *input;
     size_t len;
     uint64_t tag;
+    bool kept;
     int c, rc;
 
     dev_opts_init(&o);
@@ -178,15 +182,19 @@ static int add_main(int argc, char **argv)
     }
     tag = register_event(dev, &cmd.event);
     rc = tag ? add_actions(dev, &cmd.event, tag) : 1;
-    if (tag && rc == 0 && keeps_text(&cmd.event))
+    kept = tag && rc == 0 && keeps_text(&cmd.event);
+    if (kept) {
         rc = dev_event_command_set(dev, tag, cmd.event.command, strlen(cmd.event.command));
+        kept = rc == 0;
+        rc = rc == 2 ? 0 : rc; /* an older module keeps no text: the event works the same */
+    }
     if (tag && rc == 0 && cmd.event.enabled &&
         dev_send_modify(dev, tag, HD_WIRE_MODIFY_ENABLE, NULL) != HD_WIRE_SUCCESS)
         rc = cli_fail("device", "the event was registered but could not be enabled");
     if (tag && rc != 0)
         dev_send_modify(dev, tag, HD_WIRE_MODIFY_CLEAR, NULL); /* leave nothing half-made behind */
     else if (tag)
-        print_added(tag, &cmd.event, o.text);
+        print_added(tag, &cmd.event, kept, o.text);
     device_close(dev);
     hd_command_free(&cmd);
     return rc;

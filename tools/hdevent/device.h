@@ -28,8 +28,11 @@ void device_close(struct cli_device *dev);
 /**
  * Send IOCTL @p code (HD_IOCTL_*) with @p in / @p out; *returned receives the bytes the
  * kernel wrote. A wire rejection is a success here: its code is in the output.
- * @return 0; -1 when the OS call failed (err filled: unknown code, output too small, ...).
+ * @return 0; DEVICE_UNKNOWN_REQUEST when the device does not serve @p code (an older module
+ *         or driver: Linux ENOTTY, Windows ERROR_INVALID_FUNCTION); -1 when the OS call
+ *         failed otherwise (output too small, ...). err is filled on both.
  */
+#define DEVICE_UNKNOWN_REQUEST (-2)
 int device_ioctl(struct cli_device *dev, uint32_t code, const void *in, size_t in_len, void *out,
                  size_t out_len, size_t *returned, char *err, size_t err_size);
 

@@ -155,7 +155,12 @@ int dev_event_outputs(struct cli_device *dev, uint64_t tag, uint64_t *tags, uint
     return 1;
 }
 
-/* EVENT_COMMAND: one request (header + @text for a set) and its decoded reply. */
+/*
+ * EVENT_COMMAND: one request (header + @text for a set) and its decoded reply. @return 1 done
+ * (a get's text in @out_text); 0 the event is gone (get); 2 the device predates command text
+ * (a module or driver without HD_IOCTL_EVENT_COMMAND: nothing kept, a get gives ""); -1 an
+ * error (printed).
+ */
 static int event_command(struct cli_device *dev, uint64_t tag, uint32_t op, const char *text,
                          size_t len, char *out_text, size_t out_size)
 {
@@ -166,8 +171,10 @@ static int event_command(struct cli_device *dev, uint64_t tag, uint32_t op, cons
     size_t got = 0;
     uint32_t bad;
     char err[512];
-    int rc = -1;
+    int rc = -1, io;
 
+    if (out_text && out_size)
+        out_text[0] = '\0';
     if (!in || !out) {
         cli_fail("memory", "out of memory");
         goto done;
@@ -180,9 +187,14 @@ static int event_command(struct cli_device *dev, uint64_t tag, uint32_t op, cons
     }
     if (len)
         memcpy(in + HD_WIRE_EVENT_COMMAND_SIZE, text, len);
-    if (device_ioctl(dev, HD_IOCTL_EVENT_COMMAND, in, HD_WIRE_EVENT_COMMAND_SIZE + len, out,
-                     HD_WIRE_EVENT_COMMAND_REPLY_SIZE + HD_COMMAND_MAX_BYTES + 1, &got, err,
-                     sizeof(err)) != 0) {
+    io = device_ioctl(dev, HD_IOCTL_EVENT_COMMAND, in, HD_WIRE_EVENT_COMMAND_SIZE + len, out,
+                      HD_WIRE_EVENT_COMMAND_REPLY_SIZE + HD_COMMAND_MAX_BYTES + 1, &got, err,
+                      sizeof(err));
+    if (io == DEVICE_UNKNOWN_REQUEST) {
+        rc = 2;
+        goto done;
+    }
+    if (io != 0) {
         cli_fail("device", err);
         goto done;
     }
@@ -210,10 +222,12 @@ done:
 
 int dev_event_command_set(struct cli_device *dev, uint64_t tag, const char *text, size_t len)
 {
-    return event_command(dev, tag, HD_WIRE_COMMAND_SET, text, len, NULL, 0) == 1 ? 0 : 1;
+    int rc = event_command(dev, tag, HD_WIRE_COMMAND_SET, text, len, NULL, 0);
+    return rc == 1 ? 0 : rc == 2 ? 2 : 1;
 }
 
 int dev_event_command_get(struct cli_device *dev, uint64_t tag, char *text, size_t size)
 {
-    return event_command(dev, tag, HD_WIRE_COMMAND_GET, NULL, 0, text, size);
+    int rc = event_command(dev, tag, HD_WIRE_COMMAND_GET, NULL, 0, text, size);
+    return rc == 2 ? 1 : rc; /* an older device: no text, "" */
 }

@@ -69,14 +69,15 @@ int dev_event_outputs(struct cli_device *dev, uint64_t tag, uint64_t *tags, uint
 
 /**
  * EVENT_COMMAND set: give event @p tag its command text (@p len bytes, at most
- * HD_COMMAND_MAX_BYTES). @return 0, or 1 (printed).
+ * HD_COMMAND_MAX_BYTES). @return 0; 2 when the device predates command text (an older module
+ * or driver: nothing kept, nothing printed); 1 (printed).
  */
 int dev_event_command_set(struct cli_device *dev, uint64_t tag, const char *text, size_t len);
 
 /**
  * EVENT_COMMAND get: the command text of @p tag into @p text (@p size bytes, at least
- * HD_COMMAND_MAX_BYTES + 1 to have it whole), "" when it has none. @return 1; 0 when the
- * event is gone (nothing set); -1 (printed).
+ * HD_COMMAND_MAX_BYTES + 1 to have it whole), "" when it has none or the device predates
+ * command text. @return 1; 0 when the event is gone; -1 (printed).
  */
 int dev_event_command_get(struct cli_device *dev, uint64_t tag, char *text, size_t size);
 

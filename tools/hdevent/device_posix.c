@@ -76,8 +76,9 @@ int device_ioctl(struct cli_device *dev, uint32_t code, const void *in, size_t i
         return -1;
     }
     if (ioctl(dev->fd, (unsigned long)code, &a) != 0) {
-        snprintf(err, err_size, "ioctl 0x%X on %s: %s", code, dev->path, strerror(errno));
-        return -1;
+        int e = errno;
+        snprintf(err, err_size, "ioctl 0x%X on %s: %s", code, dev->path, strerror(e));
+        return e == ENOTTY ? DEVICE_UNKNOWN_REQUEST : -1;
     }
     if (a.returned > out_len) { /* never trust a length the other side wrote */
         snprintf(err, err_size, "ioctl 0x%X: the kernel reports %u bytes written into %zu",

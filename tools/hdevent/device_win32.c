@@ -89,9 +89,10 @@ int device_ioctl(struct cli_device *dev, uint32_t code, const void *in, size_t i
     /* DeviceIoControl's input pointer is not const; METHOD_BUFFERED copies it, never writes. */
     if (!DeviceIoControl(dev->handle, code, (void *)(uintptr_t)in, (DWORD)in_len, out,
                          (DWORD)out_len, &got, NULL)) {
+        bool unknown = GetLastError() == ERROR_INVALID_FUNCTION;
         snprintf(what, sizeof(what), "IOCTL 0x%06lX", (unsigned long)code);
         win_error(err, err_size, what);
-        return -1;
+        return unknown ? DEVICE_UNKNOWN_REQUEST : -1;
     }
     if (got > out_len) { /* never trust a length the other side wrote */
         snprintf(err, err_size, "IOCTL 0x%06lX: the driver reports %lu bytes written into %lu",
