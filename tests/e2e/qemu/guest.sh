@@ -171,6 +171,20 @@ expect "rec: the scenario has the disabled event's command and events d" 'events
 expect "rec: the script's exit" 'short_circuit=false rax=0xfffffffffffffc18 rcx=0x0 rdx=0x1000 rbx=0x20 ' cat /tmp/rec.scenario
 refuse "rec: nothing recorded once stopped" '^vmcall' sh -c \
     "hdevent selftest-vmcall core=0 pid=5 >/dev/null; hdevent record --stop"
+# --follow takes exits until SIGTERM (once its first batch is in the file, its handler is set);
+# recording stays on; --timeout ends it, --stop switches recording off.
+expect "rec: on again" '"recording":true' hdevent record -o /dev/null
+hdevent record --follow -o /tmp/follow.scenario >/tmp/follow.out 2>&1 &
+follower=$!
+while [ ! -s /tmp/follow.scenario ]; do :; done
+hdevent selftest-vmcall core=0 pid=5 rdx=1000 r8=$HDBG >/dev/null
+hdevent selftest-vmcall core=1 pid=5 rdx=1000 r8=$HDBG >/dev/null
+kill -TERM "$follower"
+wait "$follower"
+expect "rec: --follow took both exits, until SIGTERM" '"exits":2,"lost":0,"recording":true' cat /tmp/follow.out
+same "rec: --follow wrote them" "$(grep -c '^expect fired=\[0\] ' /tmp/follow.scenario)" 2
+expect "rec: --follow --timeout --stop ends by itself, recording off" '"exits":0,"lost":0,"recording":false' \
+    hdevent record --follow --timeout 0n100 --stop -o /dev/null
 expect "rec: --timeout without --follow: usage" "hdevent record: --timeout goes with --follow" hdevent record --timeout 5
 status "rec: bad option: exit 2" 2 hdevent record --bogus
 echo "HDEVENT-RECORDING-BEGIN"
