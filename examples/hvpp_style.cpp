@@ -8,6 +8,7 @@
 // that shape with hdevent in handle_execute_vmcall(), following docs/c-api.md ("Embedding in
 // your hypervisor"):
 //
+//   - hd_vmcall_armed() first: with no event enabled the handler answers alone;
 //   - the pre pass (hd_dispatch_vmcall), then the hypervisor's own VMCALL handling unless a
 //     hook short-circuited, then the post pass when asked;
 //   - a VMCALL from CPL 3 that no hook short-circuits is refused with #UD, as KVM does: then
@@ -141,6 +142,13 @@ public:
 protected:
     void handle_execute_vmcall(hv::vcpu_t &vp) override
     {
+        if (!hd_vmcall_armed(engine_)) {
+            // No event enabled: no hook could run (S1). Answer the VMCALL as if hdevent were
+            // not there, without filling the record: what HyperDbg's handler does after its
+            // flag test. (This handler's own answer does not depend on S14's decision.)
+            vmexit_handler::handle_execute_vmcall(vp);
+            return;
+        }
         hv::context_t &c = vp.exit_context();
         c.rsp = vp.guest_rsp(); // the guest's rsp is in the VMCS, not in the stub's frame
         hd_vcpu v;
@@ -219,7 +227,8 @@ int main()
     act.fn = count_runs;
     ev.actions = &act;
     ev.action_count = 1;
-    if (hd_event_register(engine, &ev, nullptr) != HD_OK)
+    std::uint64_t tag = 0;
+    if (hd_event_register(engine, &ev, &tag) != HD_OK)
         return 1;
 
     hdevent_handler handler(engine);
@@ -240,6 +249,14 @@ int main()
     expect(vp.guest_rip() == 0x401000 && (vp.guest_rflags() & hv::rflags_rf) &&
                vp.interruptibility() == hv::blocking_mov_ss && vp.pending_debug() == 0,
            "faulted: RIP on the VMCALL, RF, blocking and pending #DB untouched");
+
+    // No event enabled: the armed test answers before the record is filled; no hook runs.
+    expect(hd_event_disable(engine, tag) == HD_OK, "the event disabled");
+    vp.vmcall(0, 0x202);
+    handler.handle(vp);
+    expect(pre_runs == 2 && post_runs == 1 && vp.guest_rip() == 0x401003 &&
+               vp.exit_context().rax == HD_VMCALL_ENOSYS,
+           "disarmed: no hook, the handler answered, RIP +3");
 
     hd_engine_destroy(engine);
     hd_host_destroy(host);

@@ -7,6 +7,8 @@
 #define _GNU_SOURCE
 #include "host_internal.h"
 
+#include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,7 +176,18 @@ static uint64_t host_hash_seed(void *user)
 static void host_barrier_every_core(void *user)
 {
     (void)user;
-    (void)syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
+    /* Once registered, the command fails only when the kernel cannot allocate its CPU mask
+     * (ENOMEM). Returning without the barrier would let the engine free a snapshot a
+     * dispatcher still reads, so wait for memory instead; anything else is a broken promise
+     * of the kernel's, and the process stops rather than risk a use after free. */
+    while (syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0) {
+        if (errno != ENOMEM && errno != EINTR) {
+            fprintf(stderr, "hdevent: membarrier failed (%s): cannot end a grace period\n",
+                    strerror(errno));
+            abort();
+        }
+        sched_yield();
+    }
 }
 
 /* Can this process use host_barrier_every_core? Registers it (once per process suffices). */

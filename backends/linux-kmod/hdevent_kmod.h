@@ -4,9 +4,15 @@
  * hypervisor module that has its own VMX exit handler and wants hdevent's VMCALL hooks.
  *
  * Load hdevent.ko first (vmx=off: it then runs no hypervisor of its own), declare a dependency
- * on it (the symbols below are EXPORT_SYMBOL_GPL), and call from the exit handler on exit
- * reason 18, in VMX root with interrupts off, exactly as dispatch.h describes:
+ * on it (the symbols below are EXPORT_SYMBOL_GPL), take its engine once at your init
+ * (hd = hd_kmod_engine_get()), and call from the exit handler on exit reason 18, in VMX root
+ * with interrupts off, exactly as dispatch.h describes:
  *
+ *     if (!hd_vmcall_armed(hd)) {                 // one load: no event is enabled
+ *         my_vmcall_handler(...);                 // nothing of hdevent's could run
+ *         advance_rip(...);
+ *         return;
+ *     }
  *     struct hd_vcpu v = { .regs = saved_gprs, .rip = rip, .insn_len = len,
  *                          .core = smp_processor_id(), .pid = task_tgid_nr(current),
  *                          .cpl = ss_dpl };
@@ -33,6 +39,11 @@
 #define HDEVENT_KMOD_H
 
 #include <hdevent/dispatch.h>
+
+/** hdevent.ko's engine, for the inline hd_vmcall_armed() test in your exit handler (and
+ *  nothing else: no other core function is exported). Never NULL for a module that depends
+ *  on hdevent.ko; valid until hdevent.ko unloads, which that dependency prevents. */
+struct hd_engine *hd_kmod_engine_get(void);
 
 /** hd_dispatch_vmcall() on hdevent.ko's engine. Interrupts off (see above).
  *  @return its status; HD_ERR_BAD_VCPU; HD_ERR_INVALID_ARGUMENT with interrupts on. */

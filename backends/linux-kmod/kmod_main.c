@@ -84,6 +84,17 @@ static bool hd_kmod_vmx_running;
             return HD_ERR_BAD_VCPU;                                                         \
     } while (0)
 
+/*
+ * Set before this module's init returns, and a module that calls this depends on hdevent.ko,
+ * so it is never NULL for one: no module can resolve the symbol before init succeeded, and
+ * hdevent.ko cannot unload while a dependent module is loaded.
+ */
+struct hd_engine *hd_kmod_engine_get(void)
+{
+    return READ_ONCE(hd_kmod_engine);
+}
+EXPORT_SYMBOL_GPL(hd_kmod_engine_get);
+
 enum hd_status hd_kmod_vmcall(struct hd_vcpu *vcpu, struct hd_verdict *verdict)
 {
     HD_KMOD_REQUIRE_IRQS_OFF();

@@ -231,6 +231,20 @@ expect "add - (stdin)" '"type":"added"' sh -c 'echo "!vmcall pid 557" | hdevent 
 expect "both listed" '"pid":"0x557"' hdevent events
 expect "events c all (stdin)" '"change":"clear","all":true' hdevent events c all
 
+# ---- somebody else's hypervisor module: hdevent.ko's exported exit entries (hdcaller.c) -----
+status "hdcaller: nothing armed" 0 insmod /hdcaller.ko armed=0
+expect "hdcaller: its checks, nothing armed" "hdcaller: armed=0: 10 checks passed, 0 failed" dmesg
+status "rmmod hdevent refused while hdcaller uses it" 1 rmmod hdevent
+status "rmmod hdcaller" 0 rmmod hdcaller
+expect "hdcaller: add core 1 pid 4241 sc on" '"type":"added"' \
+    hdevent add '!vmcall core 1 pid 4241 sc on code {48 C7 42 78 2A 00 00 00}'
+expect "hdcaller: add pid 4242 stage post" '"type":"added"' \
+    hdevent add '!vmcall pid 4242 stage post code {48 C7 42 70 07 00 00 00}'
+status "hdcaller: two events armed" 0 insmod /hdcaller.ko armed=1
+expect "hdcaller: its checks, two events" "hdcaller: armed=1: 16 checks passed, 0 failed" dmesg
+status "rmmod hdcaller (armed)" 0 rmmod hdcaller
+expect "events c all (hdcaller)" '"change":"clear","all":true' hdevent events c all
+
 # ---- unload ----------------------------------------------------------------------------------
 status "rmmod" 0 rmmod hdevent
 

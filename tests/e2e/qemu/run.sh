@@ -3,8 +3,9 @@
 # e2e-qemu: build hdevent.ko against Debian's kernel headers, boot that kernel in QEMU (TCG,
 # 2 CPUs) with a busybox initramfs, and run tests/e2e/qemu/guest.sh inside: insmod vmx=off,
 # events through the statically linked hdevent CLI, self-test exits on both CPUs, messages,
-# events d/e/c, malformed IOCTLs (ioctl_probe), rmmod, dmesg clean; then the exits the guest
-# recorded (`hdevent record`) replayed by the host's `hdevent run` with no difference.
+# events d/e/c, malformed IOCTLs (ioctl_probe), a module calling the exported exit entries
+# (hdcaller.c), rmmod, dmesg clean; then the exits the guest recorded (`hdevent record`)
+# replayed by the host's `hdevent run` with no difference.
 #
 #   tests/e2e/qemu/run.sh --src DIR --work DIR [--cache DIR] --hdevent HOST_CLI
 #
@@ -18,6 +19,15 @@ lg_setup e2e-qemu "$@"
 lg_need qemu-system-x86_64 cpio gzip gcc make bc file
 lg_kernel
 lg_build_kmod
+# hdcaller.ko: a module of somebody else's using hdevent.ko's exports (hdevent_kmod.h).
+mkdir -p "$work/hdcaller"
+cp "$src/tests/e2e/qemu/hdcaller.c" "$work/hdcaller/"
+printf 'obj-m := hdcaller.o\nccflags-y := -I%s/include -I%s/backends/linux-kmod -Werror\n' \
+    "$src" "$src" >"$work/hdcaller/Kbuild"
+make -C "$kdir" M="$work/hdcaller" KBUILD_EXTRA_SYMBOLS="$work/kmod/Module.symvers" modules \
+    >"$work/hdcaller-build.log" 2>&1 || { cat "$work/hdcaller-build.log"; die "hdcaller.ko build failed"; }
+if grep -E "warning|WARNING" "$work/hdcaller-build.log"; then die "hdcaller.ko build has warnings"; fi
+step "hdcaller.ko built"
 lg_build_cli
 lg_build_static "$work/ioctl_probe" "$src/tests/e2e/qemu/ioctl_probe.c"
 step "static hdevent and ioctl_probe built"
@@ -27,7 +37,7 @@ root="$work/initramfs"
 rm -rf "$root"
 mkdir -p "$root/bin"
 cp "$work/hdevent" "$work/ioctl_probe" "$root/bin/"
-cp "$work/kmod/hdevent.ko" "$root/"
+cp "$work/kmod/hdevent.ko" "$work/hdcaller/hdcaller.ko" "$root/"
 cp "$src/tests/e2e/qemu/guest.sh" "$root/guest.sh"
 # The "$ hdevent ..." examples of docs/backends/linux.md and the output printed under each.
 awk '/^```sh$/ { inblock = 1; next }
