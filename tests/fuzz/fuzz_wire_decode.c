@@ -260,6 +260,19 @@ static void note_raw(uint32_t code, const uint8_t *rec, size_t n)
         g_raw_registered = true;
 }
 
+/*
+ * What scripts asked of events (event_enable/disable/clear, queued on the dispatch path) is
+ * applied by the next device request before the request itself (wire_device.h): apply it
+ * first, so that before/after compare the request alone. (The first campaign stopped here
+ * after 3.3 M inputs: a self-test had run a script that disabled its event, and the next
+ * request applied it.)
+ */
+static void take_settled(struct hd_engine *e, struct hd_host *h, struct state *s)
+{
+    hd_engine_run_deferred(e);
+    take(e, h, s);
+}
+
 /* hdevent's own requests: they never change the events or the allocations. */
 static void device_request(struct hd_engine *e, struct hd_host *h, uint8_t sel,
                            const uint8_t *rec, size_t n)
@@ -276,7 +289,7 @@ static void device_request(struct hd_engine *e, struct hd_host *h, uint8_t sel,
 
     g_here_core = (uint32_t)(sel >> 6);
     memset(out, 0xAA, sizeof(out));
-    take(e, h, &before);
+    take_settled(e, h, &before);
     st = hd_wire_device_ioctl(e, &caller, codes[sel & 7], rec, n, out, out_len, &written);
     take(e, h, &after);
     CHECK(same(&before, &after));
@@ -325,7 +338,7 @@ static void request(struct hd_engine *e, struct hd_host *h, uint8_t sel, const u
     }
     code = op < 4 ? codes[op] : (n >= 4 ? rd32(rec) : 0);
     memset(out, 0xAA, sizeof(out));
-    take(e, h, &before);
+    take_settled(e, h, &before);
     /* HyperDbg's requests behave the same through either entry point. */
     st = (sel & 0x20) ? hd_wire_device_ioctl(e, &caller, code, rec, n, out, out_len, &written)
                       : hd_wire_ioctl(e, code, rec, n, out, out_len, &written);
