@@ -158,6 +158,8 @@ static void reply_device_more(const uint8_t *rec, size_t n, bool must_pass)
  * fixture's first tags so a set can succeed: a rejection changes nothing, a set that succeeds
  * changes the text to the bytes sent and nothing else, a get's reply passes the decoder.
  */
+static void take_settled(struct hd_engine *e, struct hd_host *h, struct state *s);
+
 static void event_command(struct hd_engine *e, struct hd_host *h, uint8_t sel, uint8_t *rec,
                           size_t n)
 {
@@ -174,7 +176,7 @@ static void event_command(struct hd_engine *e, struct hd_host *h, uint8_t sel, u
             rec[i] = (uint8_t)(tag >> 8 * i);
     }
     memset(out, 0xAA, sizeof(out));
-    take(e, h, &before);
+    take_settled(e, h, &before);
     st = hd_wire_device_ioctl(e, NULL, HD_IOCTL_EVENT_COMMAND, rec, n, out, out_len, &written);
     take(e, h, &after);
     CHECK(same(&before, &after)); /* the text is replaced in place: one block for one */
