@@ -227,7 +227,12 @@ enum hd_wire_modify_type {
       "ScriptBufferPointer is not the bytecode's instruction count (header offset 8)")          \
     X(HD_WIRE_ERR_BAD_OUTPUT_TAGS, 0xC0001029u,                                                    \
       "HasCustomOutput is 1 but OutputSourceTags is not 1 to 5 distinct non-zero tags "            \
-      "followed by zeros")
+      "followed by zeros")                                                                         \
+    /* ---- hdevent's extension of the event (Options[1..5]: nr, deny, max_hits) ---- */          \
+    X(HD_WIRE_ERR_BAD_EXTENSION, 0xC0001040u,                                                      \
+      "Options[1] (hdevent's extension flags) has a bit other than 0x1 (nr) and 0x6 (deny: 2 ud, " \
+      "4 rax) set, the nr range Options[2..3] ends below its start or is set without the nr "      \
+      "flag, or deny comes with EventStage 2 or 3")
 
 /*
  * The codes as names. HyperDbg's values are above INT_MAX, which ISO C (before C23) does not
@@ -315,11 +320,22 @@ struct hd_wire_event {
     uint64_t tag;                     /**< 88: the event's tag (ID + 0x1000000) */
     uint32_t event_type;              /**< 96: HD_WIRE_EVENT_VMCALL */
     uint32_t reserved3;               /**< 100 */
-    uint64_t options[6];              /**< 104: [0] the script step budget (0: default), rest ignored */
+    uint64_t options[6];              /**< 104: [0] the script step budget (0: default); [1..5]
+                                       *   hdevent's extension (HD_WIRE_EXT_*: nr, deny,
+                                       *   max_hits), all 0 from HyperDbg's user mode */
     uint64_t command_string_buffer;   /**< 152: user-mode pointer, ignored */
     uint32_t condition_buffer_size;   /**< 160: bytes of condition code at offset 168 */
     uint32_t reserved4;               /**< 164 */
 };
+
+/*
+ * hdevent's extension of the event, in Options[1..5], which HyperDbg's user mode leaves 0 for
+ * VMCALL (so its buffers mean what they always did): Options[1] flags, [2] and [3] the nr
+ * range (first, last), [4] the deny rax value, [5] max_hits (0: no limit).
+ */
+#define HD_WIRE_EXT_NR 0x1u        /**< Options[1]: the event has `nr` (Options[2..3]) */
+#define HD_WIRE_EXT_DENY_UD 0x2u   /**< Options[1]: `deny ud` */
+#define HD_WIRE_EXT_DENY_RAX 0x4u  /**< Options[1]: `deny rax=Options[4]` */
 
 /** DEBUGGER_GENERAL_ACTION, followed by the payload (code or script bytes). */
 struct hd_wire_action {

@@ -28,7 +28,7 @@
 #define M_ASM "'asm' applies to condition or code: asm condition {...} or asm code {...}"
 #define M_OPTION                                                                                \
     "unknown option: !vmcall takes pid, core, imm, sc, stage, buffer, steps, condition, code, " \
-    "asm condition, asm code, script and output"
+    "asm condition, asm code, script, output, nr, deny and max_hits"
 #define M_STEPS                                                                                 \
     "a step budget is a hex number of script instructions per run, 1 to 0x1000000 (prefix 0n "  \
     "for decimal)"

@@ -42,6 +42,8 @@ static void print_json(const struct hd_wire_file_decoded *d, size_t len)
     }
     if (e->script_steps)
         printf(",\"steps\":%" PRIu32, e->script_steps);
+    cli_print_extension(false, e->nr_filter, e->nr_first, e->nr_last, e->deny, e->deny_rax,
+                        e->max_hits);
     printf(",\"actions\":%" PRIu32 "}\n", e->action_count);
     for (uint32_t i = 0; i < e->action_count; i++) {
         const struct hd_action_desc *a = &e->actions[i];
@@ -70,6 +72,8 @@ static void print_text(const struct hd_wire_file_decoded *d, size_t len)
            e->short_circuit ? "on" : "off", e->enabled ? "enabled" : "disabled");
     if (e->script_steps)
         printf(" steps %" PRIu32, e->script_steps);
+    cli_print_extension(true, e->nr_filter, e->nr_first, e->nr_last, e->deny, e->deny_rax,
+                        e->max_hits);
     printf("\n");
     if (e->condition.kind == HD_CONDITION_RAW) {
         printf("  condition (%" PRIu32 " bytes): ", e->condition.code_size);
