@@ -129,6 +129,7 @@ static bool collect(const struct hd_engine *e, uintptr_t word, uint32_t core, ui
 {
     const struct hd_snap_nr *w;
     const struct hd_snap_nr_seg *seg;
+    uintptr_t slot;
     bool any_post;
 
     out->count = 0;
@@ -136,7 +137,11 @@ static bool collect(const struct hd_engine *e, uintptr_t word, uint32_t core, ui
         return collect_keys(e, word, core, pid, post, out);
     w = (const struct hd_snap_nr *)hd_snap_node(word);
     any_post = collect_keys(e, w->inner, core, pid, post, out);
-    seg = hd_snap_nr_find(w, nr);
+    slot = hd_snap_nr_find(w, nr);
+    if (slot & HD_SNAP_NR_PLAIN) /* one bucket of every core and pid, pre only */
+        return collect_bucket((const struct hd_snap_list *)(slot - HD_SNAP_NR_PLAIN), NULL,
+                              post, out) || any_post;
+    seg = (const struct hd_snap_nr_seg *)slot;
     for (uint32_t k = 0; seg && k < seg->count; k++) /* distinct keys: no event twice */
         if (hd_snap_key_takes(seg->buckets[k].key, core, pid))
             any_post |= collect_bucket(seg->buckets[k].pre, seg->buckets[k].post, post, out);

@@ -37,10 +37,12 @@ struct nr_build {
     uint32_t *keyed;            /* active positions sorted by key (then tag) */
     /* counts of pass one */
     uint32_t points, ranges, buckets;
+    uint64_t point_min, point_max;
     /* pass two */
     struct hd_snap_nr_table *t;
     struct hd_snap_nr_point *point_at;
     struct hd_snap_nr_range *range_at;
+    uintptr_t *dense_at;
     uint8_t *seg_at;
 };
 
@@ -189,19 +191,32 @@ static enum hd_status segment_build(struct nr_build *b, uint32_t keys,
             break;
         }
         seg->count++; /* a half-built segment frees the buckets it counts (table_free) */
-        b->t->shapes |= hd_snap_shape((uint32_t)(key >> 32), (uint32_t)key);
     }
     return st;
 }
 
-static void point_put(struct nr_build *b, uint64_t nr, const struct hd_snap_nr_seg *seg)
+static void point_put(struct nr_build *b, uint64_t nr, uintptr_t slot)
 {
     struct hd_snap_nr_point *p = b->point_at;
     uint32_t mask = (1u << b->t->log2) - 1u, i = hd_snap_hash(b->e->hash_mult, nr) & mask;
-    while (p[i].seg)
+
+    if (b->dense_at) {
+        b->dense_at[nr - b->t->base] = slot;
+        return;
+    }
+    while (p[i].slot)
         i = (i + 1) & mask;
     p[i].nr = nr;
-    p[i].seg = seg;
+    p[i].slot = slot;
+}
+
+/* The slot word of a built segment (snapshot.h): its pre list itself when that is all. */
+static uintptr_t slot_of(const struct hd_snap_nr_seg *seg)
+{
+    const struct hd_snap_bucket *b = &seg->buckets[0];
+    if (seg->count == 1 && b->key == hd_snap_key(HD_ALL, HD_ALL) && b->pre && !b->post)
+        return (uintptr_t)b->pre | HD_SNAP_NR_PLAIN;
+    return (uintptr_t)seg;
 }
 
 /* One sweep over the segments: counting (@build false) or building. */
@@ -226,6 +241,10 @@ static enum hd_status sweep(struct nr_build *b, bool build)
         if (!build) {
             b->buckets += keys;
             *(first == last ? &b->points : &b->ranges) += 1;
+            if (first == last && (b->points == 1 || first < b->point_min))
+                b->point_min = first;
+            if (first == last && (b->points == 1 || first > b->point_max))
+                b->point_max = first;
             continue;
         }
         enum hd_status st = segment_build(b, keys, &seg);
@@ -233,12 +252,13 @@ static enum hd_status sweep(struct nr_build *b, bool build)
             seg_free(b->e, seg); /* in neither the hash nor the ranges yet */
             return st;
         }
+        b->t->seg_count++;
         if (first == last) {
-            point_put(b, first, seg);
+            point_put(b, first, slot_of(seg));
         } else {
             b->range_at[b->t->range_count].first = first;
             b->range_at[b->t->range_count].last = last;
-            b->range_at[b->t->range_count++].seg = seg;
+            b->range_at[b->t->range_count++].slot = slot_of(seg);
         }
     }
     return HD_OK;
@@ -248,10 +268,12 @@ static enum hd_status sweep(struct nr_build *b, bool build)
 
 void hd__nr_table_free_lists(struct hd_engine *e, const struct hd_snap_nr_table *t)
 {
-    for (uint32_t i = 0; i < 1u << t->log2; i++)
-        seg_free(e, t->points[i].seg);
-    for (uint32_t i = 0; i < t->range_count; i++)
-        seg_free(e, t->ranges[i].seg);
+    const uint8_t *at = t->segs;
+    for (uint32_t i = 0; i < t->seg_count; i++) {
+        const struct hd_snap_nr_seg *seg = (const struct hd_snap_nr_seg *)(const void *)at;
+        seg_free(e, seg);
+        at += sizeof(*seg) + (size_t)seg->count * sizeof(struct hd_snap_bucket);
+    }
 }
 
 /* The cut points of the items: every first, and every last + 1 that exists. */
@@ -274,15 +296,30 @@ static enum hd_status cuts_make(struct nr_build *b, uint64_t *raw, uint64_t *tmp
     return HD_OK;
 }
 
+/*
+ * The numbers of one-number segments lie close together (at most 4 slots a number, 64 K
+ * slots in all): index a dense table by number - base, no hash. Hypercall numbers usually
+ * are small integers.
+ */
+static bool dense_fits(const struct nr_build *b)
+{
+    uint64_t span = b->point_max - b->point_min;
+    return b->points && span < 65536u && span < 4u * (uint64_t)b->points + 64u;
+}
+
 static enum hd_status table_make(struct nr_build *b, uint32_t events)
 {
-    uint32_t log2 = hd__shard_log2_for(b->points);
+    bool dense = dense_fits(b);
+    uint32_t log2 = dense ? 1u : hd__shard_log2_for(b->points);
+    uint64_t span = dense ? b->point_max - b->point_min + 1u : 0;
     size_t points = sizeof(struct hd_snap_nr_point) << log2;
+    size_t slots = sizeof(uintptr_t) * (size_t)span;
     size_t ranges = sizeof(struct hd_snap_nr_range) * (size_t)b->ranges;
     size_t segs = sizeof(struct hd_snap_nr_seg) * (size_t)(b->points + b->ranges) +
                   sizeof(struct hd_snap_bucket) * (size_t)b->buckets;
     uint8_t *body = hd__node_alloc(b->e, HD_NODE_NR_TABLE,
-                                   sizeof(struct hd_snap_nr_table) + points + ranges + segs,
+                                   sizeof(struct hd_snap_nr_table) + points + slots + ranges +
+                                       segs,
                                    HD_CACHELINE);
     enum hd_status st;
 
@@ -292,10 +329,15 @@ static enum hd_status table_make(struct nr_build *b, uint32_t events)
     b->t->log2 = log2;
     b->t->events = events;
     b->point_at = (struct hd_snap_nr_point *)(void *)(body + sizeof(*b->t));
-    b->range_at = (struct hd_snap_nr_range *)(void *)((uint8_t *)b->point_at + points);
+    b->dense_at = dense ? (uintptr_t *)(void *)((uint8_t *)b->point_at + points) : NULL;
+    b->range_at = (struct hd_snap_nr_range *)(void *)((uint8_t *)b->point_at + points + slots);
     b->seg_at = (uint8_t *)b->range_at + ranges;
     b->t->points = b->point_at;
+    b->t->dense = b->dense_at;
+    b->t->base = dense ? b->point_min : 0;
+    b->t->span = span;
     b->t->ranges = b->range_at;
+    b->t->segs = b->seg_at;
     st = sweep(b, true);
     if (HD_FAILED(st)) {
         hd__node_free(b->e, b->t); /* frees the lists built so far */
@@ -368,6 +410,9 @@ uintptr_t hd__nr_wrap(const struct hd_engine *e, void *node, const struct hd_sna
     struct hd_snap_nr *w = node;
 
     w->inner = inner;
+    w->dense = t->dense;
+    w->base = t->base;
+    w->span = t->span;
     w->mult = e->hash_mult;
     w->reg = e->nr_reg;
     w->log2 = t->log2;

@@ -193,28 +193,41 @@ static void s21_disable_enable_clear(void **state)
     assert_false(hd_vmcall_armed(f->engine));
 }
 
-static void s21_a_thousand_numbers_each_find_their_own(void **state)
+/* 1,000 events on numbers @stride apart from @base (a dense table, or the hash), and a range
+ * beyond them: each exit finds exactly its own event. */
+static void thousand_numbers(struct fx *f, uint64_t base, uint64_t stride)
 {
-    struct fx *f = *state;
-    uint64_t tags[1000];
+    uint64_t tags[1000], range_tag = reg_nr(f, base + 1000 * stride, ~(uint64_t)0, HD_ALL,
+                                            HD_ALL, HD_STAGE_PRE, 9);
 
     for (uint64_t n = 0; n < 1000; n++) {
-        struct hd_action_desc a = act_log(n % 10);
-        struct hd_event_desc d = nr_desc(n * 3, n * 3, HD_ALL, HD_ALL, HD_STAGE_PRE, &a);
+        struct hd_action_desc a = act_log(n % 9);
+        struct hd_event_desc d =
+            nr_desc(base + n * stride, base + n * stride, HD_ALL, HD_ALL, HD_STAGE_PRE, &a);
         tags[n] = reg_desc(f, &d);
     }
-    for (uint64_t n = 0; n < 1000; n++) {
-        unsigned before = (tlog_reset(), 0u);
+    for (uint64_t n = 0; n <= 1000; n++) {
         struct hd_guest_regs regs;
+        tlog_reset();
         memset(&regs, 0, sizeof(regs));
-        regs.rcx = n * 3;
+        regs.rcx = base + n * stride;
         run_exit(f, (uint32_t)(n % 4), 1, 0, &regs);
-        assert_int_equal(tlog_count(), before + 1);
-        assert_int_equal(tlog_at(before)->tag, tags[n]);
-        regs.rcx = n * 3 + 1;
+        assert_int_equal(tlog_count(), 1);
+        assert_int_equal(tlog_at(0)->tag, n < 1000 ? tags[n] : range_tag);
+        regs.rcx = base + n * stride - 1; /* between the numbers, below the range */
         run_exit(f, 0, 1, 0, &regs);
-        assert_int_equal(tlog_count(), before + 1);
+        assert_int_equal(tlog_count(), 1);
     }
+}
+
+static void s21_a_thousand_close_numbers_each_find_their_own(void **state)
+{
+    thousand_numbers(*state, 0x1000, 3); /* dense */
+}
+
+static void s21_a_thousand_far_numbers_each_find_their_own(void **state)
+{
+    thousand_numbers(*state, 0x123456789ull, 0x10001); /* the hash */
 }
 
 static void s21_many_keys_besides_nr_rebuild_the_tree(void **state)
@@ -307,7 +320,8 @@ int main(void)
         T(s21_post_pass_keeps_the_pre_pass_number),
         T(s21_two_call_form_keeps_the_number_too),
         T(s21_disable_enable_clear),
-        T(s21_a_thousand_numbers_each_find_their_own),
+        T(s21_a_thousand_close_numbers_each_find_their_own),
+        T(s21_a_thousand_far_numbers_each_find_their_own),
         T(s21_many_keys_besides_nr_rebuild_the_tree),
         T(s21_bad_range_is_refused),
         T(s22_overlapping_ranges_run_every_covering_event_once),

@@ -129,27 +129,33 @@ static inline uint32_t hd__dispatch_pid(const struct hd_engine *e, struct hd_vcp
 }
 
 /*
- * The lists of this exit in the `nr` form's word @word (snapshot.h): the segment of the
- * number @nr, when it holds one bucket that takes this exit and no other event exists, is the
- * answer itself (the usual `nr` set: events on numbers, no core or pid filter); the other
- * events alone when no `nr` event names @nr; anything else merges (HD_LOOKUP_MERGE).
+ * The lists of this exit in the `nr` form's word @word (snapshot.h): the number's plain pre
+ * list when no other event exists (the usual `nr` set: events on numbers, no core or pid
+ * filter); one bucket that takes this exit, likewise; the other events alone when no `nr`
+ * event names @nr (*@inner: look them up as without `nr`); anything else merges.
  */
 static inline __attribute__((__always_inline__)) struct hd_found
 hd__dispatch_nr_find(const struct hd_engine *e, uintptr_t word, uint32_t core_index,
                      struct hd_vcpu *vcpu, uint64_t nr, uintptr_t *inner)
 {
     const struct hd_snap_nr *w = (const struct hd_snap_nr *)hd_snap_node(word);
-    const struct hd_snap_nr_seg *seg = hd_snap_nr_find(w, nr);
+    uintptr_t slot = hd_snap_nr_find(w, nr);
     struct hd_found none = {NULL, NULL}, merge = {HD_LOOKUP_MERGE, NULL};
+    const struct hd_snap_nr_seg *seg;
     const struct hd_snap_bucket *b;
     uint32_t kc, kp;
 
     *inner = 0;
-    if (!seg) {
+    if (!slot) {
         *inner = w->inner; /* the caller looks the other events up as without `nr` */
         return none;
     }
-    if (hd_snap_shapes(w->inner) || seg->count != 1)
+    if (hd_snap_shapes(w->inner))
+        return merge;
+    if (HD_LIKELY(slot & HD_SNAP_NR_PLAIN))
+        return (struct hd_found){(const struct hd_snap_list *)(slot - HD_SNAP_NR_PLAIN), NULL};
+    seg = (const struct hd_snap_nr_seg *)slot;
+    if (seg->count != 1)
         return merge;
     b = &seg->buckets[0];
     kc = (uint32_t)(b->key >> 32);
