@@ -265,6 +265,8 @@ static enum hd_status parse_deny(const struct cmd_lexer *lx, const struct cmd_to
     }
     if (v->brace || v->len < 4 || !hd__cmd_starts_with(v->p, v->len, "rax="))
         return cmd_fail_tok(lx, err, v, "%s", EXPECT_DENY);
+    if (v->len == 4)
+        return cmd_fail_tok(lx, err, v, "no value after rax=: %s", EXPECT_DENY);
     s->deny = HD_DENY_RAX;
     return part_number(lx, v, v->p + 4, v->len - 4, ~(uint64_t)0, EXPECT_DENY, &s->deny_rax,
                        err);
