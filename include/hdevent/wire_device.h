@@ -41,6 +41,15 @@ HD_EXTERN_C_BEGIN
 #define HD_IOCTL_RECORDER 0x223810u
 #define HD_WIRE_RECORDER_REQUEST_SIZE 8u
 #define HD_WIRE_RECORDER_HEADER_SIZE 32u
+/** hdevent's own options of one event (`nr`, `deny`, `max_hits`) and its runs so far: in
+ *  hd_wire_list_request (its tag), out hd_wire_event_extension. Function 0xE07. */
+#define HD_IOCTL_EVENT_EXTENSION 0x22381Cu
+#define HD_WIRE_EVENT_EXTENSION_SIZE 48u
+/** hd_wire_event_extension.flags */
+#define HD_WIRE_EVENT_EXT_NR 0x1u       /**< the event has `nr`: nr_first .. nr_last */
+#define HD_WIRE_EVENT_EXT_DENY_UD 0x2u  /**< `deny ud` */
+#define HD_WIRE_EVENT_EXT_DENY_RAX 0x4u /**< `deny rax=deny_rax` */
+#define HD_WIRE_EVENT_EXT_SPENT 0x8u    /**< max_hits runs were taken: it no longer runs */
 #define HD_WIRE_RECORD_SIZE 352u
 /** hd_wire_recorder_request.op */
 #define HD_WIRE_RECORDER_READ 0u /**< take records; recording stays as it is */
@@ -184,6 +193,19 @@ struct hd_wire_event_outputs {
 HD__STATIC_ASSERT(sizeof(struct hd_wire_event_outputs) == HD_WIRE_EVENT_OUTPUTS_SIZE,
                   "event outputs");
 
+/** Event-extension reply: what hd_event_query() says of hdevent's own options. */
+struct hd_wire_event_extension {
+    uint32_t kernel_status; /**< 0: HD_WIRE_SUCCESS, HD_WIRE_ERR_TAG_NOT_EXISTS or a wire error */
+    uint32_t flags;         /**< 4: HD_WIRE_EVENT_EXT_* */
+    uint64_t nr_first;      /**< 8 */
+    uint64_t nr_last;       /**< 16 */
+    uint64_t deny_rax;      /**< 24 */
+    uint64_t max_hits;      /**< 32: 0: no limit */
+    uint64_t runs;          /**< 40: runs taken under max_hits, at most max_hits */
+};
+HD__STATIC_ASSERT(sizeof(struct hd_wire_event_extension) == HD_WIRE_EVENT_EXTENSION_SIZE,
+                  "event extension");
+
 /** What a kernel backend knows about the caller of an IOCTL. */
 struct hd_wire_caller {
     /** The calling process's id (Linux: tgid; Windows: process id). */
@@ -215,10 +237,12 @@ struct hd_wire_caller {
  *   hd_wire_event_outputs (48 bytes).
  * - RECORDER: in hd_wire_recorder_request (8 bytes); out hd_wire_recorder_header and as many
  *   records as fit (each taken off its ring).
+ * - EVENT_EXTENSION: in hd_wire_list_request (8 bytes: the event's tag); out
+ *   hd_wire_event_extension (48 bytes): its nr, deny, max_hits and runs.
  *
  * @param caller may be NULL for HyperDbg's IOCTLs and the list; the self-test needs it.
  * @return as hd_wire_ioctl(); HD_ERR_BUFFER_TOO_SMALL for an output below 168 (self-test),
- *         32 (read, list, recorder), 48 (event outputs) bytes.
+ *         32 (read, list, recorder), 48 (event outputs, event extension) bytes.
  */
 HD_API enum hd_status hd_wire_device_ioctl(struct hd_engine *engine,
                                            const struct hd_wire_caller *caller, uint32_t code,

@@ -264,7 +264,7 @@ static void request(struct hd_engine *e, struct hd_host *h, uint8_t sel, const u
     take(e, h, &after);
     if (code == HD_IOCTL_SELFTEST_VMCALL || code == HD_IOCTL_READ_MESSAGES ||
         code == HD_IOCTL_LIST_EVENTS || code == HD_IOCTL_EVENT_OUTPUTS ||
-        code == HD_IOCTL_RECORDER) {
+        code == HD_IOCTL_RECORDER || code == HD_IOCTL_EVENT_EXTENSION) {
         CHECK(same(&before, &after)); /* own codes (device path) or unknown (plain path) */
         return;
     }

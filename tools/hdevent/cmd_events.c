@@ -38,21 +38,34 @@ static int list_all(struct cli_device *dev, bool text)
             uint32_t bad = hd_wire_decode_list_entry(page, (size_t)got, i, &e);
             if (bad != HD_WIRE_OK)
                 return dev_reply_fail("event list", bad);
+            struct hd_event_info x = {0}; /* hdevent's own options, when the device says */
+            if (dev_event_extension(dev, e.tag, &x) < 0)
+                return 1;
             if (text) {
                 printf("%" PRIu64 " (%s) core 0x%" PRIx32 " pid 0x%" PRIx32 " stage %s sc %s "
-                       "condition %s actions %" PRIu32 " hits %" PRIu64 "\n",
+                       "condition %s actions %" PRIu32 " hits %" PRIu64,
                        HD_EVENT_ID(e.tag), e.enabled ? "enabled" : "disabled", e.core, e.pid,
                        cli_stage_name((enum hd_stage)e.stage), e.short_circuit ? "on" : "off",
                        condition_name(e.condition), e.action_count, e.hits);
+                cli_print_extension(true, x.nr_filter, x.nr_first, x.nr_last, x.deny,
+                                    x.deny_rax, x.max_hits);
+                if (x.max_hits)
+                    printf(", runs %" PRIu64 "%s", x.runs, x.spent ? ", spent" : "");
+                printf("\n");
                 continue;
             }
             printf("{\"type\":\"listed\",\"id\":%" PRIu64 ",\"tag\":\"0x%" PRIx64
                    "\",\"enabled\":%s,\"core\":\"0x%" PRIx32 "\",\"pid\":\"0x%" PRIx32
                    "\",\"stage\":\"%s\",\"short_circuit\":%s,\"condition\":\"%s\","
-                   "\"actions\":%" PRIu32 ",\"hits\":%" PRIu64 "}\n",
+                   "\"actions\":%" PRIu32 ",\"hits\":%" PRIu64,
                    HD_EVENT_ID(e.tag), e.tag, e.enabled ? "true" : "false", e.core, e.pid,
                    cli_stage_name((enum hd_stage)e.stage), e.short_circuit ? "true" : "false",
                    condition_name(e.condition), e.action_count, e.hits);
+            cli_print_extension(false, x.nr_filter, x.nr_first, x.nr_last, x.deny, x.deny_rax,
+                                x.max_hits);
+            if (x.max_hits)
+                printf(",\"runs\":%" PRIu64 ",\"spent\":%s", x.runs, x.spent ? "true" : "false");
+            printf("}\n");
         }
         if (!h.more)
             break;
