@@ -162,8 +162,8 @@ static int parse(int argc, char **argv, struct bench_options *o, char **lists)
                     ok = ok || !strcmp(names[o->only_count + k], known[j]);
                 if (!ok)
                     return bad("unknown scenario '%s'; known: P0_none P0_armed_nomatch P1_bare "
-                               "P1_cond_code P1_cond_false PN_core PN_pid PN_nr PK_allmatch MC_scale "
-                               "MC_churn W_churn S_bare S_filter S_filter_miss S_empty S_printf",
+                               "P1_cond_code P1_cond_false PN_core PN_pid PN_nr PK_allmatch "
+                               "MC_scale MC_churn W_churn S_bare S_filter S_filter_miss S_empty S_printf",
                                names[o->only_count + k]);
             }
             o->only = names;

@@ -43,8 +43,8 @@ static const struct scenario scenarios[] = {
     {"PK_allmatch", SHAPE_ALLMATCH, 100},
 };
 
-static const struct bench_event match = {.core = BENCH_ALL, .pid = BENCH_ALL, .cond = BENCH_COND_TRUE,
-                                         .action = BENCH_ACTION_CODE};
+static const struct bench_event match = {.core = BENCH_ALL, .pid = BENCH_ALL,
+                                         .cond = BENCH_COND_TRUE, .action = BENCH_ACTION_CODE};
 
 /* Fill @w for @sc; the matching event of PN_* is registered first, so hdbg meets it last. */
 static void make_world(const struct scenario *sc, struct world *w, struct bench_event *ev)

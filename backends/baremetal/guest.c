@@ -329,8 +329,8 @@ static void case_nr_deny_ud(void)
     bm_vmcall(&r);
     at = (const uint8_t *)(uintptr_t)bm_trap.rip;
     expect("#UD taken", bm_trap.seen, 1);
-    expect("#UD RIP at the VMCALL (0F 01 C1)", bm_trap.seen ? (uint64_t)at[0] << 16 | at[1] << 8 | at[2] : 0,
-           0x0F01C1);
+    expect("#UD RIP at the VMCALL (0F 01 C1)",
+           bm_trap.seen ? (uint64_t)at[0] << 16 | at[1] << 8 | at[2] : 0, 0x0F01C1);
     expect("rax (no handling)", r.rax, 0x5A);
     bm_trap.armed = false;
     r = (struct hd_guest_regs){.rcx = 0x78, .rax = 0x5A};

@@ -11,7 +11,9 @@
  * lists in tag order (S8) — and goes to the hash when it is one number wide, to the sorted
  * ranges otherwise. Where ranges overlap, a segment's lists hold every event covering it, so
  * an exit still finds all its events with one lookup; the cost is records: k events all
- * overlapping make up to 2k segments of up to k records each (docs/semantics.md, S24).
+ * overlapping make up to 2k segments of up to k records each, so the records are capped at
+ * HD_NR_RECORDS_PER_EVENT per event plus HD_NR_RECORDS_FREE (docs/semantics.md, S22): a
+ * registration past it fails with HD_ERR_BUDGET_EXCEEDED before the index is built.
  *
  * Two passes of the same sweep: the first counts (segments, buckets), the second builds into
  * one node sized by the first. The tree is private until published; a failure frees what was
@@ -19,6 +21,10 @@
  */
 #include "internal/engine.h"
 #include "internal/snapshot_nodes.h"
+
+/* The records the index may hold: an average overlap of 64, and 65,536 whatever the count. */
+#define HD_NR_RECORDS_PER_EVENT 64u
+#define HD_NR_RECORDS_FREE 65536u
 
 /* An included `nr` event: its range and its place in the registry (tag order). */
 struct nr_item {
@@ -37,6 +43,7 @@ struct nr_build {
     uint32_t *keyed;            /* active positions sorted by key (then tag) */
     /* counts of pass one */
     uint32_t points, ranges, buckets;
+    uint64_t records, record_cap;
     uint64_t point_min, point_max;
     /* pass two */
     struct hd_snap_nr_table *t;
@@ -239,6 +246,9 @@ static enum hd_status sweep(struct nr_build *b, bool build)
                 last = b->by_first[b->active[i]].last;
         keys = group_by_key(b);
         if (!build) {
+            b->records += b->active_count;
+            if (b->records > b->record_cap) /* checked as it grows: the time stays bounded */
+                return HD_ERR_BUDGET_EXCEEDED;
             b->buckets += keys;
             *(first == last ? &b->points : &b->ranges) += 1;
             if (first == last && (b->points == 1 || first < b->point_min))
@@ -363,6 +373,7 @@ enum hd_status hd__nr_table_build(struct hd_engine *e, enum hd_build_mode mode,
     }
     if (!n)
         return HD_OK;
+    b.record_cap = (uint64_t)n * HD_NR_RECORDS_PER_EVENT + HD_NR_RECORDS_FREE;
     items = hd__alloc(e, (size_t)n * sizeof(*items));
     tmp = hd__alloc(e, (size_t)n * sizeof(*tmp));
     raw = hd__alloc(e, (size_t)n * 2 * sizeof(*raw));

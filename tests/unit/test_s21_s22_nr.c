@@ -307,6 +307,36 @@ static void s22_overlap_with_filters_and_stages(void **state)
     assert_int_equal(tlog_at(3)->id, 2);
 }
 
+/* k nested ranges make about k * k records: past 64 per event + 65,536 registration is refused
+ * (HD_ERR_BUDGET_EXCEEDED) and changes nothing; what was registered still dispatches. */
+static void s22_overlap_records_are_capped(void **state)
+{
+    struct fx *f = *state;
+    struct hd_action_desc a = act_log(1);
+    enum hd_status st = HD_OK;
+    uint32_t k = 0;
+
+    while (k < 1000) {
+        struct hd_event_desc d = nr_desc(k, 100000 - k, HD_ALL, HD_ALL, HD_STAGE_PRE, &a);
+        uint64_t tag = 0;
+        st = hd_event_register(f->engine, &d, &tag);
+        if (st != HD_OK)
+            break;
+        k++;
+    }
+    assert_int_equal(st, HD_ERR_BUDGET_EXCEEDED);
+    assert_true(k > 250 && k < 320); /* k * k against 64 k + 65,536 */
+    assert_int_equal(event_count(f), k);
+    for (uint64_t nr = 0; nr < 2; nr++) {
+        struct hd_guest_regs regs;
+        tlog_reset();
+        memset(&regs, 0, sizeof(regs));
+        regs.rcx = nr ? 50000 : k - 1; /* in every range; in all k (the last starts at k - 1) */
+        run_exit(f, 0, 1, 0, &regs);
+        assert_int_equal(tlog_count(), k);
+    }
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
@@ -327,6 +357,7 @@ int main(void)
         T(s22_overlapping_ranges_run_every_covering_event_once),
         T(s22_ranges_reach_the_last_number),
         T(s22_overlap_with_filters_and_stages),
+        T(s22_overlap_records_are_capped),
     };
 #undef T
     return cmocka_run_group_tests_name("S21/S22 hypercall numbers", tests, NULL, NULL);
