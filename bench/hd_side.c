@@ -189,6 +189,8 @@ bool hd_side_build(const struct world *w, hd_side_ipi_fn ipi, void *ipi_user,
         hd_event_desc_init(&d);
         d.core = be->core;
         d.pid = be->pid;
+        d.nr_filter = be->has_nr != 0;
+        d.nr_first = d.nr_last = be->nr;
         d.enabled = false; /* enabled all at once below: one snapshot instead of N */
         if (be->cond != BENCH_COND_NONE) {
             d.condition.kind = HD_CONDITION_RAW;

@@ -213,11 +213,18 @@ static void slot_order(uint32_t *order, uint32_t blocks, bool shuffled, uint64_t
 }
 
 /* Event @i's node in @block, its condition's bytes right behind it; no action yet. */
-static struct hdbg_event *place_event(uint8_t *block, const struct bench_event *be, uint32_t i)
+static struct hdbg_event *place_event(uint8_t *block, const struct bench_event *be, uint32_t i,
+                                      uint64_t exit_rcx)
 {
     struct hdbg_event *ev = (struct hdbg_event *)block;
     uint32_t csize;
-    const uint8_t *cbytes = cond_bytes(be->cond, &csize);
+    /* `nr`: HyperDbg can look at the number only in a condition, run for every event; the
+     * compare's outcome is taken here (its cost is not counted: in hdbg's favour). */
+    uint8_t cond = !be->has_nr         ? be->cond
+                   : be->nr != exit_rcx ? BENCH_COND_FALSE
+                   : be->cond == BENCH_COND_NONE ? BENCH_COND_TRUE
+                                                : be->cond;
+    const uint8_t *cbytes = cond_bytes(cond, &csize);
 
     memset(ev, 0, sizeof(*ev));
     ev->tag = 0x1000000u + i;
@@ -302,7 +309,8 @@ bool hdbg_build(const struct world *w, bool shuffled, uint64_t seed, struct hdbg
 
     for (uint32_t i = 0; i < w->count; i++) {
         struct hdbg_event *ev =
-            place_event(slots + order[next++] * l.slot + HDBG_POOL_HEADER, &w->events[i], i);
+            place_event(slots + order[next++] * l.slot + HDBG_POOL_HEADER, &w->events[i], i,
+                        w->exit_rcx);
         /* The add-action request comes after the event's: its block is the next one taken. */
         place_action(slots + order[next++] * l.slot + HDBG_POOL_HEADER, ev, &w->events[i],
                      w->script);

@@ -25,8 +25,8 @@ const char *const bench_cache_names[CACHE_COUNT] = {"warm", "l3", "dram"};
 
 static const char *const known[] = {
     "P0_none",  "P0_armed_nomatch", "P1_bare",  "P1_cond_code",  "P1_cond_false", "PN_core",
-    "PN_pid",   "PK_allmatch",      "MC_scale", "MC_churn",      "W_churn",       "S_bare",
-    "S_filter", "S_filter_miss",    "S_empty",  "S_printf",
+    "PN_pid",   "PN_nr",            "PK_allmatch", "MC_scale",   "MC_churn",      "W_churn",
+    "S_bare",   "S_filter",         "S_filter_miss", "S_empty",  "S_printf",
 };
 
 /* TSC ticks per nanosecond (the script goals are in nanoseconds). */
@@ -85,7 +85,7 @@ static void usage(FILE *f)
             "  --quick             fewer samples: the whole run in under a minute\n"
             "  --scenario LIST     run only these (PN_core, PN_pid, PK_allmatch name all their N):\n"
             "                      P0_none P0_armed_nomatch P1_bare P1_cond_code P1_cond_false\n"
-            "                      PN_core PN_pid PK_allmatch MC_scale MC_churn W_churn\n"
+            "                      PN_core PN_pid PN_nr PK_allmatch MC_scale MC_churn W_churn\n"
             "                      S_bare S_filter S_filter_miss S_empty S_printf (script\n"
             "                      actions; any of them brings S_bare, the reference)\n"
             "  --cache LIST        cache states of the single-thread scenarios: warm, l3 (L1/L2\n"
@@ -162,8 +162,8 @@ static int parse(int argc, char **argv, struct bench_options *o, char **lists)
                     ok = ok || !strcmp(names[o->only_count + k], known[j]);
                 if (!ok)
                     return bad("unknown scenario '%s'; known: P0_none P0_armed_nomatch P1_bare "
-                               "P1_cond_code P1_cond_false PN_core PN_pid PK_allmatch MC_scale "
-                               "MC_churn W_churn S_bare S_filter S_filter_miss S_empty S_printf",
+                               "P1_cond_code P1_cond_false PN_core PN_pid PN_nr PK_allmatch "
+                               "MC_scale MC_churn W_churn S_bare S_filter S_filter_miss S_empty S_printf",
                                names[o->only_count + k]);
             }
             o->only = names;

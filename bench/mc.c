@@ -126,11 +126,14 @@ static void make_world(struct world *w, struct bench_event *ev, uint32_t threads
     w->cores = cores;
     w->exit_core = 0;
     w->exit_pid = BENCH_PID;
-    ev[i++] = (struct bench_event){BENCH_ALL, BENCH_PID, BENCH_COND_TRUE, BENCH_ACTION_CODE};
+    ev[i++] = (struct bench_event){.core = BENCH_ALL, .pid = BENCH_PID, .cond = BENCH_COND_TRUE,
+                                   .action = BENCH_ACTION_CODE};
     for (uint32_t t = 0; t < threads; t++)
-        ev[i++] = (struct bench_event){t, BENCH_ALL, BENCH_COND_TRUE, BENCH_ACTION_CODE};
+        ev[i++] = (struct bench_event){.core = t, .pid = BENCH_ALL, .cond = BENCH_COND_TRUE,
+                                       .action = BENCH_ACTION_CODE};
     for (; i < MC_N; i++) {
-        struct bench_event e = {BENCH_ALL, BENCH_ALL, BENCH_COND_NONE, BENCH_ACTION_BREAK};
+        struct bench_event e = {.core = BENCH_ALL, .pid = BENCH_ALL, .cond = BENCH_COND_NONE,
+                                .action = BENCH_ACTION_BREAK};
         switch (i % 3) {
         case 0: /* a core nobody dispatches on */
             e.core = threads + i % (cores - threads);

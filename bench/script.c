@@ -114,8 +114,8 @@ static bool make_world(const struct script_scenario *sc, struct world *w, struct
 {
     struct hd_script_error err;
 
-    *ev = (struct bench_event){BENCH_ALL, BENCH_ALL, BENCH_COND_NONE,
-                               sc->text ? BENCH_ACTION_SCRIPT : BENCH_ACTION_CODE};
+    *ev = (struct bench_event){.core = BENCH_ALL, .pid = BENCH_ALL, .cond = BENCH_COND_NONE,
+                               .action = sc->text ? BENCH_ACTION_SCRIPT : BENCH_ACTION_CODE};
     memset(script, 0, sizeof(*script));
     memset(prog, 0, sizeof(*prog));
     if (sc->text && hd_script_compile(sc->text, prog, &err) != HD_OK) {

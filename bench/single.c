@@ -15,7 +15,7 @@
 #include "timing.h"
 
 enum shape { SHAPE_NONE, SHAPE_NOMATCH, SHAPE_BARE, SHAPE_COND_CODE, SHAPE_COND_FALSE,
-             SHAPE_CORE, SHAPE_PID, SHAPE_ALLMATCH };
+             SHAPE_CORE, SHAPE_PID, SHAPE_ALLMATCH, SHAPE_NR };
 
 struct scenario {
     const char *name;
@@ -37,12 +37,14 @@ static const struct scenario scenarios[] = {
     {"PN_pid", SHAPE_PID, 100},
     {"PN_pid", SHAPE_PID, 1000},
     {"PN_pid", SHAPE_PID, 10000},
+    {"PN_nr", SHAPE_NR, 1000},
     {"PK_allmatch", SHAPE_ALLMATCH, 1},
     {"PK_allmatch", SHAPE_ALLMATCH, 10},
     {"PK_allmatch", SHAPE_ALLMATCH, 100},
 };
 
-static const struct bench_event match = {BENCH_ALL, BENCH_ALL, BENCH_COND_TRUE, BENCH_ACTION_CODE};
+static const struct bench_event match = {.core = BENCH_ALL, .pid = BENCH_ALL,
+                                         .cond = BENCH_COND_TRUE, .action = BENCH_ACTION_CODE};
 
 /* Fill @w for @sc; the matching event of PN_* is registered first, so hdbg meets it last. */
 static void make_world(const struct scenario *sc, struct world *w, struct bench_event *ev)
@@ -53,6 +55,7 @@ static void make_world(const struct scenario *sc, struct world *w, struct bench_
     w->cores = BENCH_CORES;
     w->exit_core = 0;
     w->exit_pid = BENCH_PID;
+    w->exit_rcx = sc->shape == SHAPE_NR ? BENCH_NR : 0;
     for (uint32_t i = 0; i < sc->n; i++) {
         ev[i] = match;
         switch (sc->shape) {
@@ -79,6 +82,14 @@ static void make_world(const struct scenario *sc, struct world *w, struct bench_
                 ev[i].action = BENCH_ACTION_BREAK;
             }
             break;
+        case SHAPE_NR: /* `nr`: the match on the exit's number, the rest on others */
+            ev[i].has_nr = 1;
+            ev[i].nr = i == 0 ? BENCH_NR : BENCH_NR + 1 + i;
+            if (i) {
+                ev[i].cond = BENCH_COND_NONE;
+                ev[i].action = BENCH_ACTION_BREAK;
+            }
+            break;
         case SHAPE_PID:
             if (i == 0) {
                 ev[i].pid = BENCH_PID;
@@ -99,7 +110,8 @@ static uint32_t expected_fired(const struct world *w)
     for (uint32_t i = 0; i < w->count; i++) {
         const struct bench_event *e = &w->events[i];
         n += (e->core == BENCH_ALL || e->core == w->exit_core) &&
-             (e->pid == BENCH_ALL || e->pid == w->exit_pid) && e->cond != BENCH_COND_FALSE;
+             (e->pid == BENCH_ALL || e->pid == w->exit_pid) && e->cond != BENCH_COND_FALSE &&
+             (!e->has_nr || e->nr == w->exit_rcx);
     }
     return n;
 }
@@ -157,6 +169,7 @@ static void exit_regs(const struct world *w, struct hd_guest_regs *regs)
     memset(regs, 0, sizeof(*regs));
     regs->rax = w->exit_rax;
     regs->rbx = w->exit_rbx;
+    regs->rcx = w->exit_rcx;
 }
 
 /* One batch: @count samples of one exit each, the calibrated empty region subtracted. */

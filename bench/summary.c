@@ -61,6 +61,11 @@ static void summary_for(const char *hd)
         snprintf(what, sizeof(what), "%s %s N=1000 / %s P1_cond_code warm", hd, fam[f], hd);
         goal("n1000_vs_n1", what, a && b ? ratio(a, b, false) : 0, a && b, false, 1.5);
     }
+    /* `nr` (issue 20): one match among 1,000 events on other numbers, found by the number. */
+    a = bench_find("PN_nr", hd, "warm", 1000);
+    b = bench_find("P1_cond_code", hd, "warm", 1);
+    snprintf(what, sizeof(what), "%s PN_nr N=1000 / %s P1_cond_code warm", hd, hd);
+    goal("nr_vs_n1", what, a && b ? ratio(a, b, false) : 0, a && b, false, 1.1);
     for (int f = 0; f < 2; f++)
         for (int k = 0; k < 2; k++)
             for (int c = 0; c < CACHE_COUNT; c++) {

@@ -14,6 +14,8 @@
 #define BENCH_CORES 8u
 /* The pid of the measured exits (HyperDbg's docs use pid 0x490). */
 #define BENCH_PID 0x490u
+/* The hypercall number of the measured exits of PN_nr (rcx; 0 elsewhere: no `nr` event). */
+#define BENCH_NR 0x100u
 
 enum bench_cond {
     BENCH_COND_NONE,  /* no condition */
@@ -42,6 +44,9 @@ struct bench_event {
     uint32_t pid;
     uint8_t cond;   /* enum bench_cond */
     uint8_t action; /* enum bench_action */
+    uint8_t has_nr; /* hdevent's `nr`: runs only when rcx is nr. HyperDbg has no such filter:
+                     * its event gets a condition that holds only then (hdbg_sim.c) */
+    uint64_t nr;
 };
 
 struct world {
@@ -51,6 +56,7 @@ struct world {
     uint32_t exit_core;
     uint32_t exit_pid;
     uint64_t exit_rax, exit_rbx;       /* the measured exit's registers (others are 0) */
+    uint64_t exit_rcx;                 /* the hypercall number (`nr` events) */
     const struct bench_script *script; /* what BENCH_ACTION_SCRIPT runs; NULL: none */
 };
 

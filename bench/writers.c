@@ -37,8 +37,8 @@ static struct bench_event *other_keys(uint32_t n)
 {
     struct bench_event *ev = calloc(n ? n : 1, sizeof(*ev));
     for (uint32_t i = 0; ev && i < n; i++)
-        ev[i] = (struct bench_event){i % BENCH_CORES, 0x10000u + i, BENCH_COND_NONE,
-                                     BENCH_ACTION_BREAK};
+        ev[i] = (struct bench_event){.core = i % BENCH_CORES, .pid = 0x10000u + i,
+                                     .cond = BENCH_COND_NONE, .action = BENCH_ACTION_BREAK};
     return ev;
 }
 

@@ -318,6 +318,38 @@ static void case_raw_code_stack(void)
     expect("rsp & 15 at the call to raw code", r.r9, 0);
 }
 
+/* hdevent's `nr` and `deny ud` (events.list "denyud"): rcx 0x77 faults with #UD on the
+ * VMCALL itself (RIP not advanced; the trap skips its 3 bytes), rcx 0x78 does not. */
+static void case_nr_deny_ud(void)
+{
+    struct hd_guest_regs r = {.rcx = 0x77, .rax = 0x5A};
+    const uint8_t *at;
+    bm_current_pid = 0xB00;
+    bm_trap = (struct bm_trap){.armed = true, .vector = 6, .skip = 3};
+    bm_vmcall(&r);
+    at = (const uint8_t *)(uintptr_t)bm_trap.rip;
+    expect("#UD taken", bm_trap.seen, 1);
+    expect("#UD RIP at the VMCALL (0F 01 C1)",
+           bm_trap.seen ? (uint64_t)at[0] << 16 | at[1] << 8 | at[2] : 0, 0x0F01C1);
+    expect("rax (no handling)", r.rax, 0x5A);
+    bm_trap.armed = false;
+    r = (struct hd_guest_regs){.rcx = 0x78, .rax = 0x5A};
+    bm_vmcall(&r);
+    expect("another number: default handling", r.rax, BM_DEFAULT_RAX);
+}
+
+/* hdevent's `max_hits 2` (events.list "maxhits"): two runs, then spent; its message. */
+static void case_max_hits(void)
+{
+    for (unsigned i = 0; i < 3; i++) {
+        struct hd_guest_regs r = {0};
+        bm_current_pid = 0xC00;
+        bm_vmcall(&r);
+        expect(i < 2 ? "r9 (a run)" : "r9 (spent)", r.r9, i < 2 ? 0x4D : 0);
+    }
+    expect("messages", hypercall(BM_HC_MESSAGES, 0, 0), 1);
+}
+
 /* Last: VMX operation ends here; main.c prints the verdict and shuts down. */
 static void case_vmxoff(void)
 {
@@ -352,6 +384,8 @@ static const struct guest_case {
     {"cr4-vmxe-shadow", case_cr4_vmxe_shadow},
     {"script-printf", case_script_printf},
     {"raw-code-stack", case_raw_code_stack},
+    {"nr-deny-ud", case_nr_deny_ud},
+    {"max-hits", case_max_hits},
     {"vmxoff", case_vmxoff},
 };
 

@@ -363,6 +363,8 @@ static void glue_vmcall_done(void *user, struct hd_vmx_cpu *cpu, const struct hd
         bm_puts(" break");
     if (flags & HD_VERDICT_PROTECTED)
         bm_puts(" protected");
+    if (flags & HD_VERDICT_DENY_UD)
+        bm_puts(" deny-ud"); /* the layer injects #UD next, RIP not advanced */
     bm_putc('\n');
 }
 

@@ -399,6 +399,7 @@ enum hd_status hd_host_create(const struct hd_host_config *config, struct hd_hos
         h->ops.barrier_every_core = host_barrier_every_core;
     h->ops.lock = host_lock;
     h->ops.unlock = host_unlock;
+    h->ops.nr_register = config ? config->nr_register : HD_NR_REGISTER_DEFAULT;
     *out = h;
     return HD_OK;
 }
@@ -473,7 +474,10 @@ enum hd_status hd_host_vmcall(struct hd_host *host, struct hd_engine *engine,
                                      exit ? exit : &x);
     if (HD_FAILED(st))
         return st; /* refused (nothing ran) or abandoned: the VMCALL did not retire */
-    vcpu->rip += vcpu->insn_len; /* short-circuited or not, the VMCALL retires */
+    /* Short-circuited or not, the VMCALL retires — unless an event said `deny ud`: the VMCALL
+     * faults, as the VMX layer injects #UD, and RIP stays on it. */
+    if (!((exit ? exit : &x)->pre.flags & HD_VERDICT_DENY_UD))
+        vcpu->rip += vcpu->insn_len;
     hd_engine_run_deferred(engine); /* the exit is over: scripts' event requests apply now */
     return HD_OK;
 }

@@ -282,7 +282,9 @@ static int exit_vmcall(struct hd_vmx_cpu *cpu, struct hd_guest_regs *r)
     if (cpu->glue.vmcall_done)
         cpu->glue.vmcall_done(cpu->glue.user, cpu, &v, x.pre.flags | x.post.flags,
                               x.pre.fired + x.post.fired);
-    hd_vmx_rip_advance(); /* always, short-circuited or not (S12) */
+    if (x.pre.flags & HD_VERDICT_DENY_UD) /* `deny ud`: the VMCALL faults (never an own call) */
+        return inject(VECTOR_UD, false, 0);
+    hd_vmx_rip_advance(); /* short-circuited or not (S12) */
     return h.leave ? vmx_leave(cpu, r) : HD_VMX_RESUME;
 }
 

@@ -20,7 +20,7 @@
 HD_EXTERN_C_BEGIN
 
 /** Version of struct hd_backend_ops this header describes. */
-#define HD_BACKEND_OPS_VERSION 4u
+#define HD_BACKEND_OPS_VERSION 5u
 
 /** Log levels passed to hd_backend_ops.log. */
 enum hd_log_level {
@@ -47,13 +47,19 @@ struct hd_action_info {
     uint64_t tag;
     /** The action's index in its event, in run order (S7). */
     uint32_t index;
-    /** Its enum hd_action_type: break, code, native ("callback"). */
+    /** Its enum hd_action_type: break, code, native ("callback"); or HD_ACTION_INFO_DENY. */
     uint32_t type;
     /** The pass: HD_STAGE_PRE or HD_STAGE_POST. */
     uint32_t stage;
     /** The exit being handled. */
     const struct hd_vcpu *vcpu;
 };
+
+/**
+ * hd_action_info.type of an event's `deny` verdict (hdevent's extension), reported after the
+ * event's actions as one more, with index = the event's action count.
+ */
+#define HD_ACTION_INFO_DENY 4u
 
 /** Services a backend provides. Fill with hd_backend_ops_init(), then set members. */
 struct hd_backend_ops {
@@ -174,7 +180,27 @@ struct hd_backend_ops {
      * derives it from the TSC and the engine's address.
      */
     uint64_t (*hash_seed)(void *user);
+
+    /* ---- version 5 ---- */
+
+    /**
+     * Optional, read once by hd_engine_create(). The guest register that holds the hypercall
+     * number `nr` events are routed by (hd_event_desc.nr_filter): HD_NR_REGISTER_DEFAULT (0)
+     * is rcx, where HyperDbg's own hypercalls put theirs; HD_NR_REGISTER(i) is register i of
+     * struct hd_guest_regs, e.g. HD_NR_REGISTER(HD_GUEST_REG_RAX) for KVM-style guests. A
+     * value above HD_NR_REGISTER(15) makes hd_engine_create() fail with HD_ERR_BAD_OPS.
+     */
+    uint32_t nr_register;
 };
+
+/** hd_backend_ops.nr_register: rcx, as HyperDbg's own hypercalls. */
+#define HD_NR_REGISTER_DEFAULT 0u
+/** hd_backend_ops.nr_register: register @p index of struct hd_guest_regs (0 rax, 1 rcx …). */
+#define HD_NR_REGISTER(index) ((uint32_t)(index) + 1u)
+/** Index of rax in struct hd_guest_regs (for HD_NR_REGISTER). */
+#define HD_GUEST_REG_RAX 0u
+/** Index of rcx in struct hd_guest_regs: the default hypercall-number register. */
+#define HD_GUEST_REG_RCX 1u
 
 /**
  * Size of version 1 of struct hd_backend_ops: the least `size` the core accepts. Fixed by

@@ -47,6 +47,12 @@ HD_EXTERN_C_BEGIN
 #define HD_VERDICT_BREAK 0x4u
 /** The VMCALL is the hypervisor's own: hooks' register changes were discarded (S14). */
 #define HD_VERDICT_PROTECTED 0x8u
+/**
+ * An event with `deny ud` fired (hdevent's extension; never on own hypercalls): inject #UD
+ * into the guest and leave RIP on the VMCALL. Set together with HD_VERDICT_SHORT_CIRCUIT, so
+ * a backend that does not know this bit skips the default handling and advances RIP.
+ */
+#define HD_VERDICT_DENY_UD 0x10u
 
 /* ---------------------------------------------------------------------------------------- */
 /* Before filling the record                                                                */

@@ -201,6 +201,17 @@ struct hd_event_info {
     uint32_t action_count;
     /** Bytes of the command text given at registration (hd_event_command()), NUL excluded. */
     uint32_t command_length;
+    /** hdevent's extension (hd_event_desc): `nr` range, `deny`, `max_hits`. */
+    bool nr_filter;
+    uint64_t nr_first;
+    uint64_t nr_last;
+    enum hd_deny deny;
+    uint64_t deny_rax;
+    uint64_t max_hits;
+    /** Runs taken under max_hits so far, at most max_hits (0 without max_hits). */
+    uint64_t runs;
+    /** max_hits runs were taken: the event no longer runs, enabled or not. */
+    bool spent;
 };
 
 /**
@@ -305,6 +316,11 @@ enum hd_message_kind {
     HD_MESSAGE_PRINT = 1,
     /** A script run stopped: "HD_ERR_SCRIPT_…: what (instruction N)"; `status` says which. */
     HD_MESSAGE_SCRIPT_ERROR = 2,
+    /**
+     * The event's last run under `max_hits N` (hdevent's extension): sent once, by the core
+     * whose run was the Nth, after that run's actions. The text is "max_hits N reached".
+     */
+    HD_MESSAGE_SPENT = 3,
 };
 
 /** A message taken from a core's queue. */

@@ -149,6 +149,13 @@ struct hd_action_desc {
     uint32_t script_size;
 };
 
+/** `deny`: the verdict an event gives besides its actions (hd_event_desc.deny). */
+enum hd_deny {
+    HD_DENY_NONE = 0, /**< no verdict: the actions alone decide (sc on, event_sc) */
+    HD_DENY_UD = 1,   /**< inject #UD into the guest, RIP not advanced (the VMCALL faults) */
+    HD_DENY_RAX = 2,  /**< rax = deny_rax, default handling skipped, RIP advanced */
+};
+
 /** Most output sources an event may name (HyperDbg's OutputSourceTags[5]). */
 #define HD_EVENT_MAX_OUTPUTS 5u
 
@@ -189,6 +196,30 @@ struct hd_event_desc {
      */
     uint32_t output_count;
     uint64_t outputs[HD_EVENT_MAX_OUTPUTS];
+
+    /* ---- hdevent's own extension (`nr`, `deny`, `max_hits`: docs/commands.md) ---- */
+
+    /**
+     * `nr N` / `nr N-M`: the event runs only on exits whose hypercall number — the register
+     * hd_backend_ops.nr_register names, rcx by default — lies in [nr_first, nr_last]. Dispatch
+     * finds such events by the number (a hash of the numbers, then the ranges), before the
+     * core and pid filters, which still apply. false: every number, as HyperDbg.
+     */
+    bool nr_filter;
+    uint64_t nr_first;
+    uint64_t nr_last;
+    /**
+     * A verdict besides the actions, given when the event fires (its condition held), never
+     * on the hypervisor's own hypercall (S14): HD_DENY_UD injects #UD (no RIP advance),
+     * HD_DENY_RAX sets rax to deny_rax and skips the default handling (RIP advances).
+     */
+    enum hd_deny deny;
+    uint64_t deny_rax;
+    /**
+     * `max_hits N`: the event runs at most N times, counted across all cores (one locked add
+     * per exit the event's condition held on), and is spent after that; 0: no limit.
+     */
+    uint64_t max_hits;
 };
 
 /** Defaults: all pids, all cores, stage pre, no short-circuit, enabled, no condition. */

@@ -69,6 +69,12 @@ struct hd_host_config {
      * lacks it. Default false: each armed exit executes MFENCE.
      */
     bool membarrier;
+    /**
+     * The register holding the hypercall number `nr` events are routed by
+     * (hd_backend_ops.nr_register): HD_NR_REGISTER_DEFAULT (rcx) or HD_NR_REGISTER(i), such
+     * as HD_NR_REGISTER(HD_GUEST_REG_RAX) for KVM-style guests (`hdevent run --nr-reg rax`).
+     */
+    uint32_t nr_register;
 };
 
 /** The time limit of an exit's hooks when hd_host_config.time_limit_ms is 0: one second. */
@@ -112,7 +118,8 @@ HD_API void hd_host_vcpu_init(struct hd_vcpu *vcpu, struct hd_guest_regs *regs, 
  * system call) stops the hook that faulted, and so does raw code still running when the time
  * limit passes. The exit is then abandoned where it stood (hd_dispatch_vmcall_abandon()):
  * what ran before stays done, nothing after runs — no further hook, no default handling, no
- * post pass — RIP is not advanced, and @p exit holds what the passes had filled in.
+ * post pass — RIP is not advanced, and @p exit holds what the passes had filled in. RIP is
+ * not advanced either when the verdict has HD_VERDICT_DENY_UD (`deny ud`: the VMCALL faults).
  * hd_host_fault_get() says what happened. Signals outside an exit keep their own handling:
  * the host's handler passes them to the one it found installed, or to the default action.
  * @return HD_OK; HD_ERR_INVALID_ARGUMENT; HD_ERR_BAD_VCPU (nothing ran, RIP unchanged);

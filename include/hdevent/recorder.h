@@ -35,6 +35,7 @@ struct hd_engine;
 #define HD_RECORD_POST_RAN 0x2u      /**< the post pass ran (S10) */
 #define HD_RECORD_PROTECTED 0x4u     /**< the hypervisor's own hypercall (S14) */
 #define HD_RECORD_DEFAULT_HANDLED 0x8u /**< the exit's handler ran */
+#define HD_RECORD_DENY_UD 0x10u        /**< an event said `deny ud`: #UD, RIP not advanced */
 
 /** One recorded exit. */
 struct hd_exit_record {

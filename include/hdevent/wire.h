@@ -231,7 +231,12 @@ enum hd_wire_modify_type {
     X(HD_WIRE_ERR_COMMAND_OP, 0xC000102Au,                                                         \
       "event command: Op is not 0 (get) or 1 (set), a get carries text, or Reserved is not 0")     \
     X(HD_WIRE_ERR_COMMAND_TEXT, 0xC000102Bu,                                                       \
-      "event command: Length is above 4096 bytes, or the text holds a NUL byte")
+      "event command: Length is above 4096 bytes, or the text holds a NUL byte")                   \
+    /* ---- hdevent's extension of the event (Options[1..5]: nr, deny, max_hits) ---- */          \
+    X(HD_WIRE_ERR_BAD_EXTENSION, 0xC0001040u,                                                      \
+      "Options[1] (hdevent's extension flags) has a bit other than 0x1 (nr) and 0x6 (deny: 2 ud, " \
+      "4 rax) set, the nr range Options[2..3] ends below its start or is set without the nr "      \
+      "flag, or deny comes with EventStage 2 or 3")
 
 /*
  * The codes as names. HyperDbg's values are above INT_MAX, which ISO C (before C23) does not
@@ -319,11 +324,22 @@ struct hd_wire_event {
     uint64_t tag;                     /**< 88: the event's tag (ID + 0x1000000) */
     uint32_t event_type;              /**< 96: HD_WIRE_EVENT_VMCALL */
     uint32_t reserved3;               /**< 100 */
-    uint64_t options[6];              /**< 104: [0] the script step budget (0: default), rest ignored */
+    uint64_t options[6];              /**< 104: [0] the script step budget (0: default); [1..5]
+                                       *   hdevent's extension (HD_WIRE_EXT_*: nr, deny,
+                                       *   max_hits), all 0 from HyperDbg's user mode */
     uint64_t command_string_buffer;   /**< 152: user-mode pointer, ignored */
     uint32_t condition_buffer_size;   /**< 160: bytes of condition code at offset 168 */
     uint32_t reserved4;               /**< 164 */
 };
+
+/*
+ * hdevent's extension of the event, in Options[1..5], which HyperDbg's user mode leaves 0 for
+ * VMCALL (so its buffers mean what they always did): Options[1] flags, [2] and [3] the nr
+ * range (first, last), [4] the deny rax value, [5] max_hits (0: no limit).
+ */
+#define HD_WIRE_EXT_NR 0x1u        /**< Options[1]: the event has `nr` (Options[2..3]) */
+#define HD_WIRE_EXT_DENY_UD 0x2u   /**< Options[1]: `deny ud` */
+#define HD_WIRE_EXT_DENY_RAX 0x4u  /**< Options[1]: `deny rax=Options[4]` */
 
 /** DEBUGGER_GENERAL_ACTION, followed by the payload (code or script bytes). */
 struct hd_wire_action {

@@ -55,6 +55,15 @@ HD_EXTERN_C_BEGIN
 /** hd_wire_event_command.op */
 #define HD_WIRE_COMMAND_GET 0u
 #define HD_WIRE_COMMAND_SET 1u
+/** hdevent's own options of one event (`nr`, `deny`, `max_hits`) and its runs so far: in
+ *  hd_wire_list_request (its tag), out hd_wire_event_extension. Function 0xE07. */
+#define HD_IOCTL_EVENT_EXTENSION 0x22381Cu
+#define HD_WIRE_EVENT_EXTENSION_SIZE 48u
+/** hd_wire_event_extension.flags */
+#define HD_WIRE_EVENT_EXT_NR 0x1u       /**< the event has `nr`: nr_first .. nr_last */
+#define HD_WIRE_EVENT_EXT_DENY_UD 0x2u  /**< `deny ud` */
+#define HD_WIRE_EVENT_EXT_DENY_RAX 0x4u /**< `deny rax=deny_rax` */
+#define HD_WIRE_EVENT_EXT_SPENT 0x8u    /**< max_hits runs were taken: it no longer runs */
 
 #define HD_WIRE_SELFTEST_SIZE 160u
 #define HD_WIRE_SELFTEST_RESULT_SIZE 168u
@@ -209,6 +218,18 @@ HD__STATIC_ASSERT(sizeof(struct hd_wire_event_command) == HD_WIRE_EVENT_COMMAND_
                   "event command");
 HD__STATIC_ASSERT(sizeof(struct hd_wire_event_command_reply) ==
                       HD_WIRE_EVENT_COMMAND_REPLY_SIZE, "event command reply");
+/** Event-extension reply: what hd_event_query() says of hdevent's own options. */
+struct hd_wire_event_extension {
+    uint32_t kernel_status; /**< 0: HD_WIRE_SUCCESS, HD_WIRE_ERR_TAG_NOT_EXISTS or a wire error */
+    uint32_t flags;         /**< 4: HD_WIRE_EVENT_EXT_* */
+    uint64_t nr_first;      /**< 8 */
+    uint64_t nr_last;       /**< 16 */
+    uint64_t deny_rax;      /**< 24 */
+    uint64_t max_hits;      /**< 32: 0: no limit */
+    uint64_t runs;          /**< 40: runs taken under max_hits, at most max_hits */
+};
+HD__STATIC_ASSERT(sizeof(struct hd_wire_event_extension) == HD_WIRE_EVENT_EXTENSION_SIZE,
+                  "event extension");
 
 /** What a kernel backend knows about the caller of an IOCTL. */
 struct hd_wire_caller {
@@ -227,7 +248,8 @@ struct hd_wire_caller {
 /**
  * Handle one IOCTL of a kernel device: HyperDbg's four (as hd_wire_ioctl()) and hdevent's
  * HD_IOCTL_SELFTEST_VMCALL, HD_IOCTL_READ_MESSAGES, HD_IOCTL_LIST_EVENTS,
- * HD_IOCTL_EVENT_OUTPUTS, HD_IOCTL_RECORDER and HD_IOCTL_EVENT_COMMAND. Same rules as
+ * HD_IOCTL_EVENT_OUTPUTS, HD_IOCTL_RECORDER, HD_IOCTL_EVENT_COMMAND and
+ * HD_IOCTL_EVENT_EXTENSION. Same rules as
  * hd_wire_ioctl(): in and out may overlap, input is read before output is written, a rejected
  * request changes nothing. Writer context.
  *
@@ -243,10 +265,13 @@ struct hd_wire_caller {
  *   records as fit (each taken off its ring).
  * - EVENT_COMMAND: in hd_wire_event_command (16 bytes, + the text of a set); out
  *   hd_wire_event_command_reply and, for a get, as much of the text as fits.
+ * - EVENT_EXTENSION: in hd_wire_list_request (8 bytes: the event's tag); out
+ *   hd_wire_event_extension (48 bytes): its nr, deny, max_hits and runs.
  *
  * @param caller may be NULL for HyperDbg's IOCTLs and the list; the self-test needs it.
  * @return as hd_wire_ioctl(); HD_ERR_BUFFER_TOO_SMALL for an output below 168 (self-test),
- *         32 (read, list, recorder), 48 (event outputs), 8 (event command) bytes.
+ *         32 (read, list, recorder), 48 (event outputs, event extension), 8 (event command)
+ *         bytes.
  */
 HD_API enum hd_status hd_wire_device_ioctl(struct hd_engine *engine,
                                            const struct hd_wire_caller *caller, uint32_t code,

@@ -39,7 +39,11 @@ static uintptr_t snapshot_hold(struct hd_engine *e, struct hd_core *core)
 static void snapshot_release(const struct hd_engine *e, struct hd_core *core)
     __attribute__((__always_inline__));
 static struct hd_found lookup(const struct hd_engine *e, uintptr_t word, uint32_t core_index,
-                              struct hd_vcpu *vcpu) __attribute__((__always_inline__));
+                              struct hd_vcpu *vcpu, const uint64_t *nr)
+    __attribute__((__always_inline__));
+static struct hd_found lookup_keys(const struct hd_engine *e, uintptr_t word,
+                                   uint32_t core_index, struct hd_vcpu *vcpu)
+    __attribute__((__always_inline__));
 static bool walkable(const struct hd_engine *e, struct hd_found f)
     __attribute__((__always_inline__));
 static enum hd_status exit_slow(struct hd_engine *e, struct hd_core *core, struct hd_vcpu *vcpu,
@@ -71,7 +75,7 @@ static void walk(struct hd_engine *e, struct hd_vcpu *vcpu, uint32_t core_index,
     __attribute__((__always_inline__));
 static bool run_pass(struct hd_engine *e, uintptr_t word, struct hd_vcpu *vcpu,
                      uint32_t core_index, void *context, enum hd_stage stage,
-                     bool protected_call, struct hd_verdict *verdict,
+                     bool protected_call, uint64_t nr, struct hd_verdict *verdict,
                      struct hd_exit_record *record) __attribute__((__always_inline__));
 static void exit_passes(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                         const struct exit_call *call, uintptr_t word,
@@ -158,7 +162,7 @@ enum hd_status hd_dispatch_vmcall_post(struct hd_engine *e, struct hd_vcpu *vcpu
     if (!core->post_pending)
         return HD_ERR_NO_PRE_PASS;
     run_pass(e, core->exit_word, vcpu, vcpu->core, context, HD_STAGE_POST, core->exit_protected,
-             verdict, NULL);
+             core->exit_nr, verdict, NULL);
     post_pending_end(core);
     return HD_OK;
 }
@@ -322,7 +326,7 @@ static enum hd_status exit_slow(struct hd_engine *e, struct hd_core *core, struc
         /* acquire: the rings hd_recorder_set() published before the flag (a plain load) */
         if (HD_UNLIKELY(hd_load_acquire(&e->recording) && core->records))
             return exit_recorded(e, vcpu, context, call, word);
-        f = lookup(e, word, vcpu->core, vcpu);
+        f = lookup(e, word, vcpu->core, vcpu, NULL);
         if (protected_call || f.pre || f.post)
             return exit_run(e, vcpu, context, call, word);
         snapshot_release(e, core);
@@ -340,7 +344,7 @@ static enum hd_status exit_held(struct hd_engine *e, struct hd_vcpu *vcpu, void 
                                 const struct exit_call *call, uintptr_t word)
 {
     uint32_t core_index = vcpu->core;
-    struct hd_found f = lookup(e, word, core_index, vcpu);
+    struct hd_found f = lookup(e, word, core_index, vcpu, NULL);
 
     if (walkable(e, f)) {
         walk(e, vcpu, core_index, context, HD_STAGE_PRE, &call->out->pre, f.pre);
@@ -370,7 +374,8 @@ static inline void exit_passes(struct hd_engine *e, struct hd_vcpu *vcpu, void *
     uint32_t core_index = vcpu->core;
     struct hd_exit *out = call->out;
     bool protected_call = (out->pre.flags & HD_VERDICT_PROTECTED) != 0;
-    bool post = run_pass(e, word, vcpu, core_index, context, HD_STAGE_PRE, protected_call,
+    uint64_t nr = hd__dispatch_nr(word, vcpu); /* before any hook or the handling */
+    bool post = run_pass(e, word, vcpu, core_index, context, HD_STAGE_PRE, protected_call, nr,
                          &out->pre, record);
 
     if (out->pre.flags & HD_VERDICT_SHORT_CIRCUIT)
@@ -379,7 +384,7 @@ static inline void exit_passes(struct hd_engine *e, struct hd_vcpu *vcpu, void *
         exit_handle(call, vcpu);
     if (post) { /* S10: the post pass runs on the VMCALL set the pre pass found */
         out->pre.flags |= HD_VERDICT_POST;
-        run_pass(e, word, vcpu, core_index, context, HD_STAGE_POST, protected_call,
+        run_pass(e, word, vcpu, core_index, context, HD_STAGE_POST, protected_call, nr,
                  &out->post, record);
         out->post_ran = true;
     }
@@ -423,7 +428,7 @@ static enum hd_status pre_slow(struct hd_engine *e, struct hd_core *core, struct
     word = snapshot_hold(e, core);
     if (!word)
         return HD_OK;
-    f = lookup(e, word, vcpu->core, vcpu);
+    f = lookup(e, word, vcpu->core, vcpu, NULL);
     if (protected_call || f.pre || f.post)
         return pre_run(e, vcpu, context, verdict, word);
     snapshot_release(e, core);
@@ -439,7 +444,7 @@ static enum hd_status pre_held(struct hd_engine *e, struct hd_vcpu *vcpu, void *
                                struct hd_verdict *verdict, uintptr_t word)
 {
     uint32_t core_index = vcpu->core;
-    struct hd_found f = lookup(e, word, core_index, vcpu);
+    struct hd_found f = lookup(e, word, core_index, vcpu, NULL);
 
     if (walkable(e, f))
         walk(e, vcpu, core_index, context, HD_STAGE_PRE, verdict, f.pre);
@@ -456,12 +461,14 @@ static enum hd_status pre_run(struct hd_engine *e, struct hd_vcpu *vcpu, void *c
     uint32_t core_index = vcpu->core;
     struct hd_core *core = &e->cores[core_index];
     bool protected_call = (verdict->flags & HD_VERDICT_PROTECTED) != 0;
+    uint64_t nr = hd__dispatch_nr(word, vcpu); /* before any hook: kept for the post pass */
 
-    if (run_pass(e, word, vcpu, core_index, context, HD_STAGE_PRE, protected_call, verdict,
+    if (run_pass(e, word, vcpu, core_index, context, HD_STAGE_PRE, protected_call, nr, verdict,
                  NULL) &&
         !(verdict->flags & HD_VERDICT_SHORT_CIRCUIT)) {
         verdict->flags |= HD_VERDICT_POST; /* S10, S12 */
         core->exit_word = word;
+        core->exit_nr = nr;
         core->exit_protected = protected_call;
         core->post_pending = true;
         if (e->grace == HD_GRACE_IPI) /* the counter modes made seq odd already */
@@ -480,8 +487,8 @@ static enum hd_status pre_run(struct hd_engine *e, struct hd_vcpu *vcpu, void *c
  * several; both NULL when no event can match. The pid is asked for only when the shape
  * filters on it (HD_VCPU_PID_LAZY).
  */
-static inline struct hd_found lookup(const struct hd_engine *e, uintptr_t word,
-                                     uint32_t core_index, struct hd_vcpu *vcpu)
+static inline struct hd_found lookup_keys(const struct hd_engine *e, uintptr_t word,
+                                          uint32_t core_index, struct hd_vcpu *vcpu)
 {
     uint32_t shapes = hd_snap_shapes(word), shape;
     struct hd_found none = {NULL, NULL}, merge = {HD_LOOKUP_MERGE, NULL};
@@ -494,6 +501,32 @@ static inline struct hd_found lookup(const struct hd_engine *e, uintptr_t word,
     return hd__dispatch_find(e, word,
                              hd_snap_key(shape & 2u ? HD_ALL : core_index,
                                          shape & 1u ? HD_ALL : hd__dispatch_pid(e, vcpu)));
+}
+
+/*
+ * lookup_keys(), and the `nr` form (snapshot.h): its word has no key shape bits, so it turns
+ * off where an empty set does, and the lookup of an engine without `nr` events is the same
+ * instructions as before they existed. @nr: the number the pre pass read (the post pass's),
+ * or NULL to read it from the registers now.
+ */
+static inline struct hd_found lookup(const struct hd_engine *e, uintptr_t word,
+                                     uint32_t core_index, struct hd_vcpu *vcpu,
+                                     const uint64_t *nr)
+{
+    uint32_t shapes = hd_snap_shapes(word);
+    struct hd_found merge = {HD_LOOKUP_MERGE, NULL}, f;
+    uintptr_t inner;
+
+    if (HD_UNLIKELY(shapes & (shapes - 1)))
+        return merge;
+    if (HD_LIKELY(shapes) || !hd_snap_is_nr(word))
+        return lookup_keys(e, word, core_index, vcpu);
+    f = hd__dispatch_nr_find(e, word, core_index, vcpu,
+                             nr ? *nr
+                                : hd_snap_nr_number((const struct hd_snap_nr *)hd_snap_node(word),
+                                                    vcpu->regs),
+                             &inner);
+    return inner ? lookup_keys(e, inner, core_index, vcpu) : f;
 }
 
 /*
@@ -543,15 +576,15 @@ static inline void walk(struct hd_engine *e, struct hd_vcpu *vcpu, uint32_t core
  */
 static inline bool run_pass(struct hd_engine *e, uintptr_t word, struct hd_vcpu *vcpu,
                             uint32_t core_index, void *context, enum hd_stage stage,
-                            bool protected_call, struct hd_verdict *verdict,
+                            bool protected_call, uint64_t nr, struct hd_verdict *verdict,
                             struct hd_exit_record *record)
 {
     struct hd_pass p = {
         .e = e, .core = &e->cores[core_index], .vcpu = vcpu, .regs = vcpu->regs,
         .guest = vcpu->regs, .context = context, .core_index = core_index, .stage = stage,
-        .protected_call = protected_call, .verdict = verdict, .record = record,
+        .protected_call = protected_call, .nr = nr, .verdict = verdict, .record = record,
     };
 
     hd__dispatch_pid(e, vcpu); /* hooks of any kind may run, and see the record */
-    return hd__dispatch_found(&p, word, lookup(e, word, core_index, vcpu));
+    return hd__dispatch_found(&p, word, lookup(e, word, core_index, vcpu, &p.nr));
 }

@@ -124,3 +124,62 @@ void hd__dispatch_trace(const struct hd_pass *p, const struct hd_snap_entry *en,
     };
     p->e->on_action(p->e->user, &info);
 }
+
+/* ---- hdevent's extension: max_hits and deny (hd_snap_entry.extra) ----------------------- */
+
+/* "max_hits N reached" into @out (message_max bytes at least 32: engine.c); its length. */
+static uint32_t spent_text(char *out, uint32_t capacity, uint64_t n)
+{
+    static const char head[] = "max_hits ", tail[] = " reached";
+    char digits[20];
+    uint32_t d = 0, len = 0;
+
+    do {
+        digits[d++] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n);
+    for (uint32_t i = 0; head[i] && len < capacity; i++)
+        out[len++] = head[i];
+    while (d && len < capacity)
+        out[len++] = digits[--d];
+    for (uint32_t i = 0; tail[i] && len < capacity; i++)
+        out[len++] = tail[i];
+    return len;
+}
+
+bool hd__dispatch_gate(struct hd_pass *p, const struct hd_snap_entry *en)
+{
+    struct hd_event_shared *sh = hd__event_shared(en->counters, p->e->core_count);
+    /* The dispatch path's one locked instruction (compiler.h): exactly max_hits callers, on
+     * whatever cores, get a number below it. Past it the count still grows (it is 64-bit). */
+    uint64_t taken = hd_fetch_add_relaxed(&sh->runs, 1);
+    uint8_t *slot;
+
+    if (taken >= sh->max_hits)
+        return false;
+    if (taken + 1 == sh->max_hits && (slot = hd__message_begin(p->e, p->core)) != NULL) {
+        uint32_t n = spent_text((char *)slot, p->e->message_max, sh->max_hits);
+        hd__message_commit(p->e, p->core, en->tag, true, HD_MESSAGE_SPENT, HD_OK, n);
+    }
+    return true;
+}
+
+void hd__dispatch_deny(struct hd_pass *p, const struct hd_snap_entry *en)
+{
+    const struct hd_event_shared *sh = hd__event_shared(en->counters, p->e->core_count);
+
+    if (p->protected_call || p->stage != HD_STAGE_PRE || sh->deny == HD_DENY_NONE)
+        return; /* S14: the hypervisor's own call is never denied; deny is a pre verdict */
+    p->verdict->flags |= HD_VERDICT_SHORT_CIRCUIT;
+    if (sh->deny == HD_DENY_UD)
+        p->verdict->flags |= HD_VERDICT_DENY_UD;
+    else
+        p->regs->rax = sh->deny_rax;
+    if (p->e->on_action) { /* the trace shows the verdict as the event's last step */
+        const struct hd_action_info info = {
+            .tag = en->tag, .index = en->action_count, .type = HD_ACTION_INFO_DENY,
+            .stage = p->stage, .vcpu = p->vcpu,
+        };
+        p->e->on_action(p->e->user, &info);
+    }
+}

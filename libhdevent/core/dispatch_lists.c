@@ -11,14 +11,15 @@
 /* Where one list of a pass stands: the record at hand, and what is left of its run/chunks. */
 struct hd_cursor {
     const struct hd_snap_entry *en;
-    uint32_t left;                      /* records left in this run, en included */
     const struct hd_snap_chunk *chunk;  /* the chunks after this run */
+    uint32_t left;                      /* records left in this run, en included */
     uint32_t chunks;
 };
 
-/* The matching lists of one pass. */
+/* The matching lists of one pass: one per key shape, and with `nr` events as many again
+ * from the number's segment (its buckets that take this exit: at most the four keys). */
 struct hd_lists {
-    struct hd_cursor at[4];
+    struct hd_cursor at[8];
     uint32_t count;
 };
 
@@ -89,13 +90,23 @@ static uint64_t shape_key(uint32_t shape, uint32_t core, uint32_t pid)
     return hd_snap_key(shape & 2u ? HD_ALL : core, shape & 1u ? HD_ALL : pid);
 }
 
-/* Collect the pre or post lists for (core, pid); returns whether any post list exists. */
-static bool collect(const struct hd_engine *e, uintptr_t word, uint32_t core, uint32_t pid,
-                    bool post, struct hd_lists *out)
+/* Add a bucket's list for the pass; returns whether it has a post list. */
+static bool collect_bucket(const struct hd_snap_list *pre, const struct hd_snap_list *post,
+                           bool want_post, struct hd_lists *out)
+{
+    const struct hd_snap_list *l = want_post ? post : pre;
+    if (l)
+        cursor_start(&out->at[out->count++], l);
+    return post != NULL;
+}
+
+/* Collect the pre or post lists for (core, pid) in the key tree or direct list @word;
+ * returns whether any post list exists. */
+static bool collect_keys(const struct hd_engine *e, uintptr_t word, uint32_t core, uint32_t pid,
+                         bool post, struct hd_lists *out)
 {
     bool any_post = false;
 
-    out->count = 0;
     /* Only the key shapes some event has (bit k: core is all << 1 | pid is all). */
     for (uint32_t shapes = hd_snap_shapes(word); shapes; shapes &= shapes - 1) {
         uint32_t k = (uint32_t)__builtin_ctz(shapes);
@@ -109,6 +120,31 @@ static bool collect(const struct hd_engine *e, uintptr_t word, uint32_t core, ui
         if (l)
             cursor_start(&out->at[out->count++], l);
     }
+    return any_post;
+}
+
+/* Every list of this exit: the key tree's, and in the `nr` form the number's segment's. */
+static bool collect(const struct hd_engine *e, uintptr_t word, uint32_t core, uint32_t pid,
+                    uint64_t nr, bool post, struct hd_lists *out)
+{
+    const struct hd_snap_nr *w;
+    const struct hd_snap_nr_seg *seg;
+    uintptr_t slot;
+    bool any_post;
+
+    out->count = 0;
+    if (!hd_snap_is_nr(word))
+        return collect_keys(e, word, core, pid, post, out);
+    w = (const struct hd_snap_nr *)hd_snap_node(word);
+    any_post = collect_keys(e, w->inner, core, pid, post, out);
+    slot = hd_snap_nr_find(w, nr);
+    if (slot & HD_SNAP_NR_PLAIN) /* one bucket of every core and pid, pre only */
+        return collect_bucket((const struct hd_snap_list *)(slot - HD_SNAP_NR_PLAIN), NULL,
+                              post, out) || any_post;
+    seg = (const struct hd_snap_nr_seg *)slot;
+    for (uint32_t k = 0; seg && k < seg->count; k++) /* distinct keys: no event twice */
+        if (hd_snap_key_takes(seg->buckets[k].key, core, pid))
+            any_post |= collect_bucket(seg->buckets[k].pre, seg->buckets[k].post, post, out);
     return any_post;
 }
 
@@ -147,8 +183,8 @@ static __attribute__((__noinline__)) void run_protected(struct hd_pass *p, struc
 bool hd__dispatch_lists(struct hd_pass *p, uintptr_t word)
 {
     struct hd_lists lists;
-    bool post = collect(p->e, word, p->core_index, p->vcpu->pid, p->stage == HD_STAGE_POST,
-                        &lists);
+    bool post = collect(p->e, word, p->core_index, p->vcpu->pid, p->nr,
+                        p->stage == HD_STAGE_POST, &lists);
 
     if (lists.count) {
         if (p->protected_call)

@@ -29,6 +29,8 @@ static enum hd_status copy_ops(struct hd_backend_ops *dst, const struct hd_backe
         return HD_ERR_BAD_OPS;
     if (!dst->exec_alloc != !dst->exec_free || !dst->lock != !dst->unlock)
         return HD_ERR_BAD_OPS;
+    if (dst->nr_register > HD_NR_REGISTER(HD_GUEST_REG_COUNT - 1))
+        return HD_ERR_BAD_OPS;
     return HD_OK;
 }
 
@@ -104,6 +106,7 @@ enum hd_status hd_engine_create(const struct hd_backend_ops *ops,
                : copy.barrier_every_core ? HD_GRACE_BARRIER
                                          : HD_GRACE_FENCE;
     e->hash_mult = hash_mult_for(&copy, e);
+    e->nr_reg = copy.nr_register ? copy.nr_register - 1u : HD_GUEST_REG_RCX;
     e->core_count = cores;
     e->message_slots = round_up_pow2(slots);
     e->message_max = max;

@@ -259,6 +259,12 @@ enum hd_status hd__event_check(const struct hd_engine *e, const struct hd_event_
         return HD_ERR_INVALID_CORE;
     if (d->output_count > HD_EVENT_MAX_OUTPUTS)
         return HD_ERR_INVALID_ARGUMENT;
+    if (d->nr_filter && d->nr_first > d->nr_last)
+        return HD_ERR_INVALID_ARGUMENT;
+    if (d->deny != HD_DENY_NONE && d->deny != HD_DENY_UD && d->deny != HD_DENY_RAX)
+        return HD_ERR_INVALID_ARGUMENT;
+    if (d->deny != HD_DENY_NONE && d->stage != HD_STAGE_PRE)
+        return HD_ERR_SC_WITH_POST; /* a verdict on the VMCALL, as sc on: S13 */
     for (uint32_t i = 0; i < d->output_count; i++) /* distinct and non-zero: a tag per name */
         for (uint32_t j = 0; j <= i; j++)
             if (d->outputs[i] == 0 || (j < i && d->outputs[j] == d->outputs[i]))
@@ -368,13 +374,26 @@ enum hd_status hd__event_create(struct hd_engine *e, const struct hd_event_desc 
     ev->native.fn = d->condition.fn;
     ev->native.user = d->condition.user;
 
-    ev->counters_raw = hd__zalloc(e, (size_t)e->core_count * sizeof(struct hd_counter_line) +
-                                        HD_CACHELINE);
+    ev->nr_filter = d->nr_filter;
+    ev->nr_first = d->nr_filter ? d->nr_first : 0;
+    ev->nr_last = d->nr_filter ? d->nr_last : 0;
+    ev->extra = (uint8_t)((d->max_hits ? HD_EVENT_EXTRA_LIMIT : 0u) |
+                          (d->deny != HD_DENY_NONE ? HD_EVENT_EXTRA_DENY : 0u));
+
+    ev->counters_raw = hd__zalloc(e, ((size_t)e->core_count + (ev->extra != 0)) *
+                                             sizeof(struct hd_counter_line) +
+                                         HD_CACHELINE);
     ev->command = command_block(e, d->command, command_len, d->outputs, d->output_count);
     if (!ev->counters_raw || !ev->command)
         goto fail;
     ev->counters = (struct hd_counter_line *)hd_align_up((uintptr_t)ev->counters_raw,
                                                          HD_CACHELINE);
+    if (ev->extra) {
+        struct hd_event_shared *sh = hd__event_shared(ev->counters, e->core_count);
+        sh->max_hits = d->max_hits;
+        sh->deny = (uint32_t)d->deny;
+        sh->deny_rax = d->deny_rax;
+    }
     ev->command_length = (uint32_t)command_len;
     ev->output_count = (uint8_t)d->output_count;
 

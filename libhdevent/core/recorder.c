@@ -65,6 +65,8 @@ void hd__record_end(struct hd_core *core, struct hd_exit_record *rec,
         flags |= HD_RECORD_PROTECTED;
     if (out->default_handled)
         flags |= HD_RECORD_DEFAULT_HANDLED;
+    if (out->pre.flags & HD_VERDICT_DENY_UD)
+        flags |= HD_RECORD_DENY_UD;
     rec->after = *vcpu->regs;
     rec->pid = vcpu->pid; /* resolved by then whenever a hook or the lookup needed it */
     rec->flags = flags;

@@ -255,7 +255,8 @@ enum hd_status hd_event_clear(struct hd_engine *engine, uint64_t tag)
 
 /* ---- queries -------------------------------------------------------------------------- */
 
-static void describe(const struct hd_event *ev, struct hd_event_info *info)
+static void describe(const struct hd_event *ev, uint32_t core_count,
+                     struct hd_event_info *info)
 {
     info->tag = ev->tag;
     info->pid = ev->pid;
@@ -266,6 +267,21 @@ static void describe(const struct hd_event *ev, struct hd_event_info *info)
     info->condition = ev->condition;
     info->action_count = ev->actions.count;
     info->command_length = ev->command_length;
+    info->nr_filter = ev->nr_filter;
+    info->nr_first = ev->nr_first;
+    info->nr_last = ev->nr_last;
+    info->deny = HD_DENY_NONE;
+    info->deny_rax = info->max_hits = info->runs = 0;
+    info->spent = false;
+    if (ev->extra) {
+        const struct hd_event_shared *sh = hd__event_shared(ev->counters, core_count);
+        uint64_t runs = hd_load_relaxed(&sh->runs);
+        info->deny = (enum hd_deny)sh->deny;
+        info->deny_rax = sh->deny_rax;
+        info->max_hits = sh->max_hits;
+        info->runs = sh->max_hits && runs > sh->max_hits ? sh->max_hits : runs;
+        info->spent = sh->max_hits && runs >= sh->max_hits;
+    }
 }
 
 enum hd_status hd_event_command(struct hd_engine *engine, uint64_t tag, char *buf, size_t size,
@@ -348,7 +364,7 @@ enum hd_status hd_event_query(struct hd_engine *engine, uint64_t tag,
     hd__writer_lock(engine);
     i = event_index(&engine->registry, tag);
     if (i >= 0) {
-        describe(hd__registry_event(&engine->registry, (uint32_t)i), info);
+        describe(hd__registry_event(&engine->registry, (uint32_t)i), engine->core_count, info);
         st = HD_OK;
     }
     hd__writer_unlock(engine);
@@ -369,7 +385,7 @@ enum hd_status hd_event_next(struct hd_engine *engine, uint64_t after_tag,
     hd__writer_lock(engine);
     i = lower_bound(reg, after_tag + 1);
     if (i < reg->events.count) {
-        describe(hd__registry_event(reg, i), info);
+        describe(hd__registry_event(reg, i), engine->core_count, info);
         st = HD_OK;
     }
     hd__writer_unlock(engine);

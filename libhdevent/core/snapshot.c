@@ -64,6 +64,8 @@ void hd__node_free(struct hd_engine *e, const void *body)
     if (!body || hd__is_empty_shard_body(body))
         return;
     n = hd__node_of(body);
+    if (n->kind == HD_NODE_NR_TABLE)
+        hd__nr_table_free_lists(e, body);
     if (n->kind == HD_NODE_LIST && ((const struct hd_snap_list *)body)->chunks > 1) {
         const struct hd_snap_list *l = body;
         for (uint32_t i = 0; i < l->chunks; i++) {
@@ -241,21 +243,71 @@ static uintptr_t dispatch_word(struct hd_engine *e, uintptr_t word, const struct
  * snapshot, nothing was published before), so the direct copy the old word may designate
  * is retired with the rest.
  */
-void hd__snapshot_publish(struct hd_engine *e, uintptr_t word, const struct hd_index *index)
+void hd__snapshot_publish(struct hd_engine *e, uintptr_t word, const struct hd_index *index,
+                          const struct hd_snap_nr_table *nr, void *wrap)
 {
     uintptr_t old = e->current_word, now = dispatch_word(e, word, index);
 
+    if (nr)
+        now = hd__nr_wrap(e, wrap, nr, now);
     e->index = *index;
     e->tree_word = word;
+    e->nr_table = nr;
     hd_store_release(&e->current_word, now);
     hd_store_relaxed(&e->armed, (uint8_t)(index->events != 0));
+    if (old && hd_snap_is_nr(old)) { /* the wrapper, and the direct copy it may lead to */
+        uintptr_t inner = ((const struct hd_snap_nr *)hd_snap_node(old))->inner;
+        hd__retire_node(e, hd_snap_node(old));
+        old = inner;
+    }
     if (old && hd_snap_is_direct(old))
         hd__retire_node(e, hd_snap_node(old));
 }
 
-static void publish(struct hd_engine *e, const struct tree *t)
+/* The wrapper a publication needs while there are `nr` events (@nr not NULL), or NULL. */
+static enum hd_status wrap_for(struct hd_engine *e, const struct hd_snap_nr_table *nr,
+                               void **wrap)
 {
-    hd__snapshot_publish(e, t->word, &t->index);
+    *wrap = nr ? hd__nr_wrap_alloc(e) : NULL;
+    return nr && !*wrap ? HD_ERR_NO_MEMORY : HD_OK;
+}
+
+static void publish(struct hd_engine *e, const struct tree *t, void *wrap)
+{
+    hd__snapshot_publish(e, t->word, &t->index, e->nr_table, wrap);
+}
+
+/*
+ * A change of an `nr` event: the other events' tree stays as it is, the `nr` index is built
+ * anew from the registry (the event's enabled flag already says where it goes).
+ */
+static enum hd_status nr_change(struct hd_engine *e, enum hd_index_change change,
+                                struct hd_event *free_event)
+{
+    const struct hd_snap_nr_table *old = e->nr_table, *nr;
+    struct hd_index index = e->index;
+    void *wrap;
+    enum hd_status st;
+
+    HD_CHECK(hd__retire_begin(e));
+    st = hd__nr_table_build(e, HD_BUILD_ENABLED, &nr);
+    if (HD_SUCCESS(st)) {
+        st = wrap_for(e, nr, &wrap);
+        if (HD_FAILED(st))
+            hd__node_free(e, nr);
+    }
+    if (HD_FAILED(st)) {
+        hd__retire_cancel(e);
+        return st;
+    }
+    index.events += change == HD_INDEX_ADD ? 1u : change == HD_INDEX_REMOVE ? (uint32_t)-1 : 0;
+    hd__snapshot_publish(e, e->tree_word, &index, nr, wrap);
+    if (old)
+        hd__retire_node(e, old);
+    if (free_event)
+        hd__retire_event(e, free_event);
+    hd__retire_end(e);
+    return HD_OK;
 }
 
 static uint32_t shards_log2(const struct hd_engine *e)
@@ -283,20 +335,28 @@ enum hd_status hd__snapshot_change(struct hd_engine *e, const struct hd_event *e
                                    enum hd_index_change change, struct hd_event *free_event)
 {
     struct tree t = {.word = e->tree_word, .index = e->index};
+    void *wrap;
     enum hd_status st;
 
+    if (ev->nr_filter)
+        return nr_change(e, change, free_event);
     if (needs_regeometry(e, ev, change)) {
         if (free_event)
             free_event->free_next = NULL;
         return hd__snapshot_rebuild(e, HD_BUILD_ENABLED, free_event);
     }
     HD_CHECK(hd__retire_begin(e));
-    st = tree_change(e, &t, ev, change);
+    st = wrap_for(e, e->nr_table, &wrap);
+    if (HD_SUCCESS(st)) {
+        st = tree_change(e, &t, ev, change);
+        if (HD_FAILED(st))
+            hd__node_free(e, wrap);
+    }
     if (HD_FAILED(st)) {
         hd__retire_cancel(e);
         return st;
     }
-    publish(e, &t);
+    publish(e, &t, wrap);
     for (unsigned i = 0; i < 4; i++)
         if (t.replaced[i])
             hd__retire_node(e, t.replaced[i]);
@@ -309,15 +369,24 @@ enum hd_status hd__snapshot_change(struct hd_engine *e, const struct hd_event *e
 enum hd_status hd__snapshot_init(struct hd_engine *e)
 {
     struct tree t = {.word = hd__empty_shard_word()};
-    publish(e, &t);
+    publish(e, &t, NULL);
     return HD_OK;
 }
 
 void hd__snapshot_destroy(struct hd_engine *e)
 {
+    uintptr_t now = e->current_word;
+
     hd__snapshot_reclaim(e, true);
     hd__free_tree(e, e->tree_word);
-    if (hd_snap_is_direct(e->current_word))
-        hd__node_free(e, hd_snap_node(e->current_word));
+    if (hd_snap_is_nr(now)) {
+        uintptr_t inner = ((const struct hd_snap_nr *)hd_snap_node(now))->inner;
+        hd__node_free(e, hd_snap_node(now));
+        now = inner;
+    }
+    if (hd_snap_is_direct(now))
+        hd__node_free(e, hd_snap_node(now));
+    hd__node_free(e, e->nr_table);
+    e->nr_table = NULL;
     e->tree_word = e->current_word = hd__empty_shard_word();
 }

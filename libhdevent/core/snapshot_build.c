@@ -175,7 +175,7 @@ static const struct item *gather(struct hd_engine *e, enum hd_build_mode mode, s
     for (uint32_t i = 0; i < reg->events.count; i++) {
         const struct hd_event *ev = hd__registry_event(reg, i);
         uint64_t key = hd_snap_key(ev->core, ev->pid);
-        if (included(ev, mode))
+        if (included(ev, mode) && !ev->nr_filter) /* `nr` events: snapshot_nr.c */
             items[(*n)++] = (struct item){key, hd_snap_hash(e->hash_mult, key), i};
     }
     return sort_items(items, tmp, *n);
@@ -188,6 +188,9 @@ enum hd_status hd__snapshot_rebuild(struct hd_engine *e, enum hd_build_mode mode
     struct item *items = NULL, *tmp = NULL;
     struct build b = {.e = e};
     uintptr_t word = hd__empty_shard_word();
+    const struct hd_snap_nr_table *old_nr = e->nr_table, *nr = NULL;
+    void *wrap = NULL;
+    bool built;
     enum hd_status st;
 
     HD_CHECK(hd__retire_begin(e));
@@ -205,12 +208,25 @@ enum hd_status hd__snapshot_rebuild(struct hd_engine *e, enum hd_build_mode mode
     hd__free(e, items);
     hd__free(e, tmp);
     hd__free(e, (void *)b.scratch);
+    built = HD_SUCCESS(st);
+    if (built)
+        st = hd__nr_table_build(e, mode, &nr);
+    if (HD_SUCCESS(st) && nr) {
+        wrap = hd__nr_wrap_alloc(e);
+        st = wrap ? HD_OK : HD_ERR_NO_MEMORY;
+    }
     if (HD_FAILED(st)) {
+        hd__node_free(e, nr);
+        if (built) /* tree_build frees its own on failure; the empty shard stays */
+            hd__free_tree(e, word);
         hd__retire_cancel(e);
         return st;
     }
+    b.index.events += nr ? nr->events : 0;
     hd__retire_tree(e, e->tree_word);
-    hd__snapshot_publish(e, word, &b.index);
+    if (old_nr)
+        hd__retire_node(e, old_nr);
+    hd__snapshot_publish(e, word, &b.index, nr, wrap);
     while (free_events) {
         struct hd_event *ev = free_events;
         free_events = ev->free_next;

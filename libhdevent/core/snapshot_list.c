@@ -58,7 +58,8 @@ static void record_fill(struct hd_snap_entry *en, const struct hd_event *ev)
     en->condition = condition_kind(ev);
     en->short_circuit = ev->short_circuit;
     en->action_count = (uint16_t)ev->actions.count;
-    en->raw = en->condition != HD_SNAP_COND_NATIVE;
+    en->extra = ev->extra;
+    en->raw = en->condition != HD_SNAP_COND_NATIVE && !ev->extra;
     if (ev->condition == HD_CONDITION_NATIVE)
         en->cond.native = &ev->native;
     else

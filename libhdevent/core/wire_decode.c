@@ -76,6 +76,46 @@ static uint32_t output_tags(const uint8_t *b, uint64_t tags[HD_EVENT_MAX_OUTPUTS
     return n ? HD_WIRE_OK : HD_WIRE_ERR_BAD_OUTPUT_TAGS;
 }
 
+/* hdevent's extension (wire.h, HD_WIRE_EXT_*): Options[1] flags, [2..3] nr, [4] rax, [5] max. */
+enum {
+    EV_EXT_FLAGS = EV_OPTIONS + 8,
+    EV_EXT_NR_FIRST = EV_OPTIONS + 16,
+    EV_EXT_NR_LAST = EV_OPTIONS + 24,
+    EV_EXT_DENY_RAX = EV_OPTIONS + 32,
+    EV_EXT_MAX_HITS = EV_OPTIONS + 40,
+};
+
+static uint32_t extension_check(const uint8_t *b, uint32_t stage)
+{
+    uint64_t flags = hd__le_rd64(b, EV_EXT_FLAGS);
+    uint64_t first = hd__le_rd64(b, EV_EXT_NR_FIRST), last = hd__le_rd64(b, EV_EXT_NR_LAST);
+    uint64_t deny = flags & (HD_WIRE_EXT_DENY_UD | HD_WIRE_EXT_DENY_RAX);
+
+    if (flags & ~(uint64_t)(HD_WIRE_EXT_NR | HD_WIRE_EXT_DENY_UD | HD_WIRE_EXT_DENY_RAX))
+        return HD_WIRE_ERR_BAD_EXTENSION;
+    if (deny == (HD_WIRE_EXT_DENY_UD | HD_WIRE_EXT_DENY_RAX) || (deny && stage != HD_STAGE_PRE))
+        return HD_WIRE_ERR_BAD_EXTENSION;
+    if (!(flags & HD_WIRE_EXT_NR) ? (first || last) : first > last)
+        return HD_WIRE_ERR_BAD_EXTENSION;
+    if (!(flags & HD_WIRE_EXT_DENY_RAX) && hd__le_rd64(b, EV_EXT_DENY_RAX))
+        return HD_WIRE_ERR_BAD_EXTENSION;
+    return HD_WIRE_OK;
+}
+
+static void extension_take(const uint8_t *b, struct hd_event_desc *out)
+{
+    uint64_t flags = hd__le_rd64(b, EV_EXT_FLAGS);
+
+    out->nr_filter = (flags & HD_WIRE_EXT_NR) != 0;
+    out->nr_first = hd__le_rd64(b, EV_EXT_NR_FIRST);
+    out->nr_last = hd__le_rd64(b, EV_EXT_NR_LAST);
+    out->deny = flags & HD_WIRE_EXT_DENY_UD    ? HD_DENY_UD
+                : flags & HD_WIRE_EXT_DENY_RAX ? HD_DENY_RAX
+                                               : HD_DENY_NONE;
+    out->deny_rax = hd__le_rd64(b, EV_EXT_DENY_RAX);
+    out->max_hits = hd__le_rd64(b, EV_EXT_MAX_HITS);
+}
+
 uint32_t hd_wire_decode_event(const void *buf, size_t len, uint32_t core_count,
                               struct hd_event_desc *out)
 {
@@ -124,6 +164,8 @@ uint32_t hd_wire_decode_event(const void *buf, size_t len, uint32_t core_count,
      * first to its scripts' step budget (HyperDbg's user mode leaves it 0: the default). */
     if (hd__le_rd64(b, EV_OPTIONS) > HD_SCRIPT_STEPS_MAX)
         return HD_WIRE_ERR_SCRIPT_BUDGET;
+    if (extension_check(b, stage) != HD_WIRE_OK)
+        return HD_WIRE_ERR_BAD_EXTENSION;
 
     hd_event_desc_init(out);
     out->core = core;
@@ -133,6 +175,7 @@ uint32_t hd_wire_decode_event(const void *buf, size_t len, uint32_t core_count,
     out->enabled = b[EV_ENABLED] != 0;
     out->tag = tag;
     out->script_steps = (uint32_t)hd__le_rd64(b, EV_OPTIONS);
+    extension_take(b, out);
     out->output_count = out_count;
     for (uint32_t i = 0; i < out_count; i++)
         out->outputs[i] = out_tags[i];

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * hd_wire_device_ioctl: every IOCTL of a kernel device, HyperDbg's four (hd_wire_ioctl) and
- * hdevent's own six — the self-test exit (wire_selftest.c), message records
+ * hdevent's own seven — the self-test exit (wire_selftest.c), message records
  * (wire_messages.c), the flight recorder (wire_recorder.c), an event's command text
- * (wire_command.c), the event list and an event's output tags below. Backends call this one function.
+ * (wire_command.c), the event list, an event's output tags and its extension (nr, deny,
+ * max_hits) below. Backends call this one function.
  *
  * Same order of work as hd_wire_ioctl: the output size is checked first, all input is read
  * before the first output byte is written (METHOD_BUFFERED's shared SystemBuffer).
@@ -106,6 +107,35 @@ static size_t event_outputs(struct hd_engine *e, const void *in, size_t in_len, 
     return sizeof(r);
 }
 
+/* HD_IOCTL_EVENT_EXTENSION: event `tag`'s nr, deny and max_hits, and the runs it took. */
+static size_t event_extension(struct hd_engine *e, const void *in, size_t in_len, void *out)
+{
+    uint8_t r[HD_WIRE_EVENT_EXTENSION_SIZE] = {0};
+    struct hd_event_info info;
+    uint32_t code = HD_WIRE_SUCCESS;
+
+    if (!in || in_len < HD_WIRE_LIST_REQUEST_SIZE)
+        code = HD_WIRE_ERR_TRUNCATED;
+    else if (in_len > HD_WIRE_LIST_REQUEST_SIZE)
+        code = HD_WIRE_ERR_TRAILING_BYTES;
+    else if (hd_event_query(e, hd__le_rd64(in, 0), &info) != HD_OK)
+        code = HD_WIRE_ERR_TAG_NOT_EXISTS;
+    hd__le_wr32(r, 0, code);
+    if (code == (uint32_t)HD_WIRE_SUCCESS) {
+        hd__le_wr32(r, 4, (info.nr_filter ? HD_WIRE_EVENT_EXT_NR : 0u) |
+                              (info.deny == HD_DENY_UD ? HD_WIRE_EVENT_EXT_DENY_UD : 0u) |
+                              (info.deny == HD_DENY_RAX ? HD_WIRE_EVENT_EXT_DENY_RAX : 0u) |
+                              (info.spent ? HD_WIRE_EVENT_EXT_SPENT : 0u));
+        hd__le_wr64(r, 8, info.nr_first);
+        hd__le_wr64(r, 16, info.nr_last);
+        hd__le_wr64(r, 24, info.deny_rax);
+        hd__le_wr64(r, 32, info.max_hits);
+        hd__le_wr64(r, 40, info.runs);
+    }
+    hd_memcpy(out, r, sizeof(r));
+    return sizeof(r);
+}
+
 enum hd_status hd_wire_device_ioctl(struct hd_engine *engine, const struct hd_wire_caller *caller,
                                     uint32_t code, const void *in, size_t in_len, void *out,
                                     size_t out_len, size_t *written)
@@ -135,6 +165,9 @@ enum hd_status hd_wire_device_ioctl(struct hd_engine *engine, const struct hd_wi
         break;
     case HD_IOCTL_EVENT_COMMAND:
         need = HD_WIRE_EVENT_COMMAND_REPLY_SIZE;
+        break;
+    case HD_IOCTL_EVENT_EXTENSION:
+        need = HD_WIRE_EVENT_EXTENSION_SIZE;
         break;
     default:
         return hd_wire_ioctl(engine, code, in, in_len, out, out_len, written);
@@ -169,6 +202,12 @@ enum hd_status hd_wire_device_ioctl(struct hd_engine *engine, const struct hd_wi
     }
     case HD_IOCTL_EVENT_COMMAND: {
         size_t n = hd__wire_event_command(engine, in, in_len, out, out_len);
+        if (written)
+            *written = n;
+        return HD_OK;
+    }
+    case HD_IOCTL_EVENT_EXTENSION: {
+        size_t n = event_extension(engine, in, in_len, out);
         if (written)
             *written = n;
         return HD_OK;

@@ -88,7 +88,8 @@ static void selftest_exit(void *arg, uint32_t core)
         r->result_flags |= HD_WIRE_SELFTEST_DEFAULT_RAN;
     if (x.post_ran)
         r->result_flags |= HD_WIRE_SELFTEST_POST_RAN;
-    r->rip = v.rip + v.insn_len; /* short-circuited or not, the VMCALL retires */
+    /* Short-circuited or not, the VMCALL retires — unless `deny ud` made it fault. */
+    r->rip = x.pre.flags & HD_VERDICT_DENY_UD ? v.rip : v.rip + v.insn_len;
     r->verdict = x.pre.flags | x.post.flags;
     r->fired_pre = x.pre.fired;
     r->fired_post = x.post.fired;

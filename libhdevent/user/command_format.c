@@ -86,6 +86,18 @@ static void format_vmcall(const struct hd_command *c, struct out *o)
             put(o, i ? ", %s" : "%s", c->outputs[i]);
         put(o, "}");
     }
+    /* hdevent's extension */
+    if (e->nr_filter && e->nr_first == e->nr_last)
+        put(o, " nr 0x%llX", (unsigned long long)e->nr_first);
+    else if (e->nr_filter)
+        put(o, " nr 0x%llX-0x%llX", (unsigned long long)e->nr_first,
+            (unsigned long long)e->nr_last);
+    if (e->deny == HD_DENY_UD)
+        put(o, " deny ud");
+    else if (e->deny == HD_DENY_RAX)
+        put(o, " deny rax=0x%llX", (unsigned long long)e->deny_rax);
+    if (e->max_hits)
+        put(o, " max_hits 0x%llX", (unsigned long long)e->max_hits);
 }
 
 enum hd_status hd_command_format(const struct hd_command *cmd, char *out, size_t cap)

@@ -22,11 +22,15 @@ enum opt {
     OPT_CODE,
     OPT_SCRIPT,
     OPT_OUTPUT,
+    OPT_NR,       /* hdevent's own extension, as the two after it (docs/commands.md) */
+    OPT_DENY,
+    OPT_MAX_HITS,
     OPT_COUNT
 };
 
 static const char *const opt_name[OPT_COUNT] = {
     "pid", "core", "imm", "sc", "stage", "buffer", "steps", "condition", "code", "script", "output",
+    "nr", "deny", "max_hits",
 };
 
 #define EXPECT_PID "a pid is a hex number (prefix 0n for decimal) or 'all'"
@@ -44,16 +48,23 @@ static const char *const opt_name[OPT_COUNT] = {
 #define EXPECT_ASM_CODE "asm code takes assembly in braces, such as asm code {nop; nop}"
 #define EXPECT_SCRIPT "script takes a script or a file in braces: script {...} or script {file:PATH}"
 #define EXPECT_OUTPUT "output takes 1 to 5 output names in braces, such as output {name1, name2}"
+#define EXPECT_NR                                                                               \
+    "nr takes a hypercall number or a range N-M of them, hex (prefix 0n for decimal), such as "  \
+    "nr 0x10 or nr 0x10-0x1f"
+#define EXPECT_DENY "deny takes 'ud' or rax=VALUE (hex, prefix 0n for decimal), such as deny rax=0"
+#define EXPECT_MAX_HITS "max_hits takes a number of runs, 1 or more (hex, prefix 0n for decimal)"
 #define EXPECT_ASM "'asm' applies to condition or code: asm condition {...} or asm code {...}"
 #define EXPECT_OPTION                                                                           \
     "unknown option: !vmcall takes pid, core, imm, sc, stage, buffer, steps, condition, code, " \
-    "asm condition, asm code, script and output"
+    "asm condition, asm code, script, output, nr, deny and max_hits"
 
 /* What the options said, before the event is built. */
 struct vstate {
     struct cmd_token key[OPT_COUNT]; /* keyword as typed (`asm code` spans both); p NULL: absent */
     struct cmd_token val[OPT_COUNT];
     uint32_t pid, core, buffer, steps;
+    uint64_t nr_first, nr_last, deny_rax, max_hits;
+    enum hd_deny deny;
     enum hd_stage stage;
     bool sc, imm;
     uint8_t *cond, *code; /* owned until moved into the event */
@@ -73,6 +84,7 @@ static const char *expected_of(int opt, bool is_asm)
     static const char *const e[OPT_COUNT] = {
         EXPECT_PID,   EXPECT_CORE,  EXPECT_IMM,       EXPECT_SC,   EXPECT_STAGE,  EXPECT_BUFFER,
         EXPECT_STEPS, EXPECT_CONDITION, EXPECT_CODE, EXPECT_SCRIPT, EXPECT_OUTPUT,
+        EXPECT_NR,    EXPECT_DENY,  EXPECT_MAX_HITS,
     };
     if (is_asm)
         return opt == OPT_CONDITION ? EXPECT_ASM_CONDITION : EXPECT_ASM_CODE;
@@ -211,6 +223,55 @@ static enum hd_status parse_output(const struct cmd_lexer *lx, const struct cmd_
     }
 }
 
+/* A number inside token @p v: @p len bytes from @p at, at most @p max. */
+static enum hd_status part_number(const struct cmd_lexer *lx, const struct cmd_token *v,
+                                  const char *at, size_t len, uint64_t max, const char *expect,
+                                  uint64_t *out, struct hd_command_error *err)
+{
+    struct cmd_token part = {at, (uint32_t)len, false};
+    enum cmd_num r = hd__cmd_number(at, len, max, out);
+
+    (void)v;
+    return r == CMD_NUM_OK ? HD_OK : hd__cmd_fail_number(lx, err, &part, r, max, expect);
+}
+
+/* `nr N` or `nr N-M` (N <= M). */
+static enum hd_status parse_nr(const struct cmd_lexer *lx, const struct cmd_token *v,
+                               struct vstate *s, struct hd_command_error *err)
+{
+    const char *dash = memchr(v->p, '-', v->len);
+    size_t first_len = dash ? (size_t)(dash - v->p) : v->len;
+
+    if (v->brace)
+        return cmd_fail_tok(lx, err, v, "%s", EXPECT_NR);
+    HD_CHECK(part_number(lx, v, v->p, first_len, ~(uint64_t)0, EXPECT_NR, &s->nr_first, err));
+    s->nr_last = s->nr_first;
+    if (!dash)
+        return HD_OK;
+    HD_CHECK(part_number(lx, v, dash + 1, v->len - first_len - 1, ~(uint64_t)0, EXPECT_NR,
+                         &s->nr_last, err));
+    if (s->nr_last < s->nr_first)
+        return cmd_fail_tok(lx, err, v, "the range ends below its start: %s", EXPECT_NR);
+    return HD_OK;
+}
+
+/* `deny ud` or `deny rax=VALUE`. */
+static enum hd_status parse_deny(const struct cmd_lexer *lx, const struct cmd_token *v,
+                                 struct vstate *s, struct hd_command_error *err)
+{
+    if (!v->brace && hd__cmd_is(v, "ud")) {
+        s->deny = HD_DENY_UD;
+        return HD_OK;
+    }
+    if (v->brace || v->len < 4 || !hd__cmd_starts_with(v->p, v->len, "rax="))
+        return cmd_fail_tok(lx, err, v, "%s", EXPECT_DENY);
+    if (v->len == 4)
+        return cmd_fail_tok(lx, err, v, "no value after rax=: %s", EXPECT_DENY);
+    s->deny = HD_DENY_RAX;
+    return part_number(lx, v, v->p + 4, v->len - 4, ~(uint64_t)0, EXPECT_DENY, &s->deny_rax,
+                       err);
+}
+
 /* The value @p v of option @p opt (keyword @p key). */
 static enum hd_status parse_value(const struct cmd_lexer *lx, int opt, bool is_asm,
                                   const struct cmd_token *key, const struct cmd_token *v,
@@ -245,6 +306,18 @@ static enum hd_status parse_value(const struct cmd_lexer *lx, int opt, bool is_a
         if (n == 0)
             return cmd_fail_tok(lx, err, v, "a step budget of 0 runs nothing: %s", expect);
         s->steps = (uint32_t)n;
+        return HD_OK;
+    case OPT_NR:
+        return parse_nr(lx, v, s, err);
+    case OPT_DENY:
+        return parse_deny(lx, v, s, err);
+    case OPT_MAX_HITS:
+        if ((r = v->brace ? CMD_NUM_BAD : hd__cmd_number(v->p, v->len, ~(uint64_t)0, &n)) !=
+            CMD_NUM_OK)
+            return hd__cmd_fail_number(lx, err, v, r, ~(uint64_t)0, expect);
+        if (n == 0)
+            return cmd_fail_tok(lx, err, v, "max_hits 0 would never run: %s", expect);
+        s->max_hits = n;
         return HD_OK;
     case OPT_IMM:
         if (!hd__cmd_is(v, "yes") && !hd__cmd_is(v, "no"))
@@ -310,6 +383,15 @@ static enum hd_status cross_check(const struct cmd_lexer *lx, const struct vstat
                             s->stage == HD_STAGE_POST ? "post" : "all",
                             hd__cmd_column(lx, s->val[OPT_STAGE].p));
     }
+    if (s->deny != HD_DENY_NONE && s->stage != HD_STAGE_PRE) {
+        const struct cmd_token *t = &s->val[later(s, OPT_DENY, OPT_STAGE)];
+        return cmd_fail_tok(lx, err, t,
+                            "deny needs stage pre: the VMCALL can only be refused before it is "
+                            "handled (deny at column %u, stage %s at column %u)",
+                            hd__cmd_column(lx, s->val[OPT_DENY].p),
+                            s->stage == HD_STAGE_POST ? "post" : "all",
+                            hd__cmd_column(lx, s->val[OPT_STAGE].p));
+    }
     if (s->key[OPT_STEPS].p && !s->key[OPT_SCRIPT].p)
         return cmd_fail_tok(lx, err, &s->key[OPT_STEPS],
                             "steps limits the instructions of a script run: give it with "
@@ -341,6 +423,12 @@ static enum hd_status build_event(const struct cmd_lexer *lx, struct vstate *s,
     ev->stage = s->stage;
     ev->short_circuit = s->sc;
     ev->script_steps = s->steps;
+    ev->nr_filter = s->key[OPT_NR].p != NULL;
+    ev->nr_first = s->nr_first;
+    ev->nr_last = s->nr_last;
+    ev->deny = s->deny;
+    ev->deny_rax = s->deny_rax;
+    ev->max_hits = s->max_hits;
     for (uint32_t k = 0; k < out->output_count; k++) /* the wire carries a tag per name */
         ev->outputs[k] = hd_output_tag(out->outputs[k], strlen(out->outputs[k]));
     ev->output_count = out->output_count;
@@ -359,9 +447,9 @@ static enum hd_status build_event(const struct cmd_lexer *lx, struct vstate *s,
     if (!acts)
         return hd__cmd_no_memory(err);
     ev->actions = acts;
-    if (n == 0) {
+    if (n == 0 && s->deny == HD_DENY_NONE) {
         hd_action_desc_init(&acts[i++], HD_ACTION_BREAK); /* HyperDbg: no code, no script */
-    }
+    } /* with deny, the verdict is what the event does: no break */
     /* Actions run in the order the command gives them. */
     if (has_code && (!has_script || s->key[OPT_CODE].p < s->key[OPT_SCRIPT].p)) {
         hd_action_desc_init(&acts[i], HD_ACTION_CODE);

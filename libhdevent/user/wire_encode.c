@@ -84,6 +84,15 @@ static void put_event(uint8_t *out, const struct hd_event_desc *d, uint64_t tag,
     hd__le_wr64(out, 88, tag);
     hd__le_wr32(out, 96, HD_WIRE_EVENT_VMCALL);
     hd__le_wr64(out, 104, d->script_steps); /* Options[0] */
+    /* Options[1..5]: hdevent's extension (wire.h HD_WIRE_EXT_*), 0 when unused as HyperDbg's */
+    hd__le_wr64(out, 112, (d->nr_filter ? HD_WIRE_EXT_NR : 0u) |
+                              (d->deny == HD_DENY_UD    ? HD_WIRE_EXT_DENY_UD
+                               : d->deny == HD_DENY_RAX ? HD_WIRE_EXT_DENY_RAX
+                                                        : 0u));
+    hd__le_wr64(out, 120, d->nr_filter ? d->nr_first : 0);
+    hd__le_wr64(out, 128, d->nr_filter ? d->nr_last : 0);
+    hd__le_wr64(out, 136, d->deny == HD_DENY_RAX ? d->deny_rax : 0);
+    hd__le_wr64(out, 144, d->max_hits);
     hd__le_wr32(out, 160, cond_size);
     if (cond_size)
         memcpy(out + HD_WIRE_EVENT_SIZE, cond, cond_size);
@@ -121,6 +130,9 @@ enum hd_status hd_wire_encode_event(const struct hd_event_desc *desc, uint64_t t
     if (!tag_valid(tag))
         return HD_ERR_INVALID_TAG;
     if (desc->output_count > HD_EVENT_MAX_OUTPUTS)
+        return HD_ERR_INVALID_ARGUMENT;
+    if ((desc->nr_filter && desc->nr_first > desc->nr_last) ||
+        (desc->deny != HD_DENY_NONE && desc->deny != HD_DENY_UD && desc->deny != HD_DENY_RAX))
         return HD_ERR_INVALID_ARGUMENT;
     HD_CHECK(condition_bytes(&desc->condition, &cond, &cond_size));
     out = malloc((size_t)HD_WIRE_EVENT_SIZE + cond_size);

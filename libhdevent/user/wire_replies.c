@@ -85,7 +85,7 @@ uint32_t hd_wire_decode_selftest_result(const void *buf, size_t len,
     r.reserved0 = hd__le_rd32(b, 164);
     if (r.result_flags & ~(HD_WIRE_SELFTEST_DEFAULT_RAN | HD_WIRE_SELFTEST_POST_RAN) ||
         r.verdict & ~(HD_VERDICT_SHORT_CIRCUIT | HD_VERDICT_POST | HD_VERDICT_BREAK |
-                      HD_VERDICT_PROTECTED) ||
+                      HD_VERDICT_PROTECTED | HD_VERDICT_DENY_UD) ||
         r.reserved0)
         return HD_WIRE_ERR_REPLY_MALFORMED;
     *out = r;

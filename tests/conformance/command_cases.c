@@ -24,11 +24,14 @@
 #define M_ASM_CODE "asm code takes assembly in braces, such as asm code {nop; nop}"
 #define M_SCRIPT "script takes a script or a file in braces: script {...} or script {file:PATH}"
 #define M_OUTPUT_CHAR(c) c " in output name: names are 1 to 63 letters, digits, '_', '.' and '-'"
+#define M_NR "nr takes a hypercall number or a range N-M of them, hex (prefix 0n for decimal), such as nr 0x10 or nr 0x10-0x1f"
+#define M_DENY "deny takes 'ud' or rax=VALUE (hex, prefix 0n for decimal), such as deny rax=0"
+#define M_MAX_HITS "max_hits takes a number of runs, 1 or more (hex, prefix 0n for decimal)"
 #define M_OUTPUT "output takes 1 to 5 output names in braces, such as output {name1, name2}"
 #define M_ASM "'asm' applies to condition or code: asm condition {...} or asm code {...}"
 #define M_OPTION                                                                                \
     "unknown option: !vmcall takes pid, core, imm, sc, stage, buffer, steps, condition, code, " \
-    "asm condition, asm code, script and output"
+    "asm condition, asm code, script, output, nr, deny and max_hits"
 #define M_STEPS                                                                                 \
     "a step budget is a hex number of script instructions per run, 1 to 0x1000000 (prefix 0n "  \
     "for decimal)"
@@ -208,6 +211,25 @@ const struct command_case command_cases[] = {
     {.name = "output_five", .text = "!vmcall output {a,b,c,d,e}", .outputs = "a,b,c,d,e", .canonical = "!vmcall output {a, b, c, d, e}"},
     {.name = "output_name_63_characters", .text = "!vmcall output {<<63*x>>}", .outputs = "<<63*x>>", .canonical = "!vmcall output {<<63*x>>}"},
     {.name = "output_with_imm_yes", .text = "!vmcall imm yes output {tcp_1.2.3.4-80}", .outputs = "tcp_1.2.3.4-80", .canonical = "!vmcall output {tcp_1.2.3.4-80}"},
+
+    /* ---- hdevent's extension: nr, deny, max_hits ---- */
+    {.name = "nr_one_number", .text = "!vmcall nr 10", .nr_first = CC_NUM(0x10), .canonical = "!vmcall nr 0x10"},
+    {.name = "nr_range_decimal", .text = "!vmcall NR 0n16-0n31", .nr_first = CC_NUM(16), .nr_last = 31, .canonical = "!vmcall nr 0x10-0x1F"},
+    {.name = "nr_whole_range", .text = "!vmcall nr 0-ffffffffffffffff", .nr_first = CC_NUM(0), .nr_last = 0xFFFFFFFFFFFFFFFFull, .canonical = "!vmcall nr 0x0-0xFFFFFFFFFFFFFFFF"},
+    {.name = "nr_with_filters_and_code", .text = "!vmcall pid 490 nr 5 core 1 code {90}", .pid = CC_NUM(0x490), .core = CC_NUM(1), .nr_first = CC_NUM(5), .actions = CC_CODE, .code = "90 C3", .canonical = "!vmcall pid 0x490 core 0x1 code {90 C3} nr 0x5"},
+    {.name = "deny_ud_alone", .text = "!vmcall nr 5 deny ud", .nr_first = CC_NUM(5), .deny = HD_DENY_UD, .actions = CC_NONE, .canonical = "!vmcall nr 0x5 deny ud"},
+    {.name = "deny_rax", .text = "!vmcall deny RAX=0n42", .deny = HD_DENY_RAX, .deny_rax = 42, .actions = CC_NONE, .canonical = "!vmcall deny rax=0x2A"},
+    {.name = "deny_after_code", .text = "!vmcall code {90} deny rax=0", .deny = HD_DENY_RAX, .actions = CC_CODE, .code = "90 C3", .canonical = "!vmcall code {90 C3} deny rax=0x0"},
+    {.name = "max_hits", .text = "!vmcall max_hits 0n10", .max_hits = 10, .canonical = "!vmcall max_hits 0xA"},
+    {.name = "all_three", .text = "!vmcall max_hits 1 deny ud nr 1-2", .nr_first = CC_NUM(1), .nr_last = 2, .deny = HD_DENY_UD, .max_hits = 1, .actions = CC_NONE, .canonical = "!vmcall nr 0x1-0x2 deny ud max_hits 0x1"},
+    ERR("err_nr_missing", "!vmcall nr", 9, "nr", "missing value: " M_NR),
+    ERR("err_nr_range_backwards", "!vmcall nr 20-10", 12, "20-10", "the range ends below its start: " M_NR),
+    ERR("err_nr_bad_last", "!vmcall nr 10-zz", 15, "zz", M_NR),
+    ERR("err_nr_twice", "!vmcall nr 1 nr 2", 14, "nr", "nr given twice (first at column 9): give each option once"),
+    ERR("err_deny_unknown", "!vmcall deny gp", 14, "gp", M_DENY),
+    ERR("err_deny_rax_empty", "!vmcall deny rax=", 14, "rax=", "no value after rax=: " M_DENY),
+    ERR("err_deny_with_stage_post", "!vmcall deny ud stage post", 23, "post", "deny needs stage pre: the VMCALL can only be refused before it is handled (deny at column 14, stage post at column 23)"),
+    ERR("err_max_hits_zero", "!vmcall max_hits 0", 18, "0", "max_hits 0 would never run: " M_MAX_HITS),
 
     /* ---- errors: the command word ---- */
     ERR("err_empty", "", 1, "", "empty command: " M_COMMAND),

@@ -31,6 +31,7 @@ enum cc_actions {
     CC_SCRIPT,          /* one HD_ACTION_SCRIPT */
     CC_CODE_SCRIPT,     /* code, then script */
     CC_SCRIPT_CODE,     /* script, then code */
+    CC_NONE,            /* no action: `deny` without code or script */
 };
 
 struct command_case {
@@ -73,6 +74,10 @@ struct command_case {
     const char *asm_condition, *asm_code, *script;
     /** Output names joined by "," ("a,b"); NULL: none. */
     const char *outputs;
+    /** hdevent's extension: `nr` (CC_NUM(first), last; last 0: = first), deny, max_hits. */
+    uint64_t nr_first, nr_last;
+    enum hd_deny deny;
+    uint64_t deny_rax, max_hits;
     /** events e/d/c: the ID and the tag. */
     uint64_t id, tag;
     /** events sc on. */

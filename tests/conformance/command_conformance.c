@@ -168,7 +168,7 @@ static void actions_are(const struct command_case *c, const struct hd_command *c
                         const enum hd_action_type *want)
 {
     const struct hd_event_desc *e = &cmd->event;
-    uint32_t n = want[1] ? 2 : 1;
+    uint32_t n = !want[0] && c->actions == CC_NONE ? 0 : want[1] ? 2 : 1;
     assert_non_null(e->actions);
     assert_int_equal(e->action_count, n);
     for (uint32_t i = 0; i < n; i++) {
@@ -205,7 +205,7 @@ static void check_fields(const struct command_case *c, const struct hd_command *
     static const enum hd_action_type lists[][2] = {
         [CC_BREAK] = {HD_ACTION_BREAK}, [CC_CODE] = {HD_ACTION_CODE},
         [CC_SCRIPT] = {HD_ACTION_SCRIPT}, [CC_CODE_SCRIPT] = {HD_ACTION_CODE, HD_ACTION_SCRIPT},
-        [CC_SCRIPT_CODE] = {HD_ACTION_SCRIPT, HD_ACTION_CODE},
+        [CC_SCRIPT_CODE] = {HD_ACTION_SCRIPT, HD_ACTION_CODE}, [CC_NONE] = {0},
     };
     const struct hd_event_desc *e = &cmd->event;
 
@@ -252,6 +252,14 @@ static void check_fields(const struct command_case *c, const struct hd_command *
         assert_null(e->condition.code);
         assert_int_equal(e->condition.code_size, 0);
     }
+
+    /* hdevent's extension */
+    assert_int_equal(e->nr_filter, c->nr_first != 0);
+    assert_int_equal(e->nr_first, c->nr_first ? (uint32_t)c->nr_first : 0);
+    assert_int_equal(e->nr_last, c->nr_last ? c->nr_last : c->nr_first ? (uint32_t)c->nr_first : 0);
+    assert_int_equal(e->deny, c->deny);
+    assert_int_equal(e->deny_rax, c->deny_rax);
+    assert_int_equal(e->max_hits, c->max_hits);
 
     actions_are(c, cmd, lists[c->actions ? c->actions : CC_BREAK]);
     if (c->actions == CC_BREAK || c->actions == 0)

@@ -39,6 +39,11 @@
 #define E_TYPE(v) P4(96, v)
 #define E_COND(v) P4(160, v)
 #define E_STEPS(v) P8(104, v)
+#define E_EXT_FLAGS(v) P8(112, v)
+#define E_NR_FIRST(v) P8(120, v)
+#define E_NR_LAST(v) P8(128, v)
+#define E_DENY_RAX(v) P8(136, v)
+#define E_MAX_HITS(v) P8(144, v)
 /* Action fields. */
 #define A_TAG(v) P8(0, v)
 #define A_TYPE(v) P4(8, v)
@@ -202,6 +207,16 @@ const struct wire_case wire_cases[] = {
     {.name = "action_script_printf_percent_s", .base = WC_ACTION_SCRIPT, .patch = {P1(S(77), 's')}, .expect = HD_WIRE_ERR_SCRIPT_PRINTF},
     {.name = "action_script_pointer_is_not_the_instruction_count", .base = WC_ACTION_SCRIPT, .patch = {A_INSNS(1)}, .expect = HD_WIRE_ERR_SCRIPT_INSN_COUNT},
     {.name = "event_script_steps_above_the_maximum", .base = WC_EVENT, .patch = {E_STEPS(0x1000001)}, .expect = HD_WIRE_ERR_SCRIPT_BUDGET},
+    /* hdevent's extension in Options[1..5] (wire.h HD_WIRE_EXT_*) */
+    {.name = "event_ext_nr_one_number", .base = WC_EVENT, .patch = {E_EXT_FLAGS(1), E_NR_FIRST(0x10), E_NR_LAST(0x10)}, .expect = HD_WIRE_OK, .effect = WC_CHANGES},
+    {.name = "event_ext_nr_whole_range", .base = WC_EVENT, .patch = {E_EXT_FLAGS(1), E_NR_LAST(0xFFFFFFFFFFFFFFFFull)}, .expect = HD_WIRE_OK, .effect = WC_CHANGES},
+    {.name = "event_ext_deny_rax_max_hits", .base = WC_EVENT, .patch = {E_EXT_FLAGS(4), E_DENY_RAX(0xFFFF), E_MAX_HITS(1)}, .expect = HD_WIRE_OK, .effect = WC_CHANGES},
+    {.name = "event_ext_unknown_flag", .base = WC_EVENT, .patch = {E_EXT_FLAGS(8)}, .expect = HD_WIRE_ERR_BAD_EXTENSION},
+    {.name = "event_ext_nr_range_ends_below_start", .base = WC_EVENT, .patch = {E_EXT_FLAGS(1), E_NR_FIRST(0x20), E_NR_LAST(0x1F)}, .expect = HD_WIRE_ERR_BAD_EXTENSION},
+    {.name = "event_ext_nr_range_without_flag", .base = WC_EVENT, .patch = {E_NR_LAST(5)}, .expect = HD_WIRE_ERR_BAD_EXTENSION},
+    {.name = "event_ext_deny_ud_and_rax", .base = WC_EVENT, .patch = {E_EXT_FLAGS(6)}, .expect = HD_WIRE_ERR_BAD_EXTENSION},
+    {.name = "event_ext_deny_with_stage_post", .base = WC_EVENT, .patch = {E_EXT_FLAGS(2), E_STAGE(2)}, .expect = HD_WIRE_ERR_BAD_EXTENSION},
+    {.name = "event_ext_deny_value_without_deny_rax", .base = WC_EVENT, .patch = {E_DENY_RAX(1)}, .expect = HD_WIRE_ERR_BAD_EXTENSION},
     {.name = "modify_type_4", .base = WC_MODIFY, .patch = {M_TYPE(4)}, .expect = HD_WIRE_ERR_MODIFY_INVALID_TYPE},
     {.name = "modify_type_all_ones", .base = WC_MODIFY, .patch = {M_TYPE(0xFFFFFFFF)}, .expect = HD_WIRE_ERR_MODIFY_INVALID_TYPE},
 

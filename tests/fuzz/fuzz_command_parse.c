@@ -101,7 +101,14 @@ static void check_accepted(const struct hd_command *c, const char *text)
         check_code(e->condition.code, e->condition.code_size);
     else
         CHECK(e->condition.kind == HD_CONDITION_NONE && !(c->flags & HD_COMMAND_ASM_CONDITION));
-    CHECK(e->actions != NULL && e->action_count >= 1 && e->action_count <= 2);
+    /* No action only with deny (its verdict is what the event does); never a break then. */
+    CHECK(e->actions != NULL && e->action_count <= 2 &&
+          (e->action_count >= 1 || e->deny != HD_DENY_NONE));
+    /* hdevent's extension: what the parser's cross-checks promise */
+    CHECK(!e->nr_filter || e->nr_first <= e->nr_last);
+    CHECK(e->nr_filter || (e->nr_first == 0 && e->nr_last == 0));
+    CHECK(e->deny == HD_DENY_NONE || (e->deny <= HD_DENY_RAX && e->stage == HD_STAGE_PRE));
+    CHECK(e->deny == HD_DENY_RAX || e->deny_rax == 0);
     for (uint32_t i = 0; i < e->action_count; i++) {
         const struct hd_action_desc *a = &e->actions[i];
         CHECK(a->immediate == c->immediate);
@@ -111,7 +118,8 @@ static void check_accepted(const struct hd_command *c, const char *text)
         } else if (a->type == HD_ACTION_SCRIPT) {
             check_script(c, a);
         } else {
-            CHECK(a->type == HD_ACTION_BREAK && e->action_count == 1 && a->buffer_size == 0);
+            CHECK(a->type == HD_ACTION_BREAK && e->action_count == 1 && a->buffer_size == 0 &&
+                  e->deny == HD_DENY_NONE);
         }
     }
     check_body(&c->asm_condition, c->flags & HD_COMMAND_ASM_CONDITION, text);

@@ -347,7 +347,8 @@ static void request(struct hd_engine *e, struct hd_host *h, uint8_t sel, const u
     take(e, h, &after);
     if (code == HD_IOCTL_SELFTEST_VMCALL || code == HD_IOCTL_READ_MESSAGES ||
         code == HD_IOCTL_LIST_EVENTS || code == HD_IOCTL_EVENT_OUTPUTS ||
-        code == HD_IOCTL_RECORDER || code == HD_IOCTL_EVENT_COMMAND) {
+        code == HD_IOCTL_RECORDER || code == HD_IOCTL_EVENT_COMMAND ||
+        code == HD_IOCTL_EVENT_EXTENSION) {
         CHECK(same(&before, &after)); /* own codes (device path) or unknown (plain path) */
         return;
     }
@@ -521,6 +522,17 @@ static void seed_variant(unsigned v, struct hd_event_desc *d, struct hd_action_d
     acts[2].script_size = seed_script.size;
     d->actions = acts;
     d->action_count = v % 4;
+    /* hdevent's extension (Options[1..5]): nr ranges that overlap across variants, deny on
+     * pre events, max_hits */
+    d->nr_filter = (v & 8) || v % 3 == 1;
+    d->nr_first = 0x10 + v % 3;
+    d->nr_last = d->nr_first + (v & 2 ? 0x20 : 0);
+    d->deny = d->stage != HD_STAGE_PRE ? HD_DENY_NONE
+              : v % 4 == 1            ? HD_DENY_UD
+              : v % 4 == 2            ? HD_DENY_RAX
+                                      : HD_DENY_NONE;
+    d->deny_rax = v;
+    d->max_hits = v % 5 == 3 ? 2 : 0;
 }
 
 /* hdevent's own requests after a break-only event (or a script event): a self-test on core 1

@@ -42,7 +42,7 @@ static void unknown_options_and_stray_bodies(void **state)
     static const struct err_case cases[] = {
         {"!vmcall foo 1", 9, "foo",
          "unknown option: !vmcall takes pid, core, imm, sc, stage, buffer, steps, condition, "
-         "code, asm condition, asm code, script and output"},
+         "code, asm condition, asm code, script, output, nr, deny and max_hits"},
         {"!vmcall pid 1 2", 15, "2", "unknown option"},
         {"!vmcall process 4", 9, "process", "unknown option"},
         {"!vmcall {90}", 9, "{90}",

@@ -83,19 +83,19 @@ struct shape {
     uint32_t events, actions, buffer, passes, keys;
 };
 
-/* docs/c-api.md: engine = 576 + C * (128 + align64(S' * align8(24 + M))) */
+/* docs/c-api.md: engine = 640 + C * (128 + align64(S' * align8(24 + M))) */
 static size_t engine_formula(const struct shape *s)
 {
-    return 576 + (size_t)s->cores * (128 + align(pow2(s->slots) * align(24 + s->max_bytes, 8), 64));
+    return 640 + (size_t)s->cores * (128 + align(pow2(s->slots) * align(24 + s->max_bytes, 8), 64));
 }
 
-/* event = 200 + 64C + (command + 1) + sum over actions (72 + C * align64(buffer))
+/* event = 224 + 64C + (command + 1) + sum over actions (72 + C * align64(buffer))
  *         + passes * (32 + 32A); index <= 1536 + (96 + 104 * passes) per distinct key
  *         + while every event is on one key and in the pre pass only, the direct copy of its
  *         list: <= 1072 + (32 + 32A) per event */
 static size_t events_formula(const struct shape *s, size_t command_len)
 {
-    size_t per_event = 200 + 64 * (size_t)s->cores + command_len + 1 +
+    size_t per_event = 224 + 64 * (size_t)s->cores + command_len + 1 +
                        (size_t)s->actions * (72 + (size_t)s->cores * align(s->buffer, 64)) +
                        (size_t)s->passes * (32 + 32 * (size_t)s->actions);
     size_t keys = s->keys ? s->keys : 1;

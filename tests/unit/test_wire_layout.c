@@ -118,7 +118,6 @@ static void ignored_event_fields_may_hold_anything(void **state)
     memset(c + 40, 0x77, 40);          /* OutputSourceTags, HasCustomOutput = 0 */
     memset(c + 84, 0xEE, 4);           /* padding */
     memset(c + 100, 0xEE, 4);          /* padding */
-    memset(c + 112, 0x55, 40);         /* Options[1..5] ([0] is the script step budget) */
     put(c, 152, 8, 0x7FFE00001234ull); /* CommandStringBuffer: a user pointer */
     memset(c + 164, 0xEE, 4);          /* padding */
     assert_int_equal(hd_wire_decode_event(b, n, 4, &d1), HD_WIRE_OK);

@@ -204,6 +204,12 @@ const char *cli_stage_name(enum hd_stage stage);
 
 /** "break", "script", "code" or "native". */
 const char *cli_action_name(enum hd_action_type type);
+/*
+ * hdevent's extension of an event (`nr`, `deny`, `max_hits`), only what is set: JSON members
+ * (,"nr":"0x10-0x1f","deny":"ud","max_hits":3) or, with @text, words (, nr 0x10-0x1f ...).
+ */
+void cli_print_extension(bool text, bool nr, uint64_t first, uint64_t last, enum hd_deny deny,
+                         uint64_t deny_rax, uint64_t max_hits);
 
 /**
  * Print the bytecode listing of a compiled script: JSON {"type":"script_insn",["action":N,]

@@ -6,6 +6,10 @@
  */
 #include "cli.h"
 
+#include <hdevent/backend.h>
+
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #ifndef _WIN32
@@ -140,8 +144,27 @@ const char *cli_stage_name(enum hd_stage s)
     return s == HD_STAGE_PRE ? "pre" : s == HD_STAGE_POST ? "post" : "all";
 }
 
+void cli_print_extension(bool text, bool nr, uint64_t first, uint64_t last, enum hd_deny deny,
+                         uint64_t deny_rax, uint64_t max_hits)
+{
+    const char *sep = text ? ", " : ",\"", *is = text ? " " : "\":\"", *end = text ? "" : "\"";
+
+    if (nr && first == last)
+        printf("%snr%s0x%" PRIx64 "%s", sep, is, first, end);
+    else if (nr)
+        printf("%snr%s0x%" PRIx64 "-0x%" PRIx64 "%s", sep, is, first, last, end);
+    if (deny == HD_DENY_UD)
+        printf("%sdeny%sud%s", sep, is, end);
+    else if (deny == HD_DENY_RAX)
+        printf("%sdeny%srax=0x%" PRIx64 "%s", sep, is, deny_rax, end);
+    if (max_hits)
+        printf(text ? ", max_hits %" PRIu64 : ",\"max_hits\":%" PRIu64, max_hits);
+}
+
 const char *cli_action_name(enum hd_action_type t)
 {
+    if ((uint32_t)t == HD_ACTION_INFO_DENY) /* in the trace only: `deny`'s verdict */
+        return "deny";
     switch (t) {
     case HD_ACTION_BREAK:
         return "break";

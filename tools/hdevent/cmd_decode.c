@@ -48,6 +48,8 @@ static void print_json(const struct hd_wire_file_decoded *d, size_t len)
             printf("%s\"0x%" PRIx64 "\"", i ? "," : "", e->outputs[i]);
         printf("]");
     }
+    cli_print_extension(false, e->nr_filter, e->nr_first, e->nr_last, e->deny, e->deny_rax,
+                        e->max_hits);
     printf(",\"actions\":%" PRIu32 "}\n", e->action_count);
     for (uint32_t i = 0; i < e->action_count; i++) {
         const struct hd_action_desc *a = &e->actions[i];
@@ -78,6 +80,8 @@ static void print_text(const struct hd_wire_file_decoded *d, size_t len)
         printf(" steps %" PRIu32, e->script_steps);
     for (uint32_t i = 0; i < e->output_count; i++)
         printf("%s0x%" PRIx64, i ? ", " : " output tags ", e->outputs[i]);
+    cli_print_extension(true, e->nr_filter, e->nr_first, e->nr_last, e->deny, e->deny_rax,
+                        e->max_hits);
     printf("\n");
     if (e->condition.kind == HD_CONDITION_RAW) {
         printf("  condition (%" PRIu32 " bytes): ", e->condition.code_size);

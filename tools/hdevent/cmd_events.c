@@ -27,7 +27,19 @@ struct entry_extra {
     const char *command; /* "" when it keeps none */
     uint64_t tags[HD_EVENT_MAX_OUTPUTS];
     uint32_t tag_count;  /* its output source tags (`output {…}`) */
+    struct hd_event_info ext; /* nr, deny, max_hits: zero when the device cannot say */
 };
+
+/* hdevent's own options and, under max_hits, the runs taken. */
+static void print_extension(const struct hd_event_info *x, bool text)
+{
+    cli_print_extension(text, x->nr_filter, x->nr_first, x->nr_last, x->deny, x->deny_rax,
+                        x->max_hits);
+    if (x->max_hits && text)
+        printf(", runs %" PRIu64 "%s", x->runs, x->spent ? ", spent" : "");
+    else if (x->max_hits)
+        printf(",\"runs\":%" PRIu64 ",\"spent\":%s", x->runs, x->spent ? "true" : "false");
+}
 
 /* One listed event; the command text made safe for a terminal, or a JSON string. */
 static void print_entry(const struct hd_wire_list_entry *e, const struct entry_extra *x,
@@ -43,6 +55,7 @@ static void print_entry(const struct hd_wire_list_entry *e, const struct entry_e
                condition_name(e->condition), e->action_count, e->hits);
         for (uint32_t i = 0; i < x->tag_count; i++)
             printf("%s0x%" PRIx64, i ? "," : " output tags ", x->tags[i]);
+        print_extension(&x->ext, true);
         if (command[0]) {
             printf(": ");
             cli_text_safe(stdout, command, strlen(command), false);
@@ -62,10 +75,12 @@ static void print_entry(const struct hd_wire_list_entry *e, const struct entry_e
     }
     printf(",\"core\":\"0x%" PRIx32 "\",\"pid\":\"0x%" PRIx32
            "\",\"stage\":\"%s\",\"short_circuit\":%s,\"condition\":\"%s\","
-           "\"actions\":%" PRIu32 ",\"hits\":%" PRIu64 "}\n",
+           "\"actions\":%" PRIu32 ",\"hits\":%" PRIu64,
            e->core, e->pid, cli_stage_name((enum hd_stage)e->stage),
            e->short_circuit ? "true" : "false", condition_name(e->condition), e->action_count,
            e->hits);
+    print_extension(&x->ext, false);
+    printf("}\n");
 }
 
 static int list_all(struct cli_device *dev, bool text)
@@ -90,6 +105,8 @@ static int list_all(struct cli_device *dev, bool text)
             have = dev_event_command_get(dev, e.tag, command, sizeof(command));
             if (have > 0)
                 have = dev_event_outputs(dev, e.tag, x.tags, &x.tag_count);
+            if (have > 0 && dev_event_extension(dev, e.tag, &x.ext) < 0)
+                have = -1; /* 0 (an older module, or cleared since): the entry without them */
             if (have < 0)
                 return 1;
             if (have == 0)

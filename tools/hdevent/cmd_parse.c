@@ -121,6 +121,8 @@ static void print_event(const struct hd_command *c, bool text)
                c->immediate ? "yes" : "no", c->buffer_size);
         if (c->steps)
             printf(", steps %" PRIu32, c->steps);
+        cli_print_extension(true, e->nr_filter, e->nr_first, e->nr_last, e->deny, e->deny_rax,
+                            e->max_hits);
         printf("\n");
     } else {
         printf("{\"type\":\"event\",\"pid\":\"0x%" PRIx32 "\",\"core\":\"0x%" PRIx32
@@ -133,6 +135,8 @@ static void print_event(const struct hd_command *c, bool text)
                                                         : "none");
         if (c->steps)
             printf(",\"steps\":%" PRIu32, c->steps);
+        cli_print_extension(false, e->nr_filter, e->nr_first, e->nr_last, e->deny, e->deny_rax,
+                            e->max_hits);
         printf(",\"actions\":%" PRIu32 ",\"outputs\":[", e->action_count);
         for (uint32_t i = 0; i < c->output_count; i++) {
             if (i)

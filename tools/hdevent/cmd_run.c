@@ -26,6 +26,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #define SCENARIO_MAX (16u * 1024u * 1024u)
@@ -79,6 +80,7 @@ static bool run_exit(struct run_sim *s, char *args)
 
     bool sc = exit.pre.flags & HD_VERDICT_SHORT_CIRCUIT;
     bool prot = exit.pre.flags & HD_VERDICT_PROTECTED;
+    bool ud = exit.pre.flags & HD_VERDICT_DENY_UD; /* `deny ud`: #UD, RIP stays */
     if (s->text) {
         printf("exit core %" PRIu32 " pid 0x%" PRIx32 " cpl %u: fired [", vcpu.core, vcpu.pid,
                vcpu.cpl);
@@ -86,8 +88,9 @@ static bool run_exit(struct run_sim *s, char *args)
             printf("%s%" PRIu64, i ? ", " : "", HD_EVENT_ID(s->fired[i]));
         if (s->fired_more)
             printf(", and %" PRIu64 " more", s->fired_more);
-        printf("]%s%s%s%s\n", abandoned ? ", abandoned" : "", sc ? ", short-circuited" : "",
-               prot ? ", protected" : "", exit.default_handled ? ", default handling ran" : "");
+        printf("]%s%s%s%s%s\n", abandoned ? ", abandoned" : "", sc ? ", short-circuited" : "",
+               ud ? ", #UD injected" : "", prot ? ", protected" : "",
+               exit.default_handled ? ", default handling ran" : "");
         for (unsigned i = 0; i < HD_GUEST_REG_COUNT; i++) {
             uint64_t a = *hd_guest_reg(&before, i), b = *hd_guest_reg(&regs, i);
             if (a != b)
@@ -105,6 +108,8 @@ static bool run_exit(struct run_sim *s, char *args)
         printf(",\"fired_more\":%" PRIu64, s->fired_more);
     if (abandoned)
         printf(",\"abandoned\":true");
+    if (ud)
+        printf(",\"deny_ud\":true");
     printf(",\"short_circuit\":%s,\"protected\":%s,\"default_handled\":%s,\"regs\":{",
            sc ? "true" : "false", prot ? "true" : "false",
            exit.default_handled ? "true" : "false");
@@ -287,13 +292,13 @@ static bool scenario_expects(const struct scenario *sc)
 
 static int run_main(int argc, char **argv);
 
-enum { OPT_TIME_LIMIT = CLI_LONG_ONLY, OPT_NO_FILTER, OPT_SINK, OPT_FLUSH_MS, OPT_RECORD };
+enum { OPT_TIME_LIMIT = CLI_LONG_ONLY, OPT_NO_FILTER, OPT_SINK, OPT_FLUSH_MS, OPT_RECORD, OPT_NR_REG };
 
 const struct cli_spec cli_run = {
     .name = "run",
     .summary = "the host simulator: commands and VMCALL exits from a scenario",
     .synopsis = "[-t] [-s] [-c N] [--time-limit MS] [--no-filter] [--sink NAME=KIND:TARGET]...\n"
-                "       [--flush-ms MS] [--record FILE] [SCENARIO|-]",
+                "       [--flush-ms MS] [--record FILE] [--nr-reg REG] [SCENARIO|-]",
     .description =
         "Build a machine of simulated cores on the host backend and run a scenario (a file,\n"
         "or stdin for - or nothing) line by line: HyperDbg commands (!vmcall ..., events\n"
@@ -319,6 +324,10 @@ const struct cli_spec cli_run = {
                "      --record FILE      write every exit to FILE as a scenario that replays\n"
                "                         and checks it: the commands, then vmcall and expect\n"
                "                         lines (docs/host-backend.md)\n"
+               "      --nr-reg REG       the register holding the hypercall number that\n"
+               "                         !vmcall nr routes by: rcx (default, as HyperDbg's\n"
+               "                         own hypercalls), rax for KVM-style guests, or any\n"
+               "                         of rdx ... r15\n"
                "  -t, --text             text for people; diagnostics on stderr\n"
                "  -s, --strict           a validation warning is an error\n",
     .examples = "  hdevent run --text examples/demo.scenario\n"
@@ -333,6 +342,7 @@ const struct cli_spec cli_run = {
                                         {"sink", required_argument, NULL, OPT_SINK},
                                         {"flush-ms", required_argument, NULL, OPT_FLUSH_MS},
                                         {"record", required_argument, NULL, OPT_RECORD},
+                                        {"nr-reg", required_argument, NULL, OPT_NR_REG},
                                         {0}},
     .main = run_main,
 };
@@ -353,6 +363,14 @@ static int options(struct run_sim *s, int argc, char **argv, const char **path,
             s->strict = true;
         } else if (c == OPT_RECORD) {
             *record = optarg;
+        } else if (c == OPT_NR_REG) {
+            unsigned i = 0;
+            while (i < HD_GUEST_REG_COUNT && strcasecmp(optarg, hd_guest_reg_name(i)) != 0)
+                i++;
+            if (i == HD_GUEST_REG_COUNT)
+                return cli_usage_error("--nr-reg %s: a register of the guest: rax, rcx, rdx, "
+                                       "rbx, rsp, rbp, rsi, rdi, r8 ... r15", optarg);
+            s->nr_register = HD_NR_REGISTER(i);
         } else if (c == OPT_NO_FILTER) {
             s->no_filter = true;
         } else if (c == OPT_SINK) {
@@ -448,6 +466,7 @@ static int run_main(int argc, char **argv)
     }
     hc.cores = s.cores;
     hc.time_limit_ms = s.time_limit_ms;
+    hc.nr_register = s.nr_register;
     hc.on_action = on_action;
     hc.action_user = &s;
     if (!scenario_split((char *)text, &sc)) {

@@ -73,15 +73,15 @@ static void print_exit(const struct hd_wire_selftest *in, const struct hd_wire_s
                        bool text)
 {
     bool sc = r->verdict & HD_VERDICT_SHORT_CIRCUIT, prot = r->verdict & HD_VERDICT_PROTECTED;
-    bool brk = r->verdict & HD_VERDICT_BREAK;
+    bool brk = r->verdict & HD_VERDICT_BREAK, ud = r->verdict & HD_VERDICT_DENY_UD;
     bool dflt = r->result_flags & HD_WIRE_SELFTEST_DEFAULT_RAN;
     bool post = r->result_flags & HD_WIRE_SELFTEST_POST_RAN;
 
     if (text) {
         printf("exit core %" PRIu32 " pid 0x%" PRIx32 " cpl %u: fired %" PRIu32 " pre, %" PRIu32
-               " post%s%s%s%s\n",
+               " post%s%s%s%s%s\n",
                r->core, r->pid, in->cpl, r->fired_pre, r->fired_post,
-               sc ? ", short-circuited" : "", prot ? ", protected" : "",
+               sc ? ", short-circuited" : "", ud ? ", #UD injected" : "", prot ? ", protected" : "",
                brk ? ", break" : "", dflt ? ", default handling ran" : "");
         for (unsigned i = 0; i < HD_GUEST_REG_COUNT; i++) {
             uint64_t a = *hd_guest_reg((struct hd_guest_regs *)&in->regs, i);
@@ -93,10 +93,10 @@ static void print_exit(const struct hd_wire_selftest *in, const struct hd_wire_s
     }
     printf("{\"type\":\"exit\",\"core\":\"0x%" PRIx32 "\",\"pid\":\"0x%" PRIx32 "\",\"cpl\":%u,"
            "\"fired_pre\":%" PRIu32 ",\"fired_post\":%" PRIu32 ",\"short_circuit\":%s,"
-           "\"protected\":%s,\"break\":%s,\"default_handled\":%s,\"post_ran\":%s,\"regs\":{",
+           "\"protected\":%s,\"break\":%s,\"default_handled\":%s,\"post_ran\":%s%s,\"regs\":{",
            r->core, r->pid, in->cpl, r->fired_pre, r->fired_post, sc ? "true" : "false",
            prot ? "true" : "false", brk ? "true" : "false", dflt ? "true" : "false",
-           post ? "true" : "false");
+           post ? "true" : "false", ud ? ",\"deny_ud\":true" : "");
     for (unsigned i = 0; i < HD_GUEST_REG_COUNT; i++)
         printf("%s\"%s\":\"0x%" PRIx64 "\"", i ? "," : "", hd_guest_reg_name(i),
                *hd_guest_reg((struct hd_guest_regs *)&r->regs, i));

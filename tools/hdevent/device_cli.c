@@ -231,3 +231,43 @@ int dev_event_command_get(struct cli_device *dev, uint64_t tag, char *text, size
     int rc = event_command(dev, tag, HD_WIRE_COMMAND_GET, NULL, 0, text, size);
     return rc == 2 ? 1 : rc; /* an older device: no text, "" */
 }
+
+static uint64_t le64_at(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int b = 7; b >= 0; b--)
+        v = v << 8 | p[b];
+    return v;
+}
+
+int dev_event_extension(struct cli_device *dev, uint64_t tag, struct hd_event_info *info)
+{
+    struct hd_wire_list_request rq = {.after_tag = tag};
+    uint8_t out[HD_WIRE_EVENT_EXTENSION_SIZE];
+    size_t got = 0;
+    uint32_t status, flags;
+    char err[512];
+
+    if (device_ioctl(dev, HD_IOCTL_EVENT_EXTENSION, &rq, sizeof(rq), out, sizeof(out), &got, err,
+                     sizeof(err)) != 0)
+        return 0; /* an older module, or no right to ask: the list goes on without it */
+    status = (uint32_t)le64_at(out) & 0xFFFFFFFFu;
+    flags = (uint32_t)(le64_at(out) >> 32);
+    if (got != sizeof(out) || flags > 0xF ||
+        (flags & (HD_WIRE_EVENT_EXT_DENY_UD | HD_WIRE_EVENT_EXT_DENY_RAX)) ==
+            (HD_WIRE_EVENT_EXT_DENY_UD | HD_WIRE_EVENT_EXT_DENY_RAX))
+        return dev_reply_fail("event extension", HD_WIRE_ERR_REPLY_MALFORMED), -1;
+    if (status != (uint32_t)HD_WIRE_SUCCESS)
+        return 0; /* cleared since */
+    info->nr_filter = (flags & HD_WIRE_EVENT_EXT_NR) != 0;
+    info->nr_first = le64_at(out + 8);
+    info->nr_last = le64_at(out + 16);
+    info->deny = flags & HD_WIRE_EVENT_EXT_DENY_UD    ? HD_DENY_UD
+                 : flags & HD_WIRE_EVENT_EXT_DENY_RAX ? HD_DENY_RAX
+                                                      : HD_DENY_NONE;
+    info->deny_rax = le64_at(out + 24);
+    info->max_hits = le64_at(out + 32);
+    info->runs = le64_at(out + 40);
+    info->spent = (flags & HD_WIRE_EVENT_EXT_SPENT) != 0;
+    return 1;
+}

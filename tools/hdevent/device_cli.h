@@ -66,6 +66,10 @@ long dev_list_page(struct cli_device *dev, uint64_t after, uint8_t *out, size_t 
  * their number into @p count. @return 1; 0 when the event is gone (nothing set); -1 (printed).
  */
 int dev_event_outputs(struct cli_device *dev, uint64_t tag, uint64_t *tags, uint32_t *count);
+/* hdevent's own options of event @p tag (HD_IOCTL_EVENT_EXTENSION) into @p info's nr, deny,
+ * max_hits, runs and spent. @return 1; 0 when the device cannot say (cleared since, an older
+ * module, not allowed): fields untouched; -1 after a malformed reply (printed). */
+int dev_event_extension(struct cli_device *dev, uint64_t tag, struct hd_event_info *info);
 
 /**
  * EVENT_COMMAND set: give event @p tag its command text (@p len bytes, at most

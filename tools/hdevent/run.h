@@ -33,6 +33,7 @@ struct run_sim {
     bool no_filter;
     uint32_t cores;
     uint32_t time_limit_ms; /* hd_host_config's: 0 is the default */
+    uint32_t nr_register;   /* hd_host_config's: --nr-reg (0: rcx) */
     uint64_t next_tag;
     /* Command text per event ID: user mode keeps it, as HyperDbg's does (the wire carries
      * no text). */

@@ -75,6 +75,8 @@ static void print_event(struct run_sim *s, uint64_t tag, const char *text)
            info.short_circuit ? "true" : "false", info.enabled ? "true" : "false",
            info.action_count);
     cli_json_string(stdout, text);
+    cli_print_extension(false, info.nr_filter, info.nr_first, info.nr_last, info.deny,
+                        info.deny_rax, info.max_hits);
     printf("}\n");
 }
 
@@ -145,6 +147,9 @@ static void list_events(struct run_sim *s)
         if (s->text) {
             printf("%" PRIu64 " (%s) ", id, info.enabled ? "enabled" : "disabled");
             cli_text_safe(stdout, text, strlen(text), false);
+            if (info.max_hits) /* max_hits: how far the event got */
+                printf(" [runs %" PRIu64 " of %" PRIu64 "%s]", info.runs, info.max_hits,
+                       info.spent ? ", spent" : "");
             printf("\n");
             continue;
         }
@@ -152,6 +157,11 @@ static void list_events(struct run_sim *s)
                "\"command\":",
                id, info.tag, info.enabled ? "true" : "false");
         cli_json_string(stdout, text);
+        cli_print_extension(false, info.nr_filter, info.nr_first, info.nr_last, info.deny,
+                            info.deny_rax, info.max_hits);
+        if (info.max_hits)
+            printf(",\"runs\":%" PRIu64 ",\"spent\":%s", info.runs,
+                   info.spent ? "true" : "false");
         printf("}\n");
     }
     if (s->text && n == 0)

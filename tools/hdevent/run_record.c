@@ -26,7 +26,9 @@ bool run_record_open(struct run_sim *s, const char *path)
     s->record_out = fopen(path, "w");
     if (s->record_out) {
         fprintf(s->record_out, "# recorded by hdevent run --record: replay with "
-                               "hdevent run --cores 0n%" PRIu32 " FILE\n", s->cores);
+                               "hdevent run --cores 0n%" PRIu32 "%s%s FILE\n", s->cores,
+                s->nr_register ? " --nr-reg " : "",
+                s->nr_register ? hd_guest_reg_name(s->nr_register - 1u) : "");
         return true;
     }
     snprintf(msg, sizeof(msg), "--record %s: cannot create the file", path);

@@ -24,6 +24,12 @@
 #define hd_store_release(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
 
 /*
+ * The one locked instruction the dispatch path may execute: the runs of a `max_hits` event,
+ * counted across cores (hd__dispatch_gate, dispatch_hooks.c: only for events that ask).
+ */
+#define hd_fetch_add_relaxed(p, v) __atomic_fetch_add((p), (v), __ATOMIC_RELAXED)
+
+/*
  * Store-load barrier for the dispatcher's "I am inside" mark (see snapshot_retire.c). GCC emits
  * `lock or [rsp], 0` for a seq_cst fence, and the dispatch path must not execute a locked
  * instruction, so x86-64 uses MFENCE itself. The writer side may use a locked instruction.

@@ -26,6 +26,7 @@ struct hd_pass {
     uint32_t core_index;          /* the exit's core, checked at entry: read per event/action */
     enum hd_stage stage;          /* HD_STAGE_PRE or HD_STAGE_POST */
     bool protected_call;
+    uint64_t nr;                  /* the hypercall number as the pre pass saw it (`nr` events) */
     struct hd_verdict *verdict;
     struct hd_exit_record *record; /* the exit's record while recording (recorder.c), or NULL */
 };
@@ -60,6 +61,18 @@ hd__dispatch_find(const struct hd_engine *e, uintptr_t word, uint64_t key)
 }
 
 /* ---- out of line (dispatch_lists.c, dispatch_hooks.c) ---------------------------------- */
+
+/*
+ * max_hits: take one of the event's runs, across all cores, with the dispatch path's only
+ * locked instruction. @return false when all were taken (the event is spent: it does not run).
+ */
+bool hd__dispatch_gate(struct hd_pass *p, const struct hd_snap_entry *en)
+    __attribute__((__noinline__));
+
+/* deny ud / deny rax: the event's verdict, once it ran (never on own hypercalls, S14). */
+void hd__dispatch_deny(struct hd_pass *p, const struct hd_snap_entry *en)
+    __attribute__((__noinline__));
+
 
 /*
  * Every event of one list, by the general path (a long one chunk by chunk). Out of line so
@@ -115,6 +128,53 @@ static inline uint32_t hd__dispatch_pid(const struct hd_engine *e, struct hd_vcp
                                                        : vcpu->pid;
 }
 
+/*
+ * The lists of this exit in the `nr` form's word @word (snapshot.h): the number's plain pre
+ * list when no other event exists (the usual `nr` set: events on numbers, no core or pid
+ * filter); one bucket that takes this exit, likewise; the other events alone when no `nr`
+ * event names @nr (*@inner: look them up as without `nr`); anything else merges.
+ */
+static inline __attribute__((__always_inline__)) struct hd_found
+hd__dispatch_nr_find(const struct hd_engine *e, uintptr_t word, uint32_t core_index,
+                     struct hd_vcpu *vcpu, uint64_t nr, uintptr_t *inner)
+{
+    const struct hd_snap_nr *w = (const struct hd_snap_nr *)hd_snap_node(word);
+    uintptr_t slot = hd_snap_nr_find(w, nr);
+    struct hd_found none = {NULL, NULL}, merge = {HD_LOOKUP_MERGE, NULL};
+    const struct hd_snap_nr_seg *seg;
+    const struct hd_snap_bucket *b;
+    uint32_t kc, kp;
+
+    *inner = 0;
+    if (!slot) {
+        *inner = w->inner; /* the caller looks the other events up as without `nr` */
+        return none;
+    }
+    if (hd_snap_shapes(w->inner))
+        return merge;
+    if (HD_LIKELY(slot & HD_SNAP_NR_PLAIN))
+        return (struct hd_found){(const struct hd_snap_list *)(slot - HD_SNAP_NR_PLAIN), NULL};
+    seg = (const struct hd_snap_nr_seg *)slot;
+    if (seg->count != 1)
+        return merge;
+    b = &seg->buckets[0];
+    kc = (uint32_t)(b->key >> 32);
+    kp = (uint32_t)b->key;
+    if ((kc != HD_ALL && kc != core_index) ||
+        (kp != HD_ALL && kp != hd__dispatch_pid(e, vcpu)))
+        return none;
+    return (struct hd_found){b->pre, b->post};
+}
+
+/* The number an exit's `nr` events are looked up by: read once, before any hook runs, and
+ * kept for the post pass (the default handling may change the register: rax for KVM). */
+static inline uint64_t hd__dispatch_nr(uintptr_t word, const struct hd_vcpu *vcpu)
+{
+    return hd_snap_is_nr(word)
+               ? hd_snap_nr_number((const struct hd_snap_nr *)hd_snap_node(word), vcpu->regs)
+               : 0;
+}
+
 /* ---- one event ----------------------------------------------------------------------- */
 
 static inline void hd__dispatch_bump(uint64_t *counter)
@@ -167,6 +227,8 @@ hd__dispatch_event(struct hd_pass *p, const struct hd_snap_entry *en)
             return;
         }
     }
+    if (HD_UNLIKELY(en->extra & HD_EVENT_EXTRA_LIMIT) && !hd__dispatch_gate(p, en))
+        return; /* max_hits: spent */
     p->verdict->fired++;
     if (HD_UNLIKELY(p->record != NULL))
         hd__record_fired(p->record, en->tag);
@@ -194,6 +256,8 @@ hd__dispatch_event(struct hd_pass *p, const struct hd_snap_entry *en)
             hd__dispatch_trace(p, en, a, i);
     }
 
+    if (HD_UNLIKELY(en->extra & HD_EVENT_EXTRA_DENY))
+        hd__dispatch_deny(p, en);
     /* S12: any event that fired may short-circuit (OR, not last writer); S14: never own calls. */
     if ((en->short_circuit || (hooked && hook.short_circuit)) && p->stage == HD_STAGE_PRE &&
         !p->protected_call)

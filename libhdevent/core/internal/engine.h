@@ -32,6 +32,7 @@ struct hd_core {
      */
     uint64_t seq;
     uintptr_t exit_word;                    /* the pre pass's set, for the post pass */
+    uint64_t exit_nr;                       /* the pre pass's hypercall number, for the post */
     bool post_pending;
     bool exit_protected;                    /* the pre pass's own-hypercall verdict */
     uint32_t ring_head;                     /* next slot the producer writes */
@@ -133,6 +134,8 @@ struct hd_engine {
     uint32_t record_slots;            /* recorder.c: records a core's ring holds (power of 2) */
     uint32_t record_cursor;           /* next core hd_recorder_read looks at */
     void *records_raw;                /* recorder.c: every core's ring, one allocation */
+    uint32_t nr_reg;                  /* the hypercall number's register (ops.nr_register) */
+    const struct hd_snap_nr_table *nr_table; /* the current `nr` index (snapshot_nr.c), or NULL */
     uint32_t script_globals;          /* hd_engine_config.script_globals */
     struct hd_script_state *script;   /* NULL until the first script action (script_load.c) */
 };

@@ -23,6 +23,21 @@ struct hd_counter_line {
     uint8_t pad_[HD_CACHELINE - 2 * sizeof(uint64_t)];
 };
 
+/*
+ * The line after an event's per-core counter lines, for events with `max_hits` or `deny`
+ * (hd_snap_entry.extra): what dispatch reads of them, and the one counter every core writes —
+ * the runs of a max_hits event, taken with a locked add (the only one on the dispatch path,
+ * and only for these events).
+ */
+struct hd_event_shared {
+    uint64_t runs;              /* locked adds: runs taken, counting those refused past max */
+    uint64_t max_hits;          /* 0: no limit */
+    uint64_t deny_rax;          /* HD_DENY_RAX: the value */
+    uint32_t deny;              /* enum hd_deny */
+    uint8_t pad_[HD_CACHELINE - 3 * sizeof(uint64_t) - sizeof(uint32_t)];
+};
+HD__STATIC_ASSERT(sizeof(struct hd_event_shared) == HD_CACHELINE, "one line");
+
 /* A native condition and its user pointer (the snapshot's records point here: cold path). */
 struct hd_native_condition {
     hd_condition_fn fn;
@@ -58,11 +73,15 @@ struct hd_event {
     uint32_t script_steps;            /* hd_event_desc.script_steps, for every script action */
     struct hd_code condition_code; /* HD_CONDITION_RAW */
     struct hd_native_condition native; /* HD_CONDITION_NATIVE: what snapshots point at */
-    struct hd_counter_line *counters; /* [core count], cache-line aligned inside counters_raw */
+    struct hd_counter_line *counters; /* [core count], cache-line aligned inside counters_raw;
+                                       * then the hd_event_shared line when extra is set */
     void *counters_raw;
     char *command;                    /* NUL-terminated copy, never NULL; the output tags
                                        * follow it (hd__event_outputs) */
     uint32_t command_length;          /* its length, NUL excluded */
+    bool nr_filter;                   /* `nr`: indexed by number (snapshot_nr.c) */
+    uint8_t extra;                    /* HD_EVENT_EXTRA_*: the shared line follows counters */
+    uint64_t nr_first, nr_last;
 
     /* Writer state: never read by dispatch. */
     bool enabled;
@@ -70,6 +89,17 @@ struct hd_event {
     struct hd_ptrs actions;           /* struct hd_action *, in run order (S7) */
     struct hd_event *free_next;       /* on a retired snapshot's free list */
 };
+
+/* hd_event.extra: what the shared line after the counters holds for dispatch. */
+#define HD_EVENT_EXTRA_LIMIT 1u /* max_hits */
+#define HD_EVENT_EXTRA_DENY 2u  /* deny ud / deny rax */
+
+/* The shared line of an event with extra set (hd_event_shared). */
+static inline struct hd_event_shared *hd__event_shared(struct hd_counter_line *counters,
+                                                      uint32_t core_count)
+{
+    return (struct hd_event_shared *)(void *)&counters[core_count];
+}
 
 /* The output tags of @p ev: in the command's allocation, after its NUL, 8-byte aligned, so an
  * event without `output` costs no byte more. */

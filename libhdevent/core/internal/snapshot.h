@@ -76,8 +76,9 @@ struct hd_snap_entry {
     bool short_circuit;
     uint16_t action_count;      /* <= HD_EVENT_MAX_ACTIONS */
     bool raw;                   /* raw code and filters only: no native hook, no script run
-                                 * in the VM, no break action (internal/dispatch.h) */
-    uint8_t reserved_[3];
+                                 * in the VM, no break action, no extra (internal/dispatch.h) */
+    uint8_t extra;              /* HD_EVENT_EXTRA_*: max_hits, deny (the general path) */
+    uint8_t reserved_[2];
     union {
         void *code;                               /* HD_SNAP_COND_LEAF, _RAW */
         const struct hd_native_condition *native; /* HD_SNAP_COND_NATIVE: in the event */
@@ -261,6 +262,127 @@ static inline const struct hd_snap_bucket *hd_snap_find(uintptr_t word, uint64_t
     const struct hd_snap_bucket *b = hd_snap_probe(
         word & HD_SNAP_ROOT ? hd_snap_shard_of(word, hash) : word, hash, key, steps);
     return b->pre || b->post ? b : NULL;
+}
+
+/* ---- hypercall numbers (`nr`, snapshot_nr.c) ------------------------------------------ */
+
+/*
+ * Events with `nr` stay out of the key tree: they are indexed by the number first. The
+ * numbers their ranges name are cut into disjoint segments (where ranges overlap, a segment
+ * holds every event that covers it); each segment holds its events' buckets — one per
+ * (core, pid) key, as a shard's, with the key's pre and post lists in tag order.
+ * Segments of one number are found in O(1): by index into a dense table when the numbers lie
+ * close together (the usual hypercall numbers: small integers), else by a hash of the
+ * number; wider ones by a binary search of the sorted ranges (O(log R) in the R of them).
+ *
+ * A segment is reached through a slot word: 0 for none; the segment's address; or, for the
+ * usual segment — one bucket, every core and pid, no post list — the address of its pre
+ * list with bit 0 set (lists are cache-line aligned), so that the lookup goes straight to
+ * the records.
+ *
+ * While there are `nr` events the word dispatch reads designates an hd_snap_nr node: its
+ * address with HD_SNAP_ROOT set, log2 0 and no key shape bits — a form no tree word has (a
+ * root has log2 >= 1). The ordinary lookup meets it only where it tests for an empty set
+ * (no shape bits), so an engine without `nr` events pays nothing for it (dispatch.c).
+ */
+struct hd_snap_nr_seg {
+    uint32_t count;                 /* buckets, > 0 */
+    uint32_t reserved_;
+    struct hd_snap_bucket buckets[]; /* distinct keys */
+};
+
+#define HD_SNAP_NR_PLAIN 1u         /* slot bit 0: the slot is a plain pre list */
+
+/* A one-number segment in the hash (slot 0: an empty place). */
+struct hd_snap_nr_point {
+    uint64_t nr;
+    uintptr_t slot;
+};
+
+/* A wider segment [first, last]; sorted by first, disjoint. */
+struct hd_snap_nr_range {
+    uint64_t first;
+    uint64_t last;
+    uintptr_t slot;
+};
+
+/* The index of the `nr` events (one node, its lists apart): rebuilt when they change. */
+struct hd_snap_nr_table {
+    uint32_t log2;                  /* points: 2^log2 places, at most half full (not dense) */
+    uint32_t range_count;
+    uint32_t events;                /* `nr` events it holds */
+    uint32_t seg_count;             /* segments, back to back from segs */
+    const uint8_t *segs;
+    const struct hd_snap_nr_point *points;
+    const struct hd_snap_nr_range *ranges;
+    const uintptr_t *dense;         /* NULL, or slots of base .. base + span - 1 */
+    uint64_t base;
+    uint64_t span;
+};
+
+/*
+ * What dispatch reads while there are `nr` events: the dispatch word of the other events
+ * (a tree or a direct list, empty shard when none) and where the number's events are.
+ * Made anew at every publication (one line), so the table is shared and only this small
+ * node follows the other events' changes.
+ */
+struct hd_snap_nr {
+    uintptr_t inner;                /* never this form itself */
+    const uintptr_t *dense;         /* the table's */
+    uint64_t base;
+    uint64_t span;
+    uint32_t reg;                   /* the number's register: index into hd_guest_regs */
+    uint32_t log2;
+    uint64_t mult;                  /* the engine's hash key */
+    const struct hd_snap_nr_point *points;
+    const struct hd_snap_nr_range *ranges;
+    uint32_t range_count;
+};
+
+static inline bool hd_snap_is_nr(uintptr_t word)
+{
+    return (word & HD_SNAP_FORM_BITS) == HD_SNAP_ROOT;
+}
+
+/* The number this exit's `nr` events are looked up by. */
+static inline uint64_t hd_snap_nr_number(const struct hd_snap_nr *w, const void *regs)
+{
+    return ((const uint64_t *)regs)[w->reg];
+}
+
+/* The slot of the segment holding @nr (0 when no event names it): the dense table or the
+ * hash, then the ranges. */
+static inline uintptr_t hd_snap_nr_find(const struct hd_snap_nr *w, uint64_t nr)
+{
+    uint32_t lo = 0, hi = w->range_count;
+
+    if (w->dense) {
+        if (nr - w->base < w->span && w->dense[nr - w->base])
+            return w->dense[nr - w->base];
+    } else {
+        uint32_t mask = (1u << w->log2) - 1u, i = hd_snap_hash(w->mult, nr) & mask;
+        const struct hd_snap_nr_point *p = w->points;
+        while (p[i].slot) {
+            if (p[i].nr == nr)
+                return p[i].slot;
+            i = (i + 1) & mask;
+        }
+    }
+    while (lo < hi) { /* the first range ending at or above nr */
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (w->ranges[mid].last < nr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < w->range_count && w->ranges[lo].first <= nr ? w->ranges[lo].slot : 0;
+}
+
+/* Does a bucket's key (core filter << 32 | pid filter) take an exit of @core and @pid? */
+static inline bool hd_snap_key_takes(uint64_t key, uint32_t core, uint32_t pid)
+{
+    uint32_t kc = (uint32_t)(key >> 32), kp = (uint32_t)key;
+    return (kc == HD_ALL || kc == core) && (kp == HD_ALL || kp == pid);
 }
 
 /* ---- the writer side (snapshot_*.c) ---------------------------------------------------- */

@@ -18,6 +18,8 @@ enum hd_node_kind {
     HD_NODE_LIST,  /* hd_snap_list + records or chunk refs */
     HD_NODE_CHUNK, /* records of a long list */
     HD_NODE_DIRECT, /* hd_snap_direct + records: the published copy of a one-key snapshot */
+    HD_NODE_NR_TABLE, /* hd_snap_nr_table + points, ranges, segments; owns their lists */
+    HD_NODE_NR_WRAP,  /* hd_snap_nr: the published word while there are `nr` events */
 };
 
 /*
@@ -75,8 +77,13 @@ void hd__shard_put(const struct hd_engine *e, uintptr_t shard, uint64_t key,
 /* A root of 2^@log2 shard words, copied from @copy or each @fill; NULL when out of memory. */
 uintptr_t *hd__root_new(struct hd_engine *e, uint32_t log2, const uintptr_t *copy,
                         uintptr_t fill);
-/* Make @word the current snapshot (one release store) with @index its counts. */
-void hd__snapshot_publish(struct hd_engine *e, uintptr_t word, const struct hd_index *index);
+/*
+ * Make @word the current snapshot (one release store) with @index its counts, and @nr the
+ * `nr` index (NULL: none; @wrap then NULL too, else a node from hd__nr_wrap_alloc). What
+ * the old word alone reached (its direct copy, its wrapper) is retired.
+ */
+void hd__snapshot_publish(struct hd_engine *e, uintptr_t word, const struct hd_index *index,
+                          const struct hd_snap_nr_table *nr, void *wrap);
 
 /* The lists @ev is in: the pre list unless stage post, the post list unless stage pre. */
 static inline bool hd__in_pre(const struct hd_event *ev)
@@ -123,6 +130,22 @@ enum hd_status hd__list_splice(struct hd_engine *e, const struct hd_snap_list *o
  */
 enum hd_status hd__list_build(struct hd_engine *e, const struct hd_event *const *events,
                               uint32_t n, const struct hd_snap_list **out);
+
+/* ---- `nr` events (snapshot_nr.c) ------------------------------------------------------- */
+
+/*
+ * The index of the `nr` events @mode includes, as one new node (NULL in *@out when there are
+ * none). @return HD_OK or HD_ERR_NO_MEMORY (nothing left allocated).
+ */
+enum hd_status hd__nr_table_build(struct hd_engine *e, enum hd_build_mode mode,
+                                  const struct hd_snap_nr_table **out);
+/* hd__node_free of a table: the lists its segments hold. */
+void hd__nr_table_free_lists(struct hd_engine *e, const struct hd_snap_nr_table *t);
+/* A node for hd__nr_wrap (NULL when out of memory), and the word it makes for @t and the
+ * other events' dispatch word @inner. */
+void *hd__nr_wrap_alloc(struct hd_engine *e);
+uintptr_t hd__nr_wrap(const struct hd_engine *e, void *node, const struct hd_snap_nr_table *t,
+                      uintptr_t inner);
 
 /* ---- retirement (snapshot_retire.c) --------------------------------------------------- */
 
