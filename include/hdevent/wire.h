@@ -229,7 +229,7 @@ enum hd_wire_modify_type {
       "HasCustomOutput is 1 but OutputSourceTags is not 1 to 5 distinct non-zero tags "            \
       "followed by zeros")                                                                         \
     X(HD_WIRE_ERR_COMMAND_OP, 0xC000102Au,                                                         \
-      "event command: Op is not 0 (get) or 1 (set), a get carries text, or Reserved is not 0")     \
+      "event command: Op is not 0 (get) or 1 (set), or a get carries a Length")                    \
     X(HD_WIRE_ERR_COMMAND_TEXT, 0xC000102Bu,                                                       \
       "event command: Length is above 4096 bytes, or the text holds a NUL byte")                   \
     /* ---- hdevent's extension of the event (Options[1..5]: nr, deny, max_hits) ---- */          \
