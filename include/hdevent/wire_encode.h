@@ -194,6 +194,22 @@ HD_API uint32_t hd_wire_decode_event_command_reply(const void *buf, size_t len,
                                                    const char **text);
 
 /**
+ * An event-outputs reply (HD_IOCTL_EVENT_OUTPUTS), exactly HD_WIRE_EVENT_OUTPUTS_SIZE bytes:
+ * `count` at most HD_EVENT_MAX_OUTPUTS non-zero tags, zeros after them, none on a failure;
+ * anything else is HD_WIRE_ERR_REPLY_MALFORMED.
+ */
+HD_API uint32_t hd_wire_decode_event_outputs(const void *buf, size_t len,
+                                             struct hd_wire_event_outputs *out);
+
+/**
+ * An event-extension reply (HD_IOCTL_EVENT_EXTENSION), exactly HD_WIRE_EVENT_EXTENSION_SIZE
+ * bytes: only the HD_WIRE_EVENT_EXT_* flags, not both deny flags, nr_first <= nr_last, runs at
+ * most max_hits (0 without a limit), spent only with a limit; else REPLY_MALFORMED.
+ */
+HD_API uint32_t hd_wire_decode_event_extension(const void *buf, size_t len,
+                                               struct hd_wire_event_extension *out);
+
+/**
  * A recorder reply (HD_IOCTL_RECORDER): the header, and exactly `count` records of
  * HD_WIRE_RECORD_SIZE bytes after it (a failed request has none). Read them with
  * hd_wire_decode_record().

@@ -290,3 +290,53 @@ uint32_t hd_wire_decode_record(const void *buf, size_t len, uint32_t index,
     *out = r;
     return HD_WIRE_OK;
 }
+
+uint32_t hd_wire_decode_event_outputs(const void *buf, size_t len,
+                                      struct hd_wire_event_outputs *out)
+{
+    const uint8_t *b = buf;
+    uint32_t code = exact(buf, len, HD_WIRE_EVENT_OUTPUTS_SIZE);
+    struct hd_wire_event_outputs r;
+
+    if (code != HD_WIRE_OK || !out)
+        return out ? code : HD_WIRE_ERR_INVALID_ARGUMENT;
+    r.kernel_status = hd__le_rd32(b, 0);
+    r.count = hd__le_rd32(b, 4);
+    /* 0-5 tags, none 0, none after the count; a failure names none */
+    if (r.count > HD_EVENT_MAX_OUTPUTS || (r.kernel_status != HD_WIRE_SUCCESS && r.count))
+        return HD_WIRE_ERR_REPLY_MALFORMED;
+    for (uint32_t i = 0; i < HD_EVENT_MAX_OUTPUTS; i++) {
+        r.tags[i] = hd__le_rd64(b, 8 + 8 * i);
+        if ((i < r.count) != (r.tags[i] != 0))
+            return HD_WIRE_ERR_REPLY_MALFORMED;
+    }
+    *out = r;
+    return HD_WIRE_OK;
+}
+
+uint32_t hd_wire_decode_event_extension(const void *buf, size_t len,
+                                        struct hd_wire_event_extension *out)
+{
+    const uint8_t *b = buf;
+    uint32_t code = exact(buf, len, HD_WIRE_EVENT_EXTENSION_SIZE);
+    const uint32_t deny = HD_WIRE_EVENT_EXT_DENY_UD | HD_WIRE_EVENT_EXT_DENY_RAX;
+    struct hd_wire_event_extension r;
+
+    if (code != HD_WIRE_OK || !out)
+        return out ? code : HD_WIRE_ERR_INVALID_ARGUMENT;
+    r.kernel_status = hd__le_rd32(b, 0);
+    r.flags = hd__le_rd32(b, 4);
+    r.nr_first = hd__le_rd64(b, 8);
+    r.nr_last = hd__le_rd64(b, 16);
+    r.deny_rax = hd__le_rd64(b, 24);
+    r.max_hits = hd__le_rd64(b, 32);
+    r.runs = hd__le_rd64(b, 40);
+    /* known flags, one deny at most, a range that does not end below its start, no more runs
+     * than the limit, spent only under a limit */
+    if (r.flags > 0xFu || (r.flags & deny) == deny || r.nr_first > r.nr_last ||
+        (r.max_hits ? r.runs > r.max_hits : r.runs != 0) ||
+        ((r.flags & HD_WIRE_EVENT_EXT_SPENT) && !r.max_hits))
+        return HD_WIRE_ERR_REPLY_MALFORMED;
+    *out = r;
+    return HD_WIRE_OK;
+}

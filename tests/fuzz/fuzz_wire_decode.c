@@ -196,6 +196,22 @@ static void event_command(struct hd_engine *e, struct hd_host *h, uint8_t sel, u
     CHECK(length == n - 16 && memcmp(text, rec + 16, length) == 0);
 }
 
+/* The event-outputs and event-extension replies: what decodes keeps their rules. */
+static void reply_event_words(const uint8_t *rec, size_t n)
+{
+    struct hd_wire_event_outputs o;
+    struct hd_wire_event_extension x;
+    uint32_t code = hd_wire_decode_event_outputs(rec, n, &o);
+
+    if (code == HD_WIRE_OK) {
+        CHECK(n == HD_WIRE_EVENT_OUTPUTS_SIZE && o.count <= HD_EVENT_MAX_OUTPUTS);
+        CHECK(o.kernel_status == HD_WIRE_SUCCESS || o.count == 0);
+    }
+    if (hd_wire_decode_event_extension(rec, n, &x) == HD_WIRE_OK)
+        CHECK(n == HD_WIRE_EVENT_EXTENSION_SIZE && x.nr_first <= x.nr_last &&
+              (x.max_hits ? x.runs <= x.max_hits : x.runs == 0));
+}
+
 static void replies(const uint8_t *rec, size_t n)
 {
     struct hd_wire_result r;
@@ -212,6 +228,7 @@ static void replies(const uint8_t *rec, size_t n)
     reply_list(rec, n, false);
     reply_messages(rec, n, false);
     reply_device_more(rec, n, false);
+    reply_event_words(rec, n);
 }
 
 static void decoders(const uint8_t *rec, size_t n)
@@ -350,6 +367,15 @@ static void request(struct hd_engine *e, struct hd_host *h, uint8_t sel, const u
         code == HD_IOCTL_RECORDER || code == HD_IOCTL_EVENT_COMMAND ||
         code == HD_IOCTL_EVENT_EXTENSION) {
         CHECK(same(&before, &after)); /* own codes (device path) or unknown (plain path) */
+        /* what the device wrote, its reader's decoder takes */
+        if ((sel & 0x20) && st == HD_OK && code == HD_IOCTL_EVENT_OUTPUTS) {
+            struct hd_wire_event_outputs o;
+            CHECK(hd_wire_decode_event_outputs(out, written, &o) == HD_WIRE_OK);
+        }
+        if ((sel & 0x20) && st == HD_OK && code == HD_IOCTL_EVENT_EXTENSION) {
+            struct hd_wire_event_extension x;
+            CHECK(hd_wire_decode_event_extension(out, written, &x) == HD_WIRE_OK);
+        }
         return;
     }
 

@@ -137,6 +137,31 @@ static void device_hands_the_outputs_to_its_reader(void **state)
     assert_true(rd64(out + 8) == tag_of("net") && rd64(out + 16) == tag_of("disk"));
     assert_true(rd64(out + 24) == 0 && rd64(out + 40) == 0);
     assert_int_equal(out[HD_WIRE_EVENT_OUTPUTS_SIZE], 0xAA); /* nothing past the reply */
+    {
+        /* What `hdevent events` and `read` take: the user-mode decoder, and its refusals. */
+        struct hd_wire_event_outputs o;
+        uint8_t bad[HD_WIRE_EVENT_OUTPUTS_SIZE];
+        assert_int_equal(hd_wire_decode_event_outputs(out, written, &o), HD_WIRE_OK);
+        assert_true(o.count == 2 && o.tags[0] == tag_of("net") && o.tags[1] == tag_of("disk"));
+        assert_int_equal(hd_wire_decode_event_outputs(out, written - 1, &o),
+                         HD_WIRE_ERR_TRUNCATED);
+        memcpy(bad, out, sizeof(bad));
+        bad[4] = 6; /* more tags than an event has */
+        assert_int_equal(hd_wire_decode_event_outputs(bad, sizeof(bad), &o),
+                         HD_WIRE_ERR_REPLY_MALFORMED);
+        memcpy(bad, out, sizeof(bad));
+        bad[4] = 3; /* a count past the tags: a zero tag inside it */
+        assert_int_equal(hd_wire_decode_event_outputs(bad, sizeof(bad), &o),
+                         HD_WIRE_ERR_REPLY_MALFORMED);
+        memcpy(bad, out, sizeof(bad));
+        bad[4] = 1; /* a tag after the count */
+        assert_int_equal(hd_wire_decode_event_outputs(bad, sizeof(bad), &o),
+                         HD_WIRE_ERR_REPLY_MALFORMED);
+        memcpy(bad, out, sizeof(bad));
+        bad[0] = 1; /* a failure that still names tags */
+        assert_int_equal(hd_wire_decode_event_outputs(bad, sizeof(bad), &o),
+                         HD_WIRE_ERR_REPLY_MALFORMED);
+    }
 
     rq = HD_TAG_BASE + 1; /* no such event */
     assert_int_equal(hd_wire_device_ioctl(f->engine, NULL, HD_IOCTL_EVENT_OUTPUTS, &rq,

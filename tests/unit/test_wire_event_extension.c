@@ -23,6 +23,18 @@ static uint64_t rd64(const uint8_t *b)
     return (uint64_t)rd32(b) | (uint64_t)rd32(b + 4) << 32;
 }
 
+static void wr32(uint8_t *b, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        b[i] = (uint8_t)(v >> 8 * i);
+}
+
+static void wr64(uint8_t *b, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        b[i] = (uint8_t)(v >> 8 * i);
+}
+
 /* Register @text through the wire as a kernel would; @return the register reply's status. */
 static uint32_t register_text(struct fx *f, const char *text, uint64_t tag, uint8_t **buf,
                               size_t *len)
@@ -77,6 +89,13 @@ static void extension_travels_and_comes_back(void **state)
     assert_int_equal(rd32(out + 4),
                      HD_WIRE_EVENT_EXT_NR | HD_WIRE_EVENT_EXT_DENY_RAX | HD_WIRE_EVENT_EXT_SPENT);
     assert_true(rd64(out + 40) == 2);
+    {
+        /* What `hdevent events` reads back: the user-mode decoder takes the kernel's reply. */
+        struct hd_wire_event_extension x;
+        assert_int_equal(hd_wire_decode_event_extension(out, written, &x), HD_WIRE_OK);
+        assert_true(x.nr_first == 0x10 && x.nr_last == 0x1F && x.deny_rax == 0x2A);
+        assert_true(x.max_hits == 2 && x.runs == 2 && (x.flags & HD_WIRE_EVENT_EXT_SPENT));
+    }
 
     rq = HD_TAG_BASE + 9; /* no such event */
     assert_int_equal(hd_wire_device_ioctl(f->engine, NULL, HD_IOCTL_EVENT_EXTENSION, &rq,
@@ -148,6 +167,59 @@ static void bad_words_register_nothing(void **state)
     free(b);
 }
 
+/* The decoder refuses every reply a sound kernel cannot write, and only those. */
+static void reply_decoder_refuses_malformed(void **state)
+{
+    uint8_t r[HD_WIRE_EVENT_EXTENSION_SIZE + 1];
+    struct hd_wire_event_extension x;
+    (void)state;
+
+#define SOUND()                                                                                \
+    do {                                                                                       \
+        memset(r, 0, sizeof(r));                                                               \
+        wr32(r + 4, HD_WIRE_EVENT_EXT_NR | HD_WIRE_EVENT_EXT_DENY_UD);                        \
+        wr64(r + 8, 5);                                                                        \
+        wr64(r + 16, 9);                                                                       \
+        wr64(r + 32, 3);                                                                       \
+        wr64(r + 40, 1);                                                                       \
+    } while (0)
+    SOUND();
+    assert_int_equal(hd_wire_decode_event_extension(r, HD_WIRE_EVENT_EXTENSION_SIZE, &x),
+                     HD_WIRE_OK);
+    assert_true(x.nr_first == 5 && x.nr_last == 9 && x.max_hits == 3 && x.runs == 1);
+    assert_int_equal(hd_wire_decode_event_extension(r, HD_WIRE_EVENT_EXTENSION_SIZE - 1, &x),
+                     HD_WIRE_ERR_TRUNCATED);
+    assert_int_equal(hd_wire_decode_event_extension(r, HD_WIRE_EVENT_EXTENSION_SIZE + 1, &x),
+                     HD_WIRE_ERR_TRAILING_BYTES);
+    assert_int_equal(hd_wire_decode_event_extension(NULL, 0, &x), HD_WIRE_ERR_INVALID_ARGUMENT);
+    wr32(r + 4, 0x10); /* an unknown flag */
+    assert_int_equal(hd_wire_decode_event_extension(r, HD_WIRE_EVENT_EXTENSION_SIZE, &x),
+                     HD_WIRE_ERR_REPLY_MALFORMED);
+    SOUND();
+    wr32(r + 4, HD_WIRE_EVENT_EXT_DENY_UD | HD_WIRE_EVENT_EXT_DENY_RAX); /* both denies */
+    assert_int_equal(hd_wire_decode_event_extension(r, HD_WIRE_EVENT_EXTENSION_SIZE, &x),
+                     HD_WIRE_ERR_REPLY_MALFORMED);
+    SOUND();
+    wr64(r + 8, 10); /* a range ending below its start */
+    assert_int_equal(hd_wire_decode_event_extension(r, HD_WIRE_EVENT_EXTENSION_SIZE, &x),
+                     HD_WIRE_ERR_REPLY_MALFORMED);
+    SOUND();
+    wr64(r + 40, 4); /* more runs than the limit */
+    assert_int_equal(hd_wire_decode_event_extension(r, HD_WIRE_EVENT_EXTENSION_SIZE, &x),
+                     HD_WIRE_ERR_REPLY_MALFORMED);
+    SOUND();
+    wr64(r + 32, 0); /* runs without a limit */
+    assert_int_equal(hd_wire_decode_event_extension(r, HD_WIRE_EVENT_EXTENSION_SIZE, &x),
+                     HD_WIRE_ERR_REPLY_MALFORMED);
+    SOUND();
+    wr64(r + 32, 0);
+    wr64(r + 40, 0);
+    wr32(r + 4, HD_WIRE_EVENT_EXT_SPENT); /* spent without a limit */
+    assert_int_equal(hd_wire_decode_event_extension(r, HD_WIRE_EVENT_EXTENSION_SIZE, &x),
+                     HD_WIRE_ERR_REPLY_MALFORMED);
+#undef SOUND
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
@@ -155,6 +227,7 @@ int main(void)
         T(extension_travels_and_comes_back),
         T(hyperdbg_buffer_has_none),
         T(bad_words_register_nothing),
+        cmocka_unit_test(reply_decoder_refuses_malformed),
     };
 #undef T
     return cmocka_run_group_tests_name("wire: hdevent's extension of the event", tests, NULL,

@@ -131,27 +131,21 @@ int dev_event_outputs(struct cli_device *dev, uint64_t tag, uint64_t *tags, uint
 {
     struct hd_wire_list_request rq = {.after_tag = tag};
     uint8_t out[HD_WIRE_EVENT_OUTPUTS_SIZE];
+    struct hd_wire_event_outputs r;
     size_t got = 0;
-    uint32_t status, n;
+    uint32_t bad;
     char err[512];
 
     if (device_ioctl(dev, HD_IOCTL_EVENT_OUTPUTS, &rq, sizeof(rq), out, sizeof(out), &got, err,
                      sizeof(err)) != 0)
         return cli_fail("device", err), -1;
-    status = (uint32_t)out[0] | (uint32_t)out[1] << 8 | (uint32_t)out[2] << 16 |
-             (uint32_t)out[3] << 24;
-    n = (uint32_t)out[4] | (uint32_t)out[5] << 8 | (uint32_t)out[6] << 16 |
-        (uint32_t)out[7] << 24;
-    if (got != sizeof(out) || n > HD_EVENT_MAX_OUTPUTS)
-        return dev_reply_fail("event outputs", HD_WIRE_ERR_REPLY_MALFORMED), -1;
-    if (status != (uint32_t)HD_WIRE_SUCCESS)
+    bad = hd_wire_decode_event_outputs(out, got, &r);
+    if (bad != HD_WIRE_OK)
+        return dev_reply_fail("event outputs", bad), -1;
+    if (r.kernel_status != (uint32_t)HD_WIRE_SUCCESS)
         return 0; /* cleared since: its messages have no outputs any more */
-    for (uint32_t i = 0; i < n; i++) {
-        tags[i] = 0;
-        for (int b = 7; b >= 0; b--)
-            tags[i] = tags[i] << 8 | out[8 + 8 * i + (uint32_t)b];
-    }
-    *count = n;
+    memcpy(tags, r.tags, sizeof(uint64_t) * r.count);
+    *count = r.count;
     return 1;
 }
 
@@ -232,42 +226,32 @@ int dev_event_command_get(struct cli_device *dev, uint64_t tag, char *text, size
     return rc == 2 ? 1 : rc; /* an older device: no text, "" */
 }
 
-static uint64_t le64_at(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int b = 7; b >= 0; b--)
-        v = v << 8 | p[b];
-    return v;
-}
-
 int dev_event_extension(struct cli_device *dev, uint64_t tag, struct hd_event_info *info)
 {
     struct hd_wire_list_request rq = {.after_tag = tag};
     uint8_t out[HD_WIRE_EVENT_EXTENSION_SIZE];
+    struct hd_wire_event_extension r;
     size_t got = 0;
-    uint32_t status, flags;
+    uint32_t bad;
     char err[512];
 
     if (device_ioctl(dev, HD_IOCTL_EVENT_EXTENSION, &rq, sizeof(rq), out, sizeof(out), &got, err,
                      sizeof(err)) != 0)
         return 0; /* an older module, or no right to ask: the list goes on without it */
-    status = (uint32_t)le64_at(out) & 0xFFFFFFFFu;
-    flags = (uint32_t)(le64_at(out) >> 32);
-    if (got != sizeof(out) || flags > 0xF ||
-        (flags & (HD_WIRE_EVENT_EXT_DENY_UD | HD_WIRE_EVENT_EXT_DENY_RAX)) ==
-            (HD_WIRE_EVENT_EXT_DENY_UD | HD_WIRE_EVENT_EXT_DENY_RAX))
-        return dev_reply_fail("event extension", HD_WIRE_ERR_REPLY_MALFORMED), -1;
-    if (status != (uint32_t)HD_WIRE_SUCCESS)
+    bad = hd_wire_decode_event_extension(out, got, &r);
+    if (bad != HD_WIRE_OK)
+        return dev_reply_fail("event extension", bad), -1;
+    if (r.kernel_status != (uint32_t)HD_WIRE_SUCCESS)
         return 0; /* cleared since */
-    info->nr_filter = (flags & HD_WIRE_EVENT_EXT_NR) != 0;
-    info->nr_first = le64_at(out + 8);
-    info->nr_last = le64_at(out + 16);
-    info->deny = flags & HD_WIRE_EVENT_EXT_DENY_UD    ? HD_DENY_UD
-                 : flags & HD_WIRE_EVENT_EXT_DENY_RAX ? HD_DENY_RAX
-                                                      : HD_DENY_NONE;
-    info->deny_rax = le64_at(out + 24);
-    info->max_hits = le64_at(out + 32);
-    info->runs = le64_at(out + 40);
-    info->spent = (flags & HD_WIRE_EVENT_EXT_SPENT) != 0;
+    info->nr_filter = (r.flags & HD_WIRE_EVENT_EXT_NR) != 0;
+    info->nr_first = r.nr_first;
+    info->nr_last = r.nr_last;
+    info->deny = r.flags & HD_WIRE_EVENT_EXT_DENY_UD    ? HD_DENY_UD
+                 : r.flags & HD_WIRE_EVENT_EXT_DENY_RAX ? HD_DENY_RAX
+                                                        : HD_DENY_NONE;
+    info->deny_rax = r.deny_rax;
+    info->max_hits = r.max_hits;
+    info->runs = r.runs;
+    info->spent = (r.flags & HD_WIRE_EVENT_EXT_SPENT) != 0;
     return 1;
 }
