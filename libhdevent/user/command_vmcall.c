@@ -371,27 +371,28 @@ static int later(const struct vstate *s, int a, int b)
     return s->key[a].p > s->key[b].p ? a : b;
 }
 
+/* Option @opt (@quoted in the message's head, @name in its columns; it makes the VMCALL
+ * @does) with stage post or all: the error points at whichever of the two came later. */
+static enum hd_status needs_stage_pre(const struct cmd_lexer *lx, const struct vstate *s,
+                                      struct hd_command_error *err, int opt, const char *quoted,
+                                      const char *name, const char *does)
+{
+    return cmd_fail_tok(lx, err, &s->val[later(s, opt, OPT_STAGE)],
+                        "%s needs stage pre: the VMCALL can only be %s before it is handled "
+                        "(%s at column %u, stage %s at column %u)",
+                        quoted, does, name,
+                        hd__cmd_column(lx, s->val[opt].p),
+                        s->stage == HD_STAGE_POST ? "post" : "all",
+                        hd__cmd_column(lx, s->val[OPT_STAGE].p));
+}
+
 static enum hd_status cross_check(const struct cmd_lexer *lx, const struct vstate *s,
                                   struct hd_command_error *err)
 {
-    if (s->sc && s->stage != HD_STAGE_PRE) {
-        const struct cmd_token *t = &s->val[later(s, OPT_SC, OPT_STAGE)];
-        return cmd_fail_tok(lx, err, t,
-                            "'sc on' needs stage pre: the VMCALL can only be skipped before it "
-                            "is handled (sc on at column %u, stage %s at column %u)",
-                            hd__cmd_column(lx, s->val[OPT_SC].p),
-                            s->stage == HD_STAGE_POST ? "post" : "all",
-                            hd__cmd_column(lx, s->val[OPT_STAGE].p));
-    }
-    if (s->deny != HD_DENY_NONE && s->stage != HD_STAGE_PRE) {
-        const struct cmd_token *t = &s->val[later(s, OPT_DENY, OPT_STAGE)];
-        return cmd_fail_tok(lx, err, t,
-                            "deny needs stage pre: the VMCALL can only be refused before it is "
-                            "handled (deny at column %u, stage %s at column %u)",
-                            hd__cmd_column(lx, s->val[OPT_DENY].p),
-                            s->stage == HD_STAGE_POST ? "post" : "all",
-                            hd__cmd_column(lx, s->val[OPT_STAGE].p));
-    }
+    if (s->sc && s->stage != HD_STAGE_PRE)
+        return needs_stage_pre(lx, s, err, OPT_SC, "'sc on'", "sc on", "skipped");
+    if (s->deny != HD_DENY_NONE && s->stage != HD_STAGE_PRE)
+        return needs_stage_pre(lx, s, err, OPT_DENY, "deny", "deny", "refused");
     if (s->key[OPT_STEPS].p && !s->key[OPT_SCRIPT].p)
         return cmd_fail_tok(lx, err, &s->key[OPT_STEPS],
                             "steps limits the instructions of a script run: give it with "
