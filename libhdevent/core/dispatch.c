@@ -34,7 +34,7 @@ struct exit_call {
 
 static bool plain_exit(const struct hd_engine *e, const struct hd_core *core,
                        struct hd_vcpu *vcpu) __attribute__((__always_inline__));
-static uintptr_t snapshot_hold(struct hd_engine *e, struct hd_core *core)
+static uintptr_t snapshot_hold(struct hd_engine *e, struct hd_core *core, const uint8_t *armed)
     __attribute__((__always_inline__));
 static void snapshot_release(const struct hd_engine *e, struct hd_core *core)
     __attribute__((__always_inline__));
@@ -111,7 +111,7 @@ enum hd_status hd_dispatch_vmcall_exit(struct hd_engine *e, struct hd_vcpu *vcpu
         return HD_ERR_BAD_VCPU; /* nothing ran: the backend answers the VMCALL itself */
     if (HD_UNLIKELY(!plain_exit(e, core, vcpu)))
         return exit_slow(e, core, vcpu, context, &call);
-    word = snapshot_hold(e, core);
+    word = snapshot_hold(e, core, &core->may_match);
     if (word)
         return exit_held(e, vcpu, context, &call, word);
     out->default_handled = true;
@@ -143,9 +143,9 @@ enum hd_status hd_dispatch_vmcall(struct hd_engine *e, struct hd_vcpu *vcpu, voi
         return HD_ERR_BAD_VCPU;
     if (HD_UNLIKELY(!plain_exit(e, core, vcpu)))
         return pre_slow(e, core, vcpu, context, verdict);
-    word = snapshot_hold(e, core);
+    word = snapshot_hold(e, core, &core->may_match);
     if (!word)
-        return HD_OK; /* S1: nothing enabled, nothing runs */
+        return HD_OK; /* S1: nothing enabled (on this core), nothing runs */
     return pre_held(e, vcpu, context, verdict, word); /* a tail call: no frame here */
 }
 
@@ -265,6 +265,10 @@ static inline bool decide_protected(const struct hd_engine *e, struct hd_vcpu *v
 
 /*
  * Take the current snapshot for this exit; 0 when no event is enabled (S1: nothing runs).
+ * @armed: the engine's `armed`, or on the short way (plain_exit()) the core's may_match,
+ * which is off also while every enabled event names other cores: such an exit leaves here,
+ * before it marks the core or loads the snapshot (issue 16). The slow ways test the engine's
+ * byte, so a recording engine still records every armed exit.
  *
  * Grace periods (snapshot_retire.c): with per-core counters the core's sequence is odd while it
  * holds a snapshot. Between that store and the snapshot load x86 may reorder (Dekker's
@@ -275,9 +279,11 @@ static inline bool decide_protected(const struct hd_engine *e, struct hd_vcpu *v
  * interrupts off, so the IPI waits for the exit to end — and its exits touch no counter. The
  * mode is fixed at engine creation, so these branches always go one way.
  */
-static inline uintptr_t snapshot_hold(struct hd_engine *e, struct hd_core *core)
+static inline uintptr_t snapshot_hold(struct hd_engine *e, struct hd_core *core,
+                                      const uint8_t *armed)
 {
-    if (!hd_load_relaxed(&e->armed))
+    /* acquire: may_match is set after the word is published (hd__snapshot_publish) */
+    if (!hd_load_acquire(armed))
         return 0;
     if (e->grace != HD_GRACE_IPI) {
         hd_store_relaxed(&core->seq, core->seq + 1); /* odd: holds a snapshot */
@@ -320,7 +326,7 @@ static enum hd_status exit_slow(struct hd_engine *e, struct hd_core *core, struc
 
     if (core->post_pending)
         post_pending_end(core); /* the backend skipped the post pass of its last exit */
-    word = snapshot_hold(e, core);
+    word = snapshot_hold(e, core, &e->armed);
     if (word) {
         struct hd_found f;
         /* acquire: the rings hd_recorder_set() published before the flag (a plain load) */
@@ -425,7 +431,7 @@ static enum hd_status pre_slow(struct hd_engine *e, struct hd_core *core, struct
 
     if (core->post_pending)
         post_pending_end(core); /* the backend skipped the post pass of its last exit */
-    word = snapshot_hold(e, core);
+    word = snapshot_hold(e, core, &e->armed);
     if (!word)
         return HD_OK;
     f = lookup(e, word, vcpu->core, vcpu, NULL);
