@@ -348,7 +348,7 @@ static enum hd_status exit_held(struct hd_engine *e, struct hd_vcpu *vcpu, void 
 
     if (walkable(e, f)) {
         if (hd_snap_list_records(f.pre)->leaf)
-            hd__dispatch_leaf(e, vcpu, context, &call->out->pre, f.pre, false);
+            hd__dispatch_leaf_exit(e, vcpu, context, &call->out->pre, f.pre);
         else
             walk(e, vcpu, core_index, context, HD_STAGE_PRE, &call->out->pre, f.pre);
         if (!(call->out->pre.flags & HD_VERDICT_SHORT_CIRCUIT))
@@ -440,13 +440,13 @@ static enum hd_status pre_slow(struct hd_engine *e, struct hd_core *core, struct
 
 /*
  * The walk of the two-call pre pass's one short list @l (walkable()) and the end of the hold,
- * by tail call: hd__dispatch_leaf() when it starts with a leaf record, else pre_walk().
+ * by tail call: hd__dispatch_leaf_pre() when it starts with a leaf record, else pre_walk().
  */
 static inline enum hd_status pre_list(struct hd_engine *e, struct hd_vcpu *vcpu,
                                       void *context, struct hd_verdict *verdict,
                                       const struct hd_snap_list *l)
 {
-    return hd_snap_list_records(l)->leaf ? hd__dispatch_leaf(e, vcpu, context, verdict, l, true)
+    return hd_snap_list_records(l)->leaf ? hd__dispatch_leaf_pre(e, vcpu, context, verdict, l)
                                          : pre_walk(e, vcpu, context, verdict, l);
 }
 

@@ -74,12 +74,15 @@ static inline void hd__dispatch_release(const struct hd_engine *e, struct hd_cor
 
 /*
  * The usual pre pass's walk of one short list @l (dispatch.c: walkable()) that starts with a
- * leaf record (hd_snap_entry.leaf), then, when @release, the end of the hold (the two-call
- * form tail-calls it; the one-call form runs the handling first). Counts into @verdict.
+ * leaf record (hd_snap_entry.leaf), counted into @verdict: _pre then ends the hold (the
+ * two-call form tail-calls it), _exit does not (the one-call form runs the handling first).
  */
-enum hd_status hd__dispatch_leaf(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
-                                 struct hd_verdict *verdict, const struct hd_snap_list *l,
-                                 bool release) __attribute__((__noinline__));
+enum hd_status hd__dispatch_leaf_pre(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                                     struct hd_verdict *verdict, const struct hd_snap_list *l)
+    __attribute__((__noinline__));
+void hd__dispatch_leaf_exit(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                            struct hd_verdict *verdict, const struct hd_snap_list *l)
+    __attribute__((__noinline__));
 
 /*
  * max_hits: take one of the event's runs, across all cores, with the dispatch path's only
