@@ -33,32 +33,24 @@ walk_leaves(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
     struct hd_guest_regs *regs = vcpu->regs;
     size_t line = (size_t)vcpu->core * sizeof(struct hd_counter_line);
 
-    for (uint32_t n = l->count; n; n--) {
-        /* Kept across the calls: a and end (the record is before a, the next one at end). */
+    for (uint32_t n = l->count; n; n--, en = hd_snap_entry_next(en)) {
+        struct hd_counter_line *counters =
+            (struct hd_counter_line *)((uint8_t *)en->counters + line);
         const struct hd_snap_action *a = (const struct hd_snap_action *)(en + 1);
-        const struct hd_snap_action *end = a + en->action_count;
 
         if (HD_UNLIKELY(!en->leaf))
             return run_rest(e, vcpu, context, verdict, en, n, release);
-        hd__dispatch_bump(&((struct hd_counter_line *)((uint8_t *)en->counters + line))->hits);
-        if (en->condition != HD_SNAP_COND_NONE) {
-            uint64_t holds =
-                hd__arch_call_leaf(en->cond.code, (uintptr_t)regs, (uintptr_t)context, 0);
-            en = (const struct hd_snap_entry *)(const void *)a - 1;
-            if (!holds) { /* S6: no action runs */
-                hd__dispatch_bump_after_hits(
-                    &((struct hd_counter_line *)((uint8_t *)en->counters + line))
-                         ->condition_false);
-                en = (const struct hd_snap_entry *)(const void *)end;
-                continue;
-            }
+        hd__dispatch_bump(&counters->hits);
+        if (en->condition != HD_SNAP_COND_NONE &&
+            !hd__arch_call_leaf(en->cond.code, (uintptr_t)regs, (uintptr_t)context, 0)) {
+            hd__dispatch_bump_after_hits(&counters->condition_false); /* S6: no action runs */
+            continue;
         }
+        for (uint32_t i = en->action_count; i; i--, a++) /* S7; no buffer: S18 cannot apply */
+            hd__arch_call_leaf(a->run.code, 0, (uintptr_t)regs, (uintptr_t)context);
+        verdict->fired++;
         if (en->short_circuit) /* S12: any event that fired, not the last one */
             verdict->flags |= HD_VERDICT_SHORT_CIRCUIT;
-        verdict->fired++;
-        for (; a != end; a++) /* S7; no buffer: S18 cannot apply */
-            hd__arch_call_leaf(a->run.code, 0, (uintptr_t)regs, (uintptr_t)context);
-        en = (const struct hd_snap_entry *)(const void *)end; /* records follow the actions */
     }
     if (release)
         hd__dispatch_release(e, &e->cores[vcpu->core]);
