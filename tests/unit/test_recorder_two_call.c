@@ -17,14 +17,6 @@ static void *set_rbx(struct hd_hook *h)
     return NULL;
 }
 
-static int fx_setup_recording(void **state)
-{
-    int rc = fx_setup(state);
-    if (rc == 0)
-        assert_int_equal(hd_recorder_set(((struct fx *)*state)->engine, true), HD_OK);
-    return rc;
-}
-
 /* The pre pass of a two-call exit on @core (pid 0x77), asserting HD_OK. */
 static struct hd_verdict pre(struct fx *f, struct hd_vcpu *vcpu, struct hd_guest_regs *regs,
                              uint32_t core)
