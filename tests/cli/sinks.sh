@@ -19,16 +19,7 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
-checks=0 failed=0
-check() { # check WHAT CONDITION...
-    local what=$1
-    shift
-    checks=$((checks + 1))
-    if ! "$@"; then
-        echo "FAIL: $what"
-        failed=$((failed + 1))
-    fi
-}
+. "$(dirname "$0")/checks.sh"
 
 # ---- the scenario: one event per sink, two whose messages stay on stdout, exits on 4 cores
 {
@@ -190,5 +181,4 @@ err=$("$hdevent" read --flush-ms soon 2>&1)
 check "read: bad --flush-ms (exit 2)" test $? -eq 2
 check "read: bad --flush-ms (message)" grep -q -- "--flush-ms soon: milliseconds" <<<"$err"
 
-echo "output sinks: $checks checks, $failed failed"
-[ "$failed" -eq 0 ]
+checks_done "output sinks"
