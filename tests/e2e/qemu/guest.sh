@@ -273,6 +273,19 @@ status "insmod message_slots past its limit refused (EINVAL)" 22 \
     insmod /hdevent.ko vmx=off message_slots=100000
 expect "dmesg: a parameter past its limit" "a module parameter is past its limit (max_events at most 16777216, message_slots 65536" dmesg
 
+# ---- nr_reg: where `!vmcall nr` events read the hypercall number (rcx unless told) ---------------
+status "insmod nr_reg=rip refused (EINVAL)" 22 insmod /hdevent.ko vmx=off nr_reg=rip
+expect "dmesg: nr_reg=rip refused" "hdevent: nr_reg=rip refused: give a register" dmesg
+status "insmod nr_reg=rax" 0 insmod /hdevent.ko vmx=off nr_reg=rax
+expect "nr_reg parameter readable" "^rax$" cat /sys/module/hdevent/parameters/nr_reg
+expect "nr_reg=rax: add nr 42" '"type":"added"' \
+    hdevent add '!vmcall nr 42 code {48 C7 42 78 07 00 00 00}'
+expect "nr_reg=rax: rax = 0x42 fires it (r15 = 7)" '"fired_pre":1,.*"r15":"0x7"' \
+    hdevent selftest-vmcall core=0 rax=42 rcx=1
+expect "nr_reg=rax: rcx = 0x42 does not" '"fired_pre":0,' \
+    hdevent selftest-vmcall core=0 rax=1 rcx=42
+status "rmmod (nr_reg)" 0 rmmod hdevent
+
 # ---- docs/backends/linux.md: every "$ hdevent" example, in order, on a fresh module ------------
 # run.sh turned the page's sh blocks into /doc-examples.txt: "CMD <command>", "OUT <line>".
 doc_check() {
