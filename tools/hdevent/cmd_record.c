@@ -45,7 +45,7 @@ struct recording {
     bool have_dropped;
     uint64_t dropped;
     bool recording;   /* after the last request */
-    const char *from; /* the dump's path (--from), NULL for the device */
+    const char *from; /* the dump's name in messages (--from; stdin), NULL for the device */
 };
 
 static int record_main(int argc, char **argv);
@@ -54,7 +54,7 @@ const struct cli_spec cli_record = {
     .name = "record",
     .summary = "record the exits of a loaded kernel backend as a scenario run replays",
     .synopsis = "[-t] [-d PATH] [--follow [--timeout MS]] [--stop] [-o FILE]\n"
-                "       hdevent record [-t] --from DUMP [-o FILE]",
+                "       hdevent record [-t] --from FILE [-o FILE]",
     .description =
         "Switch the kernel's flight recorder on and write a scenario: the commands of the\n"
         "registered events (their text, as `events` lists it), then each exit recorded so\n"
@@ -69,7 +69,7 @@ const struct cli_spec cli_record = {
                "      --timeout MS       with --follow: stop after about MS milliseconds\n"
                "                         (hex unless prefixed 0n)\n"
                "      --stop             switch recording off at the end\n"
-               "      --from DUMP        read a recorder dump (a console log will do; - is\n"
+               "      --from FILE        read a recorder dump (a console log will do; - is\n"
                "                         stdin) instead of the device\n" DEV_COMMON_HELP,
     .examples = "  hdevent record -o /dev/null                 # switch recording on\n"
                 "  hdevent record --stop -o run1.scenario\n"
@@ -387,7 +387,9 @@ static int record_main(int argc, char **argv)
     if (path && !strcmp(path, "-"))
         path = NULL;
     if (rec.from) {
-        if (record_dump_read(rec.from, &dump))
+        const char *from = rec.from;
+        rec.from = strcmp(from, "-") ? from : "stdin";
+        if (record_dump_read(from, &dump))
             return 1; /* read and checked whole before -o FILE is made: a bad dump leaves none */
         if (check_dump(&dump, &rec)) {
             record_dump_free(&dump);

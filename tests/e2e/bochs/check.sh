@@ -86,5 +86,15 @@ else
         echo "OK: the image's recording ($(grep -c '^vmcall ' "$rec") exits) replays on the" \
              "host with no difference; a changed expect word is reported"
     fi
+    # docs/cli.md's example dump is this window's: the same scenario but for the guest's rsp
+    # (its stack address moves with the image's code). After a deliberate change, copy the
+    # lines from `exit 27:` to `recorder-end` of $dir/hdevent-bochs.out over it.
+    example=$root/examples/bochs_recording/console.log
+    if ! "$hdevent" record --from "$example" -o "$dir/example.scenario" > /dev/null ||
+       ! diff -u <(sed -E 's/ rsp=0x[0-9a-f]+//' "$dir/example.scenario") \
+                 <(sed -E 's/ rsp=0x[0-9a-f]+//' "$rec"); then
+        echo "FAIL: $example no longer gives the scenario the image's window gives (diff above)" >&2
+        status=1
+    fi
 fi
 exit "$status"
