@@ -29,8 +29,17 @@ struct reader {
     struct record_dump *d;
 };
 
+/* mingw-w64 with __USE_MINGW_ANSI_STDIO: its vsnprintf is C99's (%zu), which plain `printf`
+ * format checking (Microsoft's) would refuse. */
+#ifdef __MINGW_PRINTF_FORMAT
+#define DUMP_PRINTF_FORMAT __MINGW_PRINTF_FORMAT
+#else
+#define DUMP_PRINTF_FORMAT printf
+#endif
+
 /* An error at the current line: "PATH: KEYWORD: what", the line in the record. @return 1. */
-static int fail(struct reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(struct reader *r, const char *fmt, ...)
+    __attribute__((format(DUMP_PRINTF_FORMAT, 2, 3)));
 static int fail(struct reader *r, const char *fmt, ...)
 {
     char what[512], msg[1200];
