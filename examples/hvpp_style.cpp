@@ -15,6 +15,8 @@
 //     RIP stays on the VMCALL (the fault is the VMCALL's), RF, interruptibility and pending
 //     debug exceptions are left alone, and the post pass is not run (hd_dispatch_vmcall_end):
 //     post hooks see only VMCALLs that completed;
+//   - every exit ends with the post pass or hd_dispatch_vmcall_end(), so a flight recording
+//     has each exit's registers after the handling;
 //   - the guest's rsp goes in and comes back through the VMCS.
 //
 // No VMX here: the VMCS is in memory, and the host backend serves the engine. ctest
@@ -170,12 +172,14 @@ protected:
             vmexit_handler::handle_execute_vmcall(vp);
         if (vp.injected() >= 0) {
             // The VMCALL faulted instead of completing: no post pass, RIP stays.
-            if (pre.flags & HD_VERDICT_POST)
-                hd_dispatch_vmcall_end(engine_, &v);
+            hd_dispatch_vmcall_end(engine_, &v);
             return;
         }
         if (pre.flags & HD_VERDICT_POST)
             hd_dispatch_vmcall_post(engine_, &v, nullptr, &post);
+        else
+            hd_dispatch_vmcall_end(engine_, &v); // ends a recorded exit with its registers
+
         vp.guest_rsp(c.rsp); // hooks' rsp writes reach the guest
     }
 
@@ -242,10 +246,16 @@ int main()
                vp.interruptibility() == 0 && (vp.pending_debug() & hv::pending_bs),
            "completed: RIP +3, RF and MOV-SS blocking cleared, single-step #DB pending");
 
+    expect(hd_recorder_set(engine, true) == HD_OK, "flight recorder on");
     vp.vmcall(3, 0x202 | hv::rflags_tf | hv::rflags_rf);
     handler.handle(vp);
     expect(vp.injected() == 6, "ring 3: the hypervisor injects #UD");
     expect(pre_runs == 2 && post_runs == 1, "the pre hook ran, the post pass did not");
+    hd_exit_record rec;
+    expect(hd_recorder_read(engine, &rec) == HD_OK && rec.cpl == 3 && rec.fired_count == 1 &&
+               !(rec.flags & (HD_RECORD_AFTER_UNKNOWN | HD_RECORD_POST_RAN)),
+           "recorded, with its registers after (ended by hd_dispatch_vmcall_end)");
+    expect(hd_recorder_set(engine, false) == HD_OK, "flight recorder off");
     expect(vp.guest_rip() == 0x401000 && (vp.guest_rflags() & hv::rflags_rf) &&
                vp.interruptibility() == hv::blocking_mov_ss && vp.pending_debug() == 0,
            "faulted: RIP on the VMCALL, RF, blocking and pending #DB untouched");

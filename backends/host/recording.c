@@ -156,6 +156,12 @@ static enum hd_status words(struct cursor *c, const char *p, size_t len, bool ex
             listed = out->fired_count;
             continue;
         }
+        if (expect && eq - start == 5 && !memcmp(p + start, "after", 5)) {
+            if (end - eq - 1 != 7 || memcmp(p + eq + 1, "unknown", 7))
+                return fail(c, "after= is unknown", p + start, end - start);
+            out->flags |= HD_RECORD_AFTER_UNKNOWN;
+            continue;
+        }
         if (expect && eq - start == 13 && !memcmp(p + start, "short_circuit", 13)) {
             if (end - eq - 1 == 4 && !memcmp(p + eq + 1, "true", 4))
                 out->flags |= HD_RECORD_SHORT_CIRCUIT;
@@ -223,9 +229,12 @@ enum hd_status hd_host_recording_next(const char *text, size_t *pos, uint32_t *l
         return fail(&c, "a vmcall line is followed by its expect line, not", p, len);
     seen = 0;
     HD_CHECK(words(&c, p + 6, len - 6, true, &r, &seen));
-    if (seen != ALL_REGS)
-        return fail(&c, "an expect line of a recording names every register rax= ... r15=",
-                    NULL, 0);
+    if ((r.flags & HD_RECORD_AFTER_UNKNOWN) && seen)
+        return fail(&c, "after=unknown: the registers after the exit were not recorded, so the "
+                        "expect line names none", NULL, 0);
+    if (!(r.flags & HD_RECORD_AFTER_UNKNOWN) && seen != ALL_REGS)
+        return fail(&c, "an expect line of a recording names every register rax= ... r15=, "
+                        "or says after=unknown", NULL, 0);
     *out = r;
     return HD_OK;
 }

@@ -53,6 +53,29 @@ MODULE_PARM_DESC(message_slots, "messages each CPU's queue holds (0: 64; at most
 module_param(message_max_bytes, uint, 0444);
 MODULE_PARM_DESC(message_max_bytes, "largest message (0: 512; at most 65536)");
 
+/*
+ * The guest register holding the hypercall number that `!vmcall nr` events route by
+ * (hd_backend_ops.nr_register): rcx, as HyperDbg's own hypercalls, unless the guests put it
+ * elsewhere (rax for KVM-style hypercalls). Any name of struct hd_guest_regs.
+ */
+static char *nr_reg = "rcx";
+module_param(nr_reg, charp, 0444);
+MODULE_PARM_DESC(nr_reg, "the register `!vmcall nr` events read the hypercall number from: "
+                         "rcx (default, as HyperDbg), rax (KVM-style guests) or any of rax..r15");
+
+/* nr_reg as hd_backend_ops.nr_register; -EINVAL (said in the log) for a name of no register. */
+static int nr_register(uint32_t *out)
+{
+    for (unsigned i = 0; i < HD_GUEST_REG_COUNT; i++)
+        if (!strcmp(nr_reg, hd_guest_reg_name(i))) {
+            *out = i == HD_GUEST_REG_RCX ? HD_NR_REGISTER_DEFAULT : HD_NR_REGISTER(i);
+            return 0;
+        }
+    pr_err("hdevent: nr_reg=%.16s refused: give a register, rax rcx rdx rbx rsp rbp rsi rdi "
+           "or r8 to r15\n", nr_reg);
+    return -EINVAL;
+}
+
 /* Set by build.sh when it compiles backends/vmx into the module (kmod_vmx.c). */
 #ifndef HD_KMOD_HAVE_VMX_LAYER
 #define HD_KMOD_HAVE_VMX_LAYER 0
@@ -162,12 +185,15 @@ static int __init hd_kmod_init(void)
 
     if (mode < 0)
         return mode;
+    hd_kmod_ops_init(&ops);
+    err = nr_register(&ops.nr_register);
+    if (err)
+        return err;
     err = hd_kmod_exec_init();
     if (err) {
         pr_err("hdevent: load refused: cannot map the executable arena (error %d)\n", err);
         return err;
     }
-    hd_kmod_ops_init(&ops);
     hd_engine_config_init(&config);
     config.max_events = max_events ? max_events : config.max_events;
     config.max_actions = max_actions ? max_actions : config.max_actions;

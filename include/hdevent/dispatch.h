@@ -184,10 +184,12 @@ HD_API enum hd_status hd_dispatch_vmcall_post(struct hd_engine *engine, struct h
                                               void *context, struct hd_verdict *verdict);
 
 /**
- * End the current exit on vcpu->core without the post pass the pre pass asked for (a backend's
- * error path). Until the core's exit ends, memory retired by writers cannot be freed; the next
- * pre pass on that core would end it too, but a core may take no VMCALL for a long time.
- * Harmless when no post pass is pending.
+ * End the current exit on vcpu->core without a post pass: the error path of an exit whose pre
+ * pass asked for one (until the core's exit ends, memory retired by writers cannot be freed;
+ * the next pre pass on that core would end it too, but a core may take no VMCALL for a long
+ * time), and, while the flight recorder is on, the call that completes the exit's record with
+ * the registers after the handling (recorder.h: a backend that records calls it at the end of
+ * every exit that had no post pass). Harmless when nothing is pending.
  * @return HD_OK; HD_ERR_BAD_VCPU.
  */
 HD_API enum hd_status hd_dispatch_vmcall_end(struct hd_engine *engine, const struct hd_vcpu *vcpu);

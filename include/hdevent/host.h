@@ -243,17 +243,19 @@ HD_API void hd_host_fail_allocation(struct hd_host *host, int64_t n);
  * (or `hdevent run --record` on the host), for a plugin's test that drives the recorded exits
  * through hd_host_vmcall() against its own hooks (docs/host-backend.md). An exit is a `vmcall`
  * line (core, pid, cpl, the registers before) and the `expect` line after it (fired IDs as
- * tags HD_TAG_BASE + ID, fired_count, short_circuit, every register after); commands,
- * comments and blank lines are skipped.
+ * tags HD_TAG_BASE + ID, fired_count, short_circuit, and every register after — or
+ * `after=unknown` for a two-call exit whose registers after were not recorded, recorder.h);
+ * commands, comments and blank lines are skipped.
  * @param text the recording, NUL-terminated.
  * @param pos where to read from (start at 0); moved past what was read.
  * @param line lines read so far (start at 0): on an error, the line that is wrong.
  * @param out the exit: before, after, core, pid, cpl, fired_count, fired, flags
- *        (HD_RECORD_SHORT_CIRCUIT only); insn_len 3, the rest 0.
+ *        (HD_RECORD_SHORT_CIRCUIT, HD_RECORD_AFTER_UNKNOWN: then `after` is 0); insn_len 3,
+ *        the rest 0.
  * @param why what is wrong, on an error ("line N: ..."); may be NULL.
  * @return HD_OK; HD_EMPTY at the end; HD_ERR_INVALID_ARGUMENT for a malformed exit (a word
- *         not key=value, a number out of range, an expect line that misses a register or
- *         has no vmcall line before it) or a NULL pointer.
+ *         not key=value, a number out of range, an expect line that misses a register, names
+ *         one with after=unknown, or has no vmcall line before it) or a NULL pointer.
  */
 HD_API enum hd_status hd_host_recording_next(const char *text, size_t *pos, uint32_t *line,
                                              struct hd_exit_record *out, char *why,

@@ -10,7 +10,13 @@
  * (hd_dispatch_vmcall_exit, the one every in-tree backend uses) of an armed engine writes one
  * record into its core's ring, in place: no allocation, lock or locked instruction. A full
  * ring overwrites its oldest record; the reader counts what it lost (hd_recorder_stats).
- * Exits of the two-call form (hd_dispatch_vmcall / _post) are not recorded.
+ *
+ * Exits of the two-call form (hd_dispatch_vmcall, then _post or _end) are recorded too, but
+ * only the call that ends an exit knows the registers after it: the post pass when it runs,
+ * else hd_dispatch_vmcall_end(), which a backend that records calls at the end of every exit.
+ * An exit that nothing ended is published when the core's next exit starts, marked
+ * HD_RECORD_AFTER_UNKNOWN (its `after` registers zero). An exit stopped by
+ * hd_dispatch_vmcall_abandon() is not recorded, in either form.
  */
 #ifndef HDEVENT_RECORDER_H
 #define HDEVENT_RECORDER_H
@@ -36,12 +42,20 @@ struct hd_engine;
 #define HD_RECORD_PROTECTED 0x4u     /**< the hypervisor's own hypercall (S14) */
 #define HD_RECORD_DEFAULT_HANDLED 0x8u /**< the exit's handler ran */
 #define HD_RECORD_DENY_UD 0x10u        /**< an event said `deny ud`: #UD, RIP not advanced */
+/** A two-call exit that neither a post pass nor hd_dispatch_vmcall_end() ended: the registers
+ *  after it are not known (`after` is zero). */
+#define HD_RECORD_AFTER_UNKNOWN 0x20u
+/** Every HD_RECORD_* flag; a record with any other bit is malformed. */
+#define HD_RECORD_FLAGS_ALL                                                                    \
+    (HD_RECORD_SHORT_CIRCUIT | HD_RECORD_POST_RAN | HD_RECORD_PROTECTED |                      \
+     HD_RECORD_DEFAULT_HANDLED | HD_RECORD_DENY_UD | HD_RECORD_AFTER_UNKNOWN)
 
 /** One recorded exit. */
 struct hd_exit_record {
     /** Guest registers as the exit arrived. */
     struct hd_guest_regs before;
-    /** Guest registers when dispatch returned (hooks and handler done; RIP not advanced). */
+    /** Guest registers when dispatch returned (hooks and handler done; RIP not advanced);
+     *  zero with HD_RECORD_AFTER_UNKNOWN. */
     struct hd_guest_regs after;
     /** Guest RIP of the VMCALL. */
     uint64_t rip;

@@ -70,6 +70,13 @@ static enum hd_status pre_run(struct hd_engine *e, struct hd_vcpu *vcpu, void *c
 static bool decide_protected(const struct hd_engine *e, struct hd_vcpu *vcpu,
                              struct hd_verdict *verdict) __attribute__((__always_inline__));
 static void post_pending_end(struct hd_core *core);
+static void exit_pending_end(struct hd_engine *e, struct hd_core *core);
+static enum hd_status pre_recorded(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                                   struct hd_verdict *verdict, uintptr_t word)
+    __attribute__((__noinline__));
+static void pre_passes(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                       struct hd_verdict *verdict, uintptr_t word,
+                       struct hd_exit_record *record) __attribute__((__always_inline__));
 static void walk(struct hd_engine *e, struct hd_vcpu *vcpu, uint32_t core_index, void *context,
                  enum hd_stage stage, struct hd_verdict *verdict, const struct hd_snap_list *l)
     __attribute__((__always_inline__));
@@ -162,12 +169,17 @@ enum hd_status hd_dispatch_vmcall_post(struct hd_engine *e, struct hd_vcpu *vcpu
     if (!core->post_pending)
         return HD_ERR_NO_PRE_PASS;
     run_pass(e, core->exit_word, vcpu, vcpu->core, context, HD_STAGE_POST, core->exit_protected,
-             core->exit_nr, verdict, NULL);
+             core->exit_nr, verdict, hd__record_open(e, core));
     post_pending_end(core);
+    if (HD_UNLIKELY(core->record_open))
+        hd__record_close(e, core, vcpu->regs, true);
     return HD_OK;
 }
 
-/* The two-call form's error path: end a pending exit without its post pass. */
+/*
+ * The two-call form's end of an exit without a post pass: the error path of one that asked
+ * for it, and, while recording, the one call that knows the registers after the handling.
+ */
 enum hd_status hd_dispatch_vmcall_end(struct hd_engine *e, const struct hd_vcpu *vcpu)
 {
     struct hd_core *core = exit_core(e, vcpu);
@@ -176,6 +188,8 @@ enum hd_status hd_dispatch_vmcall_end(struct hd_engine *e, const struct hd_vcpu 
         return HD_ERR_BAD_VCPU;
     if (core->post_pending)
         post_pending_end(core);
+    if (core->record_open)
+        hd__record_close(e, core, vcpu->regs, false);
     return HD_OK;
 }
 
@@ -195,6 +209,7 @@ enum hd_status hd_dispatch_vmcall_abandon(struct hd_engine *e, uint32_t core_ind
     if (core_index >= e->core_count)
         return HD_ERR_INVALID_CORE;
     core = &e->cores[core_index];
+    core->record_open = false; /* an abandoned exit is not recorded (recorder.h) */
     if (core->post_pending)
         post_pending_end(core);
     else if (hd_load_relaxed(&core->seq) & 1u)
@@ -301,6 +316,18 @@ static void post_pending_end(struct hd_core *core)
     hd_store_release(&core->seq, core->seq + 1); /* even, in every mode */
 }
 
+/*
+ * A new exit on a core whose last two-call exit the backend did not end: its post pass is
+ * given up, and its record (recorder.h) published without the registers after it.
+ */
+static void exit_pending_end(struct hd_engine *e, struct hd_core *core)
+{
+    if (core->post_pending)
+        post_pending_end(core);
+    if (HD_UNLIKELY(core->record_open))
+        hd__record_close(e, core, NULL, false);
+}
+
 /* Run the handling of the one-call form (S12: when no event short-circuited it). */
 static inline void exit_handle(const struct exit_call *call, struct hd_vcpu *vcpu)
 {
@@ -318,8 +345,7 @@ static enum hd_status exit_slow(struct hd_engine *e, struct hd_core *core, struc
     bool protected_call = decide_protected(e, vcpu, &call->out->pre);
     uintptr_t word;
 
-    if (core->post_pending)
-        post_pending_end(core); /* the backend skipped the post pass of its last exit */
+    exit_pending_end(e, core);
     word = snapshot_hold(e, core);
     if (word) {
         struct hd_found f;
@@ -423,11 +449,13 @@ static enum hd_status pre_slow(struct hd_engine *e, struct hd_core *core, struct
     struct hd_found f;
     uintptr_t word;
 
-    if (core->post_pending)
-        post_pending_end(core); /* the backend skipped the post pass of its last exit */
+    exit_pending_end(e, core);
     word = snapshot_hold(e, core);
     if (!word)
         return HD_OK;
+    /* acquire: the rings hd_recorder_set() published before the flag (a plain load) */
+    if (HD_UNLIKELY(hd_load_acquire(&e->recording) && core->records))
+        return pre_recorded(e, vcpu, context, verdict, word);
     f = lookup(e, word, vcpu->core, vcpu, NULL);
     if (protected_call || f.pre || f.post)
         return pre_run(e, vcpu, context, verdict, word);
@@ -454,9 +482,14 @@ static enum hd_status pre_held(struct hd_engine *e, struct hd_vcpu *vcpu, void *
     return HD_OK;
 }
 
-/* The two-call pre pass in general, over the snapshot @word (held). */
-static enum hd_status pre_run(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
-                              struct hd_verdict *verdict, uintptr_t word)
+/*
+ * The two-call pre pass in general, over the snapshot @word (held): when the set has post
+ * events for this exit, the core keeps the set for the post pass. @record: the exit's
+ * record while recording, or NULL.
+ */
+static inline void pre_passes(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                              struct hd_verdict *verdict, uintptr_t word,
+                              struct hd_exit_record *record)
 {
     uint32_t core_index = vcpu->core;
     struct hd_core *core = &e->cores[core_index];
@@ -464,7 +497,7 @@ static enum hd_status pre_run(struct hd_engine *e, struct hd_vcpu *vcpu, void *c
     uint64_t nr = hd__dispatch_nr(word, vcpu); /* before any hook: kept for the post pass */
 
     if (run_pass(e, word, vcpu, core_index, context, HD_STAGE_PRE, protected_call, nr, verdict,
-                 NULL) &&
+                 record) &&
         !(verdict->flags & HD_VERDICT_SHORT_CIRCUIT)) {
         verdict->flags |= HD_VERDICT_POST; /* S10, S12 */
         core->exit_word = word;
@@ -473,9 +506,32 @@ static enum hd_status pre_run(struct hd_engine *e, struct hd_vcpu *vcpu, void *c
         core->post_pending = true;
         if (e->grace == HD_GRACE_IPI) /* the counter modes made seq odd already */
             hd_store_release(&core->seq, core->seq + 1);
-        return HD_OK;
+        return;
     }
     snapshot_release(e, core);
+}
+
+static enum hd_status pre_run(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                              struct hd_verdict *verdict, uintptr_t word)
+{
+    pre_passes(e, vcpu, context, verdict, word, NULL);
+    return HD_OK;
+}
+
+/*
+ * A two-call pre pass while recording (recorder.h): the core's next record starts as the
+ * exit comes and stays open for the call that ends the exit — the post pass, or
+ * hd_dispatch_vmcall_end() — which knows the registers after the handling.
+ */
+static enum hd_status pre_recorded(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                                   struct hd_verdict *verdict, uintptr_t word)
+{
+    struct hd_core *core = &e->cores[vcpu->core];
+    struct hd_exit_record *rec = hd__record_begin(e, core, vcpu);
+
+    hd__dispatch_pid(e, vcpu); /* the record names the process even when no event asks */
+    pre_passes(e, vcpu, context, verdict, word, rec);
+    hd__record_leave_open(core, rec, vcpu, verdict->flags);
     return HD_OK;
 }
 

@@ -52,26 +52,68 @@ struct hd_exit_record *hd__record_begin(struct hd_engine *e, struct hd_core *cor
     return rec;
 }
 
-void hd__record_end(struct hd_core *core, struct hd_exit_record *rec,
-                    const struct hd_vcpu *vcpu, const struct hd_exit *out)
+/* The record's HD_RECORD_* flags from a pre pass verdict. */
+static uint8_t record_flags(uint32_t pre, bool post_ran, bool default_handled)
 {
     uint8_t flags = 0;
 
-    if (out->pre.flags & HD_VERDICT_SHORT_CIRCUIT)
+    if (pre & HD_VERDICT_SHORT_CIRCUIT)
         flags |= HD_RECORD_SHORT_CIRCUIT;
-    if (out->post_ran)
+    if (post_ran)
         flags |= HD_RECORD_POST_RAN;
-    if (out->pre.flags & HD_VERDICT_PROTECTED)
+    if (pre & HD_VERDICT_PROTECTED)
         flags |= HD_RECORD_PROTECTED;
-    if (out->default_handled)
+    if (default_handled)
         flags |= HD_RECORD_DEFAULT_HANDLED;
-    if (out->pre.flags & HD_VERDICT_DENY_UD)
+    if (pre & HD_VERDICT_DENY_UD)
         flags |= HD_RECORD_DENY_UD;
+    return flags;
+}
+
+/* The core's record at record_head is whole: the reader may take it. */
+static void publish(struct hd_core *core)
+{
+    hd_store_release(&core->record_head, core->record_head + 1); /* the reader sees it whole */
+}
+
+void hd__record_end(struct hd_core *core, struct hd_exit_record *rec,
+                    const struct hd_vcpu *vcpu, const struct hd_exit *out)
+{
     rec->after = *vcpu->regs;
     rec->pid = vcpu->pid; /* resolved by then whenever a hook or the lookup needed it */
-    rec->flags = flags;
+    rec->flags = record_flags(out->pre.flags, out->post_ran, out->default_handled);
     rec->reserved_ = 0;
-    hd_store_release(&core->record_head, core->record_head + 1); /* the reader sees it whole */
+    publish(core);
+}
+
+/*
+ * A two-call pre pass is done: what it knows goes into the record now. The backend runs its
+ * handling unless the pass short-circuited it (S12), so that is what DEFAULT_HANDLED says.
+ */
+void hd__record_leave_open(struct hd_core *core, struct hd_exit_record *rec,
+                           const struct hd_vcpu *vcpu, uint32_t pre_flags)
+{
+    rec->pid = vcpu->pid;
+    rec->flags = record_flags(pre_flags, false, !(pre_flags & HD_VERDICT_SHORT_CIRCUIT));
+    rec->reserved_ = 0;
+    core->record_open = true;
+}
+
+void hd__record_close(struct hd_engine *e, struct hd_core *core,
+                      const struct hd_guest_regs *after, bool post_ran)
+{
+    struct hd_exit_record *rec = hd__record_open(e, core);
+
+    if (after) {
+        rec->after = *after;
+    } else {
+        hd_memset(&rec->after, 0, sizeof(rec->after));
+        rec->flags |= HD_RECORD_AFTER_UNKNOWN;
+    }
+    if (post_ran)
+        rec->flags |= HD_RECORD_POST_RAN;
+    core->record_open = false;
+    publish(core);
 }
 
 enum hd_status hd_recorder_set(struct hd_engine *engine, bool on)

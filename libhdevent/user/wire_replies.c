@@ -284,8 +284,7 @@ uint32_t hd_wire_decode_record(const void *buf, size_t len, uint32_t index,
             return HD_WIRE_ERR_REPLY_MALFORMED;
     }
     if (r.cpl > 3 || r.reserved_ || r.insn_len > 15 ||
-        (r.flags & ~(HD_RECORD_SHORT_CIRCUIT | HD_RECORD_POST_RAN | HD_RECORD_PROTECTED |
-                     HD_RECORD_DEFAULT_HANDLED)))
+        (r.flags & ~HD_RECORD_FLAGS_ALL))
         return HD_WIRE_ERR_REPLY_MALFORMED;
     *out = r;
     return HD_WIRE_OK;

@@ -12,16 +12,7 @@ hdevent=$(realpath "$1")
 src=$(realpath "$2")
 work=$(mktemp -d /tmp/hdevent-record-XXXXXX)
 trap 'rm -rf "$work"' EXIT
-checks=0 failed=0
-check() { # check WHAT CONDITION...
-    local what=$1
-    shift
-    checks=$((checks + 1))
-    if ! "$@"; then
-        echo "FAIL: $what"
-        failed=$((failed + 1))
-    fi
-}
+. "$(dirname "$0")/checks.sh"
 
 total_exits=0
 for scenario in "$src"/tests/scenarios/*.scenario "$src"/examples/*.scenario; do
@@ -68,5 +59,4 @@ sed "${line}s/ fired=\[[0-9,]*\]/ fired=[7]/; ${line}s/short_circuit=\(true\|fal
 check "fired and short_circuit differences are reported" \
     [ "$(grep -cE '"difference".*"word":"(fired|short_circuit)"' "$work/changed2.out")" -eq 2 ]
 
-echo "$((checks - failed))/$checks checks passed"
-[ "$failed" -eq 0 ]
+checks_done "record and replay"

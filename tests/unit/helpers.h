@@ -185,6 +185,15 @@ static inline int fx_setup(void **state)
     return fx_setup_cores(state, 4);
 }
 
+/** fx_setup() with the flight recorder on (recorder.h). */
+static inline int fx_setup_recording(void **state)
+{
+    int rc = fx_setup(state);
+    if (rc == 0)
+        assert_int_equal(hd_recorder_set(((struct fx *)*state)->engine, true), HD_OK);
+    return rc;
+}
+
 /** Destroy the engine and check the host holds no allocation any more, then free the host. */
 static inline int fx_teardown(void **state)
 {

@@ -21,7 +21,9 @@ static const char RECORDING[] =
     "\n"
     "vmcall core=0x0 pid=0x491 cpl=0 rax=0x0 " REGS0 "\n"
     "# a comment between the two lines\n"
-    "expect fired=[] fired_count=0n9 short_circuit=false rax=0xfffffffffffffc18 " REGS0 "\n";
+    "expect fired=[] fired_count=0n9 short_circuit=false rax=0xfffffffffffffc18 " REGS0 "\n"
+    "vmcall core=0x2 pid=0x492 rax=0x7 " REGS0 "\n"
+    "expect fired=[3] short_circuit=false after=unknown\n";
 
 static void reads_each_exit(void **state)
 {
@@ -50,6 +52,13 @@ static void reads_each_exit(void **state)
     assert_int_equal(r.flags, 0);
     assert_int_equal(r.fired_count, 9);
     assert_true(r.after.rax == 0xfffffffffffffc18ull);
+    /* a two-call exit nothing ended (recorder.h): no registers after, and none made up */
+    assert_int_equal(hd_host_recording_next(RECORDING, &pos, &line, &r, why, sizeof(why)),
+                     HD_OK);
+    assert_int_equal(r.pid, 0x492);
+    assert_int_equal(r.flags, HD_RECORD_AFTER_UNKNOWN);
+    assert_int_equal(r.before.rax, 7);
+    assert_int_equal(r.after.rax, 0);
     assert_int_equal(hd_host_recording_next(RECORDING, &pos, &line, &r, why, sizeof(why)),
                      HD_EMPTY);
     assert_int_equal(hd_host_recording_next(RECORDING, NULL, &line, &r, why, sizeof(why)),
@@ -79,6 +88,8 @@ static void refuses_malformed_exits(void **state)
     refused("vmcall core=0\n!vmcall\n", 2, "followed by its expect line");
     refused("vmcall core=0\nexpect fired=[] short_circuit=false rax=0x0\n", 2,
             "names every register");
+    refused("vmcall core=0\nexpect after=unknown rax=0x0\n", 2, "names none");
+    refused("vmcall core=0\nexpect after=known\n", 2, "after= is unknown");
     refused("vmcall core=zz\n", 1, "not a number");
     refused("vmcall cpl=4\n", 1, "out of range");
     refused("vmcall bogus=1\n", 1, "unknown word");

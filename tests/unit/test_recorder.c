@@ -14,14 +14,6 @@ static void *set_rax(struct hd_hook *h)
     return NULL;
 }
 
-static int fx_setup_recording(void **state)
-{
-    int rc = fx_setup(state);
-    if (rc == 0)
-        assert_int_equal(hd_recorder_set(((struct fx *)*state)->engine, true), HD_OK);
-    return rc;
-}
-
 static void off_by_default_nothing_is_recorded(void **state)
 {
     struct fx *f = *state;

@@ -80,6 +80,14 @@ static void switch_on_record_and_read_in_pieces(void **state)
     out[HD_WIRE_RECORDER_HEADER_SIZE + 280] = 4; /* CPL 4 */
     assert_int_equal(hd_wire_decode_record(out, got, 0, &rec), HD_WIRE_ERR_REPLY_MALFORMED);
     out[HD_WIRE_RECORDER_HEADER_SIZE + 280] = 3;
+    /* every flag a record can carry decodes (deny ud, a two-call exit's after-unknown) */
+    out[HD_WIRE_RECORDER_HEADER_SIZE + 281] = HD_RECORD_FLAGS_ALL;
+    assert_int_equal(hd_wire_decode_record(out, got, 0, &rec), HD_WIRE_OK);
+    assert_int_equal(rec.flags, HD_RECORD_FLAGS_ALL);
+    assert_true(rec.flags & HD_RECORD_DENY_UD && rec.flags & HD_RECORD_AFTER_UNKNOWN);
+    out[HD_WIRE_RECORDER_HEADER_SIZE + 281] = HD_RECORD_AFTER_UNKNOWN << 1; /* no such flag */
+    assert_int_equal(hd_wire_decode_record(out, got, 0, &rec), HD_WIRE_ERR_REPLY_MALFORMED);
+    out[HD_WIRE_RECORDER_HEADER_SIZE + 281] = HD_RECORD_DEFAULT_HANDLED;
     out[HD_WIRE_RECORDER_HEADER_SIZE + 296] = 1; /* a tag past fired_count */
     assert_int_equal(hd_wire_decode_record(out, got, 0, &rec), HD_WIRE_ERR_REPLY_MALFORMED);
     out[8] = 2; /* recording 2 */

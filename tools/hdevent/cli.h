@@ -102,6 +102,25 @@ int cli_read_file(const char *path, size_t max, uint8_t **buf, size_t *len, char
 int cli_input_text(const char *operand, const char *file, size_t max, const char *what,
                    char **text, size_t *len);
 
+/** The options and input of a subcommand that works on one text (parse, disasm, asm, script). */
+struct cli_text_args {
+    bool text;   /**< -t/--text (cli_set_text() already called) */
+    bool strict; /**< -s/--strict, for a subcommand whose spec has it */
+    char *input; /**< the text (malloc'd, NUL-terminated: free it) */
+    size_t len;
+    int status;  /**< when cli_text_args() said stop: the exit status */
+};
+
+/**
+ * Read @p spec's options -t, -s and -f FILE and its one operand, then the text as
+ * cli_input_text() does (at most @p max bytes; @p what names it in messages, "a command").
+ * A second operand is a usage error, "takes @p one (quote it): 'X' is one too many".
+ * @return true with @p out filled; false to stop with out->status (0 after --help or
+ *         --version; a usage or io error printed).
+ */
+bool cli_text_args(const struct cli_spec *spec, int argc, char **argv, size_t max,
+                   const char *what, const char *one, struct cli_text_args *out);
+
 /* ---- output (cli_util.c) ---------------------------------------------------------------- */
 
 /** Write @p s as a JSON string (cli_json_bytes over its bytes up to the NUL). */

@@ -8,6 +8,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -94,4 +95,32 @@ int cli_input_text(const char *operand, const char *file, size_t max, const char
     }
     *text = (char *)buf;
     return 0;
+}
+
+bool cli_text_args(const struct cli_spec *spec, int argc, char **argv, size_t max,
+                   const char *what, const char *one, struct cli_text_args *out)
+{
+    const char *file = NULL;
+    struct cli_getopt g;
+    int c;
+
+    memset(out, 0, sizeof(*out));
+    cli_getopt_init(&g, spec, argc, argv);
+    while ((c = cli_getopt_next(&g)) != -1) {
+        if (c == 't')
+            cli_set_text(out->text = true);
+        else if (c == 's')
+            out->strict = true; /* only in the specs that list it */
+        else if (c == 'f')
+            file = optarg;
+        else
+            return out->status = g.status, false;
+    }
+    if (argc - optind > 1)
+        out->status = cli_usage_error("takes %s (quote it): '%s' is one too many", one,
+                                      argv[optind + 1]);
+    else
+        out->status = cli_input_text(optind < argc ? argv[optind] : NULL, file, max, what,
+                                     &out->input, &out->len);
+    return out->status == 0;
 }

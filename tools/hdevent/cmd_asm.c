@@ -77,33 +77,22 @@ const struct cli_spec cli_asm = {
 
 static int asm_main(int argc, char **argv)
 {
-    bool text_out = false;
-    const char *file = NULL;
+    struct cli_text_args in;
+    bool text_out;
     char *text;
     size_t len;
     struct hd_asm_result r;
     struct hd_asm_error err;
-    struct cli_getopt g;
     enum hd_status st;
-    int c, rc;
+    int rc;
 
-    cli_getopt_init(&g, &cli_asm, argc, argv);
-    while ((c = cli_getopt_next(&g)) != -1) {
-        if (c == 't')
-            cli_set_text(text_out = true);
-        else if (c == 'f')
-            file = optarg;
-        else
-            return g.status;
-    }
-    if (argc - optind > 1)
-        return cli_usage_error("takes the assembly as one operand (quote it): '%s' is one "
-                               "too many", argv[optind + 1]);
     /* One byte past the limit is read, so that the assembler refuses it with its message. */
-    rc = cli_input_text(optind < argc ? argv[optind] : NULL, file, (size_t)HD_ASM_TEXT_MAX + 1,
-                        "the assembly", &text, &len);
-    if (rc)
-        return rc;
+    if (!cli_text_args(&cli_asm, argc, argv, (size_t)HD_ASM_TEXT_MAX + 1, "the assembly",
+                          "the assembly as one operand", &in))
+        return in.status;
+    text = in.input;
+    len = in.len;
+    text_out = in.text;
     /* len 0 is "strlen" to hd_asm_assemble, which then finds the text empty: an error. */
     st = hd_asm_assemble(text, len, &r, &err);
     if (st != HD_OK) {

@@ -42,36 +42,23 @@ const struct cli_spec cli_disasm = {
 
 static int disasm_main(int argc, char **argv)
 {
-    bool text = false, strict = false;
-    const char *file = NULL;
+    struct cli_text_args in;
+    bool text, strict;
     char *hex, *command;
     struct hd_command cmd;
     struct hd_command_error err;
     const struct hd_action_desc *a;
-    struct cli_getopt g;
     enum hd_status st;
     uint32_t errors;
     size_t n;
-    int c, rc;
 
-    cli_getopt_init(&g, &cli_disasm, argc, argv);
-    while ((c = cli_getopt_next(&g)) != -1) {
-        if (c == 't')
-            cli_set_text(text = true);
-        else if (c == 's')
-            strict = true;
-        else if (c == 'f')
-            file = optarg;
-        else
-            return g.status;
-    }
-    if (argc - optind > 1)
-        return cli_usage_error("takes the hex as one operand (quote it): '%s' is one too many",
-                               argv[optind + 1]);
-    rc = cli_input_text(optind < argc ? argv[optind] : NULL, file,
-                        HD_COMMAND_TEXT_MAX - WRAP_LENGTH, "the hex", &hex, &n);
-    if (rc)
-        return rc;
+    if (!cli_text_args(&cli_disasm, argc, argv, HD_COMMAND_TEXT_MAX - WRAP_LENGTH, "the hex",
+                          "the hex as one operand", &in))
+        return in.status;
+    hex = in.input;
+    n = in.len;
+    text = in.text;
+    strict = in.strict;
     /* The bytes go through the command parser's own hex rules (spaces, 0x/\x, odd digit
      * counts, RET appended), so `disasm` shows exactly what `code {...}` would run. A brace
      * would end that body and add options of its own ('90} condition {FA'): refused here. */

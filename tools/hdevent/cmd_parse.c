@@ -243,34 +243,19 @@ static void print_command(const struct hd_command *cmd, const char *canonical, b
 
 static int parse_main(int argc, char **argv)
 {
-    const char *file = NULL;
-    bool text = false, strict = false;
+    struct cli_text_args in;
+    bool text, strict;
     struct hd_command cmd;
     struct hd_command_error err;
-    struct cli_getopt g;
     char *canonical, *input;
     const char *canonical_note = NULL;
-    size_t len;
-    int c, rc;
 
-    cli_getopt_init(&g, &cli_parse, argc, argv);
-    while ((c = cli_getopt_next(&g)) != -1) {
-        if (c == 't')
-            cli_set_text(text = true);
-        else if (c == 's')
-            strict = true;
-        else if (c == 'f')
-            file = optarg;
-        else
-            return g.status;
-    }
-    if (argc - optind > 1)
-        return cli_usage_error("takes one command (quote it): '%s' is one too many",
-                               argv[optind + 1]);
-    rc = cli_input_text(optind < argc ? argv[optind] : NULL, file, HD_COMMAND_TEXT_MAX,
-                        "a command", &input, &len);
-    if (rc)
-        return rc;
+    if (!cli_text_args(&cli_parse, argc, argv, HD_COMMAND_TEXT_MAX, "a command", "one command",
+                          &in))
+        return in.status;
+    input = in.input;
+    text = in.text;
+    strict = in.strict;
     if (cli_command_parse(input, strict, text, &cmd) != 0) {
         free(input);
         return 1;

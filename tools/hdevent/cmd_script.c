@@ -123,33 +123,20 @@ const struct cli_spec cli_script = {
 
 static int script_main(int argc, char **argv)
 {
-    const char *file = NULL;
-    bool text_out = false;
+    struct cli_text_args in;
+    bool text_out;
     struct hd_script_program prog;
     struct hd_script_error err;
-    struct cli_getopt g;
     enum hd_status st;
     char *text;
-    size_t len;
-    int c, rc;
+    int rc;
 
-    cli_getopt_init(&g, &cli_script, argc, argv);
-    while ((c = cli_getopt_next(&g)) != -1) {
-        if (c == 't')
-            cli_set_text(text_out = true);
-        else if (c == 'f')
-            file = optarg;
-        else
-            return g.status;
-    }
-    if (argc - optind > 1)
-        return cli_usage_error("takes the script as one operand (quote it): '%s' is one too "
-                               "many", argv[optind + 1]);
     /* One byte past the limit is read, so that the compiler refuses it with its message. */
-    rc = cli_input_text(optind < argc ? argv[optind] : NULL, file,
-                        (size_t)HD_SCRIPT_TEXT_MAX + 1, "a script", &text, &len);
-    if (rc)
-        return rc;
+    if (!cli_text_args(&cli_script, argc, argv, (size_t)HD_SCRIPT_TEXT_MAX + 1, "a script",
+                          "the script as one operand", &in))
+        return in.status;
+    text = in.input;
+    text_out = in.text;
     st = hd_script_compile(text, &prog, &err);
     if (st != HD_OK) {
         rc = reject(text, &err, st, text_out);

@@ -37,7 +37,10 @@ void record_write_exit(FILE *out, const struct hd_exit_record *r)
     fprintf(out, "\nexpect");
     write_fired(out, r);
     fprintf(out, " short_circuit=%s", (r->flags & HD_RECORD_SHORT_CIRCUIT) ? "true" : "false");
-    write_regs(out, &r->after);
+    if (r->flags & HD_RECORD_AFTER_UNKNOWN) /* a two-call exit nothing ended (recorder.h) */
+        fprintf(out, " after=unknown");
+    else
+        write_regs(out, &r->after);
     fprintf(out, "\n");
 }
 

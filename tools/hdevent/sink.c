@@ -4,7 +4,7 @@
  * is opened, written and closed. The router's bookkeeping (which message goes where, buffers,
  * retries, counts) is sink_route.c.
  */
-#define _GNU_SOURCE /* dlopen flags, getaddrinfo */
+#define _GNU_SOURCE /* dlopen flags, getaddrinfo_a */
 #include "sink.h"
 
 #include <hdevent/command.h>
@@ -182,21 +182,101 @@ static int connect_to(int family, const struct sockaddr *a, socklen_t alen)
     return -1;
 }
 
-static int open_tcp(const char *target, char *why, size_t why_size)
-{
-    struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res, *ai;
+/* A name resolution of a tcp sink, asked of the resolver's thread (getaddrinfo_a). */
+struct sink_lookup {
+    struct gaicb request;
+    struct addrinfo hints;
     char host[256], port[8];
-    int fd = -1, rc;
+};
 
-    if (!split_host_port(target, host, sizeof(host), port, sizeof(port))) {
-        snprintf(why, why_size, "not HOST:PORT");
+/*
+ * Resolve @s's HOST:PORT, waiting at most SINK_STALL_MS as the connect does: a resolver that
+ * does not answer (a dead name server: the system's timeouts add up to tens of seconds) fails
+ * this attempt like a refusal rather than holding hdevent. The request cannot always be
+ * cancelled, so it stays with the sink, and the next attempt takes its answer.
+ * @return 0 and *res (freeaddrinfo it), or -1 with a sentence in @p why.
+ */
+static int resolve(struct sink *s, struct addrinfo **res, char *why, size_t why_size)
+{
+    struct sink_lookup *l = s->lookup;
+    const struct gaicb *wait[1];
+    uint64_t deadline = sink_clock_ms() + SINK_STALL_MS;
+    int rc;
+
+    if (!l) {
+        struct gaicb *start[1];
+        l = calloc(1, sizeof(*l));
+        if (!l) {
+            snprintf(why, why_size, "out of memory");
+            return -1;
+        }
+        if (!split_host_port(s->target, l->host, sizeof(l->host), l->port, sizeof(l->port))) {
+            free(l); /* sink_add() refused it already */
+            snprintf(why, why_size, "not HOST:PORT");
+            return -1;
+        }
+        l->hints.ai_socktype = SOCK_STREAM;
+        l->request.ar_name = l->host;
+        l->request.ar_service = l->port;
+        l->request.ar_request = &l->hints;
+        start[0] = &l->request;
+        rc = getaddrinfo_a(GAI_NOWAIT, start, 1, NULL);
+        if (rc != 0) {
+            free(l);
+            snprintf(why, why_size, "%s", gai_strerror(rc));
+            return -1;
+        }
+        s->lookup = l;
+    }
+    wait[0] = &l->request;
+    while ((rc = gai_error(&l->request)) == EAI_INPROGRESS) {
+        uint64_t now = sink_clock_ms();
+        struct timespec left;
+        if (now >= deadline)
+            break;
+        left.tv_sec = (time_t)((deadline - now) / 1000u);
+        left.tv_nsec = (long)((deadline - now) % 1000u) * 1000000L;
+        gai_suspend(wait, 1, &left); /* returns on the answer, a signal or the time */
+    }
+    if (rc == EAI_INPROGRESS) {
+        snprintf(why, why_size, "resolving %s: no answer within %d ms (the answer is taken at "
+                 "the next attempt)", l->host, SINK_STALL_MS);
         return -1;
     }
-    rc = getaddrinfo(host, port, &hints, &res);
-    if (rc != 0) {
+    s->lookup = NULL;
+    if (rc != 0)
         snprintf(why, why_size, "%s", gai_strerror(rc));
-        return -1;
+    else
+        *res = l->request.ar_result;
+    free(l);
+    return rc == 0 ? 0 : -1;
+}
+
+/* A resolution still under way is no longer wanted: cancelled, or left to finish and leaked
+ * when the resolver cannot cancel it (its memory is the resolver's until it answers). */
+static void forget_lookup(struct sink *s)
+{
+    struct sink_lookup *l = s->lookup;
+
+    s->lookup = NULL;
+    if (!l)
+        return;
+    if (gai_cancel(&l->request) == EAI_CANCELED) {
+        free(l);
+    } else if (gai_error(&l->request) != EAI_INPROGRESS) { /* it finished meanwhile */
+        if (l->request.ar_result)
+            freeaddrinfo(l->request.ar_result);
+        free(l);
     }
+}
+
+static int open_tcp(struct sink *s, char *why, size_t why_size)
+{
+    struct addrinfo *res, *ai;
+    int fd = -1;
+
+    if (resolve(s, &res, why, why_size) != 0)
+        return -1;
     for (ai = res; ai && fd < 0; ai = ai->ai_next)
         fd = connect_to(ai->ai_family, ai->ai_addr, ai->ai_addrlen);
     if (fd < 0)
@@ -282,7 +362,7 @@ bool sink_open_one(struct sink *s, char *why, size_t why_size)
         s->fd = open_unix(s->target, why, why_size);
         break;
     case SINK_TCP:
-        s->fd = open_tcp(s->target, why, why_size);
+        s->fd = open_tcp(s, why, why_size);
         break;
     case SINK_MODULE:
         return s->library || open_module(s, why, why_size);
@@ -306,6 +386,7 @@ void sink_close_one(struct sink *s)
     if (s->fd >= 0)
         close(s->fd);
     s->fd = -1;
+    forget_lookup(s);
 }
 
 volatile sig_atomic_t sink_module_calling;

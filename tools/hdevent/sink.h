@@ -52,6 +52,7 @@ struct sink {
     uint64_t tag;         /* hd_output_tag(name) */
     int fd;               /* -1 when closed */
     void *library;        /* module: dlopen's handle */
+    struct sink_lookup *lookup; /* tcp: a name resolution still under way (sink.c) */
     sink_module_fn forward;
     bool failing;         /* the last open or write failed; reported once until it recovers */
     bool cut;             /* a write failed part-way: the descriptor's last line has no end */

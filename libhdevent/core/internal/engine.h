@@ -35,6 +35,7 @@ struct hd_core {
     uint64_t exit_nr;                       /* the pre pass's hypercall number, for the post */
     bool post_pending;
     bool exit_protected;                    /* the pre pass's own-hypercall verdict */
+    bool record_open;                       /* recorder.c: a two-call exit's record, unended */
     uint32_t ring_head;                     /* next slot the producer writes */
     uint64_t ring_dropped;                  /* S20 */
     uint8_t *ring;                          /* slots of this core's message queue */
@@ -179,6 +180,21 @@ struct hd_exit_record *hd__record_begin(struct hd_engine *e, struct hd_core *cor
                                         const struct hd_vcpu *vcpu);
 void hd__record_end(struct hd_core *core, struct hd_exit_record *rec,
                     const struct hd_vcpu *vcpu, const struct hd_exit *out);
+/*
+ * The two-call form (recorder.h): the pre pass leaves its record open (the verdict of the
+ * pass, @pre_flags, in it); the call that ends the exit closes it with the registers after
+ * (@after), or the core's next exit with NULL: after unknown. The open record is the slot of
+ * the core's record_head, which only closing publishes.
+ */
+void hd__record_leave_open(struct hd_core *core, struct hd_exit_record *rec,
+                           const struct hd_vcpu *vcpu, uint32_t pre_flags);
+static inline struct hd_exit_record *hd__record_open(const struct hd_engine *e,
+                                                     const struct hd_core *core)
+{
+    return core->record_open ? &core->records[core->record_head & (e->record_slots - 1)] : NULL;
+}
+void hd__record_close(struct hd_engine *e, struct hd_core *core,
+                      const struct hd_guest_regs *after, bool post_ran);
 /* An event fired in a recorded exit (internal/dispatch.h). */
 static inline void hd__record_fired(struct hd_exit_record *rec, uint64_t tag)
 {

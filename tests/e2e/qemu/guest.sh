@@ -240,9 +240,20 @@ expect "hdcaller: add core 1 pid 4241 sc on" '"type":"added"' \
     hdevent add '!vmcall core 1 pid 4241 sc on code {48 C7 42 78 2A 00 00 00}'
 expect "hdcaller: add pid 4242 stage post" '"type":"added"' \
     hdevent add '!vmcall pid 4242 stage post code {48 C7 42 70 07 00 00 00}'
+expect "hdcaller: recording on" '"recording":true' hdevent record -o /dev/null
 status "hdcaller: two events armed" 0 insmod /hdcaller.ko armed=1
 expect "hdcaller: its checks, two events" "hdcaller: armed=1: 16 checks passed, 0 failed" dmesg
 status "rmmod hdcaller (armed)" 0 rmmod hdcaller
+# its exits are of the two-call form: each record closed by the post pass or by
+# hd_kmod_vmcall_end(), so none lacks its registers after (c-api.md, "Flight recorder")
+expect "hdcaller: two exits a CPU recorded" '"exits":4,"lost":0,"recording":false' \
+    hdevent record --stop -o /tmp/hdcaller.scenario
+refuse "hdcaller: every record has its registers after" 'after=unknown' cat /tmp/hdcaller.scenario
+expect "hdcaller: core 1's short-circuit, r15 = 42 after (closed by _end)" \
+    'expect fired=\[0\] short_circuit=true rax=0x0 .* r15=0x2a$' cat /tmp/hdcaller.scenario
+expect "hdcaller: the post pass's r14 = 7 after (closed by the post pass)" \
+    'expect fired=\[1\] short_circuit=false rax=0x0 .* r14=0x7 r15=0x5a5a5a5a$' \
+    cat /tmp/hdcaller.scenario
 expect "events c all (hdcaller)" '"change":"clear","all":true' hdevent events c all
 
 # ---- unload ----------------------------------------------------------------------------------
@@ -261,6 +272,19 @@ status "rmmod (budget)" 0 rmmod hdevent
 status "insmod message_slots past its limit refused (EINVAL)" 22 \
     insmod /hdevent.ko vmx=off message_slots=100000
 expect "dmesg: a parameter past its limit" "a module parameter is past its limit (max_events at most 16777216, message_slots 65536" dmesg
+
+# ---- nr_reg: where `!vmcall nr` events read the hypercall number (rcx unless told) ---------------
+status "insmod nr_reg=rip refused (EINVAL)" 22 insmod /hdevent.ko vmx=off nr_reg=rip
+expect "dmesg: nr_reg=rip refused" "hdevent: nr_reg=rip refused: give a register" dmesg
+status "insmod nr_reg=rax" 0 insmod /hdevent.ko vmx=off nr_reg=rax
+expect "nr_reg parameter readable" "^rax$" cat /sys/module/hdevent/parameters/nr_reg
+expect "nr_reg=rax: add nr 42" '"type":"added"' \
+    hdevent add '!vmcall nr 42 code {48 C7 42 78 07 00 00 00}'
+expect "nr_reg=rax: rax = 0x42 fires it (r15 = 7)" '"fired_pre":1,.*"r15":"0x7"' \
+    hdevent selftest-vmcall core=0 rax=42 rcx=1
+expect "nr_reg=rax: rcx = 0x42 does not" '"fired_pre":0,' \
+    hdevent selftest-vmcall core=0 rax=1 rcx=42
+status "rmmod (nr_reg)" 0 rmmod hdevent
 
 # ---- docs/backends/linux.md: every "$ hdevent" example, in order, on a fresh module ------------
 # run.sh turned the page's sh blocks into /doc-examples.txt: "CMD <command>", "OUT <line>".
