@@ -14,25 +14,16 @@ src=$(realpath "$2")
 log=$src/examples/bochs_recording/console.log
 work=$(mktemp -d /tmp/hdevent-dump-XXXXXX)
 trap 'rm -rf "$work"' EXIT
-checks=0 failed=0
-check() { # check WHAT CONDITION...
-    local what=$1
-    shift
-    checks=$((checks + 1))
-    if ! "$@"; then
-        echo "FAIL: $what"
-        failed=$((failed + 1))
-    fi
-}
+. "$(dirname "$0")/checks.sh"
 has() { grep -qF -- "$2" "$1"; }
 
 # ---- a good dump -----------------------------------------------------------------------------
 "$hdevent" record --from "$log" -o "$work/good.scenario" >"$work/good.out"
 check "a good dump: exit 0" [ $? -eq 0 ]
 check "a good dump: the recorded record" \
-    has "$work/good.out" '{"type":"recorded","file":"'"$work/good.scenario"'","events":13,"exits":7,"lost":0,"recording":false}'
+    has "$work/good.out" '{"type":"recorded","file":"'"$work/good.scenario"'","events":13,"exits":8,"lost":0,"recording":false}'
 check "a good dump: 13 commands" [ "$(grep -c '^!vmcall' "$work/good.scenario")" -eq 13 ]
-check "a good dump: 7 vmcall lines" [ "$(grep -c '^vmcall ' "$work/good.scenario")" -eq 7 ]
+check "a good dump: 8 vmcall lines" [ "$(grep -c '^vmcall ' "$work/good.scenario")" -eq 8 ]
 # The image's tags skip 0x1000006 (refused at registration): the script event 0x100000a is the
 # replay's event 9, and the pre + post exit fired 3 and 4.
 check "fired tags renumbered as the replay numbers events" has "$work/good.scenario" 'expect fired=[9] '
@@ -85,14 +76,14 @@ EOF
 grep -v '^recorder-end' "$log" | refuses "no end" "has no recorder-end line: it was cut short"
 grep -v '^recorder-' "$log" | refuses "no dump" "no recorder-dump line: not a recorder dump"
 sed 's/^\(recorder-reply .*\).$/\1/' "$log" | refuses "odd hex" \
-    "recorder-reply: 4991 hex digits, an odd number"
+    "recorder-reply: 5695 hex digits, an odd number"
 sed 's/^\(recorder-reply .\{40\}\)./\1g/' "$log" | refuses "not hex" \
     "recorder-reply: column 56 is not a hex digit"
 sed 's/^\(recorder-reply .*\)..$/\1/' "$log" | refuses "a reply cut short" \
-    "HD_WIRE_ERR_TRUNCATED: 2495 bytes, where a header counting 7 records makes 2496"
-edit_reply 'b[4] = 8' | refuses "a count above the records" \
-    "HD_WIRE_ERR_TRUNCATED: 2496 bytes, where a header counting 8 records makes 2848"
-edit_reply 'b[4] = 6' | refuses "bytes after the records" "HD_WIRE_ERR_TRAILING_BYTES"
+    "HD_WIRE_ERR_TRUNCATED: 2847 bytes, where a header counting 8 records makes 2848"
+edit_reply 'b[4] = 9' | refuses "a count above the records" \
+    "HD_WIRE_ERR_TRUNCATED: 2848 bytes, where a header counting 9 records makes 3200"
+edit_reply 'b[4] = 7' | refuses "bytes after the records" "HD_WIRE_ERR_TRAILING_BYTES"
 edit_reply 'b[32 + 2 * 352 + 281] |= 0x80' | refuses "a record's unknown flag" \
     "exit record 2 (from 0) of the reply was refused: HD_WIRE_ERR_REPLY_MALFORMED"
 edit_reply 'b[32 + 352 + 280] = 4' | refuses "a record's CPL 4" \
@@ -136,5 +127,4 @@ done
 check "a missing file: exit 1 ($?)" [ $? -eq 1 ]
 check "a missing file: an io error" has "$work/io.out" '"error":"io"'
 
-echo "record --from: $checks checks, $failed failed"
-[ "$failed" -eq 0 ]
+checks_done "record --from"

@@ -63,9 +63,9 @@ if ! "$hdevent" record --from "$dir/hdevent-bochs.out" -o "$rec" > "$dir/record.
     cat "$dir/record.json"
     echo "FAIL: hdevent record --from: no scenario from the image's recorder dump" >&2
     status=1
-elif ! grep -q '"events":13,"exits":7,"lost":0,"recording":false' "$dir/record.json"; then
+elif ! grep -q '"events":13,"exits":8,"lost":0,"recording":false' "$dir/record.json"; then
     cat "$dir/record.json"
-    echo "FAIL: the recorder dump does not hold the window's 13 events and 7 exits" >&2
+    echo "FAIL: the recorder dump does not hold the window's 13 events and 8 exits" >&2
     status=1
 elif ! replay "$rec" "$dir/replay.out"; then
     grep -a -E '"type":"(difference|error|summary)"' "$dir/replay.out" >&2 || cat "$dir/replay.out" >&2
