@@ -392,17 +392,17 @@ static void bm_keep_command(const struct bm_event_file *f)
     uint8_t out[HD_WIRE_EVENT_COMMAND_REPLY_SIZE];
     size_t len = 0, written = 0;
     uint64_t tag = file_tag(f);
+    enum hd_status st;
 
     while (f->command[len] && len < HD_COMMAND_MAX_BYTES)
         len++;
-    for (int i = 0; i < 8; i++)
-        req[i] = (uint8_t)(tag >> (8 * i));
+    hd__le_wr64(req, 0, tag);
     hd__le_wr32(req, 8, HD_WIRE_COMMAND_SET);
     hd__le_wr32(req, 12, (uint32_t)len);
     memcpy(req + HD_WIRE_EVENT_COMMAND_SIZE, f->command, len);
-    if (hd_wire_device_ioctl(bm_engine, NULL, HD_IOCTL_EVENT_COMMAND, req,
-                             HD_WIRE_EVENT_COMMAND_SIZE + len, out, sizeof(out), &written) != HD_OK ||
-        written < sizeof(out) || hd__le_rd32(out, 0) != (uint32_t)HD_WIRE_SUCCESS) {
+    st = hd_wire_device_ioctl(bm_engine, NULL, HD_IOCTL_EVENT_COMMAND, req,
+                              HD_WIRE_EVENT_COMMAND_SIZE + len, out, sizeof(out), &written);
+    if (st != HD_OK || written < sizeof(out) || hd__le_rd32(out, 0) != (uint32_t)HD_WIRE_SUCCESS) {
         bm_puts("register ");
         bm_puts(f->name);
         bm_puts(": command text refused\n");

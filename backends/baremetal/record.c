@@ -3,7 +3,7 @@
  * record.c — the image's recording window (BM_HC_RECORD): the engine's flight recorder
  * switched on around a few guest VMCALLs, then written on port 0xE9 as a recorder dump, which
  * the host's `hdevent record --from LOG` turns into a scenario `hdevent run` replays
- * (docs/backends/baremetal.md, docs/cli.md#hdevent-record):
+ * (docs/backends/baremetal.md, docs/cli.md#a-recorder-dump):
  *
  *   recorder-dump cores=0x1
  *   recorder-event tag=0x1000000 enabled=0x1 text=<the command text, hex>     (each event)
