@@ -10,8 +10,9 @@
  * the event is disabled; then each recorded exit as a `vmcall` line and an `expect` line,
  * written by record_scenario.c as `run --record` writes them. The replay numbers its events
  * from 0 in the order of the commands, so the fired tags are renumbered the same way (the
- * device's IDs may have gaps: cleared events keep their numbers). The list is taken once, at
- * the start: an event added while `--follow` runs is not in the recording.
+ * device's IDs may have gaps: cleared events keep their numbers). The list is taken at the
+ * start, and again when an exit fired an event it does not hold (added while `--follow`
+ * runs): the new commands are written before that exit, so the replay registers them there.
  */
 #include "cli.h"
 #include "device_cli.h"
@@ -35,11 +36,14 @@
 
 enum { OPT_FOLLOW = CLI_LONG_ONLY, OPT_TIMEOUT, OPT_STOP, OPT_FROM };
 
-/* The events written at the start: the device tag of the replay's event i. */
+/* The events written so far: the device tag of the replay's event i. */
 struct recording {
     FILE *out;
+    struct cli_device *dev; /* NULL with --from */
     uint64_t *tags;
     uint32_t count;
+    uint64_t *listed;       /* every tag the event list gave, with command text or not */
+    uint32_t listed_count;
     uint64_t exits;
     uint64_t dropped_at_start;
     bool have_dropped;
@@ -86,6 +90,33 @@ const struct cli_spec cli_record = {
     .main = record_main,
 };
 
+/*
+ * The register Linux's hdevent.ko reads `nr` events' numbers from when it is not rcx (its
+ * nr_reg parameter), for the replay line: `run` must read the same one. NULL when it is rcx,
+ * or on a system without that module.
+ */
+static const char *module_nr_reg(void)
+{
+    static char name[8];
+#ifdef __linux__
+    static bool read;
+
+    if (!read) {
+        FILE *f = fopen("/sys/module/hdevent/parameters/nr_reg", "r");
+        read = true;
+        if (f && fgets(name, sizeof(name), f))
+            name[strcspn(name, "\n")] = '\0';
+        if (f)
+            fclose(f);
+        for (unsigned i = 0; name[0] && i < HD_GUEST_REG_COUNT; i++)
+            if (!strcmp(name, hd_guest_reg_name(i)))
+                return i == HD_GUEST_REG_RCX ? (name[0] = '\0', NULL) : name;
+        name[0] = '\0'; /* not a register name: leave the line as it is */
+    }
+#endif
+    return name[0] ? name : NULL;
+}
+
 static volatile sig_atomic_t stop_asked;
 
 static void on_stop(int sig)
@@ -94,7 +125,25 @@ static void on_stop(int sig)
     stop_asked = 1;
 }
 
-/* The commands of the registered events, in tag order. @return 0, or 1 (printed). */
+/* Whether the event list gave @p tag already; else remember it. false: out of memory too. */
+static bool listed_before(struct recording *rec, uint64_t tag, bool *oom)
+{
+    uint64_t *grown;
+
+    *oom = false;
+    for (uint32_t i = 0; i < rec->listed_count; i++)
+        if (rec->listed[i] == tag)
+            return true;
+    grown = realloc(rec->listed, (rec->listed_count + 1) * sizeof(*grown));
+    if (!grown)
+        return *oom = true, false;
+    rec->listed = grown;
+    rec->listed[rec->listed_count++] = tag;
+    return false;
+}
+
+/* The commands of the registered events not written yet, in tag order. @return 0, or 1
+ * (printed). */
 static int write_commands(struct cli_device *dev, struct recording *rec)
 {
     static uint8_t page[HD_WIRE_LIST_HEADER_SIZE + 64 * HD_WIRE_LIST_ENTRY_SIZE];
@@ -112,9 +161,16 @@ static int write_commands(struct cli_device *dev, struct recording *rec)
         for (uint32_t i = 0; i < h.count; i++) {
             struct hd_wire_list_entry e;
             uint32_t bad = hd_wire_decode_list_entry(page, (size_t)got, i, &e);
+            bool oom;
             int have;
             if (bad != HD_WIRE_OK) {
                 dev_reply_fail("event list", bad);
+                goto done;
+            }
+            if (listed_before(rec, e.tag, &oom))
+                continue; /* written (or said to have no text) by an earlier listing */
+            if (oom) {
+                cli_fail("memory", "out of memory");
                 goto done;
             }
             have = dev_event_command_get(dev, e.tag, text, HD_COMMAND_MAX_BYTES + 1);
@@ -159,6 +215,17 @@ static bool replay_tag(const struct recording *rec, uint64_t *tag)
             return true;
         }
     return false;
+}
+
+/* The fired tags of @p r as the replay's; false when one is not among the commands written
+ * (it keeps the device's tag). */
+static bool replay_tags(const struct recording *rec, struct hd_exit_record *r)
+{
+    bool known = true;
+
+    for (uint32_t k = 0; k < r->fired_count && k < HD_RECORD_FIRED_MAX; k++)
+        known = replay_tag(rec, &r->fired[k]) && known;
+    return known;
 }
 
 /* A reply the decoders refused (@p code) or a recorder that refused the request (@p status):
@@ -208,11 +275,18 @@ static long write_reply(struct recording *rec, const uint8_t *out, size_t got)
     rec->recording = h.recording != 0;
     for (uint32_t i = 0; i < h.count; i++) {
         struct hd_exit_record r;
-        bool known = true;
+        uint64_t device_tags[HD_RECORD_FIRED_MAX];
+        bool known;
         if ((bad = hd_wire_decode_record(out, got, i, &r)) != HD_WIRE_OK)
             return reply_fail(rec, "exit record", bad, 0, out, got), -1;
-        for (uint32_t k = 0; k < r.fired_count && k < HD_RECORD_FIRED_MAX; k++)
-            known = replay_tag(rec, &r.fired[k]) && known;
+        memcpy(device_tags, r.fired, sizeof(device_tags));
+        known = replay_tags(rec, &r);
+        if (!known && rec->dev) { /* added since the list was taken: its command goes here */
+            if (write_commands(rec->dev, rec))
+                return -1;
+            memcpy(r.fired, device_tags, sizeof(device_tags));
+            known = replay_tags(rec, &r);
+        }
         if (!known)
             fprintf(rec->out, "# the next exit ran an event without command text here: its "
                               "expect line names the device's ID\n");
@@ -349,7 +423,7 @@ static int record_main(int argc, char **argv)
     struct cli_getopt g;
     struct recording rec;
     struct record_dump dump;
-    const char *path = NULL;
+    const char *path = NULL, *nr_reg;
     bool follow = false, stop = false, device_named = false;
     long timeout_ms = -1;
     uint64_t n;
@@ -395,8 +469,10 @@ static int record_main(int argc, char **argv)
             record_dump_free(&dump);
             return 1;
         }
-    } else if (dev_open(&o, &dev))
+    } else if (dev_open(&o, &dev)) {
         return 1;
+    }
+    rec.dev = dev;
     rec.out = path ? fopen(path, "w") : stdout;
     if (!rec.out) {
         char msg[600];
@@ -411,8 +487,10 @@ static int record_main(int argc, char **argv)
         signal(SIGINT, on_stop);
         signal(SIGTERM, on_stop);
     }
+    nr_reg = rec.from ? NULL : module_nr_reg();
     fprintf(rec.out, "# recorded by hdevent record: replay with hdevent run --cores 0n%" PRIu32
-                     " FILE\n", rec.from ? dump.cores : device_core_count());
+                     "%s%s FILE\n", rec.from ? dump.cores : device_core_count(),
+            nr_reg ? " --nr-reg " : "", nr_reg ? nr_reg : "");
     if (rec.from) {
         rc = write_dump(&dump, &rec);
         record_dump_free(&dump);
@@ -431,5 +509,6 @@ static int record_main(int argc, char **argv)
     if (dev)
         device_close(dev);
     free(rec.tags);
+    free(rec.listed);
     return rc;
 }
