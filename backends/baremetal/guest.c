@@ -350,6 +350,60 @@ static void case_max_hits(void)
     expect("messages", hypercall(BM_HC_MESSAGES, 0, 0), 1);
 }
 
+/*
+ * The recording window (BM_HC_RECORD, record.c): the recorder on, VMCALLs that fire raw code
+ * (a condition true and false), a short-circuit, pre and post stages, a break, a script,
+ * `deny ud` and no event at all, then the recorder dump on 0xE9. tests/e2e/bochs/check.sh replays the dump on
+ * the host with `hdevent run`. In the window plain VMCALLs get the shared default handling
+ * (rax = HD_VMCALL_ENOSYS, r14 kept), which is what the replay runs.
+ */
+static void case_record_window(void)
+{
+    static const struct {
+        uint32_t pid;
+        struct hd_guest_regs in;
+    } calls[] = {
+        {0x100, {.rdx = 0x1000, .r8 = HDBG, .rbx = 0x1234}}, /* cond: condition true */
+        {0x100, {.rdx = 0x2000, .r8 = HDBG}},                /* cond: condition false */
+        {0x300, {.rax = 0x1111}},                            /* sc: short-circuit */
+        {0x400, {.r14 = 0x14}},                              /* pre, default, post */
+        {0x200, {.rsi = 0x5}},                               /* break */
+        {0x900, {.rdi = 0x9}},                               /* script: printf */
+        {0xB00, {.rcx = 0x77, .rax = 0x5A}},                 /* denyud: #UD on the VMCALL */
+        {0x1234, {.rcx = 0x42}},                             /* no event */
+    };
+    struct hd_guest_regs r[sizeof(calls) / sizeof(calls[0])];
+
+    expect("recorder on", hypercall(BM_HC_RECORD, 1, 0), WIRE_SUCCESS);
+    for (unsigned i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+        r[i] = calls[i].in;
+        bm_current_pid = calls[i].pid;
+        if (calls[i].pid == 0xB00) /* denyud's #UD: RIP on the VMCALL, skip its 3 bytes */
+            bm_trap = (struct bm_trap){.armed = true, .vector = 6, .skip = 3};
+        bm_vmcall(&r[i]);
+    }
+    bm_trap.armed = false;
+    expect("records dumped", hypercall(BM_HC_RECORD, 0, 0), sizeof(calls) / sizeof(calls[0]));
+    expect("condition true: r8", r[0].r8, HDB2);
+    expect("condition true: rax (shared default)", r[0].rax, HD_VMCALL_ENOSYS);
+    expect("condition false: r8", r[1].r8, HDBG);
+    expect("short-circuit: rax", r[2].rax, 0x1111);
+    expect("short-circuit: r9", r[2].r9, 0x5C);
+    expect("pre: r13", r[3].r13, 0x7E);
+    expect("post: r15 (r14, kept by the shared default)", r[3].r15, 0x14);
+    expect("break: rax", r[4].rax, HD_VMCALL_ENOSYS);
+    expect("deny ud: #UD taken", bm_trap.seen, 1);
+    expect("deny ud: rax (no handling)", r[6].rax, 0x5A);
+    expect("no event: rax", r[7].rax, HD_VMCALL_ENOSYS);
+    expect("messages", hypercall(BM_HC_MESSAGES, 0, 0), 1);
+    /* The window is closed: the image's own handling again. */
+    r[0] = (struct hd_guest_regs){.r13 = 0x13};
+    bm_current_pid = 0x1234;
+    bm_vmcall(&r[0]);
+    expect("after the window: rax", r[0].rax, BM_DEFAULT_RAX);
+    expect("after the window: r14", r[0].r14, 0x13);
+}
+
 /* Last: VMX operation ends here; main.c prints the verdict and shuts down. */
 static void case_vmxoff(void)
 {
@@ -386,6 +440,7 @@ static const struct guest_case {
     {"raw-code-stack", case_raw_code_stack},
     {"nr-deny-ud", case_nr_deny_ud},
     {"max-hits", case_max_hits},
+    {"record-window", case_record_window},
     {"vmxoff", case_vmxoff},
 };
 

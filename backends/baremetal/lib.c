@@ -49,6 +49,17 @@ void bm_hex(uint64_t v)
         bm_putc("0123456789abcdef"[(v >> s) & 0xF]);
 }
 
+/* Bytes as two lower-case hex digits each, nothing between: how the recorder dump carries
+ * bytes that are not the image's own (registers, command text) onto the log. */
+void bm_hex_bytes(const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    for (size_t i = 0; i < n; i++) {
+        bm_putc("0123456789abcdef"[b[i] >> 4]);
+        bm_putc("0123456789abcdef"[b[i] & 0xF]);
+    }
+}
+
 void bm_dec(uint64_t v)
 {
     char b[21];

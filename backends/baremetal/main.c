@@ -8,13 +8,14 @@
 
 #include <hdevent/vmx.h>
 #include <hdevent/wire.h>
+#include <hdevent/wire_device.h>
 
 #include "internal/le.h"
 
 volatile uint32_t bm_current_pid;
 volatile uint64_t bm_breaks;
 struct hd_vmx_cpu *bm_cpu;
-static struct hd_engine *bm_engine;
+struct hd_engine *bm_engine;
 static uint64_t bm_exit_count;
 
 /* ---- CPU tables: TSS (host TR must not be 0) and a 64-bit IDT ------------------------------ */
@@ -176,23 +177,29 @@ static void op_on_break(void *user, const struct hd_break_info *info)
     bm_putc('\n');
 }
 
-/* The events' FILEs (events.S): name and buffers, for registration and for naming tags. */
+/* The events' FILEs (events.S): name, buffers and command text, for registration and for
+ * naming tags. */
 struct bm_event_file {
     const char *name;
     const uint8_t *data;
     uint64_t size;
+    const char *command; /* the events.list line's command, NUL-terminated */
 };
 extern const struct bm_event_file bm_event_files[];
 
+static uint64_t file_tag(const struct bm_event_file *f)
+{
+    uint64_t t = 0;
+    for (int i = 0; i < 8 && f->size >= 96; i++)
+        t |= (uint64_t)f->data[88 + i] << (8 * i); /* DEBUGGER_GENERAL_EVENT_DETAIL.Tag */
+    return t;
+}
+
 static const char *event_name(uint64_t tag)
 {
-    for (const struct bm_event_file *f = bm_event_files; f->name; f++) {
-        uint64_t t = 0;
-        for (int i = 0; i < 8 && f->size >= 96; i++)
-            t |= (uint64_t)f->data[88 + i] << (8 * i); /* DEBUGGER_GENERAL_EVENT_DETAIL.Tag */
-        if (t == tag)
+    for (const struct bm_event_file *f = bm_event_files; f->name; f++)
+        if (file_tag(f) == tag)
             return f->name;
-    }
     return "?";
 }
 
@@ -315,6 +322,10 @@ static void glue_vmcall_default(void *user, struct hd_vmx_cpu *cpu, struct hd_vc
     (void)user;
     (void)cpu;
     if (!(v->flags & HD_VCPU_PROTECTED)) {
+        if (bm_shared_default) { /* a recording window: the handling `hdevent run` replays */
+            hd_vmcall_default(NULL, v);
+            return;
+        }
         r->rax = BM_DEFAULT_RAX;
         r->r14 = r->r13;
         return;
@@ -331,6 +342,9 @@ static void glue_vmcall_default(void *user, struct hd_vmx_cpu *cpu, struct hd_vc
         break;
     case BM_HC_MESSAGES:
         r->rax = bm_messages();
+        break;
+    case BM_HC_RECORD:
+        r->rax = bm_record_window(r->rdx != 0);
         break;
     default:
         r->rax = ~0ull;
@@ -369,6 +383,31 @@ static void glue_vmcall_done(void *user, struct hd_vmx_cpu *cpu, const struct hd
 }
 
 /* ---- events: the files `hdevent encode` wrote at build time (events.S) --------------------- */
+
+/* The command text of a registered event, through HD_IOCTL_EVENT_COMMAND as `hdevent add`
+ * sends it, so the engine keeps it and the recorder dump (record.c) can name the events. */
+static void bm_keep_command(const struct bm_event_file *f)
+{
+    static uint8_t req[HD_WIRE_EVENT_COMMAND_SIZE + HD_COMMAND_MAX_BYTES];
+    uint8_t out[HD_WIRE_EVENT_COMMAND_REPLY_SIZE];
+    size_t len = 0, written = 0;
+    uint64_t tag = file_tag(f);
+    enum hd_status st;
+
+    while (f->command[len] && len < HD_COMMAND_MAX_BYTES)
+        len++;
+    hd__le_wr64(req, 0, tag);
+    hd__le_wr32(req, 8, HD_WIRE_COMMAND_SET);
+    hd__le_wr32(req, 12, (uint32_t)len);
+    memcpy(req + HD_WIRE_EVENT_COMMAND_SIZE, f->command, len);
+    st = hd_wire_device_ioctl(bm_engine, NULL, HD_IOCTL_EVENT_COMMAND, req,
+                              HD_WIRE_EVENT_COMMAND_SIZE + len, out, sizeof(out), &written);
+    if (st != HD_OK || written < sizeof(out) || hd__le_rd32(out, 0) != (uint32_t)HD_WIRE_SUCCESS) {
+        bm_puts("register ");
+        bm_puts(f->name);
+        bm_puts(": command text refused\n");
+    }
+}
 
 /* One FILE = the event buffer, then its action buffers, back to back (docs/cli.md). Only the
  * size fields are read here, to find where each buffer ends; hd_wire_ioctl() validates all. */
@@ -415,6 +454,7 @@ static void bm_register_file(const struct bm_event_file *f)
         actions += !event;
         at += len;
     }
+    bm_keep_command(f);
     bm_puts("register ");
     bm_puts(f->name);
     bm_puts(": ok, ");

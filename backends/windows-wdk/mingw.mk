@@ -58,7 +58,7 @@ LIBS_SYS := -lntoskrnl -lhal -lgcc
 CLI_DIR := $(SRC)/tools/hdevent
 CLI_SRCS := $(CLI_DIR)/main.c $(CLI_DIR)/device_cli.c $(CLI_DIR)/cmd_add.c \
             $(CLI_DIR)/cmd_events.c $(CLI_DIR)/cmd_read.c $(CLI_DIR)/cmd_selftest.c \
-            $(CLI_DIR)/cmd_record.c $(CLI_DIR)/record_scenario.c \
+            $(CLI_DIR)/cmd_record.c $(CLI_DIR)/record_scenario.c $(CLI_DIR)/record_dump.c \
             $(CLI_DIR)/cli_util.c $(CLI_DIR)/cli_options.c $(CLI_DIR)/cli_input.c \
             $(CLI_DIR)/cli_command.c $(CLI_DIR)/cli_message.c $(CLI_DIR)/device_win32.c \
             $(sort $(wildcard $(SRC)/libhdevent/user/command*.c)) \

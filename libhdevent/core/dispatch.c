@@ -241,13 +241,14 @@ void hd_vmcall_default(void *user, struct hd_vcpu *vcpu)
  * (S14/S15: with a backend's own predicate, or for an own hypercall, decide_protected()
  * decides on the slow path), recording is off (the recorder's one cost when off: a test of
  * a byte on the engine line every exit reads) and no two-call exit was left pending on this
- * core.
+ * core, with its post pass or its record (which the slow way closes before this exit could
+ * give it its registers: recording may have gone off since).
  */
 static inline bool plain_exit(const struct hd_engine *e, const struct hd_core *core,
                               struct hd_vcpu *vcpu)
 {
     if (e->is_own_hypercall || hd_load_relaxed(&e->recording) || core->post_pending ||
-        hd_hypercall_is_hyperdbg(vcpu))
+        core->record_open || hd_hypercall_is_hyperdbg(vcpu))
         return false;
     vcpu->flags &= (uint8_t)~HD_VCPU_PROTECTED;
     return true;

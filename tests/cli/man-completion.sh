@@ -88,6 +88,7 @@ offers "zz-one.bin zz-two.txt" hdevent encode '!vmcall' -o zz
 offers "zz-one.bin zz-two.txt" hdevent decode zz
 offers "zz-one.bin zz-two.txt" hdevent run --text zz
 offers "zz-one.bin zz-two.txt" hdevent events --device zz
+offers "zz-one.bin zz-two.txt" hdevent record --from zz
 offers "" hdevent run --cores ''
 offers "" hdevent encode --tag ''
 offers "" hdevent read --timeout ''

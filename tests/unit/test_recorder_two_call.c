@@ -168,6 +168,27 @@ static void switched_off_between_the_calls_the_record_still_closes(void **state)
     assert_int_equal(tlog_count(), 4); /* the events ran all four passes */
 }
 
+/* A record left open while recording was switched off is closed by the core's next exit, not
+ * by the next hd_dispatch_vmcall_end(), which would give it another exit's registers. */
+static void switched_off_an_unended_record_gets_no_other_exits_registers(void **state)
+{
+    struct fx *f = *state;
+    struct hd_guest_regs a = {.rcx = 0xA}, b = {.rcx = 0xB};
+    struct hd_exit_record r;
+    struct hd_vcpu va, vb;
+
+    reg_logged(f, HD_ALL, HD_ALL, HD_STAGE_PRE, 1);
+    pre(f, &va, &a, 2); /* never ended */
+    assert_int_equal(hd_recorder_set(f->engine, false), HD_OK);
+    pre(f, &vb, &b, 2);
+    assert_int_equal(hd_dispatch_vmcall_end(f->engine, &vb), HD_OK);
+    assert_int_equal(hd_recorder_read(f->engine, &r), HD_OK);
+    assert_int_equal(r.before.rcx, 0xA);
+    assert_int_equal(r.flags & HD_RECORD_AFTER_UNKNOWN, HD_RECORD_AFTER_UNKNOWN);
+    assert_int_equal(r.after.rcx, 0);
+    assert_int_equal(hd_recorder_read(f->engine, &r), HD_EMPTY); /* b: recording was off */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -181,6 +202,9 @@ int main(void)
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(switched_off_between_the_calls_the_record_still_closes,
                                         fx_setup_recording, fx_teardown),
+        cmocka_unit_test_setup_teardown(
+            switched_off_an_unended_record_gets_no_other_exits_registers, fx_setup_recording,
+            fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,7 +4,7 @@
  * is opened, written and closed. The router's bookkeeping (which message goes where, buffers,
  * retries, counts) is sink_route.c.
  */
-#define _GNU_SOURCE /* dlopen flags, getaddrinfo_a */
+#define _GNU_SOURCE /* dlopen flags */
 #include "sink.h"
 
 #include <hdevent/command.h>
@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -182,92 +183,145 @@ static int connect_to(int family, const struct sockaddr *a, socklen_t alen)
     return -1;
 }
 
-/* A name resolution of a tcp sink, asked of the resolver's thread (getaddrinfo_a). */
+/*
+ * A name resolution of a tcp sink, on a thread of its own so that it can be waited for with a
+ * limit (getaddrinfo has none). The thread and the sink share it; whichever lets go last frees
+ * it: the sink when it takes the answer, the thread when the sink gave up on it first. (Not
+ * getaddrinfo_a: glibc starts its thread past pthread_create, so ThreadSanitizer's runtime does
+ * not know that thread, and the first allocation there crashes a TSan build.) In `hdevent
+ * run` sinks open before its seccomp filter, which binds the thread that installs it: a
+ * lookup still waiting then finishes unfiltered, running the system's resolver and nothing
+ * else.
+ */
 struct sink_lookup {
-    struct gaicb request;
-    struct addrinfo hints;
+    pthread_mutex_t lock;
+    pthread_cond_t answered;
+    bool done, abandoned;
+    int rc;
+    struct addrinfo *result;
     char host[256], port[8];
 };
 
+static void lookup_free(struct sink_lookup *l)
+{
+    if (l->result)
+        freeaddrinfo(l->result);
+    pthread_cond_destroy(&l->answered);
+    pthread_mutex_destroy(&l->lock);
+    free(l);
+}
+
+static void *lookup_thread(void *arg)
+{
+    struct sink_lookup *l = arg;
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
+    int rc = getaddrinfo(l->host, l->port, &hints, &res);
+    bool abandoned;
+
+    pthread_mutex_lock(&l->lock);
+    l->rc = rc;
+    l->result = rc == 0 ? res : NULL;
+    l->done = true;
+    abandoned = l->abandoned;
+    pthread_cond_signal(&l->answered);
+    pthread_mutex_unlock(&l->lock);
+    if (abandoned)
+        lookup_free(l);
+    return NULL;
+}
+
+/* Start resolving @s's HOST:PORT. @return the lookup, or NULL with a sentence in @p why. */
+static struct sink_lookup *lookup_start(const struct sink *s, char *why, size_t why_size)
+{
+    struct sink_lookup *l = calloc(1, sizeof(*l));
+    pthread_condattr_t ca;
+    pthread_attr_t ta;
+    pthread_t t;
+    int rc;
+
+    if (!l) {
+        snprintf(why, why_size, "out of memory");
+        return NULL;
+    }
+    if (!split_host_port(s->target, l->host, sizeof(l->host), l->port, sizeof(l->port))) {
+        free(l); /* sink_add() refused it already */
+        snprintf(why, why_size, "not HOST:PORT");
+        return NULL;
+    }
+    pthread_mutex_init(&l->lock, NULL);
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&l->answered, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_attr_init(&ta);
+    pthread_attr_setdetachstate(&ta, PTHREAD_CREATE_DETACHED);
+    rc = pthread_create(&t, &ta, lookup_thread, l);
+    pthread_attr_destroy(&ta);
+    if (rc != 0) {
+        lookup_free(l);
+        snprintf(why, why_size, "cannot start the name resolution: %s", strerror(rc));
+        return NULL;
+    }
+    return l;
+}
+
 /*
- * Resolve @s's HOST:PORT, waiting at most SINK_STALL_MS as the connect does: a resolver that
- * does not answer (a dead name server: the system's timeouts add up to tens of seconds) fails
- * this attempt like a refusal rather than holding hdevent. The request cannot always be
- * cancelled, so it stays with the sink, and the next attempt takes its answer.
+ * Resolve @s's HOST:PORT, waiting at most SINK_STALL_MS as the connect does: a name server
+ * that does not answer (the system's timeouts add up to tens of seconds) fails this attempt
+ * like a refusal rather than holding hdevent. The lookup stays with the sink, and the next
+ * attempt takes its answer.
  * @return 0 and *res (freeaddrinfo it), or -1 with a sentence in @p why.
  */
 static int resolve(struct sink *s, struct addrinfo **res, char *why, size_t why_size)
 {
     struct sink_lookup *l = s->lookup;
-    const struct gaicb *wait[1];
-    uint64_t deadline = sink_clock_ms() + SINK_STALL_MS;
+    struct timespec until;
     int rc;
 
-    if (!l) {
-        struct gaicb *start[1];
-        l = calloc(1, sizeof(*l));
-        if (!l) {
-            snprintf(why, why_size, "out of memory");
-            return -1;
-        }
-        if (!split_host_port(s->target, l->host, sizeof(l->host), l->port, sizeof(l->port))) {
-            free(l); /* sink_add() refused it already */
-            snprintf(why, why_size, "not HOST:PORT");
-            return -1;
-        }
-        l->hints.ai_socktype = SOCK_STREAM;
-        l->request.ar_name = l->host;
-        l->request.ar_service = l->port;
-        l->request.ar_request = &l->hints;
-        start[0] = &l->request;
-        rc = getaddrinfo_a(GAI_NOWAIT, start, 1, NULL);
-        if (rc != 0) {
-            free(l);
-            snprintf(why, why_size, "%s", gai_strerror(rc));
-            return -1;
-        }
-        s->lookup = l;
+    if (!l && !(l = s->lookup = lookup_start(s, why, why_size)))
+        return -1;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += SINK_STALL_MS / 1000;
+    until.tv_nsec += (long)(SINK_STALL_MS % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
     }
-    wait[0] = &l->request;
-    while ((rc = gai_error(&l->request)) == EAI_INPROGRESS) {
-        uint64_t now = sink_clock_ms();
-        struct timespec left;
-        if (now >= deadline)
-            break;
-        left.tv_sec = (time_t)((deadline - now) / 1000u);
-        left.tv_nsec = (long)((deadline - now) % 1000u) * 1000000L;
-        gai_suspend(wait, 1, &left); /* returns on the answer, a signal or the time */
-    }
-    if (rc == EAI_INPROGRESS) {
+    pthread_mutex_lock(&l->lock);
+    while (!l->done && pthread_cond_timedwait(&l->answered, &l->lock, &until) != ETIMEDOUT)
+        ;
+    if (!l->done) {
+        pthread_mutex_unlock(&l->lock);
         snprintf(why, why_size, "resolving %s: no answer within %d ms (the answer is taken at "
                  "the next attempt)", l->host, SINK_STALL_MS);
         return -1;
     }
+    pthread_mutex_unlock(&l->lock);
     s->lookup = NULL;
+    rc = l->rc;
     if (rc != 0)
         snprintf(why, why_size, "%s", gai_strerror(rc));
-    else
-        *res = l->request.ar_result;
-    free(l);
+    *res = l->result;
+    l->result = NULL; /* the caller's now */
+    lookup_free(l);
     return rc == 0 ? 0 : -1;
 }
 
-/* A resolution still under way is no longer wanted: cancelled, or left to finish and leaked
- * when the resolver cannot cancel it (its memory is the resolver's until it answers). */
+/* A lookup under way is no longer wanted: freed now if it answered, else by its thread. */
 static void forget_lookup(struct sink *s)
 {
     struct sink_lookup *l = s->lookup;
+    bool done;
 
     s->lookup = NULL;
     if (!l)
         return;
-    if (gai_cancel(&l->request) == EAI_CANCELED) {
-        free(l);
-    } else if (gai_error(&l->request) != EAI_INPROGRESS) { /* it finished meanwhile */
-        if (l->request.ar_result)
-            freeaddrinfo(l->request.ar_result);
-        free(l);
-    }
+    pthread_mutex_lock(&l->lock);
+    done = l->done;
+    l->abandoned = true;
+    pthread_mutex_unlock(&l->lock);
+    if (done)
+        lookup_free(l);
 }
 
 static int open_tcp(struct sink *s, char *why, size_t why_size)

@@ -119,7 +119,7 @@ lg_build_cli() {
     lg_build_static "$work/hdevent" -I"$work/include" -DHDEVENT_CLI_DEVICE_ONLY \
         -DHDEVENT_CLI_HAVE_DEVICE -DHDEVENT_NO_ZYDIS '-DHDEVENT_BUILD_TYPE="static, for the guest"' \
         "$src"/tools/hdevent/{main,cli_util,cli_options,cli_input,cli_command,cli_message}.c \
-        "$src"/tools/hdevent/{device_cli,device_posix,sink,sink_route,record_scenario}.c \
+        "$src"/tools/hdevent/{device_cli,device_posix,sink,sink_route,record_scenario,record_dump}.c \
         "$src"/tools/hdevent/cmd_{add,events,read,selftest,record}.c \
         "${user_src[@]}" "$src"/libhdevent/core/*.c "$src"/libhdevent/core/arch/x86_64/call_raw.S
 }

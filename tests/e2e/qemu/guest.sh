@@ -179,10 +179,18 @@ follower=$!
 while [ ! -s /tmp/follow.scenario ]; do :; done
 hdevent selftest-vmcall core=0 pid=5 rdx=1000 r8=$HDBG >/dev/null
 hdevent selftest-vmcall core=1 pid=5 rdx=1000 r8=$HDBG >/dev/null
+# an event added while --follow runs: its command is written before the first exit it fired
+expect "rec: add during --follow" '"type":"added"' hdevent add '!vmcall pid 4244 code {90}'
+hdevent selftest-vmcall core=1 pid=4244 >/dev/null
+while ! grep -q '^expect fired=\[4\] ' /tmp/follow.scenario; do :; done
 kill -TERM "$follower"
 wait "$follower"
-expect "rec: --follow took both exits, until SIGTERM" '"exits":2,"lost":0,"recording":true' cat /tmp/follow.out
+expect "rec: --follow took the three exits, until SIGTERM" '"exits":3,"lost":0,"recording":true' cat /tmp/follow.out
 same "rec: --follow wrote them" "$(grep -c '^expect fired=\[0\] ' /tmp/follow.scenario)" 2
+same "rec: the added event's command, then its exit as event 4" \
+    "$(grep -A2 '^!vmcall pid 4244 code {90}$' /tmp/follow.scenario | sed -n '3s/ short_circuit.*//p')" \
+    'expect fired=[4]'
+refuse "rec: no exit names an event without its command" 'without command text' cat /tmp/follow.scenario
 expect "rec: --follow --timeout --stop ends by itself, recording off" '"exits":0,"lost":0,"recording":false' \
     hdevent record --follow --timeout 0n100 --stop -o /dev/null
 expect "rec: --timeout without --follow: usage" "hdevent record: --timeout goes with --follow" hdevent record --timeout 5
@@ -284,6 +292,9 @@ expect "nr_reg=rax: rax = 0x42 fires it (r15 = 7)" '"fired_pre":1,.*"r15":"0x7"'
     hdevent selftest-vmcall core=0 rax=42 rcx=1
 expect "nr_reg=rax: rcx = 0x42 does not" '"fired_pre":0,' \
     hdevent selftest-vmcall core=0 rax=1 rcx=42
+expect "nr_reg=rax: a recording's replay line names the register" \
+    '^# recorded by hdevent record: replay with hdevent run --cores 0n2 --nr-reg rax FILE$' \
+    hdevent record --stop
 status "rmmod (nr_reg)" 0 rmmod hdevent
 
 # ---- docs/backends/linux.md: every "$ hdevent" example, in order, on a fresh module ------------
