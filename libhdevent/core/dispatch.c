@@ -6,10 +6,10 @@
  * uses, then the two-call form for hypervisors that handle the VMCALL themselves, the end of
  * an exit whose hook a backend stopped (hd_dispatch_vmcall_abandon), and the own-hypercall
  * decision for exits that skip dispatch — then the armed exit (holding and releasing a
- * snapshot), and one pass: the lookup and the walk of one list. One event is
- * internal/dispatch.h; the merge of several lists, long lists and own hypercalls are
- * dispatch_lists.c; native hooks, break and script actions, messages and tracing are
- * dispatch_hooks.c.
+ * snapshot), and one pass: the walk of one list. The lookup and one event are
+ * internal/dispatch.h; the walk of leaf events is dispatch_leaf.c; the merge of several
+ * lists, long lists and own hypercalls are dispatch_lists.c; native hooks, break and script
+ * actions, messages and tracing are dispatch_hooks.c.
  *
  * Runs in VMX root on any core, concurrently, with interrupts off. No allocation, no lock, no
  * locked instruction, no SIMD (the core is built with -mgeneral-regs-only). The cost does not
@@ -18,10 +18,12 @@
  * shapes some event has, usually one — in registration order. The lists hold copies of the
  * events' hot fields (internal/snapshot.h), so dispatch never follows a pointer to an event.
  *
- * Shape of the code: an entry checks the record and, when an event is armed, jumps (a tail
- * call: no frame of its own) to one function that holds the snapshot and runs the pass with
- * no call but those into the hooks. Exit handlers that test hd_vmcall_armed() first (the
- * backends do) call nothing at all while no event is enabled.
+ * Shape of the code: an entry checks the record and, when an event may match on this core
+ * (hd_core.may_match), holds the snapshot and jumps (a tail call: no frame of its own) to the
+ * function that looks the events up; for the usual set (a direct list) that test needs no
+ * frame either, and the walk is one more tail call, with no call but those into the hooks.
+ * Exit handlers that test hd_vmcall_armed() first (the backends do) call nothing at all
+ * while no event is enabled.
  */
 #include "internal/dispatch.h"
 
@@ -34,15 +36,7 @@ struct exit_call {
 
 static bool plain_exit(const struct hd_engine *e, const struct hd_core *core,
                        struct hd_vcpu *vcpu) __attribute__((__always_inline__));
-static uintptr_t snapshot_hold(struct hd_engine *e, struct hd_core *core)
-    __attribute__((__always_inline__));
-static void snapshot_release(const struct hd_engine *e, struct hd_core *core)
-    __attribute__((__always_inline__));
-static struct hd_found lookup(const struct hd_engine *e, uintptr_t word, uint32_t core_index,
-                              struct hd_vcpu *vcpu, const uint64_t *nr)
-    __attribute__((__always_inline__));
-static struct hd_found lookup_keys(const struct hd_engine *e, uintptr_t word,
-                                   uint32_t core_index, struct hd_vcpu *vcpu)
+static uintptr_t snapshot_hold(struct hd_engine *e, struct hd_core *core, const uint8_t *armed)
     __attribute__((__always_inline__));
 static bool walkable(const struct hd_engine *e, struct hd_found f)
     __attribute__((__always_inline__));
@@ -66,6 +60,12 @@ static enum hd_status pre_held(struct hd_engine *e, struct hd_vcpu *vcpu, void *
     __attribute__((__noinline__));
 static enum hd_status pre_run(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                               struct hd_verdict *verdict, uintptr_t word)
+    __attribute__((__noinline__));
+static enum hd_status pre_find(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                               struct hd_verdict *verdict, uintptr_t word)
+    __attribute__((__noinline__));
+static enum hd_status pre_walk(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                               struct hd_verdict *verdict, const struct hd_snap_list *l)
     __attribute__((__noinline__));
 static bool decide_protected(const struct hd_engine *e, struct hd_vcpu *vcpu,
                              struct hd_verdict *verdict) __attribute__((__always_inline__));
@@ -118,7 +118,7 @@ enum hd_status hd_dispatch_vmcall_exit(struct hd_engine *e, struct hd_vcpu *vcpu
         return HD_ERR_BAD_VCPU; /* nothing ran: the backend answers the VMCALL itself */
     if (HD_UNLIKELY(!plain_exit(e, core, vcpu)))
         return exit_slow(e, core, vcpu, context, &call);
-    word = snapshot_hold(e, core);
+    word = snapshot_hold(e, core, &core->may_match);
     if (word)
         return exit_held(e, vcpu, context, &call, word);
     out->default_handled = true;
@@ -150,9 +150,9 @@ enum hd_status hd_dispatch_vmcall(struct hd_engine *e, struct hd_vcpu *vcpu, voi
         return HD_ERR_BAD_VCPU;
     if (HD_UNLIKELY(!plain_exit(e, core, vcpu)))
         return pre_slow(e, core, vcpu, context, verdict);
-    word = snapshot_hold(e, core);
+    word = snapshot_hold(e, core, &core->may_match);
     if (!word)
-        return HD_OK; /* S1: nothing enabled, nothing runs */
+        return HD_OK; /* S1: nothing enabled (on this core), nothing runs */
     return pre_held(e, vcpu, context, verdict, word); /* a tail call: no frame here */
 }
 
@@ -197,7 +197,7 @@ enum hd_status hd_dispatch_vmcall_end(struct hd_engine *e, const struct hd_vcpu 
  * A backend stopped a hook that never returned: the exit's frames are gone, its hold is not.
  * Ends it as the exit itself would have: a pending two-call exit as hd_dispatch_vmcall_end()
  * does, an exit of either form holding its snapshot under counter grace periods (sequence
- * odd, snapshot_hold) as snapshot_release() does. Under IPI grace periods an exit makes no
+ * odd, snapshot_hold) as hd__dispatch_release() does. Under IPI grace periods an exit makes no
  * mark unless a post pass is pending, so there is nothing else to end.
  */
 enum hd_status hd_dispatch_vmcall_abandon(struct hd_engine *e, uint32_t core_index)
@@ -213,7 +213,7 @@ enum hd_status hd_dispatch_vmcall_abandon(struct hd_engine *e, uint32_t core_ind
     if (core->post_pending)
         post_pending_end(core);
     else if (hd_load_relaxed(&core->seq) & 1u)
-        snapshot_release(e, core);
+        hd__dispatch_release(e, core);
     return HD_OK;
 }
 
@@ -281,6 +281,10 @@ static inline bool decide_protected(const struct hd_engine *e, struct hd_vcpu *v
 
 /*
  * Take the current snapshot for this exit; 0 when no event is enabled (S1: nothing runs).
+ * @armed: the engine's `armed`, or on the short way (plain_exit()) the core's may_match,
+ * which is off also while every enabled event names other cores: such an exit leaves here,
+ * before it marks the core or loads the snapshot (issue 16). The slow ways test the engine's
+ * byte, so a recording engine still records every armed exit.
  *
  * Grace periods (snapshot_retire.c): with per-core counters the core's sequence is odd while it
  * holds a snapshot. Between that store and the snapshot load x86 may reorder (Dekker's
@@ -291,9 +295,11 @@ static inline bool decide_protected(const struct hd_engine *e, struct hd_vcpu *v
  * interrupts off, so the IPI waits for the exit to end — and its exits touch no counter. The
  * mode is fixed at engine creation, so these branches always go one way.
  */
-static inline uintptr_t snapshot_hold(struct hd_engine *e, struct hd_core *core)
+static inline uintptr_t snapshot_hold(struct hd_engine *e, struct hd_core *core,
+                                      const uint8_t *armed)
 {
-    if (!hd_load_relaxed(&e->armed))
+    /* acquire: may_match is set after the word is published (hd__snapshot_publish) */
+    if (!hd_load_acquire(armed))
         return 0;
     if (e->grace != HD_GRACE_IPI) {
         hd_store_relaxed(&core->seq, core->seq + 1); /* odd: holds a snapshot */
@@ -301,12 +307,6 @@ static inline uintptr_t snapshot_hold(struct hd_engine *e, struct hd_core *core)
             hd_fence_store_load();
     }
     return hd_load_acquire(&e->current_word);
-}
-
-static inline void snapshot_release(const struct hd_engine *e, struct hd_core *core)
-{
-    if (e->grace != HD_GRACE_IPI)
-        hd_store_release(&core->seq, core->seq + 1); /* even: quiescent */
 }
 
 /* A two-call exit's post pass ran or was given up: the core holds nothing any more. */
@@ -347,16 +347,16 @@ static enum hd_status exit_slow(struct hd_engine *e, struct hd_core *core, struc
     uintptr_t word;
 
     exit_pending_end(e, core);
-    word = snapshot_hold(e, core);
+    word = snapshot_hold(e, core, &e->armed);
     if (word) {
         struct hd_found f;
         /* acquire: the rings hd_recorder_set() published before the flag (a plain load) */
         if (HD_UNLIKELY(hd_load_acquire(&e->recording) && core->records))
             return exit_recorded(e, vcpu, context, call, word);
-        f = lookup(e, word, vcpu->core, vcpu, NULL);
+        f = hd__dispatch_lookup(e, word, vcpu->core, vcpu, NULL);
         if (protected_call || f.pre || f.post)
             return exit_run(e, vcpu, context, call, word);
-        snapshot_release(e, core);
+        hd__dispatch_release(e, core);
     }
     exit_handle(call, vcpu);
     return HD_OK;
@@ -371,18 +371,21 @@ static enum hd_status exit_held(struct hd_engine *e, struct hd_vcpu *vcpu, void 
                                 const struct exit_call *call, uintptr_t word)
 {
     uint32_t core_index = vcpu->core;
-    struct hd_found f = lookup(e, word, core_index, vcpu, NULL);
+    struct hd_found f = hd__dispatch_lookup(e, word, core_index, vcpu, NULL);
 
     if (walkable(e, f)) {
-        walk(e, vcpu, core_index, context, HD_STAGE_PRE, &call->out->pre, f.pre);
+        if (hd_snap_list_records(f.pre)->leaf)
+            hd__dispatch_leaf_exit(e, vcpu, context, &call->out->pre, f.pre);
+        else
+            walk(e, vcpu, core_index, context, HD_STAGE_PRE, &call->out->pre, f.pre);
         if (!(call->out->pre.flags & HD_VERDICT_SHORT_CIRCUIT))
             exit_handle(call, vcpu); /* S12: skipped, RIP still advances */
-        snapshot_release(e, &e->cores[core_index]);
+        hd__dispatch_release(e, &e->cores[core_index]);
         return HD_OK;
     }
     if (f.pre || f.post)
         return exit_run(e, vcpu, context, call, word);
-    snapshot_release(e, &e->cores[core_index]); /* no event of this exit's keys: S1 here */
+    hd__dispatch_release(e, &e->cores[core_index]); /* no event of this exit's keys: S1 here */
     exit_handle(call, vcpu);
     return HD_OK;
 }
@@ -415,7 +418,7 @@ static inline void exit_passes(struct hd_engine *e, struct hd_vcpu *vcpu, void *
                  &out->post, record);
         out->post_ran = true;
     }
-    snapshot_release(e, &e->cores[core_index]);
+    hd__dispatch_release(e, &e->cores[core_index]);
 }
 
 static enum hd_status exit_run(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
@@ -451,35 +454,81 @@ static enum hd_status pre_slow(struct hd_engine *e, struct hd_core *core, struct
     uintptr_t word;
 
     exit_pending_end(e, core);
-    word = snapshot_hold(e, core);
+    word = snapshot_hold(e, core, &e->armed);
     if (!word)
         return HD_OK;
     /* acquire: the rings hd_recorder_set() published before the flag (a plain load) */
     if (HD_UNLIKELY(hd_load_acquire(&e->recording) && core->records))
         return pre_recorded(e, vcpu, context, verdict, word);
-    f = lookup(e, word, vcpu->core, vcpu, NULL);
+    f = hd__dispatch_lookup(e, word, vcpu->core, vcpu, NULL);
     if (protected_call || f.pre || f.post)
         return pre_run(e, vcpu, context, verdict, word);
-    snapshot_release(e, core);
+    hd__dispatch_release(e, core);
     return HD_OK;
 }
 
 /*
- * The two-call pre pass holding snapshot @word: the lookup, and the usual exit — the walk of
- * one short list (walkable()), the end of the hold — in one frame (the entry has none);
- * anything else goes on to pre_run().
+ * The walk of the two-call pre pass's one short list @l (walkable()) and the end of the hold,
+ * by tail call: hd__dispatch_leaf_pre() when it starts with a leaf record, else pre_walk().
+ */
+static inline enum hd_status pre_list(struct hd_engine *e, struct hd_vcpu *vcpu,
+                                      void *context, struct hd_verdict *verdict,
+                                      const struct hd_snap_list *l)
+{
+    return hd_snap_list_records(l)->leaf ? hd__dispatch_leaf_pre(e, vcpu, context, verdict, l)
+                                         : pre_walk(e, vcpu, context, verdict, l);
+}
+
+/*
+ * The two-call pre pass holding snapshot @word. The usual few events are a direct list (one
+ * key: snapshot.h): its key is tested here, with no call and so no frame, and the walk is a
+ * tail call. A key on a pid the record does not hold yet (HD_VCPU_PID_LAZY), and every other
+ * form of set, go to pre_find().
  */
 static enum hd_status pre_held(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                                struct hd_verdict *verdict, uintptr_t word)
 {
+    const struct hd_snap_direct *d = (const struct hd_snap_direct *)hd_snap_node(word);
+    uint32_t kc, kp;
+
+    if (HD_UNLIKELY(!hd_snap_is_direct(word)))
+        return pre_find(e, vcpu, context, verdict, word);
+    kc = (uint32_t)(d->key >> 32);
+    kp = (uint32_t)d->key;
+    if (kp != HD_ALL && (vcpu->flags & HD_VCPU_PID_LAZY))
+        return pre_find(e, vcpu, context, verdict, word); /* asks for the pid */
+    if ((kc != HD_ALL && kc != vcpu->core) || (kp != HD_ALL && kp != vcpu->pid)) {
+        hd__dispatch_release(e, &e->cores[vcpu->core]); /* no event of this exit's key: S1 */
+        return HD_OK;
+    }
+    if (HD_UNLIKELY(e->on_action != NULL))
+        return pre_run(e, vcpu, context, verdict, word);
+    return pre_list(e, vcpu, context, verdict, &d->list);
+}
+
+/* pre_held() for a set in any form: the lookup, then the walk or pre_run(). */
+static enum hd_status pre_find(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                               struct hd_verdict *verdict, uintptr_t word)
+{
     uint32_t core_index = vcpu->core;
-    struct hd_found f = lookup(e, word, core_index, vcpu, NULL);
+    struct hd_found f = hd__dispatch_lookup(e, word, core_index, vcpu, NULL);
 
     if (walkable(e, f))
-        walk(e, vcpu, core_index, context, HD_STAGE_PRE, verdict, f.pre);
-    else if (f.pre || f.post)
+        return pre_list(e, vcpu, context, verdict, f.pre);
+    if (f.pre || f.post)
         return pre_run(e, vcpu, context, verdict, word);
-    snapshot_release(e, &e->cores[core_index]);
+    hd__dispatch_release(e, &e->cores[core_index]);
+    return HD_OK;
+}
+
+/* pre_held()'s walk of the list @l (walkable()) in general, then the end of the hold. */
+static enum hd_status pre_walk(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                               struct hd_verdict *verdict, const struct hd_snap_list *l)
+{
+    uint32_t core_index = vcpu->core;
+
+    walk(e, vcpu, core_index, context, HD_STAGE_PRE, verdict, l);
+    hd__dispatch_release(e, &e->cores[core_index]);
     return HD_OK;
 }
 
@@ -509,7 +558,7 @@ static inline void pre_passes(struct hd_engine *e, struct hd_vcpu *vcpu, void *c
             hd_store_release(&core->seq, core->seq + 1);
         return;
     }
-    snapshot_release(e, core);
+    hd__dispatch_release(e, core);
 }
 
 static enum hd_status pre_run(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
@@ -537,54 +586,6 @@ static enum hd_status pre_recorded(struct hd_engine *e, struct hd_vcpu *vcpu, vo
 }
 
 /* ---- one pass ---------------------------------------------------------------------------- */
-
-/*
- * The lists of this exit's key when the events have one key shape (the usual case: all on
- * one core, all for one pid, or all unfiltered); .pre = HD_LOOKUP_MERGE when they have
- * several; both NULL when no event can match. The pid is asked for only when the shape
- * filters on it (HD_VCPU_PID_LAZY).
- */
-static inline struct hd_found lookup_keys(const struct hd_engine *e, uintptr_t word,
-                                          uint32_t core_index, struct hd_vcpu *vcpu)
-{
-    uint32_t shapes = hd_snap_shapes(word), shape;
-    struct hd_found none = {NULL, NULL}, merge = {HD_LOOKUP_MERGE, NULL};
-
-    if (HD_UNLIKELY(shapes & (shapes - 1)))
-        return merge;
-    if (!shapes)
-        return none; /* an empty set, published after the armed test */
-    shape = (uint32_t)__builtin_ctz(shapes); /* bit 1: core is all, bit 0: pid is all */
-    return hd__dispatch_find(e, word,
-                             hd_snap_key(shape & 2u ? HD_ALL : core_index,
-                                         shape & 1u ? HD_ALL : hd__dispatch_pid(e, vcpu)));
-}
-
-/*
- * lookup_keys(), and the `nr` form (snapshot.h): its word has no key shape bits, so it turns
- * off where an empty set does, and the lookup of an engine without `nr` events is the same
- * instructions as before they existed. @nr: the number the pre pass read (the post pass's),
- * or NULL to read it from the registers now.
- */
-static inline struct hd_found lookup(const struct hd_engine *e, uintptr_t word,
-                                     uint32_t core_index, struct hd_vcpu *vcpu,
-                                     const uint64_t *nr)
-{
-    uint32_t shapes = hd_snap_shapes(word);
-    struct hd_found merge = {HD_LOOKUP_MERGE, NULL}, f;
-    uintptr_t inner;
-
-    if (HD_UNLIKELY(shapes & (shapes - 1)))
-        return merge;
-    if (HD_LIKELY(shapes) || !hd_snap_is_nr(word))
-        return lookup_keys(e, word, core_index, vcpu);
-    f = hd__dispatch_nr_find(e, word, core_index, vcpu,
-                             nr ? *nr
-                                : hd_snap_nr_number((const struct hd_snap_nr *)hd_snap_node(word),
-                                                    vcpu->regs),
-                             &inner);
-    return inner ? lookup_keys(e, inner, core_index, vcpu) : f;
-}
 
 /*
  * The usual pre pass: one short list, no post list to keep the set for, no tracing. It
@@ -643,5 +644,5 @@ static inline bool run_pass(struct hd_engine *e, uintptr_t word, struct hd_vcpu 
     };
 
     hd__dispatch_pid(e, vcpu); /* hooks of any kind may run, and see the record */
-    return hd__dispatch_found(&p, word, lookup(e, word, core_index, vcpu, &p.nr));
+    return hd__dispatch_found(&p, word, hd__dispatch_lookup(e, word, core_index, vcpu, &p.nr));
 }

@@ -239,6 +239,36 @@ static uintptr_t dispatch_word(struct hd_engine *e, uintptr_t word, const struct
 }
 
 /*
+ * The one core an exit must be on to find an event in the dispatch word @now, HD_ALL when
+ * exits on any core may find one: exact for a direct list (one key: its core filter), every
+ * core for a tree or the `nr` form (their keys are not looked into: a tree has many).
+ */
+static uint32_t only_core(uintptr_t now)
+{
+    if (hd_snap_is_direct(now))
+        return (uint32_t)(((const struct hd_snap_direct *)hd_snap_node(now))->key >> 32);
+    return HD_ALL;
+}
+
+/*
+ * Tell each core whether an exit there may find an event (hd_core.may_match), after @now is
+ * published: a core that turns on sees the new word once it sees its byte (release). A core
+ * whose byte is stale races with this writer, as any exit does with a change on another
+ * core (the event runs from its next exit on). Only bytes that change are written: the byte
+ * shares a line with the core's sequence, which its exits write.
+ */
+static void publish_cores(struct hd_engine *e, uintptr_t now, bool armed)
+{
+    uint32_t only = armed ? only_core(now) : HD_ALL;
+
+    for (uint32_t c = 0; c < e->core_count; c++) {
+        uint8_t on = (uint8_t)(armed && (only == HD_ALL || only == c));
+        if (hd_load_relaxed(&e->cores[c].may_match) != on)
+            hd_store_release(&e->cores[c].may_match, on);
+    }
+}
+
+/*
  * Every publication goes through here: writers have opened a retire batch (or, for the first
  * snapshot, nothing was published before), so the direct copy the old word may designate
  * is retired with the rest.
@@ -255,6 +285,7 @@ void hd__snapshot_publish(struct hd_engine *e, uintptr_t word, const struct hd_i
     e->nr_table = nr;
     hd_store_release(&e->current_word, now);
     hd_store_relaxed(&e->armed, (uint8_t)(index->events != 0));
+    publish_cores(e, now, index->events != 0);
     if (old && hd_snap_is_nr(old)) { /* the wrapper, and the direct copy it may lead to */
         uintptr_t inner = ((const struct hd_snap_nr *)hd_snap_node(old))->inner;
         hd__retire_node(e, hd_snap_node(old));

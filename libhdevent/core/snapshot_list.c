@@ -81,6 +81,9 @@ static void record_fill(struct hd_snap_entry *en, const struct hd_event *ev)
             acts[i].run.code = a->code.exec;
         acts[i].user = a->user;
     }
+    en->leaf = en->raw && en->condition <= HD_SNAP_COND_LEAF;
+    for (uint32_t i = 0; i < ev->actions.count; i++)
+        en->leaf = en->leaf && acts[i].type == HD_SNAP_ACTION_LEAF && !acts[i].buffer_size;
 }
 
 /* ---- the runs of a list ------------------------------------------------------------------ */

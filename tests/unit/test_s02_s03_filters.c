@@ -208,6 +208,65 @@ static void s02_core_filter_on_the_last_of_64_cores(void **state)
     assert_int_equal(tlog_at(1)->id, 1);
 }
 
+/* Which of cores 0-3 fire, as a bitmask, by the one-call and the two-call form alike. */
+static unsigned firing_cores(struct fx *f)
+{
+    unsigned one = 0, two = 0;
+    for (uint32_t core = 0; core < 4; core++) {
+        struct hd_guest_regs regs = {0};
+        struct hd_vcpu vcpu;
+        struct hd_verdict v;
+        if (run_exit(f, core, 0x490, 0, NULL).pre.fired)
+            one |= 1u << core;
+        hd_host_vcpu_init(&vcpu, &regs, core, 0x490);
+        assert_int_equal(hd_dispatch_vmcall(f->engine, &vcpu, NULL, &v), HD_OK);
+        if (v.fired)
+            two |= 1u << core;
+    }
+    assert_int_equal(one, two);
+    return one;
+}
+
+/*
+ * The entries skip the snapshot on a core no enabled event names (hd_core.may_match, set by
+ * the writer at each publication): every change of which cores have events must reach the
+ * cores it turns on and off, for each form the published set takes (one key: a direct list;
+ * several keys or a post list: a tree; `nr` events).
+ */
+static void s02_cores_without_events_follow_every_change(void **state)
+{
+    struct fx *f = *state;
+    uint64_t on1 = reg_logged(f, 1, HD_ALL, HD_STAGE_PRE, 1), on2, all, post, nr;
+    struct hd_action_desc a = act_log(5);
+    struct hd_event_desc d = ev_desc(3, HD_ALL, HD_STAGE_PRE, false, &a, 1);
+
+    assert_int_equal(firing_cores(f), 1u << 1);
+    assert_int_equal(hd_event_disable(f->engine, on1), HD_OK);
+    assert_int_equal(firing_cores(f), 0);
+    on2 = reg_logged(f, 2, HD_ALL, HD_STAGE_PRE, 2);
+    assert_int_equal(firing_cores(f), 1u << 2);
+    assert_int_equal(hd_event_enable(f->engine, on1), HD_OK);
+    assert_int_equal(firing_cores(f), 1u << 1 | 1u << 2);
+    all = reg_logged(f, HD_ALL, 0x490, HD_STAGE_PRE, 3);
+    assert_int_equal(firing_cores(f), 15u);
+    assert_int_equal(hd_event_clear(f->engine, all), HD_OK);
+    assert_int_equal(hd_event_clear(f->engine, on1), HD_OK);
+    assert_int_equal(firing_cores(f), 1u << 2);
+    post = reg_logged(f, 0, HD_ALL, HD_STAGE_POST, 4); /* fires in the post pass only */
+    assert_int_equal(firing_cores(f), 1u << 2);
+    assert_int_equal(run_exit(f, 0, 0x490, 0, NULL).post.fired, 1);
+    assert_int_equal(hd_event_clear(f->engine, post), HD_OK);
+    d.nr_filter = true;
+    d.nr_first = d.nr_last = 0;
+    nr = reg_desc(f, &d); /* `nr 0` on core 3: the exits' rcx is 0 */
+    assert_int_equal(firing_cores(f), 1u << 2 | 1u << 3);
+    assert_int_equal(hd_event_clear(f->engine, nr), HD_OK);
+    assert_int_equal(hd_event_clear(f->engine, on2), HD_OK);
+    assert_int_equal(firing_cores(f), 0);
+    reg_logged(f, 0, HD_ALL, HD_STAGE_PRE, 6);
+    assert_int_equal(firing_cores(f), 1u << 0);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
@@ -222,6 +281,7 @@ int main(void)
         T(s03_exit_with_pid_all_runs_each_event_once),
         T(s02_s03_many_non_matching_events_are_not_run),
         T(s02_core_filter_beyond_core_count_is_rejected),
+        T(s02_cores_without_events_follow_every_change),
         cmocka_unit_test_setup_teardown(s02_single_core_engine_core_0_and_all, setup_1_core,
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(s02_core_filter_on_the_last_of_64_cores, setup_64_cores,

@@ -60,7 +60,29 @@ hd__dispatch_find(const struct hd_engine *e, uintptr_t word, uint64_t key)
     return f;
 }
 
-/* ---- out of line (dispatch_lists.c, dispatch_hooks.c) ---------------------------------- */
+/*
+ * The end of an exit's hold on its snapshot (dispatch.c: snapshot_hold). With counter grace
+ * periods the core's sequence goes even (quiescent); with IPI ones the exit made no mark.
+ */
+static inline void hd__dispatch_release(const struct hd_engine *e, struct hd_core *core)
+{
+    if (e->grace != HD_GRACE_IPI)
+        hd_store_release(&core->seq, core->seq + 1); /* even: quiescent */
+}
+
+/* ---- out of line (dispatch_leaf.c, dispatch_lists.c, dispatch_hooks.c) ------------------ */
+
+/*
+ * The usual pre pass's walk of one short list @l (dispatch.c: walkable()) that starts with a
+ * leaf record (hd_snap_entry.leaf), counted into @verdict: _pre then ends the hold (the
+ * two-call form tail-calls it), _exit does not (the one-call form runs the handling first).
+ */
+enum hd_status hd__dispatch_leaf_pre(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                                     struct hd_verdict *verdict, const struct hd_snap_list *l)
+    __attribute__((__noinline__));
+void hd__dispatch_leaf_exit(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                            struct hd_verdict *verdict, const struct hd_snap_list *l)
+    __attribute__((__noinline__));
 
 /*
  * max_hits: take one of the event's runs, across all cores, with the dispatch path's only
@@ -174,6 +196,56 @@ static inline uint64_t hd__dispatch_nr(uintptr_t word, const struct hd_vcpu *vcp
                ? hd_snap_nr_number((const struct hd_snap_nr *)hd_snap_node(word), vcpu->regs)
                : 0;
 }
+
+/*
+ * The lists of this exit's key when the events have one key shape (the usual case: all on
+ * one core, all for one pid, or all unfiltered); .pre = HD_LOOKUP_MERGE when they have
+ * several; both NULL when no event can match. The pid is asked for only when the shape
+ * filters on it (HD_VCPU_PID_LAZY).
+ */
+static inline __attribute__((__always_inline__)) struct hd_found
+hd__dispatch_lookup_keys(const struct hd_engine *e, uintptr_t word, uint32_t core_index,
+                         struct hd_vcpu *vcpu)
+{
+    uint32_t shapes = hd_snap_shapes(word), shape;
+    struct hd_found none = {NULL, NULL}, merge = {HD_LOOKUP_MERGE, NULL};
+
+    if (HD_UNLIKELY(shapes & (shapes - 1)))
+        return merge;
+    if (!shapes)
+        return none; /* an empty set, published after the armed test */
+    shape = (uint32_t)__builtin_ctz(shapes); /* bit 1: core is all, bit 0: pid is all */
+    return hd__dispatch_find(e, word,
+                             hd_snap_key(shape & 2u ? HD_ALL : core_index,
+                                         shape & 1u ? HD_ALL : hd__dispatch_pid(e, vcpu)));
+}
+
+/*
+ * hd__dispatch_lookup_keys(), and the `nr` form (snapshot.h): its word has no key shape
+ * bits, so it turns off where an empty set does, and the lookup of an engine without `nr`
+ * events is the same instructions as before they existed. @nr: the number the pre pass read
+ * (the post pass's), or NULL to read it from the registers now.
+ */
+static inline __attribute__((__always_inline__)) struct hd_found
+hd__dispatch_lookup(const struct hd_engine *e, uintptr_t word, uint32_t core_index,
+                    struct hd_vcpu *vcpu, const uint64_t *nr)
+{
+    uint32_t shapes = hd_snap_shapes(word);
+    struct hd_found merge = {HD_LOOKUP_MERGE, NULL}, f;
+    uintptr_t inner;
+
+    if (HD_UNLIKELY(shapes & (shapes - 1)))
+        return merge;
+    if (HD_LIKELY(shapes) || !hd_snap_is_nr(word))
+        return hd__dispatch_lookup_keys(e, word, core_index, vcpu);
+    f = hd__dispatch_nr_find(e, word, core_index, vcpu,
+                             nr ? *nr
+                                : hd_snap_nr_number((const struct hd_snap_nr *)hd_snap_node(word),
+                                                    vcpu->regs),
+                             &inner);
+    return inner ? hd__dispatch_lookup_keys(e, inner, core_index, vcpu) : f;
+}
+
 
 /* ---- one event ----------------------------------------------------------------------- */
 

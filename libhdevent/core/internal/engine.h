@@ -35,6 +35,14 @@ struct hd_core {
     uint64_t exit_nr;                       /* the pre pass's hypercall number, for the post */
     bool post_pending;
     bool exit_protected;                    /* the pre pass's own-hypercall verdict */
+    /*
+     * Non-zero when an enabled event may match an exit on this core: the published set has
+     * an event on every core, one on this one, or a form the writer does not look into
+     * (hd__snapshot_publish). Written by writers, after the snapshot, only when it changes;
+     * the entries' short way tests it instead of the engine's `armed`, so an exit on a core
+     * no event names leaves before it holds a snapshot.
+     */
+    uint8_t may_match;
     bool record_open;                       /* recorder.c: a two-call exit's record, unended */
     uint32_t ring_head;                     /* next slot the producer writes */
     uint64_t ring_dropped;                  /* S20 */

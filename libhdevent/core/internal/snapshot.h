@@ -78,7 +78,9 @@ struct hd_snap_entry {
     bool raw;                   /* raw code and filters only: no native hook, no script run
                                  * in the VM, no break action, no extra (internal/dispatch.h) */
     uint8_t extra;              /* HD_EVENT_EXTRA_*: max_hits, deny (the general path) */
-    uint8_t reserved_[2];
+    bool leaf;                  /* raw, no condition or a leaf one, and only leaf actions
+                                 * without a buffer: nothing to run but direct calls */
+    uint8_t reserved_;
     union {
         void *code;                               /* HD_SNAP_COND_LEAF, _RAW */
         const struct hd_native_condition *native; /* HD_SNAP_COND_NATIVE: in the event */

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The usual exit's walk when its events are leaves (hd_snap_entry.leaf): raw code that needs
+ * no trampoline (code_leaf.c) as condition and actions, no buffer — what HyperDbg's commands
+ * with custom code and a raw condition usually make. Such a record is nothing but direct
+ * calls and two counters, so the walk keeps its few values in registers across the calls
+ * and counts the verdict in place: a smaller frame than dispatch.c's walk(), which also
+ * carries the trampoline, buffers, messages and filters (issue 16). From a record of any
+ * other kind on, the list runs out of line, as walk() would run it.
+ *
+ * Same context as dispatch.c: VMX root, interrupts off, no allocation, no lock, no locked
+ * instruction.
+ */
+#include "internal/dispatch.h"
+
+static enum hd_status run_rest(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                               struct hd_verdict *verdict, const struct hd_snap_entry *en,
+                               uint32_t n, bool release) __attribute__((__noinline__));
+static void run_other(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                      struct hd_verdict *verdict, const struct hd_snap_entry *en);
+
+/*
+ * The walk, inlined into the two entries below with @release a constant. While records are
+ * leaves the loop makes no call but into their code, which (Windows x64 convention) keeps
+ * rdi and rsi too, so the walk's state stays in registers; at the first record of another
+ * kind the rest of the list goes to run_rest() (a tail call).
+ */
+static inline __attribute__((__always_inline__)) enum hd_status
+walk_leaves(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+            struct hd_verdict *verdict, const struct hd_snap_list *l, bool release)
+{
+    const struct hd_snap_entry *en = hd_snap_list_records(l);
+    struct hd_guest_regs *regs = vcpu->regs;
+    size_t line = (size_t)vcpu->core * sizeof(struct hd_counter_line);
+    uint32_t fired = 0; /* counted here, stored once: a store per event made K = 10 bimodal */
+
+    for (uint32_t n = l->count; n; n--, en = hd_snap_entry_next(en)) {
+        struct hd_counter_line *counters =
+            (struct hd_counter_line *)((uint8_t *)en->counters + line);
+        const struct hd_snap_action *a = (const struct hd_snap_action *)(en + 1);
+
+        if (HD_UNLIKELY(!en->leaf)) {
+            verdict->fired += fired;
+            return run_rest(e, vcpu, context, verdict, en, n, release);
+        }
+        hd__dispatch_bump(&counters->hits);
+        if (en->condition != HD_SNAP_COND_NONE &&
+            !hd__arch_call_leaf(en->cond.code, (uintptr_t)regs, (uintptr_t)context, 0)) {
+            hd__dispatch_bump_after_hits(&counters->condition_false); /* S6: no action runs */
+            continue;
+        }
+        for (uint32_t i = en->action_count; i; i--, a++) /* S7; no buffer: S18 cannot apply */
+            hd__arch_call_leaf(a->run.code, 0, (uintptr_t)regs, (uintptr_t)context);
+        fired++;
+        if (en->short_circuit) /* S12: any event that fired, not the last one */
+            verdict->flags |= HD_VERDICT_SHORT_CIRCUIT;
+    }
+    verdict->fired += fired;
+    if (release)
+        hd__dispatch_release(e, &e->cores[vcpu->core]);
+    return HD_OK;
+}
+
+enum hd_status hd__dispatch_leaf_pre(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                                     struct hd_verdict *verdict, const struct hd_snap_list *l)
+{
+    return walk_leaves(e, vcpu, context, verdict, l, true);
+}
+
+void hd__dispatch_leaf_exit(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                            struct hd_verdict *verdict, const struct hd_snap_list *l)
+{
+    walk_leaves(e, vcpu, context, verdict, l, false);
+}
+
+/* The list from @en on (@n records), each as dispatch.c's walk() runs it; then as above. */
+static enum hd_status run_rest(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                               struct hd_verdict *verdict, const struct hd_snap_entry *en,
+                               uint32_t n, bool release)
+{
+    for (; n; n--, en = hd_snap_entry_next(en))
+        run_other(e, vcpu, context, verdict, en);
+    if (release)
+        hd__dispatch_release(e, &e->cores[vcpu->core]);
+    return HD_OK;
+}
+
+/* One record as dispatch.c's walk() runs it (the pre pass, S12). */
+static void run_other(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                      struct hd_verdict *verdict, const struct hd_snap_entry *en)
+{
+    uint32_t r;
+
+    if (!en->raw) {
+        hd__dispatch_one(e, vcpu, context, HD_STAGE_PRE, verdict, en);
+        return;
+    }
+    r = hd__dispatch_raw_event(e, vcpu->core, vcpu, vcpu->regs, context, en);
+    if ((r & HD_RAW_FIRED) && en->short_circuit)
+        verdict->flags |= HD_VERDICT_SHORT_CIRCUIT;
+    if (r & HD_RAW_FIRED)
+        verdict->fired++;
+    if (r & HD_RAW_SC)
+        verdict->flags |= HD_VERDICT_SHORT_CIRCUIT;
+}
