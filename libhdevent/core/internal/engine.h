@@ -22,7 +22,8 @@
 
 /* ---- per-core state -------------------------------------------------------------------- */
 
-/* Written by the dispatching core only (plus the reader's tail on its own line). */
+/* Written by the dispatching core only, but for may_match (writers, only when it changes) and
+ * the reader's tail (on its own line). */
 struct hd_core {
     /*
      * Dispatch sequence: odd while the core holds a snapshot — with counter grace periods
