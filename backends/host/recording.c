@@ -82,14 +82,6 @@ static bool starts(const char *p, size_t len, const char *word)
     return len >= n && !memcmp(p, word, n) && (len == n || p[n] == ' ' || p[n] == '\t');
 }
 
-static int reg_index(const char *p, size_t len)
-{
-    for (unsigned i = 0; i < HD_GUEST_REG_COUNT; i++)
-        if (strlen(hd_guest_reg_name(i)) == len && !memcmp(p, hd_guest_reg_name(i), len))
-            return (int)i;
-    return -1;
-}
-
 /* fired=[1,3]: the IDs as tags (the replay numbers its events from HD_TAG_BASE). */
 static enum hd_status fired_list(struct cursor *c, const char *v, size_t len,
                                  struct hd_exit_record *out)
@@ -171,7 +163,7 @@ static enum hd_status words(struct cursor *c, const char *p, size_t len, bool ex
         }
         if (!number(p + eq + 1, end - eq - 1, UINT64_MAX, &v))
             return fail(c, "not a number (hex, or 0n decimal)", p + start, end - start);
-        r = reg_index(p + start, eq - start);
+        r = hd_guest_reg_index(p + start, eq - start);
         if (r >= 0) {
             *hd_guest_reg(expect ? &out->after : &out->before, (unsigned)r) = v;
             *seen |= 1u << r;

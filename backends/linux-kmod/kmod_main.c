@@ -66,11 +66,12 @@ MODULE_PARM_DESC(nr_reg, "the register `!vmcall nr` events read the hypercall nu
 /* nr_reg as hd_backend_ops.nr_register; -EINVAL (said in the log) for a name of no register. */
 static int nr_register(uint32_t *out)
 {
-    for (unsigned i = 0; i < HD_GUEST_REG_COUNT; i++)
-        if (!strcmp(nr_reg, hd_guest_reg_name(i))) {
-            *out = i == HD_GUEST_REG_RCX ? HD_NR_REGISTER_DEFAULT : HD_NR_REGISTER(i);
-            return 0;
-        }
+    int i = hd_guest_reg_index(nr_reg, strlen(nr_reg));
+
+    if (i >= 0) {
+        *out = (unsigned)i == HD_GUEST_REG_RCX ? HD_NR_REGISTER_DEFAULT : HD_NR_REGISTER(i);
+        return 0;
+    }
     pr_err("hdevent: nr_reg=%.16s refused: give a register, rax rcx rdx rbx rsp rbp rsi rdi "
            "or r8 to r15\n", nr_reg);
     return -EINVAL;

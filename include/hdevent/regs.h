@@ -69,6 +69,17 @@ static inline uint64_t *hd_guest_reg(struct hd_guest_regs *regs, unsigned index)
  */
 HD_API const char *hd_guest_reg_name(unsigned index);
 
+/**
+ * Index of the register called @p name in GUEST_REGS order (0 = rax … 15 = r15): the inverse
+ * of hd_guest_reg_name(). @p name is @p len bytes and needs no NUL, so a word inside a longer
+ * line can be passed as pointer and length (a C string: strlen(name)). The match is exact and
+ * case-sensitive, "rax" … "r15" as hd_guest_reg_name() spells them ("RAX" and "eax" are not
+ * registers here).
+ *
+ * @return the index, or -1 when the bytes name no register (also for NULL or @p len 0).
+ */
+HD_API int hd_guest_reg_index(const char *name, size_t len);
+
 HD_EXTERN_C_END
 
 #endif /* HDEVENT_REGS_H */

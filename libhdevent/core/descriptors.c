@@ -41,11 +41,34 @@ void hd_backend_ops_init(struct hd_backend_ops *ops)
     ops->version = HD_BACKEND_OPS_VERSION;
 }
 
+static const char *const guest_reg_names[HD_GUEST_REG_COUNT] = {
+    "rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+    "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15",
+};
+
 const char *hd_guest_reg_name(unsigned index)
 {
-    static const char *const names[HD_GUEST_REG_COUNT] = {
-        "rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
-        "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15",
-    };
-    return index < HD_GUEST_REG_COUNT ? names[index] : (const char *)0;
+    return index < HD_GUEST_REG_COUNT ? guest_reg_names[index] : (const char *)0;
+}
+
+/*
+ * Exact bytes, lower case only: every caller but `hdevent run --nr-reg` took only these, and
+ * a name that matched here and printed differently from hd_guest_reg_name() would not
+ * round-trip. Reads at most len bytes of @p name and never past a table name's NUL, so a word
+ * inside a longer line needs no terminator.
+ */
+int hd_guest_reg_index(const char *name, size_t len)
+{
+    if (!name)
+        return -1;
+    for (unsigned i = 0; i < HD_GUEST_REG_COUNT; i++) {
+        const char *n = guest_reg_names[i];
+        size_t k = 0;
+
+        while (k < len && n[k] != '\0' && n[k] == name[k])
+            k++;
+        if (k == len && n[k] == '\0')
+            return (int)i;
+    }
+    return -1;
 }

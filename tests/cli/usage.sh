@@ -102,6 +102,13 @@ usage run --cores 5000 two.scenario -- "--cores 5000: the simulated cores are 1 
 usage run --cores 0 two.scenario -- "--cores 0: *"
 usage run --time-limit x two.scenario -- "--time-limit x: *"
 usage run a b -- "takes one SCENARIO: 'b' is one too many"
+# --nr-reg: a register's name in any case (RAX as rax); anything else is a usage error.
+printf '%s\n' '!vmcall nr 0x42' 'vmcall core=0 pid=1 rax=42 rcx=7' >nr.scenario
+t run --text --cores 2 --nr-reg RAX nr.scenario; want 0 '*fired \[0\],*' ''
+t run --text --cores 2 --nr-reg r8 nr.scenario; want 0 '*fired \[\],*' ''
+for bad in rip raxx ra eax ''; do
+    usage run --nr-reg "$bad" nr.scenario -- "--nr-reg $bad: a register of the guest: rax, rcx,*"
+done
 usage encode --tag 0n5 -o x.bin '!vmcall' -- "--tag 0n5: a tag is 0x1000000 (ID 0) to 0xffffffff*"
 usage encode --tag 100000000 -o x.bin '!vmcall' -- "--tag 100000000: *"
 usage encode '!vmcall' -- "needs -o FILE (or -o - for stdout)"

@@ -108,10 +108,10 @@ static const char *module_nr_reg(void)
             name[strcspn(name, "\n")] = '\0';
         if (f)
             fclose(f);
-        for (unsigned i = 0; name[0] && i < HD_GUEST_REG_COUNT; i++)
-            if (!strcmp(name, hd_guest_reg_name(i)))
-                return i == HD_GUEST_REG_RCX ? (name[0] = '\0', NULL) : name;
-        name[0] = '\0'; /* not a register name: leave the line as it is */
+        int reg = hd_guest_reg_index(name, strlen(name));
+        if (reg >= 0 && (unsigned)reg != HD_GUEST_REG_RCX)
+            return name;
+        name[0] = '\0'; /* rcx, or not a register name: leave the line as it is */
     }
 #endif
     return name[0] ? name : NULL;

@@ -22,11 +22,11 @@
 #include <hdevent/wire.h>
 #include <hdevent/wire_encode.h>
 
+#include <ctype.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #define SCENARIO_MAX (16u * 1024u * 1024u)
@@ -347,6 +347,23 @@ const struct cli_spec cli_run = {
     .main = run_main,
 };
 
+/*
+ * --nr-reg's register: its index, or -1. The option has always taken any case ("RAX" too) while
+ * hd_guest_reg_index() takes the names exactly as hd_guest_reg_name() spells them, in lower
+ * case: fold here (the C locale's folding, as strcasecmp did), for this option alone.
+ */
+static int nr_reg_index(const char *arg)
+{
+    char lower[4]; /* the longest name is 3 bytes: anything longer is no register */
+    size_t len = strlen(arg);
+
+    if (len >= sizeof(lower))
+        return -1;
+    for (size_t k = 0; k < len; k++)
+        lower[k] = (char)tolower((unsigned char)arg[k]);
+    return hd_guest_reg_index(lower, len);
+}
+
 /* The options; @return -1 to go on, else the exit status (help, usage). */
 static int options(struct run_sim *s, int argc, char **argv, const char **path,
                    const char **record)
@@ -364,10 +381,8 @@ static int options(struct run_sim *s, int argc, char **argv, const char **path,
         } else if (c == OPT_RECORD) {
             *record = optarg;
         } else if (c == OPT_NR_REG) {
-            unsigned i = 0;
-            while (i < HD_GUEST_REG_COUNT && strcasecmp(optarg, hd_guest_reg_name(i)) != 0)
-                i++;
-            if (i == HD_GUEST_REG_COUNT)
+            int i = nr_reg_index(optarg);
+            if (i < 0)
                 return cli_usage_error("--nr-reg %s: a register of the guest: rax, rcx, rdx, "
                                        "rbx, rsp, rbp, rsi, rdi, r8 ... r15", optarg);
             s->nr_register = HD_NR_REGISTER(i);

@@ -36,9 +36,9 @@ static int parse_exit_words(char **words, int count, struct hd_wire_selftest *in
         if (!eq || !klen)
             return cli_usage_error("'%s': exit words are key=value (core=, pid=, cpl=, rip=, "
                                    "len=, rax= ... r15=)", w);
-        for (unsigned k = 0; k < HD_GUEST_REG_COUNT && key == 99; k++)
-            if (strlen(hd_guest_reg_name(k)) == klen && !strncmp(w, hd_guest_reg_name(k), klen))
-                key = k;
+        int reg = hd_guest_reg_index(w, klen);
+        if (reg >= 0)
+            key = (unsigned)reg;
         for (unsigned k = 0; k < 5 && key == 99; k++)
             if (strlen(extra[k]) == klen && !strncmp(w, extra[k], klen))
                 key = 16 + k, max = extra_max[k];

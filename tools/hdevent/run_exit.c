@@ -45,9 +45,9 @@ bool run_parse_exit(char *args, uint32_t cores, struct hd_vcpu *vcpu, struct hd_
         } else if (!strcmp(w, "cpl")) {
             key = 18, max = 3;
         } else {
-            for (unsigned i = 0; i < HD_GUEST_REG_COUNT; i++)
-                if (!strcmp(w, hd_guest_reg_name(i)))
-                    key = i;
+            int reg = hd_guest_reg_index(w, strlen(w));
+            if (reg >= 0)
+                key = (unsigned)reg;
         }
         if (key == 99)
             return run_line_error("unknown exit word '%s': use core=, pid=, cpl= or a register "

@@ -175,9 +175,9 @@ bool run_expect(struct run_sim *s, char *args)
             uint64_t count = r->fired_count;
             if (!strcmp(w, "fired_count"))
                 have = &count;
-            for (unsigned i = 0; !have && i < HD_GUEST_REG_COUNT; i++)
-                if (!strcmp(w, hd_guest_reg_name(i)))
-                    have = hd_guest_reg((struct hd_guest_regs *)&r->after, i);
+            int reg = hd_guest_reg_index(w, strlen(w));
+            if (!have && reg >= 0)
+                have = hd_guest_reg((struct hd_guest_regs *)&r->after, (unsigned)reg);
             if (!have)
                 return run_line_error("unknown expect word '%s': use fired=, fired_count=, "
                                       "short_circuit=, after=unknown or a register rax= ... "

@@ -284,6 +284,9 @@ expect "dmesg: a parameter past its limit" "a module parameter is past its limit
 # ---- nr_reg: where `!vmcall nr` events read the hypercall number (rcx unless told) ---------------
 status "insmod nr_reg=rip refused (EINVAL)" 22 insmod /hdevent.ko vmx=off nr_reg=rip
 expect "dmesg: nr_reg=rip refused" "hdevent: nr_reg=rip refused: give a register" dmesg
+status "insmod nr_reg=RAX refused: lower case only (EINVAL)" 22 \
+    insmod /hdevent.ko vmx=off nr_reg=RAX
+expect "dmesg: nr_reg=RAX refused" "hdevent: nr_reg=RAX refused: give a register" dmesg
 status "insmod nr_reg=rax" 0 insmod /hdevent.ko vmx=off nr_reg=rax
 expect "nr_reg parameter readable" "^rax$" cat /sys/module/hdevent/parameters/nr_reg
 expect "nr_reg=rax: add nr 42" '"type":"added"' \
