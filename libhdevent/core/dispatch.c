@@ -38,8 +38,7 @@ static bool plain_exit(const struct hd_engine *e, const struct hd_core *core,
                        struct hd_vcpu *vcpu) __attribute__((__always_inline__));
 static uintptr_t snapshot_hold(struct hd_engine *e, struct hd_core *core, const uint8_t *armed)
     __attribute__((__always_inline__));
-static bool walkable(const struct hd_engine *e, struct hd_found f)
-    __attribute__((__always_inline__));
+static bool walkable(struct hd_found f) __attribute__((__always_inline__));
 static enum hd_status exit_slow(struct hd_engine *e, struct hd_core *core, struct hd_vcpu *vcpu,
                                 void *context, const struct exit_call *call)
     __attribute__((__noinline__));
@@ -237,18 +236,19 @@ void hd_vmcall_default(void *user, struct hd_vcpu *vcpu)
 /* ---- the exit's frame ------------------------------------------------------------------- */
 
 /*
- * The exits the entries take the short way: the default own-hypercall predicate says no
- * (S14/S15: with a backend's own predicate, or for an own hypercall, decide_protected()
- * decides on the slow path), recording is off (the recorder's one cost when off: a test of
- * a byte on the engine line every exit reads) and no two-call exit was left pending on this
- * core, with its post pass or its record (which the slow way closes before this exit could
- * give it its registers: recording may have gone off since).
+ * The exits the entries take the short way: the backend gave neither its own predicate
+ * (S14/S15: decide_protected() decides on the slow path) nor an action trace (the general
+ * path traces), the default predicate says no, recording is off (the recorder's one cost
+ * when off: those bytes are one load from the engine line every exit reads: slow_way) and no
+ * two-call exit was left pending on this core, with its post pass or its record (which the
+ * slow way closes before this exit could give it its registers: recording may have gone off
+ * since). So the short way's walks never trace.
  */
 static inline bool plain_exit(const struct hd_engine *e, const struct hd_core *core,
                               struct hd_vcpu *vcpu)
 {
-    if (e->is_own_hypercall || hd_load_relaxed(&e->recording) || core->post_pending ||
-        core->record_open || hd_hypercall_is_hyperdbg(vcpu))
+    if (hd_load_relaxed(&e->slow_way) || core->post_pending || core->record_open ||
+        hd_hypercall_is_hyperdbg(vcpu))
         return false;
     vcpu->flags &= (uint8_t)~HD_VCPU_PROTECTED;
     return true;
@@ -373,7 +373,7 @@ static enum hd_status exit_held(struct hd_engine *e, struct hd_vcpu *vcpu, void 
     uint32_t core_index = vcpu->core;
     struct hd_found f = hd__dispatch_lookup(e, word, core_index, vcpu, NULL);
 
-    if (walkable(e, f)) {
+    if (walkable(f)) {
         if (hd_snap_list_records(f.pre)->leaf)
             hd__dispatch_leaf_exit(e, vcpu, context, &call->out->pre, f.pre);
         else
@@ -475,8 +475,15 @@ static inline enum hd_status pre_list(struct hd_engine *e, struct hd_vcpu *vcpu,
                                       void *context, struct hd_verdict *verdict,
                                       const struct hd_snap_list *l)
 {
-    return hd_snap_list_records(l)->leaf ? hd__dispatch_leaf_pre(e, vcpu, context, verdict, l)
-                                         : pre_walk(e, vcpu, context, verdict, l);
+    const struct hd_snap_entry *en = hd_snap_list_records(l);
+
+    if (!en->leaf)
+        return pre_walk(e, vcpu, context, verdict, l);
+    if (l->count == 1 && en->action_count == 1) /* one `!vmcall … code {…}` (P1) */
+        return en->condition == HD_SNAP_COND_NONE
+                   ? hd__dispatch_leaf_one_pre(e, vcpu, context, verdict, l)
+                   : hd__dispatch_leaf_one_cond_pre(e, vcpu, context, verdict, l);
+    return hd__dispatch_leaf_pre(e, vcpu, context, verdict, l);
 }
 
 /*
@@ -501,8 +508,6 @@ static enum hd_status pre_held(struct hd_engine *e, struct hd_vcpu *vcpu, void *
         hd__dispatch_release(e, &e->cores[vcpu->core]); /* no event of this exit's key: S1 */
         return HD_OK;
     }
-    if (HD_UNLIKELY(e->on_action != NULL))
-        return pre_run(e, vcpu, context, verdict, word);
     return pre_list(e, vcpu, context, verdict, &d->list);
 }
 
@@ -513,7 +518,7 @@ static enum hd_status pre_find(struct hd_engine *e, struct hd_vcpu *vcpu, void *
     uint32_t core_index = vcpu->core;
     struct hd_found f = hd__dispatch_lookup(e, word, core_index, vcpu, NULL);
 
-    if (walkable(e, f))
+    if (walkable(f))
         return pre_list(e, vcpu, context, verdict, f.pre);
     if (f.pre || f.post)
         return pre_run(e, vcpu, context, verdict, word);
@@ -588,13 +593,12 @@ static enum hd_status pre_recorded(struct hd_engine *e, struct hd_vcpu *vcpu, vo
 /* ---- one pass ---------------------------------------------------------------------------- */
 
 /*
- * The usual pre pass: one short list, no post list to keep the set for, no tracing. It
- * runs as walk(); anything else as run_pass().
+ * The usual pre pass: one short list, no post list to keep the set for (and no tracing: the
+ * short way's engines have no on_action). It runs as walk(); anything else as run_pass().
  */
-static inline bool walkable(const struct hd_engine *e, struct hd_found f)
+static inline bool walkable(struct hd_found f)
 {
-    return f.pre && f.pre != HD_LOOKUP_MERGE && !f.post && f.pre->chunks == 1 &&
-           !e->on_action;
+    return f.pre && f.pre != HD_LOOKUP_MERGE && !f.post && f.pre->chunks == 1;
 }
 
 /*

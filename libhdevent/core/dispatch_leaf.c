@@ -61,6 +61,59 @@ walk_leaves(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
     return HD_OK;
 }
 
+/*
+ * A list of one leaf record without a condition and with one action: what one
+ * `!vmcall … code {…}` makes, the most common set of all (P1, issue 16). The verdict is final
+ * before the code runs (the code cannot see it), so it is written first; across the call only
+ * the end of the hold stays live, one pointer, NULL under IPI grace periods
+ * (hd__dispatch_release()): a frame of one register, where the walk saves six.
+ */
+enum hd_status hd__dispatch_leaf_one_pre(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                                         struct hd_verdict *verdict, const struct hd_snap_list *l)
+{
+    const struct hd_snap_entry *en = hd_snap_list_records(l);
+    const struct hd_snap_action *a = (const struct hd_snap_action *)(en + 1);
+    uint64_t *seq = e->grace != HD_GRACE_IPI ? &e->cores[vcpu->core].seq : NULL;
+
+    hd__dispatch_bump(&en->counters[vcpu->core].hits);
+    verdict->fired++;
+    if (en->short_circuit) /* S12 */
+        verdict->flags |= HD_VERDICT_SHORT_CIRCUIT;
+    hd__arch_call_leaf(a->run.code, 0, (uintptr_t)vcpu->regs, (uintptr_t)context); /* S18: no buffer */
+    if (seq)
+        hd_store_release(seq, *seq + 1); /* even: quiescent (hd__dispatch_release) */
+    return HD_OK;
+}
+
+/*
+ * The same record with a leaf condition: what `!vmcall … condition {…} code {…}` makes. The
+ * condition is called with the frame of the walk's first record and nothing else live
+ * (P1_cond_false, issue 16); when it holds, the rest is hd__dispatch_leaf_one_pre()'s.
+ */
+enum hd_status hd__dispatch_leaf_one_cond_pre(struct hd_engine *e, struct hd_vcpu *vcpu,
+                                              void *context, struct hd_verdict *verdict,
+                                              const struct hd_snap_list *l)
+{
+    const struct hd_snap_entry *en = hd_snap_list_records(l);
+    const struct hd_snap_action *a = (const struct hd_snap_action *)(en + 1);
+    struct hd_guest_regs *regs = vcpu->regs;
+    struct hd_counter_line *counters = &en->counters[vcpu->core];
+    uint64_t *seq = e->grace != HD_GRACE_IPI ? &e->cores[vcpu->core].seq : NULL;
+
+    hd__dispatch_bump(&counters->hits);
+    if (!hd__arch_call_leaf(en->cond.code, (uintptr_t)regs, (uintptr_t)context, 0)) {
+        hd__dispatch_bump_after_hits(&counters->condition_false); /* S6: no action runs */
+    } else {
+        verdict->fired++;
+        if (en->short_circuit) /* S12 */
+            verdict->flags |= HD_VERDICT_SHORT_CIRCUIT;
+        hd__arch_call_leaf(a->run.code, 0, (uintptr_t)regs, (uintptr_t)context);
+    }
+    if (seq)
+        hd_store_release(seq, *seq + 1); /* even: quiescent (hd__dispatch_release) */
+    return HD_OK;
+}
+
 enum hd_status hd__dispatch_leaf_pre(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                                      struct hd_verdict *verdict, const struct hd_snap_list *l)
 {

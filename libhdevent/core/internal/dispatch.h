@@ -80,6 +80,13 @@ static inline void hd__dispatch_release(const struct hd_engine *e, struct hd_cor
 enum hd_status hd__dispatch_leaf_pre(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                                      struct hd_verdict *verdict, const struct hd_snap_list *l)
     __attribute__((__noinline__));
+enum hd_status hd__dispatch_leaf_one_pre(struct hd_engine *e, struct hd_vcpu *vcpu,
+                                         void *context, struct hd_verdict *verdict,
+                                         const struct hd_snap_list *l) __attribute__((__noinline__));
+enum hd_status hd__dispatch_leaf_one_cond_pre(struct hd_engine *e, struct hd_vcpu *vcpu,
+                                              void *context, struct hd_verdict *verdict,
+                                              const struct hd_snap_list *l)
+    __attribute__((__noinline__));
 void hd__dispatch_leaf_exit(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                             struct hd_verdict *verdict, const struct hd_snap_list *l)
     __attribute__((__noinline__));
