@@ -298,6 +298,8 @@ static inline bool decide_protected(const struct hd_engine *e, struct hd_vcpu *v
 static inline uintptr_t snapshot_hold(struct hd_engine *e, struct hd_core *core,
                                       const uint8_t *armed)
 {
+    uintptr_t word;
+
     /* acquire: may_match is set after the word is published (hd__snapshot_publish) */
     if (!hd_load_acquire(armed))
         return 0;
@@ -306,7 +308,10 @@ static inline uintptr_t snapshot_hold(struct hd_engine *e, struct hd_core *core,
         if (e->grace == HD_GRACE_FENCE)
             hd_fence_store_load();
     }
-    return hd_load_acquire(&e->current_word);
+    word = hd_load_acquire(&e->current_word);
+    if (!word) /* never: an empty set is a word of its own (hd__snapshot_init) */
+        __builtin_unreachable(); /* so the callers' test of the result goes */
+    return word;
 }
 
 /* A two-call exit's post pass ran or was given up: the core holds nothing any more. */
@@ -500,6 +505,8 @@ static enum hd_status pre_held(struct hd_engine *e, struct hd_vcpu *vcpu, void *
 
     if (HD_UNLIKELY(!hd_snap_is_direct(word)))
         return pre_find(e, vcpu, context, verdict, word);
+    if (HD_LIKELY(d->key == hd_snap_key(HD_ALL, HD_ALL)))
+        return pre_list(e, vcpu, context, verdict, &d->list); /* no filter: the usual event */
     kc = (uint32_t)(d->key >> 32);
     kp = (uint32_t)d->key;
     if (kp != HD_ALL && (vcpu->flags & HD_VCPU_PID_LAZY))
