@@ -27,29 +27,25 @@
  */
 #include "internal/dispatch.h"
 
-/* The one-call form's handling, handed to its runners in one pointer. */
-struct exit_call {
-    hd_vmcall_handler handle;
-    void *user;
-    struct hd_exit *out;
-};
-
 static bool plain_exit(const struct hd_engine *e, const struct hd_core *core,
                        struct hd_vcpu *vcpu) __attribute__((__always_inline__));
 static uintptr_t snapshot_hold(struct hd_engine *e, struct hd_core *core, const uint8_t *armed)
     __attribute__((__always_inline__));
 static bool walkable(struct hd_found f) __attribute__((__always_inline__));
 static enum hd_status exit_slow(struct hd_engine *e, struct hd_core *core, struct hd_vcpu *vcpu,
-                                void *context, const struct exit_call *call)
+                                void *context, const struct hd_exit_call *call)
     __attribute__((__noinline__));
 static enum hd_status exit_held(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
-                                const struct exit_call *call, uintptr_t word)
+                                const struct hd_exit_call *call, uintptr_t word)
+    __attribute__((__noinline__));
+static enum hd_status exit_find(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                                const struct hd_exit_call *call, uintptr_t word)
     __attribute__((__noinline__));
 static enum hd_status exit_run(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
-                               const struct exit_call *call, uintptr_t word)
+                               const struct hd_exit_call *call, uintptr_t word)
     __attribute__((__noinline__));
 static enum hd_status exit_recorded(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
-                                    const struct exit_call *call, uintptr_t word)
+                                    const struct hd_exit_call *call, uintptr_t word)
     __attribute__((__noinline__));
 static enum hd_status pre_slow(struct hd_engine *e, struct hd_core *core, struct hd_vcpu *vcpu,
                                void *context, struct hd_verdict *verdict)
@@ -84,7 +80,7 @@ static bool run_pass(struct hd_engine *e, uintptr_t word, struct hd_vcpu *vcpu,
                      bool protected_call, uint64_t nr, struct hd_verdict *verdict,
                      struct hd_exit_record *record) __attribute__((__always_inline__));
 static void exit_passes(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
-                        const struct exit_call *call, uintptr_t word,
+                        const struct hd_exit_call *call, uintptr_t word,
                         struct hd_exit_record *record) __attribute__((__always_inline__));
 
 /* The core's state, or NULL for a record dispatch must refuse (nothing may run then). */
@@ -107,7 +103,7 @@ enum hd_status hd_dispatch_vmcall_exit(struct hd_engine *e, struct hd_vcpu *vcpu
                                        hd_vmcall_handler handle, void *user,
                                        struct hd_exit *out)
 {
-    const struct exit_call call = {handle, user, out};
+    const struct hd_exit_call call = {handle, user, out};
     struct hd_core *core;
     uintptr_t word;
 
@@ -334,19 +330,9 @@ static void exit_pending_end(struct hd_engine *e, struct hd_core *core)
         hd__record_close(e, core, NULL, false);
 }
 
-/* Run the handling of the one-call form (S12: when no event short-circuited it). */
-static inline void exit_handle(const struct exit_call *call, struct hd_vcpu *vcpu)
-{
-    call->out->default_handled = true;
-    if (call->handle)
-        call->handle(call->user, vcpu);
-    else
-        hd_vmcall_default(call->user, vcpu);
-}
-
 /* The one-call form off the short way: its own predicate, an own hypercall, a pending exit. */
 static enum hd_status exit_slow(struct hd_engine *e, struct hd_core *core, struct hd_vcpu *vcpu,
-                                void *context, const struct exit_call *call)
+                                void *context, const struct hd_exit_call *call)
 {
     bool protected_call = decide_protected(e, vcpu, &call->out->pre);
     uintptr_t word;
@@ -363,17 +349,35 @@ static enum hd_status exit_slow(struct hd_engine *e, struct hd_core *core, struc
             return exit_run(e, vcpu, context, call, word);
         hd__dispatch_release(e, core);
     }
-    exit_handle(call, vcpu);
+    hd__dispatch_handle(call, vcpu);
     return HD_OK;
 }
 
 /*
- * The one-call exit holding snapshot @word: the lookup, and the usual exit — the walk of one
- * short list (walkable()), the handling, the end of the hold — in one frame; anything else
- * goes on to exit_run().
+ * The one-call exit holding snapshot @word. The usual event, unfiltered and made by one
+ * `!vmcall … code {…}` (hd__dispatch_leaf_one()), is found here with no call and so no frame
+ * and runs in the leaf walk's small frame (a tail call); every other set goes to exit_find().
  */
 static enum hd_status exit_held(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
-                                const struct exit_call *call, uintptr_t word)
+                                const struct hd_exit_call *call, uintptr_t word)
+{
+    const struct hd_snap_direct *d = (const struct hd_snap_direct *)hd_snap_node(word);
+
+    if (HD_LIKELY(hd_snap_is_direct(word)) && d->key == hd_snap_key(HD_ALL, HD_ALL) &&
+        hd__dispatch_leaf_one(&d->list))
+        return hd_snap_list_records(&d->list)->condition == HD_SNAP_COND_NONE
+                   ? hd__dispatch_leaf_one_exit(e, vcpu, context, call, &d->list)
+                   : hd__dispatch_leaf_one_cond_exit(e, vcpu, context, call, &d->list);
+    return exit_find(e, vcpu, context, call, word);
+}
+
+/*
+ * exit_held() for a set in any form: the lookup, and the usual exit — the walk of one short
+ * list (walkable()), the handling, the end of the hold — in one frame; anything else goes on
+ * to exit_run().
+ */
+static enum hd_status exit_find(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                                const struct hd_exit_call *call, uintptr_t word)
 {
     uint32_t core_index = vcpu->core;
     struct hd_found f = hd__dispatch_lookup(e, word, core_index, vcpu, NULL);
@@ -384,14 +388,14 @@ static enum hd_status exit_held(struct hd_engine *e, struct hd_vcpu *vcpu, void 
         else
             walk(e, vcpu, core_index, context, HD_STAGE_PRE, &call->out->pre, f.pre);
         if (!(call->out->pre.flags & HD_VERDICT_SHORT_CIRCUIT))
-            exit_handle(call, vcpu); /* S12: skipped, RIP still advances */
+            hd__dispatch_handle(call, vcpu); /* S12: skipped, RIP still advances */
         hd__dispatch_release(e, &e->cores[core_index]);
         return HD_OK;
     }
     if (f.pre || f.post)
         return exit_run(e, vcpu, context, call, word);
     hd__dispatch_release(e, &e->cores[core_index]); /* no event of this exit's keys: S1 here */
-    exit_handle(call, vcpu);
+    hd__dispatch_handle(call, vcpu);
     return HD_OK;
 }
 
@@ -401,7 +405,7 @@ static enum hd_status exit_held(struct hd_engine *e, struct hd_vcpu *vcpu, void 
  * (S10), then the end of the hold. @record: the exit's record while recording, or NULL.
  */
 static inline void exit_passes(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
-                               const struct exit_call *call, uintptr_t word,
+                               const struct hd_exit_call *call, uintptr_t word,
                                struct hd_exit_record *record)
 {
     /* Kept from the checked record: the post pass indexes per-core state with it, whatever a
@@ -416,7 +420,7 @@ static inline void exit_passes(struct hd_engine *e, struct hd_vcpu *vcpu, void *
     if (out->pre.flags & HD_VERDICT_SHORT_CIRCUIT)
         post = false; /* S12: no default handling, no post pass; RIP still advances */
     else
-        exit_handle(call, vcpu);
+        hd__dispatch_handle(call, vcpu);
     if (post) { /* S10: the post pass runs on the VMCALL set the pre pass found */
         out->pre.flags |= HD_VERDICT_POST;
         run_pass(e, word, vcpu, core_index, context, HD_STAGE_POST, protected_call, nr,
@@ -427,7 +431,7 @@ static inline void exit_passes(struct hd_engine *e, struct hd_vcpu *vcpu, void *
 }
 
 static enum hd_status exit_run(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
-                               const struct exit_call *call, uintptr_t word)
+                               const struct hd_exit_call *call, uintptr_t word)
 {
     exit_passes(e, vcpu, context, call, word, NULL);
     return HD_OK;
@@ -439,7 +443,7 @@ static enum hd_status exit_run(struct hd_engine *e, struct hd_vcpu *vcpu, void *
  * (the registers as they leave, the verdict); the passes add the tags of the events that fire.
  */
 static enum hd_status exit_recorded(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
-                                    const struct exit_call *call, uintptr_t word)
+                                    const struct hd_exit_call *call, uintptr_t word)
 {
     struct hd_core *core = &e->cores[vcpu->core];
     struct hd_exit_record *rec = hd__record_begin(e, core, vcpu);
@@ -474,7 +478,9 @@ static enum hd_status pre_slow(struct hd_engine *e, struct hd_core *core, struct
 
 /*
  * The walk of the two-call pre pass's one short list @l (walkable()) and the end of the hold,
- * by tail call: hd__dispatch_leaf_pre() when it starts with a leaf record, else pre_walk().
+ * by tail call: one leaf record with one action in a frame of its own
+ * (hd__dispatch_leaf_one_*), a list that starts with a leaf record by
+ * hd__dispatch_leaf_pre(), any other by pre_walk().
  */
 static inline enum hd_status pre_list(struct hd_engine *e, struct hd_vcpu *vcpu,
                                       void *context, struct hd_verdict *verdict,
@@ -482,13 +488,12 @@ static inline enum hd_status pre_list(struct hd_engine *e, struct hd_vcpu *vcpu,
 {
     const struct hd_snap_entry *en = hd_snap_list_records(l);
 
-    if (!en->leaf)
-        return pre_walk(e, vcpu, context, verdict, l);
-    if (l->count == 1 && en->action_count == 1) /* one `!vmcall … code {…}` (P1) */
+    if (hd__dispatch_leaf_one(l)) /* one `!vmcall … code {…}` (P1) */
         return en->condition == HD_SNAP_COND_NONE
                    ? hd__dispatch_leaf_one_pre(e, vcpu, context, verdict, l)
                    : hd__dispatch_leaf_one_cond_pre(e, vcpu, context, verdict, l);
-    return hd__dispatch_leaf_pre(e, vcpu, context, verdict, l);
+    return en->leaf ? hd__dispatch_leaf_pre(e, vcpu, context, verdict, l)
+                    : pre_walk(e, vcpu, context, verdict, l);
 }
 
 /*

@@ -62,56 +62,96 @@ walk_leaves(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
 }
 
 /*
- * A list of one leaf record without a condition and with one action: what one
- * `!vmcall … code {…}` makes, the most common set of all (P1, issue 16). The verdict is final
- * before the code runs (the code cannot see it), so it is written first; across the call only
- * the end of the hold stays live, one pointer, NULL under IPI grace periods
- * (hd__dispatch_release()): a frame of one register, where the walk saves six.
+ * A list of one leaf record with one action (hd__dispatch_leaf_one()): what one
+ * `!vmcall … code {…}` makes, with or without `condition {…}` — the most common set of all
+ * (P1, issue 16). Its run is inlined into four small functions, by entry form and with or
+ * without a condition (@cond, a constant), so each keeps live across its calls only what
+ * later steps need: the end of the hold is one pointer, NULL under IPI grace periods
+ * (hd__dispatch_release()), and the verdict, which the code cannot see, is written before
+ * the action runs. Without a condition the two-call form's frame is one register, where the
+ * walk saves six. @verdict: zeroed by the entry.
  */
-enum hd_status hd__dispatch_leaf_one_pre(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
-                                         struct hd_verdict *verdict, const struct hd_snap_list *l)
+static inline __attribute__((__always_inline__)) void
+run_one(const struct hd_snap_entry *en, uint32_t core_index, struct hd_guest_regs *regs,
+        void *context, struct hd_verdict *verdict, bool cond)
 {
-    const struct hd_snap_entry *en = hd_snap_list_records(l);
     const struct hd_snap_action *a = (const struct hd_snap_action *)(en + 1);
-    uint64_t *seq = e->grace != HD_GRACE_IPI ? &e->cores[vcpu->core].seq : NULL;
+    struct hd_counter_line *counters = &en->counters[core_index];
 
-    hd__dispatch_bump(&en->counters[vcpu->core].hits);
-    verdict->fired++;
+    hd__dispatch_bump(&counters->hits);
+    if (cond && !hd__arch_call_leaf(en->cond.code, (uintptr_t)regs, (uintptr_t)context, 0)) {
+        hd__dispatch_bump_after_hits(&counters->condition_false); /* S6: no action runs */
+        return;
+    }
+    verdict->fired = 1;
     if (en->short_circuit) /* S12 */
         verdict->flags |= HD_VERDICT_SHORT_CIRCUIT;
-    hd__arch_call_leaf(a->run.code, 0, (uintptr_t)vcpu->regs, (uintptr_t)context); /* S18: no buffer */
+    hd__arch_call_leaf(a->run.code, 0, (uintptr_t)regs, (uintptr_t)context); /* S18: no buffer */
+}
+
+/* The core's sequence to end the hold with, or NULL when the exit made no mark (IPI). */
+static inline uint64_t *hold_of(const struct hd_engine *e, uint32_t core_index)
+{
+    return e->grace != HD_GRACE_IPI ? &e->cores[core_index].seq : NULL;
+}
+
+static inline void hold_end(uint64_t *seq)
+{
     if (seq)
-        hd_store_release(seq, *seq + 1); /* even: quiescent (hd__dispatch_release) */
+        hd_store_release(seq, *seq + 1); /* even: quiescent (hd__dispatch_release()) */
+}
+
+static inline __attribute__((__always_inline__)) enum hd_status
+one_pre(struct hd_engine *e, struct hd_vcpu *vcpu, void *context, struct hd_verdict *verdict,
+        const struct hd_snap_list *l, bool cond)
+{
+    uint64_t *seq = hold_of(e, vcpu->core);
+
+    run_one(hd_snap_list_records(l), vcpu->core, vcpu->regs, context, verdict, cond);
+    hold_end(seq);
     return HD_OK;
 }
 
-/*
- * The same record with a leaf condition: what `!vmcall … condition {…} code {…}` makes. The
- * condition is called with the frame of the walk's first record and nothing else live
- * (P1_cond_false, issue 16); when it holds, the rest is hd__dispatch_leaf_one_pre()'s.
- */
+/* The one-call form: the handling unless short-circuited (S12), then the end of the hold. */
+static inline __attribute__((__always_inline__)) enum hd_status
+one_exit(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+         const struct hd_exit_call *call, const struct hd_snap_list *l, bool cond)
+{
+    uint64_t *seq = hold_of(e, vcpu->core);
+
+    run_one(hd_snap_list_records(l), vcpu->core, vcpu->regs, context, &call->out->pre, cond);
+    if (!(call->out->pre.flags & HD_VERDICT_SHORT_CIRCUIT))
+        hd__dispatch_handle(call, vcpu);
+    hold_end(seq);
+    return HD_OK;
+}
+
+enum hd_status hd__dispatch_leaf_one_pre(struct hd_engine *e, struct hd_vcpu *vcpu,
+                                         void *context, struct hd_verdict *verdict,
+                                         const struct hd_snap_list *l)
+{
+    return one_pre(e, vcpu, context, verdict, l, false);
+}
+
 enum hd_status hd__dispatch_leaf_one_cond_pre(struct hd_engine *e, struct hd_vcpu *vcpu,
                                               void *context, struct hd_verdict *verdict,
                                               const struct hd_snap_list *l)
 {
-    const struct hd_snap_entry *en = hd_snap_list_records(l);
-    const struct hd_snap_action *a = (const struct hd_snap_action *)(en + 1);
-    struct hd_guest_regs *regs = vcpu->regs;
-    struct hd_counter_line *counters = &en->counters[vcpu->core];
-    uint64_t *seq = e->grace != HD_GRACE_IPI ? &e->cores[vcpu->core].seq : NULL;
+    return one_pre(e, vcpu, context, verdict, l, true);
+}
 
-    hd__dispatch_bump(&counters->hits);
-    if (!hd__arch_call_leaf(en->cond.code, (uintptr_t)regs, (uintptr_t)context, 0)) {
-        hd__dispatch_bump_after_hits(&counters->condition_false); /* S6: no action runs */
-    } else {
-        verdict->fired++;
-        if (en->short_circuit) /* S12 */
-            verdict->flags |= HD_VERDICT_SHORT_CIRCUIT;
-        hd__arch_call_leaf(a->run.code, 0, (uintptr_t)regs, (uintptr_t)context);
-    }
-    if (seq)
-        hd_store_release(seq, *seq + 1); /* even: quiescent (hd__dispatch_release) */
-    return HD_OK;
+enum hd_status hd__dispatch_leaf_one_exit(struct hd_engine *e, struct hd_vcpu *vcpu,
+                                          void *context, const struct hd_exit_call *call,
+                                          const struct hd_snap_list *l)
+{
+    return one_exit(e, vcpu, context, call, l, false);
+}
+
+enum hd_status hd__dispatch_leaf_one_cond_exit(struct hd_engine *e, struct hd_vcpu *vcpu,
+                                               void *context, const struct hd_exit_call *call,
+                                               const struct hd_snap_list *l)
+{
+    return one_exit(e, vcpu, context, call, l, true);
 }
 
 enum hd_status hd__dispatch_leaf_pre(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,

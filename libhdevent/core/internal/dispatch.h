@@ -70,6 +70,34 @@ static inline void hd__dispatch_release(const struct hd_engine *e, struct hd_cor
         hd_store_release(&core->seq, core->seq + 1); /* even: quiescent */
 }
 
+/* The one-call form's handling (hd_dispatch_vmcall_exit()), handed to its runners in one
+ * pointer. */
+struct hd_exit_call {
+    hd_vmcall_handler handle;
+    void *user;
+    struct hd_exit *out;
+};
+
+/* Run the handling of the one-call form (S12: when no event short-circuited it). */
+static inline void hd__dispatch_handle(const struct hd_exit_call *call, struct hd_vcpu *vcpu)
+{
+    call->out->default_handled = true;
+    if (call->handle)
+        call->handle(call->user, vcpu);
+    else
+        hd_vmcall_default(call->user, vcpu); /* a direct call: no function address, no GOT */
+}
+
+/*
+ * Is @l one leaf record with one action (dispatch_leaf.c: hd__dispatch_leaf_one_*)? What one
+ * `!vmcall … code {…}` makes, with or without a condition.
+ */
+static inline bool hd__dispatch_leaf_one(const struct hd_snap_list *l)
+{
+    const struct hd_snap_entry *en = hd_snap_list_records(l);
+    return en->leaf && l->count == 1 && en->action_count == 1;
+}
+
 /* ---- out of line (dispatch_leaf.c, dispatch_lists.c, dispatch_hooks.c) ------------------ */
 
 /*
@@ -80,12 +108,25 @@ static inline void hd__dispatch_release(const struct hd_engine *e, struct hd_cor
 enum hd_status hd__dispatch_leaf_pre(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                                      struct hd_verdict *verdict, const struct hd_snap_list *l)
     __attribute__((__noinline__));
+/*
+ * The list of one leaf record with one action (hd__dispatch_leaf_one()), run in a frame of
+ * its own by the entry form and whether it has a condition; each ends the hold, the one-call
+ * form's after the handling.
+ */
 enum hd_status hd__dispatch_leaf_one_pre(struct hd_engine *e, struct hd_vcpu *vcpu,
                                          void *context, struct hd_verdict *verdict,
                                          const struct hd_snap_list *l) __attribute__((__noinline__));
 enum hd_status hd__dispatch_leaf_one_cond_pre(struct hd_engine *e, struct hd_vcpu *vcpu,
                                               void *context, struct hd_verdict *verdict,
                                               const struct hd_snap_list *l)
+    __attribute__((__noinline__));
+enum hd_status hd__dispatch_leaf_one_exit(struct hd_engine *e, struct hd_vcpu *vcpu,
+                                          void *context, const struct hd_exit_call *call,
+                                          const struct hd_snap_list *l)
+    __attribute__((__noinline__));
+enum hd_status hd__dispatch_leaf_one_cond_exit(struct hd_engine *e, struct hd_vcpu *vcpu,
+                                               void *context, const struct hd_exit_call *call,
+                                               const struct hd_snap_list *l)
     __attribute__((__noinline__));
 void hd__dispatch_leaf_exit(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                             struct hd_verdict *verdict, const struct hd_snap_list *l)
