@@ -64,6 +64,11 @@ static inline uint32_t hd_side_exit(struct hd_engine *e, struct hd_vcpu *v,
     v->core = bench_os_core();
     v->cpl = 0;
     v->flags = HD_VCPU_PID_LAZY;
+    if (bench_one_call) { /* --entry exit (bench.h) */
+        struct hd_exit x;
+        hd_dispatch_vmcall_exit(e, v, NULL, NULL, NULL, &x);
+        return x.pre.fired;
+    }
     hd_dispatch_vmcall(e, v, NULL, &verdict);
     return verdict.fired;
 }
