@@ -90,11 +90,6 @@ __attribute__((noinline, noipa)) static uint32_t hdbg_current_pid(void)
     return bench_os_pid();
 }
 
-__attribute__((noinline, noipa)) void hdbg_handle_vmcall(struct hd_guest_regs *regs)
-{
-    regs->rax = (uint64_t)-1000; /* -KVM_ENOSYS, as hd_vmcall_default() answers */
-}
-
 static void hdbg_trigger_events(uint32_t type, uint32_t stage, struct hd_guest_regs *regs,
                                 void *context, bool *short_circuit)
 {
@@ -362,4 +357,10 @@ void hdbg_flush(const struct hdbg_set *s)
     bench_flush((const void *)&hdbg_lists_global, sizeof(hdbg_lists_global));
     bench_flush((const void *)&hdbg_debugger_on, 1);
     bench_flush_done();
+}
+
+/* Last in the file: the functions above keep their places (and alignment) in the text. */
+__attribute__((noinline, noipa)) void hdbg_handle_vmcall(struct hd_guest_regs *regs)
+{
+    regs->rax = (uint64_t)-1000; /* -KVM_ENOSYS, as hd_vmcall_default() answers */
 }

@@ -77,7 +77,15 @@ static inline bool hdbg_vmcall_exit(struct hd_guest_regs *regs)
     bool sc = false;
     if (hdbg_vmcall_armed)
         hdbg_trigger(HDBG_VMCALL, HDBG_STAGE_PRE, regs, NULL, &sc);
-    if (bench_one_call && !sc) /* --entry exit (bench.h) */
+    return sc;
+}
+
+/* hdbg_vmcall_exit() and the VMCALL's default handling unless short-circuited (--entry exit,
+ * world.h), as HyperDbg handles the VMCALL after its pre events. */
+static inline bool hdbg_vmcall_exit_handled(struct hd_guest_regs *regs)
+{
+    bool sc = hdbg_vmcall_exit(regs);
+    if (!sc)
         hdbg_handle_vmcall(regs);
     return sc;
 }
