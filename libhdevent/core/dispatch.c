@@ -119,7 +119,7 @@ enum hd_status hd_dispatch_vmcall_end(struct hd_engine *e, const struct hd_vcpu 
  * A backend stopped a hook that never returned: the exit's frames are gone, its hold is not.
  * Ends it as the exit itself would have: a pending two-call exit as hd_dispatch_vmcall_end()
  * does, an exit of either form holding its snapshot under counter grace periods (sequence
- * odd, snapshot_hold) as hd__dispatch_release() does. Under IPI grace periods an exit makes no
+ * odd, hd__snapshot_hold) as hd__dispatch_release() does. Under IPI grace periods an exit makes no
  * mark unless a post pass is pending, so there is nothing else to end.
  */
 enum hd_status hd_dispatch_vmcall_abandon(struct hd_engine *e, uint32_t core_index)

@@ -36,7 +36,7 @@ static void exit_passes(struct hd_engine *e, struct hd_vcpu *vcpu, void *context
  * The whole exit in one call, so the snapshot the pre pass found and the own-hypercall
  * decision are locals that live exactly as long as the exit: nothing is left on the core
  * between the passes, and the snapshot stays alive across the default handling (writers wait
- * for this core: snapshot_hold) without the caller having to promise anything.
+ * for this core: hd__snapshot_hold) without the caller having to promise anything.
  */
 enum hd_status hd_dispatch_vmcall_exit(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                                        hd_vmcall_handler handle, void *user,

@@ -4,9 +4,9 @@
  * no trampoline (code_leaf.c) as condition and actions, no buffer — what HyperDbg's commands
  * with custom code and a raw condition usually make. Such a record is nothing but direct
  * calls and two counters, so the walk keeps its few values in registers across the calls
- * and counts the verdict in place: a smaller frame than dispatch.c's walk(), which also
+ * and counts the verdict in place: a smaller frame than hd__walk() (internal/dispatch_entry.h), which also
  * carries the trampoline, buffers, messages and filters (issue 16). From a record of any
- * other kind on, the list runs out of line, as walk() would run it.
+ * other kind on, the list runs out of line, as hd__walk() would run it.
  *
  * Same context as dispatch.c: VMX root, interrupts off, no allocation, no lock, no locked
  * instruction.
@@ -166,7 +166,7 @@ void hd__dispatch_leaf_exit(struct hd_engine *e, struct hd_vcpu *vcpu, void *con
     walk_leaves(e, vcpu, context, verdict, l, false);
 }
 
-/* The list from @en on (@n records), each as dispatch.c's walk() runs it; then as above. */
+/* The list from @en on (@n records), each as hd__walk() runs it; then as above. */
 static enum hd_status run_rest(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                                struct hd_verdict *verdict, const struct hd_snap_entry *en,
                                uint32_t n, bool release)
@@ -178,7 +178,7 @@ static enum hd_status run_rest(struct hd_engine *e, struct hd_vcpu *vcpu, void *
     return HD_OK;
 }
 
-/* One record as dispatch.c's walk() runs it (the pre pass, S12). */
+/* One record as hd__walk() runs it (the pre pass, S12). */
 static void run_other(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                       struct hd_verdict *verdict, const struct hd_snap_entry *en)
 {

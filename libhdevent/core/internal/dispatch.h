@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The dispatcher's parts (dispatch.c, dispatch_lists.c, dispatch_hooks.c): one pass over an
+ * The dispatcher's parts (dispatch.c, dispatch_exit.c, dispatch_leaf.c, dispatch_lists.c,
+ * dispatch_hooks.c, through internal/dispatch_entry.h for the entries): one pass over an
  * exit, and one event as every pass runs it. Only those files include this.
  *
- * run_event() is inlined wherever events are run — the one-list walk of the ordinary exit
- * (dispatch.c), the chunk walk and the merge (dispatch_lists.c) — so an exit with raw-code
+ * hd__dispatch_event() and hd__dispatch_raw_event() are inlined wherever events are run —
+ * the one-list walk of the ordinary exit (hd__walk()), the leaf walk (dispatch_leaf.c), the
+ * chunk walk and the merge (dispatch_lists.c) — so an exit with raw-code
  * events makes no call but those into the code; what a raw-code event never needs (native
  * hooks, break and script actions, messages, tracing) is out of line in dispatch_hooks.c.
  */
@@ -61,7 +63,7 @@ hd__dispatch_find(const struct hd_engine *e, uintptr_t word, uint64_t key)
 }
 
 /*
- * The end of an exit's hold on its snapshot (dispatch.c: snapshot_hold). With counter grace
+ * The end of an exit's hold on its snapshot (internal/dispatch_entry.h: hd__snapshot_hold). With counter grace
  * periods the core's sequence goes even (quiescent); with IPI ones the exit made no mark.
  */
 static inline void hd__dispatch_release(const struct hd_engine *e, struct hd_core *core)
@@ -101,7 +103,7 @@ static inline bool hd__dispatch_leaf_one(const struct hd_snap_list *l)
 /* ---- out of line (dispatch_leaf.c, dispatch_lists.c, dispatch_hooks.c) ------------------ */
 
 /*
- * The usual pre pass's walk of one short list @l (dispatch.c: walkable()) that starts with a
+ * The usual pre pass's walk of one short list @l (internal/dispatch_entry.h: hd__walkable()) that starts with a
  * leaf record (hd_snap_entry.leaf), counted into @verdict: _pre then ends the hold (the
  * two-call form tail-calls it), _exit does not (the one-call form runs the handling first).
  */

@@ -113,7 +113,7 @@ struct hd_engine {
     uint8_t armed;                    /* a snapshot with at least one event is published */
     uint8_t grace;                    /* enum hd_grace, fixed at creation */
     /*
-     * What sends every exit the slow way (dispatch.c: plain_exit()), both tested by the short
+     * What sends every exit the slow way (internal/dispatch_entry.h: hd__plain_exit()), both tested by the short
      * way with one load of slow_way: recording on (recorder.c: exits are recorded), or a
      * backend's own-hypercall predicate or action trace (hooked, fixed at creation).
      */
