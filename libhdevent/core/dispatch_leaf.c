@@ -72,21 +72,24 @@ walk_leaves(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
  * walk saves six. @verdict: zeroed by the entry.
  */
 static inline __attribute__((__always_inline__)) void
-run_one(const struct hd_snap_entry *en, uint32_t core_index, struct hd_guest_regs *regs,
-        void *context, struct hd_verdict *verdict, bool cond)
+run_one(const struct hd_snap_entry *en, const struct hd_vcpu *vcpu, void *context,
+        struct hd_verdict *verdict, bool cond)
 {
     const struct hd_snap_action *a = (const struct hd_snap_action *)(en + 1);
-    struct hd_counter_line *counters = &en->counters[core_index];
 
-    hd__dispatch_bump(&counters->hits);
-    if (cond && !hd__arch_call_leaf(en->cond.code, (uintptr_t)regs, (uintptr_t)context, 0)) {
-        hd__dispatch_bump_after_hits(&counters->condition_false); /* S6: no action runs */
+    /* Each use reads vcpu's fields again: the record is live anyway, and a call may have
+     * changed memory, so nothing derived from it is kept in a register across the calls. */
+    hd__dispatch_bump(&en->counters[vcpu->core].hits);
+    if (cond &&
+        !hd__arch_call_leaf(en->cond.code, (uintptr_t)vcpu->regs, (uintptr_t)context, 0)) {
+        /* S6: no action runs */
+        hd__dispatch_bump_after_hits(&en->counters[vcpu->core].condition_false);
         return;
     }
     verdict->fired = 1;
     if (en->short_circuit) /* S12 */
         verdict->flags |= HD_VERDICT_SHORT_CIRCUIT;
-    hd__arch_call_leaf(a->run.code, 0, (uintptr_t)regs, (uintptr_t)context); /* S18: no buffer */
+    hd__arch_call_leaf(a->run.code, 0, (uintptr_t)vcpu->regs, (uintptr_t)context); /* S18: no buffer */
 }
 
 /* The core's sequence to end the hold with, or NULL when the exit made no mark (IPI). */
@@ -107,7 +110,7 @@ one_pre(struct hd_engine *e, struct hd_vcpu *vcpu, void *context, struct hd_verd
 {
     uint64_t *seq = hold_of(e, vcpu->core);
 
-    run_one(hd_snap_list_records(l), vcpu->core, vcpu->regs, context, verdict, cond);
+    run_one(hd_snap_list_records(l), vcpu, context, verdict, cond);
     hold_end(seq);
     return HD_OK;
 }
@@ -119,7 +122,7 @@ one_exit(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
 {
     uint64_t *seq = hold_of(e, vcpu->core);
 
-    run_one(hd_snap_list_records(l), vcpu->core, vcpu->regs, context, &call->out->pre, cond);
+    run_one(hd_snap_list_records(l), vcpu, context, &call->out->pre, cond);
     if (!(call->out->pre.flags & HD_VERDICT_SHORT_CIRCUIT))
         hd__dispatch_handle(call, vcpu);
     hold_end(seq);
