@@ -68,4 +68,23 @@ static inline uint32_t hd_side_exit(struct hd_engine *e, struct hd_vcpu *v,
     return verdict.fired;
 }
 
+/* hd_side_exit() by the one-call form with the default handling (--entry exit, world.h). */
+static inline uint32_t hd_side_exit_handled(struct hd_engine *e, struct hd_vcpu *v,
+                                            struct hd_guest_regs *regs)
+{
+    struct hd_exit x;
+    if (!hd_vmcall_armed(e)) {
+        hd_vmcall_default(NULL, v); /* what the in-tree exit handler does (vmx_exit.c) */
+        return 0;
+    }
+    v->regs = regs;
+    v->rip = HD_HOST_VCPU_RIP;
+    v->insn_len = 3;
+    v->core = bench_os_core();
+    v->cpl = 0;
+    v->flags = HD_VCPU_PID_LAZY;
+    hd_dispatch_vmcall_exit(e, v, NULL, NULL, NULL, &x);
+    return x.pre.fired;
+}
+
 #endif /* HDEVENT_BENCH_HD_SIDE_H */

@@ -61,6 +61,10 @@ bool hdbg_build(const struct world *w, bool shuffled, uint64_t seed, struct hdbg
 /* Make @s the set the trigger walks (the list table is global, as in HyperDbg). */
 void hdbg_activate(const struct hdbg_set *s);
 
+/* The VMCALL's default handling after the pre events (--entry exit): KVM's answer to an
+ * unknown hypercall in rax, out of line as the hypervisor's handler is. */
+void hdbg_handle_vmcall(struct hd_guest_regs *regs);
+
 /* Unmap @s; the entry is disarmed if @s was active. */
 void hdbg_destroy(struct hdbg_set *s);
 
@@ -73,6 +77,16 @@ static inline bool hdbg_vmcall_exit(struct hd_guest_regs *regs)
     bool sc = false;
     if (hdbg_vmcall_armed)
         hdbg_trigger(HDBG_VMCALL, HDBG_STAGE_PRE, regs, NULL, &sc);
+    return sc;
+}
+
+/* hdbg_vmcall_exit() and the VMCALL's default handling unless short-circuited (--entry exit,
+ * world.h), as HyperDbg handles the VMCALL after its pre events. */
+static inline bool hdbg_vmcall_exit_handled(struct hd_guest_regs *regs)
+{
+    bool sc = hdbg_vmcall_exit(regs);
+    if (!sc)
+        hdbg_handle_vmcall(regs);
     return sc;
 }
 

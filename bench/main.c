@@ -58,6 +58,8 @@ const struct bench_result *bench_find(const char *scenario, const char *impl, co
     return NULL;
 }
 
+bool bench_one_call; /* world.h */
+
 bool bench_selected(const struct bench_options *o, const char *name)
 {
     if (!o->only)
@@ -72,7 +74,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: hdevent-bench [--quick] [--scenario NAME[,NAME...]] [--cache STATE[,STATE...]]\n"
-            "                     [--seed N] [--samples-scale X]\n"
+            "                     [--seed N] [--samples-scale X] [--entry pre|exit]\n"
             "\n"
             "Times hdevent's hd_dispatch_vmcall beside a re-creation of HyperDbg's dispatch,\n"
             "interleaved in one process: hd (host backend: grace periods by per-core counters),\n"
@@ -93,6 +95,10 @@ static void usage(FILE *f)
             "                      default all three. MC_* are always warm\n"
             "  --seed N            seed of the shuffled node order (default 1)\n"
             "  --samples-scale X   multiply every sample count by X (0.01..100)\n"
+            "  --entry FORM        pre (default): hd_dispatch_vmcall's pre pass beside hdbg's\n"
+            "                      trigger; exit: hd_dispatch_vmcall_exit, the one-call form the\n"
+            "                      in-tree backends use, with the default handling, beside hdbg's\n"
+            "                      trigger followed by the same handling (P0, P1, PN, PK)\n"
             "  --help              this text\n");
 }
 
@@ -148,6 +154,12 @@ static int parse(int argc, char **argv, struct bench_options *o, char **lists)
             exit(0);
         } else if (!strcmp(a, "--quick")) {
             o->quick = true;
+        } else if (is_option(a, "--entry")) {
+            if (!(v = option_value(argc, argv, &i, "--entry")) || !*v)
+                return bad("%s needs pre or exit", "--entry");
+            if (strcmp(v, "pre") && strcmp(v, "exit"))
+                return bad("--entry '%s': pre or exit", v);
+            bench_one_call = !strcmp(v, "exit");
         } else if (is_option(a, "--scenario")) {
             int n;
             if (!(v = option_value(argc, argv, &i, "--scenario")) || !*v)
@@ -265,9 +277,12 @@ int main(int argc, char **argv)
     hz = bench_tsc_hz(o.quick ? 100 : 400);
     bench_tsc_per_ns = hz > 0 ? hz / 1e9 : 1.0;
 
-    printf("# hdevent-bench: hd = hd_dispatch_vmcall on the host backend (hd_ipi: with "
+    printf("# hdevent-bench: hd = %s on the host backend (hd_ipi: with "
            "run_on_every_core, as kernel backends); hdbg = HyperDbg's dispatch re-created "
-           "(hdbg_shuf: nodes in shuffled order)\n");
+           "(hdbg_shuf: nodes in shuffled order)%s\n",
+           bench_one_call ? "hd_dispatch_vmcall_exit (one-call form, default handling)"
+                          : "hd_dispatch_vmcall (the pre pass)",
+           bench_one_call ? "; then the default handling unless short-circuited" : "");
     printf("# cpu: %s, %d online CPUs, L2 %zu KiB (l3 state sweeps %zu KiB)\n", model,
            bench_online_cpus(), bench_l2_bytes() / 1024, 2 * bench_l2_bytes() / 1024);
     printf("# tsc: %.1f MHz (measured against CLOCK_MONOTONIC_RAW); cycles below are TSC ticks\n",

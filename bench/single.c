@@ -172,9 +172,29 @@ static void exit_regs(const struct world *w, struct hd_guest_regs *regs)
     regs->rcx = w->exit_rcx;
 }
 
-/* One batch: @count samples of one exit each, the calibrated empty region subtracted. */
-static void batch(const struct bench_options *o, enum bench_cache c, struct sides *s,
-                  const struct world *w, enum impl impl, uint64_t *out, uint32_t count)
+/* One exit of either side, by the entry --entry names (@handled: exit, a constant). */
+static inline __attribute__((always_inline)) void one_exit(struct hd_engine *e,
+                                                           struct hd_vcpu *vcpu,
+                                                           struct hd_guest_regs *regs,
+                                                           bool handled)
+{
+    if (e && handled)
+        hd_side_exit_handled(e, vcpu, regs);
+    else if (e)
+        hd_side_exit(e, vcpu, regs);
+    else if (handled)
+        hdbg_vmcall_exit_handled(regs);
+    else
+        hdbg_vmcall_exit(regs);
+}
+
+/*
+ * One batch: @count samples of one exit each, the calibrated empty region subtracted.
+ * Inlined with @handled a constant, so each entry's timed loop holds only its own calls.
+ */
+static inline __attribute__((always_inline)) void
+batch_as(const struct bench_options *o, enum bench_cache c, struct sides *s,
+         const struct world *w, enum impl impl, uint64_t *out, uint32_t count, bool handled)
 {
     struct hd_guest_regs regs;
     struct hd_vcpu vcpu;
@@ -187,32 +207,28 @@ static void batch(const struct bench_options *o, enum bench_cache c, struct side
 
     if (!hd)
         hdbg_activate(&s->hdbg[impl - IMPL_HDBG]);
-    for (uint32_t i = 0; i < (c == CACHE_WARM ? 64u : 2u); i++) { /* warm the code paths */
-        if (hd)
-            hd_side_exit(e, &vcpu, &regs);
-        else
-            hdbg_vmcall_exit(&regs);
-    }
+    for (uint32_t i = 0; i < (c == CACHE_WARM ? 64u : 2u); i++) /* warm the code paths */
+        one_exit(e, &vcpu, &regs, handled);
     for (uint32_t i = 0; i < count; i++) {
         uint64_t t0, t1;
         prepare(c, s, impl);
         if (c == CACHE_WARM && hd) {
             t0 = bench_tsc_begin();
             for (uint32_t k = 0; k < BENCH_WARM_EXITS; k++)
-                hd_side_exit(e, &vcpu, &regs);
+                one_exit(e, &vcpu, &regs, handled);
             t1 = bench_tsc_end();
         } else if (c == CACHE_WARM) {
             t0 = bench_tsc_begin();
             for (uint32_t k = 0; k < BENCH_WARM_EXITS; k++)
-                hdbg_vmcall_exit(&regs);
+                one_exit(NULL, &vcpu, &regs, handled);
             t1 = bench_tsc_end();
         } else if (hd) {
             t0 = bench_tsc_begin();
-            hd_side_exit(e, &vcpu, &regs);
+            one_exit(e, &vcpu, &regs, handled);
             t1 = bench_tsc_end();
         } else {
             t0 = bench_tsc_begin();
-            hdbg_vmcall_exit(&regs);
+            one_exit(NULL, &vcpu, &regs, handled);
             t1 = bench_tsc_end();
         }
         out[i] = t1 - t0 > o->calib ? t1 - t0 - o->calib : 0;
@@ -221,6 +237,15 @@ static void batch(const struct bench_options *o, enum bench_cache c, struct side
     }
     if (drain && hd)
         hd_side_drain(e);
+}
+
+static void batch(const struct bench_options *o, enum bench_cache c, struct sides *s,
+                  const struct world *w, enum impl impl, uint64_t *out, uint32_t count)
+{
+    if (bench_one_call)
+        batch_as(o, c, s, w, impl, out, count, true);
+    else
+        batch_as(o, c, s, w, impl, out, count, false);
 }
 
 /* Build @w's four sides and check that hd does the work the world says (counts what fired). */
@@ -238,7 +263,8 @@ static bool sides_build(const struct bench_options *o, const char *name, uint32_
         struct hd_vcpu vcpu;
         uint32_t fired;
         exit_regs(w, &regs);
-        fired = hd_side_exit(s->hd[k].engine, &vcpu, &regs);
+        fired = bench_one_call ? hd_side_exit_handled(s->hd[k].engine, &vcpu, &regs)
+                               : hd_side_exit(s->hd[k].engine, &vcpu, &regs);
         if (w->script)
             hd_side_drain(s->hd[k].engine);
         if (fired != expected_fired(w)) {

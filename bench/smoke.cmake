@@ -70,9 +70,26 @@ if(NOT out MATCHES "\nsummary churn_vs_scale_p99 .* n/a \\(not measured\\)")
   message(FATAL_ERROR "an unmeasured goal should say n/a:\n${out}")
 endif()
 
+# --entry exit: the one-call form, named in the header, every impl measured, goals judged.
+execute_process(COMMAND ${BENCH} --quick --entry exit --scenario P1_cond_false --cache warm
+                        --samples-scale 0.2
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 30)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "# hdevent-bench: hd = hd_dispatch_vmcall_exit \\(one-call")
+  message(FATAL_ERROR "hdevent-bench --entry exit (${rc}):\n${out}\n${err}")
+endif()
+foreach(impl hd hd_ipi hdbg hdbg_shuf)
+  if(NOT out MATCHES "\nP1_cond_false ${impl} warm 1 [0-9.]+ [0-9.]+\n")
+    message(FATAL_ERROR "--entry exit: no line 'P1_cond_false ${impl} warm 1':\n${out}")
+  endif()
+endforeach()
+if(NOT out MATCHES "\nsummary few_events_vs_hdbg +hd/hdbg P1_cond_false warm +[0-9.]+ <= 1 +(PASS|MISS)\n")
+  message(FATAL_ERROR "--entry exit: summary line missing:\n${out}")
+endif()
+
 # Bad options: exit status 2 and a message naming what is wrong, nothing measured.
 foreach(case "--cache;foo|unknown state 'foo'" "--scenario;P9_none|unknown scenario 'P9_none'"
-             "--frobnicate|unknown argument '--frobnicate'" "--seed;12x|'12x' is not a 64-bit number")
+             "--frobnicate|unknown argument '--frobnicate'" "--seed;12x|'12x' is not a 64-bit number"
+             "--entry;post|--entry 'post': pre or exit")
   string(REPLACE "|" ";" parts "${case}")
   list(GET parts -1 expect)
   list(REMOVE_AT parts -1)

@@ -7,6 +7,7 @@
 #ifndef HDEVENT_BENCH_WORLD_H
 #define HDEVENT_BENCH_WORLD_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define BENCH_ALL 0xFFFFFFFFu
@@ -70,5 +71,14 @@ uint32_t bench_os_core(void);
 uint32_t bench_os_pid(void);
 /* Set the calling thread's simulated core and process. */
 void bench_os_enter(uint32_t core, uint32_t pid);
+
+/*
+ * --entry exit: hd times the one-call form (hd_dispatch_vmcall_exit() with the default
+ * handling, what the in-tree backends call), and hdbg runs the same default handling after
+ * its trigger unless short-circuited, as HyperDbg handles the VMCALL after its pre events.
+ * Default (false): the two-call form's pre pass beside hdbg's trigger alone. The
+ * single-thread scenarios (P0, P1, PN, PK) take it; MC, W and S time the pre pass always.
+ */
+extern bool bench_one_call;
 
 #endif /* HDEVENT_BENCH_WORLD_H */

@@ -256,21 +256,22 @@ static int exit_vmcall(struct hd_vmx_cpu *cpu, struct hd_guest_regs *r)
     v.cpl = (uint8_t)((hd_vmread(GUEST_SS_AR) >> 5) & 3); /* SS.DPL is the CPL (SDM 5.5) */
     v.backend_data = cpu;
 
+    /* The pid is asked for here only when the glue's vmcall_done reads the record
+     * (hdevent.ko's exit record in debugfs); otherwise it stays lazy: the engine asks for it
+     * when an event filters on it or a backend's own-hypercall predicate runs, as HyperDbg
+     * asks only for pid-filtered events. */
+    if (cpu->glue.vmcall_done && cpu->glue.current_pid)
+        v.pid = cpu->glue.current_pid(cpu->glue.user, cpu);
+    else
+        v.flags |= HD_VCPU_PID_LAZY;
     if (!hd_vmcall_armed(cpu->engine)) {
         /* No event enabled: no hook can run, so no dispatch, as HyperDbg's handler tests its
-         * flag. Only the own-hypercall decision is still needed (S14), and the pid only when
-         * the glue's vmcall_done reads the record (hdevent.ko's exit record in debugfs);
-         * otherwise it stays lazy, so a backend's own-hypercall predicate still gets it. */
-        if (cpu->glue.vmcall_done && cpu->glue.current_pid)
-            v.pid = cpu->glue.current_pid(cpu->glue.user, cpu);
-        else
-            v.flags |= HD_VCPU_PID_LAZY;
+         * flag. Only the own-hypercall decision is still needed (S14). */
         if (hd_vmcall_own(cpu->engine, &v))
             x.pre.flags = HD_VERDICT_PROTECTED;
         x.default_handled = true;
         vmcall_default(&h, &v);
     } else {
-        v.pid = cpu->glue.current_pid ? cpu->glue.current_pid(cpu->glue.user, cpu) : 0;
         /* Pre pass, default handling unless short-circuited, post pass: the core's sequence. */
         st = hd_dispatch_vmcall_exit(cpu->engine, &v, NULL, vmcall_default, &h, &x);
         if (HD_FAILED(st)) {

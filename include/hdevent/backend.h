@@ -129,7 +129,9 @@ struct hd_backend_ops {
 
     /**
      * Optional, dispatch path. Is this VMCALL the hypervisor's own hypercall (S14)?
-     * NULL: hd_hypercall_is_hyperdbg() — HyperDbg's magic in r10/r11/r12 from CPL 0.
+     * NULL: hd_hypercall_is_hyperdbg() — HyperDbg's magic in r10/r11/r12 from CPL 0, tested
+     * inline on the dispatcher's short way. With a predicate every exit takes the general
+     * path (the predicate sees the whole record, the pid asked for first).
      */
     bool (*is_own_hypercall)(void *user, const struct hd_vcpu *vcpu);
 
@@ -138,7 +140,7 @@ struct hd_backend_ops {
     /**
      * Optional, dispatch path. Called after each action ran, in run order: a trace for
      * simulators and tests (the host backend forwards it to hd_host_config.on_action).
-     * Leave it NULL in a kernel: each action then costs one not-taken branch.
+     * Leave it NULL in a kernel: with a trace every exit takes the general path.
      */
     void (*on_action)(void *user, const struct hd_action_info *info);
 

@@ -4,9 +4,9 @@
  * no trampoline (code_leaf.c) as condition and actions, no buffer — what HyperDbg's commands
  * with custom code and a raw condition usually make. Such a record is nothing but direct
  * calls and two counters, so the walk keeps its few values in registers across the calls
- * and counts the verdict in place: a smaller frame than dispatch.c's walk(), which also
+ * and counts the verdict in place: a smaller frame than hd__walk() (internal/dispatch_entry.h), which also
  * carries the trampoline, buffers, messages and filters (issue 16). From a record of any
- * other kind on, the list runs out of line, as walk() would run it.
+ * other kind on, the list runs out of line, as hd__walk() would run it.
  *
  * Same context as dispatch.c: VMX root, interrupts off, no allocation, no lock, no locked
  * instruction.
@@ -61,6 +61,102 @@ walk_leaves(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
     return HD_OK;
 }
 
+/*
+ * A list of one leaf record with one action (hd__dispatch_leaf_one()): what one
+ * `!vmcall … code {…}` makes, with or without `condition {…}` — the most common set of all
+ * (P1, issue 16). Its run is inlined into four small functions, by entry form and with or
+ * without a condition (@cond, a constant), so each keeps live across its calls only what
+ * later steps need: the end of the hold is one pointer, NULL under IPI grace periods
+ * (hd__dispatch_release()), and the verdict, which the code cannot see, is written before
+ * the action runs. Without a condition the two-call form's frame is one register, where the
+ * walk saves six. @verdict: zeroed by the entry.
+ */
+static inline __attribute__((__always_inline__)) void
+run_one(const struct hd_snap_entry *en, const struct hd_vcpu *vcpu, void *context,
+        struct hd_verdict *verdict, bool cond)
+{
+    const struct hd_snap_action *a = (const struct hd_snap_action *)(en + 1);
+
+    /* Each use reads vcpu's fields again: the record is live anyway, and a call may have
+     * changed memory, so nothing derived from it is kept in a register across the calls. */
+    hd__dispatch_bump(&en->counters[vcpu->core].hits);
+    if (cond &&
+        !hd__arch_call_leaf(en->cond.code, (uintptr_t)vcpu->regs, (uintptr_t)context, 0)) {
+        /* S6: no action runs */
+        hd__dispatch_bump_after_hits(&en->counters[vcpu->core].condition_false);
+        return;
+    }
+    verdict->fired = 1;
+    if (en->short_circuit) /* S12 */
+        verdict->flags |= HD_VERDICT_SHORT_CIRCUIT;
+    hd__arch_call_leaf(a->run.code, 0, (uintptr_t)vcpu->regs, (uintptr_t)context); /* S18: no buffer */
+}
+
+/* The core's sequence to end the hold with, or NULL when the exit made no mark (IPI). */
+static inline uint64_t *hold_of(const struct hd_engine *e, uint32_t core_index)
+{
+    return e->grace != HD_GRACE_IPI ? &e->cores[core_index].seq : NULL;
+}
+
+static inline void hold_end(uint64_t *seq)
+{
+    if (seq)
+        hd_store_release(seq, *seq + 1); /* even: quiescent (hd__dispatch_release()) */
+}
+
+static inline __attribute__((__always_inline__)) enum hd_status
+one_pre(struct hd_engine *e, struct hd_vcpu *vcpu, void *context, struct hd_verdict *verdict,
+        const struct hd_snap_list *l, bool cond)
+{
+    uint64_t *seq = hold_of(e, vcpu->core);
+
+    run_one(hd_snap_list_records(l), vcpu, context, verdict, cond);
+    hold_end(seq);
+    return HD_OK;
+}
+
+/* The one-call form: the handling unless short-circuited (S12), then the end of the hold. */
+static inline __attribute__((__always_inline__)) enum hd_status
+one_exit(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+         const struct hd_exit_call *call, const struct hd_snap_list *l, bool cond)
+{
+    uint64_t *seq = hold_of(e, vcpu->core);
+
+    run_one(hd_snap_list_records(l), vcpu, context, &call->out->pre, cond);
+    if (!(call->out->pre.flags & HD_VERDICT_SHORT_CIRCUIT))
+        hd__dispatch_handle(call, vcpu);
+    hold_end(seq);
+    return HD_OK;
+}
+
+enum hd_status hd__dispatch_leaf_one_pre(struct hd_engine *e, struct hd_vcpu *vcpu,
+                                         void *context, struct hd_verdict *verdict,
+                                         const struct hd_snap_list *l)
+{
+    return one_pre(e, vcpu, context, verdict, l, false);
+}
+
+enum hd_status hd__dispatch_leaf_one_cond_pre(struct hd_engine *e, struct hd_vcpu *vcpu,
+                                              void *context, struct hd_verdict *verdict,
+                                              const struct hd_snap_list *l)
+{
+    return one_pre(e, vcpu, context, verdict, l, true);
+}
+
+enum hd_status hd__dispatch_leaf_one_exit(struct hd_engine *e, struct hd_vcpu *vcpu,
+                                          void *context, const struct hd_exit_call *call,
+                                          const struct hd_snap_list *l)
+{
+    return one_exit(e, vcpu, context, call, l, false);
+}
+
+enum hd_status hd__dispatch_leaf_one_cond_exit(struct hd_engine *e, struct hd_vcpu *vcpu,
+                                               void *context, const struct hd_exit_call *call,
+                                               const struct hd_snap_list *l)
+{
+    return one_exit(e, vcpu, context, call, l, true);
+}
+
 enum hd_status hd__dispatch_leaf_pre(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                                      struct hd_verdict *verdict, const struct hd_snap_list *l)
 {
@@ -73,7 +169,7 @@ void hd__dispatch_leaf_exit(struct hd_engine *e, struct hd_vcpu *vcpu, void *con
     walk_leaves(e, vcpu, context, verdict, l, false);
 }
 
-/* The list from @en on (@n records), each as dispatch.c's walk() runs it; then as above. */
+/* The list from @en on (@n records), each as hd__walk() runs it; then as above. */
 static enum hd_status run_rest(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                                struct hd_verdict *verdict, const struct hd_snap_entry *en,
                                uint32_t n, bool release)
@@ -85,7 +181,7 @@ static enum hd_status run_rest(struct hd_engine *e, struct hd_vcpu *vcpu, void *
     return HD_OK;
 }
 
-/* One record as dispatch.c's walk() runs it (the pre pass, S12). */
+/* One record as hd__walk() runs it (the pre pass, S12). */
 static void run_other(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                       struct hd_verdict *verdict, const struct hd_snap_entry *en)
 {

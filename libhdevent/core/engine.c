@@ -102,6 +102,7 @@ enum hd_status hd_engine_create(const struct hd_backend_ops *ops,
     e->is_own_hypercall = copy.is_own_hypercall;
     e->on_break = copy.on_break;
     e->on_action = copy.on_action;
+    e->hooked = copy.is_own_hypercall || copy.on_action;
     e->grace = copy.run_on_every_core    ? HD_GRACE_IPI
                : copy.barrier_every_core ? HD_GRACE_BARRIER
                                          : HD_GRACE_FENCE;

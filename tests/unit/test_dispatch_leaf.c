@@ -7,6 +7,8 @@
  */
 #include "helpers.h"
 
+#include "internal/engine.h"
+
 /* Custom code: rdx = the guest's registers. inc qword [rdx + off]; ret — a leaf. */
 #define INC_AT(off) {0x48, 0xFF, 0x42, (off), 0xC3}
 static const uint8_t inc_rbx[] = INC_AT(0x18);
@@ -134,6 +136,56 @@ static void one_leaf_event(void **state)
     }
 }
 
+/* A simulated IPI for the engine of one_command_events_end_their_hold(): nothing to run. */
+static void ipi_everywhere(void *user, void (*fn)(void *arg, uint32_t core), void *arg)
+{
+    (void)user;
+    for (uint32_t c = 0; c < 4; c++)
+        fn(arg, c);
+}
+
+/*
+ * What one `!vmcall … code {…}` makes — one leaf event with one action, without a condition
+ * or with one — runs in a frame of its own (dispatch_leaf.c: hd__dispatch_leaf_one_pre,
+ * _one_cond_pre): the verdict, both counters, the code's effect, and the end of the hold
+ * (the core's sequence even again, under counter grace periods; untouched under IPI ones),
+ * by both entries, each shape replacing the last.
+ */
+static void one_command_events_end_their_hold(void **state)
+{
+    struct fx *f = *state;
+
+    for (int ipi = 0; ipi < 2; ipi++) {
+        static struct hd_backend_ops ops;
+        uint64_t tag = 0;
+        if (ipi) {
+            ops = *hd_host_ops(f->host);
+            ops.run_on_every_core = ipi_everywhere;
+            fx_recreate(f, &ops, NULL);
+        }
+        for (int shape = 0; shape < 4; shape++) {
+            /* no condition; true; false; no condition and short-circuit */
+            const uint8_t *cond = shape == 1 ? cond_true : shape == 2 ? cond_false : NULL;
+            uint32_t cond_size = shape == 1 ? sizeof(cond_true) : sizeof(cond_false);
+            bool sc = shape == 3, fires = shape != 2;
+            if (tag)
+                assert_int_equal(hd_event_clear(f->engine, tag), HD_OK);
+            tag = reg_code(f, inc_rbx, sizeof(inc_rbx), cond, cond_size, sc);
+            for (int two = 0; two < 2; two++) {
+                struct hd_guest_regs regs = {0};
+                uint64_t seq = f->engine->cores[2].seq;
+                struct hd_verdict v = exit_on(f, &regs, two);
+                assert_int_equal(v.fired, fires);
+                assert_int_equal(v.flags, sc ? HD_VERDICT_SHORT_CIRCUIT : 0);
+                assert_int_equal(regs.rbx, fires);
+                assert_int_equal(f->engine->cores[2].seq % 2, 0);
+                assert_int_equal(f->engine->cores[2].seq, ipi ? seq : seq + 2);
+            }
+            counters_are(f, tag, 2, shape == 2 ? 2 : 0);
+        }
+    }
+}
+
 /*
  * A leaf action with a buffer is not walked as a leaf: its returned pointer into the buffer
  * must still become a message (S18). lea rax, [rcx + 8]; mov qword [rcx + 8], 0x41; ret.
@@ -166,6 +218,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(mixed_list_runs_every_event_in_order),
         T(one_leaf_event),
+        T(one_command_events_end_their_hold),
         T(leaf_code_with_a_buffer_still_delivers),
     };
 #undef T

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The dispatcher's parts (dispatch.c, dispatch_lists.c, dispatch_hooks.c): one pass over an
+ * The dispatcher's parts (dispatch.c, dispatch_exit.c, dispatch_leaf.c, dispatch_lists.c,
+ * dispatch_hooks.c, through internal/dispatch_entry.h for the entries): one pass over an
  * exit, and one event as every pass runs it. Only those files include this.
  *
- * run_event() is inlined wherever events are run — the one-list walk of the ordinary exit
- * (dispatch.c), the chunk walk and the merge (dispatch_lists.c) — so an exit with raw-code
+ * hd__dispatch_event() and hd__dispatch_raw_event() are inlined wherever events are run —
+ * the one-list walk of the ordinary exit (hd__walk()), the leaf walk (dispatch_leaf.c), the
+ * chunk walk and the merge (dispatch_lists.c) — so an exit with raw-code
  * events makes no call but those into the code; what a raw-code event never needs (native
  * hooks, break and script actions, messages, tracing) is out of line in dispatch_hooks.c.
  */
@@ -61,7 +63,7 @@ hd__dispatch_find(const struct hd_engine *e, uintptr_t word, uint64_t key)
 }
 
 /*
- * The end of an exit's hold on its snapshot (dispatch.c: snapshot_hold). With counter grace
+ * The end of an exit's hold on its snapshot (internal/dispatch_entry.h: hd__snapshot_hold). With counter grace
  * periods the core's sequence goes even (quiescent); with IPI ones the exit made no mark.
  */
 static inline void hd__dispatch_release(const struct hd_engine *e, struct hd_core *core)
@@ -70,15 +72,63 @@ static inline void hd__dispatch_release(const struct hd_engine *e, struct hd_cor
         hd_store_release(&core->seq, core->seq + 1); /* even: quiescent */
 }
 
+/* The one-call form's handling (hd_dispatch_vmcall_exit()), handed to its runners in one
+ * pointer. */
+struct hd_exit_call {
+    hd_vmcall_handler handle;
+    void *user;
+    struct hd_exit *out;
+};
+
+/* Run the handling of the one-call form (S12: when no event short-circuited it). */
+static inline void hd__dispatch_handle(const struct hd_exit_call *call, struct hd_vcpu *vcpu)
+{
+    call->out->default_handled = true;
+    if (call->handle)
+        call->handle(call->user, vcpu);
+    else
+        hd_vmcall_default(call->user, vcpu); /* a direct call: no function address, no GOT */
+}
+
+/*
+ * Is @l one leaf record with one action (dispatch_leaf.c: hd__dispatch_leaf_one_*)? What one
+ * `!vmcall … code {…}` makes, with or without a condition.
+ */
+static inline bool hd__dispatch_leaf_one(const struct hd_snap_list *l)
+{
+    const struct hd_snap_entry *en = hd_snap_list_records(l);
+    return en->leaf && l->count == 1 && en->action_count == 1;
+}
+
 /* ---- out of line (dispatch_leaf.c, dispatch_lists.c, dispatch_hooks.c) ------------------ */
 
 /*
- * The usual pre pass's walk of one short list @l (dispatch.c: walkable()) that starts with a
+ * The usual pre pass's walk of one short list @l (internal/dispatch_entry.h: hd__walkable()) that starts with a
  * leaf record (hd_snap_entry.leaf), counted into @verdict: _pre then ends the hold (the
  * two-call form tail-calls it), _exit does not (the one-call form runs the handling first).
  */
 enum hd_status hd__dispatch_leaf_pre(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                                      struct hd_verdict *verdict, const struct hd_snap_list *l)
+    __attribute__((__noinline__));
+/*
+ * The list of one leaf record with one action (hd__dispatch_leaf_one()), run in a frame of
+ * its own by the entry form and whether it has a condition; each ends the hold, the one-call
+ * form's after the handling.
+ */
+enum hd_status hd__dispatch_leaf_one_pre(struct hd_engine *e, struct hd_vcpu *vcpu,
+                                         void *context, struct hd_verdict *verdict,
+                                         const struct hd_snap_list *l) __attribute__((__noinline__));
+enum hd_status hd__dispatch_leaf_one_cond_pre(struct hd_engine *e, struct hd_vcpu *vcpu,
+                                              void *context, struct hd_verdict *verdict,
+                                              const struct hd_snap_list *l)
+    __attribute__((__noinline__));
+enum hd_status hd__dispatch_leaf_one_exit(struct hd_engine *e, struct hd_vcpu *vcpu,
+                                          void *context, const struct hd_exit_call *call,
+                                          const struct hd_snap_list *l)
+    __attribute__((__noinline__));
+enum hd_status hd__dispatch_leaf_one_cond_exit(struct hd_engine *e, struct hd_vcpu *vcpu,
+                                               void *context, const struct hd_exit_call *call,
+                                               const struct hd_snap_list *l)
     __attribute__((__noinline__));
 void hd__dispatch_leaf_exit(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                             struct hd_verdict *verdict, const struct hd_snap_list *l)

@@ -112,8 +112,18 @@ struct hd_engine {
      */
     uint8_t armed;                    /* a snapshot with at least one event is published */
     uint8_t grace;                    /* enum hd_grace, fixed at creation */
-    uint8_t recording;                /* recorder.c: exits take the slow way and are recorded */
-    uint8_t reserved_;
+    /*
+     * What sends every exit the slow way (internal/dispatch_entry.h: hd__plain_exit()), both tested by the short
+     * way with one load of slow_way: recording on (recorder.c: exits are recorded), or a
+     * backend's own-hypercall predicate or action trace (hooked, fixed at creation).
+     */
+    union {
+        struct {
+            uint8_t recording;
+            uint8_t hooked;
+        };
+        uint16_t slow_way;
+    };
     uint32_t core_count;
     uintptr_t current_word;           /* the current snapshot, as dispatch reads it (snapshot.h) */
     struct hd_core *cores;

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The one-call form, hd_dispatch_vmcall_exit(): the entry every in-tree backend uses (the
+ * shared VMX layer calls it on exit 18). The pre pass, the handling unless short-circuited
+ * (S12) and the post pass in one call, so the snapshot the pre pass found and the
+ * own-hypercall decision are locals that live exactly as long as the exit.
+ *
+ * Read top to bottom: the entry; the slow way (its own predicate, an own hypercall, a
+ * pending two-call exit, recording); the usual exit, the one `!vmcall … code {…}` found
+ * without a frame (exit_held) and any other set (exit_find); the general passes. What both
+ * forms share is internal/dispatch_entry.h. Same context as dispatch.c: VMX root, interrupts
+ * off, no allocation, no lock, no locked instruction, no SIMD.
+ */
+#include "internal/dispatch_entry.h"
+
+static enum hd_status exit_slow(struct hd_engine *e, struct hd_core *core, struct hd_vcpu *vcpu,
+                                void *context, const struct hd_exit_call *call)
+    __attribute__((__noinline__));
+static enum hd_status exit_held(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                                const struct hd_exit_call *call, uintptr_t word)
+    __attribute__((__noinline__));
+static enum hd_status exit_find(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                                const struct hd_exit_call *call, uintptr_t word)
+    __attribute__((__noinline__));
+static enum hd_status exit_run(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                               const struct hd_exit_call *call, uintptr_t word)
+    __attribute__((__noinline__));
+static enum hd_status exit_recorded(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                                    const struct hd_exit_call *call, uintptr_t word)
+    __attribute__((__noinline__));
+static void exit_passes(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                        const struct hd_exit_call *call, uintptr_t word,
+                        struct hd_exit_record *record) __attribute__((__always_inline__));
+
+/*
+ * The whole exit in one call, so the snapshot the pre pass found and the own-hypercall
+ * decision are locals that live exactly as long as the exit: nothing is left on the core
+ * between the passes, and the snapshot stays alive across the default handling (writers wait
+ * for this core: hd__snapshot_hold) without the caller having to promise anything.
+ */
+enum hd_status hd_dispatch_vmcall_exit(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                                       hd_vmcall_handler handle, void *user,
+                                       struct hd_exit *out)
+{
+    const struct hd_exit_call call = {handle, user, out};
+    struct hd_core *core;
+    uintptr_t word;
+
+    hd_memset(out, 0, sizeof(*out));
+    core = hd__exit_core(e, vcpu);
+    if (HD_UNLIKELY(!core))
+        return HD_ERR_BAD_VCPU; /* nothing ran: the backend answers the VMCALL itself */
+    if (HD_UNLIKELY(!hd__plain_exit(e, core, vcpu)))
+        return exit_slow(e, core, vcpu, context, &call);
+    word = hd__snapshot_hold(e, core, &core->may_match);
+    if (word)
+        return exit_held(e, vcpu, context, &call, word);
+    out->default_handled = true;
+    if (handle)
+        handle(user, vcpu);
+    else
+        hd_vmcall_default(user, vcpu); /* a direct call: no function address, no GOT */
+    return HD_OK;
+}
+
+/* The one-call form off the short way: its own predicate, an own hypercall, a pending exit. */
+static enum hd_status exit_slow(struct hd_engine *e, struct hd_core *core, struct hd_vcpu *vcpu,
+                                void *context, const struct hd_exit_call *call)
+{
+    bool protected_call = hd__decide_protected(e, vcpu, &call->out->pre);
+    uintptr_t word;
+
+    hd__exit_pending_end(e, core);
+    word = hd__snapshot_hold(e, core, &e->armed);
+    if (word) {
+        struct hd_found f;
+        /* acquire: the rings hd_recorder_set() published before the flag (a plain load) */
+        if (HD_UNLIKELY(hd_load_acquire(&e->recording) && core->records))
+            return exit_recorded(e, vcpu, context, call, word);
+        f = hd__dispatch_lookup(e, word, vcpu->core, vcpu, NULL);
+        if (protected_call || f.pre || f.post)
+            return exit_run(e, vcpu, context, call, word);
+        hd__dispatch_release(e, core);
+    }
+    hd__dispatch_handle(call, vcpu);
+    return HD_OK;
+}
+
+/*
+ * The one-call exit holding snapshot @word. The usual event, unfiltered and made by one
+ * `!vmcall … code {…}` (hd__dispatch_leaf_one()), is found here with no call and so no frame
+ * and runs in the leaf walk's small frame (a tail call); every other set goes to exit_find().
+ */
+static enum hd_status exit_held(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                                const struct hd_exit_call *call, uintptr_t word)
+{
+    const struct hd_snap_direct *d = (const struct hd_snap_direct *)hd_snap_node(word);
+
+    if (HD_LIKELY(hd_snap_is_direct(word)) && d->key == hd_snap_key(HD_ALL, HD_ALL) &&
+        hd__dispatch_leaf_one(&d->list))
+        return hd_snap_list_records(&d->list)->condition == HD_SNAP_COND_NONE
+                   ? hd__dispatch_leaf_one_exit(e, vcpu, context, call, &d->list)
+                   : hd__dispatch_leaf_one_cond_exit(e, vcpu, context, call, &d->list);
+    return exit_find(e, vcpu, context, call, word);
+}
+
+/*
+ * exit_held() for a set in any form: the lookup, and the usual exit — the walk of one short
+ * list (hd__walkable()), the handling, the end of the hold — in one frame; anything else goes on
+ * to exit_run().
+ */
+static enum hd_status exit_find(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                                const struct hd_exit_call *call, uintptr_t word)
+{
+    uint32_t core_index = vcpu->core;
+    struct hd_found f = hd__dispatch_lookup(e, word, core_index, vcpu, NULL);
+
+    if (hd__walkable(f)) {
+        if (hd_snap_list_records(f.pre)->leaf)
+            hd__dispatch_leaf_exit(e, vcpu, context, &call->out->pre, f.pre);
+        else
+            hd__walk(e, vcpu, core_index, context, HD_STAGE_PRE, &call->out->pre, f.pre);
+        if (!(call->out->pre.flags & HD_VERDICT_SHORT_CIRCUIT))
+            hd__dispatch_handle(call, vcpu); /* S12: skipped, RIP still advances */
+        hd__dispatch_release(e, &e->cores[core_index]);
+        return HD_OK;
+    }
+    if (f.pre || f.post)
+        return exit_run(e, vcpu, context, call, word);
+    hd__dispatch_release(e, &e->cores[core_index]); /* no event of this exit's keys: S1 here */
+    hd__dispatch_handle(call, vcpu);
+    return HD_OK;
+}
+
+/*
+ * The one-call form in general: the pre pass over the snapshot @word (held), the handling
+ * unless short-circuited (S12), the post pass when the set has post events for this exit
+ * (S10), then the end of the hold. @record: the exit's record while recording, or NULL.
+ */
+static inline void exit_passes(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                               const struct hd_exit_call *call, uintptr_t word,
+                               struct hd_exit_record *record)
+{
+    /* Kept from the checked record: the post pass indexes per-core state with it, whatever a
+     * handler does to the record (dispatch.h: it must leave regs and core alone). */
+    uint32_t core_index = vcpu->core;
+    struct hd_exit *out = call->out;
+    bool protected_call = (out->pre.flags & HD_VERDICT_PROTECTED) != 0;
+    uint64_t nr = hd__dispatch_nr(word, vcpu); /* before any hook or the handling */
+    bool post = hd__run_pass(e, word, vcpu, core_index, context, HD_STAGE_PRE, protected_call, nr,
+                         &out->pre, record);
+
+    if (out->pre.flags & HD_VERDICT_SHORT_CIRCUIT)
+        post = false; /* S12: no default handling, no post pass; RIP still advances */
+    else
+        hd__dispatch_handle(call, vcpu);
+    if (post) { /* S10: the post pass runs on the VMCALL set the pre pass found */
+        out->pre.flags |= HD_VERDICT_POST;
+        hd__run_pass(e, word, vcpu, core_index, context, HD_STAGE_POST, protected_call, nr,
+                 &out->post, record);
+        out->post_ran = true;
+    }
+    hd__dispatch_release(e, &e->cores[core_index]);
+}
+
+static enum hd_status exit_run(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                               const struct hd_exit_call *call, uintptr_t word)
+{
+    exit_passes(e, vcpu, context, call, word, NULL);
+    return HD_OK;
+}
+
+/*
+ * A one-call exit while recording (recorder.h): exit_run()'s passes between the start of the
+ * core's next record, written in place in its ring (the registers as they came), and its end
+ * (the registers as they leave, the verdict); the passes add the tags of the events that fire.
+ */
+static enum hd_status exit_recorded(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                                    const struct hd_exit_call *call, uintptr_t word)
+{
+    struct hd_core *core = &e->cores[vcpu->core];
+    struct hd_exit_record *rec = hd__record_begin(e, core, vcpu);
+
+    hd__dispatch_pid(e, vcpu); /* the record names the process even when no event asks */
+    exit_passes(e, vcpu, context, call, word, rec);
+    hd__record_end(core, rec, vcpu, call->out);
+    return HD_OK;
+}
