@@ -7,16 +7,17 @@
  * that ran 200 buffers touched 200 pages (more than the L1 iTLB holds) where HyperDbg's code
  * sits in one arena; and a process may hold only vm.max_map_count (65,530) mappings.
  *
- * W^X by two views of one file. The code lives in a memfd, grown in chunks; each chunk is
- * mapped once, read+execute (MAP_SHARED), and that view is what the code runs from. Writes go
- * through a short-lived read+write mapping of just the pages concerned, at an address nobody
- * else is given, unmapped as soon as the bytes are in. So no mapping of this process is ever
- * writable and executable (mprotect cannot do it here: a page holds the code of other events
- * that other threads may be running, so it can never be made writable itself). The same
- * physical page is reachable through both views while a write lasts, as with hdevent.ko's
- * vmap alias; the blocks written are ones no thread runs (new, or freed after the engine's
- * grace period), and x86 keeps instruction fetch coherent with stores to the same physical
- * line, whichever virtual address made them.
+ * W^X without a writable mapping. The code lives in a memfd, grown in chunks; each chunk is
+ * mapped once, read+execute (MAP_SHARED), and that view is what the code runs from. Bytes go
+ * in with pwritev() on the memfd: the kernel copies them into the file's pages, which the
+ * view shows. So no mapping of this process is ever writable, let alone writable and
+ * executable; mprotect could not do it here anyway (a page holds the code of other events
+ * that other threads may be running, so it can never be made writable itself), and a
+ * short-lived read+write view of the pages (hdevent.ko's vmap alias) would cost a mapping, a
+ * page fault and an unmapping with its TLB shootdown per write, where pwritev is one system
+ * call. The blocks written are ones no thread runs (new, or freed after the engine's grace
+ * period), and x86 keeps instruction fetch coherent with stores to the same physical line,
+ * whichever virtual address (here the kernel's) made them.
  *
  * The chunks are cut in 64-byte blocks (a bitmap per chunk, first fit from the lowest block
  * that may be free), each buffer starting on a block: 16-byte aligned as the trampoline wants,
@@ -42,6 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #ifndef MFD_EXEC /* Linux 6.3: say that the memfd will be mapped executable */
@@ -52,6 +54,8 @@
 #define EXEC_CHUNK (256u << 10) /* 4,096 blocks: ~3,000 small buffers per chunk */
 #define EXEC_MAX (64u << 20)    /* a buffer larger than this is refused */
 #define INT3 0xCC
+
+static uint8_t int3_run[1024]; /* INT3s to write from (filled once, read only after) */
 
 /* ---- forks ------------------------------------------------------------------------------ */
 
@@ -66,6 +70,7 @@ static void after_fork_in_child(void)
 static void watch_forks(void)
 {
     pthread_atfork(NULL, NULL, after_fork_in_child);
+    memset(int3_run, INT3, sizeof(int3_run));
 }
 
 void hd__host_exec_init(struct hd_host *h)
@@ -211,23 +216,32 @@ static bool exec_reserve(struct hd_host_exec *ex, uint32_t want, uint32_t *chunk
 /* ---- writing (no lock: the blocks are the writer's) ------------------------------------- */
 
 /*
- * Write @p len bytes at @p offset of the memfd: @p src's @p size bytes, INT3 after them.
- * Through a read+write mapping of just those pages, unmapped before returning.
- * @return false when the mapping could not be made (nothing written).
+ * Write @p src's @p size bytes at @p offset of the memfd, INT3 after them up to @p len, with
+ * pwritev: the kernel copies into the file's pages, which the read+execute views show.
+ * @return false when the write failed (the bytes may be partly written: unused blocks).
  */
 static bool exec_write(int fd, size_t offset, const void *src, size_t size, size_t len)
 {
-    size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    size_t start = offset / page * page;
-    size_t span = (offset + len + page - 1) / page * page - start;
-    uint8_t *alias = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)start);
+    size_t done = 0;
 
-    if (alias == MAP_FAILED)
-        return false;
-    if (size)
-        memcpy(alias + (offset - start), src, size);
-    memset(alias + (offset - start) + size, INT3, len - size);
-    munmap(alias, span);
+    while (done < len) {
+        struct iovec iov[2];
+        int n = 0;
+        size_t pad_from = done > size ? done : size;
+        size_t pad = len - pad_from < sizeof(int3_run) ? len - pad_from : sizeof(int3_run);
+        ssize_t w;
+
+        if (done < size)
+            iov[n++] = (struct iovec){(uint8_t *)(uintptr_t)src + done, size - done};
+        if (pad)
+            iov[n++] = (struct iovec){int3_run, pad};
+        w = pwritev(fd, iov, n, (off_t)(offset + done));
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return false;
+        done += (size_t)w;
+    }
     return true;
 }
 
@@ -308,8 +322,8 @@ void hd__host_exec_free(void *user, void *code, size_t size)
     pthread_mutex_unlock(&h->state_lock);
     if (!found)
         return; /* not ours: the engine never does this, and there is nothing to free */
-    /* Back to INT3 before the blocks can be handed out again. If the mapping cannot be made
-     * the stale bytes stay, unreachable: reuse goes through exec_write, which overwrites. */
+    /* Back to INT3 before the blocks can be handed out again. If the write fails the stale
+     * bytes stay, unreachable: reuse goes through exec_write, which overwrites them. */
     if (written)
         exec_write(fd, offset, NULL, 0, (size_t)want * EXEC_BLOCK);
     pthread_mutex_lock(&h->state_lock);

@@ -5,8 +5,8 @@
  * A scenario's raw code runs in this process. After setup the simulator itself needs very
  * little of the kernel: writes to stdout and stderr, memory for events (brk, mmap without
  * PROT_EXEC, mprotect to none, read or read+write, munmap), the host backend's code memfd
- * (grown with ftruncate, each new chunk mapped read+execute, closed at the end: that
- * descriptor only, and never writable and executable), the host backend's per-exit signal handlers and timer,
+ * (written with pwritev, grown with ftruncate, each new chunk mapped read+execute, closed at
+ * the end: that descriptor only), the host backend's per-exit signal handlers and timer,
  * and exit. Nothing else can be made executable: no mprotect to PROT_EXEC, no executable
  * mapping of anonymous memory or of another file. Everything else — opening files,
  * sockets, processes, other descriptors — traps: SIGSYS, which the host backend contains
@@ -153,10 +153,12 @@ static int allow_simulator(scmp_filter_ctx ctx)
     rc |= allow_if(ctx, SCMP_SYS(mmap), SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
     for (size_t i = 0; i < sizeof(prots) / sizeof(prots[0]); i++) /* never executable */
         rc |= allow_if(ctx, SCMP_SYS(mprotect), SCMP_A2(SCMP_CMP_EQ, prots[i]));
-    if (exec_fd >= 0) { /* a new chunk of the host's raw code (backends/host/exec.c); the
-                         * host closes the memfd when it is destroyed */
+    if (exec_fd >= 0) { /* the host's raw code (backends/host/exec.c): written with pwritev,
+                         * a new chunk added with ftruncate and a read+execute mapping, the
+                         * memfd closed when the host is destroyed */
         rc |= allow_if(ctx, SCMP_SYS(ftruncate), SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)exec_fd));
         rc |= allow_if(ctx, SCMP_SYS(close), SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)exec_fd));
+        rc |= allow_if(ctx, SCMP_SYS(pwritev), SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)exec_fd));
         rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 3,
                                SCMP_A2(SCMP_CMP_EQ, PROT_READ | PROT_EXEC),
                                SCMP_A3(SCMP_CMP_EQ, MAP_SHARED),
