@@ -16,8 +16,10 @@
  * short-lived read+write view of the pages (hdevent.ko's vmap alias) would cost a mapping, a
  * page fault and an unmapping with its TLB shootdown per write, where pwritev is one system
  * call. The blocks written are ones no thread runs (new, or freed after the engine's grace
- * period), and x86 keeps instruction fetch coherent with stores to the same physical line,
- * whichever virtual address (here the kernel's) made them.
+ * period), and x86 keeps its instruction caches coherent with stores to the same physical
+ * line, whichever virtual address (here the kernel's) made them; the SDM's cross-modifying
+ * code protocol (8.1.3) asks more only of a processor that may be fetching those very bytes,
+ * and the engine publishes code to the dispatchers only after exec_alloc returned.
  *
  * The chunks are cut in 64-byte blocks (a bitmap per chunk, first fit from the lowest block
  * that may be free), each buffer starting on a block: 16-byte aligned as the trampoline wants,
