@@ -13,23 +13,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/membarrier.h>
-#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #define HD_HOST_BREAKS_KEPT 4096u
-/* Room before each region of raw code for its struct exec_header. */
-#define HD_HOST_EXEC_HEADER 16u
 
 /* The largest region of simulated guest memory (hd_host_memory_map). */
 #define HD_HOST_MEMORY_MAX (16u << 20)
 
 /* ---- allocation accounting and failure injection -------------------------------------- */
 
-/* Count a call; true if this one must fail. */
-static bool allocation_call(struct hd_host *h)
+bool hd__host_allocation_call(struct hd_host *h)
 {
     bool fail;
     pthread_mutex_lock(&h->state_lock);
@@ -43,7 +39,7 @@ static bool allocation_call(struct hd_host *h)
     return fail;
 }
 
-static void allocation_gone(struct hd_host *h)
+void hd__host_allocation_gone(struct hd_host *h)
 {
     pthread_mutex_lock(&h->state_lock);
     h->live--;
@@ -54,92 +50,18 @@ static void *host_alloc(void *user, size_t size)
 {
     struct hd_host *h = user;
     void *p;
-    if (allocation_call(h))
+    if (hd__host_allocation_call(h))
         return NULL;
     p = aligned_alloc(64, (size + 63) & ~(size_t)63);
     if (!p)
-        allocation_gone(h);
+        hd__host_allocation_gone(h);
     return p;
 }
 
 static void host_free(void *user, void *ptr)
 {
     free(ptr);
-    allocation_gone(user);
-}
-
-/*
- * Each region of raw code starts with its header (where the mapping starts, its size, its
- * slot in the region table); the code follows, 16-byte aligned.
- */
-struct exec_header {
-    uint8_t *base;
-    uint32_t total;
-    uint32_t slot;
-};
-_Static_assert(sizeof(struct exec_header) == HD_HOST_EXEC_HEADER, "header size");
-
-/*
- * W^X: map writable, copy, then make it read+execute; it is never writable and executable.
- * The region is entered in the region table first (its slot kept in the header before the
- * code), so the time limit knows it as raw code from the moment it can run.
- *
- * Each region has its own pages (mprotect works on pages), but its code starts at a
- * different 64-byte line of the page each time ("colours", as a kernel's packed arena
- * would give): at one fixed page offset every event's code would share one set of the
- * instruction cache (8 ways), and an exit running more code than that would miss on each.
- */
-static bool host_exec_alloc(void *user, const void *code, size_t size, void **out)
-{
-    struct hd_host *h = user;
-    static _Atomic(uint32_t) colours;
-    size_t lead = (size_t)(atomic_fetch_add(&colours, 1) % 64u) * 64u;
-    size_t total = lead + HD_HOST_EXEC_HEADER + size;
-    struct exec_header header;
-    uint8_t *p;
-
-    if (allocation_call(h))
-        return false;
-    if (total > UINT32_MAX) {
-        allocation_gone(h);
-        return false;
-    }
-    p = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) {
-        allocation_gone(h);
-        return false;
-    }
-    memcpy(p + lead + HD_HOST_EXEC_HEADER, code, size);
-    header.base = p;
-    header.total = (uint32_t)total;
-    pthread_mutex_lock(&h->state_lock);
-    header.slot = hd__host_region_add(h, (uintptr_t)p + lead + HD_HOST_EXEC_HEADER, size);
-    pthread_mutex_unlock(&h->state_lock);
-    memcpy(p + lead, &header, sizeof(header));
-    if (mprotect(p, total, PROT_READ | PROT_EXEC) != 0) {
-        pthread_mutex_lock(&h->state_lock);
-        hd__host_region_remove(h, header.slot);
-        pthread_mutex_unlock(&h->state_lock);
-        munmap(p, total);
-        allocation_gone(h);
-        return false;
-    }
-    *out = p + lead + HD_HOST_EXEC_HEADER;
-    return true;
-}
-
-static void host_exec_free(void *user, void *code, size_t size)
-{
-    struct hd_host *h = user;
-    struct exec_header header;
-
-    (void)size;
-    memcpy(&header, (uint8_t *)code - HD_HOST_EXEC_HEADER, sizeof(header));
-    pthread_mutex_lock(&h->state_lock);
-    hd__host_region_remove(h, header.slot);
-    pthread_mutex_unlock(&h->state_lock);
-    munmap(header.base, header.total);
-    allocation_gone(h);
+    hd__host_allocation_gone(user);
 }
 
 /* ---- the other ops ------------------------------------------------------------------- */
@@ -356,6 +278,7 @@ enum hd_status hd_host_create(const struct hd_host_config *config, struct hd_hos
         return HD_ERR_NO_MEMORY;
     pthread_mutex_init(&h->writer_lock, NULL);
     pthread_mutex_init(&h->state_lock, NULL);
+    hd__host_exec_init(h);
     h->cores = config && config->cores ? config->cores : HD_HOST_CORES_DEFAULT; /* 0: default */
     h->faults = calloc(h->cores, sizeof(*h->faults));
     h->faulted = calloc(h->cores, sizeof(*h->faulted));
@@ -378,8 +301,8 @@ enum hd_status hd_host_create(const struct hd_host_config *config, struct hd_hos
     h->ops.user = h;
     h->ops.alloc = host_alloc;
     h->ops.free = host_free;
-    h->ops.exec_alloc = host_exec_alloc;
-    h->ops.exec_free = host_exec_free;
+    h->ops.exec_alloc = hd__host_exec_alloc;
+    h->ops.exec_free = hd__host_exec_free;
     h->ops.core_count = host_core_count;
     h->ops.current_pid = host_current_pid;
     h->ops.log = host_log;
@@ -408,6 +331,7 @@ void hd_host_destroy(struct hd_host *host)
 {
     if (!host)
         return;
+    hd__host_exec_destroy(host);
     hd__host_regions_free(host);
     pthread_mutex_destroy(&host->writer_lock);
     pthread_mutex_destroy(&host->state_lock);

@@ -41,6 +41,31 @@ struct hd_host_regions {
     uint32_t free_count, free_cap;
 };
 
+/*
+ * The host's executable memory (exec.c): a memfd grown in chunks, each mapped once
+ * read+execute and cut in HD_HOST_EXEC_BLOCK-byte blocks. Under state_lock.
+ */
+#define HD_HOST_EXEC_BLOCK 64u
+
+struct hd_host_exec_chunk {
+    uint8_t *code;      /* the read+execute view */
+    size_t offset;      /* where the chunk starts in the memfd */
+    uint32_t blocks;
+    uint32_t used;      /* blocks in use */
+    uint32_t hint;      /* no free block lies below it */
+    bool inherited;     /* the parent's, before a fork: never written or allocated from */
+    uint64_t *bitmap;   /* one bit per block, 1: in use */
+    uint32_t *slot;     /* [block]: the region-table slot of the buffer starting there */
+};
+
+struct hd_host_exec {
+    int fd;             /* the memfd; -1 until the first chunk or hd_host_exec_fd() */
+    size_t file_size;   /* the memfd's length: the chunks end to end */
+    uint64_t fork_generation;
+    struct hd_host_exec_chunk *chunks;
+    uint32_t chunk_count, chunk_cap;
+};
+
 /* A region of simulated guest memory (hd_host_memory_map). */
 struct host_region {
     uint64_t address;
@@ -68,6 +93,7 @@ struct hd_host {
     uint64_t calls;
     int64_t fail_at;               /* calls value at which to fail once; -1: never */
 
+    struct hd_host_exec exec;      /* raw code's memory, under state_lock */
     struct hd_host_regions regions;
     _Atomic(uint32_t) code_regions; /* live regions: no raw code, no timer to arm */
     struct hd_host_fault *faults;  /* [cores]: the last fault contained on each core */
@@ -85,6 +111,20 @@ static inline uint64_t hd__host_read_locked(struct hd_host *host, const uint64_t
     pthread_mutex_unlock(&host->state_lock);
     return n;
 }
+
+/* ---- host.c: allocation accounting and failure injection, under state_lock ----------- */
+
+/* Count an allocation call; true if this one must fail (it is then not counted live). */
+bool hd__host_allocation_call(struct hd_host *h);
+/* An allocation counted live is gone (freed, or failed after being counted). */
+void hd__host_allocation_gone(struct hd_host *h);
+
+/* ---- exec.c: hd_backend_ops.exec_alloc/exec_free ---------------------------------------- */
+
+void hd__host_exec_init(struct hd_host *h);
+bool hd__host_exec_alloc(void *user, const void *code, size_t size, void **out);
+void hd__host_exec_free(void *user, void *code, size_t size);
+void hd__host_exec_destroy(struct hd_host *h);
 
 /* ---- contain.c ------------------------------------------------------------------------- */
 

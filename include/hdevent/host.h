@@ -204,6 +204,17 @@ HD_API uint64_t hd_host_fault_count(struct hd_host *host);
  */
 HD_API enum hd_status hd_host_contain_prepare(struct hd_host *host);
 
+/**
+ * The descriptor of the memfd that holds @p host's raw code (exec_alloc packs the code of
+ * many events into its pages: docs/host-backend.md), made now if it was not yet. For a
+ * program that then restricts its own system calls (`hdevent run`'s seccomp filter): raw code
+ * registered afterwards needs `pwritev` on this descriptor (the code is written with it),
+ * and `ftruncate` of it and a read+execute MAP_SHARED `mmap` of it when a chunk is added;
+ * hd_host_destroy() closes it (`close`). The host owns the descriptor.
+ * @return the descriptor; -1 when @p host is NULL or the memfd could not be made (errno).
+ */
+HD_API int hd_host_exec_fd(struct hd_host *host);
+
 /** Most regions of simulated guest memory a host backend holds. */
 #define HD_HOST_MEMORY_REGIONS 16u
 

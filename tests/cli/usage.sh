@@ -260,5 +260,15 @@ else
 fi
 t parse --text '!vmcall pid 1x'; want 1 '' 'error: column 13*' # not a terminal: no colour
 
+# ---- run: raw code registered under the seccomp filter ------------------------------------
+# 9,000 events with custom code fill three chunks of the host's code memfd: the second and
+# third are added after the filter is in place (ftruncate and a read+execute mmap of that
+# descriptor, which the filter allows, as it allows pwritev on it: docs/cli.md). The last exit
+# runs every event's code.
+for i in $(seq 0 8999); do printf '!vmcall pid 490 code {48 C7 42 18 %02X 00 00 00 C3}\n' $((i % 256)); done >many.scenario
+echo 'vmcall core=0 pid=490' >>many.scenario
+t run many.scenario; want 0 '*"type":"summary","lines":9001,"failed":0}' ''
+holds OUT '"rbx":"0x27"' # event 9000's code (rbx = 0n8999 % 0n256 = 0x27) ran last
+
 echo "hdevent as a Unix tool: $checks checks, $failed failed"
 [ "$failed" -eq 0 ] && [ "$checks" -gt 100 ]

@@ -166,6 +166,11 @@ enum run_filter run_filter_install(char *err, size_t err_size);
  *  before it). Call it before run_filter_install(); at most SINK_MAX + 1 descriptors. */
 void run_filter_allow_writes(const int *fds, uint32_t count);
 
+/** The host backend's code memfd (hd_host_exec_fd()): raw code registered under the filter
+ *  may grow it (ftruncate) and map it read+execute, that descriptor only. Call it before
+ *  run_filter_install(); a negative @p fd allows nothing. */
+void run_filter_allow_exec_fd(int fd);
+
 /**
  * The name of system call @p nr of ABI @p arch (an AUDIT_ARCH_* value, as SIGSYS reports it):
  * "getpid", or "?" when unknown. Writes into @p buf.

@@ -4,8 +4,11 @@
  *
  * A scenario's raw code runs in this process. After setup the simulator itself needs very
  * little of the kernel: writes to stdout and stderr, memory for events (brk, mmap without
- * PROT_EXEC, mprotect to read+write or read+execute but never both, munmap), the host
- * backend's per-exit signal handlers and timer, and exit. Everything else — opening files,
+ * PROT_EXEC, mprotect to none, read or read+write, munmap), the host backend's code memfd
+ * (written with pwritev, grown with ftruncate, each new chunk mapped read+execute, closed at
+ * the end: that descriptor only), the host backend's per-exit signal handlers and timer,
+ * and exit. Nothing else can be made executable: no mprotect to PROT_EXEC, no executable
+ * mapping of anonymous memory or of another file. Everything else — opening files,
  * sockets, processes, other descriptors — traps: SIGSYS, which the host backend contains
  * like any fault when a hook made the call (the line's error names the call), which fails
  * the module sink whose callback made it, and which ends the run with status 3 when hdevent
@@ -33,6 +36,7 @@
 static volatile sig_atomic_t own_refused;
 static int sink_fds[SINK_MAX + 1]; /* run_filter_allow_writes(): the sinks, --record's file */
 static uint32_t sink_fd_count;
+static int exec_fd = -1; /* run_filter_allow_exec_fd(): the host backend's code memfd */
 
 void run_filter_allow_writes(const int *fds, uint32_t count)
 {
@@ -69,6 +73,11 @@ static void own_call_refused(int sig, siginfo_t *si, void *ucontext)
         own_refused = 1;
     uc->uc_mcontext.gregs[REG_RAX] = -EPERM; /* the call's result: it was not made */
     own_refused = 1;
+}
+
+void run_filter_allow_exec_fd(int fd)
+{
+    exec_fd = fd;
 }
 
 bool run_filter_refused_own(void)
@@ -131,8 +140,7 @@ static int allow_simulator(scmp_filter_ctx ctx)
         SCMP_SYS(exit), SCMP_SYS(exit_group),
         SCMP_SYS(poll), SCMP_SYS(ppoll), /* a sink's write waiting for its reader (sink.c) */
     };
-    static const unsigned prots[] = {PROT_NONE, PROT_READ, PROT_READ | PROT_WRITE,
-                                     PROT_READ | PROT_EXEC};
+    static const unsigned prots[] = {PROT_NONE, PROT_READ, PROT_READ | PROT_WRITE};
     int rc = 0;
 
     for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++)
@@ -143,8 +151,19 @@ static int allow_simulator(scmp_filter_ctx ctx)
         rc |= allow_if(ctx, SCMP_SYS(write), SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)sink_fds[i])) |
               allow_if(ctx, SCMP_SYS(close), SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)sink_fds[i]));
     rc |= allow_if(ctx, SCMP_SYS(mmap), SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
-    for (size_t i = 0; i < sizeof(prots) / sizeof(prots[0]); i++) /* W^X: never both */
+    for (size_t i = 0; i < sizeof(prots) / sizeof(prots[0]); i++) /* never executable */
         rc |= allow_if(ctx, SCMP_SYS(mprotect), SCMP_A2(SCMP_CMP_EQ, prots[i]));
+    if (exec_fd >= 0) { /* the host's raw code (backends/host/exec.c): written with pwritev,
+                         * a new chunk added with ftruncate and a read+execute mapping, the
+                         * memfd closed when the host is destroyed */
+        rc |= allow_if(ctx, SCMP_SYS(ftruncate), SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)exec_fd));
+        rc |= allow_if(ctx, SCMP_SYS(close), SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)exec_fd));
+        rc |= allow_if(ctx, SCMP_SYS(pwritev), SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)exec_fd));
+        rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 3,
+                               SCMP_A2(SCMP_CMP_EQ, PROT_READ | PROT_EXEC),
+                               SCMP_A3(SCMP_CMP_EQ, MAP_SHARED),
+                               SCMP_A4(SCMP_CMP_EQ, (scmp_datum_t)exec_fd));
+    }
     return rc;
 }
 
