@@ -73,11 +73,14 @@ static inline uint32_t hd_side_exit_handled(struct hd_engine *e, struct hd_vcpu 
                                             struct hd_guest_regs *regs)
 {
     struct hd_exit x;
-    if (!hd_vmcall_armed(e)) {
-        hd_vmcall_default(NULL, v); /* what the in-tree exit handler does (vmx_exit.c) */
+    v->regs = regs;
+    if (!hd_vmcall_armed(e)) { /* what the shared VMX layer does (vmx_exit.c) */
+        v->cpl = 0;
+        v->flags = HD_VCPU_PID_LAZY;
+        hd_vmcall_own(e, v); /* S14: the own-hypercall decision the handling reads */
+        hd_vmcall_default(NULL, v);
         return 0;
     }
-    v->regs = regs;
     v->rip = HD_HOST_VCPU_RIP;
     v->insn_len = 3;
     v->core = bench_os_core();

@@ -362,5 +362,10 @@ void hdbg_flush(const struct hdbg_set *s)
 /* Last in the file: the functions above keep their places (and alignment) in the text. */
 __attribute__((noinline, noipa)) void hdbg_handle_vmcall(struct hd_guest_regs *regs)
 {
-    regs->rax = (uint64_t)-1000; /* -KVM_ENOSYS, as hd_vmcall_default() answers */
+    /* HyperDbg's VMCALL handler tells its own hypercalls by the magic in r10/r11/r12 (what
+     * hd_vmcall_own() decides on the hd side); any other gets -KVM_ENOSYS, as
+     * hd_vmcall_default() answers. */
+    bool own = regs->r10 == 0x48564653ull && regs->r11 == 0x564D43414C4Cull &&
+               regs->r12 == 0x4E4F485950455256ull;
+    regs->rax = own ? 0 : (uint64_t)-1000;
 }
