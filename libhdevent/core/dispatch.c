@@ -179,10 +179,9 @@ static enum hd_status pre_slow(struct hd_engine *e, struct hd_core *core, struct
 }
 
 /*
- * The walk of the two-call pre pass's one short list @l (hd__walkable()) and the end of the hold,
- * by tail call: one leaf record with one action in a frame of its own
- * (hd__dispatch_leaf_one_*), a list that starts with a leaf record by
- * hd__dispatch_leaf_pre(), any other by pre_walk().
+ * The walk of the two-call pre pass's one short list @l (hd__walkable()) and the end of the
+ * hold, by tail call: one command in a frame of its own (hd__dispatch_command_*, _filter_*),
+ * a list that starts with a leaf record by hd__dispatch_leaf_pre(), any other by pre_walk().
  */
 static inline enum hd_status pre_list(struct hd_engine *e, struct hd_vcpu *vcpu,
                                       void *context, struct hd_verdict *verdict,
@@ -190,10 +189,16 @@ static inline enum hd_status pre_list(struct hd_engine *e, struct hd_vcpu *vcpu,
 {
     const struct hd_snap_entry *en = hd_snap_list_records(l);
 
-    if (hd__dispatch_leaf_one(l)) /* one `!vmcall … code {…}` (P1) */
+    switch (hd__dispatch_one_command(l)) { /* one `!vmcall … code {…}` (P1) or filter */
+    case HD_SNAP_ONE_CODE:
         return en->condition == HD_SNAP_COND_NONE
-                   ? hd__dispatch_leaf_one_pre(e, vcpu, context, verdict, l)
-                   : hd__dispatch_leaf_one_cond_pre(e, vcpu, context, verdict, l);
+                   ? hd__dispatch_command_pre(e, vcpu, context, verdict, l)
+                   : hd__dispatch_command_cond_pre(e, vcpu, context, verdict, l);
+    case HD_SNAP_ONE_FILTER:
+        return hd__dispatch_filter_pre(e, vcpu, context, verdict, l);
+    default:
+        break;
+    }
     return en->leaf ? hd__dispatch_leaf_pre(e, vcpu, context, verdict, l)
                     : pre_walk(e, vcpu, context, verdict, l);
 }

@@ -88,19 +88,27 @@ static enum hd_status exit_slow(struct hd_engine *e, struct hd_core *core, struc
 
 /*
  * The one-call exit holding snapshot @word. The usual event, unfiltered and made by one
- * `!vmcall … code {…}` (hd__dispatch_leaf_one()), is found here with no call and so no frame
- * and runs in the leaf walk's small frame (a tail call); every other set goes to exit_find().
+ * command (hd__dispatch_one_command(): `!vmcall … code {…}`, or a script that is a filter), is
+ * found here with no call and so no frame and runs in a small frame of its own (a tail call);
+ * every other set goes to exit_find().
  */
 static enum hd_status exit_held(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                                 const struct hd_exit_call *call, uintptr_t word)
 {
     const struct hd_snap_direct *d = (const struct hd_snap_direct *)hd_snap_node(word);
 
-    if (HD_LIKELY(hd_snap_is_direct(word)) && d->key == hd_snap_key(HD_ALL, HD_ALL) &&
-        hd__dispatch_leaf_one(&d->list))
-        return hd_snap_list_records(&d->list)->condition == HD_SNAP_COND_NONE
-                   ? hd__dispatch_leaf_one_exit(e, vcpu, context, call, &d->list)
-                   : hd__dispatch_leaf_one_cond_exit(e, vcpu, context, call, &d->list);
+    if (HD_LIKELY(hd_snap_is_direct(word)) && d->key == hd_snap_key(HD_ALL, HD_ALL)) {
+        switch (hd__dispatch_one_command(&d->list)) {
+        case HD_SNAP_ONE_CODE:
+            return hd_snap_list_records(&d->list)->condition == HD_SNAP_COND_NONE
+                       ? hd__dispatch_command_exit(e, vcpu, context, call, &d->list)
+                       : hd__dispatch_command_cond_exit(e, vcpu, context, call, &d->list);
+        case HD_SNAP_ONE_FILTER:
+            return hd__dispatch_filter_exit(e, vcpu, context, call, &d->list);
+        default:
+            break;
+        }
+    }
     return exit_find(e, vcpu, context, call, word);
 }
 

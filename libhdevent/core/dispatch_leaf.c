@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The usual exit's walk when its events are leaves (hd_snap_entry.leaf): raw code that needs
+ * The usual exit's walks when its events are leaves (hd_snap_entry.leaf): raw code that needs
  * no trampoline (code_leaf.c) as condition and actions, no buffer — what HyperDbg's commands
  * with custom code and a raw condition usually make. Such a record is nothing but direct
  * calls and two counters, so the walk keeps its few values in registers across the calls
- * and counts the verdict in place: a smaller frame than hd__walk() (internal/dispatch_entry.h), which also
- * carries the trampoline, buffers, messages and filters (issue 16). From a record of any
- * other kind on, the list runs out of line, as hd__walk() would run it.
+ * and counts the verdict in place: a smaller frame than hd__walk()
+ * (internal/dispatch_entry.h), which also carries the trampoline, buffers, messages and
+ * filters (issue 16). From a record of any other kind on, the list runs out of line, as
+ * hd__walk() would run it. One command alone (hd_snap_entry.one) runs in a frame smaller
+ * still, by either entry form (hd__dispatch_command_*).
  *
  * Same context as dispatch.c: VMX root, interrupts off, no allocation, no lock, no locked
  * instruction.
@@ -62,20 +64,28 @@ walk_leaves(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
 }
 
 /*
- * A list of one leaf record with one action (hd__dispatch_leaf_one()): what one
- * `!vmcall … code {…}` makes, with or without `condition {…}` — the most common set of all
- * (P1, issue 16). Its run is inlined into four small functions, by entry form and with or
- * without a condition (@cond, a constant), so each keeps live across its calls only what
- * later steps need: the end of the hold is one pointer, NULL under IPI grace periods
+ * What one command makes (hd__dispatch_one_command()): `!vmcall … code {…}` or `script {…}`
+ * whose script is a fast-path filter, with or without a condition that needs no trampoline
+ * — the most common sets of all (P1, S_filter; issue 16). Its run is inlined into six small
+ * functions, by entry form and @shape (a constant), so each keeps live across its calls only
+ * what later steps need: the end of the hold is one pointer, NULL under IPI grace periods
  * (hd__dispatch_release()), and the verdict, which the code cannot see, is written before
  * the action runs. Without a condition the two-call form's frame is one register, where the
- * walk saves six. @verdict: zeroed by the entry.
+ * leaf walk saves six. @verdict: zeroed by the entry. The pass is an ordinary exit's pre
+ * pass, so a filter's event_sc(1) counts as a hook's short-circuit (S12), as in hd__walk().
  */
+enum one_shape {
+    ONE_CODE,      /* HD_SNAP_ONE_CODE without a condition */
+    ONE_COND_CODE, /* HD_SNAP_ONE_CODE with a leaf condition */
+    ONE_FILTER,    /* HD_SNAP_ONE_FILTER, with a leaf condition or none */
+};
+
 static inline __attribute__((__always_inline__)) void
-run_one(const struct hd_snap_entry *en, const struct hd_vcpu *vcpu, void *context,
-        struct hd_verdict *verdict, bool cond)
+run_one(const struct hd_engine *e, const struct hd_snap_entry *en, struct hd_vcpu *vcpu,
+        void *context, struct hd_verdict *verdict, enum one_shape shape)
 {
     const struct hd_snap_action *a = (const struct hd_snap_action *)(en + 1);
+    bool cond = shape == ONE_COND_CODE || (shape == ONE_FILTER && en->condition);
 
     /* Each use reads vcpu's fields again: the record is live anyway, and a call may have
      * changed memory, so nothing derived from it is kept in a register across the calls. */
@@ -89,7 +99,14 @@ run_one(const struct hd_snap_entry *en, const struct hd_vcpu *vcpu, void *contex
     verdict->fired = 1;
     if (en->short_circuit) /* S12 */
         verdict->flags |= HD_VERDICT_SHORT_CIRCUIT;
-    hd__arch_call_leaf(a->run.code, 0, (uintptr_t)vcpu->regs, (uintptr_t)context); /* S18: no buffer */
+    if (shape == ONE_FILTER) { /* its compares, right here */
+        if (hd__script_filter(a->run.script, (const uint64_t *)(const void *)vcpu->regs,
+                              hd__dispatch_pid(e, vcpu), vcpu->core))
+            verdict->flags |= HD_VERDICT_SHORT_CIRCUIT;
+        return;
+    }
+    /* no buffer: S18 cannot apply */
+    hd__arch_call_leaf(a->run.code, 0, (uintptr_t)vcpu->regs, (uintptr_t)context);
 }
 
 /* The core's sequence to end the hold with, or NULL when the exit made no mark (IPI). */
@@ -106,11 +123,11 @@ static inline void hold_end(uint64_t *seq)
 
 static inline __attribute__((__always_inline__)) enum hd_status
 one_pre(struct hd_engine *e, struct hd_vcpu *vcpu, void *context, struct hd_verdict *verdict,
-        const struct hd_snap_list *l, bool cond)
+        const struct hd_snap_list *l, enum one_shape shape)
 {
     uint64_t *seq = hold_of(e, vcpu->core);
 
-    run_one(hd_snap_list_records(l), vcpu, context, verdict, cond);
+    run_one(e, hd_snap_list_records(l), vcpu, context, verdict, shape);
     hold_end(seq);
     return HD_OK;
 }
@@ -118,43 +135,56 @@ one_pre(struct hd_engine *e, struct hd_vcpu *vcpu, void *context, struct hd_verd
 /* The one-call form: the handling unless short-circuited (S12), then the end of the hold. */
 static inline __attribute__((__always_inline__)) enum hd_status
 one_exit(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
-         const struct hd_exit_call *call, const struct hd_snap_list *l, bool cond)
+         const struct hd_exit_call *call, const struct hd_snap_list *l, enum one_shape shape)
 {
     uint64_t *seq = hold_of(e, vcpu->core);
 
-    run_one(hd_snap_list_records(l), vcpu, context, &call->out->pre, cond);
+    run_one(e, hd_snap_list_records(l), vcpu, context, &call->out->pre, shape);
     if (!(call->out->pre.flags & HD_VERDICT_SHORT_CIRCUIT))
         hd__dispatch_handle(call, vcpu);
     hold_end(seq);
     return HD_OK;
 }
 
-enum hd_status hd__dispatch_leaf_one_pre(struct hd_engine *e, struct hd_vcpu *vcpu,
-                                         void *context, struct hd_verdict *verdict,
+enum hd_status hd__dispatch_command_pre(struct hd_engine *e, struct hd_vcpu *vcpu,
+                                        void *context, struct hd_verdict *verdict,
+                                        const struct hd_snap_list *l)
+{
+    return one_pre(e, vcpu, context, verdict, l, ONE_CODE);
+}
+
+enum hd_status hd__dispatch_command_cond_pre(struct hd_engine *e, struct hd_vcpu *vcpu,
+                                             void *context, struct hd_verdict *verdict,
+                                             const struct hd_snap_list *l)
+{
+    return one_pre(e, vcpu, context, verdict, l, ONE_COND_CODE);
+}
+
+enum hd_status hd__dispatch_filter_pre(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                                       struct hd_verdict *verdict, const struct hd_snap_list *l)
+{
+    return one_pre(e, vcpu, context, verdict, l, ONE_FILTER);
+}
+
+enum hd_status hd__dispatch_command_exit(struct hd_engine *e, struct hd_vcpu *vcpu,
+                                         void *context, const struct hd_exit_call *call,
                                          const struct hd_snap_list *l)
 {
-    return one_pre(e, vcpu, context, verdict, l, false);
+    return one_exit(e, vcpu, context, call, l, ONE_CODE);
 }
 
-enum hd_status hd__dispatch_leaf_one_cond_pre(struct hd_engine *e, struct hd_vcpu *vcpu,
-                                              void *context, struct hd_verdict *verdict,
+enum hd_status hd__dispatch_command_cond_exit(struct hd_engine *e, struct hd_vcpu *vcpu,
+                                              void *context, const struct hd_exit_call *call,
                                               const struct hd_snap_list *l)
 {
-    return one_pre(e, vcpu, context, verdict, l, true);
+    return one_exit(e, vcpu, context, call, l, ONE_COND_CODE);
 }
 
-enum hd_status hd__dispatch_leaf_one_exit(struct hd_engine *e, struct hd_vcpu *vcpu,
-                                          void *context, const struct hd_exit_call *call,
-                                          const struct hd_snap_list *l)
+enum hd_status hd__dispatch_filter_exit(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                                        const struct hd_exit_call *call,
+                                        const struct hd_snap_list *l)
 {
-    return one_exit(e, vcpu, context, call, l, false);
-}
-
-enum hd_status hd__dispatch_leaf_one_cond_exit(struct hd_engine *e, struct hd_vcpu *vcpu,
-                                               void *context, const struct hd_exit_call *call,
-                                               const struct hd_snap_list *l)
-{
-    return one_exit(e, vcpu, context, call, l, true);
+    return one_exit(e, vcpu, context, call, l, ONE_FILTER);
 }
 
 enum hd_status hd__dispatch_leaf_pre(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,

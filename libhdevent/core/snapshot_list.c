@@ -84,6 +84,11 @@ static void record_fill(struct hd_snap_entry *en, const struct hd_event *ev)
     en->leaf = en->raw && en->condition <= HD_SNAP_COND_LEAF;
     for (uint32_t i = 0; i < ev->actions.count; i++)
         en->leaf = en->leaf && acts[i].type == HD_SNAP_ACTION_LEAF && !acts[i].buffer_size;
+    en->one = 0; /* one command: one action, a condition that needs no trampoline or none */
+    if (en->raw && en->condition <= HD_SNAP_COND_LEAF && ev->actions.count == 1)
+        en->one = en->leaf                                 ? HD_SNAP_ONE_CODE
+                  : acts[0].type == HD_SNAP_ACTION_FILTER ? HD_SNAP_ONE_FILTER
+                                                          : 0;
 }
 
 /* ---- the runs of a list ------------------------------------------------------------------ */

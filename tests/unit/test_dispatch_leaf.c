@@ -6,6 +6,7 @@
  * S12 (short-circuit: any event that fired) and S18 (buffers) say, by both entry forms.
  */
 #include "helpers.h"
+#include "script_helpers.h"
 
 #include "internal/engine.h"
 
@@ -146,8 +147,8 @@ static void ipi_everywhere(void *user, void (*fn)(void *arg, uint32_t core), voi
 
 /*
  * What one `!vmcall … code {…}` makes — one leaf event with one action, without a condition
- * or with one — runs in a frame of its own (dispatch_leaf.c: hd__dispatch_leaf_one_pre,
- * _one_cond_pre): the verdict, both counters, the code's effect, and the end of the hold
+ * or with one — runs in a frame of its own (dispatch_leaf.c: hd__dispatch_command_pre,
+ * _command_cond_pre and the one-call form's two): the verdict, both counters, the code's effect, and the end of the hold
  * (the core's sequence even again, under counter grace periods; untouched under IPI ones),
  * by both entries, each shape replacing the last.
  */
@@ -187,6 +188,54 @@ static void one_command_events_end_their_hold(void **state)
 }
 
 /*
+ * One command whose action is a script that is a fast-path filter (`!vmcall script {…}`)
+ * runs alone as well: the filter's event_sc(1) short-circuits (S12) only on the exit it holds
+ * for, the event fires on each, and a false leaf condition stops it before the filter (S6).
+ */
+static void one_filter_command(void **state)
+{
+    struct fx *f = *state;
+    const char *filter = "if (@rax == 0x1234 && $pid == 0x490) { event_sc(1); }";
+    uint64_t tag = reg_script(f, filter, 0, 0);
+
+    for (int two = 0; two < 2; two++) {
+        struct hd_guest_regs regs = {.rax = 0x1234};
+        struct hd_verdict v = exit_on(f, &regs, two); /* pid 0x490: short-circuited */
+        assert_int_equal(v.fired, 1);
+        assert_int_equal(v.flags, HD_VERDICT_SHORT_CIRCUIT);
+        regs.rax = 0x1235;
+        v = exit_on(f, &regs, two);
+        assert_int_equal(v.fired, 1);
+        assert_int_equal(v.flags, 0);
+        assert_int_equal(f->engine->cores[2].seq % 2, 0);
+    }
+    counters_are(f, tag, 4, 0);
+    assert_int_equal(hd_event_clear(f->engine, tag), HD_OK);
+
+    {
+        struct hd_script_program p = compile_ok(filter);
+        struct hd_action_desc a;
+        struct hd_event_desc d;
+        hd_action_desc_init(&a, HD_ACTION_SCRIPT);
+        a.script = p.code;
+        a.script_size = p.size;
+        d = ev_desc(HD_ALL, HD_ALL, HD_STAGE_PRE, false, &a, 1);
+        d.condition.kind = HD_CONDITION_RAW;
+        d.condition.code = cond_false;
+        d.condition.code_size = sizeof(cond_false);
+        tag = reg_desc(f, &d);
+        hd_script_program_free(&p);
+    }
+    for (int two = 0; two < 2; two++) {
+        struct hd_guest_regs regs = {.rax = 0x1234};
+        struct hd_verdict v = exit_on(f, &regs, two);
+        assert_int_equal(v.fired, 0);
+        assert_int_equal(v.flags, 0);
+    }
+    counters_are(f, tag, 2, 2);
+}
+
+/*
  * A leaf action with a buffer is not walked as a leaf: its returned pointer into the buffer
  * must still become a message (S18). lea rax, [rcx + 8]; mov qword [rcx + 8], 0x41; ret.
  */
@@ -219,6 +268,7 @@ int main(void)
         T(mixed_list_runs_every_event_in_order),
         T(one_leaf_event),
         T(one_command_events_end_their_hold),
+        T(one_filter_command),
         T(leaf_code_with_a_buffer_still_delivers),
     };
 #undef T

@@ -63,8 +63,9 @@ hd__dispatch_find(const struct hd_engine *e, uintptr_t word, uint64_t key)
 }
 
 /*
- * The end of an exit's hold on its snapshot (internal/dispatch_entry.h: hd__snapshot_hold). With counter grace
- * periods the core's sequence goes even (quiescent); with IPI ones the exit made no mark.
+ * The end of an exit's hold on its snapshot (internal/dispatch_entry.h: hd__snapshot_hold).
+ * With counter grace periods the core's sequence goes even (quiescent); with IPI ones the
+ * exit made no mark.
  */
 static inline void hd__dispatch_release(const struct hd_engine *e, struct hd_core *core)
 {
@@ -91,44 +92,53 @@ static inline void hd__dispatch_handle(const struct hd_exit_call *call, struct h
 }
 
 /*
- * Is @l one leaf record with one action (dispatch_leaf.c: hd__dispatch_leaf_one_*)? What one
- * `!vmcall … code {…}` makes, with or without a condition.
+ * What one command makes, when @l is that (hd_snap_entry.one, HD_SNAP_ONE_*: dispatch_leaf.c,
+ * hd__dispatch_command_*, _filter_*): one record, `!vmcall … code {…}` or `script {…}` with
+ * a fast-path filter, with or without a condition that needs no trampoline; else 0.
  */
-static inline bool hd__dispatch_leaf_one(const struct hd_snap_list *l)
+static inline uint32_t hd__dispatch_one_command(const struct hd_snap_list *l)
 {
-    const struct hd_snap_entry *en = hd_snap_list_records(l);
-    return en->leaf && l->count == 1 && en->action_count == 1;
+    return l->count == 1 ? hd_snap_list_records(l)->one : 0;
 }
 
 /* ---- out of line (dispatch_leaf.c, dispatch_lists.c, dispatch_hooks.c) ------------------ */
 
 /*
- * The usual pre pass's walk of one short list @l (internal/dispatch_entry.h: hd__walkable()) that starts with a
- * leaf record (hd_snap_entry.leaf), counted into @verdict: _pre then ends the hold (the
- * two-call form tail-calls it), _exit does not (the one-call form runs the handling first).
+ * The usual pre pass's walk of one short list @l (internal/dispatch_entry.h: hd__walkable())
+ * that starts with a leaf record (hd_snap_entry.leaf), counted into @verdict: _pre then ends
+ * the hold (the two-call form tail-calls it), _exit does not (the one-call form runs the
+ * handling first).
  */
 enum hd_status hd__dispatch_leaf_pre(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                                      struct hd_verdict *verdict, const struct hd_snap_list *l)
     __attribute__((__noinline__));
 /*
- * The list of one leaf record with one action (hd__dispatch_leaf_one()), run in a frame of
- * its own by the entry form and whether it has a condition; each ends the hold, the one-call
+ * The list of one command (hd__dispatch_one_command()), run in a frame of its own by the
+ * entry form, its action and whether it has a condition; each ends the hold, the one-call
  * form's after the handling.
  */
-enum hd_status hd__dispatch_leaf_one_pre(struct hd_engine *e, struct hd_vcpu *vcpu,
-                                         void *context, struct hd_verdict *verdict,
-                                         const struct hd_snap_list *l) __attribute__((__noinline__));
-enum hd_status hd__dispatch_leaf_one_cond_pre(struct hd_engine *e, struct hd_vcpu *vcpu,
-                                              void *context, struct hd_verdict *verdict,
+enum hd_status hd__dispatch_command_pre(struct hd_engine *e, struct hd_vcpu *vcpu,
+                                        void *context, struct hd_verdict *verdict,
+                                        const struct hd_snap_list *l)
+    __attribute__((__noinline__));
+enum hd_status hd__dispatch_command_cond_pre(struct hd_engine *e, struct hd_vcpu *vcpu,
+                                             void *context, struct hd_verdict *verdict,
+                                             const struct hd_snap_list *l)
+    __attribute__((__noinline__));
+enum hd_status hd__dispatch_filter_pre(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                                       struct hd_verdict *verdict, const struct hd_snap_list *l)
+    __attribute__((__noinline__));
+enum hd_status hd__dispatch_command_exit(struct hd_engine *e, struct hd_vcpu *vcpu,
+                                         void *context, const struct hd_exit_call *call,
+                                         const struct hd_snap_list *l)
+    __attribute__((__noinline__));
+enum hd_status hd__dispatch_command_cond_exit(struct hd_engine *e, struct hd_vcpu *vcpu,
+                                              void *context, const struct hd_exit_call *call,
                                               const struct hd_snap_list *l)
     __attribute__((__noinline__));
-enum hd_status hd__dispatch_leaf_one_exit(struct hd_engine *e, struct hd_vcpu *vcpu,
-                                          void *context, const struct hd_exit_call *call,
-                                          const struct hd_snap_list *l)
-    __attribute__((__noinline__));
-enum hd_status hd__dispatch_leaf_one_cond_exit(struct hd_engine *e, struct hd_vcpu *vcpu,
-                                               void *context, const struct hd_exit_call *call,
-                                               const struct hd_snap_list *l)
+enum hd_status hd__dispatch_filter_exit(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                                        const struct hd_exit_call *call,
+                                        const struct hd_snap_list *l)
     __attribute__((__noinline__));
 void hd__dispatch_leaf_exit(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                             struct hd_verdict *verdict, const struct hd_snap_list *l)

@@ -13,7 +13,8 @@
 
 /* ---- the exit's frame ------------------------------------------------------------------- */
 
-static inline __attribute__((__always_inline__)) struct hd_core *hd__exit_core(struct hd_engine *e, const struct hd_vcpu *vcpu)
+static inline __attribute__((__always_inline__)) struct hd_core *
+hd__exit_core(struct hd_engine *e, const struct hd_vcpu *vcpu)
 {
     if (HD_UNLIKELY(vcpu->core >= e->core_count || !vcpu->regs))
         return NULL;
@@ -29,8 +30,8 @@ static inline __attribute__((__always_inline__)) struct hd_core *hd__exit_core(s
  * slow way closes before this exit could give it its registers: recording may have gone off
  * since). So the short way's walks never trace.
  */
-static inline __attribute__((__always_inline__)) bool hd__plain_exit(const struct hd_engine *e, const struct hd_core *core,
-                              struct hd_vcpu *vcpu)
+static inline __attribute__((__always_inline__)) bool
+hd__plain_exit(const struct hd_engine *e, const struct hd_core *core, struct hd_vcpu *vcpu)
 {
     if (hd_load_relaxed(&e->slow_way) || core->post_pending || core->record_open ||
         hd_hypercall_is_hyperdbg(vcpu))
@@ -44,8 +45,8 @@ static inline __attribute__((__always_inline__)) bool hd__plain_exit(const struc
  * per exit, before any hook runs (hooks cannot talk their way into or out of it), and told to
  * the backend in vcpu->flags and to the caller in the verdict.
  */
-static inline __attribute__((__always_inline__)) bool hd__decide_protected(const struct hd_engine *e, struct hd_vcpu *vcpu,
-                                    struct hd_verdict *verdict)
+static inline __attribute__((__always_inline__)) bool
+hd__decide_protected(const struct hd_engine *e, struct hd_vcpu *vcpu, struct hd_verdict *verdict)
 {
     bool own;
 
@@ -80,8 +81,8 @@ static inline __attribute__((__always_inline__)) bool hd__decide_protected(const
  * interrupts off, so the IPI waits for the exit to end — and its exits touch no counter. The
  * mode is fixed at engine creation, so these branches always go one way.
  */
-static inline __attribute__((__always_inline__)) uintptr_t hd__snapshot_hold(struct hd_engine *e, struct hd_core *core,
-                                      const uint8_t *armed)
+static inline __attribute__((__always_inline__)) uintptr_t
+hd__snapshot_hold(struct hd_engine *e, struct hd_core *core, const uint8_t *armed)
 {
     uintptr_t word;
 
@@ -135,9 +136,9 @@ static inline __attribute__((__always_inline__)) bool hd__walkable(struct hd_fou
  * commands make), with the pass's state in registers; an event that is not raw code goes
  * through the general path (hd__dispatch_one). Never for the hypervisor's own calls.
  */
-static inline __attribute__((__always_inline__)) void hd__walk(struct hd_engine *e, struct hd_vcpu *vcpu, uint32_t core_index,
-                        void *context, enum hd_stage stage, struct hd_verdict *verdict,
-                        const struct hd_snap_list *l)
+static inline __attribute__((__always_inline__)) void
+hd__walk(struct hd_engine *e, struct hd_vcpu *vcpu, uint32_t core_index, void *context,
+         enum hd_stage stage, struct hd_verdict *verdict, const struct hd_snap_list *l)
 {
     const struct hd_snap_entry *en = hd_snap_list_records(l);
     struct hd_guest_regs *regs = vcpu->regs;
@@ -165,10 +166,10 @@ static inline __attribute__((__always_inline__)) void hd__walk(struct hd_engine 
  * Find and run one pass's events by the general path (every kind of event, own hypercalls,
  * several key shapes, tracing, long lists); whether the set holds post events for this exit.
  */
-static inline __attribute__((__always_inline__)) bool hd__run_pass(struct hd_engine *e, uintptr_t word, struct hd_vcpu *vcpu,
-                            uint32_t core_index, void *context, enum hd_stage stage,
-                            bool protected_call, uint64_t nr, struct hd_verdict *verdict,
-                            struct hd_exit_record *record)
+static inline __attribute__((__always_inline__)) bool
+hd__run_pass(struct hd_engine *e, uintptr_t word, struct hd_vcpu *vcpu, uint32_t core_index,
+             void *context, enum hd_stage stage, bool protected_call, uint64_t nr,
+             struct hd_verdict *verdict, struct hd_exit_record *record)
 {
     struct hd_pass p = {
         .e = e, .core = &e->cores[core_index], .vcpu = vcpu, .regs = vcpu->regs,

@@ -71,6 +71,10 @@ struct hd_snap_action {
  * One event in one list, immediately followed by its action_count hd_snap_action records:
  * an event and its actions are read from adjacent bytes.
  */
+/* hd_snap_entry.one: raw, no condition or a leaf one, and one action that is ... */
+#define HD_SNAP_ONE_CODE 1u   /* ... a leaf without a buffer: `!vmcall … code {…}` */
+#define HD_SNAP_ONE_FILTER 2u /* ... a fast-path filter script: `!vmcall … script {…}` */
+
 struct hd_snap_entry {
     uint8_t condition;          /* enum hd_snap_cond */
     bool short_circuit;
@@ -80,7 +84,8 @@ struct hd_snap_entry {
     uint8_t extra;              /* HD_EVENT_EXTRA_*: max_hits, deny (the general path) */
     bool leaf;                  /* raw, no condition or a leaf one, and only leaf actions
                                  * without a buffer: nothing to run but direct calls */
-    uint8_t reserved_;
+    uint8_t one;                /* HD_SNAP_ONE_*: what one command makes, run alone in a
+                                 * frame of its own (dispatch_leaf.c), or 0 */
     union {
         void *code;                               /* HD_SNAP_COND_LEAF, _RAW */
         const struct hd_native_condition *native; /* HD_SNAP_COND_NATIVE: in the event */
