@@ -23,7 +23,6 @@ struct bench_options {
     double scale;         /* sample-count multiplier (--samples-scale) */
 };
 
-
 /* One printed measurement, kept for the summary. */
 struct bench_result {
     const char *scenario;

@@ -98,7 +98,7 @@ static void usage(FILE *f)
             "  --entry FORM        pre (default): hd_dispatch_vmcall's pre pass beside hdbg's\n"
             "                      trigger; exit: hd_dispatch_vmcall_exit, the one-call form the\n"
             "                      in-tree backends use, with the default handling, beside hdbg's\n"
-            "                      trigger followed by the same handling (P0, P1, PN, PK)\n"
+            "                      trigger followed by the same handling (P0, P1, PN, PK, S)\n"
             "  --help              this text\n");
 }
 

@@ -77,7 +77,8 @@ void bench_os_enter(uint32_t core, uint32_t pid);
  * handling, what the in-tree backends call), and hdbg runs the same default handling after
  * its trigger unless short-circuited, as HyperDbg handles the VMCALL after its pre events.
  * Default (false): the two-call form's pre pass beside hdbg's trigger alone. The
- * single-thread scenarios (P0, P1, PN, PK) take it; MC, W and S time the pre pass always.
+ * single-thread scenarios (P0, P1, PN, PK) and the script ones (S) take it; MC and W time the
+ * pre pass always.
  */
 extern bool bench_one_call;
 

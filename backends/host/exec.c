@@ -34,9 +34,12 @@
  *
  * A fork: the child shares the parent's memfd (MAP_SHARED), so a child writing into it would
  * write the parent's code. The child's first exec_alloc or exec_free sees the fork (a
- * pthread_atfork counter) and leaves every inherited chunk alone — still mapped, still
- * running the code it holds, never written or allocated from again — and starts a memfd of
- * its own.
+ * pthread_atfork counter) and leaves every inherited chunk alone — still mapped, never
+ * written or allocated from by the child again — and starts a memfd of its own. The parent
+ * does not know of the child: its later frees (INT3) and allocations in those chunks show in
+ * the child's inherited views too, so a child may run inherited raw code only while the
+ * parent leaves its events alone (docs/host-backend.md; a copy of each chunk at fork time
+ * would lift that: not done).
  */
 #define _GNU_SOURCE
 #include "host_internal.h"

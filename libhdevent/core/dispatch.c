@@ -90,8 +90,8 @@ enum hd_status hd_dispatch_vmcall_post(struct hd_engine *e, struct hd_vcpu *vcpu
         return HD_ERR_BAD_VCPU;
     if (!core->post_pending)
         return HD_ERR_NO_PRE_PASS;
-    hd__run_pass(e, core->exit_word, vcpu, vcpu->core, context, HD_STAGE_POST, core->exit_protected,
-             core->exit_nr, verdict, hd__record_open(e, core));
+    hd__run_pass(e, core->exit_word, vcpu, vcpu->core, context, HD_STAGE_POST,
+                 core->exit_protected, core->exit_nr, verdict, hd__record_open(e, core));
     hd__post_pending_end(core);
     if (HD_UNLIKELY(core->record_open))
         hd__record_close(e, core, vcpu->regs, true);
@@ -270,8 +270,8 @@ static inline void pre_passes(struct hd_engine *e, struct hd_vcpu *vcpu, void *c
     bool protected_call = (verdict->flags & HD_VERDICT_PROTECTED) != 0;
     uint64_t nr = hd__dispatch_nr(word, vcpu); /* before any hook: kept for the post pass */
 
-    if (hd__run_pass(e, word, vcpu, core_index, context, HD_STAGE_PRE, protected_call, nr, verdict,
-                 record) &&
+    if (hd__run_pass(e, word, vcpu, core_index, context, HD_STAGE_PRE, protected_call, nr,
+                     verdict, record) &&
         !(verdict->flags & HD_VERDICT_SHORT_CIRCUIT)) {
         verdict->flags |= HD_VERDICT_POST; /* S10, S12 */
         core->exit_word = word;

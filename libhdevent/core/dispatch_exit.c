@@ -155,8 +155,8 @@ static inline void exit_passes(struct hd_engine *e, struct hd_vcpu *vcpu, void *
     struct hd_exit *out = call->out;
     bool protected_call = (out->pre.flags & HD_VERDICT_PROTECTED) != 0;
     uint64_t nr = hd__dispatch_nr(word, vcpu); /* before any hook or the handling */
-    bool post = hd__run_pass(e, word, vcpu, core_index, context, HD_STAGE_PRE, protected_call, nr,
-                         &out->pre, record);
+    bool post = hd__run_pass(e, word, vcpu, core_index, context, HD_STAGE_PRE, protected_call,
+                             nr, &out->pre, record);
 
     if (out->pre.flags & HD_VERDICT_SHORT_CIRCUIT)
         post = false; /* S12: no default handling, no post pass; RIP still advances */
@@ -165,7 +165,7 @@ static inline void exit_passes(struct hd_engine *e, struct hd_vcpu *vcpu, void *
     if (post) { /* S10: the post pass runs on the VMCALL set the pre pass found */
         out->pre.flags |= HD_VERDICT_POST;
         hd__run_pass(e, word, vcpu, core_index, context, HD_STAGE_POST, protected_call, nr,
-                 &out->post, record);
+                     &out->post, record);
         out->post_ran = true;
     }
     hd__dispatch_release(e, &e->cores[core_index]);

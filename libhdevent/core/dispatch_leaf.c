@@ -86,14 +86,16 @@ run_one(const struct hd_engine *e, const struct hd_snap_entry *en, struct hd_vcp
 {
     const struct hd_snap_action *a = (const struct hd_snap_action *)(en + 1);
     bool cond = shape == ONE_COND_CODE || (shape == ONE_FILTER && en->condition);
+    /* From the checked record (hd__exit_core()), before any code runs: whatever a hook does
+     * to the record, this core's line is the one written. */
+    struct hd_counter_line *counters = &en->counters[vcpu->core];
 
-    /* Each use reads vcpu's fields again: the record is live anyway, and a call may have
-     * changed memory, so nothing derived from it is kept in a register across the calls. */
-    hd__dispatch_bump(&en->counters[vcpu->core].hits);
+    /* The registers' address is read again after a call rather than kept: the record is
+     * live anyway, and one value less across the calls keeps the frame small. */
+    hd__dispatch_bump(&counters->hits);
     if (cond &&
         !hd__arch_call_leaf(en->cond.code, (uintptr_t)vcpu->regs, (uintptr_t)context, 0)) {
-        /* S6: no action runs */
-        hd__dispatch_bump_after_hits(&en->counters[vcpu->core].condition_false);
+        hd__dispatch_bump_after_hits(&counters->condition_false); /* S6: no action runs */
         return;
     }
     verdict->fired = 1;

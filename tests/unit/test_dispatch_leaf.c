@@ -148,9 +148,9 @@ static void ipi_everywhere(void *user, void (*fn)(void *arg, uint32_t core), voi
 /*
  * What one `!vmcall … code {…}` makes — one leaf event with one action, without a condition
  * or with one — runs in a frame of its own (dispatch_leaf.c: hd__dispatch_command_pre,
- * _command_cond_pre and the one-call form's two): the verdict, both counters, the code's effect, and the end of the hold
- * (the core's sequence even again, under counter grace periods; untouched under IPI ones),
- * by both entries, each shape replacing the last.
+ * _command_cond_pre and the one-call form's two): the verdict, both counters, the code's
+ * effect, and the end of the hold (the core's sequence even again, under counter grace
+ * periods; untouched under IPI ones), by both entries, each shape replacing the last.
  */
 static void one_command_events_end_their_hold(void **state)
 {

@@ -113,9 +113,12 @@ struct hd_engine {
     uint8_t armed;                    /* a snapshot with at least one event is published */
     uint8_t grace;                    /* enum hd_grace, fixed at creation */
     /*
-     * What sends every exit the slow way (internal/dispatch_entry.h: hd__plain_exit()), both tested by the short
-     * way with one load of slow_way: recording on (recorder.c: exits are recorded), or a
-     * backend's own-hypercall predicate or action trace (hooked, fixed at creation).
+     * What sends every exit the slow way (internal/dispatch_entry.h: hd__plain_exit()), both
+     * tested by the short way with one load of slow_way: recording on (recorder.c: exits are
+     * recorded), or a backend's own-hypercall predicate or action trace (hooked, fixed at
+     * creation). A writer stores `recording` alone, a byte; the short way's 16-bit relaxed
+     * load of both relies on what GCC, Clang and MSVC do on x86-64 (a plain, single-copy
+     * atomic load of an aligned word), as the kernels' READ_ONCE of a union would.
      */
     union {
         struct {
