@@ -32,14 +32,17 @@
  * time limit knows raw code by it. The arena's state is under state_lock; the writes happen
  * outside it, on blocks the writer has reserved.
  *
- * A fork: the child shares the parent's memfd (MAP_SHARED), so a child writing into it would
- * write the parent's code. The child's first exec_alloc or exec_free sees the fork (a
- * pthread_atfork counter) and leaves every inherited chunk alone — still mapped, never
- * written or allocated from by the child again — and starts a memfd of its own. The parent
- * does not know of the child: its later frees (INT3) and allocations in those chunks show in
- * the child's inherited views too, so a child may run inherited raw code only while the
- * parent leaves its events alone (docs/host-backend.md; a copy of each chunk at fork time
- * would lift that: not done).
+ * A fork: the child's views would be the parent's memfd (MAP_SHARED), so whatever either
+ * process then wrote would change the other's code. So the parent copies every chunk of
+ * every live host into anonymous memory just before it forks (pthread_atfork: written, then
+ * made read+execute), with every host's state_lock held so that no arena changes meanwhile;
+ * the child moves each copy over its chunk's view with mremap, which swaps the mapping whole,
+ * and starts a memfd of its own for what it registers next; the parent drops its copies.
+ * The copy is taken before the fork because the parent goes on at once: a child copying its
+ * view after the fork could already see the parent's next writes. The copies are never
+ * written or allocated from again (a block the child frees there stays as it was). The bytes
+ * of a write another thread of the parent was making outside the lock belong to a buffer no
+ * one in the child will ever get.
  */
 #define _GNU_SOURCE
 #include "host_internal.h"
@@ -64,17 +67,77 @@ static uint8_t int3_run[1024]; /* INT3s to write from (filled once, read only af
 
 /* ---- forks ------------------------------------------------------------------------------ */
 
-static _Atomic(uint64_t) fork_generation;
+static pthread_mutex_t hosts_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct hd_host *hosts; /* every live host (hd_host_exec.next_host) */
 static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+
+/* A read+execute copy of @p c's bytes, or NULL (the chunk then stays shared: host-backend.md). */
+static void *chunk_copy(const struct hd_host_exec_chunk *c)
+{
+    size_t bytes = (size_t)c->blocks * EXEC_BLOCK;
+    void *copy = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+    if (copy == MAP_FAILED)
+        return NULL;
+    memcpy(copy, c->code, bytes);
+    if (mprotect(copy, bytes, PROT_READ | PROT_EXEC) != 0) {
+        munmap(copy, bytes);
+        return NULL;
+    }
+    return copy;
+}
+
+static void before_fork(void)
+{
+    pthread_mutex_lock(&hosts_lock);
+    for (struct hd_host *h = hosts; h; h = h->exec.next_host) {
+        pthread_mutex_lock(&h->state_lock);
+        for (uint32_t i = 0; i < h->exec.chunk_count; i++)
+            if (!h->exec.chunks[i].inherited)
+                h->exec.chunks[i].fork_copy = chunk_copy(&h->exec.chunks[i]);
+    }
+}
+
+static void after_fork_in_parent(void)
+{
+    for (struct hd_host *h = hosts; h; h = h->exec.next_host) {
+        for (uint32_t i = 0; i < h->exec.chunk_count; i++) {
+            struct hd_host_exec_chunk *c = &h->exec.chunks[i];
+            if (c->fork_copy)
+                munmap(c->fork_copy, (size_t)c->blocks * EXEC_BLOCK);
+            c->fork_copy = NULL;
+        }
+        pthread_mutex_unlock(&h->state_lock);
+    }
+    pthread_mutex_unlock(&hosts_lock);
+}
 
 static void after_fork_in_child(void)
 {
-    atomic_fetch_add_explicit(&fork_generation, 1, memory_order_relaxed);
+    for (struct hd_host *h = hosts; h; h = h->exec.next_host) {
+        struct hd_host_exec *ex = &h->exec;
+        for (uint32_t i = 0; i < ex->chunk_count; i++) {
+            struct hd_host_exec_chunk *c = &ex->chunks[i];
+            size_t bytes = (size_t)c->blocks * EXEC_BLOCK;
+            if (c->fork_copy &&
+                mremap(c->fork_copy, bytes, bytes, MREMAP_MAYMOVE | MREMAP_FIXED, c->code) ==
+                    MAP_FAILED)
+                munmap(c->fork_copy, bytes); /* the view stays shared */
+            c->fork_copy = NULL;
+            c->inherited = true;
+        }
+        if (ex->fd >= 0)
+            close(ex->fd); /* the parent's memfd: the child's next chunk makes its own */
+        ex->fd = -1;
+        ex->file_size = 0;
+        pthread_mutex_unlock(&h->state_lock);
+    }
+    pthread_mutex_unlock(&hosts_lock);
 }
 
 static void watch_forks(void)
 {
-    pthread_atfork(NULL, NULL, after_fork_in_child);
+    pthread_atfork(before_fork, after_fork_in_parent, after_fork_in_child);
     memset(int3_run, INT3, sizeof(int3_run));
 }
 
@@ -82,23 +145,25 @@ void hd__host_exec_init(struct hd_host *h)
 {
     pthread_once(&fork_once, watch_forks);
     h->exec.fd = -1;
-    h->exec.fork_generation = atomic_load_explicit(&fork_generation, memory_order_relaxed);
+    pthread_mutex_lock(&hosts_lock);
+    h->exec.next_host = hosts;
+    if (hosts)
+        hosts->exec.prev_host = h;
+    hosts = h;
+    pthread_mutex_unlock(&hosts_lock);
 }
 
-/* In a forked child: the inherited chunks are the parent's; stop writing them. state_lock. */
-static void exec_check_fork(struct hd_host_exec *ex)
+/* hd__host_exec_destroy(): off the list, so a fork no longer touches it. */
+static void exec_unlist(struct hd_host *h)
 {
-    uint64_t now = atomic_load_explicit(&fork_generation, memory_order_relaxed);
-
-    if (now == ex->fork_generation)
-        return;
-    ex->fork_generation = now;
-    for (uint32_t i = 0; i < ex->chunk_count; i++)
-        ex->chunks[i].inherited = true;
-    if (ex->fd >= 0)
-        close(ex->fd);
-    ex->fd = -1;
-    ex->file_size = 0;
+    pthread_mutex_lock(&hosts_lock);
+    if (h->exec.prev_host)
+        h->exec.prev_host->exec.next_host = h->exec.next_host;
+    else
+        hosts = h->exec.next_host;
+    if (h->exec.next_host)
+        h->exec.next_host->exec.prev_host = h->exec.prev_host;
+    pthread_mutex_unlock(&hosts_lock);
 }
 
 /* ---- the memfd and its chunks (state_lock held) ---------------------------------------- */
@@ -273,7 +338,6 @@ bool hd__host_exec_alloc(void *user, const void *code, size_t size, void **out)
         return false;
     }
     pthread_mutex_lock(&h->state_lock);
-    exec_check_fork(ex);
     if (exec_reserve(ex, want, &chunk, &at)) {
         struct hd_host_exec_chunk *c = &ex->chunks[chunk];
         start = c->code + (size_t)at * EXEC_BLOCK;
@@ -310,7 +374,6 @@ void hd__host_exec_free(void *user, void *code, size_t size)
     int fd = -1;
 
     pthread_mutex_lock(&h->state_lock);
-    exec_check_fork(ex);
     for (chunk = 0; chunk < ex->chunk_count; chunk++) {
         struct hd_host_exec_chunk *c = &ex->chunks[chunk];
         if ((uint8_t *)code >= c->code && (uint8_t *)code < c->code + (size_t)c->blocks *
@@ -341,6 +404,7 @@ void hd__host_exec_destroy(struct hd_host *h)
 {
     struct hd_host_exec *ex = &h->exec;
 
+    exec_unlist(h);
     for (uint32_t i = 0; i < ex->chunk_count; i++) {
         munmap(ex->chunks[i].code, (size_t)ex->chunks[i].blocks * EXEC_BLOCK);
         free(ex->chunks[i].bitmap);
@@ -358,7 +422,6 @@ int hd_host_exec_fd(struct hd_host *host)
     if (!host)
         return -1;
     pthread_mutex_lock(&host->state_lock);
-    exec_check_fork(&host->exec);
     if (host->exec.fd < 0)
         exec_open(&host->exec);
     fd = host->exec.fd;

@@ -53,17 +53,19 @@ struct hd_host_exec_chunk {
     uint32_t blocks;
     uint32_t used;      /* blocks in use */
     uint32_t hint;      /* no free block lies below it */
-    bool inherited;     /* the parent's, before a fork: never written or allocated from */
+    bool inherited;     /* from before a fork: the child's own copy, read+execute, never
+                         * written or allocated from (exec.c) */
     uint64_t *bitmap;   /* one bit per block, 1: in use */
     uint32_t *slot;     /* [block]: the region-table slot of the buffer starting there */
+    void *fork_copy;    /* during a fork: the chunk's bytes, read+execute (exec.c) */
 };
 
 struct hd_host_exec {
     int fd;             /* the memfd; -1 until the first chunk or hd_host_exec_fd() */
     size_t file_size;   /* the memfd's length: the chunks end to end */
-    uint64_t fork_generation;
     struct hd_host_exec_chunk *chunks;
     uint32_t chunk_count, chunk_cap;
+    struct hd_host *next_host, *prev_host; /* every live host, for a fork (exec.c) */
 };
 
 /* A region of simulated guest memory (hd_host_memory_map). */

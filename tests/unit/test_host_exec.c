@@ -386,6 +386,48 @@ static void a_forked_child_writes_its_own_memfd(void **state)
     hd_host_destroy(host);
 }
 
+/*
+ * After a fork each process's code is its own: the parent frees a buffer (INT3) and gets
+ * the same block back for other code, and the child, told only then, still runs what it
+ * inherited; the child's view of the chunk is a private copy, no longer a view of the memfd.
+ */
+static void a_forked_child_keeps_its_code_when_the_parent_changes(void **state)
+{
+    struct hd_host *host = new_host();
+    size_t sa, sb;
+    void *a = alloc_code(host, 0, 7, &sa), *b;
+    int go[2], status;
+    pid_t pid;
+
+    (void)state;
+    assert_non_null(a);
+    assert_int_equal(pipe(go), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char c;
+        struct maps_view v;
+        close(go[1]);
+        if (read(go[0], &c, 1) != 1)
+            _exit(2);
+        v = read_maps(); /* no view of a memfd left: a private copy in its place */
+        _exit(call_code(a) == 7 && v.wx == 0 && v.code_views == 0 ? 0 : 1);
+    }
+    close(go[0]);
+    free_code(host, a, sa);
+    b = alloc_code(host, 0, 9, &sb);
+    assert_ptr_equal(b, a); /* the freed block, written anew */
+    assert_int_equal(call_code(b), 9);
+    assert_int_equal(write(go[1], "x", 1), 1);
+    close(go[1]);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    free_code(host, b, sb);
+    assert_int_equal(hd_host_live_allocations(host), 0);
+    hd_host_destroy(host);
+}
+
 /* hd_host_exec_fd: the memfd, made on demand, the same one exec_alloc then uses. */
 static void exec_fd_is_the_code_memfd(void **state)
 {
@@ -424,6 +466,7 @@ int main(void)
         cmocka_unit_test(failure_leaves_nothing_allocated),
         cmocka_unit_test(more_buffers_than_mappings),
         cmocka_unit_test(a_forked_child_writes_its_own_memfd),
+        cmocka_unit_test(a_forked_child_keeps_its_code_when_the_parent_changes),
         cmocka_unit_test(exec_fd_is_the_code_memfd),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
