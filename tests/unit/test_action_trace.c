@@ -86,6 +86,51 @@ static void every_action_is_traced_in_run_order(void **state)
     hd_host_destroy(host);
 }
 
+/*
+ * One command alone (`!vmcall code {…}`, with a leaf condition or none) has a frame of its own
+ * on the dispatcher's short way, which never traces: an engine with on_action must take the
+ * general path, by both entry forms (engine.h: hooked).
+ */
+static void one_command_is_traced_by_both_forms(void **state)
+{
+    static const uint8_t ret[] = {0xC3}, cond_true[] = {0xB8, 0x01, 0x00, 0x00, 0x00, 0xC3};
+    struct trace t = {0};
+    struct hd_host_config cfg = {.cores = 2, .on_action = record, .action_user = &t};
+    struct hd_host *host;
+    struct hd_engine *engine;
+    struct hd_action_desc a = act_code(ret, 1, 0);
+    struct hd_event_desc d = ev_desc(HD_ALL, HD_ALL, HD_STAGE_PRE, false, &a, 1);
+    (void)state;
+
+    assert_int_equal(hd_host_create(&cfg, &host), HD_OK);
+    assert_int_equal(hd_engine_create(hd_host_ops(host), NULL, &engine), HD_OK);
+    for (int cond = 0; cond < 2; cond++) {
+        uint64_t tag;
+        if (cond) {
+            d.condition.kind = HD_CONDITION_RAW;
+            d.condition.code = cond_true;
+            d.condition.code_size = sizeof(cond_true);
+        }
+        assert_int_equal(hd_event_register(engine, &d, &tag), HD_OK);
+        for (int two = 0; two < 2; two++) {
+            struct hd_guest_regs regs = {0};
+            struct hd_vcpu vcpu;
+            struct hd_verdict verdict;
+            t.n = 0;
+            hd_host_vcpu_init(&vcpu, &regs, 1, 0x10);
+            if (two)
+                assert_int_equal(hd_dispatch_vmcall(engine, &vcpu, NULL, &verdict), HD_OK);
+            else
+                assert_int_equal(hd_host_vmcall(host, engine, &vcpu, NULL), HD_OK);
+            assert_int_equal(t.n, 1);
+            assert_trace(&t, 0, tag, 0, HD_ACTION_CODE, HD_STAGE_PRE);
+        }
+        assert_int_equal(hd_event_clear(engine, tag), HD_OK);
+    }
+    hd_engine_destroy(engine);
+    hd_host_destroy(host);
+}
+
 static void ops_without_on_action_are_not_traced(void **state)
 {
     struct fx *f = *state;
@@ -107,6 +152,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_action_is_traced_in_run_order),
+        cmocka_unit_test(one_command_is_traced_by_both_forms),
         cmocka_unit_test_setup_teardown(ops_without_on_action_are_not_traced, fx_setup,
                                         fx_teardown),
     };
