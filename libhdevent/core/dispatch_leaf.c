@@ -45,12 +45,12 @@ walk_leaves(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
             verdict->fired += fired;
             return run_rest(e, vcpu, context, verdict, en, n, release);
         }
-        hd__dispatch_bump(&counters->hits);
         if (en->condition != HD_SNAP_COND_NONE &&
             !hd__arch_call_leaf(en->cond.code, (uintptr_t)regs, (uintptr_t)context, 0)) {
-            hd__dispatch_bump_after_hits(&counters->condition_false); /* S6: no action runs */
+            hd__dispatch_bump(&counters->condition_false); /* S6: no action runs */
             continue;
         }
+        hd__dispatch_bump(&counters->held);
         for (uint32_t i = en->action_count; i; i--, a++) /* S7; no buffer: S18 cannot apply */
             hd__arch_call_leaf(a->run.code, 0, (uintptr_t)regs, (uintptr_t)context);
         fired++;
@@ -92,12 +92,12 @@ run_one(const struct hd_engine *e, const struct hd_snap_entry *en, struct hd_vcp
 
     /* The registers' address is read again after a call rather than kept: the record is
      * live anyway, and one value less across the calls keeps the frame small. */
-    hd__dispatch_bump(&counters->hits);
     if (cond &&
         !hd__arch_call_leaf(en->cond.code, (uintptr_t)vcpu->regs, (uintptr_t)context, 0)) {
-        hd__dispatch_bump_after_hits(&counters->condition_false); /* S6: no action runs */
+        hd__dispatch_bump(&counters->condition_false); /* S6: no action runs */
         return;
     }
+    hd__dispatch_bump(&counters->held);
     verdict->fired = 1;
     if (en->short_circuit) /* S12 */
         verdict->flags |= HD_VERDICT_SHORT_CIRCUIT;
