@@ -65,12 +65,23 @@ hd__dispatch_find(const struct hd_engine *e, uintptr_t word, uint64_t key)
 /*
  * The end of an exit's hold on its snapshot (internal/dispatch_entry.h: hd__snapshot_hold).
  * With counter grace periods the core's sequence goes even (quiescent); with IPI ones the
- * exit made no mark.
+ * exit made no mark. A walk that keeps few values across its calls takes the end as one
+ * pointer first (hd__dispatch_hold(), NULL under IPI) and ends it later (..._hold_end()).
  */
+static inline uint64_t *hd__dispatch_hold(const struct hd_engine *e, struct hd_core *core)
+{
+    return e->grace != HD_GRACE_IPI ? &core->seq : NULL;
+}
+
+static inline void hd__dispatch_hold_end(uint64_t *seq)
+{
+    if (seq)
+        hd_store_release(seq, *seq + 1); /* even: quiescent */
+}
+
 static inline void hd__dispatch_release(const struct hd_engine *e, struct hd_core *core)
 {
-    if (e->grace != HD_GRACE_IPI)
-        hd_store_release(&core->seq, core->seq + 1); /* even: quiescent */
+    hd__dispatch_hold_end(hd__dispatch_hold(e, core));
 }
 
 /* The one-call form's handling (hd_dispatch_vmcall_exit()), handed to its runners in one
@@ -190,9 +201,9 @@ void hd__dispatch_deliver(struct hd_engine *e, uint32_t core_index,
  * One event of any kind by the general path, for a walk that met an event that is not raw
  * code (not on the hypervisor's own call: the walk is not used for those).
  */
-void hd__dispatch_one(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
-                      enum hd_stage stage, struct hd_verdict *verdict,
-                      const struct hd_snap_entry *en) __attribute__((__noinline__));
+void hd__dispatch_other_event(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                              enum hd_stage stage, struct hd_verdict *verdict,
+                              const struct hd_snap_entry *en) __attribute__((__noinline__));
 
 /* The on_action trace (simulators, tests): off in kernels. */
 void hd__dispatch_trace(const struct hd_pass *p, const struct hd_snap_entry *en,
