@@ -46,6 +46,17 @@ void hd_side_flush(const struct hd_side *s);
 /* Take every queued message (what scripts printed), outside any timed region. */
 void hd_side_drain(struct hd_engine *e);
 
+/* The record an exit handler fills once the armed test said yes. */
+static inline void hd_side_fill(struct hd_vcpu *v, struct hd_guest_regs *regs)
+{
+    v->regs = regs;
+    v->rip = HD_HOST_VCPU_RIP;
+    v->insn_len = 3;
+    v->core = bench_os_core();
+    v->cpl = 0;
+    v->flags = HD_VCPU_PID_LAZY;
+}
+
 /*
  * One VMCALL exit as a VMX exit handler makes it (dispatch.h): the inline armed test (what
  * hdbg's exit handler does with its global flag), then fill the record and dispatch the pre
@@ -58,12 +69,7 @@ static inline uint32_t hd_side_exit(struct hd_engine *e, struct hd_vcpu *v,
     struct hd_verdict verdict;
     if (!hd_vmcall_armed(e))
         return 0;
-    v->regs = regs;
-    v->rip = HD_HOST_VCPU_RIP;
-    v->insn_len = 3;
-    v->core = bench_os_core();
-    v->cpl = 0;
-    v->flags = HD_VCPU_PID_LAZY;
+    hd_side_fill(v, regs);
     hd_dispatch_vmcall(e, v, NULL, &verdict);
     return verdict.fired;
 }
@@ -81,11 +87,7 @@ static inline uint32_t hd_side_exit_handled(struct hd_engine *e, struct hd_vcpu 
         hd_vmcall_default(NULL, v);
         return 0;
     }
-    v->rip = HD_HOST_VCPU_RIP;
-    v->insn_len = 3;
-    v->core = bench_os_core();
-    v->cpl = 0;
-    v->flags = HD_VCPU_PID_LAZY;
+    hd_side_fill(v, regs);
     hd_dispatch_vmcall_exit(e, v, NULL, NULL, NULL, &x);
     return x.pre.fired;
 }

@@ -24,9 +24,12 @@
  * The chunks are cut in 64-byte blocks (a bitmap per chunk, first fit from the lowest block
  * that may be free), each buffer starting on a block: 16-byte aligned as the trampoline wants,
  * and consecutive small buffers on consecutive lines of one page. A buffer's blocks after its
- * code are INT3, and freed blocks are written back to INT3: a stale call traps (and is
- * contained) rather than running whatever was there. A chunk whose blocks are all free stays
- * mapped, its pages kept, until the host is destroyed; its blocks serve the next buffers.
+ * code are INT3, and freed blocks (and those of a buffer whose write failed) are written back
+ * to INT3: a stale call traps (and is contained) rather than running whatever was there.
+ * Only when that write fails too (the file cannot take it) do the old bytes stay, where no
+ * buffer points, until the next buffer's write replaces them. A chunk whose blocks are all
+ * free stays mapped, its pages kept, until the host is destroyed; its blocks serve the next
+ * buffers.
  *
  * Every buffer is entered in the region table (contain.c) before exec_alloc returns, as the
  * time limit knows raw code by it. The arena's state is under state_lock; the writes happen
@@ -353,6 +356,8 @@ bool hd__host_exec_alloc(void *user, const void *code, size_t size, void **out)
         return false;
     }
     if (!exec_write(fd, offset, code, size, (size_t)want * EXEC_BLOCK)) {
+        /* Part of the code may be in: back to INT3 as a free would, if the file lets us. */
+        exec_write(fd, offset, NULL, 0, (size_t)want * EXEC_BLOCK);
         pthread_mutex_lock(&h->state_lock);
         hd__host_region_remove(h, ex->chunks[chunk].slot[at]);
         blocks_mark(&ex->chunks[chunk], at, want, false);

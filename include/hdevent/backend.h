@@ -245,13 +245,14 @@ HD_API void hd_backend_ops_init(struct hd_backend_ops *ops);
 /**
  * The default own-hypercall predicate: r10, r11, r12 hold HyperDbg's magic and the guest
  * is at CPL 0 (a CPL 3 caller cannot speak for the hypervisor, S15). Inline: it runs on
- * every VMCALL exit.
+ * every VMCALL exit, and r10 is tested first because it alone rules out almost every call
+ * (the guest is usually at CPL 0, and the registers are read anyway).
  */
 static inline bool hd_hypercall_is_hyperdbg(const struct hd_vcpu *vcpu)
 {
     const struct hd_guest_regs *r = vcpu->regs;
-    return vcpu->cpl == 0 && r->r10 == HD_HYPERDBG_MAGIC_R10 && r->r11 == HD_HYPERDBG_MAGIC_R11 &&
-           r->r12 == HD_HYPERDBG_MAGIC_R12;
+    return r->r10 == HD_HYPERDBG_MAGIC_R10 && vcpu->cpl == 0 &&
+           r->r11 == HD_HYPERDBG_MAGIC_R11 && r->r12 == HD_HYPERDBG_MAGIC_R12;
 }
 
 HD_EXTERN_C_END

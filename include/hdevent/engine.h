@@ -265,7 +265,8 @@ HD_API enum hd_status hd_event_outputs(struct hd_engine *engine, uint64_t tag,
 
 /** Per-core counters of one event. */
 struct hd_event_counters {
-    /** Times the event matched core, pid and stage in a pass and was evaluated. */
+    /** Times the event matched core, pid and stage in a pass and was evaluated (its condition
+     *  returned, or it had none). */
     uint64_t hits;
     /** Times its condition returned 0, so no action ran (S6). */
     uint64_t condition_false;

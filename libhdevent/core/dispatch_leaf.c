@@ -45,12 +45,12 @@ walk_leaves(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
             verdict->fired += fired;
             return run_rest(e, vcpu, context, verdict, en, n, release);
         }
-        hd__dispatch_bump(&counters->hits);
         if (en->condition != HD_SNAP_COND_NONE &&
             !hd__arch_call_leaf(en->cond.code, (uintptr_t)regs, (uintptr_t)context, 0)) {
-            hd__dispatch_bump_after_hits(&counters->condition_false); /* S6: no action runs */
+            hd__dispatch_bump(&counters->condition_false); /* S6: no action runs */
             continue;
         }
+        hd__dispatch_bump(&counters->held);
         for (uint32_t i = en->action_count; i; i--, a++) /* S7; no buffer: S18 cannot apply */
             hd__arch_call_leaf(a->run.code, 0, (uintptr_t)regs, (uintptr_t)context);
         fired++;
@@ -69,7 +69,7 @@ walk_leaves(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
  * — the most common sets of all (P1, S_filter; issue 16). Its run is inlined into six small
  * functions, by entry form and @shape (a constant), so each keeps live across its calls only
  * what later steps need: the end of the hold is one pointer, NULL under IPI grace periods
- * (hd__dispatch_release()), and the verdict, which the code cannot see, is written before
+ * (hd__dispatch_hold()), and the verdict, which the code cannot see, is written before
  * the action runs. Without a condition the two-call form's frame is one register, where the
  * leaf walk saves six. @verdict: zeroed by the entry. The pass is an ordinary exit's pre
  * pass, so a filter's event_sc(1) counts as a hook's short-circuit (S12), as in hd__walk().
@@ -92,12 +92,12 @@ run_one(const struct hd_engine *e, const struct hd_snap_entry *en, struct hd_vcp
 
     /* The registers' address is read again after a call rather than kept: the record is
      * live anyway, and one value less across the calls keeps the frame small. */
-    hd__dispatch_bump(&counters->hits);
     if (cond &&
         !hd__arch_call_leaf(en->cond.code, (uintptr_t)vcpu->regs, (uintptr_t)context, 0)) {
-        hd__dispatch_bump_after_hits(&counters->condition_false); /* S6: no action runs */
+        hd__dispatch_bump(&counters->condition_false); /* S6: no action runs */
         return;
     }
+    hd__dispatch_bump(&counters->held);
     verdict->fired = 1;
     if (en->short_circuit) /* S12 */
         verdict->flags |= HD_VERDICT_SHORT_CIRCUIT;
@@ -111,26 +111,14 @@ run_one(const struct hd_engine *e, const struct hd_snap_entry *en, struct hd_vcp
     hd__arch_call_leaf(a->run.code, 0, (uintptr_t)vcpu->regs, (uintptr_t)context);
 }
 
-/* The core's sequence to end the hold with, or NULL when the exit made no mark (IPI). */
-static inline uint64_t *hold_of(const struct hd_engine *e, uint32_t core_index)
-{
-    return e->grace != HD_GRACE_IPI ? &e->cores[core_index].seq : NULL;
-}
-
-static inline void hold_end(uint64_t *seq)
-{
-    if (seq)
-        hd_store_release(seq, *seq + 1); /* even: quiescent (hd__dispatch_release()) */
-}
-
 static inline __attribute__((__always_inline__)) enum hd_status
 one_pre(struct hd_engine *e, struct hd_vcpu *vcpu, void *context, struct hd_verdict *verdict,
         const struct hd_snap_list *l, enum one_shape shape)
 {
-    uint64_t *seq = hold_of(e, vcpu->core);
+    uint64_t *seq = hd__dispatch_hold(e, &e->cores[vcpu->core]);
 
     run_one(e, hd_snap_list_records(l), vcpu, context, verdict, shape);
-    hold_end(seq);
+    hd__dispatch_hold_end(seq);
     return HD_OK;
 }
 
@@ -139,12 +127,12 @@ static inline __attribute__((__always_inline__)) enum hd_status
 one_exit(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
          const struct hd_exit_call *call, const struct hd_snap_list *l, enum one_shape shape)
 {
-    uint64_t *seq = hold_of(e, vcpu->core);
+    uint64_t *seq = hd__dispatch_hold(e, &e->cores[vcpu->core]);
 
     run_one(e, hd_snap_list_records(l), vcpu, context, &call->out->pre, shape);
     if (!(call->out->pre.flags & HD_VERDICT_SHORT_CIRCUIT))
         hd__dispatch_handle(call, vcpu);
-    hold_end(seq);
+    hd__dispatch_hold_end(seq);
     return HD_OK;
 }
 
@@ -220,7 +208,7 @@ static void run_other(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
     uint32_t r;
 
     if (!en->raw) {
-        hd__dispatch_one(e, vcpu, context, HD_STAGE_PRE, verdict, en);
+        hd__dispatch_other_event(e, vcpu, context, HD_STAGE_PRE, verdict, en);
         return;
     }
     r = hd__dispatch_raw_event(e, vcpu->core, vcpu, vcpu->regs, context, en);

@@ -23,9 +23,9 @@ struct hd_lists {
     uint32_t count;
 };
 
-void hd__dispatch_one(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
-                      enum hd_stage stage, struct hd_verdict *verdict,
-                      const struct hd_snap_entry *en)
+void hd__dispatch_other_event(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                              enum hd_stage stage, struct hd_verdict *verdict,
+                              const struct hd_snap_entry *en)
 {
     struct hd_pass p = {
         .e = e, .core = &e->cores[vcpu->core], .vcpu = vcpu, .regs = vcpu->regs,

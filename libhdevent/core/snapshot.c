@@ -38,7 +38,8 @@ bool hd__is_empty_shard_body(const void *body)
     return body == (const void *)empty_shard;
 }
 
-void *hd__node_alloc(struct hd_engine *e, enum hd_node_kind kind, size_t size, size_t align)
+/* A node with its header zeroed and filled, its body as the allocator left it. */
+static void *node_new(struct hd_engine *e, enum hd_node_kind kind, size_t size, size_t align)
 {
     size_t total = sizeof(struct hd_node) + align + size;
     uint8_t *raw;
@@ -50,11 +51,29 @@ void *hd__node_alloc(struct hd_engine *e, enum hd_node_kind kind, size_t size, s
     if (!raw)
         return NULL;
     n = (struct hd_node *)hd_align_up((uintptr_t)raw + sizeof(struct hd_node), align) - 1;
-    hd_memset(n, 0, sizeof(*n) + size);
+    hd_memset(n, 0, sizeof(*n));
     n->raw = raw;
     n->kind = kind;
     n->bytes = (uint32_t)total;
     return hd__node_body(n);
+}
+
+void *hd__node_alloc(struct hd_engine *e, enum hd_node_kind kind, size_t size, size_t align)
+{
+    void *body = node_new(e, kind, size, align);
+    if (body)
+        hd_memset(body, 0, size);
+    return body;
+}
+
+/* A writer's copy of a node it changes in one place: one memcpy, nothing zeroed or redone. */
+void *hd__node_copy(struct hd_engine *e, enum hd_node_kind kind, const void *src, size_t size,
+                    size_t align)
+{
+    void *body = node_new(e, kind, size, align);
+    if (body)
+        hd_memcpy(body, src, size);
+    return body;
 }
 
 void hd__node_free(struct hd_engine *e, const void *body)
@@ -98,8 +117,33 @@ void hd__shard_put(const struct hd_engine *e, uintptr_t shard, uint64_t key,
 }
 
 /*
+ * Take @key's bucket out of a private shard, keeping every other key where its probe finds
+ * it: the buckets after it in its run move back into the hole when their home bucket does
+ * not lie between the hole and them (backward-shift deletion; Knuth, TAOCP vol. 3, 6.4,
+ * Algorithm R), so no empty bucket ever lands between a key and its home.
+ */
+static void shard_remove(const struct hd_engine *e, uintptr_t shard, uint64_t key)
+{
+    struct hd_snap_bucket *b = (struct hd_snap_bucket *)hd_snap_node(shard);
+    uint32_t mask = (1u << hd_snap_log2(shard)) - 1u;
+    uint32_t hole = (uint32_t)(hd_snap_probe(shard, hd_snap_hash(e->hash_mult, key), key,
+                                             NULL) - b);
+
+    for (uint32_t j = (hole + 1) & mask; b[j].pre || b[j].post; j = (j + 1) & mask) {
+        uint32_t home = hd_snap_hash(e->hash_mult, b[j].key) & mask;
+        if (((j - home) & mask) >= ((j - hole) & mask)) { /* home at or before the hole */
+            b[hole] = b[j];
+            hole = j;
+        }
+    }
+    b[hole] = (struct hd_snap_bucket){0, NULL, NULL};
+}
+
+/*
  * @old's buckets with @key's set to (@pre, @post) — removed when both are NULL — as a new
- * shard word; the empty shard when nothing is left. 0 when out of memory.
+ * shard word; the empty shard when nothing is left. 0 when out of memory. While the shard
+ * keeps its size the copy is one memcpy and one put or removal, so a change costs the same
+ * whatever the other keys; a new size rehashes every key.
  */
 static uintptr_t shard_with(struct hd_engine *e, uintptr_t old, uint64_t key,
                             const struct hd_snap_list *pre, const struct hd_snap_list *post)
@@ -117,6 +161,19 @@ static uintptr_t shard_with(struct hd_engine *e, uintptr_t old, uint64_t key,
     if (!keys)
         return hd__empty_shard_word();
     log2 = hd__shard_log2_for(keys);
+    if (!hd__is_empty_shard(old) && log2 == hd_snap_log2(old)) {
+        node = hd__node_copy(e, HD_NODE_SHARD, ob, sizeof(struct hd_snap_bucket) << log2,
+                             HD_SNAP_ALIGN);
+        if (!node)
+            return 0;
+        hd__node_of(node)->entries = keys;
+        shard = hd_snap_word(node, log2, 0, false);
+        if (pre || post)
+            hd__shard_put(e, shard, key, pre, post);
+        else if (had)
+            shard_remove(e, shard, key);
+        return shard;
+    }
     node = hd__node_alloc(e, HD_NODE_SHARD, sizeof(struct hd_snap_bucket) << log2,
                           HD_SNAP_ALIGN);
     if (!node)
@@ -134,12 +191,14 @@ static uintptr_t shard_with(struct hd_engine *e, uintptr_t old, uint64_t key,
 uintptr_t *hd__root_new(struct hd_engine *e, uint32_t log2, const uintptr_t *copy,
                         uintptr_t fill)
 {
-    uintptr_t *root = hd__node_alloc(e, HD_NODE_ROOT, sizeof(uintptr_t) << log2, HD_SNAP_ALIGN);
+    size_t size = sizeof(uintptr_t) << log2;
+    uintptr_t *root = copy ? hd__node_copy(e, HD_NODE_ROOT, copy, size, HD_SNAP_ALIGN)
+                           : hd__node_alloc(e, HD_NODE_ROOT, size, HD_SNAP_ALIGN);
     if (!root)
         return NULL;
     hd__node_of(root)->entries = 1u << log2;
-    for (uint32_t i = 0; i < 1u << log2; i++)
-        root[i] = copy ? copy[i] : fill;
+    for (uint32_t i = 0; !copy && i < 1u << log2; i++)
+        root[i] = fill;
     return root;
 }
 

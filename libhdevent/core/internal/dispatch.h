@@ -65,12 +65,23 @@ hd__dispatch_find(const struct hd_engine *e, uintptr_t word, uint64_t key)
 /*
  * The end of an exit's hold on its snapshot (internal/dispatch_entry.h: hd__snapshot_hold).
  * With counter grace periods the core's sequence goes even (quiescent); with IPI ones the
- * exit made no mark.
+ * exit made no mark. A walk that keeps few values across its calls takes the end as one
+ * pointer first (hd__dispatch_hold(), NULL under IPI) and ends it later (..._hold_end()).
  */
+static inline uint64_t *hd__dispatch_hold(const struct hd_engine *e, struct hd_core *core)
+{
+    return e->grace != HD_GRACE_IPI ? &core->seq : NULL;
+}
+
+static inline void hd__dispatch_hold_end(uint64_t *seq)
+{
+    if (seq)
+        hd_store_release(seq, *seq + 1); /* even: quiescent */
+}
+
 static inline void hd__dispatch_release(const struct hd_engine *e, struct hd_core *core)
 {
-    if (e->grace != HD_GRACE_IPI)
-        hd_store_release(&core->seq, core->seq + 1); /* even: quiescent */
+    hd__dispatch_hold_end(hd__dispatch_hold(e, core));
 }
 
 /* The one-call form's handling (hd_dispatch_vmcall_exit()), handed to its runners in one
@@ -190,9 +201,9 @@ void hd__dispatch_deliver(struct hd_engine *e, uint32_t core_index,
  * One event of any kind by the general path, for a walk that met an event that is not raw
  * code (not on the hypervisor's own call: the walk is not used for those).
  */
-void hd__dispatch_one(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
-                      enum hd_stage stage, struct hd_verdict *verdict,
-                      const struct hd_snap_entry *en) __attribute__((__noinline__));
+void hd__dispatch_other_event(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                              enum hd_stage stage, struct hd_verdict *verdict,
+                              const struct hd_snap_entry *en) __attribute__((__noinline__));
 
 /* The on_action trace (simulators, tests): off in kernels. */
 void hd__dispatch_trace(const struct hd_pass *p, const struct hd_snap_entry *en,
@@ -316,16 +327,6 @@ static inline void hd__dispatch_bump(uint64_t *counter)
 }
 
 /*
- * condition_false is bumped after hits with release order, so a reader that loads it with
- * acquire before it loads hits never sees more false conditions than hits (hd_event_counters).
- * On x86-64 this is the same plain store; only the compiler's reordering is stopped.
- */
-static inline void hd__dispatch_bump_after_hits(uint64_t *counter)
-{
-    hd_store_release(counter, hd_load_relaxed(counter) + 1);
-}
-
-/*
  * One event: its condition, then its actions in order (S6, S7), counted on this core's line.
  * Inlined into each walk: with the lookup, the walk and this in one function, an exit with a
  * raw-code event makes no call but those into the code.
@@ -340,7 +341,6 @@ hd__dispatch_event(struct hd_pass *p, const struct hd_snap_entry *en)
 
     if (HD_UNLIKELY(p->protected_call))
         *p->regs = *p->guest; /* S14: every event sees the real values, not earlier edits */
-    hd__dispatch_bump(&counters->hits);
     if (en->condition != HD_SNAP_COND_NONE) {
         uint64_t holds;
         if (HD_LIKELY(en->condition == HD_SNAP_COND_LEAF)) {
@@ -355,10 +355,11 @@ hd__dispatch_event(struct hd_pass *p, const struct hd_snap_entry *en)
             holds = en->cond.native->fn(&hook);
         }
         if (!holds) {
-            hd__dispatch_bump_after_hits(&counters->condition_false); /* S6: no action runs */
+            hd__dispatch_bump(&counters->condition_false); /* S6: no action runs */
             return;
         }
     }
+    hd__dispatch_bump(&counters->held);
     if (HD_UNLIKELY(en->extra & HD_EVENT_EXTRA_LIMIT) && !hd__dispatch_gate(p, en))
         return; /* max_hits: spent */
     p->verdict->fired++;
@@ -418,14 +419,14 @@ hd__dispatch_raw_event(struct hd_engine *e, uint32_t core_index, struct hd_vcpu 
     struct hd_counter_line *counters = &en->counters[core_index];
     const struct hd_snap_action *a = (const struct hd_snap_action *)(en + 1);
 
-    hd__dispatch_bump(&counters->hits);
     if (en->condition != HD_SNAP_COND_NONE &&
         !(HD_LIKELY(en->condition == HD_SNAP_COND_LEAF)
               ? hd__arch_call_leaf(en->cond.code, (uintptr_t)regs, (uintptr_t)context, 0)
               : hd__arch_call_raw(en->cond.code, (uintptr_t)regs, (uintptr_t)context, 0))) {
-        hd__dispatch_bump_after_hits(&counters->condition_false); /* S6: no action runs */
+        hd__dispatch_bump(&counters->condition_false); /* S6: no action runs */
         return 0;
     }
+    hd__dispatch_bump(&counters->held);
     for (uint32_t i = en->action_count; i; i--, a++) { /* S7: in the order given */
         uint8_t *buffer = a->buffer_size ? a->buffers + (size_t)core_index *
                                                             hd_align_up(a->buffer_size, HD_CACHELINE)

@@ -134,7 +134,7 @@ static inline __attribute__((__always_inline__)) bool hd__walkable(struct hd_fou
 /*
  * The walk of one list whose events are raw code (the usual list: everything HyperDbg's
  * commands make), with the pass's state in registers; an event that is not raw code goes
- * through the general path (hd__dispatch_one). Never for the hypervisor's own calls.
+ * through the general path (hd__dispatch_other_event). Never for the hypervisor's own calls.
  */
 static inline __attribute__((__always_inline__)) void
 hd__walk(struct hd_engine *e, struct hd_vcpu *vcpu, uint32_t core_index, void *context,
@@ -154,7 +154,7 @@ hd__walk(struct hd_engine *e, struct hd_vcpu *vcpu, uint32_t core_index, void *c
             }
             sc |= (r & HD_RAW_SC) != 0;
         } else {
-            hd__dispatch_one(e, vcpu, context, stage, verdict, en);
+            hd__dispatch_other_event(e, vcpu, context, stage, verdict, en);
         }
     }
     verdict->fired += fired;

@@ -16,10 +16,15 @@
 
 struct hd_script;
 
-/* Per-core counters of one event, one cache line each so cores never share a written line. */
+/*
+ * Per-core counters of one event, one cache line each so cores never share a written line.
+ * An evaluation bumps exactly one of the two, after its condition returned (a condition
+ * returns before either is known): hits are their sum (hd_event_counters()), so a reader
+ * never sees more false conditions than hits, and a false condition costs one store.
+ */
 struct hd_counter_line {
-    uint64_t hits;
-    uint64_t condition_false;
+    uint64_t held;            /* the condition held, or there was none */
+    uint64_t condition_false; /* it returned 0 (S6) */
     uint8_t pad_[HD_CACHELINE - 2 * sizeof(uint64_t)];
 };
 

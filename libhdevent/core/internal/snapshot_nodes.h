@@ -51,6 +51,9 @@ static inline struct hd_node *hd__node_of(const void *body)
  * @return the body, or NULL when out of memory.
  */
 void *hd__node_alloc(struct hd_engine *e, enum hd_node_kind kind, size_t size, size_t align);
+/* hd__node_alloc() whose body is a copy of @size bytes at @src (not zeroed first). */
+void *hd__node_copy(struct hd_engine *e, enum hd_node_kind kind, const void *src, size_t size,
+                    size_t align);
 
 /*
  * Free a node now: a list also drops its hold on its chunks (a chunk goes with the last list
