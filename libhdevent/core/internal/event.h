@@ -17,16 +17,24 @@
 struct hd_script;
 
 /*
- * Per-core counters of one event, one cache line each so cores never share a written line.
- * An evaluation bumps exactly one of the two, after its condition returned (a condition
- * returns before either is known): hits are their sum (hd_event_counters()), so a reader
- * never sees more false conditions than hits, and a false condition costs one store.
+ * One event's counters on one core. An evaluation bumps exactly one of the two, after its
+ * condition returned (a condition returns before either is known): hits are their sum
+ * (hd_event_counters()), so a reader never sees more false conditions than hits, and a false
+ * condition costs one store. Core c's are HD_CACHELINE * c bytes after core 0's: each core
+ * has lines of its own, which HD_COUNTERS_PER_LINE events share (counters.c), so cores never
+ * write the same line.
  */
-struct hd_counter_line {
+struct hd_counters {
     uint64_t held;            /* the condition held, or there was none */
     uint64_t condition_false; /* it returned 0 (S6) */
-    uint8_t pad_[HD_CACHELINE - 2 * sizeof(uint64_t)];
 };
+
+#define HD_COUNTERS_PER_LINE (HD_CACHELINE / sizeof(struct hd_counters))
+
+static inline struct hd_counters *hd__counters_at(struct hd_counters *core0, uint32_t core)
+{
+    return (struct hd_counters *)(void *)((uint8_t *)core0 + (size_t)core * HD_CACHELINE);
+}
 
 /*
  * The line after an event's per-core counter lines, for events with `max_hits` or `deny`
@@ -78,8 +86,11 @@ struct hd_event {
     uint32_t script_steps;            /* hd_event_desc.script_steps, for every script action */
     struct hd_code condition_code; /* HD_CONDITION_RAW */
     struct hd_native_condition native; /* HD_CONDITION_NATIVE: what snapshots point at */
-    struct hd_counter_line *counters; /* [core count], cache-line aligned inside counters_raw;
-                                       * then the hd_event_shared line when extra is set */
+    struct hd_counters *counters;     /* core 0's (hd__counters_at()): a slot of
+                                       * counter_block, or with extra set the start of lines
+                                       * of its own in counters_raw, the hd_event_shared line
+                                       * after them */
+    struct hd_counter_block *counter_block; /* counters.c; NULL with extra set */
     void *counters_raw;
     char *command;                    /* NUL-terminated copy, never NULL; the output tags
                                        * follow it (hd__event_outputs) */
@@ -100,11 +111,15 @@ struct hd_event {
 #define HD_EVENT_EXTRA_DENY 2u  /* deny ud / deny rax */
 
 /* The shared line of an event with extra set (hd_event_shared). */
-static inline struct hd_event_shared *hd__event_shared(struct hd_counter_line *counters,
+static inline struct hd_event_shared *hd__event_shared(struct hd_counters *counters,
                                                       uint32_t core_count)
 {
-    return (struct hd_event_shared *)(void *)&counters[core_count];
+    return (struct hd_event_shared *)(void *)hd__counters_at(counters, core_count);
 }
+
+/* counters.c: a slot for @ev's counters, zeroed (HD_ERR_NO_MEMORY); give it back. Writer. */
+enum hd_status hd__counters_take(struct hd_engine *e, struct hd_event *ev);
+void hd__counters_give(struct hd_engine *e, struct hd_event *ev);
 
 /* The output tags of @p ev: in the command's allocation, after its NUL, 8-byte aligned, so an
  * event without `output` costs no byte more. */
