@@ -33,7 +33,7 @@ walk_leaves(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
 {
     const struct hd_snap_entry *en = hd_snap_list_records(l);
     struct hd_guest_regs *regs = vcpu->regs;
-    size_t line = (size_t)vcpu->core * HD_CACHELINE; /* hd__counters_at(), hoisted */
+    size_t line = (size_t)vcpu->core * HD_COUNTER_STRIDE; /* hd__counters_at(), hoisted */
     uint32_t fired = 0; /* counted here, stored once: a store per event made K = 10 bimodal */
 
     for (uint32_t n = l->count; n; n--, en = hd_snap_entry_next(en)) {

@@ -313,7 +313,6 @@ void hd__event_free(struct hd_engine *e, struct hd_event *ev)
     hd__free(e, ev->command);
     if (ev->counter_block)
         hd__counters_give(e, ev);
-    hd__free(e, ev->counters_raw);
     hd__free(e, ev);
 }
 
@@ -382,15 +381,8 @@ enum hd_status hd__event_create(struct hd_engine *e, const struct hd_event_desc 
     ev->extra = (uint8_t)((d->max_hits ? HD_EVENT_EXTRA_LIMIT : 0u) |
                           (d->deny != HD_DENY_NONE ? HD_EVENT_EXTRA_DENY : 0u));
 
-    if (ev->extra) { /* lines of its own, the shared line after them */
-        ev->counters_raw = hd__zalloc(e, ((size_t)e->core_count + 2u) * HD_CACHELINE);
-        if (!ev->counters_raw)
-            goto fail;
-        ev->counters = (struct hd_counters *)hd_align_up((uintptr_t)ev->counters_raw,
-                                                        HD_CACHELINE);
-    } else if (HD_FAILED(hd__counters_take(e, ev))) {
+    if (HD_FAILED(hd__counters_take(e, ev)))
         goto fail;
-    }
     ev->command = command_block(e, d->command, command_len, d->outputs, d->output_count);
     if (!ev->command)
         goto fail;

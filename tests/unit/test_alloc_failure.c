@@ -67,10 +67,10 @@ static void register_rich_enabled(void **state)
 }
 
 /*
- * The richest register, disabled: no snapshot is built. populate() leaves one free slot in
- * its second block of counters (four events a block), so the first register takes it and the
- * second opens a block: two allocations more, failed once like the others — the block, and
- * the registry's array, which the ninth event grows from 8 to 16.
+ * The richest register, disabled: no snapshot is built. With populate()'s 7 events and 8
+ * more the block of counters (16 events) has one free slot, so the first register takes it
+ * and the second opens a block: two allocations more, failed once like the others — the
+ * block, and the registry's array, which the 17th event grows from 16 to 32.
  */
 static void register_rich_disabled(void **state)
 {
@@ -81,6 +81,8 @@ static void register_rich_disabled(void **state)
     uint64_t in_a_free_slot, in_a_new_block;
 
     populate(f);
+    for (uint32_t i = 0; i < 8; i++)
+        reg_plain(f, HD_ALL, 0x600 + i, HD_STAGE_PRE, true, 100 + i);
     rich_desc(&d, a, false, 43);
     in_a_free_slot = fail_every_allocation(f, op_register, &r, "register rich (disabled)");
     assert_true(in_a_free_slot >= 11);

@@ -90,7 +90,7 @@ static size_t engine_formula(const struct shape *s)
 }
 
 /* event = 168 + (command + 1) + sum over actions (72 + C * align64(buffer))
- *         + passes * (32 + 32A); counters: 128 + 64C per 4 events (a block of slots);
+ *         + passes * (32 + 32A); counters: 320 + 256C per 16 events (a block of slots);
  *         index <= 1536 + (96 + 104 * passes) per distinct key
  *         + while every event is on one key and in the pre pass only, and the key's list is
  *         one chunk (at most 64 events), the direct copy of its list: <= 1072 + (32 + 32A)
@@ -104,7 +104,7 @@ static size_t events_formula(const struct shape *s, size_t command_len)
     size_t direct = keys == 1 && s->passes == 1 && s->events <= 64
                         ? 1072 + (size_t)s->events * (32 + 32 * (size_t)s->actions)
                         : 0;
-    size_t counters = ((size_t)s->events + 3) / 4 * (128 + 64 * (size_t)s->cores);
+    size_t counters = ((size_t)s->events + 15) / 16 * (320 + 256 * (size_t)s->cores);
     return (size_t)s->events * per_event + counters + 1536 + (96 + 104 * (size_t)s->passes) * keys +
            direct;
 }

@@ -20,20 +20,22 @@ struct hd_script;
  * One event's counters on one core. An evaluation bumps exactly one of the two, after its
  * condition returned (a condition returns before either is known): hits are their sum
  * (hd_event_counters()), so a reader never sees more false conditions than hits, and a false
- * condition costs one store. Core c's are HD_CACHELINE * c bytes after core 0's: each core
- * has lines of its own, which HD_COUNTERS_PER_LINE events share (counters.c), so cores never
- * write the same line.
+ * condition costs one store. Core c's are HD_COUNTER_STRIDE * c bytes after core 0's: each
+ * core has a run of lines of its own in a block, which HD_COUNTER_SLOTS events share, one
+ * after another (counters.c), so cores never write the same line.
  */
 struct hd_counters {
     uint64_t held;            /* the condition held, or there was none */
     uint64_t condition_false; /* it returned 0 (S6) */
 };
 
-#define HD_COUNTERS_PER_LINE (HD_CACHELINE / sizeof(struct hd_counters))
+#define HD_COUNTER_LINES 4u /* lines per core in a block */
+#define HD_COUNTER_STRIDE (HD_COUNTER_LINES * HD_CACHELINE)
+#define HD_COUNTER_SLOTS (HD_COUNTER_STRIDE / sizeof(struct hd_counters)) /* events a block */
 
 static inline struct hd_counters *hd__counters_at(struct hd_counters *core0, uint32_t core)
 {
-    return (struct hd_counters *)(void *)((uint8_t *)core0 + (size_t)core * HD_CACHELINE);
+    return (struct hd_counters *)(void *)((uint8_t *)core0 + (size_t)core * HD_COUNTER_STRIDE);
 }
 
 /*
@@ -87,11 +89,9 @@ struct hd_event {
     struct hd_code condition_code; /* HD_CONDITION_RAW */
     struct hd_native_condition native; /* HD_CONDITION_NATIVE: what snapshots point at */
     struct hd_counters *counters;     /* core 0's (hd__counters_at()): a slot of
-                                       * counter_block, or with extra set the start of lines
-                                       * of its own in counters_raw, the hd_event_shared line
-                                       * after them */
-    struct hd_counter_block *counter_block; /* counters.c; NULL with extra set */
-    void *counters_raw;
+                                       * counter_block; with extra set its block also holds
+                                       * the event's hd_event_shared line */
+    struct hd_counter_block *counter_block; /* counters.c */
     char *command;                    /* NUL-terminated copy, never NULL; the output tags
                                        * follow it (hd__event_outputs) */
     uint32_t command_length;          /* its length, NUL excluded */
@@ -110,14 +110,21 @@ struct hd_event {
 #define HD_EVENT_EXTRA_LIMIT 1u /* max_hits */
 #define HD_EVENT_EXTRA_DENY 2u  /* deny ud / deny rax */
 
-/* The shared line of an event with extra set (hd_event_shared). */
+/*
+ * The shared line of an event with extra set (hd_event_shared): its block's slots start on a
+ * HD_COUNTER_STRIDE boundary and are followed, after every core's run, by one line per slot
+ * (counters.c), so the slot's offset in core 0's run names its line.
+ */
 static inline struct hd_event_shared *hd__event_shared(struct hd_counters *counters,
                                                       uint32_t core_count)
 {
-    return (struct hd_event_shared *)(void *)hd__counters_at(counters, core_count);
+    uintptr_t at = (uintptr_t)counters, in_run = at & (HD_COUNTER_STRIDE - 1u);
+    return (struct hd_event_shared *)(at - in_run + (uintptr_t)core_count * HD_COUNTER_STRIDE +
+                                      in_run / sizeof(struct hd_counters) * HD_CACHELINE);
 }
 
-/* counters.c: a slot for @ev's counters, zeroed (HD_ERR_NO_MEMORY); give it back. Writer. */
+/* counters.c: a slot for @ev's counters (and with ev->extra its shared line), zeroed
+ * (HD_ERR_NO_MEMORY); give it back. Writer. */
 enum hd_status hd__counters_take(struct hd_engine *e, struct hd_event *ev);
 void hd__counters_give(struct hd_engine *e, struct hd_event *ev);
 
