@@ -33,12 +33,12 @@ walk_leaves(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
 {
     const struct hd_snap_entry *en = hd_snap_list_records(l);
     struct hd_guest_regs *regs = vcpu->regs;
-    size_t line = (size_t)vcpu->core * sizeof(struct hd_counter_line);
+    size_t line = (size_t)vcpu->core * HD_COUNTER_STRIDE; /* hd__counters_at(), hoisted */
     uint32_t fired = 0; /* counted here, stored once: a store per event made K = 10 bimodal */
 
     for (uint32_t n = l->count; n; n--, en = hd_snap_entry_next(en)) {
-        struct hd_counter_line *counters =
-            (struct hd_counter_line *)((uint8_t *)en->counters + line);
+        struct hd_counters *counters = (struct hd_counters *)(void *)((uint8_t *)en->counters +
+                                                                       line);
         const struct hd_snap_action *a = (const struct hd_snap_action *)(en + 1);
 
         if (HD_UNLIKELY(!en->leaf)) {
@@ -88,7 +88,7 @@ run_one(const struct hd_engine *e, const struct hd_snap_entry *en, struct hd_vcp
     bool cond = shape == ONE_COND_CODE || (shape == ONE_FILTER && en->condition);
     /* From the checked record (hd__exit_core()), before any code runs: whatever a hook does
      * to the record, this core's line is the one written. */
-    struct hd_counter_line *counters = &en->counters[vcpu->core];
+    struct hd_counters *counters = hd__counters_at(en->counters, vcpu->core);
 
     /* The registers' address is read again after a call rather than kept: the record is
      * live anyway, and one value less across the calls keeps the frame small. */

@@ -311,7 +311,8 @@ void hd__event_free(struct hd_engine *e, struct hd_event *ev)
     hd__free(e, ev->actions.at);
     code_unload(e, &ev->condition_code);
     hd__free(e, ev->command);
-    hd__free(e, ev->counters_raw);
+    if (ev->counter_block)
+        hd__counters_give(e, ev);
     hd__free(e, ev);
 }
 
@@ -380,14 +381,11 @@ enum hd_status hd__event_create(struct hd_engine *e, const struct hd_event_desc 
     ev->extra = (uint8_t)((d->max_hits ? HD_EVENT_EXTRA_LIMIT : 0u) |
                           (d->deny != HD_DENY_NONE ? HD_EVENT_EXTRA_DENY : 0u));
 
-    ev->counters_raw = hd__zalloc(e, ((size_t)e->core_count + (ev->extra != 0)) *
-                                             sizeof(struct hd_counter_line) +
-                                         HD_CACHELINE);
-    ev->command = command_block(e, d->command, command_len, d->outputs, d->output_count);
-    if (!ev->counters_raw || !ev->command)
+    if (HD_FAILED(hd__counters_take(e, ev)))
         goto fail;
-    ev->counters = (struct hd_counter_line *)hd_align_up((uintptr_t)ev->counters_raw,
-                                                         HD_CACHELINE);
+    ev->command = command_block(e, d->command, command_len, d->outputs, d->output_count);
+    if (!ev->command)
+        goto fail;
     if (ev->extra) {
         struct hd_event_shared *sh = hd__event_shared(ev->counters, e->core_count);
         sh->max_hits = d->max_hits;

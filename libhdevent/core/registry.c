@@ -410,10 +410,11 @@ enum hd_status hd_event_counters(struct hd_engine *engine, uint64_t tag, uint32_
         for (uint32_t c = 0; c < engine->core_count; c++) {
             if (core != HD_ALL && c != core)
                 continue;
-            /* each evaluation bumps one of the two (struct hd_counter_line) */
-            uint64_t condition_false = hd_load_relaxed(&ev->counters[c].condition_false);
+            /* each evaluation bumps one of the two (struct hd_counters) */
+            const struct hd_counters *k = hd__counters_at(ev->counters, c);
+            uint64_t condition_false = hd_load_relaxed(&k->condition_false);
             out->condition_false += condition_false;
-            out->hits += hd_load_relaxed(&ev->counters[c].held) + condition_false;
+            out->hits += hd_load_relaxed(&k->held) + condition_false;
         }
         st = HD_OK;
     }

@@ -89,20 +89,24 @@ static size_t engine_formula(const struct shape *s)
     return 640 + (size_t)s->cores * (128 + align(pow2(s->slots) * align(24 + s->max_bytes, 8), 64));
 }
 
-/* event = 224 + 64C + (command + 1) + sum over actions (72 + C * align64(buffer))
- *         + passes * (32 + 32A); index <= 1536 + (96 + 104 * passes) per distinct key
- *         + while every event is on one key and in the pre pass only, the direct copy of its
- *         list: <= 1072 + (32 + 32A) per event */
+/* event = 168 + (command + 1) + sum over actions (72 + C * align64(buffer))
+ *         + passes * (32 + 32A); counters: 320 + 256C per 16 events (a block of slots);
+ *         index <= 1536 + (96 + 104 * passes) per distinct key
+ *         + while every event is on one key and in the pre pass only, and the key's list is
+ *         one chunk (at most 64 events), the direct copy of its list: <= 1072 + (32 + 32A)
+ *         per event */
 static size_t events_formula(const struct shape *s, size_t command_len)
 {
-    size_t per_event = 224 + 64 * (size_t)s->cores + command_len + 1 +
+    size_t per_event = 168 + command_len + 1 +
                        (size_t)s->actions * (72 + (size_t)s->cores * align(s->buffer, 64)) +
                        (size_t)s->passes * (32 + 32 * (size_t)s->actions);
     size_t keys = s->keys ? s->keys : 1;
-    size_t direct = keys == 1 && s->passes == 1
+    size_t direct = keys == 1 && s->passes == 1 && s->events <= 64
                         ? 1072 + (size_t)s->events * (32 + 32 * (size_t)s->actions)
                         : 0;
-    return (size_t)s->events * per_event + 1536 + (96 + 104 * (size_t)s->passes) * keys + direct;
+    size_t counters = ((size_t)s->events + 15) / 16 * (320 + 256 * (size_t)s->cores);
+    return (size_t)s->events * per_event + counters + 1536 + (96 + 104 * (size_t)s->passes) * keys +
+           direct;
 }
 
 static void check_shape(const struct shape *s)

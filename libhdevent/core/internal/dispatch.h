@@ -334,7 +334,7 @@ static inline void hd__dispatch_bump(uint64_t *counter)
 static inline __attribute__((__always_inline__)) void
 hd__dispatch_event(struct hd_pass *p, const struct hd_snap_entry *en)
 {
-    struct hd_counter_line *counters = &en->counters[p->core_index];
+    struct hd_counters *counters = hd__counters_at(en->counters, p->core_index);
     const struct hd_snap_action *a = (const struct hd_snap_action *)(en + 1);
     struct hd_hook hook;
     bool hooked = false; /* hook is filled */
@@ -416,7 +416,7 @@ hd__dispatch_raw_event(struct hd_engine *e, uint32_t core_index, struct hd_vcpu 
 {
     uint32_t result = HD_RAW_FIRED;
 
-    struct hd_counter_line *counters = &en->counters[core_index];
+    struct hd_counters *counters = hd__counters_at(en->counters, core_index);
     const struct hd_snap_action *a = (const struct hd_snap_action *)(en + 1);
 
     if (en->condition != HD_SNAP_COND_NONE &&

@@ -151,6 +151,8 @@ struct hd_engine {
     struct hd_index index;            /* what the current snapshot holds (snapshot.c) */
     struct hd_budget used;            /* what live objects hold: charged and freed in event.c */
     struct hd_budget limit;           /* hd_engine_config's budget */
+    struct hd_counter_block *counters_partial[2]; /* counters.c: blocks with a free slot,
+                                                   * [1] those with shared lines (extra) */
     struct hd_retire_batch *retire_head; /* oldest first; the tail may be open */
     struct hd_retire_batch *retire_tail;
     uint32_t read_cursor;             /* next core hd_message_read looks at */

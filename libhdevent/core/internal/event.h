@@ -17,16 +17,26 @@
 struct hd_script;
 
 /*
- * Per-core counters of one event, one cache line each so cores never share a written line.
- * An evaluation bumps exactly one of the two, after its condition returned (a condition
- * returns before either is known): hits are their sum (hd_event_counters()), so a reader
- * never sees more false conditions than hits, and a false condition costs one store.
+ * One event's counters on one core. An evaluation bumps exactly one of the two, after its
+ * condition returned (a condition returns before either is known): hits are their sum
+ * (hd_event_counters()), so a reader never sees more false conditions than hits, and a false
+ * condition costs one store. Core c's are HD_COUNTER_STRIDE * c bytes after core 0's: each
+ * core has a run of lines of its own in a block, which HD_COUNTER_SLOTS events share, one
+ * after another (counters.c), so cores never write the same line.
  */
-struct hd_counter_line {
+struct hd_counters {
     uint64_t held;            /* the condition held, or there was none */
     uint64_t condition_false; /* it returned 0 (S6) */
-    uint8_t pad_[HD_CACHELINE - 2 * sizeof(uint64_t)];
 };
+
+#define HD_COUNTER_LINES 4u /* lines per core in a block */
+#define HD_COUNTER_STRIDE (HD_COUNTER_LINES * HD_CACHELINE)
+#define HD_COUNTER_SLOTS (HD_COUNTER_STRIDE / sizeof(struct hd_counters)) /* events a block */
+
+static inline struct hd_counters *hd__counters_at(struct hd_counters *core0, uint32_t core)
+{
+    return (struct hd_counters *)(void *)((uint8_t *)core0 + (size_t)core * HD_COUNTER_STRIDE);
+}
 
 /*
  * The line after an event's per-core counter lines, for events with `max_hits` or `deny`
@@ -78,9 +88,10 @@ struct hd_event {
     uint32_t script_steps;            /* hd_event_desc.script_steps, for every script action */
     struct hd_code condition_code; /* HD_CONDITION_RAW */
     struct hd_native_condition native; /* HD_CONDITION_NATIVE: what snapshots point at */
-    struct hd_counter_line *counters; /* [core count], cache-line aligned inside counters_raw;
-                                       * then the hd_event_shared line when extra is set */
-    void *counters_raw;
+    struct hd_counters *counters;     /* core 0's (hd__counters_at()): a slot of
+                                       * counter_block; with extra set its block also holds
+                                       * the event's hd_event_shared line */
+    struct hd_counter_block *counter_block; /* counters.c */
     char *command;                    /* NUL-terminated copy, never NULL; the output tags
                                        * follow it (hd__event_outputs) */
     uint32_t command_length;          /* its length, NUL excluded */
@@ -99,12 +110,23 @@ struct hd_event {
 #define HD_EVENT_EXTRA_LIMIT 1u /* max_hits */
 #define HD_EVENT_EXTRA_DENY 2u  /* deny ud / deny rax */
 
-/* The shared line of an event with extra set (hd_event_shared). */
-static inline struct hd_event_shared *hd__event_shared(struct hd_counter_line *counters,
+/*
+ * The shared line of an event with extra set (hd_event_shared): its block's slots start on a
+ * HD_COUNTER_STRIDE boundary and are followed, after every core's run, by one line per slot
+ * (counters.c), so the slot's offset in core 0's run names its line.
+ */
+static inline struct hd_event_shared *hd__event_shared(struct hd_counters *counters,
                                                       uint32_t core_count)
 {
-    return (struct hd_event_shared *)(void *)&counters[core_count];
+    uintptr_t at = (uintptr_t)counters, in_run = at & (HD_COUNTER_STRIDE - 1u);
+    return (struct hd_event_shared *)(at - in_run + (uintptr_t)core_count * HD_COUNTER_STRIDE +
+                                      in_run / sizeof(struct hd_counters) * HD_CACHELINE);
 }
+
+/* counters.c: a slot for @ev's counters (and with ev->extra its shared line), zeroed
+ * (HD_ERR_NO_MEMORY); give it back. Writer. */
+enum hd_status hd__counters_take(struct hd_engine *e, struct hd_event *ev);
+void hd__counters_give(struct hd_engine *e, struct hd_event *ev);
 
 /* The output tags of @p ev: in the command's allocation, after its NUL, 8-byte aligned, so an
  * event without `output` costs no byte more. */

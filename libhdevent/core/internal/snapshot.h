@@ -90,7 +90,7 @@ struct hd_snap_entry {
         void *code;                               /* HD_SNAP_COND_LEAF, _RAW */
         const struct hd_native_condition *native; /* HD_SNAP_COND_NATIVE: in the event */
     } cond;
-    struct hd_counter_line *counters;
+    struct hd_counters *counters;
     uint64_t tag;               /* ascending along a list: the merge key of lists (S8) */
 };
 
