@@ -79,8 +79,8 @@ static inline uint32_t hd_side_exit_handled(struct hd_engine *e, struct hd_vcpu 
                                             struct hd_guest_regs *regs)
 {
     struct hd_exit x;
-    v->regs = regs;
     if (!hd_vmcall_armed(e)) { /* what the shared VMX layer does (vmx_exit.c) */
+        v->regs = regs;
         v->cpl = 0;
         v->flags = HD_VCPU_PID_LAZY;
         hd_vmcall_own(e, v); /* S14: the own-hypercall decision the handling reads */

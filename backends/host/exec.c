@@ -184,6 +184,23 @@ static bool exec_open(struct hd_host_exec *ex)
     return true;
 }
 
+/*
+ * The kernel refuses executable memfds (errno from memfd_create or the read+execute mmap):
+ * vm.memfd_noexec = 2 says EACCES, a noexec mount or a seccomp filter EACCES or EPERM.
+ * Decided before the first chunk only, so a host never holds code both ways.
+ */
+static bool exec_refused(struct hd_host_exec *ex, int err)
+{
+    if (ex->chunk_count == 0 && (err == EACCES || err == EPERM)) {
+        ex->own_pages = true;
+        if (ex->fd >= 0)
+            close(ex->fd);
+        ex->fd = -1;
+        ex->file_size = 0;
+    }
+    return false;
+}
+
 /* A new chunk of at least @p want blocks at the end of the memfd, mapped read+execute. */
 static bool exec_grow(struct hd_host_exec *ex, uint32_t want)
 {
@@ -193,7 +210,7 @@ static bool exec_grow(struct hd_host_exec *ex, uint32_t want)
     void *view;
 
     if (ex->fd < 0 && !exec_open(ex))
-        return false;
+        return exec_refused(ex, errno);
     if (ex->chunk_count == ex->chunk_cap) {
         uint32_t cap = ex->chunk_cap ? 2 * ex->chunk_cap : 8;
         struct hd_host_exec_chunk *grown = realloc(ex->chunks, cap * sizeof(*grown));
@@ -210,8 +227,12 @@ static bool exec_grow(struct hd_host_exec *ex, uint32_t want)
     if (ftruncate(ex->fd, (off_t)(ex->file_size + bytes)) != 0)
         goto fail;
     view = mmap(NULL, bytes, PROT_READ | PROT_EXEC, MAP_SHARED, ex->fd, (off_t)ex->file_size);
-    if (view == MAP_FAILED)
-        goto fail;
+    if (view == MAP_FAILED) {
+        int err = errno;
+        free(c.bitmap);
+        free(c.slot);
+        return exec_refused(ex, err);
+    }
     c.code = view;
     ex->chunks[ex->chunk_count++] = c;
     ex->file_size += bytes;
@@ -333,6 +354,7 @@ bool hd__host_exec_alloc(void *user, const void *code, size_t size, void **out)
     uint8_t *start = NULL;
     size_t offset = 0;
     int fd = -1;
+    bool own;
 
     if (hd__host_allocation_call(h))
         return false;
@@ -341,7 +363,7 @@ bool hd__host_exec_alloc(void *user, const void *code, size_t size, void **out)
         return false;
     }
     pthread_mutex_lock(&h->state_lock);
-    if (exec_reserve(ex, want, &chunk, &at)) {
+    if (!ex->own_pages && exec_reserve(ex, want, &chunk, &at)) {
         struct hd_host_exec_chunk *c = &ex->chunks[chunk];
         start = c->code + (size_t)at * EXEC_BLOCK;
         offset = c->offset + (size_t)at * EXEC_BLOCK;
@@ -350,7 +372,10 @@ bool hd__host_exec_alloc(void *user, const void *code, size_t size, void **out)
          * and a run in it is then not stopped, as host_internal.h says). */
         c->slot[at] = hd__host_region_add(h, (uintptr_t)start, size);
     }
+    own = ex->own_pages; /* set by exec_reserve when the kernel refused the memfd */
     pthread_mutex_unlock(&h->state_lock);
+    if (!start && own && hd__host_exec_pages_alloc(h, code, size, out))
+        return true;
     if (!start) {
         hd__host_allocation_gone(h);
         return false;
@@ -374,7 +399,7 @@ void hd__host_exec_free(void *user, void *code, size_t size)
     struct hd_host *h = user;
     struct hd_host_exec *ex = &h->exec;
     uint32_t want = blocks_for(size), chunk, at = 0;
-    bool found = false, written = false;
+    bool found = false, written = false, own;
     size_t offset = 0;
     int fd = -1;
 
@@ -392,7 +417,13 @@ void hd__host_exec_free(void *user, void *code, size_t size)
             break;
         }
     }
+    own = ex->own_pages;
     pthread_mutex_unlock(&h->state_lock);
+    if (!found && own) { /* in no chunk: pages of its own */
+        hd__host_exec_pages_free(h, code);
+        hd__host_allocation_gone(h);
+        return;
+    }
     if (!found)
         return; /* not ours: the engine never does this, and there is nothing to free */
     /* Back to INT3 before the blocks can be handed out again. If the write fails the stale
@@ -427,9 +458,22 @@ int hd_host_exec_fd(struct hd_host *host)
     if (!host)
         return -1;
     pthread_mutex_lock(&host->state_lock);
-    if (host->exec.fd < 0)
-        exec_open(&host->exec);
-    fd = host->exec.fd;
+    /* The first chunk now, as a probe: the kernel may refuse the memfd or its mapping. */
+    if (!host->exec.own_pages && host->exec.chunk_count == 0)
+        exec_grow(&host->exec, 1);
+    fd = host->exec.own_pages ? -1 : host->exec.fd;
     pthread_mutex_unlock(&host->state_lock);
     return fd;
+}
+
+bool hd_host_exec_own_pages(struct hd_host *host)
+{
+    bool own;
+
+    if (!host)
+        return false;
+    pthread_mutex_lock(&host->state_lock);
+    own = host->exec.own_pages;
+    pthread_mutex_unlock(&host->state_lock);
+    return own;
 }

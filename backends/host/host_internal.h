@@ -43,7 +43,8 @@ struct hd_host_regions {
 
 /*
  * The host's executable memory (exec.c): a memfd grown in chunks, each mapped once
- * read+execute and cut in HD_HOST_EXEC_BLOCK-byte blocks. Under state_lock.
+ * read+execute and cut in HD_HOST_EXEC_BLOCK-byte blocks; or, when the kernel will not map
+ * a memfd executable, pages of its own for each buffer (exec_pages.c). Under state_lock.
  */
 #define HD_HOST_EXEC_BLOCK 64u
 
@@ -62,6 +63,8 @@ struct hd_host_exec_chunk {
 
 struct hd_host_exec {
     int fd;             /* the memfd; -1 until the first chunk or hd_host_exec_fd() */
+    bool own_pages;     /* the kernel refused the memfd or its read+execute mapping before
+                         * any chunk was made: every buffer gets pages of its own */
     size_t file_size;   /* the memfd's length: the chunks end to end */
     struct hd_host_exec_chunk *chunks;
     uint32_t chunk_count, chunk_cap;
@@ -127,6 +130,9 @@ void hd__host_exec_init(struct hd_host *h);
 bool hd__host_exec_alloc(void *user, const void *code, size_t size, void **out);
 void hd__host_exec_free(void *user, void *code, size_t size);
 void hd__host_exec_destroy(struct hd_host *h);
+/* exec_pages.c: a buffer on pages of its own (exec.own_pages); no lock held. */
+bool hd__host_exec_pages_alloc(struct hd_host *h, const void *code, size_t size, void **out);
+void hd__host_exec_pages_free(struct hd_host *h, void *code);
 
 /* ---- contain.c ------------------------------------------------------------------------- */
 

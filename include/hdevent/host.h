@@ -206,14 +206,26 @@ HD_API enum hd_status hd_host_contain_prepare(struct hd_host *host);
 
 /**
  * The descriptor of the memfd that holds @p host's raw code (exec_alloc packs the code of
- * many events into its pages: docs/host-backend.md), made now if it was not yet. For a
- * program that then restricts its own system calls (`hdevent run`'s seccomp filter): raw code
- * registered afterwards needs `pwritev` on this descriptor (the code is written with it),
- * and `ftruncate` of it and a read+execute MAP_SHARED `mmap` of it when a chunk is added;
- * hd_host_destroy() closes it (`close`). The host owns the descriptor.
- * @return the descriptor; -1 when @p host is NULL or the memfd could not be made (errno).
+ * many events into its pages: docs/host-backend.md), made now with its first chunk if it was
+ * not yet. For a program that then restricts its own system calls (`hdevent run`'s seccomp
+ * filter): raw code registered afterwards needs `pwritev` on this descriptor (the code is
+ * written with it), and `ftruncate` of it and a read+execute MAP_SHARED `mmap` of it when a
+ * chunk is added; hd_host_destroy() closes it (`close`). The host owns the descriptor.
+ * @return the descriptor; -1 when @p host is NULL, when the memfd could not be made (errno),
+ * or when the kernel refused it and the host gives each buffer pages of its own instead
+ * (hd_host_exec_own_pages()).
  */
 HD_API int hd_host_exec_fd(struct hd_host *host);
+
+/**
+ * Does @p host give each raw-code buffer pages of its own? It does when the kernel refused
+ * an executable memfd before the first buffer (vm.memfd_noexec = 2 on Linux 6.3 and later,
+ * a seccomp filter, a noexec mount: docs/host-backend.md); hd_host_exec_fd() finds out. A
+ * buffer is then an anonymous mapping written read+write and made read+execute with
+ * `mprotect`, which a program that restricts its system calls must allow.
+ * @return true when it does; false when it packs code in its memfd, or @p host is NULL.
+ */
+HD_API bool hd_host_exec_own_pages(struct hd_host *host);
 
 /** Most regions of simulated guest memory a host backend holds. */
 #define HD_HOST_MEMORY_REGIONS 16u

@@ -3,8 +3,10 @@
  * Per-core event counters, packed (internal/event.h: struct hd_counters). An event's
  * counters on one core are 16 bytes. A block gives each core HD_COUNTER_LINES lines in a row
  * and cuts them in HD_COUNTER_SLOTS slots, one per event; core c's run starts
- * HD_COUNTER_STRIDE * c bytes after core 0's. So no line is written by two cores, and on
- * each core the counters of events registered one after another lie 16 bytes apart: an exit
+ * HD_COUNTER_STRIDE * c bytes after core 0's. So no two dispatching cores write one line (the
+ * writer zeroes a slot on every core's line only when it hands the slot out), and on each
+ * core the counters of events registered one after another — while nothing is freed, as a
+ * freed slot is taken again first — lie 16 bytes apart: an exit
  * that runs K of them writes K / 4 lines, in ascending order — which the prefetchers follow
  * from DRAM as they followed one line per event at one stride — and counters cost 16 bytes
  * per event and core where a line each cost 64.
@@ -31,7 +33,6 @@ struct hd_counter_block {
 
 HD__STATIC_ASSERT(HD_COUNTER_SLOTS <= 32, "a bit per slot in `used`");
 HD__STATIC_ASSERT(offsetof(struct hd_counter_block, slots) == HD_CACHELINE, "one header line");
-HD__STATIC_ASSERT(sizeof(struct hd_event_shared) == HD_CACHELINE, "a shared line per slot");
 #define ALL_USED ((uint32_t)(((uint64_t)1 << HD_COUNTER_SLOTS) - 1u))
 
 static void partial_push(struct hd_engine *e, struct hd_counter_block *b)

@@ -69,7 +69,7 @@ walk_leaves(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
  * — the most common sets of all (P1, S_filter; issue 16). Its run is inlined into six small
  * functions, by entry form and @shape (a constant), so each keeps live across its calls only
  * what later steps need: the end of the hold is one pointer, NULL under IPI grace periods
- * (hd__dispatch_hold()), and the verdict, which the code cannot see, is written before
+ * (hd__dispatch_hold_seq()), and the verdict, which the code cannot see, is written before
  * the action runs. Without a condition the two-call form's frame is one register, where the
  * leaf walk saves six. @verdict: zeroed by the entry. The pass is an ordinary exit's pre
  * pass, so a filter's event_sc(1) counts as a hook's short-circuit (S12), as in hd__walk().
@@ -115,7 +115,7 @@ static inline __attribute__((__always_inline__)) enum hd_status
 one_pre(struct hd_engine *e, struct hd_vcpu *vcpu, void *context, struct hd_verdict *verdict,
         const struct hd_snap_list *l, enum one_shape shape)
 {
-    uint64_t *seq = hd__dispatch_hold(e, &e->cores[vcpu->core]);
+    uint64_t *seq = hd__dispatch_hold_seq(e, &e->cores[vcpu->core]);
 
     run_one(e, hd_snap_list_records(l), vcpu, context, verdict, shape);
     hd__dispatch_hold_end(seq);
@@ -127,7 +127,7 @@ static inline __attribute__((__always_inline__)) enum hd_status
 one_exit(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
          const struct hd_exit_call *call, const struct hd_snap_list *l, enum one_shape shape)
 {
-    uint64_t *seq = hd__dispatch_hold(e, &e->cores[vcpu->core]);
+    uint64_t *seq = hd__dispatch_hold_seq(e, &e->cores[vcpu->core]);
 
     run_one(e, hd_snap_list_records(l), vcpu, context, &call->out->pre, shape);
     if (!(call->out->pre.flags & HD_VERDICT_SHORT_CIRCUIT))

@@ -3,10 +3,14 @@
 # `hdevent run` on every tests/scenarios/<name>.scenario: stdout must equal <name>.expected
 # byte for byte (JSON lines: events, actions, messages, exits with registers, errors), and the
 # exit status must be 1 exactly when the expected output has a failed line.
-# Usage: run-scenarios.sh <hdevent> <scenario dir>
+# Usage: run-scenarios.sh <hdevent> <scenario dir> [WRAPPER ARGS...]
+#   with a wrapper, each run is `WRAPPER ARGS... <hdevent> run ...` (cli.run_scenarios_own_pages:
+#   tests/cli/deny_exec_memfd.c, a kernel that refuses the host's executable memfd)
 set -uo pipefail
 hdevent=$1
-dir=$2
+dir=$(cd "$2" && pwd)
+shift 2
+wrap=("$@")
 failed=0
 count=0
 for scenario in "$dir"/*.scenario; do
@@ -14,7 +18,7 @@ for scenario in "$dir"/*.scenario; do
     expected="$dir/$name.expected"
     count=$((count + 1))
     # From the scenario's directory: paths in it (script {file:...}) are relative to it.
-    actual=$(cd "$dir" && "$hdevent" run "$name.scenario")
+    actual=$(cd "$dir" && ${wrap[@]+"${wrap[@]}"} "$hdevent" run "$name.scenario")
     rc=$?
     want_rc=0
     grep -q '"type":"summary".*"failed":0}' "$expected" || want_rc=1

@@ -139,6 +139,90 @@ static void events_with_max_hits_have_shared_lines_of_their_own(void **state)
     assert_int_equal(counters(f, limited[1], 1).condition_false, 0);
 }
 
+/*
+ * A full block of max_hits events on @cores cores: slots from a HD_COUNTER_STRIDE boundary,
+ * each event's shared line where hd__event_shared() says — after every core's run, one line
+ * per slot, all inside the block — and each event runs its own max_hits times (S24).
+ */
+static void full_extra_block_on(uint32_t cores)
+{
+    void *state = NULL;
+    struct fx *f;
+    struct hd_action_desc a[HD_COUNTER_SLOTS];
+    const struct hd_event *ev[HD_COUNTER_SLOTS];
+    unsigned runs[HD_COUNTER_SLOTS] = {0};
+    const uint8_t *base;
+
+    assert_int_equal(fx_setup_cores(&state, cores), 0);
+    f = state;
+    for (uint32_t s = 0; s < HD_COUNTER_SLOTS; s++) {
+        struct hd_event_desc d;
+        a[s] = act_log(s + 1);
+        d = ev_desc(HD_ALL, 0x10, HD_STAGE_PRE, false, &a[s], 1);
+        d.max_hits = s + 1;
+        ev[s] = event_of(f, reg_desc(f, &d));
+    }
+    base = (const uint8_t *)ev[0]->counters;
+    assert_int_equal((uintptr_t)base % HD_COUNTER_STRIDE, 0);
+    for (uint32_t s = 0; s < HD_COUNTER_SLOTS; s++) {
+        assert_ptr_equal(ev[s]->counter_block, ev[0]->counter_block);
+        assert_ptr_equal((const uint8_t *)ev[s]->counters, base + 16u * s);
+        assert_ptr_equal((const uint8_t *)hd__event_shared(ev[s]->counters, cores),
+                         base + (size_t)cores * HD_COUNTER_STRIDE + (size_t)s * HD_CACHELINE);
+    }
+    tlog_reset();
+    for (uint32_t n = 0; n <= HD_COUNTER_SLOTS; n++)
+        run_exit(f, cores - 1, 0x10, 0, NULL);
+    for (unsigned k = 0; k < tlog()->n; k++)
+        runs[tlog()->e[k].id - 1]++;
+    for (uint32_t s = 0; s < HD_COUNTER_SLOTS; s++)
+        assert_int_equal(runs[s], s + 1);
+    assert_int_equal(fx_teardown(&state), 0);
+}
+
+static void a_full_block_of_max_hits_events_on_1_4_and_65_cores(void **state)
+{
+    (void)state;
+    full_extra_block_on(1);
+    full_extra_block_on(4);
+    full_extra_block_on(65);
+}
+
+/*
+ * A full block that loses an event goes back among the blocks with a free slot, for either
+ * kind: 17 plain and 17 max_hits events fill one block of each and open a second; clearing
+ * one event of each first block makes the next event of its kind land in the freed slot.
+ */
+static void a_freed_slot_in_a_full_block_is_taken_next(void **state)
+{
+    struct fx *f = *state;
+    struct hd_action_desc a = act_log(1);
+    uint64_t plain[HD_COUNTER_SLOTS + 1], limited[HD_COUNTER_SLOTS + 1];
+
+    for (uint32_t i = 0; i <= HD_COUNTER_SLOTS; i++) {
+        struct hd_event_desc d = ev_desc(HD_ALL, 0x20 + i, HD_STAGE_PRE, false, &a, 1);
+        plain[i] = reg_logged(f, HD_ALL, 0x10 + i, HD_STAGE_PRE, 1);
+        d.max_hits = 5;
+        limited[i] = reg_desc(f, &d);
+    }
+    for (int kind = 0; kind < 2; kind++) {
+        const uint64_t *tags = kind ? limited : plain;
+        const struct hd_event *old = event_of(f, tags[7]);
+        const struct hd_counter_block *full = old->counter_block;
+        const struct hd_counters *slot = old->counters;
+        const struct hd_event *next;
+        struct hd_event_desc d = ev_desc(HD_ALL, 0x300, HD_STAGE_PRE, false, &a, 1);
+
+        assert_ptr_not_equal(event_of(f, tags[HD_COUNTER_SLOTS])->counter_block, full);
+        assert_int_equal(hd_event_clear(f->engine, tags[7]), HD_OK);
+        assert_int_equal(hd_engine_reclaim(f->engine), 0);
+        d.max_hits = kind ? 5 : 0;
+        next = event_of(f, reg_desc(f, &d));
+        assert_ptr_equal(next->counter_block, full);
+        assert_ptr_equal(next->counters, slot);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -147,6 +231,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_reused_slot_starts_at_zero, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(events_with_max_hits_have_shared_lines_of_their_own,
                                         fx_setup, fx_teardown),
+        cmocka_unit_test(a_full_block_of_max_hits_events_on_1_4_and_65_cores),
+        cmocka_unit_test_setup_teardown(a_freed_slot_in_a_full_block_is_taken_next, fx_setup,
+                                        fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,7 +3,8 @@
  * The host backend's executable memory (backends/host/exec.c), through the backend contract
  * (hd_host_ops(host)->exec_alloc / exec_free) as the engine uses it: raw code packed into
  * shared pages of a memfd, W^X kept, freed blocks reused, nothing left allocated when an
- * allocation fails, and more buffers than a process may have mappings (vm.max_map_count).
+ * allocation fails, and more buffers than a process may have mappings (vm.max_map_count);
+ * and where the kernel refuses an executable memfd, pages of its own for each buffer.
  *
  * Each buffer is `nop * n; mov eax, imm32; ret`: calling it proves its own bytes are where
  * exec_alloc said, and that it runs.
@@ -18,6 +19,8 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "deny_exec_memfd.h"
 
 #define BLOCK 64u              /* exec.c's block */
 #define CHUNK_BLOCKS 4096u     /* exec.c's chunk: 256 KiB */
@@ -456,6 +459,99 @@ static void exec_fd_is_the_code_memfd(void **state)
     hd_host_destroy(host);
 }
 
+/*
+ * The kernel refuses the code memfd (@how: the memfd itself, as vm.memfd_noexec = 2 does, or
+ * its read+execute mapping), in a child: the host gives each buffer pages of its own, read+
+ * execute and never writable at once, 64 bytes in, INT3 around the code; buffers run, are
+ * freed and made again; an event's raw code runs through the engine. @return the child's
+ * exit status: 0, or the number of the check that failed.
+ */
+static int own_pages_child(enum deny_exec_memfd how)
+{
+    enum { N = 24 };
+    static const uint8_t set_rax[] = {0x48, 0xC7, 0x02, 0x2A, 0, 0, 0}; /* mov [rdx], 42 */
+    struct hd_host *host;
+    struct fx fx = {0};
+    struct hd_action_desc a;
+    struct hd_event_desc d;
+    struct hd_guest_regs regs = {0};
+    void *p[N];
+    size_t size[N];
+    uint64_t tag;
+
+    if (deny_exec_memfd(how) != 0)
+        return 1;
+    if (hd_host_create(NULL, &host) != HD_OK)
+        return 2;
+    if (hd_host_exec_fd(host) != -1 || !hd_host_exec_own_pages(host))
+        return 3;
+    for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < N; i++) {
+            if (round && i % 2)
+                continue; /* the odd ones stay from the first round */
+            p[i] = alloc_code(host, (size_t)i * 100, 1000u * (uint32_t)round + (uint32_t)i,
+                              &size[i]);
+            if (!p[i] || (uintptr_t)p[i] % PAGE != BLOCK || ((uint8_t *)p[i])[-1] != 0xCC ||
+                ((uint8_t *)p[i])[size[i]] != 0xCC)
+                return 4;
+        }
+        for (int i = 0; i < N; i++)
+            if (call_code(p[i]) != 1000u * (uint32_t)(round && !(i % 2)) + (uint32_t)i)
+                return 5;
+        if (read_maps().wx || read_maps().code_views || read_maps().code_other)
+            return 6;
+        for (int i = 0; i < N; i++)
+            if (round || !(i % 2))
+                free_code(host, p[i], size[i]);
+    }
+    if (hd_host_live_allocations(host) != 0)
+        return 7;
+
+    /* Through the engine: registered, dispatched, short-circuited with rax set by the code. */
+    fx.host = host;
+    if (hd_engine_create(hd_host_ops(host), NULL, &fx.engine) != HD_OK)
+        return 8;
+    hd_action_desc_init(&a, HD_ACTION_CODE);
+    a.code = set_rax;
+    a.code_size = sizeof(set_rax);
+    d = ev_desc(HD_ALL, HD_ALL, HD_STAGE_PRE, true, &a, 1);
+    if (hd_event_register(fx.engine, &d, &tag) != HD_OK)
+        return 9;
+    run_exit(&fx, 1, 0x490, 0, &regs);
+    if (regs.rax != 42)
+        return 10;
+    hd_engine_destroy(fx.engine);
+    if (hd_host_live_allocations(host) != 0)
+        return 11;
+    hd_host_destroy(host);
+    return 0;
+}
+
+static void own_pages_when(enum deny_exec_memfd how)
+{
+    int status;
+    pid_t pid = fork();
+
+    assert_true(pid >= 0);
+    if (pid == 0)
+        _exit(own_pages_child(how));
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static void pages_of_its_own_when_the_memfd_is_refused(void **state)
+{
+    (void)state;
+    own_pages_when(DENY_MEMFD_CREATE);
+}
+
+static void pages_of_its_own_when_its_mapping_is_refused(void **state)
+{
+    (void)state;
+    own_pages_when(DENY_SHARED_EXEC);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -468,6 +564,8 @@ int main(void)
         cmocka_unit_test(a_forked_child_writes_its_own_memfd),
         cmocka_unit_test(a_forked_child_keeps_its_code_when_the_parent_changes),
         cmocka_unit_test(exec_fd_is_the_code_memfd),
+        cmocka_unit_test(pages_of_its_own_when_the_memfd_is_refused),
+        cmocka_unit_test(pages_of_its_own_when_its_mapping_is_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

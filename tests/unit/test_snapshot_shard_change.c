@@ -12,6 +12,7 @@
 
 #include "internal/engine.h"
 #include "internal/snapshot.h"
+#include "internal/snapshot_nodes.h"
 
 /* The buckets of one shard: each key found by the probe where it sits; their count. */
 static uint32_t shard_check(const struct hd_engine *e, uintptr_t shard)
@@ -27,6 +28,8 @@ static uint32_t shard_check(const struct hd_engine *e, uintptr_t shard)
                                        NULL),
                          &b[i]);
     }
+    if (used) /* not the shared empty shard, which has no node: the copy path sets it by hand */
+        assert_int_equal(hd__node_of(b)->entries, used);
     return used;
 }
 

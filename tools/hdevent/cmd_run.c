@@ -442,8 +442,11 @@ static bool lock_down(struct run_sim *s)
     if (s->record_out && (record_fd = fileno(s->record_out)) >= 0)
         run_filter_allow_writes(&record_fd, 1); /* --record's file, opened before */
     /* Raw code registered under the filter grows the host's code memfd: made now, as the
-     * filter refuses memfd_create (without it, raw code fails to register, with NO_MEMORY). */
+     * filter refuses memfd_create (without it, raw code fails to register, with NO_MEMORY);
+     * where the kernel refuses it, each buffer gets pages of its own, made read+execute. */
     run_filter_allow_exec_fd(hd_host_exec_fd(s->host));
+    if (hd_host_exec_own_pages(s->host))
+        run_filter_allow_exec_pages();
     if (hd_host_contain_prepare(s->host) != HD_OK)
         return !cli_fail("HD_ERR_NOT_SUPPORTED", "cannot set up the containment of hooks "
                                                  "(signal stack, timer)");

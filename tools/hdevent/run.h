@@ -171,6 +171,10 @@ void run_filter_allow_writes(const int *fds, uint32_t count);
  *  run_filter_install(); a negative @p fd allows nothing. */
 void run_filter_allow_exec_fd(int fd);
 
+/** The host backend gives each raw-code buffer pages of its own (hd_host_exec_own_pages()):
+ *  let the filter allow mprotect to read+execute. Call it before run_filter_install(). */
+void run_filter_allow_exec_pages(void);
+
 /**
  * The name of system call @p nr of ABI @p arch (an AUDIT_ARCH_* value, as SIGSYS reports it):
  * "getpid", or "?" when unknown. Writes into @p buf.

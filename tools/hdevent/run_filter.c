@@ -8,7 +8,9 @@
  * (written with pwritev, grown with ftruncate, each new chunk mapped read+execute, closed at
  * the end: that descriptor only), the host backend's per-exit signal handlers and timer,
  * and exit. Nothing else can be made executable: no mprotect to PROT_EXEC, no executable
- * mapping of anonymous memory or of another file. Everything else — opening files,
+ * mapping of anonymous memory or of another file — except where the kernel refused the
+ * memfd and the host gives each buffer pages of its own (hd_host_exec_own_pages()): then
+ * mprotect to read+execute is allowed, never to write+execute. Everything else — opening files,
  * sockets, processes, other descriptors — traps: SIGSYS, which the host backend contains
  * like any fault when a hook made the call (the line's error names the call), which fails
  * the module sink whose callback made it, and which ends the run with status 3 when hdevent
@@ -37,6 +39,7 @@ static volatile sig_atomic_t own_refused;
 static int sink_fds[SINK_MAX + 1]; /* run_filter_allow_writes(): the sinks, --record's file */
 static uint32_t sink_fd_count;
 static int exec_fd = -1; /* run_filter_allow_exec_fd(): the host backend's code memfd */
+static bool exec_pages;  /* run_filter_allow_exec_pages(): or pages of its own per buffer */
 
 void run_filter_allow_writes(const int *fds, uint32_t count)
 {
@@ -78,6 +81,11 @@ static void own_call_refused(int sig, siginfo_t *si, void *ucontext)
 void run_filter_allow_exec_fd(int fd)
 {
     exec_fd = fd;
+}
+
+void run_filter_allow_exec_pages(void)
+{
+    exec_pages = true;
 }
 
 bool run_filter_refused_own(void)
@@ -153,6 +161,8 @@ static int allow_simulator(scmp_filter_ctx ctx)
     rc |= allow_if(ctx, SCMP_SYS(mmap), SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
     for (size_t i = 0; i < sizeof(prots) / sizeof(prots[0]); i++) /* never executable */
         rc |= allow_if(ctx, SCMP_SYS(mprotect), SCMP_A2(SCMP_CMP_EQ, prots[i]));
+    if (exec_pages) /* the kernel refused the memfd: each buffer written, then made r+x */
+        rc |= allow_if(ctx, SCMP_SYS(mprotect), SCMP_A2(SCMP_CMP_EQ, PROT_READ | PROT_EXEC));
     if (exec_fd >= 0) { /* the host's raw code (backends/host/exec.c): written with pwritev,
                          * a new chunk added with ftruncate and a read+execute mapping, the
                          * memfd closed when the host is destroyed */

@@ -66,9 +66,10 @@ hd__dispatch_find(const struct hd_engine *e, uintptr_t word, uint64_t key)
  * The end of an exit's hold on its snapshot (internal/dispatch_entry.h: hd__snapshot_hold).
  * With counter grace periods the core's sequence goes even (quiescent); with IPI ones the
  * exit made no mark. A walk that keeps few values across its calls takes the end as one
- * pointer first (hd__dispatch_hold(), NULL under IPI) and ends it later (..._hold_end()).
+ * pointer first (hd__dispatch_hold_seq(), NULL under IPI) and ends it later (..._hold_end()).
  */
-static inline uint64_t *hd__dispatch_hold(const struct hd_engine *e, struct hd_core *core)
+static inline uint64_t *hd__dispatch_hold_seq(const struct hd_engine *e,
+                                              struct hd_core *core)
 {
     return e->grace != HD_GRACE_IPI ? &core->seq : NULL;
 }
@@ -81,7 +82,7 @@ static inline void hd__dispatch_hold_end(uint64_t *seq)
 
 static inline void hd__dispatch_release(const struct hd_engine *e, struct hd_core *core)
 {
-    hd__dispatch_hold_end(hd__dispatch_hold(e, core));
+    hd__dispatch_hold_end(hd__dispatch_hold_seq(e, core));
 }
 
 /* The one-call form's handling (hd_dispatch_vmcall_exit()), handed to its runners in one

@@ -32,6 +32,8 @@ struct hd_counters {
 #define HD_COUNTER_LINES 4u /* lines per core in a block */
 #define HD_COUNTER_STRIDE (HD_COUNTER_LINES * HD_CACHELINE)
 #define HD_COUNTER_SLOTS (HD_COUNTER_STRIDE / sizeof(struct hd_counters)) /* events a block */
+HD__STATIC_ASSERT((HD_COUNTER_STRIDE & (HD_COUNTER_STRIDE - 1u)) == 0,
+                 "a power of two: hd__event_shared() masks with it, counters.c aligns to it");
 
 static inline struct hd_counters *hd__counters_at(struct hd_counters *core0, uint32_t core)
 {
@@ -39,8 +41,9 @@ static inline struct hd_counters *hd__counters_at(struct hd_counters *core0, uin
 }
 
 /*
- * The line after an event's per-core counter lines, for events with `max_hits` or `deny`
- * (hd_snap_entry.extra): what dispatch reads of them, and the one counter every core writes —
+ * One line per event with `max_hits` or `deny` (hd_snap_entry.extra), in its block of
+ * counters after every core's run (counters.c, hd__event_shared()): what dispatch reads of
+ * them, and the one counter every core writes —
  * the runs of a max_hits event, taken with a locked add (the only one on the dispatch path,
  * and only for these events).
  */
