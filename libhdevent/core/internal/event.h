@@ -22,7 +22,7 @@ struct hd_script;
  * (hd_event_counters()), so a reader never sees more false conditions than hits, and a false
  * condition costs one store. Core c's are HD_COUNTER_STRIDE * c bytes after core 0's: each
  * core has a run of lines of its own in a block, which HD_COUNTER_SLOTS events share, one
- * after another (counters.c), so cores never write the same line.
+ * after another (counters.c), so no two dispatching cores write one line.
  */
 struct hd_counters {
     uint64_t held;            /* the condition held, or there was none */
@@ -43,9 +43,8 @@ static inline struct hd_counters *hd__counters_at(struct hd_counters *core0, uin
 /*
  * One line per event with `max_hits` or `deny` (hd_snap_entry.extra), in its block of
  * counters after every core's run (counters.c, hd__event_shared()): what dispatch reads of
- * them, and the one counter every core writes —
- * the runs of a max_hits event, taken with a locked add (the only one on the dispatch path,
- * and only for these events).
+ * them, and the one counter every core writes — the runs of a max_hits event, taken with a
+ * locked add (the only one on the dispatch path, and only for these events).
  */
 struct hd_event_shared {
     uint64_t runs;              /* locked adds: runs taken, counting those refused past max */
