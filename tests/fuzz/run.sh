@@ -154,8 +154,10 @@ describe() {
             # time (2.7x the inputs a second without it, same inputs, this machine).
             guide=(-fsanitize-coverage=inline-8bit-counters,pc-table)
             # It forks for every buffer strict mode accepts: ASan's default 256 MB quarantine
-            # made the process ~330 MB to copy at each fork, and its recycled blocks slower to
-            # calloc. 16 MB: 15 % more inputs a second (same inputs and seed, this machine).
+            # made the process ~330 MB resident, whose page tables each fork copies, and its
+            # recycled blocks slower to calloc. 16 MB: 15 % more inputs a second (same inputs
+            # and seed, this machine), for a shorter window in which ASan still catches a use
+            # after free (16 MB of freed blocks instead of 256).
             asan=:quarantine_size_mb=16
             report=("$user"/code_*.c) ;;
         script-compile)
