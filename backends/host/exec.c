@@ -208,6 +208,7 @@ static bool exec_grow(struct hd_host_exec *ex, uint32_t want)
     uint32_t blocks = (uint32_t)(bytes / EXEC_BLOCK);
     struct hd_host_exec_chunk c = {.offset = ex->file_size, .blocks = blocks};
     void *view;
+    int err = 0; /* the mapping's refusal, for exec_refused() */
 
     if (ex->fd < 0 && !exec_open(ex))
         return exec_refused(ex, errno);
@@ -228,10 +229,8 @@ static bool exec_grow(struct hd_host_exec *ex, uint32_t want)
         goto fail;
     view = mmap(NULL, bytes, PROT_READ | PROT_EXEC, MAP_SHARED, ex->fd, (off_t)ex->file_size);
     if (view == MAP_FAILED) {
-        int err = errno;
-        free(c.bitmap);
-        free(c.slot);
-        return exec_refused(ex, err);
+        err = errno;
+        goto fail;
     }
     c.code = view;
     ex->chunks[ex->chunk_count++] = c;
@@ -240,7 +239,7 @@ static bool exec_grow(struct hd_host_exec *ex, uint32_t want)
 fail:
     free(c.bitmap);
     free(c.slot);
-    return false;
+    return exec_refused(ex, err);
 }
 
 static bool block_used(const struct hd_host_exec_chunk *c, uint32_t b)
