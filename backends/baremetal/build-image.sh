@@ -14,11 +14,12 @@ CC=${CC:-gcc} LD=${LD:-ld} OBJCOPY=${OBJCOPY:-objcopy}
 mkdir -p "$out/obj" "$out/events"
 out=$(cd "$out" && pwd)
 
-# Freestanding flags (platform notes): no red zone (exits and interrupts use the stack), no
-# SIMD, no PIC, no stack protector, no CET, no unwind tables.
+# Freestanding flags (platform notes): no red zone (exits and interrupts use the stack; the
+# define tells the core, which then calls leaf code inline: internal/arch.h), no SIMD, no PIC,
+# no stack protector, no CET, no unwind tables.
 CFLAGS=(-std=c11 -O2 -m64 -ffreestanding -fno-builtin -fno-pic -fno-pie -mno-red-zone
         -mgeneral-regs-only -fno-stack-protector -fno-asynchronous-unwind-tables
-        -fcf-protection=none -fno-strict-aliasing -Wall -Wextra -Werror
+        -fcf-protection=none -fno-strict-aliasing -Wall -Wextra -Werror -DHDEVENT_NO_RED_ZONE
         -I "$root/include" -I "$root/libhdevent/core" -I "$root/backends/vmx"
         -I "$root/backends/baremetal")
 

@@ -19,18 +19,49 @@ uint64_t hd__arch_call_raw(const void *code, uint64_t a1, uint64_t a2, uint64_t 
 
 /*
  * Call a leaf (code_leaf.c: hd__code_is_leaf said yes) directly, as a Windows x64 function:
- * rcx = a1, rdx = a2, r8 = a3, 32 bytes of shadow space. The compiler keeps its own values
- * in registers that convention preserves, which the code provably does not write, and
- * saves nothing else. The code uses no stack but its return address, so the alignment a
- * kernel build leaves (8 bytes) does not matter, and it never sets DF.
+ * rcx = a1, rdx = a2, r8 = a3. The code writes rax, rcx, rdx, r8-r11 and flags at most, uses
+ * no stack but its return address (so the alignment a kernel build leaves, 8 bytes, does not
+ * matter) and never sets DF.
+ *
+ * Where the System V ABI is ours, the call is inline assembly that names exactly those
+ * registers as clobbered: GCC would otherwise treat it as a call in our own convention and
+ * keep nothing in rsi and rdi, which both conventions' leaf code leaves alone — the walks'
+ * frames then saved two registers more and reserved the 32 bytes of shadow space a leaf never
+ * reads (issue 16: 7 instructions of P1_cond_false's 94.5). The compiler cannot see that call,
+ * so it must not keep anything below rsp: only code built without a red zone takes this way
+ * (the kernel code model, which implies it, or HDEVENT_NO_RED_ZONE, which the build defines
+ * beside -mno-red-zone: docs/c-api.md). Linux kernels built with retpolines get the call
+ * through the kernel's thunk, as the compiler would have emitted it. Elsewhere (Windows x64,
+ * where the convention is ours anyway; a build with a red zone) the compiler makes the call.
  */
 typedef uint64_t(__attribute__((__ms_abi__)) * hd__leaf_fn)(uint64_t a1, uint64_t a2,
                                                               uint64_t a3);
 
+#if defined(__x86_64__) && !defined(_WIN64) &&                                             \
+    (defined(__code_model_kernel__) || defined(HDEVENT_NO_RED_ZONE))
+#define HD_LEAF_CALL_INLINE 1
+#if defined(__KERNEL__) && (defined(CONFIG_RETPOLINE) || defined(CONFIG_MITIGATION_RETPOLINE))
+#define HD__LEAF_CALL "call __x86_indirect_thunk_%V[code]"
+#else
+#define HD__LEAF_CALL "call *%[code]"
+#endif
+#endif
+
 static inline uint64_t hd__arch_call_leaf(const void *code, uint64_t a1, uint64_t a2,
                                           uint64_t a3)
 {
+#if defined(HD_LEAF_CALL_INLINE)
+    register uint64_t r8 __asm__("r8") = a3;
+    uint64_t rax;
+
+    __asm__ __volatile__(HD__LEAF_CALL
+                         : "=a"(rax), "+c"(a1), "+d"(a2), "+r"(r8)
+                         : [code] "r"(code)
+                         : "r9", "r10", "r11", "memory", "cc");
+    return rax;
+#else
     return ((hd__leaf_fn)(uintptr_t)code)(a1, a2, a3);
+#endif
 }
 
 /*
