@@ -31,7 +31,7 @@ static enum hd_status pre_slow(struct hd_engine *e, struct hd_core *core, struct
                                void *context, struct hd_verdict *verdict)
     __attribute__((__noinline__));
 static enum hd_status pre_held(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
-                               struct hd_verdict *verdict, uintptr_t word)
+                               struct hd_verdict *verdict, uintptr_t word, uint64_t *hold_end)
     __attribute__((__noinline__));
 static enum hd_status pre_run(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                               struct hd_verdict *verdict, uintptr_t word)
@@ -75,7 +75,8 @@ enum hd_status hd_dispatch_vmcall(struct hd_engine *e, struct hd_vcpu *vcpu, voi
     word = hd__snapshot_hold(e, core, &core->may_match);
     if (!word)
         return HD_OK; /* S1: nothing enabled (on this core), nothing runs */
-    return pre_held(e, vcpu, context, verdict, word); /* a tail call: no frame here */
+    /* a tail call: no frame here */
+    return pre_held(e, vcpu, context, verdict, word, hd__dispatch_hold_seq(e, core));
 }
 
 /* The two-call form: the post pass, on the core and the set of the pre pass that asked. */
@@ -180,22 +181,23 @@ static enum hd_status pre_slow(struct hd_engine *e, struct hd_core *core, struct
 
 /*
  * The walk of the two-call pre pass's one short list @l (hd__walkable()) and the end of the
- * hold, by tail call: one command in a frame of its own (hd__dispatch_command_*, _filter_*),
- * a list that starts with a leaf record by hd__dispatch_leaf_pre(), any other by pre_walk().
+ * hold (@hold_end: hd__dispatch_hold_seq()), by tail call: one command in a frame of its own
+ * (hd__dispatch_command_*, _filter_*), a list that starts with a leaf record by
+ * hd__dispatch_leaf_pre(), any other by pre_walk().
  */
 static inline enum hd_status pre_list(struct hd_engine *e, struct hd_vcpu *vcpu,
                                       void *context, struct hd_verdict *verdict,
-                                      const struct hd_snap_list *l)
+                                      const struct hd_snap_list *l, uint64_t *hold_end)
 {
     const struct hd_snap_entry *en = hd_snap_list_records(l);
 
     switch (hd__dispatch_one_command(l)) { /* one `!vmcall … code {…}` (P1) or filter */
     case HD_SNAP_ONE_CODE:
         return en->condition == HD_SNAP_COND_NONE
-                   ? hd__dispatch_command_pre(e, vcpu, context, verdict, l)
-                   : hd__dispatch_command_cond_pre(e, vcpu, context, verdict, l);
+                   ? hd__dispatch_command_pre(e, vcpu, context, verdict, l, hold_end)
+                   : hd__dispatch_command_cond_pre(e, vcpu, context, verdict, l, hold_end);
     case HD_SNAP_ONE_FILTER:
-        return hd__dispatch_filter_pre(e, vcpu, context, verdict, l);
+        return hd__dispatch_filter_pre(e, vcpu, context, verdict, l, hold_end);
     default:
         break;
     }
@@ -207,10 +209,11 @@ static inline enum hd_status pre_list(struct hd_engine *e, struct hd_vcpu *vcpu,
  * The two-call pre pass holding snapshot @word. The usual few events are a direct list (one
  * key: snapshot.h): its key is tested here, with no call and so no frame, and the walk is a
  * tail call. A key on a pid the record does not hold yet (HD_VCPU_PID_LAZY), and every other
- * form of set, go to pre_find().
+ * form of set, go to pre_find(). @hold_end: the entry's hd__dispatch_hold_seq(), which it had
+ * the core to compute, handed down to the walks that end the hold.
  */
 static enum hd_status pre_held(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
-                               struct hd_verdict *verdict, uintptr_t word)
+                               struct hd_verdict *verdict, uintptr_t word, uint64_t *hold_end)
 {
     const struct hd_snap_direct *d = (const struct hd_snap_direct *)hd_snap_node(word);
     uint32_t kc, kp;
@@ -218,16 +221,16 @@ static enum hd_status pre_held(struct hd_engine *e, struct hd_vcpu *vcpu, void *
     if (HD_UNLIKELY(!hd_snap_is_direct(word)))
         return pre_find(e, vcpu, context, verdict, word);
     if (HD_LIKELY(d->key == hd_snap_key(HD_ALL, HD_ALL)))
-        return pre_list(e, vcpu, context, verdict, &d->list); /* no filter: the usual event */
+        return pre_list(e, vcpu, context, verdict, &d->list, hold_end); /* the usual event */
     kc = (uint32_t)(d->key >> 32);
     kp = (uint32_t)d->key;
     if (kp != HD_ALL && (vcpu->flags & HD_VCPU_PID_LAZY))
         return pre_find(e, vcpu, context, verdict, word); /* asks for the pid */
     if ((kc != HD_ALL && kc != vcpu->core) || (kp != HD_ALL && kp != vcpu->pid)) {
-        hd__dispatch_release(e, &e->cores[vcpu->core]); /* no event of this exit's key: S1 */
+        hd__dispatch_hold_end(hold_end); /* no event of this exit's key: S1 */
         return HD_OK;
     }
-    return pre_list(e, vcpu, context, verdict, &d->list);
+    return pre_list(e, vcpu, context, verdict, &d->list, hold_end);
 }
 
 /* pre_held() for a set in any form: the lookup, then the walk or pre_run(). */
@@ -238,7 +241,8 @@ static enum hd_status pre_find(struct hd_engine *e, struct hd_vcpu *vcpu, void *
     struct hd_found f = hd__dispatch_lookup(e, word, core_index, vcpu, NULL);
 
     if (hd__walkable(f))
-        return pre_list(e, vcpu, context, verdict, f.pre);
+        return pre_list(e, vcpu, context, verdict, f.pre,
+                        hd__dispatch_hold_seq(e, &e->cores[core_index]));
     if (f.pre || f.post)
         return pre_run(e, vcpu, context, verdict, word);
     hd__dispatch_release(e, &e->cores[core_index]);

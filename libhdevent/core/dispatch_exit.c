@@ -17,8 +17,8 @@ static enum hd_status exit_slow(struct hd_engine *e, struct hd_core *core, struc
                                 void *context, const struct hd_exit_call *call)
     __attribute__((__noinline__));
 static enum hd_status exit_held(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
-                                const struct hd_exit_call *call, uintptr_t word)
-    __attribute__((__noinline__));
+                                const struct hd_exit_call *call, uintptr_t word,
+                                uint64_t *hold_end) __attribute__((__noinline__));
 static enum hd_status exit_find(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                                 const struct hd_exit_call *call, uintptr_t word)
     __attribute__((__noinline__));
@@ -54,7 +54,7 @@ enum hd_status hd_dispatch_vmcall_exit(struct hd_engine *e, struct hd_vcpu *vcpu
         return exit_slow(e, core, vcpu, context, &call);
     word = hd__snapshot_hold(e, core, &core->may_match);
     if (word)
-        return exit_held(e, vcpu, context, &call, word);
+        return exit_held(e, vcpu, context, &call, word, hd__dispatch_hold_seq(e, core));
     out->default_handled = true;
     if (handle)
         handle(user, vcpu);
@@ -90,10 +90,12 @@ static enum hd_status exit_slow(struct hd_engine *e, struct hd_core *core, struc
  * The one-call exit holding snapshot @word. The usual event, unfiltered and made by one
  * command (hd__dispatch_one_command(): `!vmcall … code {…}`, or a script that is a filter), is
  * found here with no call and so no frame and runs in a small frame of its own (a tail call);
- * every other set goes to exit_find().
+ * every other set goes to exit_find(). @hold_end: the entry's hd__dispatch_hold_seq(), which it
+ * had the core to compute.
  */
 static enum hd_status exit_held(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
-                                const struct hd_exit_call *call, uintptr_t word)
+                                const struct hd_exit_call *call, uintptr_t word,
+                                uint64_t *hold_end)
 {
     const struct hd_snap_direct *d = (const struct hd_snap_direct *)hd_snap_node(word);
 
@@ -101,10 +103,11 @@ static enum hd_status exit_held(struct hd_engine *e, struct hd_vcpu *vcpu, void 
         switch (hd__dispatch_one_command(&d->list)) {
         case HD_SNAP_ONE_CODE:
             return hd_snap_list_records(&d->list)->condition == HD_SNAP_COND_NONE
-                       ? hd__dispatch_command_exit(e, vcpu, context, call, &d->list)
-                       : hd__dispatch_command_cond_exit(e, vcpu, context, call, &d->list);
+                       ? hd__dispatch_command_exit(e, vcpu, context, call, &d->list, hold_end)
+                       : hd__dispatch_command_cond_exit(e, vcpu, context, call, &d->list,
+                                                        hold_end);
         case HD_SNAP_ONE_FILTER:
-            return hd__dispatch_filter_exit(e, vcpu, context, call, &d->list);
+            return hd__dispatch_filter_exit(e, vcpu, context, call, &d->list, hold_end);
         default:
             break;
         }

@@ -113,68 +113,66 @@ run_one(const struct hd_engine *e, const struct hd_snap_entry *en, struct hd_vcp
 
 static inline __attribute__((__always_inline__)) enum hd_status
 one_pre(struct hd_engine *e, struct hd_vcpu *vcpu, void *context, struct hd_verdict *verdict,
-        const struct hd_snap_list *l, enum one_shape shape)
+        const struct hd_snap_list *l, uint64_t *hold_end, enum one_shape shape)
 {
-    uint64_t *seq = hd__dispatch_hold_seq(e, &e->cores[vcpu->core]);
-
     run_one(e, hd_snap_list_records(l), vcpu, context, verdict, shape);
-    hd__dispatch_hold_end(seq);
+    hd__dispatch_hold_end(hold_end);
     return HD_OK;
 }
 
 /* The one-call form: the handling unless short-circuited (S12), then the end of the hold. */
 static inline __attribute__((__always_inline__)) enum hd_status
 one_exit(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
-         const struct hd_exit_call *call, const struct hd_snap_list *l, enum one_shape shape)
+         const struct hd_exit_call *call, const struct hd_snap_list *l, uint64_t *hold_end,
+         enum one_shape shape)
 {
-    uint64_t *seq = hd__dispatch_hold_seq(e, &e->cores[vcpu->core]);
-
     run_one(e, hd_snap_list_records(l), vcpu, context, &call->out->pre, shape);
     if (!(call->out->pre.flags & HD_VERDICT_SHORT_CIRCUIT))
         hd__dispatch_handle(call, vcpu);
-    hd__dispatch_hold_end(seq);
+    hd__dispatch_hold_end(hold_end);
     return HD_OK;
 }
 
 enum hd_status hd__dispatch_command_pre(struct hd_engine *e, struct hd_vcpu *vcpu,
                                         void *context, struct hd_verdict *verdict,
-                                        const struct hd_snap_list *l)
+                                        const struct hd_snap_list *l, uint64_t *hold_end)
 {
-    return one_pre(e, vcpu, context, verdict, l, ONE_CODE);
+    return one_pre(e, vcpu, context, verdict, l, hold_end, ONE_CODE);
 }
 
 enum hd_status hd__dispatch_command_cond_pre(struct hd_engine *e, struct hd_vcpu *vcpu,
                                              void *context, struct hd_verdict *verdict,
-                                             const struct hd_snap_list *l)
+                                             const struct hd_snap_list *l, uint64_t *hold_end)
 {
-    return one_pre(e, vcpu, context, verdict, l, ONE_COND_CODE);
+    return one_pre(e, vcpu, context, verdict, l, hold_end, ONE_COND_CODE);
 }
 
 enum hd_status hd__dispatch_filter_pre(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
-                                       struct hd_verdict *verdict, const struct hd_snap_list *l)
+                                       struct hd_verdict *verdict, const struct hd_snap_list *l,
+                                       uint64_t *hold_end)
 {
-    return one_pre(e, vcpu, context, verdict, l, ONE_FILTER);
+    return one_pre(e, vcpu, context, verdict, l, hold_end, ONE_FILTER);
 }
 
 enum hd_status hd__dispatch_command_exit(struct hd_engine *e, struct hd_vcpu *vcpu,
                                          void *context, const struct hd_exit_call *call,
-                                         const struct hd_snap_list *l)
+                                         const struct hd_snap_list *l, uint64_t *hold_end)
 {
-    return one_exit(e, vcpu, context, call, l, ONE_CODE);
+    return one_exit(e, vcpu, context, call, l, hold_end, ONE_CODE);
 }
 
 enum hd_status hd__dispatch_command_cond_exit(struct hd_engine *e, struct hd_vcpu *vcpu,
                                               void *context, const struct hd_exit_call *call,
-                                              const struct hd_snap_list *l)
+                                              const struct hd_snap_list *l, uint64_t *hold_end)
 {
-    return one_exit(e, vcpu, context, call, l, ONE_COND_CODE);
+    return one_exit(e, vcpu, context, call, l, hold_end, ONE_COND_CODE);
 }
 
 enum hd_status hd__dispatch_filter_exit(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                                         const struct hd_exit_call *call,
-                                        const struct hd_snap_list *l)
+                                        const struct hd_snap_list *l, uint64_t *hold_end)
 {
-    return one_exit(e, vcpu, context, call, l, ONE_FILTER);
+    return one_exit(e, vcpu, context, call, l, hold_end, ONE_FILTER);
 }
 
 enum hd_status hd__dispatch_leaf_pre(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,

@@ -127,30 +127,32 @@ enum hd_status hd__dispatch_leaf_pre(struct hd_engine *e, struct hd_vcpu *vcpu, 
 /*
  * The list of one command (hd__dispatch_one_command()), run in a frame of its own by the
  * entry form, its action and whether it has a condition; each ends the hold, the one-call
- * form's after the handling.
+ * form's after the handling. @hold_end: the entry's hd__dispatch_hold_seq(), handed down
+ * because the entry had the core at hand.
  */
 enum hd_status hd__dispatch_command_pre(struct hd_engine *e, struct hd_vcpu *vcpu,
                                         void *context, struct hd_verdict *verdict,
-                                        const struct hd_snap_list *l)
+                                        const struct hd_snap_list *l, uint64_t *hold_end)
     __attribute__((__noinline__));
 enum hd_status hd__dispatch_command_cond_pre(struct hd_engine *e, struct hd_vcpu *vcpu,
                                              void *context, struct hd_verdict *verdict,
-                                             const struct hd_snap_list *l)
+                                             const struct hd_snap_list *l, uint64_t *hold_end)
     __attribute__((__noinline__));
 enum hd_status hd__dispatch_filter_pre(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
-                                       struct hd_verdict *verdict, const struct hd_snap_list *l)
+                                       struct hd_verdict *verdict, const struct hd_snap_list *l,
+                                       uint64_t *hold_end)
     __attribute__((__noinline__));
 enum hd_status hd__dispatch_command_exit(struct hd_engine *e, struct hd_vcpu *vcpu,
                                          void *context, const struct hd_exit_call *call,
-                                         const struct hd_snap_list *l)
+                                         const struct hd_snap_list *l, uint64_t *hold_end)
     __attribute__((__noinline__));
 enum hd_status hd__dispatch_command_cond_exit(struct hd_engine *e, struct hd_vcpu *vcpu,
                                               void *context, const struct hd_exit_call *call,
-                                              const struct hd_snap_list *l)
+                                              const struct hd_snap_list *l, uint64_t *hold_end)
     __attribute__((__noinline__));
 enum hd_status hd__dispatch_filter_exit(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                                         const struct hd_exit_call *call,
-                                        const struct hd_snap_list *l)
+                                        const struct hd_snap_list *l, uint64_t *hold_end)
     __attribute__((__noinline__));
 void hd__dispatch_leaf_exit(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                             struct hd_verdict *verdict, const struct hd_snap_list *l)
