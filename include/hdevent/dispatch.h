@@ -32,6 +32,7 @@
 #ifndef HDEVENT_DISPATCH_H
 #define HDEVENT_DISPATCH_H
 
+#include "backend.h"
 #include "engine.h"
 #include "status.h"
 #include "types.h"
@@ -59,13 +60,18 @@ HD_EXTERN_C_BEGIN
 /* ---------------------------------------------------------------------------------------- */
 
 /**
- * The start of every engine, which exit handlers read inline (hd_vmcall_armed()). Its layout
- * is ABI: `armed` stays the engine's first byte. Read it, never write it.
+ * The start of every engine, which exit handlers read inline (hd_vmcall_armed(),
+ * hd_vmcall_own()). Its layout is ABI: `armed` stays the engine's first byte and `hooked` its
+ * fourth. Read it, never write it.
  */
 struct hd_engine_head {
     /** Non-zero while a snapshot with at least one enabled event is published. Only writers
      *  change it, so the line it sits on is read-mostly. */
     uint8_t armed;
+    uint8_t reserved_[2];
+    /** Non-zero when the backend gave an own-hypercall predicate or an action trace (fixed
+     *  at creation): hd_vmcall_own() then asks the library. */
+    uint8_t hooked;
 };
 
 /**
@@ -96,8 +102,29 @@ static inline bool hd_vmcall_armed(const struct hd_engine *engine)
  * handling answer it as after a dispatch. Reads vcpu->regs and vcpu->cpl (and what the
  * backend's predicate reads). Runs in the exit handler: no allocation, no lock.
  * @return whether it is the hypervisor's own hypercall.
+ *
+ * A macro calls it: with the default predicate the decision is made inline (the header's
+ * hd__vmcall_own_inline, one test of r10 for almost every call), as a disarmed exit then
+ * makes no call into the library at all; `(hd_vmcall_own)(…)` and the function's address
+ * reach the exported function, which decides the same.
  */
 HD_API bool hd_vmcall_own(const struct hd_engine *engine, struct hd_vcpu *vcpu);
+
+static inline bool hd__vmcall_own_inline(const struct hd_engine *engine, struct hd_vcpu *vcpu)
+{
+    const struct hd_engine_head *head = (const struct hd_engine_head *)(const void *)engine;
+    bool own;
+
+    if (head->hooked) /* fixed at creation: a plain load */
+        return (hd_vmcall_own)(engine, vcpu);
+    own = hd_hypercall_is_hyperdbg(vcpu);
+    if (own)
+        vcpu->flags |= HD_VCPU_PROTECTED;
+    else
+        vcpu->flags &= (uint8_t)~HD_VCPU_PROTECTED;
+    return own;
+}
+#define hd_vmcall_own(engine, vcpu) hd__vmcall_own_inline((engine), (vcpu))
 
 /** What the dispatcher tells the backend after a pass. */
 struct hd_verdict {

@@ -140,8 +140,12 @@ enum hd_status hd_dispatch_vmcall_abandon(struct hd_engine *e, uint32_t core_ind
     return HD_OK;
 }
 
-/* The decision dispatch makes, for an exit handler that skipped it (hd_vmcall_armed()). */
-bool hd_vmcall_own(const struct hd_engine *e, struct hd_vcpu *vcpu)
+/*
+ * The decision dispatch makes, for an exit handler that skipped it (hd_vmcall_armed()). The
+ * header's macro of the same name inlines the default predicate's case; the parentheses
+ * define the function itself.
+ */
+bool(hd_vmcall_own)(const struct hd_engine *e, struct hd_vcpu *vcpu)
 {
     struct hd_verdict unused = {0, 0};
     return hd__decide_protected(e, vcpu, &unused);

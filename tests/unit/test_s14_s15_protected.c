@@ -6,7 +6,8 @@
  *      The host's default handling answers it with rax = 0.
  * S15: a VMCALL from CPL != 0 is dispatched like any other: the same magic from CPL 3 is NOT
  *      the hypervisor's own, so hooks' changes stick and sc works.
- * A backend's is_own_hypercall predicate replaces the default one.
+ * A backend's is_own_hypercall predicate replaces the default one. hd_vmcall_own() decides
+ * the same without a dispatch, inline or not.
  */
 #include "helpers.h"
 
@@ -454,6 +455,56 @@ static void s14_default_predicate_is_hd_hypercall_is_hyperdbg(void **state)
     assert_false(hd_hypercall_is_hyperdbg(&vcpu));
 }
 
+/*
+ * hd_vmcall_own(), for an exit handler that skipped dispatch: the header's inline decision
+ * with the default predicate, the exported function's (reached by its parenthesised name or
+ * its address) otherwise; both decide as dispatch would and set or clear HD_VCPU_PROTECTED.
+ */
+static void expect_own(struct fx *f, struct hd_vcpu *vcpu, bool own)
+{
+    bool (*by_address)(const struct hd_engine *, struct hd_vcpu *) = hd_vmcall_own;
+
+    vcpu->flags = own ? 0 : HD_VCPU_PROTECTED; /* stale: each form must set or clear it */
+    assert_int_equal(hd_vmcall_own(f->engine, vcpu), own);
+    assert_int_equal((vcpu->flags & HD_VCPU_PROTECTED) != 0, own);
+    vcpu->flags = own ? 0 : HD_VCPU_PROTECTED;
+    assert_int_equal((hd_vmcall_own)(f->engine, vcpu), own);
+    assert_int_equal((vcpu->flags & HD_VCPU_PROTECTED) != 0, own);
+    vcpu->flags = own ? 0 : HD_VCPU_PROTECTED;
+    assert_int_equal(by_address(f->engine, vcpu), own);
+    assert_int_equal((vcpu->flags & HD_VCPU_PROTECTED) != 0, own);
+}
+
+static void s14_vmcall_own_decides_without_dispatch(void **state)
+{
+    struct fx *f = *state;
+    const struct hd_engine_head *head = (const void *)f->engine;
+    struct hd_guest_regs regs;
+    struct hd_vcpu vcpu;
+
+    assert_false(hd_vmcall_armed(f->engine));
+    assert_int_equal(head->hooked, 0); /* the default predicate: decided inline */
+    guest_regs(&regs);
+    hd_host_vcpu_init(&vcpu, &regs, 0, 1);
+    expect_own(f, &vcpu, true);
+    vcpu.cpl = 3; /* S15 */
+    expect_own(f, &vcpu, false);
+    vcpu.cpl = 0;
+    regs.r12 = 0; /* S14: all three registers */
+    expect_own(f, &vcpu, false);
+
+    use_predicate(f); /* a backend's predicate: the library asks it */
+    head = (const void *)f->engine; /* a new engine */
+    assert_int_not_equal(head->hooked, 0);
+    guest_regs(&regs); /* the magic, but rcx is not 0xC0FFEE */
+    expect_own(f, &vcpu, false);
+    assert_int_equal(g_pred.calls, 3);
+    regs.rcx = 0xC0FFEE;
+    vcpu.cpl = 3;
+    expect_own(f, &vcpu, true);
+    assert_int_equal(g_pred.calls, 6);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
@@ -477,6 +528,7 @@ int main(void)
         T(s14_stale_protected_flag_from_the_backend_is_cleared),
         T(s14_custom_is_own_hypercall_is_honoured),
         T(s14_custom_predicate_replaces_the_hyperdbg_magic_rule),
+        T(s14_vmcall_own_decides_without_dispatch),
         cmocka_unit_test(s14_default_predicate_is_hd_hypercall_is_hyperdbg),
     };
 #undef T

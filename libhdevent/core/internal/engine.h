@@ -165,8 +165,10 @@ struct hd_engine {
     struct hd_script_state *script;   /* NULL until the first script action (script_load.c) */
 };
 
-HD__STATIC_ASSERT(offsetof(struct hd_engine, armed) == 0,
+HD__STATIC_ASSERT(offsetof(struct hd_engine, armed) == offsetof(struct hd_engine_head, armed),
                  "hd_vmcall_armed() reads the engine's first byte");
+HD__STATIC_ASSERT(offsetof(struct hd_engine, hooked) == offsetof(struct hd_engine_head, hooked),
+                 "hd_vmcall_own() reads `hooked` inline");
 HD__STATIC_ASSERT(offsetof(struct hd_engine, on_break) + sizeof(void *) <= HD_CACHELINE,
                  "the engine's dispatch-read fields fit one cache line");
 
