@@ -42,7 +42,6 @@ enum hd_status hd_dispatch_vmcall_exit(struct hd_engine *e, struct hd_vcpu *vcpu
                                        hd_vmcall_handler handle, void *user,
                                        struct hd_exit *out)
 {
-    const struct hd_exit_call call = {handle, user, out};
     struct hd_core *core;
     uintptr_t word;
 
@@ -50,11 +49,14 @@ enum hd_status hd_dispatch_vmcall_exit(struct hd_engine *e, struct hd_vcpu *vcpu
     core = hd__exit_core(e, vcpu);
     if (HD_UNLIKELY(!core))
         return HD_ERR_BAD_VCPU; /* nothing ran: the backend answers the VMCALL itself */
+    core->exit_call.handle = handle;
+    core->exit_call.user = user;
+    core->exit_call.out = out;
     if (HD_UNLIKELY(!hd__plain_exit(e, core, vcpu)))
-        return exit_slow(e, core, vcpu, context, &call);
+        return exit_slow(e, core, vcpu, context, &core->exit_call);
     word = hd__snapshot_hold(e, core, &core->may_match);
-    if (word)
-        return exit_held(e, vcpu, context, &call, word, hd__dispatch_hold_seq(e, core));
+    if (word) /* a tail call: no frame here */
+        return exit_held(e, vcpu, context, &core->exit_call, word, hd__dispatch_hold_seq(e, core));
     out->default_handled = true;
     if (handle)
         handle(user, vcpu);

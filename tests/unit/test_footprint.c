@@ -83,10 +83,10 @@ struct shape {
     uint32_t events, actions, buffer, passes, keys;
 };
 
-/* docs/c-api.md: engine = 640 + C * (128 + align64(S' * align8(24 + M))) */
+/* docs/c-api.md: engine = 640 + C * (192 + align64(S' * align8(24 + M))) */
 static size_t engine_formula(const struct shape *s)
 {
-    return 640 + (size_t)s->cores * (128 + align(pow2(s->slots) * align(24 + s->max_bytes, 8), 64));
+    return 640 + (size_t)s->cores * (192 + align(pow2(s->slots) * align(24 + s->max_bytes, 8), 64));
 }
 
 /* event = 168 + (command + 1) + sum over actions (72 + C * align64(buffer))

@@ -85,14 +85,6 @@ static inline void hd__dispatch_release(const struct hd_engine *e, struct hd_cor
     hd__dispatch_hold_end(hd__dispatch_hold_seq(e, core));
 }
 
-/* The one-call form's handling (hd_dispatch_vmcall_exit()), handed to its runners in one
- * pointer. */
-struct hd_exit_call {
-    hd_vmcall_handler handle;
-    void *user;
-    struct hd_exit *out;
-};
-
 /* Run the handling of the one-call form (S12: when no event short-circuited it). */
 static inline void hd__dispatch_handle(const struct hd_exit_call *call, struct hd_vcpu *vcpu)
 {
