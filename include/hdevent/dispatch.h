@@ -27,7 +27,8 @@
  *
  * Every call runs on the exit's core with interrupts off, concurrently with other cores and
  * with writers. None blocks, allocates, takes a lock or executes a locked instruction.
- * Only one exit per core may be in flight at a time (the hardware guarantees it).
+ * Only one exit per core may be in flight at a time (the hardware guarantees it; a simulator
+ * must too: an exit made from inside a hook names another core).
  */
 #ifndef HDEVENT_DISPATCH_H
 #define HDEVENT_DISPATCH_H

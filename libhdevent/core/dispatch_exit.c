@@ -3,7 +3,8 @@
  * The one-call form, hd_dispatch_vmcall_exit(): the entry every in-tree backend uses (the
  * shared VMX layer calls it on exit 18). The pre pass, the handling unless short-circuited
  * (S12) and the post pass in one call, so the snapshot the pre pass found and the
- * own-hypercall decision are locals that live exactly as long as the exit.
+ * own-hypercall decision are locals that live exactly as long as the exit; the handling's
+ * three words wait on the core's own line (hd_core.exit_call), so the entry needs no frame.
  *
  * Read top to bottom: the entry; the slow way (its own predicate, an own hypercall, a
  * pending two-call exit, recording); the usual exit, the one `!vmcall … code {…}` found
@@ -32,11 +33,22 @@ static void exit_passes(struct hd_engine *e, struct hd_vcpu *vcpu, void *context
                         const struct hd_exit_call *call, uintptr_t word,
                         struct hd_exit_record *record) __attribute__((__always_inline__));
 
+/* The handling, for the steps of this exit after the entry (hd_core.exit_call). */
+static inline void exit_call_keep(struct hd_core *core, hd_vmcall_handler handle, void *user,
+                                  struct hd_exit *out)
+{
+    core->exit_call.handle = handle;
+    core->exit_call.user = user;
+    core->exit_call.out = out;
+}
+
 /*
  * The whole exit in one call, so the snapshot the pre pass found and the own-hypercall
- * decision are locals that live exactly as long as the exit: nothing is left on the core
- * between the passes, and the snapshot stays alive across the default handling (writers wait
- * for this core: hd__snapshot_hold) without the caller having to promise anything.
+ * decision are locals that live exactly as long as the exit: nothing the next exit could
+ * take for its own is left on the core between the passes (the handling's three words in
+ * hd_core.exit_call are overwritten before they are read again), and the snapshot stays
+ * alive across the default handling (writers wait for this core: hd__snapshot_hold) without
+ * the caller having to promise anything.
  */
 enum hd_status hd_dispatch_vmcall_exit(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                                        hd_vmcall_handler handle, void *user,
@@ -49,14 +61,15 @@ enum hd_status hd_dispatch_vmcall_exit(struct hd_engine *e, struct hd_vcpu *vcpu
     core = hd__exit_core(e, vcpu);
     if (HD_UNLIKELY(!core))
         return HD_ERR_BAD_VCPU; /* nothing ran: the backend answers the VMCALL itself */
-    core->exit_call.handle = handle;
-    core->exit_call.user = user;
-    core->exit_call.out = out;
-    if (HD_UNLIKELY(!hd__plain_exit(e, core, vcpu)))
+    if (HD_UNLIKELY(!hd__plain_exit(e, core, vcpu))) {
+        exit_call_keep(core, handle, user, out);
         return exit_slow(e, core, vcpu, context, &core->exit_call);
+    }
     word = hd__snapshot_hold(e, core, &core->may_match);
-    if (word) /* a tail call: no frame here */
+    if (word) { /* a tail call: no frame here */
+        exit_call_keep(core, handle, user, out);
         return exit_held(e, vcpu, context, &core->exit_call, word, hd__dispatch_hold_seq(e, core));
+    }
     out->default_handled = true;
     if (handle)
         handle(user, vcpu);

@@ -28,17 +28,19 @@ uint64_t hd__arch_call_raw(const void *code, uint64_t a1, uint64_t a2, uint64_t 
  * keep nothing in rsi and rdi, which both conventions' leaf code leaves alone — the walks'
  * frames then saved two registers more and reserved the 32 bytes of shadow space a leaf never
  * reads (issue 16: 7 instructions of P1_cond_false's 94.5). The compiler cannot see that call,
- * so it must not keep anything below rsp: only code built without a red zone takes this way
- * (the kernel code model, which implies it, or HDEVENT_NO_RED_ZONE, which the build defines
- * beside -mno-red-zone: docs/c-api.md). Linux kernels built with retpolines get the call
- * through the kernel's thunk, as the compiler would have emitted it. Elsewhere (Windows x64,
- * where the convention is ours anyway; a build with a red zone) the compiler makes the call.
+ * so it must not keep anything below rsp: only code built without a red zone takes this way,
+ * which the build says by defining HDEVENT_NO_RED_ZONE beside -mno-red-zone (every build in
+ * the tree does, Kbuild included: docs/c-api.md); the code model alone proves nothing. The
+ * stack pointer is an operand, so a function with a frame pointer sets it up before the call
+ * (objtool checks that in kernels built with frame pointers). Linux kernels built with
+ * retpolines get the call through the kernel's thunk, as the compiler would have emitted it.
+ * Elsewhere (Windows x64, where the convention is ours anyway; a build with a red zone) the
+ * compiler makes the call.
  */
 typedef uint64_t(__attribute__((__ms_abi__)) * hd__leaf_fn)(uint64_t a1, uint64_t a2,
                                                               uint64_t a3);
 
-#if defined(__x86_64__) && !defined(_WIN64) &&                                             \
-    (defined(__code_model_kernel__) || defined(HDEVENT_NO_RED_ZONE))
+#if defined(__x86_64__) && !defined(_WIN64) && defined(HDEVENT_NO_RED_ZONE)
 #define HD_LEAF_CALL_INLINE 1
 #if defined(__KERNEL__) && (defined(CONFIG_RETPOLINE) || defined(CONFIG_MITIGATION_RETPOLINE))
 #define HD__LEAF_CALL "call __x86_indirect_thunk_%V[code]"
@@ -52,10 +54,11 @@ static inline uint64_t hd__arch_call_leaf(const void *code, uint64_t a1, uint64_
 {
 #if defined(HD_LEAF_CALL_INLINE)
     register uint64_t r8 __asm__("r8") = a3;
+    register uintptr_t rsp __asm__("rsp"); /* Linux's ASM_CALL_CONSTRAINT: a frame first */
     uint64_t rax;
 
     __asm__ __volatile__(HD__LEAF_CALL
-                         : "=a"(rax), "+c"(a1), "+d"(a2), "+r"(r8)
+                         : "=a"(rax), "+c"(a1), "+d"(a2), "+r"(r8), "+r"(rsp)
                          : [code] "r"(code)
                          : "r9", "r10", "r11", "memory", "cc");
     return rax;

@@ -30,8 +30,12 @@ struct hd_exit_call {
     struct hd_exit *out;
 };
 
-/* Written by the dispatching core only, but for may_match (writers, only when it changes) and
- * the reader's tail (on its own line). The first line holds what every exit touches. */
+/*
+ * Three lines. The first is what every exit reads and what other CPUs read too: writers
+ * (seq, may_match) and the message and record readers (ring_head, record_head). The second
+ * is the core's own, which no other CPU reads: what one exit hands to a later step of itself.
+ * The third is the reader's.
+ */
 struct hd_core {
     /*
      * Dispatch sequence: odd while the core holds a snapshot — with counter grace periods
@@ -40,12 +44,6 @@ struct hd_core {
      * wait for it to move before freeing what it may use (snapshot_retire.c).
      */
     uint64_t seq;
-    /*
-     * The one-call exit in flight (dispatch_exit.c): the handling and the caller's struct
-     * hd_exit, kept here rather than in the entry's frame, which then needs none and jumps to
-     * the walk. One exit per core is in flight; the next one's entry overwrites it.
-     */
-    struct hd_exit_call exit_call;
     bool post_pending;
     bool exit_protected;                    /* the pre pass's own-hypercall verdict */
     /*
@@ -60,18 +58,26 @@ struct hd_core {
     uint32_t ring_head;                     /* next slot the producer writes */
     uint64_t ring_dropped;                  /* S20 */
     uint8_t *ring;                          /* slots of this core's message queue */
-    /* Less often: a two-call exit that asked for its post pass, and recording. */
-    _Alignas(HD_CACHELINE) uintptr_t exit_word; /* the pre pass's set, for the post pass */
-    uint64_t exit_nr;                       /* the pre pass's hypercall number, for the post */
     uint32_t record_head;                   /* recorder.c: next record the core writes */
     struct hd_exit_record *records;         /* recorder.c: this core's ring, NULL: none yet */
+    /*
+     * The one-call exit in flight (dispatch_exit.c): the handling and the caller's struct
+     * hd_exit, kept here rather than in the entry's frame, which then needs none and jumps to
+     * the walk. Written only by an exit that holds a snapshot or takes the slow way, on a
+     * line no other CPU reads; the next such exit overwrites it (one exit per core is in
+     * flight: dispatch.h), and nothing reads it between exits.
+     */
+    _Alignas(HD_CACHELINE) struct hd_exit_call exit_call;
+    uintptr_t exit_word;                    /* the pre pass's set, for the post pass */
+    uint64_t exit_nr;                       /* the pre pass's hypercall number, for the post */
     /* Next slot the reader takes: written by the reader, so on a line of its own. */
     _Alignas(HD_CACHELINE) uint32_t ring_tail;
     uint32_t record_tail;                   /* next record the reader takes */
     uint64_t record_dropped;                /* records overwritten before they were read */
 };
-HD__STATIC_ASSERT(offsetof(struct hd_core, exit_word) == HD_CACHELINE,
-                  "what every exit touches is on hd_core's first line");
+HD__STATIC_ASSERT(offsetof(struct hd_core, exit_call) == HD_CACHELINE &&
+                      offsetof(struct hd_core, ring_tail) == 2 * HD_CACHELINE,
+                  "hd_core: the shared line, the core's own, the reader's");
 HD__STATIC_ASSERT(sizeof(struct hd_core) == 3 * HD_CACHELINE, "hd_core is three cache lines");
 
 /* Message slot header; the payload follows it. */
