@@ -29,8 +29,8 @@ uint64_t hd__arch_call_raw(const void *code, uint64_t a1, uint64_t a2, uint64_t 
  * frames then saved two registers more and reserved the 32 bytes of shadow space a leaf never
  * reads (issue 16: 7 instructions of P1_cond_false's 94.5). The compiler cannot see that call,
  * so it must not keep anything below rsp: only code built without a red zone takes this way,
- * which the build says by defining HDEVENT_NO_RED_ZONE beside -mno-red-zone (every build in
- * the tree does, Kbuild included: docs/c-api.md); the code model alone proves nothing. The
+ * which the build says by defining HDEVENT_NO_RED_ZONE beside -mno-red-zone (the library's
+ * builds do, Kbuild included: docs/c-api.md); the code model alone proves nothing. The
  * stack pointer is an operand, so a function with a frame pointer sets it up before the call
  * (objtool checks that in kernels built with frame pointers). Linux kernels built with
  * retpolines get the call through the kernel's thunk, as the compiler would have emitted it.
