@@ -111,6 +111,15 @@ static inline bool hd_vmcall_armed(const struct hd_engine *engine)
  */
 HD_API bool hd_vmcall_own(const struct hd_engine *engine, struct hd_vcpu *vcpu);
 
+/* The record's mark of the own-hypercall decision (S14), wherever it is made. */
+static inline void hd__vcpu_mark_own(struct hd_vcpu *vcpu, bool own)
+{
+    if (own)
+        vcpu->flags |= HD_VCPU_PROTECTED;
+    else
+        vcpu->flags &= (uint8_t)~HD_VCPU_PROTECTED;
+}
+
 static inline bool hd__vmcall_own_inline(const struct hd_engine *engine, struct hd_vcpu *vcpu)
 {
     const struct hd_engine_head *head = (const struct hd_engine_head *)(const void *)engine;
@@ -119,10 +128,7 @@ static inline bool hd__vmcall_own_inline(const struct hd_engine *engine, struct 
     if (head->hooked) /* fixed at creation: a plain load */
         return (hd_vmcall_own)(engine, vcpu);
     own = hd_hypercall_is_hyperdbg(vcpu);
-    if (own)
-        vcpu->flags |= HD_VCPU_PROTECTED;
-    else
-        vcpu->flags &= (uint8_t)~HD_VCPU_PROTECTED;
+    hd__vcpu_mark_own(vcpu, own);
     return own;
 }
 #define hd_vmcall_own(engine, vcpu) hd__vmcall_own_inline((engine), (vcpu))

@@ -68,11 +68,13 @@ walk_leaves(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
  * whose script is a fast-path filter, with or without a condition that needs no trampoline
  * — the most common sets of all (P1, S_filter; issue 16). Its run is inlined into six small
  * functions, by entry form and @shape (a constant), so each keeps live across its calls only
- * what later steps need: the end of the hold is one pointer, NULL under IPI grace periods
- * (hd__dispatch_hold_seq()), and the verdict, which the code cannot see, is written before
- * the action runs. Without a condition the two-call form's frame is one register, where the
- * leaf walk saves six. @verdict: zeroed by the entry. The pass is an ordinary exit's pre
- * pass, so a filter's event_sc(1) counts as a hook's short-circuit (S12), as in hd__walk().
+ * what later steps need: the end of the hold is one pointer the entry hands down (@hold_end:
+ * hd__dispatch_hold_seq(), NULL under IPI grace periods), and the verdict, which the code
+ * cannot see, is written before the action runs. Without a condition the two-call form
+ * saves no register at all (with the inline leaf call, internal/arch.h, rsi and rdi carry
+ * what it keeps), where the leaf walk saves several. @verdict: zeroed by the entry. The pass
+ * is an ordinary exit's pre pass, so a filter's event_sc(1) counts as a hook's
+ * short-circuit (S12), as in hd__walk().
  */
 enum one_shape {
     ONE_CODE,      /* HD_SNAP_ONE_CODE without a condition */

@@ -41,7 +41,7 @@ hd__plain_exit(const struct hd_engine *e, const struct hd_core *core, struct hd_
     if (hd_load_relaxed(&e->slow_way) || core->post_pending || core->record_open ||
         hd_hypercall_is_hyperdbg(vcpu))
         return false;
-    vcpu->flags &= (uint8_t)~HD_VCPU_PROTECTED;
+    hd__vcpu_mark_own(vcpu, false);
     return true;
 }
 
@@ -61,12 +61,9 @@ hd__decide_protected(const struct hd_engine *e, struct hd_vcpu *vcpu, struct hd_
     } else {
         own = hd_hypercall_is_hyperdbg(vcpu);
     }
-    if (HD_UNLIKELY(own)) {
-        vcpu->flags |= HD_VCPU_PROTECTED;
+    hd__vcpu_mark_own(vcpu, own); /* as hd_vmcall_own() marks it inline (dispatch.h) */
+    if (HD_UNLIKELY(own))
         verdict->flags |= HD_VERDICT_PROTECTED;
-    } else {
-        vcpu->flags &= (uint8_t)~HD_VCPU_PROTECTED;
-    }
     return own;
 }
 
