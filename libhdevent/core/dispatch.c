@@ -37,7 +37,13 @@ static enum hd_status pre_run(struct hd_engine *e, struct hd_vcpu *vcpu, void *c
                               struct hd_verdict *verdict, uintptr_t word)
     __attribute__((__noinline__));
 static enum hd_status pre_find(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
-                               struct hd_verdict *verdict, uintptr_t word)
+                               struct hd_verdict *verdict, uintptr_t word, uint64_t *hold_end)
+    __attribute__((__noinline__));
+static enum hd_status pre_find_pid(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                                   struct hd_verdict *verdict, uintptr_t word,
+                                   uint64_t *hold_end) __attribute__((__noinline__));
+static enum hd_status pre_lookup(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                                 struct hd_verdict *verdict, uintptr_t word)
     __attribute__((__noinline__));
 static enum hd_status pre_walk(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                                struct hd_verdict *verdict, const struct hd_snap_list *l)
@@ -212,9 +218,10 @@ static inline enum hd_status pre_list(struct hd_engine *e, struct hd_vcpu *vcpu,
 /*
  * The two-call pre pass holding snapshot @word. The usual few events are a direct list (one
  * key: snapshot.h): its key is tested here, with no call and so no frame, and the walk is a
- * tail call. A key on a pid the record does not hold yet (HD_VCPU_PID_LAZY), and every other
- * form of set, go to pre_find(). @hold_end: the entry's hd__dispatch_hold_seq(), which it had
- * the core to compute, handed down to the walks that end the hold.
+ * tail call. A key on a pid the record does not hold yet (HD_VCPU_PID_LAZY) goes to
+ * pre_find_pid(), every other form of set to pre_find(). @hold_end: the entry's
+ * hd__dispatch_hold_seq(), which it had the core to compute, handed down to the walks that
+ * end the hold.
  */
 static enum hd_status pre_held(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                                struct hd_verdict *verdict, uintptr_t word, uint64_t *hold_end)
@@ -223,13 +230,13 @@ static enum hd_status pre_held(struct hd_engine *e, struct hd_vcpu *vcpu, void *
     uint32_t kc, kp;
 
     if (HD_UNLIKELY(!hd_snap_is_direct(word)))
-        return pre_find(e, vcpu, context, verdict, word);
+        return pre_find(e, vcpu, context, verdict, word, hold_end);
     if (HD_LIKELY(d->key == hd_snap_key(HD_ALL, HD_ALL)))
         return pre_list(e, vcpu, context, verdict, &d->list, hold_end); /* the usual event */
     kc = (uint32_t)(d->key >> 32);
     kp = (uint32_t)d->key;
     if (kp != HD_ALL && (vcpu->flags & HD_VCPU_PID_LAZY))
-        return pre_find(e, vcpu, context, verdict, word); /* asks for the pid */
+        return pre_find_pid(e, vcpu, context, verdict, word, hold_end);
     if ((kc != HD_ALL && kc != vcpu->core) || (kp != HD_ALL && kp != vcpu->pid)) {
         hd__dispatch_hold_end(hold_end); /* no event of this exit's key: S1 */
         return HD_OK;
@@ -237,9 +244,48 @@ static enum hd_status pre_held(struct hd_engine *e, struct hd_vcpu *vcpu, void *
     return pre_list(e, vcpu, context, verdict, &d->list, hold_end);
 }
 
-/* pre_held() for a set in any form: the lookup, then the walk or pre_run(). */
+/*
+ * pre_held() for a set in another form, in the usual case (hd__dispatch_lookup_plain(): one
+ * key shape, or a plain `nr` list) still with no call (the probe saves a few registers, not
+ * the six of the general lookup's frame), then the walk by tail call. A lazy pid the key needs is asked for by pre_find_pid(); any other set goes to
+ * pre_lookup().
+ */
+static inline __attribute__((__always_inline__)) enum hd_status
+pre_probe(struct hd_engine *e, struct hd_vcpu *vcpu, void *context, struct hd_verdict *verdict,
+          uintptr_t word, uint64_t *hold_end)
+{
+    struct hd_found f;
+
+    if (HD_UNLIKELY(!hd__dispatch_lookup_plain(e, word, vcpu, &f)))
+        return pre_lookup(e, vcpu, context, verdict, word);
+    if (HD_LIKELY(hd__walkable(f)))
+        return pre_list(e, vcpu, context, verdict, f.pre, hold_end);
+    if (f.pre || f.post)
+        return pre_run(e, vcpu, context, verdict, word);
+    hd__dispatch_hold_end(hold_end); /* no event of this exit's key: S1 */
+    return HD_OK;
+}
+
 static enum hd_status pre_find(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
-                               struct hd_verdict *verdict, uintptr_t word)
+                               struct hd_verdict *verdict, uintptr_t word, uint64_t *hold_end)
+{
+    if (hd__dispatch_needs_pid(word, vcpu))
+        return pre_find_pid(e, vcpu, context, verdict, word, hold_end);
+    return pre_probe(e, vcpu, context, verdict, word, hold_end);
+}
+
+/* pre_find() with the pid asked for first: the only call on the way, so the frame is here. */
+static enum hd_status pre_find_pid(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                                   struct hd_verdict *verdict, uintptr_t word,
+                                   uint64_t *hold_end)
+{
+    hd__dispatch_ask_pid(e, vcpu);
+    return pre_probe(e, vcpu, context, verdict, word, hold_end);
+}
+
+/* pre_find() for a set in any form: the general lookup, then the walk or pre_run(). */
+static enum hd_status pre_lookup(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                                 struct hd_verdict *verdict, uintptr_t word)
 {
     uint32_t core_index = vcpu->core;
     struct hd_found f = hd__dispatch_lookup(e, word, core_index, vcpu, NULL);

@@ -7,8 +7,9 @@
  * three words wait on the core's own line (hd_core.exit_call), so the entry needs no frame.
  *
  * Read top to bottom: the entry; the slow way (its own predicate, an own hypercall, a
- * pending two-call exit, recording); the usual exit, the one `!vmcall … code {…}` found
- * without a frame (exit_held) and any other set (exit_find); the general passes. What both
+ * pending two-call exit, recording); the usual exit, found without a frame: the unfiltered
+ * event (exit_held), one key shape (exit_find), any other set (exit_lookup); the general
+ * passes. What both
  * forms share is internal/dispatch_entry.h. Same context as dispatch.c: VMX root, interrupts
  * off, no allocation, no lock, no locked instruction, no SIMD.
  */
@@ -21,7 +22,18 @@ static enum hd_status exit_held(struct hd_engine *e, struct hd_vcpu *vcpu, void 
                                 const struct hd_exit_call *call, uintptr_t word,
                                 uint64_t *hold_end) __attribute__((__noinline__));
 static enum hd_status exit_find(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
-                                const struct hd_exit_call *call, uintptr_t word)
+                                const struct hd_exit_call *call, uintptr_t word,
+                                uint64_t *hold_end) __attribute__((__noinline__));
+static enum hd_status exit_find_pid(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                                    const struct hd_exit_call *call, uintptr_t word,
+                                    uint64_t *hold_end) __attribute__((__noinline__));
+static enum hd_status exit_lookup(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                                  const struct hd_exit_call *call, uintptr_t word)
+    __attribute__((__noinline__));
+static enum hd_status exit_walk(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                                const struct hd_exit_call *call, const struct hd_snap_list *l,
+                                uint64_t *hold_end) __attribute__((__noinline__));
+static enum hd_status exit_handled(const struct hd_exit_call *call, struct hd_vcpu *vcpu)
     __attribute__((__noinline__));
 static enum hd_status exit_run(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                                const struct hd_exit_call *call, uintptr_t word)
@@ -102,11 +114,32 @@ static enum hd_status exit_slow(struct hd_engine *e, struct hd_core *core, struc
 }
 
 /*
- * The one-call exit holding snapshot @word. The usual event, unfiltered and made by one
- * command (hd__dispatch_one_command(): `!vmcall … code {…}`, or a script that is a filter), is
- * found here with no call and so no frame and runs in a small frame of its own (a tail call);
- * every other set goes to exit_find(). @hold_end: the entry's hd__dispatch_hold_seq(), which it
- * had the core to compute.
+ * The one-call exit's walk of the one short list @l (hd__walkable()), the handling and the end
+ * of the hold (@hold_end: hd__dispatch_hold_seq()), by tail call: one command in a frame of its
+ * own (hd__dispatch_command_*, _filter_*), any other list by exit_walk().
+ */
+static inline enum hd_status exit_list(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                                       const struct hd_exit_call *call,
+                                       const struct hd_snap_list *l, uint64_t *hold_end)
+{
+    switch (hd__dispatch_one_command(l)) { /* one `!vmcall … code {…}` (P1) or filter */
+    case HD_SNAP_ONE_CODE:
+        return hd_snap_list_records(l)->condition == HD_SNAP_COND_NONE
+                   ? hd__dispatch_command_exit(e, vcpu, context, call, l, hold_end)
+                   : hd__dispatch_command_cond_exit(e, vcpu, context, call, l, hold_end);
+    case HD_SNAP_ONE_FILTER:
+        return hd__dispatch_filter_exit(e, vcpu, context, call, l, hold_end);
+    default:
+        break;
+    }
+    return exit_walk(e, vcpu, context, call, l, hold_end);
+}
+
+/*
+ * The one-call exit holding snapshot @word. The usual event, unfiltered (a direct list of
+ * the key that takes every exit), is found here with no call and so no frame; every other
+ * set goes to exit_find(). @hold_end: the entry's hd__dispatch_hold_seq(), which it had the
+ * core to compute.
  */
 static enum hd_status exit_held(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                                 const struct hd_exit_call *call, uintptr_t word,
@@ -114,48 +147,88 @@ static enum hd_status exit_held(struct hd_engine *e, struct hd_vcpu *vcpu, void 
 {
     const struct hd_snap_direct *d = (const struct hd_snap_direct *)hd_snap_node(word);
 
-    if (HD_LIKELY(hd_snap_is_direct(word)) && d->key == hd_snap_key(HD_ALL, HD_ALL)) {
-        switch (hd__dispatch_one_command(&d->list)) {
-        case HD_SNAP_ONE_CODE:
-            return hd_snap_list_records(&d->list)->condition == HD_SNAP_COND_NONE
-                       ? hd__dispatch_command_exit(e, vcpu, context, call, &d->list, hold_end)
-                       : hd__dispatch_command_cond_exit(e, vcpu, context, call, &d->list,
-                                                        hold_end);
-        case HD_SNAP_ONE_FILTER:
-            return hd__dispatch_filter_exit(e, vcpu, context, call, &d->list, hold_end);
-        default:
-            break;
-        }
-    }
-    return exit_find(e, vcpu, context, call, word);
+    if (HD_LIKELY(hd_snap_is_direct(word)) && d->key == hd_snap_key(HD_ALL, HD_ALL))
+        return exit_list(e, vcpu, context, call, &d->list, hold_end);
+    return exit_find(e, vcpu, context, call, word, hold_end);
 }
 
 /*
- * exit_held() for a set in any form: the lookup, and the usual exit — the walk of one short
- * list (hd__walkable()), the handling, the end of the hold — in one frame; anything else goes on
- * to exit_run().
+ * exit_held() for a set in another form, in the usual case (hd__dispatch_lookup_plain(): one
+ * key shape, or a plain `nr` list) still with no call (the probe saves a few registers, not
+ * the six of the general lookup's frame), then the walk, or the handling when no event takes
+ * the exit, by tail call. A lazy pid the key needs is
+ * asked for by exit_find_pid(); any other set goes to exit_lookup().
  */
+static inline __attribute__((__always_inline__)) enum hd_status
+exit_probe(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+           const struct hd_exit_call *call, uintptr_t word, uint64_t *hold_end)
+{
+    struct hd_found f;
+
+    if (HD_UNLIKELY(!hd__dispatch_lookup_plain(e, word, vcpu, &f)))
+        return exit_lookup(e, vcpu, context, call, word);
+    if (HD_LIKELY(hd__walkable(f)))
+        return exit_list(e, vcpu, context, call, f.pre, hold_end);
+    if (f.pre || f.post)
+        return exit_run(e, vcpu, context, call, word);
+    hd__dispatch_hold_end(hold_end); /* no event of this exit's key: S1 here */
+    return exit_handled(call, vcpu);
+}
+
 static enum hd_status exit_find(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
-                                const struct hd_exit_call *call, uintptr_t word)
+                                const struct hd_exit_call *call, uintptr_t word,
+                                uint64_t *hold_end)
+{
+    if (hd__dispatch_needs_pid(word, vcpu))
+        return exit_find_pid(e, vcpu, context, call, word, hold_end);
+    return exit_probe(e, vcpu, context, call, word, hold_end);
+}
+
+/* exit_find() with the pid asked for first: the only call on the way, so the frame is here. */
+static enum hd_status exit_find_pid(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                                    const struct hd_exit_call *call, uintptr_t word,
+                                    uint64_t *hold_end)
+{
+    hd__dispatch_ask_pid(e, vcpu);
+    return exit_probe(e, vcpu, context, call, word, hold_end);
+}
+
+/* The handling alone, for a tail call: no event took the exit. */
+static enum hd_status exit_handled(const struct hd_exit_call *call, struct hd_vcpu *vcpu)
+{
+    hd__dispatch_handle(call, vcpu);
+    return HD_OK;
+}
+
+/* exit_list()'s walk of a list that is not one command, the handling, the end of the hold. */
+static enum hd_status exit_walk(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                                const struct hd_exit_call *call, const struct hd_snap_list *l,
+                                uint64_t *hold_end)
+{
+    if (hd_snap_list_records(l)->leaf)
+        hd__dispatch_leaf_exit(e, vcpu, context, &call->out->pre, l);
+    else
+        hd__walk(e, vcpu, vcpu->core, context, HD_STAGE_PRE, &call->out->pre, l);
+    if (!(call->out->pre.flags & HD_VERDICT_SHORT_CIRCUIT))
+        hd__dispatch_handle(call, vcpu); /* S12: skipped, RIP still advances */
+    hd__dispatch_hold_end(hold_end);
+    return HD_OK;
+}
+
+/* exit_find() for a set in any form: the general lookup, then exit_list() or exit_run(). */
+static enum hd_status exit_lookup(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                                  const struct hd_exit_call *call, uintptr_t word)
 {
     uint32_t core_index = vcpu->core;
     struct hd_found f = hd__dispatch_lookup(e, word, core_index, vcpu, NULL);
+    uint64_t *hold_end = hd__dispatch_hold_seq(e, &e->cores[core_index]);
 
-    if (hd__walkable(f)) {
-        if (hd_snap_list_records(f.pre)->leaf)
-            hd__dispatch_leaf_exit(e, vcpu, context, &call->out->pre, f.pre);
-        else
-            hd__walk(e, vcpu, core_index, context, HD_STAGE_PRE, &call->out->pre, f.pre);
-        if (!(call->out->pre.flags & HD_VERDICT_SHORT_CIRCUIT))
-            hd__dispatch_handle(call, vcpu); /* S12: skipped, RIP still advances */
-        hd__dispatch_release(e, &e->cores[core_index]);
-        return HD_OK;
-    }
+    if (hd__walkable(f))
+        return exit_list(e, vcpu, context, call, f.pre, hold_end);
     if (f.pre || f.post)
         return exit_run(e, vcpu, context, call, word);
-    hd__dispatch_release(e, &e->cores[core_index]); /* no event of this exit's keys: S1 here */
-    hd__dispatch_handle(call, vcpu);
-    return HD_OK;
+    hd__dispatch_hold_end(hold_end); /* no event of this exit's keys: S1 here */
+    return exit_handled(call, vcpu);
 }
 
 /*

@@ -313,6 +313,47 @@ hd__dispatch_lookup(const struct hd_engine *e, uintptr_t word, uint32_t core_ind
 }
 
 
+/*
+ * The lookup of the usual set with no call, for the entries' functions that make none:
+ * events of one key shape, whose pid the record holds when the shape filters on one (the
+ * caller asks for a lazy pid first: hd__dispatch_needs_pid()); or the `nr` form's plain
+ * list of the exit's number, with no other event. @return false for any other set (several
+ * shapes, any other `nr` case, an empty set), which hd__dispatch_lookup() takes, in a frame;
+ * else *@f is the answer (both NULL: no event can match).
+ */
+static inline __attribute__((__always_inline__)) bool
+hd__dispatch_lookup_plain(const struct hd_engine *e, uintptr_t word, const struct hd_vcpu *vcpu,
+                          struct hd_found *f)
+{
+    uint32_t shapes = hd_snap_shapes(word), shape;
+
+    if (HD_UNLIKELY(!shapes)) { /* the `nr` form, or an empty set */
+        const struct hd_snap_nr *w = (const struct hd_snap_nr *)hd_snap_node(word);
+        uintptr_t slot;
+        if (!hd_snap_is_nr(word))
+            return false;
+        slot = hd_snap_nr_find(w, hd_snap_nr_number(w, vcpu->regs));
+        if (!(slot & HD_SNAP_NR_PLAIN) || hd_snap_shapes(w->inner))
+            return false;
+        f->pre = (const struct hd_snap_list *)(slot - HD_SNAP_NR_PLAIN);
+        f->post = NULL;
+        return true;
+    }
+    if (HD_UNLIKELY(shapes & (shapes - 1)))
+        return false;
+    shape = (uint32_t)__builtin_ctz(shapes); /* bit 1: core is all, bit 0: pid is all */
+    *f = hd__dispatch_find(e, word, hd_snap_key(shape & 2u ? HD_ALL : vcpu->core,
+                                                shape & 1u ? HD_ALL : vcpu->pid));
+    return true;
+}
+
+/* Whether hd__dispatch_lookup_plain() needs the pid asked for first (HD_VCPU_PID_LAZY). */
+static inline bool hd__dispatch_needs_pid(uintptr_t word, const struct hd_vcpu *vcpu)
+{
+    return HD_UNLIKELY(vcpu->flags & HD_VCPU_PID_LAZY) &&
+           (hd_snap_shapes(word) & HD_SNAP_SHAPES_PID);
+}
+
 /* ---- one event ----------------------------------------------------------------------- */
 
 static inline void hd__dispatch_bump(uint64_t *counter)

@@ -215,6 +215,9 @@ static inline uint32_t hd_snap_shape(uint32_t core, uint32_t pid)
     return 1u << ((core == HD_ALL) << 1 | (pid == HD_ALL));
 }
 
+/* The shapes whose key filters on the pid (pid is not all): shapes 0 and 2. */
+#define HD_SNAP_SHAPES_PID 0x5u
+
 /*
  * The key hashed with the engine's own odd key (e->hash_mult, fixed at creation from a value
  * the registering side cannot predict): a root takes the hash's top bits, a shard the low

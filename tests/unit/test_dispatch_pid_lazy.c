@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * HD_VCPU_PID_LAZY (vcpu.h): a record that leaves the pid to the dispatcher gets it from the
+ * backend's current_pid once, and only when some event's key filters on a pid; the pid and
+ * the flag in the record say so afterwards. Every form of set the lookup knows — a direct
+ * list, one key shape in a table, (core, pid) keys, several shapes merged, `nr` — and both
+ * entry forms (the two-call pre pass, the one-call exit) take the same exits. The events are
+ * raw custom code, as HyperDbg's commands make (a native hook sees the record, so its event
+ * asks whatever its key): each appends its id to the guest's rbx as a decimal digit.
+ */
+#include "helpers.h"
+
+#define OS_PID 0x4242u       /* what the "OS" says runs */
+#define RECORD_PID 0xDEADu   /* what the record holds before the dispatcher asks */
+
+static unsigned g_asked;
+static uint32_t g_os_pid;
+
+static uint32_t counting_pid(void *user)
+{
+    (void)user;
+    g_asked++;
+    return g_os_pid;
+}
+
+enum form { FORM_PRE, FORM_EXIT };
+
+/* Custom code: rbx = rbx * 10 + id (rdx = the registers; rbx at offset 0x18). */
+#define MARKER_ID_AT 10
+static const uint8_t marker[] = {
+    0x48, 0x8B, 0x42, 0x18, /* mov rax, [rdx+0x18] */
+    0x48, 0x6B, 0xC0, 0x0A, /* imul rax, rax, 10 */
+    0x48, 0x83, 0xC0, 0x00, /* add rax, id */
+    0x48, 0x89, 0x42, 0x18, /* mov [rdx+0x18], rax */
+    0x31, 0xC0,             /* xor eax, eax: no message */
+    0xC3,
+};
+
+/* An event on (@core, @pid) whose code marks @id, on the number @nr unless 0; its tag. */
+static uint64_t reg_marker(struct fx *f, uint32_t core, uint32_t pid, uint8_t id,
+                           uint64_t nr)
+{
+    uint8_t code[sizeof(marker)];
+    struct hd_action_desc a;
+    struct hd_event_desc d;
+
+    memcpy(code, marker, sizeof(code));
+    code[MARKER_ID_AT + 1] = id;
+    a = act_code(code, sizeof(code), 0);
+    d = ev_desc(core, pid, HD_STAGE_PRE, false, &a, 1);
+    if (nr) {
+        d.nr_filter = true;
+        d.nr_first = d.nr_last = nr;
+    }
+    return reg_desc(f, &d);
+}
+
+static int setup(void **state)
+{
+    struct hd_backend_ops ops;
+    struct fx *f;
+
+    if (fx_setup(state))
+        return -1;
+    f = *state;
+    ops = *hd_host_ops(f->host);
+    ops.current_pid = counting_pid;
+    fx_recreate(f, &ops, NULL);
+    return 0;
+}
+
+/*
+ * One exit on @core with the pid left to the dispatcher (the OS says @os_pid) and @nr in rcx,
+ * by @form; @return the ids of the events that ran, in order, as decimal digits (e.g. 12).
+ * *@asked: how often the dispatcher asked; *@handled: whether the default handling ran (the
+ * one-call form).
+ */
+static unsigned lazy_exit(struct fx *f, enum form form, uint32_t core, uint32_t os_pid,
+                          uint64_t nr, unsigned *asked, bool *handled)
+{
+    struct hd_guest_regs regs;
+    struct hd_vcpu v;
+
+    memset(&regs, 0, sizeof(regs));
+    regs.rcx = nr;
+    hd_host_vcpu_init(&v, &regs, core, RECORD_PID);
+    v.flags |= HD_VCPU_PID_LAZY;
+    g_os_pid = os_pid;
+    g_asked = 0;
+    *handled = false;
+    if (form == FORM_PRE) {
+        struct hd_verdict verdict;
+        assert_int_equal(hd_dispatch_vmcall(f->engine, &v, NULL, &verdict), HD_OK);
+        if (verdict.flags & HD_VERDICT_POST)
+            assert_int_equal(hd_dispatch_vmcall_post(f->engine, &v, NULL, &verdict), HD_OK);
+        else
+            assert_int_equal(hd_dispatch_vmcall_end(f->engine, &v), HD_OK);
+    } else {
+        struct hd_exit x;
+        assert_int_equal(hd_dispatch_vmcall_exit(f->engine, &v, NULL, NULL, NULL, &x), HD_OK);
+        *handled = x.default_handled;
+        assert_int_equal(regs.rax, HD_VMCALL_ENOSYS); /* no event short-circuits here */
+    }
+    *asked = g_asked;
+    if (g_asked) { /* the record holds the answer, and says it does */
+        assert_int_equal(v.pid, os_pid);
+        assert_false(v.flags & HD_VCPU_PID_LAZY);
+    } else {
+        assert_int_equal(v.pid, RECORD_PID);
+        assert_true(v.flags & HD_VCPU_PID_LAZY);
+    }
+    return (unsigned)regs.rbx;
+}
+
+/* Exits by both forms that must log @want and ask for the pid @want_asked times. */
+static void expect(struct fx *f, uint32_t core, uint32_t os_pid, uint64_t nr, unsigned want,
+                   unsigned want_asked)
+{
+    for (int form = FORM_PRE; form <= FORM_EXIT; form++) {
+        unsigned asked;
+        bool handled;
+        assert_int_equal(lazy_exit(f, (enum form)form, core, os_pid, nr, &asked, &handled), want);
+        assert_int_equal(asked, want_asked);
+        assert_int_equal(handled, form == FORM_EXIT); /* with or without events that ran */
+    }
+}
+
+static void one_pid_event_asks_once(void **state) /* a direct list with a pid in its key */
+{
+    struct fx *f = *state;
+    reg_marker(f, HD_ALL, OS_PID, 1, 0);
+    expect(f, 0, OS_PID, 0, 1, 1);
+    expect(f, 3, OS_PID + 1, 0, 0, 1);
+}
+
+static void several_pids_ask_once(void **state) /* one key shape, in a table */
+{
+    struct fx *f = *state;
+    reg_marker(f, HD_ALL, OS_PID, 1, 0);
+    reg_marker(f, HD_ALL, OS_PID + 1, 2, 0);
+    reg_marker(f, HD_ALL, OS_PID + 2, 3, 0);
+    expect(f, 1, OS_PID + 1, 0, 2, 1);
+    expect(f, 1, OS_PID + 2, 0, 3, 1);
+    expect(f, 1, OS_PID + 3, 0, 0, 1);
+}
+
+static void core_and_pid_keys_ask_once(void **state)
+{
+    struct fx *f = *state;
+    reg_marker(f, 1, OS_PID, 1, 0);
+    reg_marker(f, 2, OS_PID, 2, 0);
+    expect(f, 2, OS_PID, 0, 2, 1);
+    expect(f, 1, OS_PID, 0, 1, 1);
+    expect(f, 3, OS_PID, 0, 0, 1);
+    expect(f, 1, OS_PID + 1, 0, 0, 1);
+}
+
+static void merged_shapes_ask_once(void **state) /* S8: merged in registration order */
+{
+    struct fx *f = *state;
+    reg_marker(f, HD_ALL, HD_ALL, 1, 0);
+    reg_marker(f, HD_ALL, OS_PID, 2, 0);
+    reg_marker(f, 0, HD_ALL, 3, 0);
+    expect(f, 0, OS_PID, 0, 123, 1);
+    expect(f, 1, OS_PID, 0, 12, 1);
+    expect(f, 0, OS_PID + 1, 0, 13, 1);
+}
+
+static void keys_without_a_pid_never_ask(void **state)
+{
+    struct fx *f = *state;
+    uint64_t all = reg_marker(f, HD_ALL, HD_ALL, 1, 0); /* a direct list */
+
+
+    expect(f, 2, OS_PID, 0, 1, 0);
+    assert_int_equal(hd_event_clear(f->engine, all), HD_OK);
+    reg_marker(f, 1, HD_ALL, 1, 0); /* core keys, in a table */
+    reg_marker(f, 2, HD_ALL, 2, 0);
+    expect(f, 2, OS_PID, 0, 2, 0);
+    expect(f, 0, OS_PID, 0, 0, 0);
+}
+
+static void nr_events_ask_only_for_a_pid_key(void **state) /* S21 */
+{
+    struct fx *f = *state;
+    reg_marker(f, HD_ALL, HD_ALL, 1, 0x10);
+    expect(f, 0, OS_PID, 0x10, 1, 0); /* the number's plain list */
+    expect(f, 0, OS_PID, 0x11, 0, 0);
+    reg_marker(f, HD_ALL, OS_PID, 2, 0x20);
+    expect(f, 0, OS_PID, 0x10, 1, 0);
+    expect(f, 0, OS_PID, 0x20, 2, 1);
+    expect(f, 0, OS_PID + 1, 0x20, 0, 1);
+}
+
+static void a_native_hook_asks_whatever_its_key(void **state) /* it can see the record */
+{
+    struct fx *f = *state;
+    reg_logged(f, HD_ALL, HD_ALL, HD_STAGE_PRE, 1);
+    expect(f, 0, OS_PID, 0, 0, 1); /* logs, but marks nothing in rbx */
+    assert_int_equal(tlog_count(), 2);
+    assert_int_equal(tlog_at(1)->pid, OS_PID);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(one_pid_event_asks_once, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(several_pids_ask_once, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(core_and_pid_keys_ask_once, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(merged_shapes_ask_once, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(keys_without_a_pid_never_ask, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(nr_events_ask_only_for_a_pid_key, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(a_native_hook_asks_whatever_its_key, setup, fx_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
