@@ -42,6 +42,9 @@ static enum hd_status pre_find(struct hd_engine *e, struct hd_vcpu *vcpu, void *
 static enum hd_status pre_find_pid(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                                    struct hd_verdict *verdict, uintptr_t word,
                                    uint64_t *hold_end) __attribute__((__noinline__));
+static enum hd_status pre_find_known(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                                     struct hd_verdict *verdict, uintptr_t word,
+                                     uint64_t *hold_end) __attribute__((__noinline__));
 static enum hd_status pre_lookup(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                                  struct hd_verdict *verdict, uintptr_t word)
     __attribute__((__noinline__));
@@ -245,10 +248,25 @@ static enum hd_status pre_held(struct hd_engine *e, struct hd_vcpu *vcpu, void *
 }
 
 /*
- * pre_held() for a set in another form, in the usual case (hd__dispatch_lookup_plain(): one
- * key shape, or a plain `nr` list) still with no call (the probe saves a few registers, not
- * the six of the general lookup's frame), then the walk by tail call. A lazy pid the key needs is asked for by pre_find_pid(); any other set goes to
- * pre_lookup().
+ * pre_held() for a set in another form. A key on a pid the record does not hold yet
+ * (HD_VCPU_PID_LAZY, as the VMX layer leaves every exit's pid) goes to pre_find_pid(), which
+ * asks for it in a frame of its own; any other exit goes straight on to the probe
+ * (pre_find_known()). The test is a function of its own, with no frame, so that neither
+ * pre_held()'s registers for the usual event nor the probe's are spent on it.
+ */
+static enum hd_status pre_find(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                               struct hd_verdict *verdict, uintptr_t word, uint64_t *hold_end)
+{
+    return hd__dispatch_needs_pid(word, vcpu)
+               ? pre_find_pid(e, vcpu, context, verdict, word, hold_end)
+               : pre_find_known(e, vcpu, context, verdict, word, hold_end);
+}
+
+/*
+ * The usual set of another form (hd__dispatch_lookup_plain(): one key shape, or a plain `nr`
+ * list), with the pid the key needs in the record: probed with no call (saving a few
+ * registers, not the six of the general lookup's frame), then the walk by tail call; any
+ * other set goes to pre_lookup().
  */
 static inline __attribute__((__always_inline__)) enum hd_status
 pre_probe(struct hd_engine *e, struct hd_vcpu *vcpu, void *context, struct hd_verdict *verdict,
@@ -266,15 +284,14 @@ pre_probe(struct hd_engine *e, struct hd_vcpu *vcpu, void *context, struct hd_ve
     return HD_OK;
 }
 
-static enum hd_status pre_find(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
-                               struct hd_verdict *verdict, uintptr_t word, uint64_t *hold_end)
+static enum hd_status pre_find_known(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                                     struct hd_verdict *verdict, uintptr_t word,
+                                     uint64_t *hold_end)
 {
-    if (hd__dispatch_needs_pid(word, vcpu))
-        return pre_find_pid(e, vcpu, context, verdict, word, hold_end);
     return pre_probe(e, vcpu, context, verdict, word, hold_end);
 }
 
-/* pre_find() with the pid asked for first: the only call on the way, so the frame is here. */
+/* pre_probe() with the pid asked for first: the only call on the way, so the frame is here. */
 static enum hd_status pre_find_pid(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                                    struct hd_verdict *verdict, uintptr_t word,
                                    uint64_t *hold_end)
@@ -283,7 +300,7 @@ static enum hd_status pre_find_pid(struct hd_engine *e, struct hd_vcpu *vcpu, vo
     return pre_probe(e, vcpu, context, verdict, word, hold_end);
 }
 
-/* pre_find() for a set in any form: the general lookup, then the walk or pre_run(). */
+/* pre_probe() for a set in any form: the general lookup, then the walk or pre_run(). */
 static enum hd_status pre_lookup(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                                  struct hd_verdict *verdict, uintptr_t word)
 {

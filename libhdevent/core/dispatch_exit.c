@@ -7,11 +7,11 @@
  * three words wait on the core's own line (hd_core.exit_call), so the entry needs no frame.
  *
  * Read top to bottom: the entry; the slow way (its own predicate, an own hypercall, a
- * pending two-call exit, recording); the usual exit, found without a frame: the unfiltered
- * event (exit_held), one key shape (exit_find), any other set (exit_lookup); the general
- * passes. What both
- * forms share is internal/dispatch_entry.h. Same context as dispatch.c: VMX root, interrupts
- * off, no allocation, no lock, no locked instruction, no SIMD.
+ * pending two-call exit, recording); the usual exit — the unfiltered event found with no
+ * frame (exit_held), one key shape or a plain `nr` list probed with no call (exit_find,
+ * exit_find_pid when the pid is to be asked for), any other set (exit_lookup); the general
+ * passes. What both forms share is internal/dispatch_entry.h. Same context as dispatch.c:
+ * VMX root, interrupts off, no allocation, no lock, no locked instruction, no SIMD.
  */
 #include "internal/dispatch_entry.h"
 
@@ -137,9 +137,12 @@ static inline enum hd_status exit_list(struct hd_engine *e, struct hd_vcpu *vcpu
 
 /*
  * The one-call exit holding snapshot @word. The usual event, unfiltered (a direct list of
- * the key that takes every exit), is found here with no call and so no frame; every other
- * set goes to exit_find(). @hold_end: the entry's hd__dispatch_hold_seq(), which it had the
- * core to compute.
+ * the key that takes every exit), is found here with no call and so no frame. A key on a
+ * pid the record does not hold yet (HD_VCPU_PID_LAZY, as the VMX layer leaves every exit's
+ * pid) goes to exit_find_pid(), which asks for it in a frame of its own; every other set to
+ * exit_find(). (Unlike pre_held(), this function's registers for the usual event are the
+ * same with the test here.) @hold_end: the entry's hd__dispatch_hold_seq(), which it had
+ * the core to compute.
  */
 static enum hd_status exit_held(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                                 const struct hd_exit_call *call, uintptr_t word,
@@ -149,15 +152,16 @@ static enum hd_status exit_held(struct hd_engine *e, struct hd_vcpu *vcpu, void 
 
     if (HD_LIKELY(hd_snap_is_direct(word)) && d->key == hd_snap_key(HD_ALL, HD_ALL))
         return exit_list(e, vcpu, context, call, &d->list, hold_end);
-    return exit_find(e, vcpu, context, call, word, hold_end);
+    return hd__dispatch_needs_pid(word, vcpu)
+               ? exit_find_pid(e, vcpu, context, call, word, hold_end)
+               : exit_find(e, vcpu, context, call, word, hold_end);
 }
 
 /*
- * exit_held() for a set in another form, in the usual case (hd__dispatch_lookup_plain(): one
- * key shape, or a plain `nr` list) still with no call (the probe saves a few registers, not
- * the six of the general lookup's frame), then the walk, or the handling when no event takes
- * the exit, by tail call. A lazy pid the key needs is
- * asked for by exit_find_pid(); any other set goes to exit_lookup().
+ * The usual set of another form (hd__dispatch_lookup_plain(): one key shape, or a plain `nr`
+ * list), with the pid the key needs in the record: probed with no call (saving a few
+ * registers, not the six of the general lookup's frame), then the walk, or the handling when
+ * no event takes the exit, by tail call; any other set goes to exit_lookup().
  */
 static inline __attribute__((__always_inline__)) enum hd_status
 exit_probe(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
@@ -179,12 +183,10 @@ static enum hd_status exit_find(struct hd_engine *e, struct hd_vcpu *vcpu, void 
                                 const struct hd_exit_call *call, uintptr_t word,
                                 uint64_t *hold_end)
 {
-    if (hd__dispatch_needs_pid(word, vcpu))
-        return exit_find_pid(e, vcpu, context, call, word, hold_end);
     return exit_probe(e, vcpu, context, call, word, hold_end);
 }
 
-/* exit_find() with the pid asked for first: the only call on the way, so the frame is here. */
+/* exit_probe() with the pid asked for first: the only call on the way, so the frame is here. */
 static enum hd_status exit_find_pid(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                                     const struct hd_exit_call *call, uintptr_t word,
                                     uint64_t *hold_end)
@@ -215,7 +217,7 @@ static enum hd_status exit_walk(struct hd_engine *e, struct hd_vcpu *vcpu, void 
     return HD_OK;
 }
 
-/* exit_find() for a set in any form: the general lookup, then exit_list() or exit_run(). */
+/* exit_probe() for a set in any form: the general lookup, then exit_list() or exit_run(). */
 static enum hd_status exit_lookup(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                                   const struct hd_exit_call *call, uintptr_t word)
 {

@@ -216,6 +216,26 @@ static inline uint32_t hd__dispatch_pid(const struct hd_engine *e, struct hd_vcp
                                                        : vcpu->pid;
 }
 
+/* The lists of the key of shape @shape (bit 1: core is all, bit 0: pid is all) that takes an
+ * exit of @core_index and @pid (unused when the shape does not filter on it). */
+static inline __attribute__((__always_inline__)) struct hd_found
+hd__dispatch_find_shape(const struct hd_engine *e, uintptr_t word, uint32_t shape,
+                        uint32_t core_index, uint32_t pid)
+{
+    return hd__dispatch_find(e, word, hd_snap_key(shape & 2u ? HD_ALL : core_index,
+                                                  shape & 1u ? HD_ALL : pid));
+}
+
+/* The `nr` form's usual answer: @slot's plain pre list, when no other event exists; else
+ * NULL. */
+static inline const struct hd_snap_list *hd__dispatch_nr_plain(const struct hd_snap_nr *w,
+                                                               uintptr_t slot)
+{
+    return (slot & HD_SNAP_NR_PLAIN) && !hd_snap_shapes(w->inner)
+               ? (const struct hd_snap_list *)(slot - HD_SNAP_NR_PLAIN)
+               : NULL;
+}
+
 /*
  * The lists of this exit in the `nr` form's word @word (snapshot.h): the number's plain pre
  * list when no other event exists (the usual `nr` set: events on numbers, no core or pid
@@ -229,6 +249,7 @@ hd__dispatch_nr_find(const struct hd_engine *e, uintptr_t word, uint32_t core_in
     const struct hd_snap_nr *w = (const struct hd_snap_nr *)hd_snap_node(word);
     uintptr_t slot = hd_snap_nr_find(w, nr);
     struct hd_found none = {NULL, NULL}, merge = {HD_LOOKUP_MERGE, NULL};
+    const struct hd_snap_list *plain = hd__dispatch_nr_plain(w, slot);
     const struct hd_snap_nr_seg *seg;
     const struct hd_snap_bucket *b;
     uint32_t kc, kp;
@@ -238,10 +259,10 @@ hd__dispatch_nr_find(const struct hd_engine *e, uintptr_t word, uint32_t core_in
         *inner = w->inner; /* the caller looks the other events up as without `nr` */
         return none;
     }
+    if (HD_LIKELY(plain))
+        return (struct hd_found){plain, NULL};
     if (hd_snap_shapes(w->inner))
         return merge;
-    if (HD_LIKELY(slot & HD_SNAP_NR_PLAIN))
-        return (struct hd_found){(const struct hd_snap_list *)(slot - HD_SNAP_NR_PLAIN), NULL};
     seg = (const struct hd_snap_nr_seg *)slot;
     if (seg->count != 1)
         return merge;
@@ -280,10 +301,9 @@ hd__dispatch_lookup_keys(const struct hd_engine *e, uintptr_t word, uint32_t cor
         return merge;
     if (!shapes)
         return none; /* an empty set, published after the armed test */
-    shape = (uint32_t)__builtin_ctz(shapes); /* bit 1: core is all, bit 0: pid is all */
-    return hd__dispatch_find(e, word,
-                             hd_snap_key(shape & 2u ? HD_ALL : core_index,
-                                         shape & 1u ? HD_ALL : hd__dispatch_pid(e, vcpu)));
+    shape = (uint32_t)__builtin_ctz(shapes);
+    return hd__dispatch_find_shape(e, word, shape, core_index,
+                                   shape & 1u ? HD_ALL : hd__dispatch_pid(e, vcpu));
 }
 
 /*
@@ -325,33 +345,28 @@ static inline __attribute__((__always_inline__)) bool
 hd__dispatch_lookup_plain(const struct hd_engine *e, uintptr_t word, const struct hd_vcpu *vcpu,
                           struct hd_found *f)
 {
-    uint32_t shapes = hd_snap_shapes(word), shape;
+    uint32_t shapes = hd_snap_shapes(word);
 
     if (HD_UNLIKELY(!shapes)) { /* the `nr` form, or an empty set */
         const struct hd_snap_nr *w = (const struct hd_snap_nr *)hd_snap_node(word);
-        uintptr_t slot;
         if (!hd_snap_is_nr(word))
             return false;
-        slot = hd_snap_nr_find(w, hd_snap_nr_number(w, vcpu->regs));
-        if (!(slot & HD_SNAP_NR_PLAIN) || hd_snap_shapes(w->inner))
-            return false;
-        f->pre = (const struct hd_snap_list *)(slot - HD_SNAP_NR_PLAIN);
+        f->pre = hd__dispatch_nr_plain(w, hd_snap_nr_find(w, hd_snap_nr_number(w, vcpu->regs)));
         f->post = NULL;
-        return true;
+        return f->pre != NULL;
     }
     if (HD_UNLIKELY(shapes & (shapes - 1)))
         return false;
-    shape = (uint32_t)__builtin_ctz(shapes); /* bit 1: core is all, bit 0: pid is all */
-    *f = hd__dispatch_find(e, word, hd_snap_key(shape & 2u ? HD_ALL : vcpu->core,
-                                                shape & 1u ? HD_ALL : vcpu->pid));
+    *f = hd__dispatch_find_shape(e, word, (uint32_t)__builtin_ctz(shapes), vcpu->core,
+                                 vcpu->pid);
     return true;
 }
 
 /* Whether hd__dispatch_lookup_plain() needs the pid asked for first (HD_VCPU_PID_LAZY). */
 static inline bool hd__dispatch_needs_pid(uintptr_t word, const struct hd_vcpu *vcpu)
 {
-    return HD_UNLIKELY(vcpu->flags & HD_VCPU_PID_LAZY) &&
-           (hd_snap_shapes(word) & HD_SNAP_SHAPES_PID);
+    /* Not marked unlikely: the VMX layer leaves every exit's pid to the dispatcher. */
+    return (vcpu->flags & HD_VCPU_PID_LAZY) && (hd_snap_shapes(word) & HD_SNAP_SHAPES_PID);
 }
 
 /* ---- one event ----------------------------------------------------------------------- */
