@@ -284,6 +284,7 @@ pre_probe(struct hd_engine *e, struct hd_vcpu *vcpu, void *context, struct hd_ve
     return HD_OK;
 }
 
+/* pre_probe() where the record holds the pid: the probe's saved registers are pushed here. */
 static enum hd_status pre_find_known(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                                      struct hd_verdict *verdict, uintptr_t word,
                                      uint64_t *hold_end)

@@ -9,8 +9,9 @@
  * Read top to bottom: the entry; the slow way (its own predicate, an own hypercall, a
  * pending two-call exit, recording); the usual exit — the unfiltered event found with no
  * frame (exit_held), one key shape or a plain `nr` list probed with no call (exit_find,
- * exit_find_pid when the pid is to be asked for), any other set (exit_lookup); the general
- * passes. What both forms share is internal/dispatch_entry.h. Same context as dispatch.c:
+ * exit_find_pid when the pid is to be asked for), any other set (exit_lookup), and what runs
+ * the list found (exit_list, exit_walk; exit_handled when no event takes the exit); the
+ * general passes. What both forms share is internal/dispatch_entry.h. Same context as dispatch.c:
  * VMX root, interrupts off, no allocation, no lock, no locked instruction, no SIMD.
  */
 #include "internal/dispatch_entry.h"
@@ -179,6 +180,7 @@ exit_probe(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
     return exit_handled(call, vcpu);
 }
 
+/* exit_probe() where the record holds the pid: the probe's saved registers are pushed here. */
 static enum hd_status exit_find(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                                 const struct hd_exit_call *call, uintptr_t word,
                                 uint64_t *hold_end)

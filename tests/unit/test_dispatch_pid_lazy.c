@@ -27,7 +27,7 @@ static uint32_t counting_pid(void *user)
 enum form { FORM_PRE, FORM_EXIT };
 
 /* Custom code: rbx = rbx * 10 + id (rdx = the registers; rbx at offset 0x18). */
-#define MARKER_ID_AT 10
+#define MARKER_ID_BYTE 11 /* the imm8 of `add rax, id` */
 static const uint8_t marker[] = {
     0x48, 0x8B, 0x42, 0x18, /* mov rax, [rdx+0x18] */
     0x48, 0x6B, 0xC0, 0x0A, /* imul rax, rax, 10 */
@@ -47,7 +47,7 @@ static uint64_t reg_marker_in(struct fx *f, uint32_t core, uint32_t pid, enum hd
     struct hd_event_desc d;
 
     memcpy(code, marker, sizeof(code));
-    code[MARKER_ID_AT + 1] = id;
+    code[MARKER_ID_BYTE] = id;
     a = act_code(code, sizeof(code), 0);
     d = ev_desc(core, pid, stage, sc, &a, 1);
     if (nr) {

@@ -212,8 +212,7 @@ uint32_t hd__dispatch_ask_pid(const struct hd_engine *e, struct hd_vcpu *vcpu)
 /* The exit's pid, asked for the first time it is needed (HD_VCPU_PID_LAZY). */
 static inline uint32_t hd__dispatch_pid(const struct hd_engine *e, struct hd_vcpu *vcpu)
 {
-    return HD_UNLIKELY(vcpu->flags & HD_VCPU_PID_LAZY) ? hd__dispatch_ask_pid(e, vcpu)
-                                                       : vcpu->pid;
+    return (vcpu->flags & HD_VCPU_PID_LAZY) ? hd__dispatch_ask_pid(e, vcpu) : vcpu->pid;
 }
 
 /* The lists of the key of shape @shape (bit 1: core is all, bit 0: pid is all) that takes an
@@ -334,7 +333,7 @@ hd__dispatch_lookup(const struct hd_engine *e, uintptr_t word, uint32_t core_ind
 
 
 /*
- * The lookup of the usual set with no call, for the entries' functions that make none:
+ * The lookup of the usual set, with no call of its own:
  * events of one key shape, whose pid the record holds when the shape filters on one (the
  * caller asks for a lazy pid first: hd__dispatch_needs_pid()); or the `nr` form's plain
  * list of the exit's number, with no other event. @return false for any other set (several
