@@ -18,14 +18,9 @@
  *
  * A backend with run_on_every_core proves grace periods by IPI instead: its dispatcher
  * touches the numbers only when a two-call exit keeps a snapshot between its passes, and the
- * IPI reads each core's number where it runs.
- *
- * Where sealing interrupts every core — the IPI, or barrier_every_core — it is batched: a
- * batch is sealed once it holds HD_RETIRE_BATCH_OPS writer calls or HD_RETIRE_BATCH_BYTES
- * bytes, or when hd_engine_reclaim() (or a budget that no longer fits) asks; only the plain
- * fence, which costs no core but the writer's, seals every call. A later seal is only more
- * cautious: every core's number is read after the barrier, which comes after every publish
- * the batch holds. Batches are freed oldest first.
+ * IPI reads each core's number where it runs. Those IPIs are batched: a batch is sealed once
+ * it holds HD_RETIRE_BATCH_OPS writer calls or HD_RETIRE_BATCH_BYTES bytes, or when
+ * hd_engine_reclaim() asks. Batches are freed oldest first.
  */
 #include "internal/engine.h"
 #include "internal/snapshot_nodes.h"
@@ -34,8 +29,7 @@
 uint32_t hd__tsan_fence_word;
 #endif
 
-/* A batch whose seal interrupts every core is sealed once it holds this many writer calls
- * or bytes (the retired memory a batched engine keeps, at most, beyond what cores hold). */
+/* An IPI-mode batch is sealed once it holds this many writer calls or bytes. */
 #define HD_RETIRE_BATCH_OPS 64u
 #define HD_RETIRE_BATCH_BYTES (1024u * 1024u)
 
@@ -126,7 +120,7 @@ void hd__retire_unpublished_event(struct hd_engine *e, struct hd_event *ev)
     b->events = ev;
     if (!b->sealed) {
         /* A writer call of its own (it went through no hd__retire_end): count it, so that
-         * in a batched engine its memory does not wait for 63 other calls. */
+         * with IPI grace periods its memory does not wait for 63 other calls. */
         b->bytes += hd__event_bytes(e, ev);
         b->ops++;
         if (b->ops >= HD_RETIRE_BATCH_OPS || b->bytes >= HD_RETIRE_BATCH_BYTES)
@@ -289,7 +283,7 @@ void hd__retire_end(struct hd_engine *e)
     b = open_batch(e);
     if (b && !is_empty(b)) {
         b->ops++;
-        if (e->grace == HD_GRACE_FENCE || b->ops >= HD_RETIRE_BATCH_OPS ||
+        if (e->grace != HD_GRACE_IPI || b->ops >= HD_RETIRE_BATCH_OPS ||
             b->bytes >= HD_RETIRE_BATCH_BYTES)
             seal(e, b);
     }

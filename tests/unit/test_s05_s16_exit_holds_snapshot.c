@@ -4,7 +4,7 @@
  * across the default handling, in both grace-period modes (per-core counters, and IPI
  * broadcasts as the kernel backends configure it), whether the backend uses the one-call
  * exit or the two-call form with interrupts on in between. And how often writers interrupt
- * the cores to prove it: once per batch where that costs every core something.
+ * the cores to prove it: once per batch with IPIs, once per call with counters.
  *
  * The IPI is modelled exactly: each simulated core has a mutex held while it is "inside an
  * exit with interrupts off", and the broadcast runs fn for core c while holding c's mutex, so
@@ -260,48 +260,34 @@ static void churn(struct fx *f, unsigned n)
 }
 
 /*
- * Where proving a grace period interrupts every core (the IPI, barrier_every_core), writers
- * seal retired memory in batches (snapshot_retire.c: 64 writer calls, 1 MiB, or
- * hd_engine_reclaim()), not once per call: ten clears make no interruption and keep their
- * memory, reclaim makes one and frees it, a hundred more pairs (200 writer calls) a few. On
- * an engine made with the mode's ops (use_ipi()); @count counts its interruptions.
+ * With IPI grace periods a broadcast interrupts every core, so writers make one per batch of
+ * retired memory (snapshot_retire.c: 64 writer calls, 1 MiB, or hd_engine_reclaim()): ten
+ * clears make none and keep their memory, reclaim makes one and frees it, a hundred more
+ * pairs (200 writer calls) a few.
  */
-static void sealing_interrupts_cores_once_per_batch(struct fx *f, bool ipi, unsigned *count)
-{
-    uint64_t live_before;
-
-    assert_int_equal(f->engine->grace, ipi ? HD_GRACE_IPI : HD_GRACE_BARRIER);
-    live_before = hd_host_live_allocations(f->host);
-    *count = 0;
-    churn(f, 10);
-    assert_int_equal(*count, 0);
-    assert_true(hd_host_live_allocations(f->host) > live_before); /* waiting for the seal */
-    assert_int_equal(hd_engine_reclaim(f->engine), 0);
-    assert_int_equal(*count, 1);
-    assert_int_equal(hd_host_live_allocations(f->host), live_before);
-    churn(f, 100);
-    assert_in_range(*count, 2, 4); /* 200 writer calls: a seal each 64, not one each */
-    assert_int_equal(hd_engine_reclaim(f->engine), 0);
-    assert_int_equal(hd_host_live_allocations(f->host), live_before);
-}
-
 static void ipi_seals_in_batches(void **state)
 {
-    use_ipi(*state, true);
-    sealing_interrupts_cores_once_per_batch(*state, true, &g_broadcasts);
+    struct fx *f = *state;
+    uint64_t live_before;
+
+    use_ipi(f, true);
+    live_before = hd_host_live_allocations(f->host);
+    g_broadcasts = 0;
+    churn(f, 10);
+    assert_int_equal(g_broadcasts, 0);
+    assert_true(hd_host_live_allocations(f->host) > live_before); /* waiting for the seal */
+    assert_int_equal(hd_engine_reclaim(f->engine), 0);
+    assert_int_equal(g_broadcasts, 1);
+    assert_int_equal(hd_host_live_allocations(f->host), live_before);
+    churn(f, 100);
+    assert_in_range(g_broadcasts, 2, 4); /* 200 writer calls: one each 64, not one each */
+    assert_int_equal(hd_engine_reclaim(f->engine), 0);
+    assert_int_equal(hd_host_live_allocations(f->host), live_before);
 }
 
-static void barrier_seals_in_batches(void **state)
-{
-    g_use_barrier = true; /* until fx_recreate: the engine copies the ops */
-    use_ipi(*state, false);
-    g_use_barrier = false;
-    sealing_interrupts_cores_once_per_batch(*state, false, &g_barriers);
-}
-
-/* The plain fence costs no core but the writer's: each call seals, and memory no exit
- * holds is back at once. */
-static void fence_seals_every_call(void **state)
+/* Counter grace periods seal every writer call that retires something (with
+ * barrier_every_core, one barrier each), and memory no exit holds is back at once. */
+static void counters_seal_every_call(void **state)
 {
     struct fx *f = *state;
     uint64_t live_before;
@@ -311,6 +297,16 @@ static void fence_seals_every_call(void **state)
     assert_int_equal(f->engine->grace, HD_GRACE_FENCE);
     live_before = hd_host_live_allocations(f->host);
     churn(f, 10);
+    assert_int_equal(hd_host_live_allocations(f->host), live_before);
+
+    g_use_barrier = true; /* until fx_recreate: the engine copies the ops */
+    use_ipi(f, false);
+    g_use_barrier = false;
+    assert_int_equal(f->engine->grace, HD_GRACE_BARRIER);
+    live_before = hd_host_live_allocations(f->host);
+    g_barriers = 0;
+    churn(f, 10);
+    assert_in_range(g_barriers, 10, 20); /* the ten clears, and registrations that retire */
     assert_int_equal(hd_host_live_allocations(f->host), live_before);
 }
 
@@ -326,8 +322,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(one_call_barrier_grace, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(one_call_leaves_no_pending_post, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(ipi_seals_in_batches, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(barrier_seals_in_batches, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(fence_seals_every_call, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(counters_seal_every_call, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
