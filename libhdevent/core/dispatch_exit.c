@@ -11,8 +11,9 @@
  * frame (exit_held), one key shape or a plain `nr` list probed with no call (exit_find,
  * exit_find_pid when the pid is to be asked for), any other set (exit_lookup), and what runs
  * the list found (exit_list, exit_walk; exit_handled when no event takes the exit); the
- * general passes. What both forms share is internal/dispatch_entry.h. Same context as dispatch.c:
- * VMX root, interrupts off, no allocation, no lock, no locked instruction, no SIMD.
+ * general passes. What both forms share is internal/dispatch_entry.h. Same context as
+ * dispatch.c: VMX root, interrupts off, no allocation, no lock, no locked instruction, no
+ * SIMD.
  */
 #include "internal/dispatch_entry.h"
 

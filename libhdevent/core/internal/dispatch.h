@@ -333,10 +333,10 @@ hd__dispatch_lookup(const struct hd_engine *e, uintptr_t word, uint32_t core_ind
 
 
 /*
- * The lookup of the usual set, with no call of its own:
- * events of one key shape, whose pid the record holds when the shape filters on one (the
- * caller asks for a lazy pid first: hd__dispatch_needs_pid()); or the `nr` form's plain
- * list of the exit's number, with no other event. @return false for any other set (several
+ * The lookup of the usual set, with no call of its own: events of one key shape, whose pid
+ * the record holds when the shape filters on one (the caller asks for a lazy pid first:
+ * hd__dispatch_needs_pid()); or the `nr` form's plain list of the exit's number, with no
+ * other event. @return false for any other set (several
  * shapes, any other `nr` case, an empty set), which hd__dispatch_lookup() takes, in a frame;
  * else *@f is the answer (both NULL: no event can match).
  */
