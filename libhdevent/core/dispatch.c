@@ -249,10 +249,11 @@ static enum hd_status pre_held(struct hd_engine *e, struct hd_vcpu *vcpu, void *
 
 /*
  * pre_held() for a set in another form. A key on a pid the record does not hold yet
- * (HD_VCPU_PID_LAZY, as the VMX layer leaves every exit's pid) goes to pre_find_pid(), which
- * asks for it in a frame of its own; any other exit goes straight on to the probe
- * (pre_find_known()). The test is a function of its own, with no frame, so that neither
- * pre_held()'s registers for the usual event nor the probe's are spent on it.
+ * (HD_VCPU_PID_LAZY: the VMX layer's exits, unless its glue reads the record afterwards)
+ * goes to pre_find_pid(), which asks for it in a frame of its own; any other exit goes
+ * straight on to the probe (pre_find_known()). The test is a function of its own, with no
+ * frame, so that neither pre_held()'s registers for the usual event nor the probe's are
+ * spent on it.
  */
 static enum hd_status pre_find(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                                struct hd_verdict *verdict, uintptr_t word, uint64_t *hold_end)

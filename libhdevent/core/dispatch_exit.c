@@ -140,11 +140,11 @@ static inline enum hd_status exit_list(struct hd_engine *e, struct hd_vcpu *vcpu
 /*
  * The one-call exit holding snapshot @word. The usual event, unfiltered (a direct list of
  * the key that takes every exit), is found here with no call and so no frame. A key on a
- * pid the record does not hold yet (HD_VCPU_PID_LAZY, as the VMX layer leaves every exit's
- * pid) goes to exit_find_pid(), which asks for it in a frame of its own; every other set to
- * exit_find(). (Unlike pre_held(), this function's registers for the usual event are the
- * same with the test here.) @hold_end: the entry's hd__dispatch_hold_seq(), which it had
- * the core to compute.
+ * pid the record does not hold yet (HD_VCPU_PID_LAZY: the VMX layer's exits, unless its glue
+ * reads the record afterwards) goes to exit_find_pid(), which asks for it in a frame of its
+ * own; every other set to exit_find(). (Unlike pre_held(), this function's registers for the
+ * usual event are the same with the test here.) @hold_end: the entry's
+ * hd__dispatch_hold_seq(), which it had the core to compute.
  */
 static enum hd_status exit_held(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                                 const struct hd_exit_call *call, uintptr_t word,

@@ -364,7 +364,8 @@ hd__dispatch_lookup_plain(const struct hd_engine *e, uintptr_t word, const struc
 /* Whether hd__dispatch_lookup_plain() needs the pid asked for first (HD_VCPU_PID_LAZY). */
 static inline bool hd__dispatch_needs_pid(uintptr_t word, const struct hd_vcpu *vcpu)
 {
-    /* Not marked unlikely: the VMX layer leaves every exit's pid to the dispatcher. */
+    /* Not marked unlikely: the VMX layer leaves the pid to the dispatcher on every exit
+     * unless its glue reads the record afterwards. */
     return (vcpu->flags & HD_VCPU_PID_LAZY) && (hd_snap_shapes(word) & HD_SNAP_SHAPES_PID);
 }
 
