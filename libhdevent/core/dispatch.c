@@ -46,7 +46,7 @@ static enum hd_status pre_find_known(struct hd_engine *e, struct hd_vcpu *vcpu, 
                                      struct hd_verdict *verdict, uintptr_t word,
                                      uint64_t *hold_end) __attribute__((__noinline__));
 static enum hd_status pre_lookup(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
-                                 struct hd_verdict *verdict, uintptr_t word)
+                                 struct hd_verdict *verdict, uintptr_t word, uint64_t *hold_end)
     __attribute__((__noinline__));
 static enum hd_status pre_walk(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                                struct hd_verdict *verdict, const struct hd_snap_list *l)
@@ -276,7 +276,7 @@ pre_probe(struct hd_engine *e, struct hd_vcpu *vcpu, void *context, struct hd_ve
     struct hd_found f;
 
     if (HD_UNLIKELY(!hd__dispatch_lookup_plain(e, word, vcpu, &f)))
-        return pre_lookup(e, vcpu, context, verdict, word);
+        return pre_lookup(e, vcpu, context, verdict, word, hold_end);
     if (HD_LIKELY(hd__walkable(f)))
         return pre_list(e, vcpu, context, verdict, f.pre, hold_end);
     if (f.pre || f.post)
@@ -304,17 +304,15 @@ static enum hd_status pre_find_pid(struct hd_engine *e, struct hd_vcpu *vcpu, vo
 
 /* pre_probe() for a set in any form: the general lookup, then the walk or pre_run(). */
 static enum hd_status pre_lookup(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
-                                 struct hd_verdict *verdict, uintptr_t word)
+                                 struct hd_verdict *verdict, uintptr_t word, uint64_t *hold_end)
 {
-    uint32_t core_index = vcpu->core;
-    struct hd_found f = hd__dispatch_lookup(e, word, core_index, vcpu, NULL);
+    struct hd_found f = hd__dispatch_lookup(e, word, vcpu->core, vcpu, NULL);
 
     if (hd__walkable(f))
-        return pre_list(e, vcpu, context, verdict, f.pre,
-                        hd__dispatch_hold_seq(e, &e->cores[core_index]));
+        return pre_list(e, vcpu, context, verdict, f.pre, hold_end);
     if (f.pre || f.post)
         return pre_run(e, vcpu, context, verdict, word);
-    hd__dispatch_release(e, &e->cores[core_index]);
+    hd__dispatch_hold_end(hold_end); /* no event of this exit's keys: S1 */
     return HD_OK;
 }
 

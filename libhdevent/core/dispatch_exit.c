@@ -8,12 +8,12 @@
  *
  * Read top to bottom: the entry; the slow way (its own predicate, an own hypercall, a
  * pending two-call exit, recording); the usual exit — the unfiltered event found with no
- * frame (exit_held), one key shape or a plain `nr` list probed with no call (exit_find,
- * exit_find_pid when the pid is to be asked for), any other set (exit_lookup), and what runs
- * the list found (exit_list, exit_walk; exit_handled when no event takes the exit); the
- * general passes. What both forms share is internal/dispatch_entry.h. Same context as
- * dispatch.c: VMX root, interrupts off, no allocation, no lock, no locked instruction, no
- * SIMD.
+ * frame (exit_held), one key shape or a plain `nr` list probed with no call
+ * (exit_find_known, exit_find_pid when the pid is to be asked for), any other set
+ * (exit_lookup), and what runs the list found (exit_list, exit_walk; exit_handled when no
+ * event takes the exit); the general passes. What both forms share is
+ * internal/dispatch_entry.h. Same context as dispatch.c: VMX root, interrupts off, no
+ * allocation, no lock, no locked instruction, no SIMD.
  */
 #include "internal/dispatch_entry.h"
 
@@ -23,15 +23,16 @@ static enum hd_status exit_slow(struct hd_engine *e, struct hd_core *core, struc
 static enum hd_status exit_held(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                                 const struct hd_exit_call *call, uintptr_t word,
                                 uint64_t *hold_end) __attribute__((__noinline__));
-static enum hd_status exit_find(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
-                                const struct hd_exit_call *call, uintptr_t word,
-                                uint64_t *hold_end) __attribute__((__noinline__));
+static enum hd_status exit_find_known(struct hd_engine *e, struct hd_vcpu *vcpu,
+                                      void *context, const struct hd_exit_call *call,
+                                      uintptr_t word, uint64_t *hold_end)
+    __attribute__((__noinline__));
 static enum hd_status exit_find_pid(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                                     const struct hd_exit_call *call, uintptr_t word,
                                     uint64_t *hold_end) __attribute__((__noinline__));
 static enum hd_status exit_lookup(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
-                                  const struct hd_exit_call *call, uintptr_t word)
-    __attribute__((__noinline__));
+                                  const struct hd_exit_call *call, uintptr_t word,
+                                  uint64_t *hold_end) __attribute__((__noinline__));
 static enum hd_status exit_walk(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                                 const struct hd_exit_call *call, const struct hd_snap_list *l,
                                 uint64_t *hold_end) __attribute__((__noinline__));
@@ -142,9 +143,9 @@ static inline enum hd_status exit_list(struct hd_engine *e, struct hd_vcpu *vcpu
  * the key that takes every exit), is found here with no call and so no frame. A key on a
  * pid the record does not hold yet (HD_VCPU_PID_LAZY: the VMX layer's exits, unless its glue
  * reads the record afterwards) goes to exit_find_pid(), which asks for it in a frame of its
- * own; every other set to exit_find(). (Unlike pre_held(), this function's registers for the
- * usual event are the same with the test here.) @hold_end: the entry's
- * hd__dispatch_hold_seq(), which it had the core to compute.
+ * own; every other set to exit_find_known(). (Unlike pre_held(), this function's registers
+ * for the usual event are the same with the test here.) @hold_end: the entry's
+ * hd__dispatch_hold_seq(), which it had the core to compute, handed down.
  */
 static enum hd_status exit_held(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                                 const struct hd_exit_call *call, uintptr_t word,
@@ -156,7 +157,7 @@ static enum hd_status exit_held(struct hd_engine *e, struct hd_vcpu *vcpu, void 
         return exit_list(e, vcpu, context, call, &d->list, hold_end);
     return hd__dispatch_needs_pid(word, vcpu)
                ? exit_find_pid(e, vcpu, context, call, word, hold_end)
-               : exit_find(e, vcpu, context, call, word, hold_end);
+               : exit_find_known(e, vcpu, context, call, word, hold_end);
 }
 
 /*
@@ -172,7 +173,7 @@ exit_probe(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
     struct hd_found f;
 
     if (HD_UNLIKELY(!hd__dispatch_lookup_plain(e, word, vcpu, &f)))
-        return exit_lookup(e, vcpu, context, call, word);
+        return exit_lookup(e, vcpu, context, call, word, hold_end);
     if (HD_LIKELY(hd__walkable(f)))
         return exit_list(e, vcpu, context, call, f.pre, hold_end);
     if (f.pre || f.post)
@@ -182,9 +183,9 @@ exit_probe(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
 }
 
 /* exit_probe() where the record holds the pid: the probe's saved registers are pushed here. */
-static enum hd_status exit_find(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
-                                const struct hd_exit_call *call, uintptr_t word,
-                                uint64_t *hold_end)
+static enum hd_status exit_find_known(struct hd_engine *e, struct hd_vcpu *vcpu,
+                                      void *context, const struct hd_exit_call *call,
+                                      uintptr_t word, uint64_t *hold_end)
 {
     return exit_probe(e, vcpu, context, call, word, hold_end);
 }
@@ -222,11 +223,10 @@ static enum hd_status exit_walk(struct hd_engine *e, struct hd_vcpu *vcpu, void 
 
 /* exit_probe() for a set in any form: the general lookup, then exit_list() or exit_run(). */
 static enum hd_status exit_lookup(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
-                                  const struct hd_exit_call *call, uintptr_t word)
+                                  const struct hd_exit_call *call, uintptr_t word,
+                                  uint64_t *hold_end)
 {
-    uint32_t core_index = vcpu->core;
-    struct hd_found f = hd__dispatch_lookup(e, word, core_index, vcpu, NULL);
-    uint64_t *hold_end = hd__dispatch_hold_seq(e, &e->cores[core_index]);
+    struct hd_found f = hd__dispatch_lookup(e, word, vcpu->core, vcpu, NULL);
 
     if (hd__walkable(f))
         return exit_list(e, vcpu, context, call, f.pre, hold_end);
