@@ -15,8 +15,10 @@
  * locked instruction, no SIMD (the core is built with -mgeneral-regs-only). The cost does not
  * grow with events that cannot match: a hash probe finds the list of (this core, this pid),
  * (this core, any pid), (any core, this pid) or (any core, any pid) — only for the key
- * shapes some event has, usually one — in registration order. The lists hold copies of the
- * events' hot fields (internal/snapshot.h), so dispatch never follows a pointer to an event.
+ * shapes some event has, usually one — in registration order. A set of one key is a direct
+ * list, whose key is one compare; so is each core's part of a set whose events are all bound
+ * to cores with any pid (hd_core.word). The lists hold copies of the events' hot fields
+ * (internal/snapshot.h), so dispatch never follows a pointer to an event.
  *
  * Shape of the code: an entry checks the record and, when an event may match on this core
  * (hd_core.may_match), holds the snapshot and jumps (a tail call: no frame of its own) to the
@@ -81,7 +83,7 @@ enum hd_status hd_dispatch_vmcall(struct hd_engine *e, struct hd_vcpu *vcpu, voi
         return HD_ERR_BAD_VCPU;
     if (HD_UNLIKELY(!hd__plain_exit(e, core, vcpu)))
         return pre_slow(e, core, vcpu, context, verdict);
-    word = hd__snapshot_hold(e, core, &core->may_match);
+    word = hd__snapshot_hold(e, core, &core->may_match, &core->word);
     if (!word)
         return HD_OK; /* S1: nothing enabled (on this core), nothing runs */
     /* a tail call: no frame here */
@@ -179,7 +181,7 @@ static enum hd_status pre_slow(struct hd_engine *e, struct hd_core *core, struct
     uintptr_t word;
 
     hd__exit_pending_end(e, core);
-    word = hd__snapshot_hold(e, core, &e->armed);
+    word = hd__snapshot_hold(e, core, &e->armed, &e->current_word);
     if (!word)
         return HD_OK;
     /* acquire: the rings hd_recorder_set() published before the flag (a plain load) */
@@ -220,8 +222,9 @@ static inline enum hd_status pre_list(struct hd_engine *e, struct hd_vcpu *vcpu,
 
 /*
  * The two-call pre pass holding snapshot @word. The usual few events are a direct list (one
- * key: snapshot.h): its key is tested here, with no call and so no frame, and the walk is a
- * tail call. A key on a pid the record does not hold yet (HD_VCPU_PID_LAZY) goes to
+ * key: snapshot.h), and so are a core's events when every event is bound to a core (the
+ * core's own word, hd_core.word): its key is tested here, with no call and so no frame, and
+ * the walk is a tail call. A key on a pid the record does not hold yet (HD_VCPU_PID_LAZY) goes to
  * pre_find_pid(), every other form of set to pre_find(). @hold_end: the entry's
  * hd__dispatch_hold_seq(), which it had the core to compute, handed down to the walks that
  * end the hold.
@@ -248,7 +251,8 @@ static enum hd_status pre_held(struct hd_engine *e, struct hd_vcpu *vcpu, void *
 }
 
 /*
- * pre_held() for a set in another form. A key on a pid the record does not hold yet
+ * pre_held() for a set in another form, which the core's word may leave to the engine's
+ * (HD_CORE_WORD_ENGINE). A key on a pid the record does not hold yet
  * (HD_VCPU_PID_LAZY: the VMX layer's exits, unless its glue reads the record afterwards)
  * goes to pre_find_pid(), which asks for it in a frame of its own; any other exit goes
  * straight on to the probe (pre_find_known()). The test is a function of its own, with no
@@ -258,6 +262,7 @@ static enum hd_status pre_held(struct hd_engine *e, struct hd_vcpu *vcpu, void *
 static enum hd_status pre_find(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                                struct hd_verdict *verdict, uintptr_t word, uint64_t *hold_end)
 {
+    word = hd__core_word_resolve(e, word);
     return hd__dispatch_needs_pid(word, vcpu)
                ? pre_find_pid(e, vcpu, context, verdict, word, hold_end)
                : pre_find_known(e, vcpu, context, verdict, word, hold_end);

@@ -23,6 +23,9 @@ static enum hd_status exit_slow(struct hd_engine *e, struct hd_core *core, struc
 static enum hd_status exit_held(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                                 const struct hd_exit_call *call, uintptr_t word,
                                 uint64_t *hold_end) __attribute__((__noinline__));
+static enum hd_status exit_direct(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                                  const struct hd_exit_call *call, uintptr_t word,
+                                  uint64_t *hold_end) __attribute__((__noinline__));
 static enum hd_status exit_find_known(struct hd_engine *e, struct hd_vcpu *vcpu,
                                       void *context, const struct hd_exit_call *call,
                                       uintptr_t word, uint64_t *hold_end)
@@ -80,7 +83,7 @@ enum hd_status hd_dispatch_vmcall_exit(struct hd_engine *e, struct hd_vcpu *vcpu
         exit_call_keep(core, handle, user, out);
         return exit_slow(e, core, vcpu, context, &core->exit_call);
     }
-    word = hd__snapshot_hold(e, core, &core->may_match);
+    word = hd__snapshot_hold(e, core, &core->may_match, &core->word);
     if (word) { /* a tail call: no frame here */
         exit_call_keep(core, handle, user, out);
         return exit_held(e, vcpu, context, &core->exit_call, word, hd__dispatch_hold_seq(e, core));
@@ -101,7 +104,7 @@ static enum hd_status exit_slow(struct hd_engine *e, struct hd_core *core, struc
     uintptr_t word;
 
     hd__exit_pending_end(e, core);
-    word = hd__snapshot_hold(e, core, &e->armed);
+    word = hd__snapshot_hold(e, core, &e->armed, &e->current_word);
     if (word) {
         struct hd_found f;
         /* acquire: the rings hd_recorder_set() published before the flag (a plain load) */
@@ -140,12 +143,13 @@ static inline enum hd_status exit_list(struct hd_engine *e, struct hd_vcpu *vcpu
 
 /*
  * The one-call exit holding snapshot @word. The usual event, unfiltered (a direct list of
- * the key that takes every exit), is found here with no call and so no frame. A key on a
- * pid the record does not hold yet (HD_VCPU_PID_LAZY: the VMX layer's exits, unless its glue
- * reads the record afterwards) goes to exit_find_pid(), which asks for it in a frame of its
- * own; every other set to exit_find_known(). (Unlike pre_held(), this function's registers
- * for the usual event are the same with the test here.) @hold_end: the entry's
- * hd__dispatch_hold_seq(), which it had the core to compute, handed down.
+ * the key that takes every exit), is found here with no call and so no frame; a direct list
+ * of another key — one event's filter, or a core's own list when every event is bound to a
+ * core (hd_core.word) — goes to exit_direct(). A set in another form goes to
+ * exit_find_pid() when its key filters on a pid the record does not hold yet
+ * (HD_VCPU_PID_LAZY: the VMX layer's exits, unless its glue reads the record afterwards),
+ * which asks for it in a frame of its own; every other to exit_find_known(). @hold_end: the
+ * entry's hd__dispatch_hold_seq(), which it had the core to compute, handed down.
  */
 static enum hd_status exit_held(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                                 const struct hd_exit_call *call, uintptr_t word,
@@ -153,11 +157,37 @@ static enum hd_status exit_held(struct hd_engine *e, struct hd_vcpu *vcpu, void 
 {
     const struct hd_snap_direct *d = (const struct hd_snap_direct *)hd_snap_node(word);
 
-    if (HD_LIKELY(hd_snap_is_direct(word)) && d->key == hd_snap_key(HD_ALL, HD_ALL))
-        return exit_list(e, vcpu, context, call, &d->list, hold_end);
+    if (HD_LIKELY(hd_snap_is_direct(word))) {
+        if (HD_LIKELY(d->key == hd_snap_key(HD_ALL, HD_ALL)))
+            return exit_list(e, vcpu, context, call, &d->list, hold_end);
+        return exit_direct(e, vcpu, context, call, word, hold_end);
+    }
+    word = hd__core_word_resolve(e, word);
     return hd__dispatch_needs_pid(word, vcpu)
                ? exit_find_pid(e, vcpu, context, call, word, hold_end)
                : exit_find_known(e, vcpu, context, call, word, hold_end);
+}
+
+/*
+ * exit_held() for a direct list whose key filters (its own function, so that the usual
+ * event's path keeps its registers): its key tested with no call, then the walk, or the
+ * handling when the key does not take the exit, by tail call; a pid to be asked for first
+ * goes to exit_find_pid().
+ */
+static enum hd_status exit_direct(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                                  const struct hd_exit_call *call, uintptr_t word,
+                                  uint64_t *hold_end)
+{
+    const struct hd_snap_direct *d = (const struct hd_snap_direct *)hd_snap_node(word);
+    uint32_t kc = (uint32_t)(d->key >> 32), kp = (uint32_t)d->key;
+
+    if (kp != HD_ALL && (vcpu->flags & HD_VCPU_PID_LAZY))
+        return exit_find_pid(e, vcpu, context, call, word, hold_end);
+    if ((kc != HD_ALL && kc != vcpu->core) || (kp != HD_ALL && kp != vcpu->pid)) {
+        hd__dispatch_hold_end(hold_end); /* no event of this exit's key: S1 here */
+        return exit_handled(call, vcpu);
+    }
+    return exit_list(e, vcpu, context, call, &d->list, hold_end);
 }
 
 /*

@@ -267,73 +267,129 @@ static enum hd_status tree_change(struct hd_engine *e, struct tree *t, const str
 /* ---- publishing ------------------------------------------------------------------------ */
 
 /*
+ * A direct list (snapshot.h) of bucket @b's events, when they all run in the pre pass, from
+ * one chunk; else 0 (also when the copy cannot be allocated: the direct form only saves time).
+ */
+static uintptr_t direct_copy(struct hd_engine *e, const struct hd_snap_bucket *b,
+                             uint32_t shapes)
+{
+    const struct hd_snap_entry *en;
+    struct hd_snap_direct *d;
+    uint32_t bytes;
+
+    if (!b || b->post || !b->pre || b->pre->chunks != 1)
+        return 0;
+    en = hd_snap_list_records(b->pre);
+    for (uint32_t k = 0; k < b->pre->count; k++)
+        en = hd_snap_entry_next(en);
+    bytes = (uint32_t)((const uint8_t *)en - (const uint8_t *)hd_snap_list_records(b->pre));
+    d = hd__node_alloc(e, HD_NODE_DIRECT, sizeof(*d) + bytes, HD_SNAP_ALIGN);
+    if (!d)
+        return 0;
+    d->key = b->key;
+    d->list = *b->pre;
+    hd_memcpy(&d->list + 1, hd_snap_list_records(b->pre), bytes);
+    return hd_snap_word(d, 0, shapes, false);
+}
+
+/*
  * The word dispatch reads for the tree @word (snapshot.h): a direct list when the tree holds
- * one key whose events all run in the pre pass, from one chunk; else the tree itself (also
- * when the copy cannot be allocated: the direct form only saves time).
+ * one key whose events all run in the pre pass, from one chunk; else the tree itself.
  */
 static uintptr_t dispatch_word(struct hd_engine *e, uintptr_t word, const struct hd_index *index)
 {
     const struct hd_snap_bucket *b = hd_snap_node(word);
-    const struct hd_snap_entry *en;
-    struct hd_snap_direct *d;
-    uint32_t i, n, bytes;
+    uint32_t i, n;
+    uintptr_t direct;
 
     if (index->keys != 1 || (word & HD_SNAP_ROOT))
         return word;
     for (i = 0, n = 1u << hd_snap_log2(word); i < n && !b[i].pre && !b[i].post; i++)
         ;
-    if (i == n || b[i].post || !b[i].pre || b[i].pre->chunks != 1)
-        return word;
-    en = hd_snap_list_records(b[i].pre);
-    for (uint32_t k = 0; k < b[i].pre->count; k++)
-        en = hd_snap_entry_next(en);
-    bytes = (uint32_t)((const uint8_t *)en - (const uint8_t *)hd_snap_list_records(b[i].pre));
-    d = hd__node_alloc(e, HD_NODE_DIRECT, sizeof(*d) + bytes, HD_SNAP_ALIGN);
-    if (!d)
-        return word;
-    d->key = b[i].key;
-    d->list = *b[i].pre;
-    hd_memcpy(&d->list + 1, hd_snap_list_records(b[i].pre), bytes);
-    return hd_snap_word(d, 0, hd_snap_shapes(word), false);
+    direct = i < n ? direct_copy(e, &b[i], hd_snap_shapes(word)) : 0;
+    return direct ? direct : word;
+}
+
+/* Whether core word @word is a core's own direct list, not the engine's (@engine_word). */
+static bool own_direct(uintptr_t word, uintptr_t engine_word)
+{
+    return hd_snap_is_direct(word) && word != engine_word;
 }
 
 /*
- * The one core an exit must be on to find an event in the dispatch word @now, HD_ALL when
- * exits on any core may find one: exact for a direct list (one key: its core filter), every
- * core for a tree or the `nr` form (their keys are not looked into: a tree has many).
+ * What an exit on core @c reads (hd_core.word) and whether it may find an event there
+ * (hd_core.may_match), for the published word @now:
+ *   - a direct list (one key): that list on the one core its key names, or on every core;
+ *   - a tree whose events are all bound to a core and take any pid (HD_SNAP_SHAPES_CORE: the
+ *     usual per-core hooks): each core has at most one key, (c, any pid), whose list is
+ *     copied into a direct list of the core's own, so the exit compares one key as with one
+ *     event, whatever the events on the other cores; a core without a key leaves at
+ *     may_match; a key with post events or a long list, or a copy that cannot be allocated,
+ *     reads the engine's word;
+ *   - any other form (several shapes, the `nr` form): the engine's word, on every core.
+ * @old_word: the core's word so far, kept when its key did not change (@changed: the core of
+ * the change's key, HD_ALL when any may have changed).
  */
-static uint32_t only_core(uintptr_t now)
+static uintptr_t core_word(struct hd_engine *e, uint32_t c, uintptr_t now, uintptr_t old_now,
+                           uintptr_t old_word, uint32_t changed, uint8_t *may_match)
 {
-    if (hd_snap_is_direct(now))
-        return (uint32_t)(((const struct hd_snap_direct *)hd_snap_node(now))->key >> 32);
-    return HD_ALL;
+    const struct hd_snap_bucket *b;
+    uintptr_t direct;
+
+    *may_match = 1;
+    if (hd_snap_is_direct(now)) {
+        uint32_t only = (uint32_t)(((const struct hd_snap_direct *)hd_snap_node(now))->key >> 32);
+        *may_match = only == HD_ALL || only == c;
+        return now;
+    }
+    if (hd_snap_is_nr(now) || hd_snap_shapes(now) != HD_SNAP_SHAPES_CORE)
+        return HD_CORE_WORD_ENGINE;
+    if (own_direct(old_word, old_now) && changed != HD_ALL && changed != c)
+        return old_word; /* its key's list is the one it copied */
+    b = hd_snap_find(now, e->hash_mult, hd_snap_key(c, HD_ALL), NULL);
+    if (!b) {
+        *may_match = 0;
+        return HD_CORE_WORD_ENGINE;
+    }
+    direct = direct_copy(e, b, HD_SNAP_SHAPES_CORE);
+    return direct ? direct : HD_CORE_WORD_ENGINE;
 }
 
 /*
- * Tell each core whether an exit there may find an event (hd_core.may_match), after @now is
- * published: a core that turns on sees the new word once it sees its byte (release). A core
- * whose byte is stale races with this writer, as any exit does with a change on another
- * core (the event runs from its next exit on). Only bytes that change are written: the byte
- * shares a line with the core's sequence, which its exits write.
+ * Tell each core what its exits read (hd_core.word) and whether they may find an event
+ * (hd_core.may_match), after @now replaced @old_now as the engine's word: a core that turns
+ * on sees its word once it sees its byte (release). A core whose byte is stale races with
+ * this writer, as any exit does with a change on another core (the event runs from its next
+ * exit on). Only what changes is written: the line is the one the core's exits write their
+ * sequence on. A core's own direct list that is replaced is retired with the rest.
  */
-static void publish_cores(struct hd_engine *e, uintptr_t now, bool armed)
+static void publish_cores(struct hd_engine *e, uintptr_t now, uintptr_t old_now, bool armed,
+                          uint32_t changed)
 {
-    uint32_t only = armed ? only_core(now) : HD_ALL;
-
     for (uint32_t c = 0; c < e->core_count; c++) {
-        uint8_t on = (uint8_t)(armed && (only == HD_ALL || only == c));
-        if (hd_load_relaxed(&e->cores[c].may_match) != on)
-            hd_store_release(&e->cores[c].may_match, on);
+        struct hd_core *core = &e->cores[c];
+        uintptr_t old_word = core->word;
+        uint8_t on = 0;
+        uintptr_t word = armed ? core_word(e, c, now, old_now, old_word, changed, &on)
+                               : HD_CORE_WORD_ENGINE;
+
+        if (word != old_word)
+            hd_store_release(&core->word, word);
+        if (hd_load_relaxed(&core->may_match) != on)
+            hd_store_release(&core->may_match, on);
+        if (word != old_word && own_direct(old_word, old_now))
+            hd__retire_node(e, hd_snap_node(old_word));
     }
 }
 
 /*
  * Every publication goes through here: writers have opened a retire batch (or, for the first
- * snapshot, nothing was published before), so the direct copy the old word may designate
- * is retired with the rest.
+ * snapshot, nothing was published before), so the direct copies the old words may designate
+ * are retired with the rest. @changed: the core filter of the one key the change touched,
+ * HD_ALL when any may have changed (a rebuild, `nr` events).
  */
 void hd__snapshot_publish(struct hd_engine *e, uintptr_t word, const struct hd_index *index,
-                          const struct hd_snap_nr_table *nr, void *wrap)
+                          const struct hd_snap_nr_table *nr, void *wrap, uint32_t changed)
 {
     uintptr_t old = e->current_word, now = dispatch_word(e, word, index);
 
@@ -344,7 +400,7 @@ void hd__snapshot_publish(struct hd_engine *e, uintptr_t word, const struct hd_i
     e->nr_table = nr;
     hd_store_release(&e->current_word, now);
     hd_store_relaxed(&e->armed, (uint8_t)(index->events != 0));
-    publish_cores(e, now, index->events != 0);
+    publish_cores(e, now, old, index->events != 0, changed);
     if (old && hd_snap_is_nr(old)) { /* the wrapper, and the direct copy it may lead to */
         uintptr_t inner = ((const struct hd_snap_nr *)hd_snap_node(old))->inner;
         hd__retire_node(e, hd_snap_node(old));
@@ -362,9 +418,9 @@ static enum hd_status wrap_for(struct hd_engine *e, const struct hd_snap_nr_tabl
     return nr && !*wrap ? HD_ERR_NO_MEMORY : HD_OK;
 }
 
-static void publish(struct hd_engine *e, const struct tree *t, void *wrap)
+static void publish(struct hd_engine *e, const struct tree *t, void *wrap, uint32_t changed)
 {
-    hd__snapshot_publish(e, t->word, &t->index, e->nr_table, wrap);
+    hd__snapshot_publish(e, t->word, &t->index, e->nr_table, wrap, changed);
 }
 
 /*
@@ -391,7 +447,7 @@ static enum hd_status nr_change(struct hd_engine *e, enum hd_index_change change
         return st;
     }
     index.events += change == HD_INDEX_ADD ? 1u : change == HD_INDEX_REMOVE ? (uint32_t)-1 : 0;
-    hd__snapshot_publish(e, e->tree_word, &index, nr, wrap);
+    hd__snapshot_publish(e, e->tree_word, &index, nr, wrap, HD_ALL);
     if (old)
         hd__retire_node(e, old);
     if (free_event)
@@ -446,7 +502,7 @@ enum hd_status hd__snapshot_change(struct hd_engine *e, const struct hd_event *e
         hd__retire_cancel(e);
         return st;
     }
-    publish(e, &t, wrap);
+    publish(e, &t, wrap, ev->core);
     for (unsigned i = 0; i < 4; i++)
         if (t.replaced[i])
             hd__retire_node(e, t.replaced[i]);
@@ -459,7 +515,7 @@ enum hd_status hd__snapshot_change(struct hd_engine *e, const struct hd_event *e
 enum hd_status hd__snapshot_init(struct hd_engine *e)
 {
     struct tree t = {.word = hd__empty_shard_word()};
-    publish(e, &t, NULL);
+    publish(e, &t, NULL, HD_ALL);
     return HD_OK;
 }
 
@@ -468,6 +524,11 @@ void hd__snapshot_destroy(struct hd_engine *e)
     uintptr_t now = e->current_word;
 
     hd__snapshot_reclaim(e, true);
+    for (uint32_t c = 0; c < e->core_count; c++) {
+        if (own_direct(e->cores[c].word, now))
+            hd__node_free(e, hd_snap_node(e->cores[c].word));
+        e->cores[c].word = HD_CORE_WORD_ENGINE;
+    }
     hd__free_tree(e, e->tree_word);
     if (hd_snap_is_nr(now)) {
         uintptr_t inner = ((const struct hd_snap_nr *)hd_snap_node(now))->inner;

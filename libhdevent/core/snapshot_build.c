@@ -226,7 +226,7 @@ enum hd_status hd__snapshot_rebuild(struct hd_engine *e, enum hd_build_mode mode
     hd__retire_tree(e, e->tree_word);
     if (old_nr)
         hd__retire_node(e, old_nr);
-    hd__snapshot_publish(e, word, &b.index, nr, wrap);
+    hd__snapshot_publish(e, word, &b.index, nr, wrap, HD_ALL);
     while (free_events) {
         struct hd_event *ev = free_events;
         free_events = ev->free_next;

@@ -257,6 +257,33 @@ static inline uint64_t reg_event(struct fx *f, uint32_t core, uint32_t pid, enum
     return reg_desc(f, &d);
 }
 
+/**
+ * Register an event on (core, pid) in @p stage, short-circuiting when @p sc, on the hypercall
+ * number @p nr unless 0, whose one action is raw custom code that appends @p id to the guest's
+ * rbx as a decimal digit (rbx = rbx * 10 + id, no message): the ids in rbx after an exit say
+ * which events ran and in what order. Returns the tag.
+ */
+static inline uint64_t reg_marker_event(struct fx *f, uint32_t core, uint32_t pid,
+                                        enum hd_stage stage, bool sc, uint8_t id, uint64_t nr)
+{
+    uint8_t code[] = {
+        0x48, 0x8B, 0x42, 0x18, /* mov rax, [rdx+0x18]: rdx = the registers, rbx at 0x18 */
+        0x48, 0x6B, 0xC0, 0x0A, /* imul rax, rax, 10 */
+        0x48, 0x83, 0xC0, id,   /* add rax, id */
+        0x48, 0x89, 0x42, 0x18, /* mov [rdx+0x18], rax */
+        0x31, 0xC0,             /* xor eax, eax: no message */
+        0xC3,
+    };
+    struct hd_action_desc a = act_code(code, sizeof(code), 0);
+    struct hd_event_desc d = ev_desc(core, pid, stage, sc, &a, 1);
+
+    if (nr) {
+        d.nr_filter = true;
+        d.nr_first = d.nr_last = nr;
+    }
+    return reg_desc(f, &d);
+}
+
 /** Register an event on (core, pid), stage @p stage, with one logging action @p id. */
 static inline uint64_t reg_logged(struct fx *f, uint32_t core, uint32_t pid,
                                   enum hd_stage stage, uintptr_t id)
@@ -305,6 +332,41 @@ static inline struct hd_exit run_exit(struct fx *f, uint32_t core, uint32_t pid,
     hd_host_vcpu_init(&vcpu, regs, core, pid);
     vcpu.cpl = cpl;
     return run_vcpu(f, &vcpu);
+}
+
+/** The two entry forms a backend may take an exit by (dispatch.h). */
+enum exit_form {
+    FORM_PRE,  /* hd_dispatch_vmcall, then _post when asked, else _end (no handling) */
+    FORM_EXIT, /* hd_dispatch_vmcall_exit with the default handling */
+};
+
+/** What exit_by_form() saw: the pre pass's verdict, and whether the handling ran. */
+struct form_result {
+    uint32_t pre_flags;
+    bool handled;
+};
+
+/** Take one exit of @p v (already filled) by @p form, asserting HD_OK at every call. */
+static inline struct form_result exit_by_form(struct fx *f, enum exit_form form,
+                                              struct hd_vcpu *v)
+{
+    struct form_result r = {0, false};
+
+    if (form == FORM_PRE) {
+        struct hd_verdict verdict;
+        assert_int_equal(hd_dispatch_vmcall(f->engine, v, NULL, &verdict), HD_OK);
+        r.pre_flags = verdict.flags;
+        if (verdict.flags & HD_VERDICT_POST)
+            assert_int_equal(hd_dispatch_vmcall_post(f->engine, v, NULL, &verdict), HD_OK);
+        else
+            assert_int_equal(hd_dispatch_vmcall_end(f->engine, v), HD_OK);
+    } else {
+        struct hd_exit x;
+        assert_int_equal(hd_dispatch_vmcall_exit(f->engine, v, NULL, NULL, NULL, &x), HD_OK);
+        r.pre_flags = x.pre.flags;
+        r.handled = x.default_handled;
+    }
+    return r;
 }
 
 /** Set @p regs to HyperDbg's own-hypercall magic (r10, r11, r12). */

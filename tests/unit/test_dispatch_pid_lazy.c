@@ -24,42 +24,9 @@ static uint32_t counting_pid(void *user)
     return g_os_pid;
 }
 
-enum form { FORM_PRE, FORM_EXIT };
-
-/* Custom code: rbx = rbx * 10 + id (rdx = the registers; rbx at offset 0x18). */
-#define MARKER_ID_BYTE 11 /* the imm8 of `add rax, id` */
-static const uint8_t marker[] = {
-    0x48, 0x8B, 0x42, 0x18, /* mov rax, [rdx+0x18] */
-    0x48, 0x6B, 0xC0, 0x0A, /* imul rax, rax, 10 */
-    0x48, 0x83, 0xC0, 0x00, /* add rax, id */
-    0x48, 0x89, 0x42, 0x18, /* mov [rdx+0x18], rax */
-    0x31, 0xC0,             /* xor eax, eax: no message */
-    0xC3,
-};
-
-/* An event on (@core, @pid) in @stage whose code marks @id, short-circuiting when @sc, on the
- * number @nr unless 0; its tag. */
-static uint64_t reg_marker_in(struct fx *f, uint32_t core, uint32_t pid, enum hd_stage stage,
-                              bool sc, uint8_t id, uint64_t nr)
-{
-    uint8_t code[sizeof(marker)];
-    struct hd_action_desc a;
-    struct hd_event_desc d;
-
-    memcpy(code, marker, sizeof(code));
-    code[MARKER_ID_BYTE] = id;
-    a = act_code(code, sizeof(code), 0);
-    d = ev_desc(core, pid, stage, sc, &a, 1);
-    if (nr) {
-        d.nr_filter = true;
-        d.nr_first = d.nr_last = nr;
-    }
-    return reg_desc(f, &d);
-}
-
 static uint64_t reg_marker(struct fx *f, uint32_t core, uint32_t pid, uint8_t id, uint64_t nr)
 {
-    return reg_marker_in(f, core, pid, HD_STAGE_PRE, false, id, nr);
+    return reg_marker_event(f, core, pid, HD_STAGE_PRE, false, id, nr);
 }
 
 static int setup(void **state)
@@ -86,11 +53,12 @@ struct lazy_result {
 
 /* One exit on @core with the pid left to the dispatcher (the OS says @os_pid) and @nr in rcx,
  * by @form (the two-call form runs its post pass when asked). */
-static struct lazy_result lazy_exit(struct fx *f, enum form form, uint32_t core,
+static struct lazy_result lazy_exit(struct fx *f, enum exit_form form, uint32_t core,
                                     uint32_t os_pid, uint64_t nr)
 {
     struct lazy_result r = {0, 0, false, false};
     struct hd_guest_regs regs;
+    struct form_result by;
     struct hd_vcpu v;
 
     memset(&regs, 0, sizeof(regs));
@@ -99,22 +67,11 @@ static struct lazy_result lazy_exit(struct fx *f, enum form form, uint32_t core,
     v.flags |= HD_VCPU_PID_LAZY;
     g_os_pid = os_pid;
     g_asked = 0;
-    if (form == FORM_PRE) {
-        struct hd_verdict verdict;
-        assert_int_equal(hd_dispatch_vmcall(f->engine, &v, NULL, &verdict), HD_OK);
-        r.sc = (verdict.flags & HD_VERDICT_SHORT_CIRCUIT) != 0;
-        if (verdict.flags & HD_VERDICT_POST)
-            assert_int_equal(hd_dispatch_vmcall_post(f->engine, &v, NULL, &verdict), HD_OK);
-        else
-            assert_int_equal(hd_dispatch_vmcall_end(f->engine, &v), HD_OK);
-    } else {
-        struct hd_exit x;
-        assert_int_equal(hd_dispatch_vmcall_exit(f->engine, &v, NULL, NULL, NULL, &x), HD_OK);
-        r.sc = (x.pre.flags & HD_VERDICT_SHORT_CIRCUIT) != 0;
-        r.handled = x.default_handled;
-        /* the default handling's answer exactly when it ran (S12) */
+    by = exit_by_form(f, form, &v);
+    r.sc = (by.pre_flags & HD_VERDICT_SHORT_CIRCUIT) != 0;
+    r.handled = by.handled;
+    if (form == FORM_EXIT) /* the default handling's answer exactly when it ran (S12) */
         assert_int_equal(regs.rax, r.handled ? HD_VMCALL_ENOSYS : 0);
-    }
     r.asked = g_asked;
     if (g_asked) { /* the record holds the answer, and says it does */
         assert_int_equal(v.pid, os_pid);
@@ -221,9 +178,9 @@ static void keys_without_a_pid_never_ask(void **state)
 static void post_events_on_a_pid_ask_once(void **state) /* S9, S10: the post pass too */
 {
     struct fx *f = *state;
-    reg_marker_in(f, HD_ALL, OS_PID, HD_STAGE_PRE, false, 1, 0);
-    reg_marker_in(f, HD_ALL, OS_PID, HD_STAGE_POST, false, 2, 0);
-    reg_marker_in(f, HD_ALL, OS_PID + 1, HD_STAGE_POST, false, 3, 0);
+    reg_marker_event(f, HD_ALL, OS_PID, HD_STAGE_PRE, false, 1, 0);
+    reg_marker_event(f, HD_ALL, OS_PID, HD_STAGE_POST, false, 2, 0);
+    reg_marker_event(f, HD_ALL, OS_PID + 1, HD_STAGE_POST, false, 3, 0);
     expect(f, 0, OS_PID, 0, 12, 1);
     expect(f, 0, OS_PID + 1, 0, 3, 1);
     expect(f, 0, OS_PID + 2, 0, 0, 1);
@@ -232,7 +189,7 @@ static void post_events_on_a_pid_ask_once(void **state) /* S9, S10: the post pas
 static void a_keyed_short_circuit_skips_the_handling(void **state) /* S12 */
 {
     struct fx *f = *state;
-    reg_marker_in(f, HD_ALL, OS_PID, HD_STAGE_PRE, true, 1, 0);
+    reg_marker_event(f, HD_ALL, OS_PID, HD_STAGE_PRE, true, 1, 0);
     expect_sc(f, 3, OS_PID, 0, 1, 1, true);
     expect(f, 3, OS_PID + 1, 0, 0, 1);
 }

@@ -77,10 +77,12 @@ static size_t pow2(size_t v)
 }
 
 /* One shape: N events on `keys` distinct pids (0: all on one key), A actions each with
- * buffers of B bytes, every event in `passes` lists (1: pre or post, 2: stage all). */
+ * buffers of B bytes, every event in `passes` lists (1: pre or post, 2: stage all); with
+ * `by_core`, event n is bound to core n % C instead, with any pid. */
 struct shape {
     uint32_t cores, slots, max_bytes;
     uint32_t events, actions, buffer, passes, keys;
+    bool by_core;
 };
 
 /* docs/c-api.md: engine = 640 + C * (192 + align64(S' * align8(24 + M))) */
@@ -89,21 +91,31 @@ static size_t engine_formula(const struct shape *s)
     return 640 + (size_t)s->cores * (192 + align(pow2(s->slots) * align(24 + s->max_bytes, 8), 64));
 }
 
+/* The direct copy of a list of @n events, when it is one chunk (at most 64 events). */
+static size_t direct_copy(const struct shape *s, size_t n)
+{
+    return s->passes == 1 && n <= 64 ? 1072 + n * (32 + 32 * (size_t)s->actions) : 0;
+}
+
 /* event = 168 + (command + 1) + sum over actions (72 + C * align64(buffer))
  *         + passes * (32 + 32A); counters: 320 + 256C per 16 events (a block of slots);
  *         index <= 1536 + (96 + 104 * passes) per distinct key
  *         + while every event is on one key and in the pre pass only, and the key's list is
  *         one chunk (at most 64 events), the direct copy of its list: <= 1072 + (32 + 32A)
- *         per event */
+ *         per event
+ *         + while every event is bound to a core with any pid (more than one key), the same
+ *         for each core's list */
 static size_t events_formula(const struct shape *s, size_t command_len)
 {
     size_t per_event = 168 + command_len + 1 +
                        (size_t)s->actions * (72 + (size_t)s->cores * align(s->buffer, 64)) +
                        (size_t)s->passes * (32 + 32 * (size_t)s->actions);
-    size_t keys = s->keys ? s->keys : 1;
-    size_t direct = keys == 1 && s->passes == 1 && s->events <= 64
-                        ? 1072 + (size_t)s->events * (32 + 32 * (size_t)s->actions)
-                        : 0;
+    size_t keys = s->by_core ? (s->events < s->cores ? s->events : s->cores)
+                             : s->keys ? s->keys : 1;
+    size_t direct = keys == 1 ? direct_copy(s, s->events) : 0;
+
+    for (uint32_t c = 0; s->by_core && keys > 1 && c < s->cores; c++)
+        direct += direct_copy(s, s->events / s->cores + (c < s->events % s->cores));
     size_t counters = ((size_t)s->events + 15) / 16 * (320 + 256 * (size_t)s->cores);
     return (size_t)s->events * per_event + counters + 1536 + (96 + 104 * (size_t)s->passes) * keys +
            direct;
@@ -144,6 +156,7 @@ static void check_shape(const struct shape *s)
         struct hd_event_desc d;
         hd_event_desc_init(&d);
         d.pid = s->keys ? n % s->keys : HD_ALL;
+        d.core = s->by_core ? n % s->cores : HD_ALL;
         d.stage = s->passes == 2 ? HD_STAGE_ALL : HD_STAGE_PRE;
         d.actions = a;
         d.action_count = s->actions;
@@ -153,10 +166,11 @@ static void check_shape(const struct shape *s)
     hd_engine_reclaim(e);
     got = c.live - engine_bytes;
     want = events_formula(s, sizeof(command) - 1);
-    printf("  C=%u S=%u M=%u: %u events x %u actions, buffer %u, %u pass(es), %u key(s): "
+    printf("  C=%u S=%u M=%u: %u events x %u actions, buffer %u, %u pass(es), %u key(s)%s: "
            "engine %zu (formula %zu), events %zu bytes (formula %zu, %.0f%%), exec %zu\n",
            s->cores, s->slots, s->max_bytes, s->events, s->actions, s->buffer, s->passes,
-           s->keys ? s->keys : 1, engine_bytes, engine_formula(s), got, want,
+           s->by_core ? s->cores : s->keys ? s->keys : 1, s->by_core ? " (one per core)" : "",
+           engine_bytes, engine_formula(s), got, want,
            100.0 * (double)got / (double)want, c.exec);
     assert_true(got <= want);
     if (s->events >= 100) /* the formula's fixed 1536 bytes dominate a handful of events */
@@ -170,14 +184,18 @@ static void check_shape(const struct shape *s)
 static void footprint_matches_the_formula(void **state)
 {
     static const struct shape shapes[] = {
-        {4, 64, 512, 1000, 1, 0, 1, 0},     /* HyperDbg's usual: code actions, one key */
-        {4, 64, 512, 1000, 4, 64, 1, 0},    /* several actions with buffers */
-        {4, 64, 512, 1000, 1, 0, 2, 0},     /* stage all: in both passes' lists */
-        {4, 64, 512, 1000, 1, 0, 1, 1000},  /* every event on a key of its own */
-        {4, 64, 512, 1000, 1, 0, 2, 1000},
-        {64, 100, 300, 500, 2, 100, 1, 100}, /* many cores: counters and buffers per core */
-        {1, 8, 64, 3000, 1, 0, 1, 0},       /* one core, a small queue, a long list */
-        {4, 64, 512, 1, 0, 0, 1, 0},        /* one event: the index's fixed part */
+        {4, 64, 512, 1000, 1, 0, 1, 0, false},   /* HyperDbg's usual: code actions, one key */
+        {4, 64, 512, 1000, 4, 64, 1, 0, false},  /* several actions with buffers */
+        {4, 64, 512, 1000, 1, 0, 2, 0, false},   /* stage all: in both passes' lists */
+        {4, 64, 512, 1000, 1, 0, 1, 1000, false}, /* every event on a key of its own */
+        {4, 64, 512, 1000, 1, 0, 2, 1000, false},
+        {64, 100, 300, 500, 2, 100, 1, 100, false}, /* many cores: counters and buffers per core */
+        {1, 8, 64, 3000, 1, 0, 1, 0, false},     /* one core, a small queue, a long list */
+        {4, 64, 512, 1, 0, 0, 1, 0, false},      /* one event: the index's fixed part */
+        {4, 64, 512, 200, 1, 0, 1, 0, true},     /* bound to cores: a copy of each core's list */
+        {64, 64, 512, 1000, 2, 0, 1, 0, true},   /* 64 cores, 15-16 events on each */
+        {4, 64, 512, 1000, 1, 0, 1, 0, true},    /* 250 on each core: lists too long to copy */
+        {4, 64, 512, 200, 1, 0, 2, 0, true},     /* stage all: nothing copied */
     };
 
     (void)state;

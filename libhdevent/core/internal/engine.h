@@ -32,7 +32,7 @@ struct hd_exit_call {
 
 /*
  * Three lines. The first is what every exit reads and what other CPUs read too: writers
- * (seq, may_match) and the message and record readers (ring_head, record_head). The second
+ * (seq, may_match, word) and the message and record readers (ring_head, record_head). The second
  * is the core's own, which no other CPU reads: what one exit hands to a later step of itself.
  * The third is the reader's.
  */
@@ -49,13 +49,23 @@ struct hd_core {
     /*
      * Non-zero when an enabled event may match an exit on this core: the published set has
      * an event on every core, one on this one, or a form the writer does not look into
-     * (hd__snapshot_publish). Written by writers, after the snapshot, only when it changes;
+     * (snapshot.c: core_word()). Written by writers, after the words, only when it changes;
      * the entries' short way tests it instead of the engine's `armed`, so an exit on a core
      * no event names leaves before it holds a snapshot.
      */
     uint8_t may_match;
     bool record_open;                       /* recorder.c: a two-call exit's record, unended */
     uint32_t ring_head;                     /* next slot the producer writes */
+    /*
+     * The snapshot as this core's exits on the short way read it, never 0: HD_CORE_WORD_ENGINE
+     * (read the engine's current_word), the engine's word itself when it is a direct list,
+     * or this core's own direct list — the copy of its one key's list when every event is
+     * bound to a core and takes any pid (snapshot.c: publish_cores()), so that an exit on
+     * any core of such a set finds its events as a one-key set's, with no hash and no bucket.
+     * Written by writers before may_match, only when it changes; read after the core's hold
+     * began (hd__snapshot_hold()), so a grace period covers what it designates.
+     */
+    uintptr_t word;
     uint64_t ring_dropped;                  /* S20 */
     uint8_t *ring;                          /* slots of this core's message queue */
     uint32_t record_head;                   /* recorder.c: next record the core writes */

@@ -161,7 +161,9 @@ struct hd_snap_bucket {
  * unfiltered, or all on one pid or one core), the writer publishes a copy of that key's list
  * with the key in front (struct hd_snap_direct, aligned to HD_SNAP_ALIGN) and bits 4-9 clear.
  * Dispatch then compares one key and walks the records: no hash, no bucket, one dependent
- * load less from a cold cache.
+ * load less from a cold cache. When every event is bound to a core and takes any pid, each
+ * core has at most one key, and each core's word (hd_core.word) designates a direct list of
+ * its own in the same form (snapshot.c: core_word()).
  */
 #define HD_SNAP_ALIGN 1024u
 #define HD_SNAP_ROOT 0x200u
@@ -182,6 +184,12 @@ static inline bool hd_snap_is_direct(uintptr_t word)
 {
     return (word & HD_SNAP_FORM_BITS) == 0 && (word & 15u) != 0;
 }
+
+/*
+ * A core's word (hd_core.word) that sends its exits to the engine's (e->current_word): no
+ * node and not a direct list, so dispatch meets it only where it leaves the direct form.
+ */
+#define HD_CORE_WORD_ENGINE ((uintptr_t)HD_SNAP_ROOT)
 
 static inline uintptr_t hd_snap_word(const void *node, uint32_t log2_entries, uint32_t shapes,
                                      bool root)
@@ -217,6 +225,9 @@ static inline uint32_t hd_snap_shape(uint32_t core, uint32_t pid)
 
 /* The shapes whose key filters on the pid (pid is not all): shapes 0 and 2. */
 #define HD_SNAP_SHAPES_PID 0x5u
+
+/* The shapes of a set whose every event is bound to one core and takes any pid: shape 1. */
+#define HD_SNAP_SHAPES_CORE 0x2u
 
 /*
  * The key hashed with the engine's own odd key (e->hash_mult, fixed at creation from a value

@@ -82,11 +82,13 @@ uintptr_t *hd__root_new(struct hd_engine *e, uint32_t log2, const uintptr_t *cop
                         uintptr_t fill);
 /*
  * Make @word the current snapshot (one release store) with @index its counts, and @nr the
- * `nr` index (NULL: none; @wrap then NULL too, else a node from hd__nr_wrap_alloc). What
- * the old word alone reached (its direct copy, its wrapper) is retired.
+ * `nr` index (NULL: none; @wrap then NULL too, else a node from hd__nr_wrap_alloc), then
+ * each core's word (hd_core.word). What the old words alone reached (their direct copies,
+ * the wrapper) is retired. @changed: the core filter of the one key the change touched,
+ * HD_ALL when any key may have changed (a rebuild, `nr` events).
  */
 void hd__snapshot_publish(struct hd_engine *e, uintptr_t word, const struct hd_index *index,
-                          const struct hd_snap_nr_table *nr, void *wrap);
+                          const struct hd_snap_nr_table *nr, void *wrap, uint32_t changed);
 
 /* The lists @ev is in: the pre list unless stage post, the post list unless stage pre. */
 static inline bool hd__in_pre(const struct hd_event *ev)
