@@ -38,6 +38,9 @@ static enum hd_status pre_held(struct hd_engine *e, struct hd_vcpu *vcpu, void *
 static enum hd_status pre_run(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                               struct hd_verdict *verdict, uintptr_t word)
     __attribute__((__noinline__));
+static enum hd_status pre_direct(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                                 struct hd_verdict *verdict, uintptr_t word, uint64_t *hold_end)
+    __attribute__((__noinline__));
 static enum hd_status pre_find(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                                struct hd_verdict *verdict, uintptr_t word, uint64_t *hold_end)
     __attribute__((__noinline__));
@@ -83,7 +86,7 @@ enum hd_status hd_dispatch_vmcall(struct hd_engine *e, struct hd_vcpu *vcpu, voi
         return HD_ERR_BAD_VCPU;
     if (HD_UNLIKELY(!hd__plain_exit(e, core, vcpu)))
         return pre_slow(e, core, vcpu, context, verdict);
-    word = hd__snapshot_hold(e, core, &core->may_match, &core->word);
+    word = hd__snapshot_hold(e, core, &core->may_match);
     if (!word)
         return HD_OK; /* S1: nothing enabled (on this core), nothing runs */
     /* a tail call: no frame here */
@@ -181,7 +184,7 @@ static enum hd_status pre_slow(struct hd_engine *e, struct hd_core *core, struct
     uintptr_t word;
 
     hd__exit_pending_end(e, core);
-    word = hd__snapshot_hold(e, core, &e->armed, &e->current_word);
+    word = hd__snapshot_hold(e, core, &e->armed);
     if (!word)
         return HD_OK;
     /* acquire: the rings hd_recorder_set() published before the flag (a plain load) */
@@ -221,11 +224,10 @@ static inline enum hd_status pre_list(struct hd_engine *e, struct hd_vcpu *vcpu,
 }
 
 /*
- * The two-call pre pass holding snapshot @word. The usual few events are a direct list (one
- * key: snapshot.h), and so are a core's events when every event is bound to a core (the
- * core's own word, hd_core.word): its key is tested here, with no call and so no frame, and
- * the walk is a tail call. A key on a pid the record does not hold yet (HD_VCPU_PID_LAZY) goes to
- * pre_find_pid(), every other form of set to pre_find(). @hold_end: the entry's
+ * The two-call pre pass holding snapshot @word. The usual event, unfiltered (a direct list of
+ * the key that takes every exit: snapshot.h), is found here with no call and so no frame,
+ * and the walk is a tail call; a direct list of another key — one event's filter — goes to
+ * pre_direct(), every other form of set to pre_find(). @hold_end: the entry's
  * hd__dispatch_hold_seq(), which it had the core to compute, handed down to the walks that
  * end the hold.
  */
@@ -233,14 +235,26 @@ static enum hd_status pre_held(struct hd_engine *e, struct hd_vcpu *vcpu, void *
                                struct hd_verdict *verdict, uintptr_t word, uint64_t *hold_end)
 {
     const struct hd_snap_direct *d = (const struct hd_snap_direct *)hd_snap_node(word);
-    uint32_t kc, kp;
 
     if (HD_UNLIKELY(!hd_snap_is_direct(word)))
         return pre_find(e, vcpu, context, verdict, word, hold_end);
     if (HD_LIKELY(d->key == hd_snap_key(HD_ALL, HD_ALL)))
         return pre_list(e, vcpu, context, verdict, &d->list, hold_end); /* the usual event */
-    kc = (uint32_t)(d->key >> 32);
-    kp = (uint32_t)d->key;
+    return pre_direct(e, vcpu, context, verdict, word, hold_end);
+}
+
+/*
+ * A direct list whose key filters: one event's filter, or this core's own list when every
+ * event is bound to a core (pre_find()). Its key is tested with no call, then the walk by
+ * tail call; a key on a pid the record does not hold yet (HD_VCPU_PID_LAZY) goes to
+ * pre_find_pid().
+ */
+static enum hd_status pre_direct(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
+                                 struct hd_verdict *verdict, uintptr_t word, uint64_t *hold_end)
+{
+    const struct hd_snap_direct *d = (const struct hd_snap_direct *)hd_snap_node(word);
+    uint32_t kc = (uint32_t)(d->key >> 32), kp = (uint32_t)d->key;
+
     if (kp != HD_ALL && (vcpu->flags & HD_VCPU_PID_LAZY))
         return pre_find_pid(e, vcpu, context, verdict, word, hold_end);
     if ((kc != HD_ALL && kc != vcpu->core) || (kp != HD_ALL && kp != vcpu->pid)) {
@@ -251,8 +265,9 @@ static enum hd_status pre_held(struct hd_engine *e, struct hd_vcpu *vcpu, void *
 }
 
 /*
- * pre_held() for a set in another form, which the core's word may leave to the engine's
- * (HD_CORE_WORD_ENGINE). A key on a pid the record does not hold yet
+ * pre_held() for a set in another form. A tree of events all bound to cores with any pid
+ * goes to pre_direct() with this core's own direct list (hd__core_own_word()), when it has
+ * one. A key on a pid the record does not hold yet
  * (HD_VCPU_PID_LAZY: the VMX layer's exits, unless its glue reads the record afterwards)
  * goes to pre_find_pid(), which asks for it in a frame of its own; any other exit goes
  * straight on to the probe (pre_find_known()). The test is a function of its own, with no
@@ -262,7 +277,10 @@ static enum hd_status pre_held(struct hd_engine *e, struct hd_vcpu *vcpu, void *
 static enum hd_status pre_find(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                                struct hd_verdict *verdict, uintptr_t word, uint64_t *hold_end)
 {
-    word = hd__core_word_resolve(e, word);
+    uintptr_t own = hd__core_own_word(e, vcpu, word);
+
+    if (own) /* a direct list of this core's key */
+        return pre_direct(e, vcpu, context, verdict, own, hold_end);
     return hd__dispatch_needs_pid(word, vcpu)
                ? pre_find_pid(e, vcpu, context, verdict, word, hold_end)
                : pre_find_known(e, vcpu, context, verdict, word, hold_end);

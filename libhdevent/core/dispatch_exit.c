@@ -83,7 +83,7 @@ enum hd_status hd_dispatch_vmcall_exit(struct hd_engine *e, struct hd_vcpu *vcpu
         exit_call_keep(core, handle, user, out);
         return exit_slow(e, core, vcpu, context, &core->exit_call);
     }
-    word = hd__snapshot_hold(e, core, &core->may_match, &core->word);
+    word = hd__snapshot_hold(e, core, &core->may_match);
     if (word) { /* a tail call: no frame here */
         exit_call_keep(core, handle, user, out);
         return exit_held(e, vcpu, context, &core->exit_call, word, hd__dispatch_hold_seq(e, core));
@@ -104,7 +104,7 @@ static enum hd_status exit_slow(struct hd_engine *e, struct hd_core *core, struc
     uintptr_t word;
 
     hd__exit_pending_end(e, core);
-    word = hd__snapshot_hold(e, core, &e->armed, &e->current_word);
+    word = hd__snapshot_hold(e, core, &e->armed);
     if (word) {
         struct hd_found f;
         /* acquire: the rings hd_recorder_set() published before the flag (a plain load) */
@@ -144,8 +144,9 @@ static inline enum hd_status exit_list(struct hd_engine *e, struct hd_vcpu *vcpu
 /*
  * The one-call exit holding snapshot @word. The usual event, unfiltered (a direct list of
  * the key that takes every exit), is found here with no call and so no frame; a direct list
- * of another key — one event's filter, or a core's own list when every event is bound to a
- * core (hd_core.word) — goes to exit_direct(). A set in another form goes to
+ * of another key — one event's filter — goes to exit_direct(), and so does a tree whose
+ * events are all bound to cores, with this core's own direct list (hd__core_own_word()) when
+ * it has one. A set in another form goes to
  * exit_find_pid() when its key filters on a pid the record does not hold yet
  * (HD_VCPU_PID_LAZY: the VMX layer's exits, unless its glue reads the record afterwards),
  * which asks for it in a frame of its own; every other to exit_find_known(). @hold_end: the
@@ -156,13 +157,16 @@ static enum hd_status exit_held(struct hd_engine *e, struct hd_vcpu *vcpu, void 
                                 uint64_t *hold_end)
 {
     const struct hd_snap_direct *d = (const struct hd_snap_direct *)hd_snap_node(word);
+    uintptr_t own;
 
     if (HD_LIKELY(hd_snap_is_direct(word))) {
         if (HD_LIKELY(d->key == hd_snap_key(HD_ALL, HD_ALL)))
             return exit_list(e, vcpu, context, call, &d->list, hold_end);
         return exit_direct(e, vcpu, context, call, word, hold_end);
     }
-    word = hd__core_word_resolve(e, word);
+    own = hd__core_own_word(e, vcpu, word);
+    if (own) /* a direct list */
+        return exit_direct(e, vcpu, context, call, own, hold_end);
     return hd__dispatch_needs_pid(word, vcpu)
                ? exit_find_pid(e, vcpu, context, call, word, hold_end)
                : exit_find_known(e, vcpu, context, call, word, hold_end);

@@ -310,74 +310,67 @@ static uintptr_t dispatch_word(struct hd_engine *e, uintptr_t word, const struct
     return direct ? direct : word;
 }
 
-/* Whether core word @word is a core's own direct list, not the engine's (@engine_word). */
-static bool own_direct(uintptr_t word, uintptr_t engine_word)
-{
-    return hd_snap_is_direct(word) && word != engine_word;
-}
-
 /*
- * What an exit on core @c reads (hd_core.word) and whether it may find an event there
- * (hd_core.may_match), for the published word @now:
- *   - a direct list (one key): that list on the one core its key names, or on every core;
+ * What an exit on core @c may find (hd_core.may_match) and the core's own direct list
+ * (hd_core.word, 0: none), for the published word @now:
+ *   - a direct list (one key): it may find an event on the one core its key names, or on
+ *     every core; no list of its own (the engine's word is that list);
  *   - a tree whose events are all bound to a core and take any pid (HD_SNAP_SHAPES_CORE: the
  *     usual per-core hooks): each core has at most one key, (c, any pid), whose list is
  *     copied into a direct list of the core's own, so the exit compares one key as with one
  *     event, whatever the events on the other cores; a core without a key leaves at
  *     may_match; a key with post events or a long list, or a copy that cannot be allocated,
- *     reads the engine's word;
- *   - any other form (several shapes, the `nr` form): the engine's word, on every core.
- * @old_word: the core's word so far, kept when its key did not change (@changed: the core of
- * the change's key, HD_ALL when any may have changed).
+ *     leaves the core to the tree;
+ *   - any other form (several shapes, the `nr` form): the tree, on every core.
+ * @old_word: the core's own list so far, kept when its key did not change (@changed: the
+ * core of the change's key, HD_ALL when any may have changed).
  */
-static uintptr_t core_word(struct hd_engine *e, uint32_t c, uintptr_t now, uintptr_t old_now,
-                           uintptr_t old_word, uint32_t changed, uint8_t *may_match)
+static uintptr_t core_word(struct hd_engine *e, uint32_t c, uintptr_t now, uintptr_t old_word,
+                           uint32_t changed, uint8_t *may_match)
 {
     const struct hd_snap_bucket *b;
-    uintptr_t direct;
 
     *may_match = 1;
     if (hd_snap_is_direct(now)) {
         uint32_t only = (uint32_t)(((const struct hd_snap_direct *)hd_snap_node(now))->key >> 32);
         *may_match = only == HD_ALL || only == c;
-        return now;
+        return 0;
     }
-    if (hd_snap_is_nr(now) || hd_snap_shapes(now) != HD_SNAP_SHAPES_CORE)
-        return HD_CORE_WORD_ENGINE;
-    if (own_direct(old_word, old_now) && changed != HD_ALL && changed != c)
+    if (hd_snap_shapes(now) != HD_SNAP_SHAPES_CORE) /* nor the `nr` form: no shape bits */
+        return 0;
+    if (old_word && changed != HD_ALL && changed != c)
         return old_word; /* its key's list is the one it copied */
     b = hd_snap_find(now, e->hash_mult, hd_snap_key(c, HD_ALL), NULL);
     if (!b) {
         *may_match = 0;
-        return HD_CORE_WORD_ENGINE;
+        return 0;
     }
-    direct = direct_copy(e, b, HD_SNAP_SHAPES_CORE);
-    return direct ? direct : HD_CORE_WORD_ENGINE;
+    return direct_copy(e, b, HD_SNAP_SHAPES_CORE);
 }
 
 /*
- * Tell each core what its exits read (hd_core.word) and whether they may find an event
- * (hd_core.may_match), after @now replaced @old_now as the engine's word: a core that turns
- * on sees its word once it sees its byte (release). A core whose byte is stale races with
- * this writer, as any exit does with a change on another core (the event runs from its next
- * exit on). Only what changes is written: the line is the one the core's exits write their
- * sequence on. A core's own direct list that is replaced is retired with the rest.
+ * Tell each core whether an exit there may find an event (hd_core.may_match) and which list
+ * of its own it reads (hd_core.word), after @now was published: a core that turns on sees
+ * its list once it sees its byte (release). A core whose byte is stale races with this
+ * writer, as any exit does with a change on another core (the event runs from its next exit
+ * on). Only what changes is written: the line is the one the core's exits write their
+ * sequence on. A core's own list that is replaced is retired with the rest. For a set of
+ * per-core lists, a change costs one probe and one copy for the core of its key (every
+ * core's for a rebuild); for any other set, a test per core, as before.
  */
-static void publish_cores(struct hd_engine *e, uintptr_t now, uintptr_t old_now, bool armed,
-                          uint32_t changed)
+static void publish_cores(struct hd_engine *e, uintptr_t now, bool armed, uint32_t changed)
 {
     for (uint32_t c = 0; c < e->core_count; c++) {
         struct hd_core *core = &e->cores[c];
-        uintptr_t old_word = core->word;
+        uintptr_t old_word = hd_load_relaxed(&core->word);
         uint8_t on = 0;
-        uintptr_t word = armed ? core_word(e, c, now, old_now, old_word, changed, &on)
-                               : HD_CORE_WORD_ENGINE;
+        uintptr_t word = armed ? core_word(e, c, now, old_word, changed, &on) : 0;
 
         if (word != old_word)
             hd_store_release(&core->word, word);
         if (hd_load_relaxed(&core->may_match) != on)
             hd_store_release(&core->may_match, on);
-        if (word != old_word && own_direct(old_word, old_now))
+        if (old_word && word != old_word)
             hd__retire_node(e, hd_snap_node(old_word));
     }
 }
@@ -400,7 +393,7 @@ void hd__snapshot_publish(struct hd_engine *e, uintptr_t word, const struct hd_i
     e->nr_table = nr;
     hd_store_release(&e->current_word, now);
     hd_store_relaxed(&e->armed, (uint8_t)(index->events != 0));
-    publish_cores(e, now, old, index->events != 0, changed);
+    publish_cores(e, now, index->events != 0, changed);
     if (old && hd_snap_is_nr(old)) { /* the wrapper, and the direct copy it may lead to */
         uintptr_t inner = ((const struct hd_snap_nr *)hd_snap_node(old))->inner;
         hd__retire_node(e, hd_snap_node(old));
@@ -525,9 +518,9 @@ void hd__snapshot_destroy(struct hd_engine *e)
 
     hd__snapshot_reclaim(e, true);
     for (uint32_t c = 0; c < e->core_count; c++) {
-        if (own_direct(e->cores[c].word, now))
+        if (e->cores[c].word)
             hd__node_free(e, hd_snap_node(e->cores[c].word));
-        e->cores[c].word = HD_CORE_WORD_ENGINE;
+        e->cores[c].word = 0;
     }
     hd__free_tree(e, e->tree_word);
     if (hd_snap_is_nr(now)) {

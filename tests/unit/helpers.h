@@ -9,7 +9,9 @@
  *   - struct fx {host, engine}: fx_setup() (4 cores), fx_setup_cores(state, n), fx_teardown()
  *     (destroys the engine, then asserts the host has no live allocation: nothing leaked).
  *   - reg_event(): register a VMCALL event from a few fields, asserting success.
- *   - run_exit(): one simulated VMCALL exit (pre pass, default handling, post pass, rip += 3).
+ *   - reg_marker_event(): an event whose raw code appends its id to the guest's rbx.
+ *   - run_exit(): one simulated VMCALL exit (pre pass, default handling, post pass, rip += 3);
+ *     exit_by_form(): one exit by the two-call or the one-call form, as the test says.
  *   - log_action / act_log(): a native action that appends {tag, id, stage, rax, core, pid}
  *     to a per-program log, so tests assert what ran and in which order.
  *   - doc_condition() / doc_code(): the two byte arrays from HyperDbg's docs.

@@ -19,6 +19,7 @@
 #include "helpers.h"
 
 #include <pthread.h>
+#include <sched.h>
 
 #include "internal/engine.h"
 
@@ -64,7 +65,7 @@ static void expect(struct fx *f, uint32_t core, unsigned want)
     expect_nr(f, core, 0, want);
 }
 
-/* What core @c's exits read. */
+/* Core @c's own direct list (0: none, its exits read the engine's word). */
 static uintptr_t word_of(struct fx *f, uint32_t c)
 {
     return f->engine->cores[c].word;
@@ -81,11 +82,11 @@ static void assert_own(struct fx *f, uint32_t c)
     assert_int_equal(f->engine->cores[c].may_match, 1);
 }
 
-/* Every core reads the engine's word and may find an event. */
+/* No core has a list of its own (each reads the engine's word) and each may find an event. */
 static void assert_engine_everywhere(struct fx *f)
 {
     for (uint32_t c = 0; c < 4; c++) {
-        assert_true(word_of(f, c) == HD_CORE_WORD_ENGINE);
+        assert_true(word_of(f, c) == 0);
         assert_int_equal(f->engine->cores[c].may_match, 1);
     }
 }
@@ -188,7 +189,7 @@ static void a_post_event_sends_its_core_to_the_engine(void **state) /* S9, S10 *
     reg_marker(f, 2, 2);
     post = reg_marker_full(f, 2, HD_ALL, HD_STAGE_POST, 3, 0);
     assert_own(f, 0);
-    assert_true(word_of(f, 2) == HD_CORE_WORD_ENGINE); /* two lists: the tree's bucket */
+    assert_true(word_of(f, 2) == 0); /* two lists: the tree's bucket */
     assert_int_equal(f->engine->cores[2].may_match, 1);
     expect(f, 2, 23);
     expect(f, 0, 1);
@@ -222,22 +223,24 @@ static void one_key_is_the_engines_direct_list(void **state)
 
     reg_marker(f, 2, 1);
     assert_true(hd_snap_is_direct(f->engine->current_word));
-    assert_true(word_of(f, 2) == f->engine->current_word);
+    assert_true(word_of(f, 2) == 0);
     assert_int_equal(f->engine->cores[0].may_match, 0);
     t1 = reg_marker(f, 3, 2); /* two keys: a tree, each core its own copy */
     assert_own(f, 2);
     assert_own(f, 3);
     assert_int_equal(hd_event_clear(f->engine, t1), HD_OK);
-    assert_true(word_of(f, 2) == f->engine->current_word);
+    assert_true(word_of(f, 2) == 0);
+    assert_int_equal(f->engine->cores[3].may_match, 0);
     expect(f, 2, 1);
     expect(f, 3, 0);
 }
 
 /*
- * A copy that cannot be allocated: the core reads the engine's word, the change itself
- * succeeds, and the exits run the same events. The copy is the change's last allocation.
+ * A copy that cannot be allocated: the core reads the tree, the change itself succeeds, and
+ * the exits run the same events. The copy is the change's last allocation (publish_cores()
+ * runs after the tree's nodes are made); were it not, the word check below fails.
  */
-static void a_copy_that_fails_reads_the_engine_word(void **state)
+static void a_copy_that_fails_leaves_the_core_to_the_tree(void **state)
 {
     struct fx *f = *state;
     uint64_t before, calls, t;
@@ -253,11 +256,92 @@ static void a_copy_that_fails_reads_the_engine_word(void **state)
     hd_host_fail_allocation(f->host, (int64_t)calls - 1);
     reg_marker(f, 1, 3);
     hd_host_fail_allocation(f->host, -1);
-    assert_true(word_of(f, 1) == HD_CORE_WORD_ENGINE);
+    assert_true(word_of(f, 1) == 0);
     assert_int_equal(f->engine->cores[1].may_match, 1);
     assert_own(f, 0);
     expect(f, 1, 23);
     expect(f, 0, 1);
+}
+
+static void a_rebuild_copies_every_core(void **state) /* hd_event_*(HD_TAG_ALL) */
+{
+    struct fx *f = *state;
+
+    reg_marker(f, 0, 1);
+    reg_marker(f, 1, 2);
+    reg_marker(f, 1, 3);
+    assert_int_equal(hd_event_disable(f->engine, HD_TAG_ALL), HD_OK);
+    assert_true(word_of(f, 0) == 0 && word_of(f, 1) == 0);
+    assert_int_equal(f->engine->cores[1].may_match, 0);
+    expect(f, 1, 0);
+    assert_int_equal(hd_event_enable(f->engine, HD_TAG_ALL), HD_OK);
+    assert_own(f, 0);
+    assert_own(f, 1);
+    expect(f, 0, 1);
+    expect(f, 1, 23);
+}
+
+static void an_added_action_copies_its_core_again(void **state) /* S7 */
+{
+    struct fx *f = *state;
+    uint64_t t1;
+    uintptr_t w0, w1;
+    struct hd_action_desc log = act_log(9);
+
+    reg_marker(f, 0, 1);
+    t1 = reg_marker(f, 1, 2);
+    w0 = word_of(f, 0);
+    w1 = word_of(f, 1);
+    assert_int_equal(hd_action_add(f->engine, t1, &log), HD_OK);
+    assert_true(word_of(f, 0) == w0);
+    assert_true(word_of(f, 1) != w1);
+    assert_own(f, 1);
+    tlog_reset();
+    expect(f, 1, 2); /* the code, then the added action (by both forms) */
+    assert_int_equal(tlog_count(), 2);
+    assert_int_equal(tlog_at(0)->id, 9);
+    expect(f, 0, 1);
+    assert_int_equal(tlog_count(), 2);
+}
+
+/* S14: the hypervisor's own call takes the slow way, where the engine's tree is looked up. */
+static void an_own_hypercall_runs_its_cores_events_on_a_copy(void **state)
+{
+    struct fx *f = *state;
+    struct hd_guest_regs regs;
+    struct hd_vcpu v;
+    struct form_result r;
+
+    reg_marker(f, 0, 1);
+    reg_marker(f, 2, 2);
+    for (enum exit_form form = FORM_PRE; form <= FORM_EXIT; form++) {
+        memset(&regs, 0, sizeof(regs));
+        set_hyperdbg_magic(&regs);
+        hd_host_vcpu_init(&v, &regs, 2, PID);
+        r = exit_by_form(f, form, &v);
+        assert_true(r.pre_flags & HD_VERDICT_PROTECTED);
+        assert_int_equal(regs.rbx, 0); /* the marker ran on the copy: discarded */
+    }
+}
+
+static void exits_on_per_core_lists_are_recorded(void **state) /* recorder.h */
+{
+    struct fx *f = *state;
+    struct hd_exit_record rec;
+    uint64_t t1;
+
+    assert_int_equal(hd_recorder_set(f->engine, true), HD_OK);
+    reg_marker(f, 0, 1);
+    t1 = reg_marker(f, 1, 2);
+    expect(f, 1, 2);
+    for (int i = 0; i < 2; i++) { /* one record per form */
+        assert_int_equal(hd_recorder_read(f->engine, &rec), HD_OK);
+        assert_int_equal(rec.core, 1);
+        assert_int_equal(rec.fired_count, 1);
+        assert_int_equal(rec.fired[0], t1);
+        assert_int_equal(rec.after.rbx, 2);
+    }
+    assert_int_equal(hd_recorder_read(f->engine, &rec), HD_EMPTY);
 }
 
 /* ---- S5: a core's list replaced while the core runs it ------------------------------- */
@@ -265,13 +349,21 @@ static void a_copy_that_fails_reads_the_engine_word(void **state)
 static struct fx *g_fx;
 static uint64_t g_victim;
 static uint64_t g_pending;
+static uintptr_t g_old_copy;
 
-/* A native action that clears its own event and asks for the memory back at once. */
+/*
+ * A native action that clears its own event and asks for the memory back at once: the
+ * core's old copy is retired, and must still be there (an ASan build reports the read below,
+ * and the rest of the walk, if it were freed).
+ */
 static void *clear_own_event(struct hd_hook *h)
 {
     (void)h;
     assert_int_equal(hd_event_clear(g_fx->engine, g_victim), HD_OK);
     g_pending = hd_engine_reclaim(g_fx->engine); /* this core still holds its old copy */
+    assert_true(word_of(g_fx, 0) != g_old_copy);  /* replaced … */
+    assert_true(((const struct hd_snap_direct *)hd_snap_node(g_old_copy))->key ==
+                hd_snap_key(0, HD_ALL)); /* … and not freed under this exit */
     return NULL;
 }
 
@@ -286,6 +378,7 @@ static void a_replaced_copy_outlives_the_exit_that_reads_it(void **state) /* S5,
     g_victim = reg_event(f, 0, HD_ALL, HD_STAGE_PRE, false, &a, 1);
     reg_marker(f, 0, 7); /* read from core 0's old copy after the hook replaced it */
     assert_own(f, 0);
+    g_old_copy = word_of(f, 0);
 
     g_pending = 0;
     ids = exit_ids(f, FORM_EXIT, 0, 0);
@@ -314,6 +407,7 @@ struct stress_core {
     struct fx *f;
     uint32_t core;
     pthread_t thread;
+    int started;           /* atomic: one exit taken, so the writer may start */
     uint64_t exits, wrong; /* exits whose permanent event did not run exactly once */
 };
 
@@ -345,6 +439,7 @@ static void *stress_dispatcher(void *arg)
         }
         c->wrong += g_perm_runs[c->core] - before != 1;
         c->exits++;
+        __atomic_store_n(&c->started, 1, __ATOMIC_RELEASE);
     }
     return NULL;
 }
@@ -372,6 +467,9 @@ static void per_core_lists_change_under_running_cores(void **state)
         cores[c] = (struct stress_core){.f = f, .core = c};
         assert_int_equal(pthread_create(&cores[c].thread, NULL, stress_dispatcher, &cores[c]), 0);
     }
+    for (uint32_t c = 0; c < STRESS_CORES; c++) /* every core is dispatching before it starts */
+        while (!__atomic_load_n(&cores[c].started, __ATOMIC_ACQUIRE))
+            sched_yield();
     for (uint32_t op = 0; op < STRESS_OPS; op++) {
         uint32_t slot, kind;
         rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
@@ -425,7 +523,14 @@ int main(void)
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(one_key_is_the_engines_direct_list, fx_setup,
                                         fx_teardown),
-        cmocka_unit_test_setup_teardown(a_copy_that_fails_reads_the_engine_word, fx_setup,
+        cmocka_unit_test_setup_teardown(a_copy_that_fails_leaves_the_core_to_the_tree, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(a_rebuild_copies_every_core, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(an_added_action_copies_its_core_again, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(an_own_hypercall_runs_its_cores_events_on_a_copy,
+                                        fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(exits_on_per_core_lists_are_recorded, fx_setup,
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(a_replaced_copy_outlives_the_exit_that_reads_it,
                                         fx_setup, fx_teardown),

@@ -69,12 +69,10 @@ hd__decide_protected(const struct hd_engine *e, struct hd_vcpu *vcpu, struct hd_
 
 /*
  * Take the current snapshot for this exit; 0 when no event is enabled (S1: nothing runs).
- * @armed and @from: the engine's `armed` and word, or on the short way (hd__plain_exit())
- * the core's may_match and word (hd_core.word: it may be HD_CORE_WORD_ENGINE, or a direct
- * list of the core's own). may_match is off also while every enabled event names other
- * cores: such an exit leaves here, before it marks the core or loads the snapshot (issue
- * 16). The slow ways test the engine's byte, so a recording engine still records every
- * armed exit.
+ * @armed: the engine's `armed`, or on the short way (hd__plain_exit()) the core's may_match,
+ * which is off also while every enabled event names other cores: such an exit leaves here,
+ * before it marks the core or loads the snapshot (issue 16). The slow ways test the engine's
+ * byte, so a recording engine still records every armed exit.
  *
  * Grace periods (snapshot_retire.c): with per-core counters the core's sequence is odd while it
  * holds a snapshot. Between that store and the snapshot load x86 may reorder (Dekker's
@@ -86,12 +84,11 @@ hd__decide_protected(const struct hd_engine *e, struct hd_vcpu *vcpu, struct hd_
  * mode is fixed at engine creation, so these branches always go one way.
  */
 static inline __attribute__((__always_inline__)) uintptr_t
-hd__snapshot_hold(struct hd_engine *e, struct hd_core *core, const uint8_t *armed,
-                  const uintptr_t *from)
+hd__snapshot_hold(struct hd_engine *e, struct hd_core *core, const uint8_t *armed)
 {
     uintptr_t word;
 
-    /* acquire: may_match is set after the words are published (hd__snapshot_publish) */
+    /* acquire: may_match is set after the word is published (hd__snapshot_publish) */
     if (!hd_load_acquire(armed))
         return 0;
     if (e->grace != HD_GRACE_IPI) {
@@ -99,20 +96,25 @@ hd__snapshot_hold(struct hd_engine *e, struct hd_core *core, const uint8_t *arme
         if (e->grace == HD_GRACE_FENCE)
             hd_fence_store_load();
     }
-    word = hd_load_acquire(from);
-    if (!word) /* never: an empty set is a word of its own (hd__snapshot_init), and a core's
-                * word is HD_CORE_WORD_ENGINE from then on */
+    word = hd_load_acquire(&e->current_word);
+    if (!word) /* never: an empty set is a word of its own (hd__snapshot_init) */
         __builtin_unreachable(); /* so the callers' test of the result goes */
     return word;
 }
 
 /*
- * The snapshot a core's word designates (hd__snapshot_hold() on the short way): the
- * engine's when the word says so. Loaded after the hold began, as the core's word was.
+ * The core's own direct list (hd_core.word) when the held snapshot @word is a tree whose
+ * events are all bound to a core with any pid (HD_SNAP_SHAPES_CORE, snapshot.c: core_word()),
+ * else 0. Read after the hold began, as @word was, so a grace period covers it. The engine's
+ * word comes first on every exit: it is on the line the entry reads anyway, so a cold exit
+ * of any other set loads its list while the core's line is still on its way.
  */
-static inline uintptr_t hd__core_word_resolve(const struct hd_engine *e, uintptr_t word)
+static inline uintptr_t hd__core_own_word(const struct hd_engine *e, const struct hd_vcpu *vcpu,
+                                          uintptr_t word)
 {
-    return word == HD_CORE_WORD_ENGINE ? hd_load_acquire(&e->current_word) : word;
+    if (hd_snap_shapes(word) != HD_SNAP_SHAPES_CORE) /* nor the `nr` form: no shape bits */
+        return 0;
+    return hd_load_acquire(&e->cores[vcpu->core].word);
 }
 
 /* A two-call exit's post pass ran or was given up: the core holds nothing any more. */

@@ -57,13 +57,13 @@ struct hd_core {
     bool record_open;                       /* recorder.c: a two-call exit's record, unended */
     uint32_t ring_head;                     /* next slot the producer writes */
     /*
-     * The snapshot as this core's exits on the short way read it, never 0: HD_CORE_WORD_ENGINE
-     * (read the engine's current_word), the engine's word itself when it is a direct list,
-     * or this core's own direct list — the copy of its one key's list when every event is
-     * bound to a core and takes any pid (snapshot.c: publish_cores()), so that an exit on
-     * any core of such a set finds its events as a one-key set's, with no hash and no bucket.
-     * Written by writers before may_match, only when it changes; read after the core's hold
-     * began (hd__snapshot_hold()), so a grace period covers what it designates.
+     * This core's own direct list, or 0: when every enabled event is bound to a core and
+     * takes any pid, the copy of this core's one key's list (snapshot.c: core_word()), which
+     * an exit reads once the engine's word says the set is of that shape
+     * (hd__core_own_word()): it finds its events as a one-key set's, with no hash and no
+     * bucket, however many events the other cores have. Written by writers after the engine's
+     * word and before may_match, only when it changes; read after the core's hold began, so
+     * a grace period covers the list.
      */
     uintptr_t word;
     uint64_t ring_dropped;                  /* S20 */
@@ -161,7 +161,8 @@ struct hd_engine {
         uint16_t slow_way;
     };
     uint32_t core_count;
-    uintptr_t current_word;           /* the current snapshot, as dispatch reads it (snapshot.h) */
+    uintptr_t current_word;           /* the current snapshot, as dispatch reads it first
+                                       * (snapshot.h; then hd_core.word for per-core sets) */
     struct hd_core *cores;
     uint64_t hash_mult;               /* the snapshot hash's key (odd, per engine: snapshot.h) */
     void *user;                       /* ops.user */

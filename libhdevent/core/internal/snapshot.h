@@ -22,7 +22,9 @@
  * For the usual few events the tree is as flat as a single array: the word leads straight to
  * the one shard, the bucket straight to a list whose first cache line holds the header, the
  * first event's hot fields and its first action's: a cold exit with one matching event reads
- * the engine's line, the bucket, that line, the counters and the code.
+ * the engine's line, the bucket, that line, the counters and the code. Flatter still are the
+ * direct lists below: the one key's list copied behind the word, and, when every event is
+ * bound to a core with any pid, each core's list copied for that core (hd_core.word).
  */
 #ifndef HDEVENT_INTERNAL_SNAPSHOT_H
 #define HDEVENT_INTERNAL_SNAPSHOT_H
@@ -163,7 +165,8 @@ struct hd_snap_bucket {
  * Dispatch then compares one key and walks the records: no hash, no bucket, one dependent
  * load less from a cold cache. When every event is bound to a core and takes any pid, each
  * core has at most one key, and each core's word (hd_core.word) designates a direct list of
- * its own in the same form (snapshot.c: core_word()).
+ * its own in the same form, which the exit reads once the engine's word says the set is of
+ * that shape (snapshot.c: core_word()).
  */
 #define HD_SNAP_ALIGN 1024u
 #define HD_SNAP_ROOT 0x200u
@@ -184,12 +187,6 @@ static inline bool hd_snap_is_direct(uintptr_t word)
 {
     return (word & HD_SNAP_FORM_BITS) == 0 && (word & 15u) != 0;
 }
-
-/*
- * A core's word (hd_core.word) that sends its exits to the engine's (e->current_word): no
- * node and not a direct list, so dispatch meets it only where it leaves the direct form.
- */
-#define HD_CORE_WORD_ENGINE ((uintptr_t)HD_SNAP_ROOT)
 
 static inline uintptr_t hd_snap_word(const void *node, uint32_t log2_entries, uint32_t shapes,
                                      bool root)
