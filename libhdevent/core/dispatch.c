@@ -226,7 +226,7 @@ static inline enum hd_status pre_list(struct hd_engine *e, struct hd_vcpu *vcpu,
 /*
  * The two-call pre pass holding snapshot @word. The usual event, unfiltered (a direct list of
  * the key that takes every exit: snapshot.h), is found here with no call and so no frame,
- * and the walk is a tail call; a direct list of another key — one event's filter — goes to
+ * and the walk is a tail call; a direct list of another key — one key's filter — goes to
  * pre_direct(), every other form of set to pre_find(). @hold_end: the entry's
  * hd__dispatch_hold_seq(), which it had the core to compute, handed down to the walks that
  * end the hold.
@@ -244,10 +244,10 @@ static enum hd_status pre_held(struct hd_engine *e, struct hd_vcpu *vcpu, void *
 }
 
 /*
- * A direct list whose key filters: one event's filter, or this core's own list when every
- * event is bound to a core (pre_find()). Its key is tested with no call, then the walk by
- * tail call; a key on a pid the record does not hold yet (HD_VCPU_PID_LAZY) goes to
- * pre_find_pid().
+ * A direct list whose key filters: the one key of the set, or this core's own list when
+ * every event is bound to a core (pre_find(); its key, (this core, any pid), then always
+ * takes the exit). Its key is tested with no call, then the walk by tail call; a key on a
+ * pid the record does not hold yet (HD_VCPU_PID_LAZY) goes to pre_find_pid().
  */
 static enum hd_status pre_direct(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                                  struct hd_verdict *verdict, uintptr_t word, uint64_t *hold_end)

@@ -8,7 +8,8 @@
  *
  * Read top to bottom: the entry; the slow way (its own predicate, an own hypercall, a
  * pending two-call exit, recording); the usual exit — the unfiltered event found with no
- * frame (exit_held), one key shape or a plain `nr` list probed with no call
+ * frame (exit_held), a keyed direct list or a core's own tested with none (exit_direct),
+ * one key shape or a plain `nr` list probed with no call
  * (exit_find_known, exit_find_pid when the pid is to be asked for), any other set
  * (exit_lookup), and what runs the list found (exit_list, exit_walk; exit_handled when no
  * event takes the exit); the general passes. What both forms share is
@@ -144,13 +145,13 @@ static inline enum hd_status exit_list(struct hd_engine *e, struct hd_vcpu *vcpu
 /*
  * The one-call exit holding snapshot @word. The usual event, unfiltered (a direct list of
  * the key that takes every exit), is found here with no call and so no frame; a direct list
- * of another key — one event's filter — goes to exit_direct(), and so does a tree whose
+ * of another key — one key's filter — goes to exit_direct(), and so does a tree whose
  * events are all bound to cores, with this core's own direct list (hd__core_own_word()) when
- * it has one. A set in another form goes to
- * exit_find_pid() when its key filters on a pid the record does not hold yet
- * (HD_VCPU_PID_LAZY: the VMX layer's exits, unless its glue reads the record afterwards),
- * which asks for it in a frame of its own; every other to exit_find_known(). @hold_end: the
- * entry's hd__dispatch_hold_seq(), which it had the core to compute, handed down.
+ * it has one. A set in another form goes to exit_find_pid() when its key filters on a pid the
+ * record does not hold yet (HD_VCPU_PID_LAZY: the VMX layer's exits, unless its glue reads
+ * the record afterwards), which asks for it in a frame of its own; every other to
+ * exit_find_known(). @hold_end: the entry's hd__dispatch_hold_seq(), which it had the core
+ * to compute, handed down.
  */
 static enum hd_status exit_held(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                                 const struct hd_exit_call *call, uintptr_t word,
@@ -174,9 +175,10 @@ static enum hd_status exit_held(struct hd_engine *e, struct hd_vcpu *vcpu, void 
 
 /*
  * exit_held() for a direct list whose key filters (its own function, so that the usual
- * event's path keeps its registers): its key tested with no call, then the walk, or the
- * handling when the key does not take the exit, by tail call; a pid to be asked for first
- * goes to exit_find_pid().
+ * event's path keeps its registers): the one key of the set, or this core's own list (whose
+ * key, (this core, any pid), always takes the exit). Its key is tested with no call, then
+ * the walk, or the handling when the key does not take the exit, by tail call; a pid to be
+ * asked for first goes to exit_find_pid().
  */
 static enum hd_status exit_direct(struct hd_engine *e, struct hd_vcpu *vcpu, void *context,
                                   const struct hd_exit_call *call, uintptr_t word,

@@ -355,8 +355,10 @@ static uintptr_t core_word(struct hd_engine *e, uint32_t c, uintptr_t now, uintp
  * writer, as any exit does with a change on another core (the event runs from its next exit
  * on). Only what changes is written: the line is the one the core's exits write their
  * sequence on. A core's own list that is replaced is retired with the rest. For a set of
- * per-core lists, a change costs one probe and one copy for the core of its key (every
- * core's for a rebuild); for any other set, a test per core, as before.
+ * per-core lists, a change copies the list of the core of its key (every core's for a
+ * rebuild) and probes again each core that has no copy (no key, a key with post events or a
+ * long list, a copy that could not be allocated: tried again here); for any other set, a
+ * test per core, as before.
  */
 static void publish_cores(struct hd_engine *e, uintptr_t now, bool armed, uint32_t changed)
 {

@@ -345,6 +345,7 @@ enum exit_form {
 /** What exit_by_form() saw: the pre pass's verdict, and whether the handling ran. */
 struct form_result {
     uint32_t pre_flags;
+    uint32_t fired; /* events that fired in the pre pass */
     bool handled;
 };
 
@@ -352,12 +353,13 @@ struct form_result {
 static inline struct form_result exit_by_form(struct fx *f, enum exit_form form,
                                               struct hd_vcpu *v)
 {
-    struct form_result r = {0, false};
+    struct form_result r = {0, 0, false};
 
     if (form == FORM_PRE) {
         struct hd_verdict verdict;
         assert_int_equal(hd_dispatch_vmcall(f->engine, v, NULL, &verdict), HD_OK);
         r.pre_flags = verdict.flags;
+        r.fired = verdict.fired;
         if (verdict.flags & HD_VERDICT_POST)
             assert_int_equal(hd_dispatch_vmcall_post(f->engine, v, NULL, &verdict), HD_OK);
         else
@@ -366,6 +368,7 @@ static inline struct form_result exit_by_form(struct fx *f, enum exit_form form,
         struct hd_exit x;
         assert_int_equal(hd_dispatch_vmcall_exit(f->engine, v, NULL, NULL, NULL, &x), HD_OK);
         r.pre_flags = x.pre.flags;
+        r.fired = x.pre.fired;
         r.handled = x.default_handled;
     }
     return r;

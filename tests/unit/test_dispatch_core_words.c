@@ -261,6 +261,9 @@ static void a_copy_that_fails_leaves_the_core_to_the_tree(void **state)
     assert_own(f, 0);
     expect(f, 1, 23);
     expect(f, 0, 1);
+    reg_marker(f, 0, 5); /* the next change, on another core, copies core 1 again */
+    assert_own(f, 1);
+    expect(f, 1, 23);
 }
 
 static void a_rebuild_copies_every_core(void **state) /* hd_event_*(HD_TAG_ALL) */
@@ -304,8 +307,9 @@ static void an_added_action_copies_its_core_again(void **state) /* S7 */
     assert_int_equal(tlog_count(), 2);
 }
 
-/* S14: the hypervisor's own call takes the slow way, where the engine's tree is looked up. */
-static void an_own_hypercall_runs_its_cores_events_on_a_copy(void **state)
+/* S14: the hypervisor's own call takes the slow way, where the engine's tree is looked up:
+ * the core's event runs, on a copy of the registers. */
+static void an_own_hypercall_runs_its_cores_event_and_keeps_its_registers(void **state)
 {
     struct fx *f = *state;
     struct hd_guest_regs regs;
@@ -320,8 +324,33 @@ static void an_own_hypercall_runs_its_cores_events_on_a_copy(void **state)
         hd_host_vcpu_init(&v, &regs, 2, PID);
         r = exit_by_form(f, form, &v);
         assert_true(r.pre_flags & HD_VERDICT_PROTECTED);
-        assert_int_equal(regs.rbx, 0); /* the marker ran on the copy: discarded */
+        assert_int_equal(r.fired, 1);  /* core 2's event ran … */
+        assert_int_equal(regs.rbx, 0); /* … on the copy: its mark is discarded */
     }
+}
+
+/* S12: a core's copy short-circuits as its list would: no handling, no post pass. */
+static void a_short_circuit_on_a_core_skips_the_handling(void **state)
+{
+    struct fx *f = *state;
+    struct hd_guest_regs regs;
+    struct hd_vcpu v;
+    struct form_result r;
+
+    reg_marker(f, 0, 1);
+    reg_marker_event(f, 1, HD_ALL, HD_STAGE_PRE, true, 2, 0);
+    assert_own(f, 1);
+    for (enum exit_form form = FORM_PRE; form <= FORM_EXIT; form++) {
+        memset(&regs, 0, sizeof(regs));
+        hd_host_vcpu_init(&v, &regs, 1, PID);
+        r = exit_by_form(f, form, &v);
+        assert_true(r.pre_flags & HD_VERDICT_SHORT_CIRCUIT);
+        assert_false(r.pre_flags & HD_VERDICT_POST);
+        assert_false(r.handled);
+        assert_int_equal(regs.rbx, 2);
+        assert_int_equal(regs.rax, 0); /* the default handling did not answer */
+    }
+    expect(f, 0, 1); /* core 0's list does not short-circuit */
 }
 
 static void exits_on_per_core_lists_are_recorded(void **state) /* recorder.h */
@@ -395,11 +424,18 @@ static void a_replaced_copy_outlives_the_exit_that_reads_it(void **state) /* S5,
 #define STRESS_OPS 20000u
 
 static uint64_t g_perm_runs[STRESS_CORES]; /* each written by its own core's thread only */
+static uint64_t g_perm_strays[STRESS_CORES]; /* another core's permanent event ran here */
 static int g_stop;
 
+/* The permanent event of the core in @h->user: counted for the core the exit came from. */
 static void *perm_run(struct hd_hook *h)
 {
-    g_perm_runs[h->vcpu->core]++;
+    uint32_t core = h->vcpu->core;
+
+    if ((uintptr_t)h->user == core)
+        g_perm_runs[core]++;
+    else
+        g_perm_strays[core]++;
     return NULL;
 }
 
@@ -437,7 +473,7 @@ static void *stress_dispatcher(void *arg)
             else
                 hd_dispatch_vmcall_end(c->f->engine, &v);
         }
-        c->wrong += g_perm_runs[c->core] - before != 1;
+        c->wrong += g_perm_runs[c->core] - before != 1 || g_perm_strays[c->core];
         c->exits++;
         __atomic_store_n(&c->started, 1, __ATOMIC_RELEASE);
     }
@@ -458,11 +494,12 @@ static void per_core_lists_change_under_running_cores(void **state)
     uint64_t tags[16] = {0}, rng = 0x9E3779B97F4A7C15ull;
 
     for (uint32_t c = 0; c < STRESS_CORES; c++) {
-        struct hd_action_desc a = act_native(perm_run, NULL);
+        struct hd_action_desc a = act_native(perm_run, (void *)(uintptr_t)c);
         reg_event(f, c, HD_ALL, HD_STAGE_PRE, false, &a, 1);
     }
     g_stop = 0;
     memset(g_perm_runs, 0, sizeof(g_perm_runs));
+    memset(g_perm_strays, 0, sizeof(g_perm_strays));
     for (uint32_t c = 0; c < STRESS_CORES; c++) {
         cores[c] = (struct stress_core){.f = f, .core = c};
         assert_int_equal(pthread_create(&cores[c].thread, NULL, stress_dispatcher, &cores[c]), 0);
@@ -528,8 +565,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_rebuild_copies_every_core, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(an_added_action_copies_its_core_again, fx_setup,
                                         fx_teardown),
-        cmocka_unit_test_setup_teardown(an_own_hypercall_runs_its_cores_events_on_a_copy,
-                                        fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(
+            an_own_hypercall_runs_its_cores_event_and_keeps_its_registers, fx_setup,
+            fx_teardown),
+        cmocka_unit_test_setup_teardown(a_short_circuit_on_a_core_skips_the_handling, fx_setup,
+                                        fx_teardown),
         cmocka_unit_test_setup_teardown(exits_on_per_core_lists_are_recorded, fx_setup,
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(a_replaced_copy_outlives_the_exit_that_reads_it,

@@ -105,9 +105,16 @@ hd__snapshot_hold(struct hd_engine *e, struct hd_core *core, const uint8_t *arme
 /*
  * The core's own direct list (hd_core.word) when the held snapshot @word is a tree whose
  * events are all bound to a core with any pid (HD_SNAP_SHAPES_CORE, snapshot.c: core_word()),
- * else 0. Read after the hold began, as @word was, so a grace period covers it. The engine's
- * word comes first on every exit: it is on the line the entry reads anyway, so a cold exit
- * of any other set loads its list while the core's line is still on its way.
+ * else 0. The engine's word comes first on every exit: it is on the line the entry reads
+ * anyway, so a cold exit of any other set loads its list while the core's line is still on
+ * its way.
+ *
+ * Why the copy is safe to run although it may belong to another publication than @word:
+ * it is read after the hold began, and writers retire a copy only after the store that
+ * replaces it, so a grace period covers it (as @word); every publication of another shape
+ * stores 0 before the next per-core word is published, so a copy is never older than the
+ * set before @word's; and the exit runs the copy alone — this core's whole list in one set,
+ * the old one or a newer one (S16).
  */
 static inline uintptr_t hd__core_own_word(const struct hd_engine *e, const struct hd_vcpu *vcpu,
                                           uintptr_t word)

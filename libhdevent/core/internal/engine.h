@@ -32,9 +32,9 @@ struct hd_exit_call {
 
 /*
  * Three lines. The first is what every exit reads and what other CPUs read too: writers
- * (seq, may_match, word) and the message and record readers (ring_head, record_head). The second
- * is the core's own, which no other CPU reads: what one exit hands to a later step of itself.
- * The third is the reader's.
+ * (seq, may_match, word) and the message and record readers (ring_head, record_head). The
+ * second is the core's own, which no other CPU reads: what one exit hands to a later step of
+ * itself. The third is the reader's.
  */
 struct hd_core {
     /*
