@@ -1,16 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * S2, S8, S16 for the per-core words (hd_core.word, snapshot.c: publish_cores()): when every
- * enabled event is bound to a core and takes any pid — `!vmcall core 2 …`, the usual
- * per-core hooks — each core's exits read a direct list of that core's events alone, as
- * one event's would, however many events the other cores have. These tests pin what a
- * demanding user relies on:
+ * S2, S5, S8, S12, S14, S16 for the per-core copies (hd_core.word, snapshot.c:
+ * publish_cores()): when every enabled event is bound to a core and takes any pid —
+ * `!vmcall core 2 …`, the usual per-core hooks — each core's exits read a direct list of
+ * that core's events alone, as one event's would, however many events the other cores
+ * have. These tests pin what a demanding user relies on:
  *   - exits on each core run exactly that core's events, in registration order, by both
  *     entry forms; a core with no event runs nothing and leaves before the lookup;
  *   - a change on one core leaves the other cores' lists as they were (no copy, no store);
  *   - every other form of set — an event on every core, a pid filter, a post event, `nr`
  *     events — sends the cores to the engine's word, and back when it goes;
  *   - a copy that cannot be allocated costs nothing but time;
+ *   - a core's short-circuit, own hypercalls and the recorder behave as without copies;
  *   - a core's list replaced while that core runs it is freed only after the exit (S5), and
  *     every core sees a whole set while a writer churns the lists (S16).
  * The events are raw custom code that appends its id to the guest's rbx as a decimal digit,
