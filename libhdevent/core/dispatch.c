@@ -253,11 +253,10 @@ static enum hd_status pre_direct(struct hd_engine *e, struct hd_vcpu *vcpu, void
                                  struct hd_verdict *verdict, uintptr_t word, uint64_t *hold_end)
 {
     const struct hd_snap_direct *d = (const struct hd_snap_direct *)hd_snap_node(word);
-    uint32_t kc = (uint32_t)(d->key >> 32), kp = (uint32_t)d->key;
 
-    if (kp != HD_ALL && (vcpu->flags & HD_VCPU_PID_LAZY))
+    if ((uint32_t)d->key != HD_ALL && (vcpu->flags & HD_VCPU_PID_LAZY)) /* a pid to ask for */
         return pre_find_pid(e, vcpu, context, verdict, word, hold_end);
-    if ((kc != HD_ALL && kc != vcpu->core) || (kp != HD_ALL && kp != vcpu->pid)) {
+    if (!hd_snap_key_takes(d->key, vcpu->core, vcpu->pid)) {
         hd__dispatch_hold_end(hold_end); /* no event of this exit's key: S1 */
         return HD_OK;
     }
@@ -267,10 +266,9 @@ static enum hd_status pre_direct(struct hd_engine *e, struct hd_vcpu *vcpu, void
 /*
  * pre_held() for a set in another form. A tree of events all bound to cores with any pid
  * goes to pre_direct() with this core's own direct list (hd__core_own_word()), when it has
- * one. A key on a pid the record does not hold yet
- * (HD_VCPU_PID_LAZY: the VMX layer's exits, unless its glue reads the record afterwards)
- * goes to pre_find_pid(), which asks for it in a frame of its own; any other exit goes
- * straight on to the probe (pre_find_known()). The test is a function of its own, with no
+ * one. A key on a pid the record does not hold yet (HD_VCPU_PID_LAZY: the VMX layer's exits,
+ * unless its glue reads the record afterwards) goes to pre_find_pid(), which asks for it in
+ * a frame of its own; any other exit goes straight on to the probe (pre_find_known()). The test is a function of its own, with no
  * frame, so that neither pre_held()'s registers for the usual event nor the probe's are
  * spent on it.
  */

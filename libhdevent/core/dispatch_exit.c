@@ -185,11 +185,10 @@ static enum hd_status exit_direct(struct hd_engine *e, struct hd_vcpu *vcpu, voi
                                   uint64_t *hold_end)
 {
     const struct hd_snap_direct *d = (const struct hd_snap_direct *)hd_snap_node(word);
-    uint32_t kc = (uint32_t)(d->key >> 32), kp = (uint32_t)d->key;
 
-    if (kp != HD_ALL && (vcpu->flags & HD_VCPU_PID_LAZY))
+    if ((uint32_t)d->key != HD_ALL && (vcpu->flags & HD_VCPU_PID_LAZY)) /* a pid to ask for */
         return exit_find_pid(e, vcpu, context, call, word, hold_end);
-    if ((kc != HD_ALL && kc != vcpu->core) || (kp != HD_ALL && kp != vcpu->pid)) {
+    if (!hd_snap_key_takes(d->key, vcpu->core, vcpu->pid)) {
         hd__dispatch_hold_end(hold_end); /* no event of this exit's key: S1 here */
         return exit_handled(call, vcpu);
     }

@@ -277,7 +277,7 @@ static uintptr_t direct_copy(struct hd_engine *e, const struct hd_snap_bucket *b
     struct hd_snap_direct *d;
     uint32_t bytes;
 
-    if (!b || b->post || !b->pre || b->pre->chunks != 1)
+    if (b->post || !b->pre || b->pre->chunks != 1)
         return 0;
     en = hd_snap_list_records(b->pre);
     for (uint32_t k = 0; k < b->pre->count; k++)
